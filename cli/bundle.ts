@@ -1,0 +1,100 @@
+/**
+ * Turns a script into what flora deploys: type-checked against the SDK's
+ * globals, then bundled with its local imports into one ES module with a
+ * source map. Errors name the author's file and line; nothing is uploaded.
+ *
+ * @module
+ */
+
+import { CliError, ExitCode } from "./exit_codes.ts";
+
+/** The deployable form of a script. */
+export interface Bundle {
+  entry: string;
+  code: string;
+  sourceMap?: string;
+}
+
+/** The SDK's global declarations, as a URL `deno check` can read. */
+export function sdkTypesUrl(): string {
+  return new URL("../sdk/globals.d.ts", import.meta.url).href;
+}
+
+/** The `deno` executable to type-check with. */
+function denoExecutable(): string {
+  // A compiled flora binary is not deno; use the one on PATH then.
+  return Deno.execPath().match(/(^|\/)deno(\.exe)?$/) ? Deno.execPath() : "deno";
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Type-checks the script with the SDK globals in scope. Throws
+ * {@linkcode CliError} with the checker's file:line diagnostics.
+ */
+export async function typeCheck(entryPath: string): Promise<void> {
+  const absolute = await Deno.realPath(entryPath);
+  const dir = absolute.slice(0, absolute.lastIndexOf("/"));
+  // Placed beside the entry so the author's own deno.json applies.
+  const wrapper = `${dir}/.flora-check-${crypto.randomUUID()}.ts`;
+  await Deno.writeTextFile(
+    wrapper,
+    `/// <reference types="${sdkTypesUrl()}" />\nimport ${JSON.stringify(new URL(`file://${absolute}`).href)};\n`,
+  );
+  try {
+    const output = await new Deno.Command(denoExecutable(), {
+      args: ["check", "--quiet", wrapper],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    if (!output.success) {
+      const text = new TextDecoder().decode(output.stderr).replace(ANSI, "").replaceAll(`file://${dir}/`, "")
+        .replace(/\n*error: Type checking failed\.[\s\S]*$/, "").trim();
+      throw new CliError(ExitCode.Script, `type errors in ${entryPath}:\n${text}`);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new CliError(ExitCode.Usage, "type-checking needs `deno` on PATH (or pass --no-check)");
+    }
+    throw error;
+  } finally {
+    await Deno.remove(wrapper).catch(() => {});
+  }
+}
+
+const INLINE_MAP = /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/;
+
+function decodeBase64(text: string): string {
+  return new TextDecoder().decode(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)));
+}
+
+/** Bundles the script and its local imports into one module. */
+export async function bundle(entryPath: string): Promise<Bundle> {
+  let result: Deno.bundle.Result;
+  try {
+    result = await Deno.bundle({
+      entrypoints: [entryPath],
+      write: false,
+      format: "esm",
+      platform: "deno",
+      sourcemap: "inline",
+    });
+  } catch (error) {
+    throw new CliError(ExitCode.Script, `could not bundle ${entryPath}: ${error instanceof Error ? error.message : error}`);
+  }
+  if (!result.success || !result.outputFiles?.[0]) {
+    const messages = result.errors.map((e) => {
+      const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : "";
+      return `${where}${e.text}`;
+    });
+    throw new CliError(ExitCode.Script, `could not bundle ${entryPath}:\n${messages.join("\n")}`);
+  }
+  const text = result.outputFiles[0].text();
+  const match = INLINE_MAP.exec(text);
+  return {
+    entry: entryPath,
+    code: match ? text.slice(0, match.index) + "\n" : text,
+    sourceMap: match ? decodeBase64(match[1]) : undefined,
+  };
+}

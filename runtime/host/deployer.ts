@@ -1,0 +1,97 @@
+/**
+ * Deploying a script to a guild: store it, load it in a new sandbox beside
+ * the running one, register its commands with Discord, then switch. Any
+ * failure leaves the previous deployment serving.
+ *
+ * @module
+ */
+
+import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/types.ts";
+import type { CommandDefinition } from "../sandbox/protocol.ts";
+import type { LogSink } from "./logs.ts";
+import { ScriptLoadError, type SandboxManager } from "./sandboxes.ts";
+
+/** Registers a guild's application commands with Discord (bulk overwrite). */
+export type RegisterCommands = (guildId: string, commands: CommandDefinition[]) => Promise<void>;
+
+/** Deploys scripts and restores deployments at start. */
+export class Deployer {
+  /** Serialises deploys per guild, so two uploads cannot race each other. */
+  #guildLocks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly store: DeploymentStore,
+    readonly sandboxes: SandboxManager,
+    readonly registerCommands: RegisterCommands,
+    readonly logs: LogSink,
+  ) {}
+
+  /**
+   * Stores and rolls out a deployment. Resolves with its final state:
+   * `active`, or `failed` with the reason (the previous one keeps running).
+   */
+  deploy(input: NewDeployment): Promise<Deployment> {
+    const previous = this.#guildLocks.get(input.guildId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => this.#deploy(input));
+    this.#guildLocks.set(input.guildId, next);
+    next.finally(() => {
+      if (this.#guildLocks.get(input.guildId) === next) this.#guildLocks.delete(input.guildId);
+    }).catch(() => {});
+    return next;
+  }
+
+  async #deploy(input: NewDeployment): Promise<Deployment> {
+    const deployment = await this.store.create(input);
+    let commands: CommandDefinition[];
+    try {
+      commands = await this.sandboxes.load(deployment);
+    } catch (error) {
+      const reason = error instanceof ScriptLoadError
+        ? `the script failed to load: ${error.message}`
+        : `the script could not be started: ${error instanceof Error ? error.message : error}`;
+      return this.#fail(deployment, reason);
+    }
+    try {
+      await this.registerCommands(deployment.guildId, commands);
+    } catch (error) {
+      this.sandboxes.discard(deployment);
+      return this.#fail(deployment, `Discord refused the commands: ${describe(error)}`);
+    }
+    this.sandboxes.activate(deployment);
+    const active = await this.store.setStatus(deployment.id, "active");
+    this.logs.append(deployment.guildId, "info", `flora: deployment r${active.revision} (${active.id}) is live`);
+    return active;
+  }
+
+  async #fail(deployment: Deployment, reason: string): Promise<Deployment> {
+    this.logs.append(deployment.guildId, "error", `flora: deployment ${deployment.id} failed: ${reason}`);
+    return await this.store.setStatus(deployment.id, "failed", reason);
+  }
+
+  /** Loads every guild's active deployment (at host start). Returns how many came up. */
+  async restore(): Promise<number> {
+    const deployments = await this.store.listActive();
+    const results = await Promise.allSettled(deployments.map(async (deployment) => {
+      await this.sandboxes.load(deployment);
+      this.sandboxes.activate(deployment);
+    }));
+    results.forEach((result, i) => {
+      if (result.status === "rejected") {
+        const d = deployments[i];
+        this.logs.append(d.guildId, "error", `flora: could not restore deployment ${d.id}: ${describe(result.reason)}`);
+      }
+    });
+    return results.filter((r) => r.status === "fulfilled").length;
+  }
+}
+
+/** A readable description of a thrown value (Discordeno throws plain objects). */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "object" && error !== null) {
+    try {
+      return JSON.stringify(error);
+    } catch { /* fall through */ }
+  }
+  return String(error);
+}

@@ -1,0 +1,66 @@
+/**
+ * The connection to Discord (or the emulator): a Discordeno bot whose
+ * gateway hands every payload to the event router, and whose REST manager
+ * carries out scripts' operations.
+ *
+ * @module
+ */
+
+import { type Bot, createBot, GatewayIntents } from "@discordeno/bot";
+import type { GatewayPayload } from "./event_router.ts";
+
+/** Intents flora asks for: what scripts' events need. */
+export const FLORA_INTENTS = GatewayIntents.Guilds |
+  GatewayIntents.GuildMessages |
+  GatewayIntents.MessageContent |
+  GatewayIntents.GuildMembers |
+  GatewayIntents.GuildMessageReactions;
+
+export interface GatewayOptions {
+  token: string;
+  /** REST base URL without `/v10` (the emulator's `…/api`); Discord's when absent. */
+  restBase?: string;
+  /** Receives every gateway payload. Must not throw. */
+  onPayload(payload: GatewayPayload, shardId: number): void;
+  /** Delay between shard spawns, ms (Discordeno's default is 5.3 s). */
+  spawnShardDelay?: number;
+  /** Writes the library's own notices. */
+  log?: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+/** Creates the Discordeno bot (not yet connected; call `bot.start()`). */
+export function createGateway(options: GatewayOptions): Bot {
+  const log = options.log ?? (() => {});
+  const logger = {
+    debug: () => {},
+    info: (...args: unknown[]) => log("info", args.join(" ")),
+    warn: (...args: unknown[]) => log("warn", args.join(" ")),
+    error: (...args: unknown[]) => log("error", args.join(" ")),
+    fatal: (...args: unknown[]) => log("error", args.join(" ")),
+  };
+  const bot = createBot({
+    token: options.token,
+    intents: FLORA_INTENTS,
+    loggerFactory: () => logger,
+    rest: options.restBase
+      ? { proxy: { baseUrl: options.restBase, authorization: `Bot ${options.token}` } }
+      : undefined,
+    gateway: {
+      spawnShardDelay: options.spawnShardDelay,
+      events: {
+        // Bypass Discordeno's object transformers: scripts get Discord's own payloads.
+        message: (shard, payload) => {
+          try {
+            options.onPayload(payload as GatewayPayload, shard.id);
+          } catch (error) {
+            log("error", `event routing failed: ${error}`);
+          }
+        },
+      },
+    },
+  });
+  // A proxy base URL turns off Discordeno's rate-limit queue; the emulator enforces
+  // Discord's limits, so keep the queue on.
+  if (options.restBase) bot.rest.isProxied = false;
+  return bot;
+}

@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import type { Deployment } from "../../storage/types.ts";
+import { SandboxPool } from "../sandbox/pool.ts";
+import type { OperationName } from "../sandbox/protocol.ts";
+import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
+import { MemoryLogBuffer } from "./logs.ts";
+import { type OperationExecutor, SandboxManager, ScriptLoadError } from "./sandboxes.ts";
+
+const GUILD = "100000000000000001";
+
+/** Records what scripts asked the host to do, and answers like Discord would. */
+class RecordingExecutor implements OperationExecutor {
+  calls: { guildId: string; op: OperationName; args: unknown }[] = [];
+  #waiters: (() => void)[] = [];
+  execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
+    this.calls.push({ guildId, op, args });
+    for (const wake of this.#waiters.splice(0)) wake();
+    if ((args as { channelId?: string }).channelId === "999") {
+      return Promise.reject(new Error("channel 999 is not a channel of this guild"));
+    }
+    return Promise.resolve({ id: "555" });
+  }
+  async waitForCalls(n: number): Promise<void> {
+    while (this.calls.length < n) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+function deployment(id: string, code: string): Deployment {
+  const now = new Date().toISOString();
+  return {
+    id,
+    guildId: GUILD,
+    revision: 1,
+    status: "pending",
+    createdBy: "test",
+    createdAt: now,
+    updatedAt: now,
+    bundle: { entry: "main.ts", code },
+  };
+}
+
+async function withManager(
+  fn: (m: SandboxManager, ex: RecordingExecutor, logs: MemoryLogBuffer) => Promise<void>,
+  limits = { eventTimeoutMs: 2_000, loadTimeoutMs: 2_000 },
+) {
+  const executor = new RecordingExecutor();
+  const logs = new MemoryLogBuffer();
+  const manager = new SandboxManager(executor, logs);
+  const pool = new SandboxPool(
+    { processes: 1, heapMb: 128, limits, workerRuntime: await bundleWorkerRuntime() },
+    manager,
+  );
+  manager.attach(pool);
+  await pool.start();
+  try {
+    await fn(manager, executor, logs);
+  } finally {
+    await pool.close();
+  }
+}
+
+function message(content: string) {
+  return {
+    id: "700000000000000001",
+    channel_id: "200000000000000001",
+    guild_id: GUILD,
+    author: { id: "300000000000000001", username: "alice" },
+    content,
+    timestamp: new Date().toISOString(),
+  };
+}
+
+Deno.test("a loaded script answers a prefix command through a host call", async () => {
+  await withManager(async (manager, executor) => {
+    const d = deployment("d1", `createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong!") })] });`);
+    const commands = await manager.load(d);
+    assert.deepEqual(commands, []);
+    manager.activate(d);
+    assert(manager.deliver(GUILD, "messageCreate", message("!ping")));
+    await executor.waitForCalls(1);
+    assert.deepEqual(executor.calls[0].guildId, GUILD);
+    assert.deepEqual(executor.calls[0].op, "message.send");
+    const args = executor.calls[0].args as { channelId: string; data: Record<string, unknown> };
+    assert.deepEqual(args.channelId, "200000000000000001");
+    assert.deepEqual(args.data.content, "pong!");
+  });
+});
+
+Deno.test("slash commands are reported for registration in Discord's shape", async () => {
+  await withManager(async (manager) => {
+    const commands = await manager.load(deployment(
+      "d1",
+      `createBot({ slashCommands: [slash({ name: "echo", description: "Echo", options: [{ name: "text", description: "what", type: OptionType.String, required: true }], run: () => {} })] });`,
+    ));
+    assert.deepEqual(commands, [{
+      name: "echo",
+      description: "Echo",
+      type: 1,
+      options: [{ type: 3, name: "text", description: "what", required: true }],
+    }]);
+  });
+});
+
+Deno.test("a script that throws at load is reported with its error", async () => {
+  await withManager(async (manager) => {
+    await assert.rejects(
+      () => manager.load(deployment("bad", `throw new Error("no config found");`)),
+      (error: Error) => error instanceof ScriptLoadError && error.message.includes("no config found"),
+    );
+  });
+});
+
+Deno.test("a script whose top level never ends is stopped at the load budget", async () => {
+  await withManager(async (manager) => {
+    await assert.rejects(
+      () => manager.load(deployment("loop", `while (true) {}`)),
+      (error: Error) => error instanceof ScriptLoadError && error.message.includes("longer than 300 ms"),
+    );
+  }, { eventTimeoutMs: 300, loadTimeoutMs: 300 });
+});
+
+Deno.test("a host refusal reaches the script as an error it can catch", async () => {
+  await withManager(async (manager, executor, logs) => {
+    const d = deployment("d1", `
+      createBot({ prefixCommands: [prefix({ name: "x", run: async (ctx) => {
+        try { await ctx.reply("hi"); } catch (e) { console.warn("refused:", e.message); }
+      } })] });`);
+    await manager.load(d);
+    manager.activate(d);
+    manager.deliver(GUILD, "messageCreate", { ...message("!x"), channel_id: "999" });
+    await executor.waitForCalls(1);
+    // The warning arrives after the refusal; poll the log briefly.
+    for (let i = 0; i < 100 && !logs.recent(GUILD).some((l) => l.level === "warn"); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const warn = logs.recent(GUILD).find((l) => l.level === "warn");
+    assert.deepEqual(warn?.message, "refused: channel 999 is not a channel of this guild");
+  });
+});
+
+Deno.test("a malformed message from a worker is rejected and logged, not fatal", async () => {
+  await withManager(async (manager, executor, logs) => {
+    const d = deployment("d1", `
+      const post = globalThis.postMessage.bind(globalThis);
+      on("messageCreate", () => { post({ v: 1, type: "call", callId: -1, op: "guild.nuke", args: {} }); post({ nonsense: true }); });
+      createBot({ prefixCommands: [prefix({ name: "ok", run: (ctx) => ctx.reply("still here") })] });`);
+    await manager.load(d);
+    manager.activate(d);
+    manager.deliver(GUILD, "messageCreate", message("hello"));
+    manager.deliver(GUILD, "messageCreate", message("!ok"));
+    await executor.waitForCalls(1);
+    assert.deepEqual((executor.calls[0].args as { data: { content: string } }).data.content, "still here");
+    const rejected = logs.recent(GUILD).filter((l) => l.message.includes("rejected a malformed message"));
+    assert.deepEqual(rejected.length, 2);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The worker's side of the sandbox protocol: the only path from a script to
+ * the host. `postMessage` is captured here before user code runs, so the
+ * SDK's own channel stays usable whatever a script does to the global scope.
+ *
+ * @module
+ */
+
+import {
+  type LogLevel,
+  type OperationName,
+  PROTOCOL_VERSION,
+  type ResultMessage,
+  type WorkerToHost,
+} from "../runtime/sandbox/protocol.ts";
+
+/** The part of a dedicated worker's global scope this module uses. */
+interface WorkerScope {
+  postMessage(message: WorkerToHost): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+const post: (message: WorkerToHost) => void = scope.postMessage.bind(scope);
+
+let nextCallId = 1;
+const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+
+/** Sends a protocol message to the host. */
+export function send(message: WorkerToHost): void {
+  post(message);
+}
+
+/**
+ * Asks the host to perform an operation; resolves with its result or
+ * rejects with the host's reason (e.g. an id outside this guild).
+ */
+export function call(op: OperationName, args: unknown): Promise<unknown> {
+  const callId = nextCallId++;
+  return new Promise((resolve, reject) => {
+    pending.set(callId, { resolve, reject });
+    post({ v: PROTOCOL_VERSION, type: "call", callId, op, args });
+  });
+}
+
+/** Settles the call a host result answers. */
+export function settle(result: ResultMessage): void {
+  const waiter = pending.get(result.callId);
+  if (!waiter) return;
+  pending.delete(result.callId);
+  if (result.ok) waiter.resolve(result.value);
+  else waiter.reject(new Error(result.error));
+}
+
+/** Writes a line to the guild's log stream. */
+export function log(level: LogLevel, message: string): void {
+  post({ v: PROTOCOL_VERSION, type: "log", level, message });
+}
