@@ -40,7 +40,9 @@ export function createApi(options: ApiOptions) {
     }),
   );
 
-  app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
+  app.notFound((c) =>
+    errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`)
+  );
   app.onError((error, c) => {
     console.error(`[api] ${c.get("requestId")} ${c.req.method} ${c.req.path}:`, error);
     return errorResponse(c, 500, "internal", `internal error (request id ${c.get("requestId")})`);

@@ -18,12 +18,19 @@ export function timingSafeEqual(a: string, b: string): boolean {
 }
 
 /** Requires `Authorization: Bearer <operator token>`. */
-export function requireOperator(operatorToken: string): MiddlewareHandler<{ Variables: { actor: string } }> {
+export function requireOperator(
+  operatorToken: string,
+): MiddlewareHandler<{ Variables: { actor: string } }> {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
-      return errorResponse(c, 401, "unauthorized", "send your API token as 'Authorization: Bearer <token>'");
+      return errorResponse(
+        c,
+        401,
+        "unauthorized",
+        "send your API token as 'Authorization: Bearer <token>'",
+      );
     }
     if (!timingSafeEqual(match[1], operatorToken)) {
       return errorResponse(c, 401, "unauthorized", "this API token is not valid");

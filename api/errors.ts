@@ -16,6 +16,11 @@ export class ApiError extends Error {
 }
 
 /** Sends an error response. */
-export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string) {
+export function errorResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+) {
   return c.json({ error: { code, message } }, status);
 }

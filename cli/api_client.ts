@@ -45,18 +45,29 @@ export async function request<T>(
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
-    throw new CliError(ExitCode.Api, `could not reach the flora API at ${target.url}: ${error instanceof Error ? error.message : error}`);
+    throw new CliError(
+      ExitCode.Api,
+      `could not reach the flora API at ${target.url}: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
   }
   const text = await response.text();
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new CliError(ExitCode.Api, `the API answered ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
+    throw new CliError(
+      ExitCode.Api,
+      `the API answered ${response.status} with a non-JSON body: ${text.slice(0, 200)}`,
+    );
   }
   const error = (json as { error?: { message?: string } }).error;
   if (error && response.status !== 422) {
-    throw new CliError(ExitCode.Api, `the API refused (${response.status}): ${error.message ?? "unknown error"}`);
+    throw new CliError(
+      ExitCode.Api,
+      `the API refused (${response.status}): ${error.message ?? "unknown error"}`,
+    );
   }
   return { status: response.status, body: json as T };
 }

@@ -15,9 +15,35 @@ export interface Bundle {
   sourceMap?: string;
 }
 
-/** The SDK's global declarations, as a URL `deno check` can read. */
-export function sdkTypesUrl(): string {
-  return new URL("../sdk/globals.d.ts", import.meta.url).href;
+/** Files the SDK's declarations need, relative to the repository root. */
+const SDK_TYPE_SOURCES = ["sdk/", "runtime/sandbox/protocol.ts"];
+const ROOT = new URL("../", import.meta.url);
+
+/** True inside a `deno compile`d binary, whose embedded files other processes cannot read. */
+function isCompiled(): boolean {
+  return Deno.mainModule.includes("/deno-compile-");
+}
+
+/**
+ * The SDK's global declarations, as a URL `deno check` can read. A compiled
+ * binary copies its embedded SDK sources into `tempDir` first.
+ */
+export async function sdkTypesUrl(tempDir: () => Promise<string>): Promise<string> {
+  if (!isCompiled()) return new URL("sdk/globals.d.ts", ROOT).href;
+  const dir = await tempDir();
+  for (const source of SDK_TYPE_SOURCES) {
+    const files = source.endsWith("/")
+      ? [...Deno.readDirSync(new URL(source, ROOT))].filter((e) =>
+        e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")
+      ).map((e) => source + e.name)
+      : [source];
+    for (const file of files) {
+      const target = `${dir}/${file}`;
+      await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+      await Deno.writeTextFile(target, await Deno.readTextFile(new URL(file, ROOT)));
+    }
+  }
+  return new URL(`file://${dir}/sdk/globals.d.ts`).href;
 }
 
 /** The `deno` executable to type-check with. */
@@ -25,8 +51,6 @@ function denoExecutable(): string {
   // A compiled flora binary is not deno; use the one on PATH then.
   return Deno.execPath().match(/(^|\/)deno(\.exe)?$/) ? Deno.execPath() : "deno";
 }
-
-const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**
  * Type-checks the script with the SDK globals in scope. Throws
@@ -37,9 +61,14 @@ export async function typeCheck(entryPath: string): Promise<void> {
   const dir = absolute.slice(0, absolute.lastIndexOf("/"));
   // Placed beside the entry so the author's own deno.json applies.
   const wrapper = `${dir}/.flora-check-${crypto.randomUUID()}.ts`;
+  let temp: string | undefined;
+  const types = await sdkTypesUrl(async () =>
+    temp = await Deno.makeTempDir({ prefix: "flora-sdk-" })
+  );
+  const entryUrl = new URL(`file://${absolute}`).href;
   await Deno.writeTextFile(
     wrapper,
-    `/// <reference types="${sdkTypesUrl()}" />\nimport ${JSON.stringify(new URL(`file://${absolute}`).href)};\n`,
+    `/// <reference types="${types}" />\nimport ${JSON.stringify(entryUrl)};\n`,
   );
   try {
     const output = await new Deno.Command(denoExecutable(), {
@@ -49,7 +78,10 @@ export async function typeCheck(entryPath: string): Promise<void> {
       env: { NO_COLOR: "1" },
     }).output();
     if (!output.success) {
-      const text = new TextDecoder().decode(output.stderr).replace(ANSI, "").replaceAll(`file://${dir}/`, "")
+      const text = new TextDecoder().decode(output.stderr).replaceAll(
+        `file://${dir}/`,
+        "",
+      )
         .replace(/\n*error: Type checking failed\.[\s\S]*$/, "").trim();
       throw new CliError(ExitCode.Script, `type errors in ${entryPath}:\n${text}`);
     }
@@ -60,6 +92,7 @@ export async function typeCheck(entryPath: string): Promise<void> {
     throw error;
   } finally {
     await Deno.remove(wrapper).catch(() => {});
+    if (temp) await Deno.remove(temp, { recursive: true }).catch(() => {});
   }
 }
 
@@ -67,6 +100,19 @@ const INLINE_MAP = /\n\/\/# sourceMappingURL=data:application\/json;base64,([A-Z
 
 function decodeBase64(text: string): string {
   return new TextDecoder().decode(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)));
+}
+
+/** Puts a parse error's `file:line:column` first, as editors and terminals link it. */
+function describeBundleError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const at = /\n\s*at (file:\/\/\S+?):(\d+):(\d+)\s*$/.exec(text);
+  // The code frame between the message and the location stays, below it.
+  if (!at) return text;
+  const path = new URL(at[1]).pathname;
+  const cwd = Deno.cwd() + "/";
+  const shown = path.startsWith(cwd) ? path.slice(cwd.length) : path;
+  const [headline, ...frame] = text.slice(0, at.index).trim().split("\n");
+  return [`${shown}:${at[2]}:${at[3]}: ${headline}`, ...frame].join("\n");
 }
 
 /** Bundles the script and its local imports into one module. */
@@ -81,13 +127,17 @@ export async function bundle(entryPath: string): Promise<Bundle> {
       sourcemap: "inline",
     });
   } catch (error) {
-    throw new CliError(ExitCode.Script, `could not bundle ${entryPath}: ${error instanceof Error ? error.message : error}`);
+    throw new CliError(
+      ExitCode.Script,
+      `could not bundle ${entryPath}:\n${describeBundleError(error)}`,
+    );
   }
   if (!result.success || !result.outputFiles?.[0]) {
-    const messages = result.errors.map((e) => {
-      const where = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : "";
-      return `${where}${e.text}`;
-    });
+    const messages = result.errors.map((e) =>
+      e.location
+        ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}`
+        : describeBundleError(new Error(e.text))
+    );
     throw new CliError(ExitCode.Script, `could not bundle ${entryPath}:\n${messages.join("\n")}`);
   }
   const text = result.outputFiles[0].text();

@@ -9,8 +9,15 @@ import { deploy, deployHelp } from "./commands/deploy.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { consoleOutput, type Output } from "./output.ts";
 
-const commands: Record<string, { run(argv: string[], out: Output): Promise<number>; help: string; summary: string }> = {
-  deploy: { run: deploy, help: deployHelp, summary: "check, bundle and deploy a script to a guild" },
+const commands: Record<
+  string,
+  { run(argv: string[], out: Output): Promise<number>; help: string; summary: string }
+> = {
+  deploy: {
+    run: deploy,
+    help: deployHelp,
+    summary: "check, bundle and deploy a script to a guild",
+  },
 };
 
 const usage = `Usage: flora <command> [options]
@@ -39,7 +46,10 @@ export async function main(argv: string[], out: Output = consoleOutput): Promise
       out.error(`flora ${name}: ${error.message}`);
       return error.code;
     }
-    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
+    if (
+      error instanceof TypeError && "code" in error &&
+      String(error.code).startsWith("ERR_PARSE_ARGS")
+    ) {
       out.error(`flora ${name}: ${error.message}\n\n${command.help}`);
       return ExitCode.Usage;
     }

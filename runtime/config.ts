@@ -34,12 +34,20 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const text = env[name];
   if (text === undefined || text === "") return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`);
+    throw new ConfigError(
+      `${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`,
+    );
   }
   return value;
 }
@@ -55,7 +63,9 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
 export function loadConfig(env: Record<string, string | undefined>): FloraConfig {
   const token = env.DISCORD_TOKEN?.trim();
   if (token !== undefined && token !== "" && !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
-    throw new ConfigError("DISCORD_TOKEN does not look like a bot token (three dot-separated parts)");
+    throw new ConfigError(
+      "DISCORD_TOKEN does not look like a bot token (three dot-separated parts)",
+    );
   }
   const operatorToken = env.FLORA_OPERATOR_TOKEN?.trim();
   if (operatorToken !== undefined && operatorToken !== "" && operatorToken.length < 16) {

@@ -12,7 +12,7 @@ import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import { openEmbeddedStorage } from "../storage/embedded/open.ts";
 import type { FloraConfig } from "./config.ts";
 import { Deployer, describe } from "./host/deployer.ts";
-import { type DiscordRest, DiscordOperations } from "./host/discord_operations.ts";
+import { DiscordOperations, type DiscordRest } from "./host/discord_operations.ts";
 import { EventRouter } from "./host/event_router.ts";
 import { createGateway } from "./host/gateway.ts";
 import { GuildDirectory } from "./host/guild_directory.ts";
@@ -91,7 +91,10 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     let bot: Bot | null = null;
     const directory = new GuildDirectory(async (channelId) => {
       if (!bot) return null;
-      const channel = await bot.rest.getChannel(channelId) as { guild_id?: string; guildId?: string };
+      const channel = await bot.rest.getChannel(channelId) as {
+        guild_id?: string;
+        guildId?: string;
+      };
       const guildId = channel.guild_id ?? channel.guildId;
       return { guildId: guildId === undefined ? undefined : String(guildId) };
     });
@@ -136,7 +139,11 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         guilds: sandboxes.activeGuilds().length,
       }),
     });
-    const server = Deno.serve({ hostname: config.apiHost, port: config.apiPort, onListen: () => {} }, app.fetch);
+    const server = Deno.serve({
+      hostname: config.apiHost,
+      port: config.apiPort,
+      onListen: () => {},
+    }, app.fetch);
     cleanups.push(() => server.shutdown());
     const apiUrl = `http://${config.apiHost}:${server.addr.port}`;
 

@@ -36,7 +36,11 @@ try {
   flora = await startFlora(config, {
     onLog: (guildId, line) => {
       const time = new Date(line.at).toISOString().slice(11, 23);
-      console.log(`${time} ${LEVEL_COLORS[line.level]}${line.level.padEnd(5)}${RESET} [guild ${guildId}] ${line.message}`);
+      console.log(
+        `${time} ${LEVEL_COLORS[line.level]}${
+          line.level.padEnd(5)
+        }${RESET} [guild ${guildId}] ${line.message}`,
+      );
     },
     onNotice: (level, message) => console.error(`[flora] ${level}: ${message}`),
   });
@@ -56,7 +60,9 @@ const lines = [
   "flora is running.",
   `  API:        ${flora.apiUrl}`,
   `  data:       ${config.dataDir}/ (embedded Deno KV)`,
-  `  operator:   ${flora.operatorToken}${flora.operatorTokenCreated ? "  (new; kept in " + config.dataDir + "/operator-token)" : ""}`,
+  `  operator:   ${flora.operatorToken}${
+    flora.operatorTokenCreated ? "  (new; kept in " + config.dataDir + "/operator-token)" : ""
+  }`,
 ];
 if (flora.emulator) {
   const world = flora.emulator.state.guilds();
@@ -70,7 +76,12 @@ if (flora.emulator) {
     `  deno task deploy --guild ${world[0]?.id ?? "<guild id>"} examples/ping.ts`,
   );
 } else {
-  lines.push("  Discord:    connected with DISCORD_TOKEN", "", "Deploy a bot:", "  deno task deploy --guild <guild id> examples/ping.ts");
+  lines.push(
+    "  Discord:    connected with DISCORD_TOKEN",
+    "",
+    "Deploy a bot:",
+    "  deno task deploy --guild <guild id> examples/ping.ts",
+  );
 }
 if (flora.restored > 0) lines.push("", `Restored ${flora.restored} deployment(s).`);
 console.log(lines.join("\n") + "\n");

@@ -6,7 +6,9 @@
  */
 
 /** Reads the data dir's operator token, creating one if there is none. */
-export async function ensureOperatorToken(dataDir: string): Promise<{ token: string; created: boolean }> {
+export async function ensureOperatorToken(
+  dataDir: string,
+): Promise<{ token: string; created: boolean }> {
   const path = `${dataDir}/operator-token`;
   try {
     const token = (await Deno.readTextFile(path)).trim();

@@ -41,20 +41,30 @@ export function createBot(options: BotOptions = {}): void {
   if (created) throw new Error("createBot() may be called only once per script");
   created = true;
   if (options.prefix !== undefined) {
-    if (typeof options.prefix !== "string" || options.prefix.length < 1 || options.prefix.length > 16) {
+    if (
+      typeof options.prefix !== "string" || options.prefix.length < 1 || options.prefix.length > 16
+    ) {
       throw new TypeError("prefix must be a string of 1-16 characters");
     }
     commandPrefix = options.prefix;
   }
   for (const command of options.slashCommands ?? []) {
-    if (command?.kind !== "slash") throw new TypeError("slashCommands takes commands made with slash()");
-    if (slashCommands.has(command.name)) throw new Error(`slash command "${command.name}" is defined twice`);
+    if (command?.kind !== "slash") {
+      throw new TypeError("slashCommands takes commands made with slash()");
+    }
+    if (slashCommands.has(command.name)) {
+      throw new Error(`slash command "${command.name}" is defined twice`);
+    }
     slashCommands.set(command.name, command);
   }
   for (const command of options.prefixCommands ?? []) {
-    if (command?.kind !== "prefix") throw new TypeError("prefixCommands takes commands made with prefix()");
+    if (command?.kind !== "prefix") {
+      throw new TypeError("prefixCommands takes commands made with prefix()");
+    }
     for (const name of [command.name, ...(command.aliases ?? [])]) {
-      if (prefixCommands.has(name)) throw new Error(`prefix command or alias "${name}" is defined twice`);
+      if (prefixCommands.has(name)) {
+        throw new Error(`prefix command or alias "${name}" is defined twice`);
+      }
       prefixCommands.set(name, command);
     }
   }
@@ -68,7 +78,10 @@ export function createBot(options: BotOptions = {}): void {
  * on("messageCreate", (message) => console.log(message.content));
  * ```
  */
-export function on<E extends keyof EventMap>(event: E, handler: (payload: EventMap[E]) => unknown): void {
+export function on<E extends keyof EventMap>(
+  event: E,
+  handler: (payload: EventMap[E]) => unknown,
+): void {
   if (typeof handler !== "function") throw new TypeError(`on("${event}") needs a handler function`);
   const list = handlers.get(event) ?? [];
   list.push(handler as Handler);

@@ -19,9 +19,7 @@ const NAME = /^[-_\p{L}\p{N}]{1,32}$/u;
 function checkName(kind: string, name: unknown): string {
   if (typeof name !== "string" || !NAME.test(name) || name !== name.toLowerCase()) {
     throw new TypeError(
-      `${kind} name ${
-        JSON.stringify(name)
-      } is invalid: use 1-32 lowercase letters, digits, - or _`,
+      `${kind} name ${JSON.stringify(name)} is invalid: use 1-32 lowercase letters, digits, - or _`,
     );
   }
   return name;
@@ -37,8 +35,13 @@ function checkName(kind: string, name: unknown): string {
  */
 export function slash(definition: SlashDefinition): SlashCommand {
   checkName("slash command", definition?.name);
-  if (typeof definition.description !== "string" || definition.description.length < 1 || definition.description.length > 100) {
-    throw new TypeError(`slash command "${definition.name}" needs a description of 1-100 characters`);
+  if (
+    typeof definition.description !== "string" || definition.description.length < 1 ||
+    definition.description.length > 100
+  ) {
+    throw new TypeError(
+      `slash command "${definition.name}" needs a description of 1-100 characters`,
+    );
   }
   if (typeof definition.run !== "function") {
     throw new TypeError(`slash command "${definition.name}" needs a run(ctx) function`);

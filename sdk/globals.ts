@@ -16,7 +16,12 @@ export const globals = { createBot, on, slash, prefix, OptionType } as const;
 /** Defines the globals on `target` (the worker's `globalThis`). */
 export function installGlobals(target: typeof globalThis): void {
   for (const [name, value] of Object.entries(globals)) {
-    Object.defineProperty(target, name, { value, writable: false, configurable: false, enumerable: true });
+    Object.defineProperty(target, name, {
+      value,
+      writable: false,
+      configurable: false,
+      enumerable: true,
+    });
   }
   installConsole(target.console);
 }

@@ -70,14 +70,24 @@ export function deploymentRoutes(options: DeploymentRoutesOptions) {
       // JSON escaping can grow a bundle; leave room for it and the source map.
       maxSize: options.maxBundleBytes * 3,
       onError: (c) =>
-        errorResponse(c, 413, "too_large", `the upload is larger than ${options.maxBundleBytes * 3} bytes`),
+        errorResponse(
+          c,
+          413,
+          "too_large",
+          `the upload is larger than ${options.maxBundleBytes * 3} bytes`,
+        ),
     }),
     async (c) => {
       let json: unknown;
       try {
         json = await c.req.json();
       } catch {
-        return errorResponse(c, 400, "invalid_json", "the body must be JSON: { entry, code, sourceMap? }");
+        return errorResponse(
+          c,
+          400,
+          "invalid_json",
+          "the body must be JSON: { entry, code, sourceMap? }",
+        );
       }
       const parsed = deployBody.safeParse(json);
       if (!parsed.success) {
@@ -97,13 +107,18 @@ export function deploymentRoutes(options: DeploymentRoutesOptions) {
         createdBy: c.get("actor"),
         bundle: parsed.data,
       });
-      return c.json({ deployment: summarize(deployment) }, deployment.status === "active" ? 201 : 422);
+      return c.json(
+        { deployment: summarize(deployment) },
+        deployment.status === "active" ? 201 : 422,
+      );
     },
   );
 
   app.get("/:guild/current", async (c) => {
     const current = await options.store.current(c.req.param("guild"));
-    if (!current) return errorResponse(c, 404, "no_deployment", "this guild has no active deployment");
+    if (!current) {
+      return errorResponse(c, 404, "no_deployment", "this guild has no active deployment");
+    }
     return c.json({ deployment: summarize(current) });
   });
 

@@ -46,17 +46,25 @@ export async function deploy(argv: string[], out: Output): Promise<number> {
     return ExitCode.Ok;
   }
   if (!values.guild || !/^\d{17,20}$/.test(values.guild)) {
-    throw new CliError(ExitCode.Usage, "--guild <id> is required: the guild's Discord id (17-20 digits)");
+    throw new CliError(
+      ExitCode.Usage,
+      "--guild <id> is required: the guild's Discord id (17-20 digits)",
+    );
   }
   if (positionals.length !== 1) {
-    throw new CliError(ExitCode.Usage, "give exactly one script to deploy, e.g. flora deploy --guild <id> src/main.ts");
+    throw new CliError(
+      ExitCode.Usage,
+      "give exactly one script to deploy, e.g. flora deploy --guild <id> src/main.ts",
+    );
   }
   const entry = positionals[0];
   try {
     const stat = await Deno.stat(entry);
     if (!stat.isFile) throw new CliError(ExitCode.Usage, `${entry} is not a file`);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new CliError(ExitCode.Usage, `${entry} does not exist`);
+    if (error instanceof Deno.errors.NotFound) {
+      throw new CliError(ExitCode.Usage, `${entry} does not exist`);
+    }
     throw error;
   }
   const target = await resolveTarget({ api: values.api, token: values.token });
@@ -80,7 +88,11 @@ export async function deploy(argv: string[], out: Output): Promise<number> {
   } else if (d.status === "active") {
     out.info(`Deployed ${entry} to guild ${d.guildId}: revision ${d.revision} (${d.id}) is live.`);
   } else {
-    out.error(`Deployment ${d.id} (revision ${d.revision}) failed; the previous version keeps running.\n${d.error ?? ""}`);
+    out.error(
+      `Deployment ${d.id} (revision ${d.revision}) failed; the previous version keeps running.\n${
+        d.error ?? ""
+      }`,
+    );
   }
   return d.status === "active" ? ExitCode.Ok : ExitCode.Failed;
 }

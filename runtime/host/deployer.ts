@@ -9,7 +9,7 @@
 import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/types.ts";
 import type { CommandDefinition } from "../sandbox/protocol.ts";
 import type { LogSink } from "./logs.ts";
-import { ScriptLoadError, type SandboxManager } from "./sandboxes.ts";
+import { type SandboxManager, ScriptLoadError } from "./sandboxes.ts";
 
 /** Registers a guild's application commands with Discord (bulk overwrite). */
 export type RegisterCommands = (guildId: string, commands: CommandDefinition[]) => Promise<void>;
@@ -59,12 +59,20 @@ export class Deployer {
     }
     this.sandboxes.activate(deployment);
     const active = await this.store.setStatus(deployment.id, "active");
-    this.logs.append(deployment.guildId, "info", `flora: deployment r${active.revision} (${active.id}) is live`);
+    this.logs.append(
+      deployment.guildId,
+      "info",
+      `flora: deployment r${active.revision} (${active.id}) is live`,
+    );
     return active;
   }
 
   async #fail(deployment: Deployment, reason: string): Promise<Deployment> {
-    this.logs.append(deployment.guildId, "error", `flora: deployment ${deployment.id} failed: ${reason}`);
+    this.logs.append(
+      deployment.guildId,
+      "error",
+      `flora: deployment ${deployment.id} failed: ${reason}`,
+    );
     return await this.store.setStatus(deployment.id, "failed", reason);
   }
 
@@ -78,7 +86,11 @@ export class Deployer {
     results.forEach((result, i) => {
       if (result.status === "rejected") {
         const d = deployments[i];
-        this.logs.append(d.guildId, "error", `flora: could not restore deployment ${d.id}: ${describe(result.reason)}`);
+        this.logs.append(
+          d.guildId,
+          "error",
+          `flora: could not restore deployment ${d.id}: ${describe(result.reason)}`,
+        );
       }
     });
     return results.filter((r) => r.status === "fulfilled").length;

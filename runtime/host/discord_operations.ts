@@ -41,7 +41,10 @@ export class DiscordOperations implements OperationExecutor {
       case "interaction.respond": {
         const a = args as OperationArgs<"interaction.respond">;
         const record = this.interactions.forGuild(guildId, a.interactionId);
-        await this.rest.sendInteractionResponse(record.id, record.token, { type: a.type, data: a.data });
+        await this.rest.sendInteractionResponse(record.id, record.token, {
+          type: a.type,
+          data: a.data,
+        });
         return null;
       }
       case "interaction.followUp": {

@@ -48,7 +48,9 @@ export class EventRouter {
 
   /** Handles one gateway payload from a shard. */
   route(payload: GatewayPayload, shardId: number): void {
-    if (payload.op !== 0 || !payload.t || typeof payload.d !== "object" || payload.d === null) return;
+    if (payload.op !== 0 || !payload.t || typeof payload.d !== "object" || payload.d === null) {
+      return;
+    }
     const d = payload.d as Data;
     switch (payload.t) {
       case "READY":

@@ -103,7 +103,9 @@ export class SandboxManager {
 
   /** Makes a loaded deployment serve its guild; stops the one it replaces. */
   activate(deployment: Deployment): void {
-    const sandbox = this.#sandboxes.get(keyId({ guildId: deployment.guildId, deploymentId: deployment.id }));
+    const sandbox = this.#sandboxes.get(
+      keyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
+    );
     if (!sandbox) throw new Error(`deployment ${deployment.id} is not loaded`);
     const previous = this.#active.get(deployment.guildId);
     this.#active.set(deployment.guildId, sandbox);
@@ -112,7 +114,9 @@ export class SandboxManager {
 
   /** Stops a loaded sandbox that will not be activated (e.g. failed checks after load). */
   discard(deployment: Deployment): void {
-    const sandbox = this.#sandboxes.get(keyId({ guildId: deployment.guildId, deploymentId: deployment.id }));
+    const sandbox = this.#sandboxes.get(
+      keyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
+    );
     if (sandbox && this.#active.get(deployment.guildId) !== sandbox) this.#stop(sandbox);
   }
 
@@ -137,7 +141,11 @@ export class SandboxManager {
     if (!sandbox) return; // a worker we already stopped
     const parsed = parseWorkerMessage(raw);
     if (!parsed.ok) {
-      this.logs.append(key.guildId, "error", `flora: rejected a malformed message from the script: ${parsed.error}`);
+      this.logs.append(
+        key.guildId,
+        "error",
+        `flora: rejected a malformed message from the script: ${parsed.error}`,
+      );
       return;
     }
     this.#handle(sandbox, parsed.message);
@@ -170,7 +178,12 @@ export class SandboxManager {
     if (this.#active.get(sandbox.key.guildId) !== sandbox) this.#stop(sandbox);
   }
 
-  async #call(sandbox: GuildSandbox, callId: number, op: OperationName, args: unknown): Promise<void> {
+  async #call(
+    sandbox: GuildSandbox,
+    callId: number,
+    op: OperationName,
+    args: unknown,
+  ): Promise<void> {
     const guildId = sandbox.key.guildId; // from the process's tag, never from the worker
     let result: { ok: true; value: unknown } | { ok: false; error: string };
     const parsed = parseOperationArgs(op, args);
@@ -197,7 +210,11 @@ export class SandboxManager {
       this.#failLoad(sandbox, detail);
       return;
     }
-    this.logs.append(key.guildId, "error", `flora: the script was stopped (${reason}): ${detail}; restarting it`);
+    this.logs.append(
+      key.guildId,
+      "error",
+      `flora: the script was stopped (${reason}): ${detail}; restarting it`,
+    );
     if (this.#active.get(key.guildId) !== sandbox) {
       this.#sandboxes.delete(keyId(key));
       return;

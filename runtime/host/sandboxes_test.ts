@@ -72,7 +72,10 @@ function message(content: string) {
 
 Deno.test("a loaded script answers a prefix command through a host call", async () => {
   await withManager(async (manager, executor) => {
-    const d = deployment("d1", `createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong!") })] });`);
+    const d = deployment(
+      "d1",
+      `createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong!") })] });`,
+    );
     const commands = await manager.load(d);
     assert.deepEqual(commands, []);
     manager.activate(d);
@@ -105,7 +108,8 @@ Deno.test("a script that throws at load is reported with its error", async () =>
   await withManager(async (manager) => {
     await assert.rejects(
       () => manager.load(deployment("bad", `throw new Error("no config found");`)),
-      (error: Error) => error instanceof ScriptLoadError && error.message.includes("no config found"),
+      (error: Error) =>
+        error instanceof ScriptLoadError && error.message.includes("no config found"),
     );
   });
 });
@@ -114,17 +118,21 @@ Deno.test("a script whose top level never ends is stopped at the load budget", a
   await withManager(async (manager) => {
     await assert.rejects(
       () => manager.load(deployment("loop", `while (true) {}`)),
-      (error: Error) => error instanceof ScriptLoadError && error.message.includes("longer than 300 ms"),
+      (error: Error) =>
+        error instanceof ScriptLoadError && error.message.includes("longer than 300 ms"),
     );
   }, { eventTimeoutMs: 300, loadTimeoutMs: 300 });
 });
 
 Deno.test("a host refusal reaches the script as an error it can catch", async () => {
   await withManager(async (manager, executor, logs) => {
-    const d = deployment("d1", `
+    const d = deployment(
+      "d1",
+      `
       createBot({ prefixCommands: [prefix({ name: "x", run: async (ctx) => {
         try { await ctx.reply("hi"); } catch (e) { console.warn("refused:", e.message); }
-      } })] });`);
+      } })] });`,
+    );
     await manager.load(d);
     manager.activate(d);
     manager.deliver(GUILD, "messageCreate", { ...message("!x"), channel_id: "999" });
@@ -140,17 +148,25 @@ Deno.test("a host refusal reaches the script as an error it can catch", async ()
 
 Deno.test("a malformed message from a worker is rejected and logged, not fatal", async () => {
   await withManager(async (manager, executor, logs) => {
-    const d = deployment("d1", `
+    const d = deployment(
+      "d1",
+      `
       const post = globalThis.postMessage.bind(globalThis);
       on("messageCreate", () => { post({ v: 1, type: "call", callId: -1, op: "guild.nuke", args: {} }); post({ nonsense: true }); });
-      createBot({ prefixCommands: [prefix({ name: "ok", run: (ctx) => ctx.reply("still here") })] });`);
+      createBot({ prefixCommands: [prefix({ name: "ok", run: (ctx) => ctx.reply("still here") })] });`,
+    );
     await manager.load(d);
     manager.activate(d);
     manager.deliver(GUILD, "messageCreate", message("hello"));
     manager.deliver(GUILD, "messageCreate", message("!ok"));
     await executor.waitForCalls(1);
-    assert.deepEqual((executor.calls[0].args as { data: { content: string } }).data.content, "still here");
-    const rejected = logs.recent(GUILD).filter((l) => l.message.includes("rejected a malformed message"));
+    assert.deepEqual(
+      (executor.calls[0].args as { data: { content: string } }).data.content,
+      "still here",
+    );
+    const rejected = logs.recent(GUILD).filter((l) =>
+      l.message.includes("rejected a malformed message")
+    );
     assert.deepEqual(rejected.length, 2);
   });
 });

@@ -11,8 +11,8 @@ import { NdjsonWriter, readNdjson } from "./ndjson.ts";
 import {
   type HostToProcess,
   type LoadMessage,
-  PROTOCOL_VERSION,
   type ProcessToHost,
+  PROTOCOL_VERSION,
   type SandboxLimits,
   type ToWorkerMessage,
   type WorkerExitReason,

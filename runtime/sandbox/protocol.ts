@@ -168,7 +168,12 @@ export interface LogMessage {
   message: string;
 }
 
-export type WorkerToHost = LoadedMessage | LoadFailedMessage | DoneMessage | CallMessage | LogMessage;
+export type WorkerToHost =
+  | LoadedMessage
+  | LoadFailedMessage
+  | DoneMessage
+  | CallMessage
+  | LogMessage;
 
 const MAX_LOG_LINE = 8_192;
 const MAX_ERROR = 16_384;
@@ -280,7 +285,11 @@ function workerMessage(raw: unknown): WorkerToHost {
       if (!Array.isArray(m.commands) || m.commands.length > MAX_COMMANDS) {
         fail("message.commands", `expected an array of at most ${MAX_COMMANDS}`);
       }
-      return { v, type: "loaded", commands: m.commands.map((c, i) => command(c, `commands[${i}]`)) };
+      return {
+        v,
+        type: "loaded",
+        commands: m.commands.map((c, i) => command(c, `commands[${i}]`)),
+      };
     }
     case "loadFailed":
       return { v, type: "loadFailed", error: str(m.error, "message.error").slice(0, MAX_ERROR) };
@@ -295,8 +304,15 @@ function workerMessage(raw: unknown): WorkerToHost {
     }
     case "log": {
       const level = m.level as LogLevel;
-      if (!LOG_LEVELS.includes(level)) fail("message.level", `expected one of ${LOG_LEVELS.join(", ")}`);
-      return { v, type: "log", level, message: str(m.message, "message.message").slice(0, MAX_LOG_LINE) };
+      if (!LOG_LEVELS.includes(level)) {
+        fail("message.level", `expected one of ${LOG_LEVELS.join(", ")}`);
+      }
+      return {
+        v,
+        type: "log",
+        level,
+        message: str(m.message, "message.message").slice(0, MAX_LOG_LINE),
+      };
     }
     default:
       fail("message.type", `unknown message type ${String(m.type)}`);
@@ -326,30 +342,31 @@ export function parseWorkerMessage(
 
 const RESPONSE_TYPES = [4, 5, 6, 7, 9];
 
-const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => OperationArgs<N> } = {
-  "interaction.respond": (a) => {
-    if (!RESPONSE_TYPES.includes(a.type as number)) {
-      fail("args.type", `expected one of ${RESPONSE_TYPES.join(", ")}`);
-    }
-    return {
+const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => OperationArgs<N> } =
+  {
+    "interaction.respond": (a) => {
+      if (!RESPONSE_TYPES.includes(a.type as number)) {
+        fail("args.type", `expected one of ${RESPONSE_TYPES.join(", ")}`);
+      }
+      return {
+        interactionId: snowflake(a.interactionId, "args.interactionId"),
+        type: a.type as 4 | 5 | 6 | 7 | 9,
+        data: optional(a.data, (d) => record(d, "args.data")),
+      };
+    },
+    "interaction.followUp": (a) => ({
       interactionId: snowflake(a.interactionId, "args.interactionId"),
-      type: a.type as 4 | 5 | 6 | 7 | 9,
-      data: optional(a.data, (d) => record(d, "args.data")),
-    };
-  },
-  "interaction.followUp": (a) => ({
-    interactionId: snowflake(a.interactionId, "args.interactionId"),
-    data: record(a.data, "args.data"),
-  }),
-  "interaction.editReply": (a) => ({
-    interactionId: snowflake(a.interactionId, "args.interactionId"),
-    data: record(a.data, "args.data"),
-  }),
-  "message.send": (a) => ({
-    channelId: snowflake(a.channelId, "args.channelId"),
-    data: record(a.data, "args.data"),
-  }),
-};
+      data: record(a.data, "args.data"),
+    }),
+    "interaction.editReply": (a) => ({
+      interactionId: snowflake(a.interactionId, "args.interactionId"),
+      data: record(a.data, "args.data"),
+    }),
+    "message.send": (a) => ({
+      channelId: snowflake(a.channelId, "args.channelId"),
+      data: record(a.data, "args.data"),
+    }),
+  };
 
 /** Validates a call's arguments against its operation's shape. */
 export function parseOperationArgs<N extends OperationName>(
@@ -360,7 +377,9 @@ export function parseOperationArgs<N extends OperationName>(
     const parser = operationParsers[op] as (a: Record<string, unknown>) => OperationArgs<N>;
     return { ok: true, args: parser(record(args, "args")) };
   } catch (error) {
-    if (error instanceof Invalid) return { ok: false, error: `invalid arguments for ${op}: ${error.message}` };
+    if (error instanceof Invalid) {
+      return { ok: false, error: `invalid arguments for ${op}: ${error.message}` };
+    }
     throw error;
   }
 }
