@@ -65,7 +65,7 @@ const lines = [
   }`,
 ];
 if (flora.emulator) {
-  const world = flora.emulator.state.guilds();
+  const world = flora.emulator.seeded?.guilds ?? [];
   lines.push(
     `  Discord:    built-in emulator at ${flora.emulator.url} (no DISCORD_TOKEN set)`,
     "",

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type BotAction, EmulatorClient } from "../emulator/client.ts";
+import { type BotAction, EmulatorClient } from "../emulator/mod.ts";
 import { runCli, startFloraProcess, writeScript } from "./helpers/flora_process.ts";
 
 const PONG_V2 = `
@@ -46,7 +46,10 @@ Deno.test({
       const [guildA, guildB] = world.guilds;
       const channelA = guildA.channels.find((c) => c.name === "general")!.id;
       const channelB = guildB.channels.find((c) => c.name === "general")!.id;
-      const member = (g: typeof guildA) => g.members.find((m) => !m.user.bot)!.user.id;
+      const member = (g: typeof guildA) => g.members.find((m) => !m.bot)!.userId;
+      const lastSeq = async () => (await emu.actions()).at(-1)?.seq ?? 0;
+      const waitAfter = (since: number, predicate: (a: BotAction) => boolean) =>
+        emu.waitForAction((a) => a.seq > since && predicate(a), 10_000);
       const cliEnv = { FLORA_DATA_DIR: flora.dataDir };
 
       await t.step("a type error is reported with file:line and nothing is uploaded", async () => {
@@ -76,14 +79,14 @@ Deno.test({
       });
 
       await t.step("!ping is answered in the channel", async () => {
-        const since = (await emu.actions()).length;
+        const since = await lastSeq();
         await emu.sendMessage({
           guildId: guildA.id,
           channelId: channelA,
           userId: member(guildA),
           content: "!ping",
         });
-        const reply = await emu.waitForAction(isMessageTo(channelA, "pong!"), 10_000, since);
+        const reply = await waitAfter(since, isMessageTo(channelA, "pong!"));
         assert.equal(reply.status, 200);
       });
 
@@ -109,14 +112,14 @@ Deno.test({
           content: "!ping",
         });
         // Guild A's answer to a later message proves guild B's was routed (and dropped) before it.
-        const since = (await emu.actions()).length;
+        const since = await lastSeq();
         await emu.sendMessage({
           guildId: guildA.id,
           channelId: channelA,
           userId: member(guildA),
           content: "!ping",
         });
-        await emu.waitForAction(isMessageTo(channelA, "pong!"), 10_000, since);
+        await waitAfter(since, isMessageTo(channelA, "pong!"));
         const all = await emu.actions();
         assert.equal(
           all.filter((a) => a.guildId === guildB.id || a.channelId === channelB).length,
@@ -129,14 +132,14 @@ Deno.test({
         const run = await runCli(["deploy", "--guild", guildA.id, path], cliEnv);
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /revision 2/);
-        const since = (await emu.actions()).length;
+        const since = await lastSeq();
         await emu.sendMessage({
           guildId: guildA.id,
           channelId: channelA,
           userId: member(guildA),
           content: "!ping",
         });
-        await emu.waitForAction(isMessageTo(channelA, "pong v2"), 10_000, since);
+        await waitAfter(since, isMessageTo(channelA, "pong v2"));
         const later = await emu.actions({ since });
         assert.equal(
           later.filter(isMessageTo(channelA, "pong!")).length,
@@ -151,14 +154,14 @@ Deno.test({
         assert.equal(run.code, 1, run.stderr);
         assert.match(run.stderr, /failed; the previous version keeps running/);
         assert.match(run.stderr, /missing configuration value/);
-        const since = (await emu.actions()).length;
+        const since = await lastSeq();
         await emu.sendMessage({
           guildId: guildA.id,
           channelId: channelA,
           userId: member(guildA),
           content: "!ping",
         });
-        await emu.waitForAction(isMessageTo(channelA, "pong v2"), 10_000, since);
+        await waitAfter(since, isMessageTo(channelA, "pong v2"));
         const current = await fetch(`${flora.info.apiUrl}/deployments/${guildA.id}/current`, {
           headers: { authorization: `Bearer ${await operatorToken(flora.dataDir)}` },
         }).then((r) => r.json());
