@@ -1,6 +1,6 @@
 /**
- * The API's error shape: `{ error: { code, message } }`, with a message
- * that says what to fix.
+ * The API's error shape: `{ error: { code, message, requestId } }`, with a
+ * message that says what to fix and the request id to quote in a report.
  *
  * @module
  */
@@ -8,19 +8,20 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** An error the API reports to the client as-is. */
+/** An error the API reports to the client as-is (thrown from handlers). */
 export class ApiError extends Error {
   constructor(readonly status: ContentfulStatusCode, readonly code: string, message: string) {
     super(message);
   }
 }
 
-/** Sends an error response. */
+/** Sends an error response carrying the request id. */
 export function errorResponse(
   c: Context,
   status: ContentfulStatusCode,
   code: string,
   message: string,
 ) {
-  return c.json({ error: { code, message } }, status);
+  const requestId = c.get("requestId") as string | undefined;
+  return c.json({ error: { code, message, ...(requestId ? { requestId } : {}) } }, status);
 }

@@ -1,5 +1,5 @@
 /**
- * Exit codes scripts can rely on.
+ * Exit codes scripts can rely on (documented in docs/cli.md).
  *
  * @module
  */
@@ -14,6 +14,10 @@ export const ExitCode = {
   Api: 3,
   /** The script has a syntax or type error; nothing was uploaded. */
   Script: 4,
+  /** Not logged in, or the token may not do this (401/403). */
+  Auth: 5,
+  /** The thing asked for does not exist (404: no deployment, key, revision…). */
+  NotFound: 6,
 } as const;
 
 /** An error that ends the CLI with a given exit code and message. */

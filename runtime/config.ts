@@ -1,3 +1,5 @@
+import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
+
 /**
  * The runtime's configuration, read from the environment and validated at
  * start with messages that say what to fix.
@@ -7,6 +9,8 @@
 
 /** Everything `startFlora` needs. */
 export interface FloraConfig {
+  /** Storage backends (`DATABASE_URL`, `REDIS_URL`, `FLORA_KV_URL`, `FLORA_DATA_DIR`). */
+  storage: StorageConfig;
   /** Discord bot token; absent: run against the built-in emulator. */
   discordToken?: string;
   /** Where the embedded database and runtime files live. */
@@ -27,6 +31,34 @@ export interface FloraConfig {
   eventTimeoutMs: number;
   /** Longest a script's top level may take to load, ms. */
   loadTimeoutMs: number;
+  /** Resident workers before the least recently used idle ones are evicted (default 500). */
+  maxResidentWorkers?: number;
+  /** A worker idle this long is evicted, ms (default 5 minutes). */
+  workerIdleMs?: number;
+  /** Droppable events a guild may have waiting before new ones are dropped (default 2,000). */
+  guildBacklog?: number;
+  /** How long a script gets to answer an interaction before the host defers it, ms (default 2,000). */
+  interactionAckMs?: number;
+  /** How long shutdown waits for in-flight handlers, ms (default 10,000). */
+  shutdownMs?: number;
+  /** Gateway shards: a number, or undefined for Discord's recommendation. */
+  shards?: number;
+  /** Longest one cron run may take, ms (default: the event budget). */
+  cronTimeoutMs?: number;
+  /** Heap one guild's worker may report before it is stopped, MiB (default 256). */
+  guildHeapMb?: number;
+  /** Resident memory of a sandbox process before it sheds its largest worker, MiB (default 2048). */
+  sandboxMemoryMb?: number;
+  /** Failures within `crashLoopWindowMs` that suspend a guild (default 5). */
+  crashLoopFailures?: number;
+  /** Crash-loop window, ms (default 5 minutes). */
+  crashLoopWindowMs?: number;
+  /** Log lines a guild may write per 10 seconds before lines are dropped (default 200). */
+  guildLogLinesPer10s?: number;
+  /** Discord REST calls per second of one guild, sustained (default 5; bursts of twice that). */
+  guildRestPerSecond?: number;
+  /** Discord REST calls of one guild running at once (default 4). */
+  guildRestConcurrency?: number;
 }
 
 /** A configuration value is missing or malformed. */
@@ -71,7 +103,15 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
   if (operatorToken !== undefined && operatorToken !== "" && operatorToken.length < 16) {
     throw new ConfigError("FLORA_OPERATOR_TOKEN must be at least 16 characters");
   }
+  let storage: StorageConfig;
+  try {
+    storage = readStorageConfig(env);
+  } catch (error) {
+    if (error instanceof StorageConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
+    storage,
     discordToken: token || undefined,
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",
@@ -82,5 +122,23 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     sandboxHeapMb: integer(env, "FLORA_SANDBOX_HEAP_MB", 512, 64, 16384),
     eventTimeoutMs: integer(env, "FLORA_EVENT_TIMEOUT_MS", 10_000, 10, 600_000),
     loadTimeoutMs: integer(env, "FLORA_LOAD_TIMEOUT_MS", 10_000, 10, 600_000),
+    maxResidentWorkers: integer(env, "FLORA_MAX_RESIDENT_WORKERS", 500, 1, 100_000),
+    workerIdleMs: integer(env, "FLORA_WORKER_IDLE_MS", 300_000, 10, 86_400_000),
+    guildBacklog: integer(env, "FLORA_GUILD_BACKLOG", 2_000, 1, 1_000_000),
+    interactionAckMs: integer(env, "FLORA_INTERACTION_ACK_MS", 2_000, 10, 2_900),
+    shutdownMs: integer(env, "FLORA_SHUTDOWN_MS", 10_000, 0, 600_000),
+    shards: env.FLORA_SHARDS?.trim() && env.FLORA_SHARDS.trim() !== "auto"
+      ? integer(env, "FLORA_SHARDS", 1, 1, 1_024)
+      : undefined,
+    cronTimeoutMs: env.FLORA_CRON_TIMEOUT_MS
+      ? integer(env, "FLORA_CRON_TIMEOUT_MS", 10_000, 10, 3_600_000)
+      : undefined,
+    guildHeapMb: integer(env, "FLORA_GUILD_HEAP_MB", 256, 16, 16384),
+    sandboxMemoryMb: integer(env, "FLORA_SANDBOX_MEMORY_MB", 2048, 128, 1_048_576),
+    crashLoopFailures: integer(env, "FLORA_CRASH_LOOP_FAILURES", 5, 1, 1_000),
+    crashLoopWindowMs: integer(env, "FLORA_CRASH_LOOP_WINDOW_MS", 300_000, 1_000, 86_400_000),
+    guildLogLinesPer10s: integer(env, "FLORA_GUILD_LOG_LINES", 200, 1, 1_000_000),
+    guildRestPerSecond: integer(env, "FLORA_GUILD_REST_PER_SECOND", 5, 1, 50),
+    guildRestConcurrency: integer(env, "FLORA_GUILD_REST_CONCURRENCY", 4, 1, 64),
   };
 }

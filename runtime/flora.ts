@@ -8,17 +8,28 @@
 
 import type { Bot } from "@discordeno/bot";
 import { createApi } from "../api/app.ts";
+import { readApiSettings } from "../api/config.ts";
+import { BotDiscordDirectory } from "../api/discord.ts";
+import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
-import { openEmbeddedStorage } from "../storage/embedded/open.ts";
+import { openStorage } from "../storage/config.ts";
+import type { GuildKvStore } from "../storage/types.ts";
 import type { FloraConfig } from "./config.ts";
 import { Deployer, describe } from "./host/deployer.ts";
+import { DeploymentSync } from "./host/deployment_sync.ts";
 import { DiscordOperations, type DiscordRest } from "./host/discord_operations.ts";
 import { EventRouter } from "./host/event_router.ts";
+import { createGuards } from "./host/guard/mod.ts";
 import { createGateway } from "./host/gateway.ts";
 import { GuildDirectory } from "./host/guild_directory.ts";
 import { InteractionRegistry } from "./host/interactions.ts";
-import { type LogLine, MemoryLogBuffer } from "./host/logs.ts";
+import { StoredGuildLogs } from "./host/guild_logs.ts";
+import type { LogLine } from "./host/logs.ts";
+import { FloraMetrics } from "./host/metrics.ts";
+import { countRateLimits, type StatusObservableRest } from "./host/rest_metrics.ts";
 import { SandboxManager } from "./host/sandboxes.ts";
+import { CronScheduler } from "./host/cron.ts";
+import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
 import type { CommandDefinition } from "./sandbox/protocol.ts";
@@ -32,12 +43,18 @@ export interface Flora {
   operatorTokenCreated: boolean;
   /** Present when running against the built-in emulator (no DISCORD_TOKEN). */
   emulator?: Emulator;
-  logs: MemoryLogBuffer;
+  /** Guild logs: stored (ring buffer per guild) and followed live by the API. */
+  logs: StoredGuildLogs;
+  /** Guild KV data (the dev playground and test kit read it). */
+  guildKv: GuildKvStore;
   pool: SandboxPool;
   sandboxes: SandboxManager;
+  metrics: FloraMetrics;
   bot: Bot;
   /** Deployments restored from storage at start. */
   restored: number;
+  /** The cron scheduler (tests call `cron.tick(later)` instead of waiting). */
+  cron: CronScheduler;
   /** Stops intake, then every component, in reverse order of start. */
   close(): Promise<void>;
 }
@@ -45,12 +62,21 @@ export interface Flora {
 export interface StartOptions {
   /** Receives each guild log line (the CLI's dev mode and `main.ts` print them). */
   onLog?: (guildId: string, line: LogLine) => void;
+  /** Receives one line per API request (with its request id). */
+  onApiLog?: (line: string) => void;
+  /** Environment for the API settings (default: the process's). */
+  env?: Record<string, string | undefined>;
   /** Receives the host's own notices. */
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Delay between shard spawns, ms (tests lower it). */
   spawnShardDelay?: number;
   /** Heartbeat interval the emulator asks for, ms (tests lower it). */
   emulatorHeartbeatMs?: number;
+  /**
+   * Connect to this Discord-compatible API instead of Discord or the built-in
+   * emulator (e.g. an emulator in another process, as `deno task bench` does).
+   */
+  discord?: { token: string; restBase: string };
 }
 
 /** Starts flora with the given configuration. */
@@ -67,26 +93,40 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     }
   };
   try {
-    const storage = await openEmbeddedStorage(config.dataDir);
+    const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
+    const storage = await openStorage(config.storage);
     cleanups.push(() => storage.close());
     const operator = config.operatorToken
       ? { token: config.operatorToken, created: false }
       : await ensureOperatorToken(config.dataDir);
 
     let emulator: Emulator | undefined;
-    let token = config.discordToken;
-    let restBase: string | undefined;
+    let token = options.discord?.token ?? config.discordToken;
+    let restBase = options.discord?.restBase;
     if (!token) {
       emulator = await startEmulator({
         port: config.emulatorPort,
         heartbeatIntervalMs: options.emulatorHeartbeatMs,
+        shards: config.shards,
       });
       cleanups.push(() => emulator?.close());
       token = emulator.token;
       restBase = emulator.restBase;
     }
 
-    const logs = new MemoryLogBuffer(1_000, options.onLog);
+    const logs = new StoredGuildLogs(
+      storage.logs,
+      (record) =>
+        options.onLog?.(record.guildId, {
+          seq: Number(record.id),
+          at: Date.parse(record.at),
+          level: record.level,
+          message: record.message,
+        }),
+      (error) => notice("warn", `a guild log line was not stored: ${describe(error)}`),
+    );
+    // Runs before storage closes: lines still being written are kept.
+    cleanups.push(() => logs.flush());
     const interactions = new InteractionRegistry();
     let bot: Bot | null = null;
     const directory = new GuildDirectory(async (channelId) => {
@@ -103,40 +143,111 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       token,
       restBase,
       spawnShardDelay: options.spawnShardDelay,
+      totalShards: config.shards,
       onPayload: (payload, shardId) => router?.route(payload, shardId),
       log: (level, message) => notice(level, `discord: ${message}`),
     });
     const rest = bot.rest as unknown as DiscordRest;
-    const operations = new DiscordOperations(rest, directory, interactions);
-    const sandboxes = new SandboxManager(operations, logs);
+    const operations = new DiscordOperations(rest, directory, interactions, storage.guildKv);
+    const metrics = new FloraMetrics();
+    countRateLimits(bot.rest as unknown as StatusObservableRest, metrics.restRateLimited);
+    const guards = createGuards(config, {
+      operations,
+      logs,
+      deployments: storage.deployments,
+      notice,
+    });
+    const sandboxes = new SandboxManager(
+      guards.operations,
+      guards.logs,
+      {
+        maxResident: config.maxResidentWorkers,
+        idleMs: config.workerIdleMs,
+        maxBacklog: config.guildBacklog,
+        interactionAckMs: config.interactionAckMs,
+        retireMs: config.eventTimeoutMs,
+      },
+      metrics,
+      {
+        onLoaded: (deployment, message) => cron.onLoaded(deployment, message),
+        onWorkerFailure: guards.onWorkerFailure,
+      },
+    );
+    const cron = new CronScheduler(
+      storage.guildKv,
+      sandboxes,
+      (guildId, level, message) => logs.append(guildId, level, message),
+    );
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
-      limits: { eventTimeoutMs: config.eventTimeoutMs, loadTimeoutMs: config.loadTimeoutMs },
+      limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);
     sandboxes.attach(pool);
     await pool.start();
     cleanups.push(() => pool.close());
+    // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
+    cleanups.push(async () => {
+      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? 10_000);
+      if (abandoned > 0) notice("warn", `shutdown: ${abandoned} event(s) did not finish in time`);
+    });
 
     const activeBot = bot;
     const registerCommands = async (guildId: string, commands: CommandDefinition[]) => {
-      await activeBot.rest.upsertGuildApplicationCommands(guildId, commands as never);
+      // Skipped when Discord already has exactly these commands.
+      const applicationId = String(
+        (activeBot.rest as unknown as { applicationId: bigint }).applicationId,
+      );
+      await syncGuildCommands(operations.request, applicationId, guildId, commands);
     };
     const deployer = new Deployer(storage.deployments, sandboxes, registerCommands, logs);
     const restored = await deployer.restore();
+    const sync = new DeploymentSync(storage.deployments, sandboxes, storage.events, logs);
+    await sync.start();
+    cleanups.push(() => sync.close());
+    deployer.onActivated = (deployment) => sync.publish(deployment);
 
     router = new EventRouter(sandboxes, directory, interactions);
     await bot.start();
+    cron.start();
+    cleanups.push(() => cron.close());
     cleanups.push(() => activeBot.shutdown());
 
+    const apiShutdown = new AbortController();
     const app = createApi({
       deployments: storage.deployments,
       deployer,
       operatorToken: operator.token,
-      health: () => ({
+      tokens: storage.tokens,
+      sessions: storage.sessions,
+      cache: storage.cache,
+      rateLimits: storage.rateLimits,
+      guildKv: storage.guildKv,
+      secrets: storage.secrets,
+      logs,
+      shutdown: apiShutdown.signal,
+      discord: new BotDiscordDirectory(`${restBase ?? "https://discord.com/api"}/v10`, token),
+      settings: {
+        ...apiSettings,
+        ...(emulator && !apiSettings.oauth
+          ? {
+            oauth: {
+              clientId: emulator.applicationId,
+              clientSecret: oauthClientSecret(emulator.token),
+              authorizeUrl: `${emulator.restBase}/v10/oauth2/authorize`,
+              apiBase: `${emulator.restBase}/v10`,
+            },
+          }
+          : {}),
+      },
+      log: options.onApiLog,
+      metrics: () => metrics.render(),
+      health: async () => ({
         discord: emulator ? "emulator" : "discord",
         guilds: sandboxes.activeGuilds().length,
+        storage: await storage.health(),
+        backends: storage.backends,
       }),
     });
     const server = Deno.serve({
@@ -145,6 +256,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       onListen: () => {},
     }, app.fetch);
     cleanups.push(() => server.shutdown());
+    // Runs first: open log streams end, so the graceful shutdown above does not wait on them.
+    cleanups.push(() => apiShutdown.abort());
     const apiUrl = `http://${config.apiHost}:${server.addr.port}`;
 
     return {
@@ -153,10 +266,13 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       operatorTokenCreated: operator.created,
       emulator,
       logs,
+      guildKv: storage.guildKv,
       pool,
       sandboxes,
+      metrics,
       bot,
       restored,
+      cron,
       close,
     };
   } catch (error) {

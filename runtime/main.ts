@@ -43,6 +43,7 @@ try {
       );
     },
     onNotice: (level, message) => console.error(`[flora] ${level}: ${message}`),
+    onApiLog: (line) => console.error(line),
   });
 } catch (error) {
   console.error(`flora: could not start: ${error instanceof Error ? error.message : error}`);

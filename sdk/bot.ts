@@ -1,31 +1,52 @@
 /**
  * `createBot()` and `on()`: what a script registers, and how an incoming
- * event reaches the matching command or handlers.
+ * event reaches the matching command, component, modal, cron job or
+ * handlers.
  *
  * @module
  */
 
 import type { CommandDefinition, ScriptEventName } from "../runtime/sandbox/protocol.ts";
+import { SCRIPT_EVENT_NAMES } from "../runtime/sandbox/protocol.ts";
 import { parseArgs } from "./args.ts";
-import { toCommandDefinition } from "./commands.ts";
-import { prefixContext, slashContext } from "./contexts.ts";
+import { call } from "./bridge.ts";
+import { toCommandDefinition, toContextMenuDefinition } from "./commands.ts";
+import { prefixContext } from "./contexts.ts";
+import { runCron } from "./cron.ts";
+import {
+  answerAutocomplete,
+  autocompleteContext,
+  commandPath,
+  componentContext,
+  messageCommandContext,
+  modalContext,
+  slashContext,
+  userCommandContext,
+} from "./interaction_context.ts";
+import { parsePrefixArgs, usage, UsageError } from "./prefix_args.ts";
+import { componentRoutes, modalRoutes } from "./routing.ts";
 import type {
+  AutocompleteHandler,
   BotOptions,
+  ContextMenuCommand,
+  CronContext,
   EventMap,
   Interaction,
   Message,
   PrefixCommand,
   SlashCommand,
+  Subcommand,
 } from "./types.ts";
 
-/** Discord interaction type of slash commands (APPLICATION_COMMAND). */
-const APPLICATION_COMMAND = 2;
+/** Discord interaction types. */
+const InteractionType = { Command: 2, Component: 3, Autocomplete: 4, ModalSubmit: 5 } as const;
 
 type Handler = (payload: never) => unknown;
 
 let created = false;
 let commandPrefix = "!";
 const slashCommands = new Map<string, SlashCommand>();
+const contextMenus = new Map<string, ContextMenuCommand>();
 const prefixCommands = new Map<string, PrefixCommand>();
 const handlers = new Map<ScriptEventName, Handler[]>();
 
@@ -55,7 +76,22 @@ export function createBot(options: BotOptions = {}): void {
     if (slashCommands.has(command.name)) {
       throw new Error(`slash command "${command.name}" is defined twice`);
     }
-    slashCommands.set(command.name, command);
+    slashCommands.set(command.name, command as SlashCommand);
+  }
+  for (const command of options.contextMenus ?? []) {
+    if (command?.kind !== "user" && command?.kind !== "message") {
+      throw new TypeError(
+        "contextMenus takes commands made with userCommand() or messageCommand()",
+      );
+    }
+    const key = `${command.kind}:${command.name}`;
+    if (contextMenus.has(key)) {
+      throw new Error(`${command.kind} command "${command.name}" is defined twice`);
+    }
+    contextMenus.set(key, command);
+  }
+  if (slashCommands.size + contextMenus.size > 100) {
+    throw new Error("Discord allows at most 100 commands per guild");
   }
   for (const command of options.prefixCommands ?? []) {
     if (command?.kind !== "prefix") {
@@ -82,6 +118,11 @@ export function on<E extends keyof EventMap>(
   event: E,
   handler: (payload: EventMap[E]) => unknown,
 ): void {
+  if (!(SCRIPT_EVENT_NAMES as readonly string[]).includes(event)) {
+    throw new TypeError(
+      `unknown event "${event}"; events are: ${SCRIPT_EVENT_NAMES.join(", ")}`,
+    );
+  }
   if (typeof handler !== "function") throw new TypeError(`on("${event}") needs a handler function`);
   const list = handlers.get(event) ?? [];
   list.push(handler as Handler);
@@ -90,25 +131,105 @@ export function on<E extends keyof EventMap>(
 
 /** The commands to register with Discord for the guild. */
 export function registeredCommands(): CommandDefinition[] {
-  return [...slashCommands.values()].map(toCommandDefinition);
+  return [
+    ...[...slashCommands.values()].map(toCommandDefinition),
+    ...[...contextMenus.values()].map(toContextMenuDefinition),
+  ];
 }
 
 async function runPrefixCommand(message: Message): Promise<void> {
   if (message.author?.bot || !message.content?.startsWith(commandPrefix)) return;
-  const [name, ...args] = parseArgs(message.content.slice(commandPrefix.length));
+  const text = message.content.slice(commandPrefix.length);
+  const [name, ...argv] = parseArgs(text);
   const command = name === undefined ? undefined : prefixCommands.get(name);
-  if (command) await command.run(prefixContext(message, args));
+  if (!command) return;
+  const reply = (content: string) =>
+    call("message.send", {
+      channelId: message.channel_id,
+      data: {
+        content,
+        message_reference: { message_id: message.id, fail_if_not_exists: false },
+        allowed_mentions: { parse: [] },
+      },
+    });
+  let args: unknown = argv;
+  if (command.args?.length) {
+    const rawRest = text.trimStart().slice(name.length);
+    try {
+      args = parsePrefixArgs(command.args, argv, rawRest);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      await reply(`${error.message}\nUsage: \`${usage(commandPrefix, name, command.args)}\``);
+      return;
+    }
+  }
+  await command.run(prefixContext(message, argv, args as never));
 }
 
-async function runSlashCommand(interaction: Interaction): Promise<void> {
-  if (interaction.type !== APPLICATION_COMMAND || !interaction.data) return;
-  const command = slashCommands.get(interaction.data.name);
-  if (command) await command.run(slashContext(interaction));
+function findSubcommand(command: SlashCommand, path: string[]): Subcommand | undefined {
+  if (path.length === 1) return command.subcommands?.find((s) => s.name === path[0]);
+  if (path.length === 2) {
+    const group = command.groups?.find((g) => g.name === path[0]);
+    return group?.subcommands.find((s) => s.name === path[1]);
+  }
+  return undefined;
 }
 
-/** Delivers one event: commands first, then `on()` handlers, all awaited. */
+async function runCommand(interaction: Interaction): Promise<void> {
+  const data = interaction.data;
+  if (!data?.name) return;
+  if (data.type === 2 || data.type === 3) {
+    const menu = contextMenus.get(`${data.type === 2 ? "user" : "message"}:${data.name}`);
+    if (!menu) return;
+    const ctx = data.type === 2
+      ? userCommandContext(interaction)
+      : messageCommandContext(interaction);
+    await menu.run(ctx as never);
+    return;
+  }
+  const command = slashCommands.get(data.name);
+  if (!command) return;
+  const { path, leaf } = commandPath(data.options);
+  const run = path.length ? findSubcommand(command, path)?.run : command.run;
+  if (run) await run(slashContext(interaction, leaf) as never);
+}
+
+async function runAutocomplete(interaction: Interaction): Promise<void> {
+  const data = interaction.data;
+  const command = data?.name ? slashCommands.get(data.name) : undefined;
+  if (!command) return;
+  const { path, leaf } = commandPath(data?.options);
+  const owner: { autocomplete?: Record<string, AutocompleteHandler | undefined> } | undefined =
+    path.length ? findSubcommand(command, path) : command;
+  const ctx = autocompleteContext(interaction, leaf);
+  const handler = owner?.autocomplete?.[ctx.focused.name];
+  if (!handler) return;
+  await answerAutocomplete(interaction, await handler(ctx));
+}
+
+async function runInteraction(interaction: Interaction): Promise<void> {
+  switch (interaction.type) {
+    case InteractionType.Command:
+      return await runCommand(interaction);
+    case InteractionType.Autocomplete:
+      return await runAutocomplete(interaction);
+    case InteractionType.Component: {
+      const route = componentRoutes.find(interaction.data?.custom_id ?? "");
+      if (route) await route.handler(componentContext(interaction, route.data));
+      return;
+    }
+    case InteractionType.ModalSubmit: {
+      const route = modalRoutes.find(interaction.data?.custom_id ?? "");
+      if (route) await route.handler(modalContext(interaction, route.data));
+      return;
+    }
+  }
+}
+
+/** Delivers one event: commands, components or cron first, then `on()` handlers, all awaited. */
 export async function dispatch(name: ScriptEventName, payload: unknown): Promise<void> {
   if (name === "messageCreate") await runPrefixCommand(payload as Message);
-  if (name === "interactionCreate") await runSlashCommand(payload as Interaction);
+  if (name === "interactionCreate") await runInteraction(payload as Interaction);
+  if (name === "cron") await runCron(payload as CronContext);
   for (const handler of handlers.get(name) ?? []) await handler(payload as never);
 }

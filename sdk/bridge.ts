@@ -9,6 +9,7 @@
 import {
   type LogLevel,
   type OperationName,
+  type PongMessage,
   PROTOCOL_VERSION,
   type ResultMessage,
   type WorkerToHost,
@@ -16,17 +17,21 @@ import {
 
 /** The part of a dedicated worker's global scope this module uses. */
 interface WorkerScope {
-  postMessage(message: WorkerToHost): void;
+  postMessage(message: WorkerToHost | PongMessage): void;
 }
 
 const scope = globalThis as unknown as WorkerScope;
-const post: (message: WorkerToHost) => void = scope.postMessage.bind(scope);
+const post: (message: WorkerToHost | PongMessage) => void = typeof scope.postMessage === "function"
+  ? scope.postMessage.bind(scope)
+  : () => {
+    throw new Error("the flora SDK talks to a host only inside a flora sandbox worker");
+  };
 
 let nextCallId = 1;
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 
 /** Sends a protocol message to the host. */
-export function send(message: WorkerToHost): void {
+export function send(message: WorkerToHost | PongMessage): void {
   post(message);
 }
 

@@ -6,12 +6,13 @@
 
 import type { LogLevel } from "../runtime/sandbox/protocol.ts";
 import { log } from "./bridge.ts";
+import { formatError } from "./errors.ts";
 
 /** Formats console arguments roughly as Deno's console does. */
 export function formatArgs(args: unknown[]): string {
   return args.map((arg) => {
     if (typeof arg === "string") return arg;
-    if (arg instanceof Error) return arg.stack ?? `${arg.name}: ${arg.message}`;
+    if (arg instanceof Error) return formatError(arg);
     try {
       return Deno.inspect(arg, { depth: 4, colors: false });
     } catch {

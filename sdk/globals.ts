@@ -1,17 +1,38 @@
 /**
- * Installs the SDK's globals (`createBot`, `slash`, `prefix`, `on`) on the
- * worker's global scope, read-only so a script cannot swap them out.
+ * Installs the SDK's globals on the worker's global scope, read-only so a
+ * script cannot swap them out. `globals.d.ts` declares each one as
+ * `typeof globals.<name>`, so the declarations follow this object.
  *
  * @module
  */
 
 import { createBot, on } from "./bot.ts";
-import { prefix, slash } from "./commands.ts";
+import { messageCommand, prefix, slash, subcommand, userCommand } from "./commands.ts";
 import { installConsole } from "./console.ts";
+import { cron } from "./cron.ts";
+import { discord } from "./discord.ts";
+import { kv } from "./kv.ts";
+import { onComponent, onModal } from "./routing.ts";
 import { OptionType } from "./types.ts";
+import { ui } from "./ui.ts";
 
 /** The globals every script sees, without imports. */
-export const globals = { createBot, on, slash, prefix, OptionType } as const;
+export const globals = {
+  createBot,
+  on,
+  slash,
+  subcommand,
+  prefix,
+  userCommand,
+  messageCommand,
+  onComponent,
+  onModal,
+  OptionType,
+  ui,
+  discord,
+  kv,
+  cron,
+} as const;
 
 /** Defines the globals on `target` (the worker's `globalThis`). */
 export function installGlobals(target: typeof globalThis): void {

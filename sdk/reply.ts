@@ -1,16 +1,28 @@
 /**
- * Turns what a script passes to `reply()` into Discord's message body.
+ * Turns what a script passes to `reply()` into Discord's message body,
+ * checking Discord's limits first.
  *
  * @module
  */
 
-import type { ReplyInput } from "./types.ts";
+import { checkEmbeds } from "./embeds.ts";
+import type { Component, ReplyInput } from "./types.ts";
 
 /** Discord's EPHEMERAL message flag. */
 export const EPHEMERAL = 1 << 6;
 
+/** Discord's IS_COMPONENTS_V2 message flag. */
+export const COMPONENTS_V2 = 1 << 15;
+
 /** Discord's limit on message content length. */
 export const MAX_CONTENT = 2000;
+
+/** Component types that exist only in Components V2 layouts. */
+const V2_TYPES = new Set([9, 10, 11, 12, 13, 14, 17]);
+
+function usesComponentsV2(components: readonly Component[]): boolean {
+  return components.some((c) => V2_TYPES.has(c?.type));
+}
 
 /**
  * Builds a Discord message body (snake_case) from a string or reply options.
@@ -20,7 +32,10 @@ export const MAX_CONTENT = 2000;
  * toMessageBody({ content: "hi", ephemeral: true }); // { content: "hi", flags: 64 }
  * ```
  */
-export function toMessageBody(input: ReplyInput): Record<string, unknown> {
+export function toMessageBody(
+  input: ReplyInput,
+  { allowEmpty = false }: { allowEmpty?: boolean } = {},
+): Record<string, unknown> {
   const options = typeof input === "string" ? { content: input } : input;
   if (options === null || typeof options !== "object") {
     throw new TypeError("reply expects a string or an options object");
@@ -35,12 +50,29 @@ export function toMessageBody(input: ReplyInput): Record<string, unknown> {
     }
     body.content = options.content;
   }
-  if (options.embeds !== undefined) body.embeds = options.embeds;
-  if (options.components !== undefined) body.components = options.components;
+  if (options.embeds !== undefined) {
+    checkEmbeds(options.embeds);
+    body.embeds = options.embeds;
+  }
+  let flags = (options.flags ?? 0) | (options.ephemeral ? EPHEMERAL : 0);
+  if (options.components !== undefined) {
+    if (!Array.isArray(options.components)) throw new TypeError("components must be an array");
+    body.components = options.components;
+    if (usesComponentsV2(options.components)) {
+      if (body.content || body.embeds) {
+        throw new TypeError(
+          "a Components V2 message (container, section, text…) cannot also have content or embeds; put the text in ui.text()",
+        );
+      }
+      flags |= COMPONENTS_V2;
+    }
+  }
   if (options.allowedMentions !== undefined) body.allowed_mentions = options.allowedMentions;
-  const flags = (options.flags ?? 0) | (options.ephemeral ? EPHEMERAL : 0);
   if (flags !== 0) body.flags = flags;
-  if (body.content === undefined && body.embeds === undefined && body.components === undefined) {
+  if (
+    !allowEmpty && body.content === undefined && body.embeds === undefined &&
+    body.components === undefined
+  ) {
     throw new TypeError("a reply needs content, embeds or components");
   }
   return body;

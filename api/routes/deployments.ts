@@ -1,19 +1,26 @@
 /**
- * `/deployments/:guild`: create a deployment, read the current one and the
- * history.
+ * `/deployments/:guild`: deploy a script, read the current deployment, the
+ * history (who deployed what, when, and how it went), one revision, and
+ * roll back to an earlier revision (redeployed as a new revision).
  *
  * @module
  */
 
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/types.ts";
-import { errorResponse } from "../errors.ts";
+import { actorName } from "../auth.ts";
+import { ApiError, errorResponse } from "../errors.ts";
+import { type ApiRouter, snowflake } from "../routing.ts";
 
-/** Rolls out a stored deployment (the runtime's deployer). */
+/** Rolls out deployments (the runtime's deployer). */
 export interface DeployService {
   deploy(input: NewDeployment): Promise<Deployment>;
+  /** Redeploys a stored revision as a new deployment; null when there is no such revision. */
+  rollback(
+    guildId: string,
+    target: { revision: number } | { id: string },
+    createdBy: string,
+  ): Promise<Deployment | null>;
 }
 
 export interface DeploymentRoutesOptions {
@@ -22,14 +29,6 @@ export interface DeploymentRoutesOptions {
   /** Largest accepted script bundle, bytes. */
   maxBundleBytes: number;
 }
-
-const snowflake = /^\d{17,20}$/;
-
-const deployBody = z.object({
-  entry: z.string().min(1).max(256),
-  code: z.string().min(1),
-  sourceMap: z.string().optional(),
-}).strict();
 
 /** A deployment without its bundle text (which can be megabytes). */
 export function summarize(d: Deployment) {
@@ -47,90 +46,142 @@ export function summarize(d: Deployment) {
   };
 }
 
-/** The deployment routes. */
-export function deploymentRoutes(options: DeploymentRoutesOptions) {
-  const app = new Hono<{ Variables: { actor: string } }>();
+const guildParams = z.object({ guild: snowflake });
 
-  app.use("/:guild/*", async (c, next) => {
-    if (!snowflake.test(c.req.param("guild"))) {
-      return errorResponse(c, 400, "invalid_guild", "guild must be a Discord id (17-20 digits)");
-    }
-    await next();
-  });
-  app.use("/:guild", async (c, next) => {
-    if (!snowflake.test(c.req.param("guild"))) {
-      return errorResponse(c, 400, "invalid_guild", "guild must be a Discord id (17-20 digits)");
-    }
-    await next();
+const deployBody = z.object({
+  entry: z.string().min(1).max(256).describe("the entry file's name, for messages"),
+  code: z.string().min(1).describe("the bundled script (one ES module)"),
+  sourceMap: z.string().optional().describe("source map JSON for code"),
+}).strict();
+
+const rollbackBody = z.union([
+  z.object({ revision: z.number().int().min(1) }).strict(),
+  z.object({ id: z.string().min(1).max(64) }).strict(),
+]).describe("the revision number or deployment id to roll back to");
+
+const revisionText = z.string().regex(/^\d{1,9}$/, "must be a revision number").transform(Number);
+
+/** Registers the deployment routes. */
+export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRoutesOptions): void {
+  const respond = (d: Deployment) => ({
+    body: { deployment: summarize(d) },
+    status: d.status === "active" ? 201 as const : 422 as const,
   });
 
-  app.post(
-    "/:guild",
-    bodyLimit({
-      // JSON escaping can grow a bundle; leave room for it and the source map.
-      maxSize: options.maxBundleBytes * 3,
-      onError: (c) =>
-        errorResponse(
-          c,
-          413,
-          "too_large",
-          `the upload is larger than ${options.maxBundleBytes * 3} bytes`,
-        ),
-    }),
-    async (c) => {
-      let json: unknown;
-      try {
-        json = await c.req.json();
-      } catch {
-        return errorResponse(
-          c,
-          400,
-          "invalid_json",
-          "the body must be JSON: { entry, code, sourceMap? }",
-        );
-      }
-      const parsed = deployBody.safeParse(json);
-      if (!parsed.success) {
-        return errorResponse(c, 400, "invalid_body", z.prettifyError(parsed.error));
-      }
-      const bytes = new TextEncoder().encode(parsed.data.code).length;
-      if (bytes > options.maxBundleBytes) {
-        return errorResponse(
-          c,
-          413,
-          "bundle_too_large",
-          `the script bundle is ${bytes} bytes; the limit is ${options.maxBundleBytes}`,
-        );
-      }
-      const deployment = await options.deployer.deploy({
-        guildId: c.req.param("guild"),
-        createdBy: c.get("actor"),
-        bundle: parsed.data,
-      });
-      return c.json(
-        { deployment: summarize(deployment) },
-        deployment.status === "active" ? 201 : 422,
+  api.route({
+    method: "post",
+    path: "/deployments/:guild",
+    tag: "deployments",
+    auth: "user",
+    summary: "Deploy a script",
+    description:
+      "Stores the bundle, loads it beside the running version, registers its commands and switches. " +
+      "Answers 201 when live, 422 with `error` when the script failed to load (the previous version keeps running).",
+    params: guildParams,
+    body: deployBody,
+    // JSON escaping can grow a bundle; leave room for it and the source map.
+    maxBodyBytes: options.maxBundleBytes * 3,
+    responses: { 201: "live", 400: "bad input", 413: "too large", 422: "failed to load" },
+  }, async (c, { params, body, principal }) => {
+    const bytes = new TextEncoder().encode(body.code).length;
+    if (bytes > options.maxBundleBytes) {
+      return errorResponse(
+        c,
+        413,
+        "bundle_too_large",
+        `the script bundle is ${bytes} bytes; the limit is ${options.maxBundleBytes}`,
       );
-    },
-  );
+    }
+    const r = respond(
+      await options.deployer.deploy({
+        guildId: params.guild,
+        createdBy: actorName(principal),
+        bundle: body,
+      }),
+    );
+    return c.json(r.body, r.status);
+  });
 
-  app.get("/:guild/current", async (c) => {
-    const current = await options.store.current(c.req.param("guild"));
+  api.route({
+    method: "get",
+    path: "/deployments/:guild/current",
+    tag: "deployments",
+    auth: "user",
+    summary: "The guild's live deployment",
+    params: guildParams,
+    responses: { 200: "the live deployment", 404: "nothing deployed" },
+  }, async (c, { params }) => {
+    const current = await options.store.current(params.guild);
     if (!current) {
       return errorResponse(c, 404, "no_deployment", "this guild has no active deployment");
     }
     return c.json({ deployment: summarize(current) });
   });
 
-  app.get("/:guild", async (c) => {
-    const limitText = c.req.query("limit") ?? "20";
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      return errorResponse(c, 400, "invalid_limit", "limit must be a whole number from 1 to 100");
-    }
-    const list = await options.store.list(c.req.param("guild"), { limit });
+  api.route({
+    method: "get",
+    path: "/deployments/:guild",
+    tag: "deployments",
+    auth: "user",
+    summary: "Deployment history, newest first",
+    params: guildParams,
+    query: z.object({
+      limit: z.string().regex(/^\d+$/, "must be a whole number from 1 to 100").transform(Number)
+        .pipe(z.number().int().min(1, "must be at least 1").max(100, "must be at most 100"))
+        .optional().describe("how many (1-100, default 20)"),
+    }),
+    responses: { 200: "the deployments" },
+  }, async (c, { params, query }) => {
+    const list = await options.store.list(params.guild, { limit: query.limit ?? 20 });
     return c.json({ deployments: list.map(summarize) });
   });
 
-  return app;
+  api.route({
+    method: "get",
+    path: "/deployments/:guild/revisions/:revision",
+    tag: "deployments",
+    auth: "user",
+    summary: "One revision",
+    params: z.object({ guild: snowflake, revision: revisionText }),
+    query: z.object({
+      code: z.enum(["true", "false"]).optional().describe("include the bundle's code"),
+    }),
+    responses: { 200: "the revision", 404: "no such revision" },
+  }, async (c, { params, query }) => {
+    const list = await options.store.list(params.guild, { limit: 1000 });
+    const found = list.find((d) => d.revision === params.revision);
+    if (!found) {
+      throw new ApiError(
+        404,
+        "no_revision",
+        `guild ${params.guild} has no revision ${params.revision}`,
+      );
+    }
+    return c.json({
+      deployment: {
+        ...summarize(found),
+        ...(query.code === "true" ? { code: found.bundle.code } : {}),
+      },
+    });
+  });
+
+  api.route({
+    method: "post",
+    path: "/deployments/:guild/rollback",
+    tag: "deployments",
+    auth: "user",
+    summary: "Roll back to an earlier revision",
+    description: "Redeploys the given revision's bundle as a new revision.",
+    params: guildParams,
+    body: rollbackBody,
+    responses: { 201: "live", 404: "no such revision", 422: "failed to load" },
+  }, async (c, { params, body, principal }) => {
+    const d = await options.deployer.rollback(params.guild, body, actorName(principal));
+    if (!d) {
+      const what = "revision" in body ? `revision ${body.revision}` : `deployment ${body.id}`;
+      throw new ApiError(404, "no_revision", `guild ${params.guild} has no ${what}`);
+    }
+    const r = respond(d);
+    return c.json(r.body, r.status);
+  });
 }

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { type DeploymentSummary, request } from "../api_client.ts";
 import { bundle, typeCheck } from "../bundle.ts";
-import { resolveTarget } from "../config.ts";
+import { resolveGuild, resolveTarget } from "../config.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
 import type { Output } from "../output.ts";
 
@@ -17,15 +17,16 @@ Type-checks the script against the SDK, bundles it with its local imports,
 uploads it, and waits until it is live in the guild.
 
 Options:
-  --guild <id>    The guild to deploy to (required)
-  --api <url>     flora API URL (default: $FLORA_API_URL, or the local flora)
-  --token <tok>   API token (default: $FLORA_TOKEN, or the local operator token)
-  --no-check      Skip type-checking (syntax is still checked by the bundler)
-  --json          Print the result as JSON
-  -h, --help      Show this help
+  --guild <id>       The guild to deploy to (default: $FLORA_GUILD or the config file)
+  --api <url>        flora API URL (default: $FLORA_API_URL, or the local flora)
+  --token <tok>      API token (default: $FLORA_TOKEN, or the local operator token)
+  --no-check         Skip type-checking (syntax is still checked by the bundler)
+  --json             Print the result as JSON
+  -h, --help         Show this help
 
 Exit codes: 0 live, 1 the script failed to load (previous version keeps
-running), 2 usage, 3 API error, 4 syntax/type error (nothing uploaded).`;
+running), 2 usage, 3 API error, 4 syntax/type error (nothing uploaded),
+5 not logged in or not allowed in this guild.`;
 
 /** Runs the deploy command. */
 export async function deploy(argv: string[], out: Output): Promise<number> {
@@ -45,12 +46,7 @@ export async function deploy(argv: string[], out: Output): Promise<number> {
     out.info(deployHelp);
     return ExitCode.Ok;
   }
-  if (!values.guild || !/^\d{17,20}$/.test(values.guild)) {
-    throw new CliError(
-      ExitCode.Usage,
-      "--guild <id> is required: the guild's Discord id (17-20 digits)",
-    );
-  }
+  const guild = await resolveGuild(values.guild);
   if (positionals.length !== 1) {
     throw new CliError(
       ExitCode.Usage,
@@ -79,7 +75,7 @@ export async function deploy(argv: string[], out: Output): Promise<number> {
   const { body } = await request<{ deployment: DeploymentSummary }>(
     target,
     "POST",
-    `/deployments/${values.guild}`,
+    `/deployments/${guild}`,
     built,
   );
   const d = body.deployment;

@@ -16,6 +16,8 @@ export type RegisterCommands = (guildId: string, commands: CommandDefinition[]) 
 
 /** Deploys scripts and restores deployments at start. */
 export class Deployer {
+  /** Called once a deployment is live here (e.g. to tell other hosts). */
+  onActivated?: (deployment: Deployment) => void;
   /** Serialises deploys per guild, so two uploads cannot race each other. */
   #guildLocks = new Map<string, Promise<unknown>>();
 
@@ -40,6 +42,27 @@ export class Deployer {
     return next;
   }
 
+  /**
+   * Redeploys a stored revision's bundle as a new deployment (so history
+   * stays append-only). Resolves to null when the guild has no such revision.
+   */
+  async rollback(
+    guildId: string,
+    target: { revision: number } | { id: string },
+    createdBy: string,
+  ): Promise<Deployment | null> {
+    let source: Deployment | null | undefined;
+    if ("id" in target) {
+      source = await this.store.get(target.id);
+      if (source?.guildId !== guildId) source = null;
+    } else {
+      const history = await this.store.list(guildId, { limit: 1000 });
+      source = history.find((d) => d.revision === target.revision);
+    }
+    if (!source) return null;
+    return await this.deploy({ guildId, createdBy, bundle: source.bundle });
+  }
+
   async #deploy(input: NewDeployment): Promise<Deployment> {
     const deployment = await this.store.create(input);
     let commands: CommandDefinition[];
@@ -59,6 +82,7 @@ export class Deployer {
     }
     this.sandboxes.activate(deployment);
     const active = await this.store.setStatus(deployment.id, "active");
+    this.onActivated?.(active);
     this.logs.append(
       deployment.guildId,
       "info",
@@ -76,24 +100,15 @@ export class Deployer {
     return await this.store.setStatus(deployment.id, "failed", reason);
   }
 
-  /** Loads every guild's active deployment (at host start). Returns how many came up. */
+  /**
+   * Registers every guild's active deployment (at host start) without
+   * starting workers: each guild's worker starts on its first event.
+   * Returns how many were registered.
+   */
   async restore(): Promise<number> {
     const deployments = await this.store.listActive();
-    const results = await Promise.allSettled(deployments.map(async (deployment) => {
-      await this.sandboxes.load(deployment);
-      this.sandboxes.activate(deployment);
-    }));
-    results.forEach((result, i) => {
-      if (result.status === "rejected") {
-        const d = deployments[i];
-        this.logs.append(
-          d.guildId,
-          "error",
-          `flora: could not restore deployment ${d.id}: ${describe(result.reason)}`,
-        );
-      }
-    });
-    return results.filter((r) => r.status === "fulfilled").length;
+    for (const deployment of deployments) this.sandboxes.register(deployment);
+    return deployments.length;
   }
 }
 

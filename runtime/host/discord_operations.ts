@@ -1,67 +1,62 @@
 /**
- * Carries out the Discord operations scripts ask for, after checking each
- * against the asking guild (the guild comes from the sandbox's identity,
- * never from the script).
+ * Carries out the operations scripts ask for, after checking each against
+ * the asking guild (the guild comes from the sandbox's identity, never from
+ * the script). The handlers live per resource in `operations/`.
  *
  * @module
  */
 
+import type { GuildKvStore } from "../../storage/types.ts";
 import type { OperationArgs, OperationName } from "../sandbox/protocol.ts";
 import type { GuildDirectory } from "./guild_directory.ts";
 import type { InteractionRegistry } from "./interactions.ts";
+import type { InteractionRest, OperationContext, OperationHandlers } from "./operations/context.ts";
+import { type DiscordRequest, discordRequest, type RawRest } from "./operations/discord_request.ts";
+import { guildOperations } from "./operations/guild_ops.ts";
+import { interactionOperations } from "./operations/interaction_ops.ts";
+import { kvOperations } from "./operations/kv_ops.ts";
+import { messageOperations } from "./operations/message_ops.ts";
+import { GuildScope } from "./operations/scope.ts";
 import type { OperationExecutor } from "./sandboxes.ts";
 
-/** The slice of Discordeno's REST manager these operations use. */
-export interface DiscordRest {
-  sendInteractionResponse(
-    interactionId: string,
-    token: string,
-    body: { type: number; data?: Record<string, unknown> },
-  ): Promise<unknown>;
-  sendFollowupMessage(token: string, body: Record<string, unknown>): Promise<unknown>;
-  editOriginalInteractionResponse(token: string, body: Record<string, unknown>): Promise<unknown>;
-  sendMessage(channelId: string, body: Record<string, unknown>): Promise<unknown>;
-}
+/** The slice of Discordeno's REST manager the operations use. */
+export type DiscordRest = InteractionRest & RawRest;
 
-function messageId(result: unknown): { id?: string } {
-  const id = (result as { id?: unknown } | undefined)?.id;
-  return typeof id === "string" || typeof id === "bigint" ? { id: String(id) } : {};
-}
+/** Every operation's handler; the type makes a missing one a compile error. */
+const HANDLERS: OperationHandlers<OperationName> = {
+  ...interactionOperations,
+  ...messageOperations,
+  ...guildOperations,
+  ...kvOperations,
+};
 
-/** Executes operations against Discord for a guild. */
+/** Executes operations against Discord and storage for a guild. */
 export class DiscordOperations implements OperationExecutor {
+  readonly request: DiscordRequest;
+
   constructor(
     readonly rest: DiscordRest,
     readonly directory: GuildDirectory,
     readonly interactions: InteractionRegistry,
-  ) {}
+    readonly kv: GuildKvStore,
+  ) {
+    this.request = discordRequest(rest);
+  }
 
-  async execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
-    switch (op) {
-      case "interaction.respond": {
-        const a = args as OperationArgs<"interaction.respond">;
-        const record = this.interactions.forGuild(guildId, a.interactionId);
-        await this.rest.sendInteractionResponse(record.id, record.token, {
-          type: a.type,
-          data: a.data,
-        });
-        return null;
-      }
-      case "interaction.followUp": {
-        const a = args as OperationArgs<"interaction.followUp">;
-        const record = this.interactions.forGuild(guildId, a.interactionId);
-        return messageId(await this.rest.sendFollowupMessage(record.token, a.data));
-      }
-      case "interaction.editReply": {
-        const a = args as OperationArgs<"interaction.editReply">;
-        const record = this.interactions.forGuild(guildId, a.interactionId);
-        return messageId(await this.rest.editOriginalInteractionResponse(record.token, a.data));
-      }
-      case "message.send": {
-        const a = args as OperationArgs<"message.send">;
-        await this.directory.assertChannelInGuild(guildId, a.channelId);
-        return messageId(await this.rest.sendMessage(a.channelId, a.data));
-      }
-    }
+  execute<N extends OperationName>(
+    guildId: string,
+    op: N,
+    args: OperationArgs<N>,
+  ): Promise<unknown> {
+    const ctx: OperationContext = {
+      guildId,
+      scope: new GuildScope(guildId, this.directory, this.request),
+      request: this.request,
+      interactionRest: this.rest,
+      interactions: this.interactions,
+      kv: this.kv,
+    };
+    const handler = HANDLERS[op] as (c: OperationContext, a: OperationArgs<N>) => Promise<unknown>;
+    return handler(ctx, args);
   }
 }

@@ -30,6 +30,24 @@ const SCRIPT_EVENTS: Record<string, ScriptEventName> = {
   MESSAGE_CREATE: "messageCreate",
   MESSAGE_UPDATE: "messageUpdate",
   MESSAGE_DELETE: "messageDelete",
+  MESSAGE_DELETE_BULK: "messageDeleteBulk",
+  MESSAGE_REACTION_ADD: "reactionAdd",
+  MESSAGE_REACTION_REMOVE: "reactionRemove",
+  MESSAGE_REACTION_REMOVE_ALL: "reactionRemoveAll",
+  MESSAGE_REACTION_REMOVE_EMOJI: "reactionRemoveEmoji",
+  GUILD_MEMBER_ADD: "memberAdd",
+  GUILD_MEMBER_UPDATE: "memberUpdate",
+  GUILD_MEMBER_REMOVE: "memberRemove",
+  GUILD_ROLE_CREATE: "roleCreate",
+  GUILD_ROLE_UPDATE: "roleUpdate",
+  GUILD_ROLE_DELETE: "roleDelete",
+  CHANNEL_CREATE: "channelCreate",
+  CHANNEL_UPDATE: "channelUpdate",
+  CHANNEL_DELETE: "channelDelete",
+  THREAD_CREATE: "threadCreate",
+  THREAD_UPDATE: "threadUpdate",
+  THREAD_DELETE: "threadDelete",
+  GUILD_UPDATE: "guildUpdate",
   INTERACTION_CREATE: "interactionCreate",
 };
 
@@ -66,17 +84,18 @@ export class EventRouter {
       case "CHANNEL_CREATE":
       case "THREAD_CREATE":
         this.directory.addChannel(d as { id: string; guild_id?: string });
-        return;
+        break;
       case "CHANNEL_DELETE":
       case "THREAD_DELETE":
         this.directory.removeChannel(String(d.id));
-        return;
+        break;
       case "INTERACTION_CREATE":
         this.interactions.record(d as { id: string; token: string; guild_id?: string });
         break;
     }
     const name = SCRIPT_EVENTS[payload.t];
-    const guildId = d.guild_id;
+    // GUILD_UPDATE is the guild itself: its own id is the guild's.
+    const guildId = payload.t === "GUILD_UPDATE" ? d.id : d.guild_id;
     if (name && typeof guildId === "string") this.sink.deliver(guildId, name, d);
   }
 

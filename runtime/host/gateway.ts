@@ -24,6 +24,11 @@ export interface GatewayOptions {
   onPayload(payload: GatewayPayload, shardId: number): void;
   /** Delay between shard spawns, ms (Discordeno's default is 5.3 s). */
   spawnShardDelay?: number;
+  /**
+   * Shards to run in this host; absent: Discord's recommendation from
+   * `GET /gateway/bot`. Discord routes each guild to shard `(id >> 22) % total`.
+   */
+  totalShards?: number;
   /** Writes the library's own notices. */
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
@@ -47,6 +52,9 @@ export function createGateway(options: GatewayOptions): Bot {
       : undefined,
     gateway: {
       spawnShardDelay: options.spawnShardDelay,
+      ...(options.totalShards
+        ? { totalShards: options.totalShards, lastShardId: options.totalShards - 1 }
+        : {}),
       events: {
         // Bypass Discordeno's object transformers: scripts get Discord's own payloads.
         message: (shard, payload) => {

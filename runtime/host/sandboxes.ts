@@ -1,7 +1,19 @@
 /**
  * Guild sandboxes as the host sees them: which deployment serves each guild,
- * loading a new one beside the old, delivering events in order, answering
- * the calls a worker makes, and restarting a worker that dies.
+ * when its worker runs, and how events reach it.
+ *
+ * - **Lazy**: deployed guilds are known from storage, but a guild's worker
+ *   starts on its first event (or cron job) and is evicted when idle or when
+ *   too many are resident (least recently used first).
+ * - **Backpressure**: events wait in a bounded per-guild queue
+ *   ({@linkcode GuildQueue}); each guild and each sandbox process has a cap on
+ *   events in flight. Chatty events are dropped past the backlog and
+ *   counted; interactions and commands never are.
+ * - **In order, once**: a guild's events go to one worker in arrival order.
+ *   A redeploy loads the new version beside the old; events that arrive while
+ *   no worker can take them are held and go to the new version.
+ * - **Interactions** are acknowledged within Discord's 3 s even on a cold
+ *   start ({@linkcode InteractionAcks}).
  *
  * @module
  */
@@ -10,6 +22,7 @@ import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
 import {
   type CommandDefinition,
+  type LoadedMessage,
   type OperationName,
   parseOperationArgs,
   parseWorkerMessage,
@@ -19,7 +32,14 @@ import {
   type WorkerKey,
   type WorkerToHost,
 } from "../sandbox/protocol.ts";
+import { requeueFirst, StartedEvents } from "./guard/redelivery.ts";
+import { GuildQueue, type QueuedEvent } from "./guild_queue.ts";
+import { InteractionAcks } from "./interaction_acks.ts";
 import type { LogSink } from "./logs.ts";
+import { mapStackTrace } from "./stack_map.ts";
+import { FloraMetrics } from "./metrics.ts";
+import { Residency } from "./residency.ts";
+import { StartGate } from "./start_gate.ts";
 
 /** Executes a validated operation for a guild; throws a readable error when refused. */
 export interface OperationExecutor {
@@ -31,6 +51,48 @@ export class ScriptLoadError extends Error {
   override name = "ScriptLoadError";
 }
 
+/** How the manager schedules workers; every field has a default. */
+export interface SchedulingOptions {
+  /** Resident workers before the least recently used idle ones are evicted (default 500). */
+  maxResident: number;
+  /** A worker with nothing to do for this long is evicted, ms (default 5 minutes). */
+  idleMs: number;
+  /** Droppable events a guild may have waiting before new ones are dropped (default 2,000). */
+  maxBacklog: number;
+  /** Events one worker may have in flight at once (default 64). */
+  maxInflightPerGuild: number;
+  /** Events one sandbox process may have in flight at once (default 4,096). */
+  maxInflightPerProcess: number;
+  /** How long a script gets to answer an interaction before the host defers it, ms (default 2,000). */
+  interactionAckMs: number;
+  /** How long a replaced worker may finish its in-flight events before it is stopped, ms. */
+  retireMs: number;
+  /** Cold starts one sandbox process runs at once; more wait their turn (default 4). */
+  maxConcurrentStarts: number;
+}
+
+const DEFAULTS: SchedulingOptions = {
+  maxResident: 500,
+  idleMs: 5 * 60_000,
+  maxBacklog: 2_000,
+  maxInflightPerGuild: 64,
+  maxInflightPerProcess: 4_096,
+  interactionAckMs: 2_000,
+  retireMs: 10_000,
+  maxConcurrentStarts: 4,
+};
+
+/** Optional collaborators of the manager. */
+export interface ManagerHooks {
+  /** A script loaded (at deploy or cold start): e.g. the cron scheduler records its jobs. */
+  onLoaded?(deployment: Deployment, message: LoadedMessage): void;
+  /**
+   * A serving worker was stopped or died. Returns a reason to suspend the
+   * guild (crash loop, see `guard/crash_loop.ts`), or null to let it restart.
+   */
+  onWorkerFailure?(deployment: Deployment, reason: string, detail: string): string | null;
+}
+
 interface Loading {
   resolve(commands: CommandDefinition[]): void;
   reject(error: Error): void;
@@ -40,22 +102,117 @@ interface Loading {
 class GuildSandbox {
   nextEventId = 1;
   loading: Loading | null = null;
-  constructor(readonly key: WorkerKey, readonly deployment: Deployment) {}
+  /** Loaded and serving (a deploy's worker becomes ready when activated). */
+  ready = false;
+  /** Events sent and not yet done: id → event. */
+  inflight = new Map<number, QueuedEvent>();
+  /** Replaced by a newer deployment; stops once its in-flight events finish. */
+  retiring = false;
+  /** Loaded beside the active worker by a deploy: holds the guild's queue until settled. */
+  holdsQueue = false;
+  retireTimer?: ReturnType<typeof setTimeout>;
+  constructor(
+    readonly key: WorkerKey,
+    readonly deployment: Deployment,
+    /** Index of the sandbox process it lives in. */
+    readonly process: number,
+  ) {}
+}
+
+/** A deployed guild: what serves it and what waits for it. */
+class Guild {
+  /** The active deployment (known from storage even while no worker runs). */
+  deployment: Deployment | null = null;
+  /** The worker serving the active deployment, if resident (maybe still starting). */
+  worker: GuildSandbox | null = null;
+  /** Deploys loading beside the active worker; while > 0 nothing is cold-started. */
+  holds = 0;
+  readonly queue: GuildQueue;
+  constructor(readonly id: string, maxBacklog: number) {
+    this.queue = new GuildQueue(maxBacklog);
+  }
+}
+
+/** In-flight accounting of one sandbox process. */
+interface ProcessLoad {
+  inflight: number;
+  /** Guilds waiting for this process to have room. */
+  waiting: Set<Guild>;
+  /** Cold starts in progress and waiting. */
+  starts: StartGate<Guild>;
 }
 
 function keyId(key: WorkerKey): string {
   return `${key.guildId}:${key.deploymentId}`;
 }
 
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** Routes events to guild sandboxes and serves what their workers ask. */
 export class SandboxManager {
-  /** Every live sandbox, including one being loaded beside the active one. */
+  /** Every live worker, including one loaded beside the active one and retiring ones. */
   #sandboxes = new Map<string, GuildSandbox>();
-  /** guild id → the sandbox serving its events. */
-  #active = new Map<string, GuildSandbox>();
+  /** Every guild with an active deployment. */
+  #guilds = new Map<string, Guild>();
+  #processes = new Map<number, ProcessLoad>();
   #pool: SandboxPool | null = null;
+  #residency: Residency;
+  #sweep: ReturnType<typeof setInterval> | null = null;
+  #readySeen = false;
+  /** Which in-flight events the processes have handed to workers (see guard/redelivery.ts). */
+  #started = new StartedEvents();
+  #closing = false;
+  #drained: (() => void) | null = null;
+  readonly options: SchedulingOptions;
+  readonly metrics: FloraMetrics;
+  readonly acks: InteractionAcks;
 
-  constructor(readonly operations: OperationExecutor, readonly logs: LogSink) {}
+  constructor(
+    readonly operations: OperationExecutor,
+    readonly logs: LogSink,
+    options: Partial<SchedulingOptions> = {},
+    metrics?: FloraMetrics,
+    readonly hooks: ManagerHooks = {},
+  ) {
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    this.options = { ...DEFAULTS, ...given };
+    this.metrics = metrics ?? new FloraMetrics();
+    this.#residency = new Residency({
+      maxResident: this.options.maxResident,
+      idleMs: this.options.idleMs,
+    });
+    this.acks = new InteractionAcks(
+      (guildId, op, args) => this.#execute(guildId, op, args),
+      this.options.interactionAckMs,
+      {
+        deferred: () => this.metrics.interactionsDeferred.inc(),
+        failed: () => this.metrics.interactionsFailed.inc(),
+      },
+    );
+    this.metrics.gauge(
+      "flora_workers_resident",
+      "Workers currently running (resident guilds).",
+      () => this.#residency.size,
+    );
+    this.metrics.gauge(
+      "flora_guilds_deployed",
+      "Guilds with an active deployment.",
+      () => this.#guilds.size,
+    );
+    this.metrics.gauge(
+      "flora_events_queued",
+      "Events waiting in guild queues.",
+      () => this.queuedEvents(),
+    );
+    this.metrics.gauge(
+      "flora_events_inflight",
+      "Events sent to workers and not yet finished.",
+      () => this.inflightEvents(),
+    );
+  }
 
   /** Attaches the pool (created with this manager as its listener). */
   attach(pool: SandboxPool): void {
@@ -69,27 +226,94 @@ export class SandboxManager {
 
   /** Guilds with an active deployment. */
   activeGuilds(): string[] {
-    return [...this.#active.keys()];
+    return [...this.#guilds.keys()];
+  }
+
+  /** Guilds whose worker is running now. */
+  residentGuilds(): string[] {
+    return [...this.#guilds.values()].filter((g) => g.worker).map((g) => g.id);
   }
 
   /** The deployment currently serving a guild. */
   activeDeployment(guildId: string): Deployment | undefined {
-    return this.#active.get(guildId)?.deployment;
+    return this.#guilds.get(guildId)?.deployment ?? undefined;
+  }
+
+  /** Events a guild dropped because its backlog was full, by event name. */
+  droppedEvents(guildId: string): Record<string, number> {
+    return Object.fromEntries(this.#guilds.get(guildId)?.queue.dropped ?? []);
+  }
+
+  /** Events waiting in every guild's queue. */
+  queuedEvents(): number {
+    let n = 0;
+    for (const g of this.#guilds.values()) n += g.queue.length;
+    return n;
+  }
+
+  /** Events sent to workers and not yet finished. */
+  inflightEvents(): number {
+    let n = 0;
+    for (const p of this.#processes.values()) n += p.inflight;
+    return n;
+  }
+
+  #guild(guildId: string): Guild {
+    let guild = this.#guilds.get(guildId);
+    if (!guild) this.#guilds.set(guildId, guild = new Guild(guildId, this.options.maxBacklog));
+    return guild;
+  }
+
+  #load(processIndex: number): ProcessLoad {
+    let load = this.#processes.get(processIndex);
+    if (!load) {
+      load = {
+        inflight: 0,
+        waiting: new Set(),
+        starts: new StartGate(this.options.maxConcurrentStarts),
+      };
+      this.#processes.set(processIndex, load);
+    }
+    return load;
+  }
+
+  /**
+   * Records a guild's active deployment without starting a worker: its first
+   * event starts one. Used when restoring deployments at host start.
+   */
+  register(deployment: Deployment): void {
+    const guild = this.#guild(deployment.guildId);
+    guild.deployment = deployment;
   }
 
   /**
    * Loads a deployment in a new worker, beside any active one. Resolves with
    * the commands the script declared, or rejects with {@linkcode ScriptLoadError}.
-   * The new worker serves nothing until {@linkcode activate}.
+   * The new worker serves nothing until {@linkcode activate}; meanwhile the
+   * guild's events go to the running worker, or wait if none runs.
    */
   load(deployment: Deployment): Promise<CommandDefinition[]> {
+    const sandbox = this.#spawn(deployment);
+    sandbox.holdsQueue = true;
+    this.#guild(deployment.guildId).holds++;
+    return this.#loaded(sandbox);
+  }
+
+  #spawn(deployment: Deployment): GuildSandbox {
     const key = { guildId: deployment.guildId, deploymentId: deployment.id };
-    const sandbox = new GuildSandbox(key, deployment);
+    const existing = this.#sandboxes.get(keyId(key));
+    if (existing) this.#stop(existing);
+    const sandbox = new GuildSandbox(key, deployment, this.#p.indexOf(deployment.guildId));
     this.#sandboxes.set(keyId(key), sandbox);
+    return sandbox;
+  }
+
+  #loaded(sandbox: GuildSandbox): Promise<CommandDefinition[]> {
     const loaded = new Promise<CommandDefinition[]>((resolve, reject) => {
       sandbox.loading = { resolve, reject };
     });
-    this.#p.spawn(key, {
+    const { deployment } = sandbox;
+    this.#p.spawn(sandbox.key, {
       v: PROTOCOL_VERSION,
       type: "load",
       guildId: deployment.guildId,
@@ -101,15 +325,22 @@ export class SandboxManager {
     return loaded;
   }
 
-  /** Makes a loaded deployment serve its guild; stops the one it replaces. */
+  /** Makes a loaded deployment serve its guild; the one it replaces finishes, then stops. */
   activate(deployment: Deployment): void {
     const sandbox = this.#sandboxes.get(
       keyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
     );
     if (!sandbox) throw new Error(`deployment ${deployment.id} is not loaded`);
-    const previous = this.#active.get(deployment.guildId);
-    this.#active.set(deployment.guildId, sandbox);
-    if (previous && previous !== sandbox) this.#stop(previous);
+    const guild = this.#guild(deployment.guildId);
+    this.#release(sandbox);
+    const previous = guild.worker;
+    guild.deployment = deployment;
+    guild.worker = sandbox;
+    sandbox.ready = true;
+    this.#touch(guild);
+    this.#idleCheck();
+    if (previous && previous !== sandbox) this.#retire(previous);
+    this.#pump(guild);
   }
 
   /** Stops a loaded sandbox that will not be activated (e.g. failed checks after load). */
@@ -117,22 +348,199 @@ export class SandboxManager {
     const sandbox = this.#sandboxes.get(
       keyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
     );
-    if (sandbox && this.#active.get(deployment.guildId) !== sandbox) this.#stop(sandbox);
+    if (!sandbox) return;
+    const guild = this.#guilds.get(deployment.guildId);
+    if (guild?.worker === sandbox) return;
+    this.#release(sandbox);
+    this.#stop(sandbox);
+    if (guild) this.#pump(guild);
+  }
+
+  /** A deploy's worker stops holding its guild's queue (activated, discarded or failed). */
+  #release(sandbox: GuildSandbox): void {
+    if (!sandbox.holdsQueue) return;
+    sandbox.holdsQueue = false;
+    const guild = this.#guilds.get(sandbox.key.guildId);
+    if (guild) guild.holds--;
+  }
+
+  #retire(sandbox: GuildSandbox): void {
+    sandbox.ready = false;
+    sandbox.retiring = true;
+    if (sandbox.inflight.size === 0) {
+      this.#stop(sandbox);
+      return;
+    }
+    sandbox.retireTimer = setTimeout(() => this.#stop(sandbox), this.options.retireMs);
   }
 
   #stop(sandbox: GuildSandbox): void {
+    clearTimeout(sandbox.retireTimer);
+    if (this.#sandboxes.get(keyId(sandbox.key)) !== sandbox) return;
     this.#sandboxes.delete(keyId(sandbox.key));
+    this.#forgetInflight(sandbox);
+    const guild = this.#guilds.get(sandbox.key.guildId);
+    if (guild?.worker === sandbox) {
+      guild.worker = null;
+      this.#residency.remove(guild.id);
+    }
     this.#p.terminate(sandbox.key).catch(() => {});
+    this.#idleCheck();
   }
 
-  /** Delivers an event to the guild's active sandbox; false when the guild has none. */
+  /** Returns a stopped worker's in-flight slots to its process. */
+  #forgetInflight(sandbox: GuildSandbox): void {
+    if (sandbox.inflight.size === 0) return;
+    const load = this.#load(sandbox.process);
+    load.inflight -= sandbox.inflight.size;
+    sandbox.inflight.clear();
+    this.#wakeWaiting(load);
+  }
+
+  /**
+   * Delivers an event to a guild: queued, then sent to its worker (started
+   * if needed) in arrival order. False when the guild has no deployment.
+   */
   deliver(guildId: string, name: ScriptEventName, payload: unknown): boolean {
-    const sandbox = this.#active.get(guildId);
-    if (!sandbox) return false;
-    const id = sandbox.nextEventId++;
-    this.#p.send(sandbox.key, { v: PROTOCOL_VERSION, type: "event", id, name, payload })
-      .catch(() => {});
+    const guild = this.#guilds.get(guildId);
+    if (!guild?.deployment) return false;
+    this.metrics.eventsIn.inc(name);
+    if (name === "interactionCreate") this.acks.track(guildId, payload);
+    if (this.#closing) {
+      if (name === "interactionCreate") this.#failInteraction(payload, "flora is restarting.");
+      return true;
+    }
+    if (name === "ready") {
+      this.#readySeen = true;
+      // A guild without a worker gets its `ready` when one starts; don't start one for it.
+      if (!guild.worker && guild.queue.length === 0) return true;
+    }
+    if (!guild.queue.push({ name, payload, receivedAt: performance.now() })) {
+      this.metrics.eventsDropped.inc(name);
+      return true;
+    }
+    this.#pump(guild);
     return true;
+  }
+
+  /** Sends what the guild's worker can take now; starts a worker when none runs. */
+  #pump(guild: Guild): void {
+    const worker = guild.worker;
+    if (!worker) {
+      if (guild.queue.length > 0 && guild.holds === 0 && guild.deployment) this.#coldStart(guild);
+      return;
+    }
+    if (!worker.ready || guild.queue.length === 0) return;
+    const load = this.#load(worker.process);
+    const { maxInflightPerGuild, maxInflightPerProcess } = this.options;
+    while (guild.queue.length > 0 && worker.inflight.size < maxInflightPerGuild) {
+      if (load.inflight >= maxInflightPerProcess) {
+        load.waiting.add(guild);
+        break;
+      }
+      this.#send(worker, guild.queue.shift()!, load);
+    }
+    this.#touch(guild);
+  }
+
+  #send(worker: GuildSandbox, event: QueuedEvent, load: ProcessLoad): void {
+    const id = worker.nextEventId++;
+    worker.inflight.set(id, event);
+    load.inflight++;
+    this.#p.send(worker.key, {
+      v: PROTOCOL_VERSION,
+      type: "event",
+      id,
+      name: event.name,
+      payload: event.payload,
+    }).catch(() => {});
+  }
+
+  #touch(guild: Guild): void {
+    this.#residency.touch(guild.id, Date.now());
+  }
+
+  #coldStart(guild: Guild): void {
+    const deployment = guild.deployment!;
+    const load = this.#load(this.#p.indexOf(guild.id));
+    if (!load.starts.tryEnter(guild)) return; // offered again when a start finishes
+    const settled = () => {
+      load.starts.leave();
+      while (load.starts.open) {
+        const next = load.starts.nextWaiting();
+        if (!next) break;
+        this.#pump(next);
+      }
+    };
+    for (const guildId of this.#residency.overCap((id) => this.#busy(id), 1)) {
+      this.#evict(guildId, "lru");
+    }
+    const started = performance.now();
+    this.metrics.coldStarts.inc();
+    const sandbox = this.#spawn(deployment);
+    guild.worker = sandbox;
+    this.#touch(guild);
+    this.#idleCheck();
+    this.#loaded(sandbox).then(() => {
+      this.metrics.coldStartLatency.observe((performance.now() - started) / 1000);
+      settled();
+      if (guild.worker !== sandbox) return;
+      sandbox.ready = true;
+      if (this.#readySeen) {
+        const ready = { name: "ready" as const, payload: { guildId: guild.id }, receivedAt: 0 };
+        this.#send(sandbox, ready, this.#load(sandbox.process));
+      }
+      this.#pump(guild);
+    }, (error: Error) => {
+      settled();
+      this.logs.append(guild.id, "error", `flora: the script could not start: ${error.message}`);
+      if (guild.worker === sandbox) guild.worker = null;
+      this.#residency.remove(guild.id);
+      // Nothing can run these now; answer the interactions, let the rest go.
+      for (const event of guild.queue.drain()) {
+        if (event.name === "interactionCreate") {
+          this.#failInteraction(event.payload, "This server's bot script failed to start.");
+        }
+      }
+    });
+  }
+
+  #failInteraction(payload: unknown, message: string): void {
+    const id = (payload as { id?: unknown })?.id;
+    if (typeof id === "string") this.acks.fail(id, message).catch(() => {});
+  }
+
+  /** Has something to do: starting, running events, events waiting, or a deploy loading. */
+  #busy(guildId: string): boolean {
+    const guild = this.#guilds.get(guildId);
+    if (!guild?.worker) return false;
+    return !guild.worker.ready || guild.worker.inflight.size > 0 || guild.queue.length > 0 ||
+      guild.holds > 0;
+  }
+
+  #evict(guildId: string, reason: "idle" | "lru"): void {
+    const guild = this.#guilds.get(guildId);
+    if (!guild?.worker) {
+      this.#residency.remove(guildId);
+      return;
+    }
+    this.metrics.evictions.inc(reason);
+    this.#stop(guild.worker);
+  }
+
+  /** Runs the idle sweep while any worker is resident. */
+  #idleCheck(): void {
+    if (this.#residency.size > 0 && !this.#sweep && !this.#closing) {
+      const every = Math.max(10, Math.min(1_000, this.options.idleMs / 2));
+      this.#sweep = setInterval(() => {
+        for (const guildId of this.#residency.idle(Date.now(), (id) => this.#busy(id))) {
+          this.#evict(guildId, "idle");
+        }
+      }, every);
+    } else if (this.#residency.size === 0 && this.#sweep) {
+      clearInterval(this.#sweep);
+      this.#sweep = null;
+    }
   }
 
   /** Handles something a worker posted. Never throws: workers are untrusted. */
@@ -154,16 +562,22 @@ export class SandboxManager {
   #handle(sandbox: GuildSandbox, message: WorkerToHost): void {
     switch (message.type) {
       case "loaded":
+        this.hooks.onLoaded?.(sandbox.deployment, message);
         sandbox.loading?.resolve(message.commands);
         sandbox.loading = null;
         return;
       case "loadFailed":
-        this.#failLoad(sandbox, message.error);
+        this.#failLoad(sandbox, mapStackTrace(sandbox.deployment, message.error));
         return;
       case "log":
-        this.logs.append(sandbox.key.guildId, message.level, message.message);
+        this.logs.append(
+          sandbox.key.guildId,
+          message.level,
+          mapStackTrace(sandbox.deployment, message.message),
+        );
         return;
       case "done":
+        this.#done(sandbox, message.id, message.startedAt);
         return;
       case "call":
         this.#call(sandbox, message.callId, message.op, message.args);
@@ -171,11 +585,55 @@ export class SandboxManager {
     }
   }
 
+  #done(sandbox: GuildSandbox, id: number, startedAt: number | undefined): void {
+    const event = sandbox.inflight.get(id);
+    if (!event) return;
+    sandbox.inflight.delete(id);
+    this.#started.finish(sandbox, id);
+    const load = this.#load(sandbox.process);
+    load.inflight--;
+    if (event.receivedAt > 0) {
+      // The worker reports when the handler started; fall back to when it ended.
+      const received = performance.timeOrigin + event.receivedAt;
+      const start = startedAt !== undefined && startedAt >= received ? startedAt : preciseNow();
+      this.metrics.dispatchLatency.observe((start - received) / 1000);
+    }
+    if (event.name === "interactionCreate") {
+      const interactionId = (event.payload as { id?: unknown })?.id;
+      if (typeof interactionId === "string") this.acks.handled(interactionId);
+    }
+    if (sandbox.retiring && sandbox.inflight.size === 0) this.#stop(sandbox);
+    const guild = this.#guilds.get(sandbox.key.guildId);
+    if (guild && guild.worker === sandbox) this.#pump(guild);
+    this.#wakeWaiting(load);
+    if (this.#drained && this.#idle()) this.#drained();
+  }
+
+  /** Lets guilds waiting for room in a process send again. */
+  #wakeWaiting(load: ProcessLoad): void {
+    if (load.waiting.size === 0 || load.inflight >= this.options.maxInflightPerProcess) return;
+    for (const guild of load.waiting) {
+      load.waiting.delete(guild);
+      this.#pump(guild);
+      if (load.inflight >= this.options.maxInflightPerProcess) return;
+    }
+  }
+
   #failLoad(sandbox: GuildSandbox, error: string): void {
     if (!sandbox.loading) return;
     sandbox.loading.reject(new ScriptLoadError(error));
     sandbox.loading = null;
-    if (this.#active.get(sandbox.key.guildId) !== sandbox) this.#stop(sandbox);
+    const wasDeploy = sandbox.holdsQueue;
+    this.#release(sandbox);
+    this.#stop(sandbox);
+    // A failed deploy frees the queue it held: the running version takes it.
+    const guild = this.#guilds.get(sandbox.key.guildId);
+    if (guild && wasDeploy) this.#pump(guild);
+  }
+
+  #execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
+    this.metrics.restCalls.inc(op);
+    return this.operations.execute(guildId, op, args);
   }
 
   async #call(
@@ -191,7 +649,13 @@ export class SandboxManager {
       result = { ok: false, error: parsed.error };
     } else {
       try {
-        result = { ok: true, value: await this.operations.execute(guildId, op, parsed.args) };
+        const value = await this.acks.run(
+          guildId,
+          op,
+          parsed.args,
+          (g, o, a) => this.#execute(g, o, a),
+        );
+        result = { ok: true, value };
       } catch (error) {
         result = { ok: false, error: error instanceof Error ? error.message : String(error) };
       }
@@ -201,35 +665,99 @@ export class SandboxManager {
       .catch(() => {});
   }
 
-  /** A worker was stopped or died: fail its load, or restart it if it was serving. */
+  /** The process handed event `id` to the worker (it is no longer safe to deliver again). */
+  eventStarted(key: WorkerKey, id: number): void {
+    const sandbox = this.#sandboxes.get(keyId(key));
+    if (sandbox?.inflight.has(id)) this.#started.mark(sandbox, id);
+  }
+
+  /** A worker was stopped or died: fail its load, or let the next event start a fresh one. */
   workerExit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void {
     const sandbox = this.#sandboxes.get(keyId(key));
     if (!sandbox) return;
     if (sandbox.loading) {
-      this.#sandboxes.delete(keyId(key));
       this.#failLoad(sandbox, detail);
       return;
     }
-    this.logs.append(
-      key.guildId,
-      "error",
-      `flora: the script was stopped (${reason}): ${detail}; restarting it`,
-    );
-    if (this.#active.get(key.guildId) !== sandbox) {
-      this.#sandboxes.delete(keyId(key));
-      return;
+    if (reason === "timeout") this.metrics.timeouts.inc();
+    else this.metrics.crashes.inc();
+    const guild = this.#guilds.get(key.guildId);
+    const serving = guild?.worker === sandbox;
+    const suspension = serving
+      ? this.hooks.onWorkerFailure?.(sandbox.deployment, reason, detail) ?? null
+      : null;
+    if (serving) {
+      this.logs.append(
+        key.guildId,
+        "error",
+        `flora: the script was stopped (${reason}): ${detail}; ` +
+          (suspension ? "not restarting it" : "it restarts with the next event"),
+      );
     }
-    this.#restart(sandbox);
+    // Events the process never handed to the worker go to its successor, once.
+    const { replay, interrupted } = this.#started.split(sandbox, sandbox.inflight);
+    for (const event of suspension || !serving ? [...interrupted, ...replay] : interrupted) {
+      if (event.name === "interactionCreate") {
+        this.#failInteraction(event.payload, "This server's bot script stopped while answering.");
+      }
+    }
+    this.#stop(sandbox);
+    if (guild && serving && suspension) this.#suspend(guild, suspension);
+    else if (guild && serving) {
+      requeueFirst(guild.queue, replay);
+      this.#pump(guild);
+    }
+    if (this.#drained && this.#idle()) this.#drained();
   }
 
-  #restart(sandbox: GuildSandbox): void {
-    this.#sandboxes.delete(keyId(sandbox.key));
-    this.#active.delete(sandbox.key.guildId);
-    this.load(sandbox.deployment).then(() => {
-      // Only take over if nothing newer was activated meanwhile.
-      if (!this.#active.has(sandbox.key.guildId)) this.activate(sandbox.deployment);
-    }).catch((error) => {
-      this.logs.append(sandbox.key.guildId, "error", `flora: restart failed: ${error.message}`);
-    });
+  /** Stops serving a crash-looping guild until it is deployed again. */
+  #suspend(guild: Guild, reason: string): void {
+    this.logs.append(
+      guild.id,
+      "error",
+      `flora: the script was suspended: ${reason}. Deploy again to resume.`,
+    );
+    for (const event of guild.queue.drain()) {
+      if (event.name === "interactionCreate") {
+        this.#failInteraction(event.payload, "This server's bot script is suspended.");
+      }
+    }
+    this.#guilds.delete(guild.id);
+    this.#residency.remove(guild.id);
+  }
+
+  #idle(): boolean {
+    return this.inflightEvents() === 0 && this.queuedEvents() === 0;
+  }
+
+  /**
+   * Graceful shutdown: stops intake (new interactions get an ephemeral
+   * "restarting" answer), lets queued and in-flight events finish until the
+   * deadline, then answers every interaction still unanswered. Resolves with
+   * how many events were abandoned.
+   */
+  async drain(deadlineMs: number): Promise<{ abandoned: number }> {
+    this.#closing = true;
+    if (!this.#idle()) {
+      const done = new Promise<void>((resolve) => (this.#drained = resolve));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+      await Promise.race([done, deadline]);
+      clearTimeout(timer);
+      this.#drained = null;
+    }
+    const abandoned = this.inflightEvents() + this.queuedEvents();
+    await this.acks.failAll("flora is restarting; please try again in a moment.");
+    this.close();
+    return { abandoned };
+  }
+
+  /** Stops timers (the pool is closed by its owner). */
+  close(): void {
+    this.#closing = true;
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#sweep = null;
+    for (const sandbox of this.#sandboxes.values()) clearTimeout(sandbox.retireTimer);
+    this.acks.close();
   }
 }

@@ -55,6 +55,7 @@ async function withManager(
   try {
     await fn(manager, executor, logs);
   } finally {
+    manager.close();
     await pool.close();
   }
 }
@@ -164,6 +165,12 @@ Deno.test("a malformed message from a worker is rejected and logged, not fatal",
       (executor.calls[0].args as { data: { content: string } }).data.content,
       "still here",
     );
+    // The worker's postMessage is locked away from scripts (runtime/sandbox/harden.ts)…
+    assert.ok(logs.recent(GUILD).some((l) => l.message.includes("postMessage (use the SDK)")));
+    // …and whatever reaches the host anyway is validated there.
+    const key = { guildId: GUILD, deploymentId: "d1" };
+    manager.workerMessage(key, { v: 1, type: "call", callId: -1, op: "guild.nuke", args: {} });
+    manager.workerMessage(key, { nonsense: true });
     const rejected = logs.recent(GUILD).filter((l) =>
       l.message.includes("rejected a malformed message")
     );

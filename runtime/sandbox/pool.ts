@@ -20,6 +20,8 @@ import {
 } from "./protocol.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
+/** A worker reported silent this recently when its process died is blamed for it, ms. */
+const SUSPECT_WINDOW_MS = 1_000;
 
 export interface PoolOptions {
   /** Number of sandbox processes. */
@@ -37,6 +39,8 @@ export interface PoolListener {
   workerMessage(key: WorkerKey, message: unknown): void;
   /** The process stopped a worker (watchdog) or the worker died. */
   workerExit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void;
+  /** The process handed event `id` to the worker (it is no longer safe to deliver again). */
+  eventStarted?(key: WorkerKey, id: number): void;
 }
 
 /**
@@ -56,6 +60,15 @@ export function processIndex(guildId: string, processes: number): number {
   return hash % processes;
 }
 
+function passThroughEnv(names: string[]): Record<string, string> {
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
 function keyId(key: WorkerKey): string {
   return `${key.guildId}:${key.deploymentId}`;
 }
@@ -67,6 +80,8 @@ class SandboxProcess {
   #ready: Promise<void> | null = null;
   /** Workers living in this process, so their owners learn when it dies. */
   readonly workers = new Map<string, WorkerKey>();
+  /** When each worker was last reported silent (a likely cause if the process aborts). */
+  readonly #silent = new Map<string, number>();
   #closing = false;
   restarts = 0;
 
@@ -82,13 +97,22 @@ class SandboxProcess {
 
   start(): Promise<void> {
     const child = new Deno.Command(Deno.execPath(), {
+      // No permission flags: the process and its workers get none. No config, remote
+      // or npm code either, so a script's import() reaches nothing outside its bundle.
       args: [
         "run",
         "--unstable-worker-options",
         "--no-prompt",
+        "--no-config",
+        "--no-lock",
+        "--no-remote",
+        "--no-npm",
         `--v8-flags=--max-old-space-size=${this.options.heapMb}`,
         PROCESS_MAIN.href,
       ],
+      // Only what Deno needs to find its cache: nothing else of the host's environment.
+      env: passThroughEnv(["DENO_DIR", "HOME", "XDG_CACHE_HOME"]),
+      clearEnv: true,
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
@@ -124,6 +148,15 @@ class SandboxProcess {
               message.message,
             );
             break;
+          case "workerSilent":
+            this.#silent.set(keyId(message), performance.now());
+            break;
+          case "eventStarted":
+            this.listener.eventStarted?.(
+              { guildId: message.guildId, deploymentId: message.deploymentId },
+              message.id,
+            );
+            break;
           case "workerExit": {
             const key = { guildId: message.guildId, deploymentId: message.deploymentId };
             this.workers.delete(keyId(key));
@@ -143,6 +176,11 @@ class SandboxProcess {
     this.#writer = null;
     const lost = [...this.workers.values()];
     this.workers.clear();
+    const silentSince = performance.now() - SUSPECT_WINDOW_MS;
+    const suspects = new Set(
+      [...this.#silent].filter(([, at]) => at >= silentSince).map(([id]) => id),
+    );
+    this.#silent.clear();
     if (this.#closing) return;
     const detail = status.signal
       ? `sandbox process ${this.index} was killed by ${status.signal}`
@@ -150,7 +188,14 @@ class SandboxProcess {
     this.restarts++;
     // Bring the process back first, so owners can re-spawn their workers at once.
     this.#ready = this.start();
-    for (const key of lost) this.listener.workerExit(key, "process", detail);
+    for (const key of lost) {
+      const suspect = suspects.has(keyId(key));
+      this.listener.workerExit(
+        key,
+        suspect ? "abort" : "process",
+        suspect ? `${detail} while this script was not responding` : detail,
+      );
+    }
   }
 
   async send(message: HostToProcess): Promise<void> {

@@ -54,12 +54,42 @@ export interface CommandDefinition {
 }
 
 /** Events a guild script can receive; payloads are Discord's dispatch data (snake_case). */
-export type ScriptEventName =
-  | "ready"
-  | "messageCreate"
-  | "messageUpdate"
-  | "messageDelete"
-  | "interactionCreate";
+export const SCRIPT_EVENT_NAMES = [
+  "ready",
+  "messageCreate",
+  "messageUpdate",
+  "messageDelete",
+  "messageDeleteBulk",
+  "reactionAdd",
+  "reactionRemove",
+  "reactionRemoveAll",
+  "reactionRemoveEmoji",
+  "memberAdd",
+  "memberUpdate",
+  "memberRemove",
+  "roleCreate",
+  "roleUpdate",
+  "roleDelete",
+  "channelCreate",
+  "channelUpdate",
+  "channelDelete",
+  "threadCreate",
+  "threadUpdate",
+  "threadDelete",
+  "guildUpdate",
+  "interactionCreate",
+  /** A `cron()` job is due; payload `{ name, scheduledAt }`. Fired by the host's scheduler. */
+  "cron",
+] as const;
+export type ScriptEventName = typeof SCRIPT_EVENT_NAMES[number];
+
+/** A `cron()` job a script declared: five-field UTC expression. */
+export interface CronDefinition {
+  name: string;
+  schedule: string;
+  /** Skip a run while the previous run of the same job is still going. */
+  skipIfRunning: boolean;
+}
 
 /** Budgets the host imposes on a worker; the process enforces them from outside the worker. */
 export interface SandboxLimits {
@@ -67,6 +97,18 @@ export interface SandboxLimits {
   eventTimeoutMs: number;
   /** Longest the script's top-level evaluation may take, in ms. */
   loadTimeoutMs: number;
+  /** Longest one `cron` run may take, in ms (default: `eventTimeoutMs`). */
+  cronTimeoutMs?: number;
+  /**
+   * Heap a worker may report before it is stopped, MiB (default: none). An
+   * early signal only (the worker reports it); the process's V8 heap limit is
+   * the real guarantee.
+   */
+  workerHeapMb?: number;
+  /** How often the process checks each worker is responsive, ms (default 200). */
+  pingIntervalMs?: number;
+  /** Resident memory a whole sandbox process may reach before it sheds a worker, MiB. */
+  processMemoryMb?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -98,7 +140,32 @@ export type ResultMessage =
   & { v: typeof PROTOCOL_VERSION; type: "result"; callId: number }
   & ({ ok: true; value: unknown } | { ok: false; error: string });
 
-export type HostToWorker = LoadMessage | EventMessage | ResultMessage;
+/**
+ * Liveness check from the sandbox process. Answered by the worker runtime's
+ * own message loop, so a worker stuck in a synchronous loop cannot answer,
+ * whatever it claims in `done` messages.
+ */
+export interface PingMessage {
+  v: typeof PROTOCOL_VERSION;
+  type: "ping";
+  seq: number;
+}
+
+export type HostToWorker = LoadMessage | EventMessage | ResultMessage | PingMessage;
+
+/**
+ * The worker's answer to {@linkcode PingMessage}, with its isolate's heap
+ * figures. Consumed by the sandbox process, never relayed to the host.
+ */
+export interface PongMessage {
+  v: typeof PROTOCOL_VERSION;
+  type: "pong";
+  seq: number;
+  /** `Deno.memoryUsage().heapUsed` of the worker's isolate, bytes. */
+  heapUsed: number;
+  /** `Deno.memoryUsage().external` (array buffers…), bytes. */
+  external: number;
+}
 
 // ---------------------------------------------------------------------------
 // Worker → host (untrusted; validated by the host)
@@ -108,15 +175,80 @@ export type MessageBody = Record<string, unknown>;
 
 /** Host operations a script may ask for, with their argument shapes. */
 export interface OperationArgsMap {
-  /** Initial response to an interaction the guild received (4 message, 5 deferred, 6 deferred update, 7 update, 9 modal). */
-  "interaction.respond": { interactionId: string; type: 4 | 5 | 6 | 7 | 9; data?: MessageBody };
+  /** Initial response to an interaction the guild received (4 message, 5 deferred, 6 deferred update, 7 update, 8 autocomplete, 9 modal). */
+  "interaction.respond": {
+    interactionId: string;
+    type: 4 | 5 | 6 | 7 | 8 | 9;
+    data?: MessageBody;
+  };
   /** Follow-up message to an interaction. */
   "interaction.followUp": { interactionId: string; data: MessageBody };
   /** Edit the original response of an interaction. */
   "interaction.editReply": { interactionId: string; data: MessageBody };
   /** Send a message to one of the guild's channels. */
   "message.send": { channelId: string; data: MessageBody };
+  /** Delete the original response of an interaction. */
+  "interaction.deleteReply": { interactionId: string };
+  /** Edit a message in one of the guild's channels. */
+  "message.edit": { channelId: string; messageId: string; data: MessageBody };
+  /** Delete a message in one of the guild's channels. */
+  "message.delete": { channelId: string; messageId: string; reason?: string };
+  /** Fetch one message. */
+  "message.get": { channelId: string; messageId: string };
+  /** Fetch recent messages of a channel (newest first, at most 100). */
+  "message.list": { channelId: string; limit?: number; before?: string; after?: string };
+  /** React to a message as the bot. */
+  "reaction.add": { channelId: string; messageId: string; emoji: string };
+  /** Remove the bot's reaction, or a user's when `userId` is given. */
+  "reaction.remove": { channelId: string; messageId: string; emoji: string; userId?: string };
+  /** Remove every reaction, or every reaction with one emoji. */
+  "reaction.removeAll": { channelId: string; messageId: string; emoji?: string };
+  "pin.add": { channelId: string; messageId: string };
+  "pin.remove": { channelId: string; messageId: string };
+  /** Start a thread, from a message when `messageId` is given. */
+  "thread.create": {
+    channelId: string;
+    name: string;
+    messageId?: string;
+    autoArchiveDuration?: number;
+    private?: boolean;
+  };
+  "member.get": { userId: string };
+  "member.list": { limit?: number; after?: string };
+  "member.addRole": { userId: string; roleId: string; reason?: string };
+  "member.removeRole": { userId: string; roleId: string; reason?: string };
+  /** Time a member out until an ISO 8601 instant (null lifts it). */
+  "member.timeout": { userId: string; until: string | null; reason?: string };
+  "member.kick": { userId: string; reason?: string };
+  "member.ban": { userId: string; deleteMessageSeconds?: number; reason?: string };
+  "member.unban": { userId: string; reason?: string };
+  "role.list": Record<string, never>;
+  "channel.get": { channelId: string };
+  "channel.list": Record<string, never>;
+  "kv.get": { store: string; key: string };
+  "kv.set": { store: string; key: string; value: JsonValue; ttlMs?: number; metadata?: JsonValue };
+  "kv.delete": { store: string; key: string };
+  "kv.list": { store: string; prefix?: string; cursor?: string; limit?: number };
+  /** Set only if the entry's version is `expectedVersion` (null: only if absent). */
+  "kv.compareAndSet": {
+    store: string;
+    key: string;
+    expectedVersion: string | null;
+    value: JsonValue;
+    ttlMs?: number;
+    metadata?: JsonValue;
+  };
+  "kv.increment": { store: string; key: string; by: number };
 }
+
+/** A JSON value (what KV stores hold). */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 
 export type OperationName = keyof OperationArgsMap;
 export type OperationArgs<N extends OperationName> = OperationArgsMap[N];
@@ -127,6 +259,34 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   "interaction.followUp",
   "interaction.editReply",
   "message.send",
+  "interaction.deleteReply",
+  "message.edit",
+  "message.delete",
+  "message.get",
+  "message.list",
+  "reaction.add",
+  "reaction.remove",
+  "reaction.removeAll",
+  "pin.add",
+  "pin.remove",
+  "thread.create",
+  "member.get",
+  "member.list",
+  "member.addRole",
+  "member.removeRole",
+  "member.timeout",
+  "member.kick",
+  "member.ban",
+  "member.unban",
+  "role.list",
+  "channel.get",
+  "channel.list",
+  "kv.get",
+  "kv.set",
+  "kv.delete",
+  "kv.list",
+  "kv.compareAndSet",
+  "kv.increment",
 ];
 
 /** The script finished evaluating; these are its commands to register. */
@@ -134,6 +294,8 @@ export interface LoadedMessage {
   v: typeof PROTOCOL_VERSION;
   type: "loaded";
   commands: CommandDefinition[];
+  /** Scheduled jobs the script declared with `cron()`. */
+  crons?: CronDefinition[];
 }
 
 /** The script threw (or timed out) while evaluating. */
@@ -149,6 +311,8 @@ export interface DoneMessage {
   type: "done";
   id: number;
   error?: string;
+  /** When the handler started: `performance.timeOrigin + performance.now()` (dispatch latency). */
+  startedAt?: number;
 }
 
 /** The script asks the host to do something on its behalf. */
@@ -276,6 +440,28 @@ function command(value: unknown, path: string): CommandDefinition {
   return out;
 }
 
+const MAX_CRONS = 50;
+const CRON_FIELD = /^[\d*,\/\-A-Za-z?LW#]+$/;
+
+function cronList(value: unknown): CronDefinition[] {
+  if (!Array.isArray(value) || value.length > MAX_CRONS) {
+    fail("message.crons", `expected an array of at most ${MAX_CRONS}`);
+  }
+  return value.map((raw, i) => {
+    const c = record(raw, `crons[${i}]`);
+    const schedule = str(c.schedule, `crons[${i}].schedule`, 1, 100).trim();
+    const fields = schedule.split(/\s+/);
+    if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) {
+      fail(`crons[${i}].schedule`, "expected five cron fields (minute hour day month weekday)");
+    }
+    return {
+      name: str(c.name, `crons[${i}].name`, 1, 64),
+      schedule,
+      skipIfRunning: c.skipIfRunning === true,
+    };
+  });
+}
+
 function workerMessage(raw: unknown): WorkerToHost {
   const m = record(raw, "message");
   if (m.v !== PROTOCOL_VERSION) fail("message.v", `expected protocol version ${PROTOCOL_VERSION}`);
@@ -289,13 +475,24 @@ function workerMessage(raw: unknown): WorkerToHost {
         v,
         type: "loaded",
         commands: m.commands.map((c, i) => command(c, `commands[${i}]`)),
+        ...(m.crons === undefined ? {} : { crons: cronList(m.crons) }),
       };
     }
     case "loadFailed":
       return { v, type: "loadFailed", error: str(m.error, "message.error").slice(0, MAX_ERROR) };
     case "done": {
       const error = optional(m.error, (e) => str(e, "message.error").slice(0, MAX_ERROR));
-      return { v, type: "done", id: int(m.id, "message.id"), ...(error ? { error } : {}) };
+      const startedAt = optional(m.startedAt, (t) => {
+        if (typeof t !== "number" || !Number.isFinite(t)) fail("message.startedAt", "expected a time");
+        return t;
+      });
+      return {
+        v,
+        type: "done",
+        id: int(m.id, "message.id"),
+        ...(error ? { error } : {}),
+        ...(startedAt !== undefined ? { startedAt } : {}),
+      };
     }
     case "call": {
       const op = m.op as OperationName;
@@ -340,7 +537,65 @@ export function parseWorkerMessage(
   }
 }
 
-const RESPONSE_TYPES = [4, 5, 6, 7, 9];
+const RESPONSE_TYPES = [4, 5, 6, 7, 8, 9];
+
+/** Store names starting with this are the host's own (e.g. cron state); scripts cannot use them. */
+export const RESERVED_STORE_PREFIX = "flora.";
+
+function optStr(a: Record<string, unknown>, key: string, max: number): string | undefined {
+  return optional(a[key], (v) => str(v, `args.${key}`, 1, max));
+}
+
+function optSnowflake(a: Record<string, unknown>, key: string): string | undefined {
+  return optional(a[key], (v) => snowflake(v, `args.${key}`));
+}
+
+function channelMessage(a: Record<string, unknown>) {
+  return {
+    channelId: snowflake(a.channelId, "args.channelId"),
+    messageId: snowflake(a.messageId, "args.messageId"),
+  };
+}
+
+function emoji(value: unknown, path: string): string {
+  const e = str(value, path, 1, 100);
+  if (/[\/?#\s]/.test(e)) fail(path, "expected a unicode emoji or name:id");
+  return e;
+}
+
+function storeName(value: unknown): string {
+  const name = str(value, "args.store", 1, 64);
+  if (name.startsWith(RESERVED_STORE_PREFIX)) {
+    fail("args.store", `store names starting with "${RESERVED_STORE_PREFIX}" are reserved`);
+  }
+  return name;
+}
+
+function json(value: unknown, path: string, depth = 0): JsonValue {
+  if (depth > 32) fail(path, "nested too deeply");
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) fail(path, "numbers must be finite");
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => json(v, `${path}[${i}]`, depth + 1));
+  const o = record(value, path);
+  const out: { [key: string]: JsonValue } = {};
+  for (const [k, v] of Object.entries(o)) out[k] = json(v, `${path}.${k}`, depth + 1);
+  return out;
+}
+
+function kvSetOptions(a: Record<string, unknown>) {
+  const out: { ttlMs?: number; metadata?: JsonValue } = {};
+  if (a.ttlMs !== undefined) out.ttlMs = int(a.ttlMs, "args.ttlMs");
+  if (a.metadata !== undefined) out.metadata = json(a.metadata, "args.metadata");
+  return out;
+}
+
+function reason(a: Record<string, unknown>): { reason?: string } {
+  const r = optStr(a, "reason", 512);
+  return r === undefined ? {} : { reason: r };
+}
 
 const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => OperationArgs<N> } =
   {
@@ -350,7 +605,7 @@ const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => 
       }
       return {
         interactionId: snowflake(a.interactionId, "args.interactionId"),
-        type: a.type as 4 | 5 | 6 | 7 | 9,
+        type: a.type as 4 | 5 | 6 | 7 | 8 | 9,
         data: optional(a.data, (d) => record(d, "args.data")),
       };
     },
@@ -366,6 +621,114 @@ const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => 
       channelId: snowflake(a.channelId, "args.channelId"),
       data: record(a.data, "args.data"),
     }),
+    "interaction.deleteReply": (a) => ({
+      interactionId: snowflake(a.interactionId, "args.interactionId"),
+    }),
+    "message.edit": (a) => ({ ...channelMessage(a), data: record(a.data, "args.data") }),
+    "message.delete": (a) => ({ ...channelMessage(a), ...reason(a) }),
+    "message.get": (a) => channelMessage(a),
+    "message.list": (a) => {
+      const limit = optional(a.limit, (v) => int(v, "args.limit"));
+      if (limit !== undefined && (limit < 1 || limit > 100)) fail("args.limit", "must be 1–100");
+      return {
+        channelId: snowflake(a.channelId, "args.channelId"),
+        limit,
+        before: optSnowflake(a, "before"),
+        after: optSnowflake(a, "after"),
+      };
+    },
+    "reaction.add": (a) => ({ ...channelMessage(a), emoji: emoji(a.emoji, "args.emoji") }),
+    "reaction.remove": (a) => ({
+      ...channelMessage(a),
+      emoji: emoji(a.emoji, "args.emoji"),
+      userId: optSnowflake(a, "userId"),
+    }),
+    "reaction.removeAll": (a) => ({
+      ...channelMessage(a),
+      emoji: optional(a.emoji, (v) => emoji(v, "args.emoji")),
+    }),
+    "pin.add": (a) => channelMessage(a),
+    "pin.remove": (a) => channelMessage(a),
+    "thread.create": (a) => {
+      const duration = optional(a.autoArchiveDuration, (v) => int(v, "args.autoArchiveDuration"));
+      if (duration !== undefined && ![60, 1440, 4320, 10080].includes(duration)) {
+        fail("args.autoArchiveDuration", "must be 60, 1440, 4320 or 10080 minutes");
+      }
+      return {
+        channelId: snowflake(a.channelId, "args.channelId"),
+        name: str(a.name, "args.name", 1, 100),
+        messageId: optSnowflake(a, "messageId"),
+        autoArchiveDuration: duration,
+        private: a.private === undefined ? undefined : a.private === true,
+      };
+    },
+    "member.get": (a) => ({ userId: snowflake(a.userId, "args.userId") }),
+    "member.list": (a) => {
+      const limit = optional(a.limit, (v) => int(v, "args.limit"));
+      if (limit !== undefined && (limit < 1 || limit > 1000)) fail("args.limit", "must be 1–1000");
+      return { limit, after: optSnowflake(a, "after") };
+    },
+    "member.addRole": (a) => ({
+      userId: snowflake(a.userId, "args.userId"),
+      roleId: snowflake(a.roleId, "args.roleId"),
+      ...reason(a),
+    }),
+    "member.removeRole": (a) => ({
+      userId: snowflake(a.userId, "args.userId"),
+      roleId: snowflake(a.roleId, "args.roleId"),
+      ...reason(a),
+    }),
+    "member.timeout": (a) => {
+      let until: string | null = null;
+      if (a.until !== null) {
+        until = str(a.until, "args.until", 1, 64);
+        if (Number.isNaN(Date.parse(until))) fail("args.until", "expected an ISO 8601 instant");
+      }
+      return { userId: snowflake(a.userId, "args.userId"), until, ...reason(a) };
+    },
+    "member.kick": (a) => ({ userId: snowflake(a.userId, "args.userId"), ...reason(a) }),
+    "member.ban": (a) => {
+      const seconds = optional(a.deleteMessageSeconds, (v) => int(v, "args.deleteMessageSeconds"));
+      if (seconds !== undefined && seconds > 604_800) {
+        fail("args.deleteMessageSeconds", "must be 0–604800 (7 days)");
+      }
+      return {
+        userId: snowflake(a.userId, "args.userId"),
+        deleteMessageSeconds: seconds,
+        ...reason(a),
+      };
+    },
+    "member.unban": (a) => ({ userId: snowflake(a.userId, "args.userId"), ...reason(a) }),
+    "role.list": () => ({}),
+    "channel.get": (a) => ({ channelId: snowflake(a.channelId, "args.channelId") }),
+    "channel.list": () => ({}),
+    "kv.get": (a) => ({ store: storeName(a.store), key: str(a.key, "args.key") }),
+    "kv.set": (a) => ({
+      store: storeName(a.store),
+      key: str(a.key, "args.key"),
+      value: json(a.value, "args.value"),
+      ...kvSetOptions(a),
+    }),
+    "kv.delete": (a) => ({ store: storeName(a.store), key: str(a.key, "args.key") }),
+    "kv.list": (a) => ({
+      store: storeName(a.store),
+      prefix: optional(a.prefix, (v) => str(v, "args.prefix")),
+      cursor: optional(a.cursor, (v) => str(v, "args.cursor")),
+      limit: optional(a.limit, (v) => int(v, "args.limit")),
+    }),
+    "kv.compareAndSet": (a) => ({
+      store: storeName(a.store),
+      key: str(a.key, "args.key"),
+      expectedVersion: a.expectedVersion === null
+        ? null
+        : str(a.expectedVersion, "args.expectedVersion"),
+      value: json(a.value, "args.value"),
+      ...kvSetOptions(a),
+    }),
+    "kv.increment": (a) => {
+      if (typeof a.by !== "number" || !Number.isFinite(a.by)) fail("args.by", "expected a number");
+      return { store: storeName(a.store), key: str(a.key, "args.key"), by: a.by };
+    },
   };
 
 /** Validates a call's arguments against its operation's shape. */
@@ -438,7 +801,13 @@ export interface FromWorkerMessage extends WorkerKey {
 }
 
 /** Why the process stopped a worker on its own. */
-export type WorkerExitReason = "timeout" | "error";
+export type WorkerExitReason =
+  | "timeout"
+  | "error"
+  | "unresponsive"
+  | "memory"
+  /** The worker's process aborted while this worker was silent: most likely its doing. */
+  | "abort";
 
 /** A worker was stopped by the process (watchdog) or died. */
 export interface WorkerExitMessage extends WorkerKey {
@@ -448,4 +817,31 @@ export interface WorkerExitMessage extends WorkerKey {
   detail: string;
 }
 
-export type ProcessToHost = ProcessReadyMessage | FromWorkerMessage | WorkerExitMessage;
+/**
+ * The process handed an event to its worker (events wait in the process
+ * until the previous one is done). Events the host never saw start are safe
+ * to deliver again if the worker is lost; started ones are not.
+ */
+export interface EventStartedMessage extends WorkerKey {
+  v: typeof PROTOCOL_VERSION;
+  type: "eventStarted";
+  id: number;
+}
+
+/**
+ * A worker has not answered pings for a while (sent each watchdog round
+ * while it stays silent). If the process then aborts (V8 heap exhaustion
+ * in a tight loop), the host blames this worker, not its neighbours.
+ */
+export interface WorkerSilentMessage extends WorkerKey {
+  v: typeof PROTOCOL_VERSION;
+  type: "workerSilent";
+  silentMs: number;
+}
+
+export type ProcessToHost =
+  | WorkerSilentMessage
+  | ProcessReadyMessage
+  | FromWorkerMessage
+  | WorkerExitMessage
+  | EventStartedMessage;

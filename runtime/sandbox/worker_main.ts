@@ -9,11 +9,20 @@
 
 import { dispatch, registeredCommands } from "../../sdk/bot.ts";
 import { log, send, settle } from "../../sdk/bridge.ts";
-import { installGlobals } from "../../sdk/globals.ts";
-import { formatError } from "../../sdk/errors.ts";
-import { type HostToWorker, type LoadMessage, PROTOCOL_VERSION } from "./protocol.ts";
+import { globals, installGlobals } from "../../sdk/globals.ts";
+import { formatError, setScriptUrl } from "../../sdk/errors.ts";
+import { registeredCrons } from "../../sdk/cron.ts";
+import { hardenWorkerScope } from "./harden.ts";
+import {
+  type HostToWorker,
+  type LoadMessage,
+  type PongMessage,
+  PROTOCOL_VERSION,
+} from "./protocol.ts";
 
 installGlobals(globalThis);
+// Captured before the script runs: the process's liveness pings read the heap through it.
+const memoryUsage = Deno.memoryUsage;
 
 // A rejected promise nobody awaited is the script's bug: log it, keep the worker.
 globalThis.addEventListener("unhandledrejection", (event) => {
@@ -32,9 +41,16 @@ async function load(message: LoadMessage): Promise<void> {
   loaded = true;
   const code = `${message.code}\n//# sourceURL=${message.entry}`;
   const url = URL.createObjectURL(new Blob([code], { type: "application/javascript" }));
+  // Stack frames of the script name this URL; the host maps them to the author's lines.
+  setScriptUrl(url);
   try {
     await import(url);
-    send({ v: PROTOCOL_VERSION, type: "loaded", commands: registeredCommands() });
+    send({
+      v: PROTOCOL_VERSION,
+      type: "loaded",
+      commands: registeredCommands(),
+      crons: registeredCrons(),
+    });
   } catch (error) {
     send({ v: PROTOCOL_VERSION, type: "loadFailed", error: formatError(error) });
   } finally {
@@ -57,16 +73,31 @@ interface WorkerScope {
     case "result":
       settle(message);
       return;
+    case "ping": {
+      const { heapUsed, external } = memoryUsage();
+      send({ v: PROTOCOL_VERSION, type: "pong", seq: message.seq, heapUsed, external });
+      return;
+    }
     case "event": {
       let error: string | undefined;
+      const startedAt = performance.timeOrigin + performance.now();
       try {
         await dispatch(message.name, message.payload);
       } catch (thrown) {
         error = formatError(thrown);
         log("error", `Error in ${message.name} handler: ${error}`);
       }
-      send({ v: PROTOCOL_VERSION, type: "done", id: message.id, ...(error ? { error } : {}) });
+      send({
+        v: PROTOCOL_VERSION,
+        type: "done",
+        id: message.id,
+        startedAt,
+        ...(error ? { error } : {}),
+      });
       return;
     }
   }
 };
+
+// Last, once the handlers above are in place: nothing the script does can undo them.
+hardenWorkerScope(globalThis, globals);

@@ -15,13 +15,29 @@ export interface FloraProcess {
   info: RuntimeInfo;
   /** Everything the host printed so far. */
   output(): string;
-  /** Stops the host (SIGTERM) and removes the data dir. */
+  /** Stops the host (SIGTERM) and removes the data dir (unless started with `keepDataDir`). */
   stop(): Promise<void>;
+  /** Kills the host at once (SIGKILL), as a crash or power loss would. */
+  kill(): Promise<void>;
+}
+
+export interface FloraProcessOptions {
+  /** Environment for the host, on top of the test defaults. */
+  env?: Record<string, string>;
+  /** Reuse a data dir (e.g. to restart after a kill). */
+  dataDir?: string;
+  /** Leave the data dir in place on stop. */
+  keepDataDir?: boolean;
 }
 
 /** Starts `runtime/main.ts` with test-speed settings and waits until it serves. */
-export async function startFloraProcess(env: Record<string, string> = {}): Promise<FloraProcess> {
-  const dataDir = await Deno.makeTempDir({ prefix: "flora-e2e-" });
+export async function startFloraProcess(
+  options: FloraProcessOptions = {},
+): Promise<FloraProcess> {
+  const env = options.env ?? {};
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "flora-e2e-" });
+  // A restart on the same data dir must not read the previous run's file.
+  await Deno.remove(`${dataDir}/runtime.json`).catch(() => {});
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "runtime/main.ts"],
     cwd: ROOT,
@@ -72,7 +88,12 @@ export async function startFloraProcess(env: Record<string, string> = {}): Promi
       await status;
       clearTimeout(timer);
       await pumps;
-      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      if (!options.keepDataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+    async kill() {
+      if (!exited) child.kill("SIGKILL");
+      await status;
+      await pumps;
     },
   };
 }

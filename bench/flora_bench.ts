@@ -1,0 +1,171 @@
+/**
+ * flora itself, in this process, against the emulator process: guilds are
+ * registered the way a host restart restores them (a deployment each, no
+ * worker until the guild's first event), then events are spread across
+ * them through the emulator's gateway.
+ *
+ * @module
+ */
+
+import { loadConfig } from "../runtime/config.ts";
+import { type Flora, startFlora } from "../runtime/flora.ts";
+import type { Deployment } from "../storage/types.ts";
+import type { EmulatorProcess } from "./emulator_process.ts";
+import { rssOf, sleep, summarize, type Summary, until } from "./stats.ts";
+import { type BenchGuild, inject, replyLatencies, spread } from "./world.ts";
+
+/** The script every benchmark guild runs: a no-op for messages, `!ping` answers. */
+export const BENCH_SCRIPT = `
+on("messageCreate", () => {});
+createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong") })] });
+`;
+
+let nextId = 1;
+function deploymentFor(guildId: string): Deployment {
+  const now = new Date().toISOString();
+  return {
+    id: `bench-${nextId++}`,
+    guildId,
+    revision: 1,
+    status: "active",
+    createdBy: "bench",
+    createdAt: now,
+    updatedAt: now,
+    bundle: { entry: "bench.js", code: BENCH_SCRIPT },
+  };
+}
+
+/** A flora started for the benchmark, with its data dir. */
+export interface BenchFlora {
+  flora: Flora;
+  /** Dispatch latency samples (ms) while `recording`. */
+  dispatchMs: number[];
+  coldStartMs: number[];
+  /** Events whose handler finished. */
+  handled(): number;
+  recording: boolean;
+  close(): Promise<void>;
+}
+
+/** Starts flora against the emulator process. */
+export async function startBenchFlora(
+  emu: EmulatorProcess,
+  maxResident: number,
+): Promise<BenchFlora> {
+  const dataDir = await Deno.makeTempDir({ prefix: "flora-bench-" });
+  const config = loadConfig({
+    FLORA_DATA_DIR: dataDir,
+    FLORA_API_PORT: "0",
+    FLORA_OPERATOR_TOKEN: "bench-operator-token-000000",
+    FLORA_SANDBOX_PROCESSES: "2",
+    FLORA_MAX_RESIDENT_WORKERS: String(maxResident),
+    FLORA_SANDBOX_HEAP_MB: "4096",
+    // 500 resident workers per process at ≈ 8 MiB each need more than the default 2 GiB guard.
+    FLORA_SANDBOX_MEMORY_MB: "8192",
+  });
+  const flora = await startFlora(config, {
+    discord: { token: emu.token, restBase: emu.restBase },
+    onNotice: (level, message) => {
+      if (level === "error") console.error(`[flora] ${message}`);
+    },
+  });
+  let handled = 0;
+  const bench: BenchFlora = {
+    flora,
+    dispatchMs: [],
+    coldStartMs: [],
+    recording: false,
+    handled: () => handled,
+    async close() {
+      await flora.close();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+  flora.metrics.dispatchLatency.onObserve = (s) => {
+    handled++;
+    if (bench.recording) bench.dispatchMs.push(s * 1000);
+  };
+  flora.metrics.coldStartLatency.onObserve = (s) => bench.coldStartMs.push(s * 1000);
+  return bench;
+}
+
+/** Registers a deployment for each guild id (as a restart restores them). */
+export function register(bench: BenchFlora, guildIds: string[]): void {
+  for (const id of guildIds) bench.flora.sandboxes.register(deploymentFor(id));
+}
+
+/** Starts every guild's worker with one event each; `sequential` first ones one at a time. */
+export async function warm(
+  bench: BenchFlora,
+  emu: EmulatorProcess,
+  guilds: BenchGuild[],
+  sequential = 0,
+): Promise<void> {
+  for (let i = 0; i < Math.min(sequential, guilds.length); i++) {
+    const before = bench.handled();
+    await inject(emu.url, spread([guilds[i]], 1, "warm"));
+    await until(() => bench.handled() > before, 120_000, "a cold start");
+  }
+  const rest = guilds.slice(sequential);
+  const before = bench.handled();
+  await inject(emu.url, spread(rest, rest.length, "warm"));
+  await until(() => bench.handled() >= before + rest.length, 1_200_000, "warm-up", 20);
+}
+
+/** One flora scenario's figures. */
+export interface FloraScenarioResult {
+  guilds: number;
+  events: number;
+  eventsPerSec: number;
+  dropped: number;
+  /** Under the throughput run (includes queueing), ms. */
+  dispatchLoadedMs: Summary;
+  /** One event at a time (the reply run), ms. */
+  dispatchMs: Summary;
+  replyMs: Summary;
+  resident: number;
+}
+
+/** Throughput, dispatch and reply latency across `guilds` (already warm). */
+export async function measure(
+  bench: BenchFlora,
+  emu: EmulatorProcess,
+  guilds: BenchGuild[],
+  events: number,
+  replies: number,
+): Promise<FloraScenarioResult> {
+  const { metrics, sandboxes } = bench.flora;
+  const droppedBefore = metrics.eventsDropped.total();
+  const before = bench.handled();
+  bench.dispatchMs = [];
+  bench.recording = true;
+  const start = performance.now();
+  await inject(emu.url, spread(guilds, events, "hello"));
+  await until(
+    () => bench.handled() - before + metrics.eventsDropped.total() - droppedBefore >= events,
+    300_000,
+    "the events",
+    2,
+  );
+  const eventsPerSec = Math.round(events / ((performance.now() - start) / 1000));
+  const dispatchLoadedMs = summarize(bench.dispatchMs);
+  await sleep(200);
+  bench.dispatchMs = [];
+  const latencies = await replyLatencies(emu.url, spread(guilds, replies, "!ping"));
+  bench.recording = false;
+  return {
+    guilds: guilds.length,
+    events,
+    eventsPerSec,
+    dropped: metrics.eventsDropped.total() - droppedBefore,
+    dispatchLoadedMs,
+    dispatchMs: summarize(bench.dispatchMs),
+    replyMs: summarize(latencies),
+    resident: sandboxes.residentGuilds().length,
+  };
+}
+
+/** Resident memory of the sandbox processes, bytes. */
+export function sandboxRss(bench: BenchFlora): number {
+  return bench.flora.pool.pids().reduce<number>((sum, pid) => sum + (pid ? rssOf(pid) : 0), 0);
+}

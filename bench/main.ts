@@ -1,0 +1,228 @@
+/**
+ * `deno task bench`: flora against the physical limit and a plain bot, in
+ * one run on this machine. Prints a table and writes the figures as JSON to
+ * `bench/results/`. Sizes can be lowered for a quick run with
+ * `--quick` (fewer events and samples; same scenarios).
+ *
+ * @module
+ */
+
+import { startEmulatorProcess } from "./emulator_process.ts";
+import {
+  type FloraScenarioResult,
+  measure,
+  register,
+  sandboxRss,
+  startBenchFlora,
+  warm,
+} from "./flora_bench.ts";
+import { runPlainBot } from "./plain_bot.ts";
+import { runRawEcho } from "./raw_echo.ts";
+import { mib, round, summarize, until } from "./stats.ts";
+import { createGuilds } from "./world.ts";
+
+const quick = Deno.args.includes("--quick");
+const scale = quick ? 0.2 : 1;
+const EVENTS = { one: 20_000 * scale, hundred: 50_000 * scale, thousand: 100_000 * scale };
+/** Guild counts: the full run uses the issue's sizes; --quick a fifth of the guilds. */
+const SIZES = quick
+  ? { many: 200, some: 20, deployed: 10_000, resident: 100 }
+  : { many: 1_000, some: 100, deployed: 10_000, resident: 500 };
+const REPLIES = quick ? 40 : 150;
+const log = (message: string) =>
+  console.error(`[bench] ${message} (load average ${Deno.loadavg()[0].toFixed(1)})`);
+const loadBefore = Deno.loadavg();
+
+log("raw host→worker postMessage echo");
+const raw = await runRawEcho(quick ? 1_000 : 5_000, quick ? 50_000 : 200_000);
+
+log("starting the emulator (own process) and creating 1,001 guilds");
+const emu = await startEmulatorProcess();
+const results: Record<string, unknown> = {};
+try {
+  const guilds = await createGuilds(emu.client, SIZES.many);
+  const [wide] = await createGuilds(emu.client, 1, 50);
+
+  // --- 10,000 deployed, 500 resident -------------------------------------
+  log(`flora: ${SIZES.deployed} deployed guilds, ${SIZES.resident} resident`);
+  const hostBefore = Deno.memoryUsage().rss;
+  const scale10k = await startBenchFlora(emu, SIZES.resident);
+  let memory;
+  try {
+    const synthetic = Array.from(
+      { length: SIZES.deployed - guilds.length },
+      (_, i) => String(900000000000000000n + BigInt(i)),
+    );
+    register(scale10k, [...guilds.map((g) => g.id), ...synthetic]);
+    const sandboxesIdle = sandboxRss(scale10k);
+    await warm(scale10k, emu, guilds.slice(0, SIZES.resident));
+    await until(
+      () => scale10k.flora.sandboxes.residentGuilds().length === SIZES.resident,
+      10_000,
+      "the resident workers",
+    );
+    const sandboxesBusy = sandboxRss(scale10k);
+    memory = {
+      deployed: scale10k.flora.sandboxes.activeGuilds().length,
+      resident: scale10k.flora.sandboxes.residentGuilds().length,
+      hostRssMiB: mib(Deno.memoryUsage().rss),
+      hostRssDeltaMiB: mib(Deno.memoryUsage().rss - hostBefore),
+      sandboxProcessesRssMiB: mib(sandboxesBusy),
+      rssPerResidentWorkerMiB: round(mib(sandboxesBusy - sandboxesIdle) / SIZES.resident, 2),
+      coldStartConcurrentMs: summarize(scale10k.coldStartMs),
+    };
+  } finally {
+    await scale10k.close();
+  }
+
+  // --- plain Discordeno bot -----------------------------------------------
+  log("plain Discordeno bot, same handler, no sandbox");
+  const plain = await runPlainBot(emu, guilds, EVENTS.thousand, REPLIES);
+
+  // --- flora with 1, 100, 1,000 guilds -------------------------------------
+  const bench = await startBenchFlora(emu, SIZES.many);
+  const scenarios: FloraScenarioResult[] = [];
+  let coldStartSequential;
+  let directPerSec = 0;
+  try {
+    log("flora: 1 guild");
+    register(bench, [wide.id]);
+    await warm(bench, emu, [wide]);
+    scenarios.push(await measure(bench, emu, [wide], EVENTS.one, REPLIES));
+
+    log(`flora: ${SIZES.some} guilds (cold starts one at a time)`);
+    const hundred = guilds.slice(0, SIZES.some);
+    register(bench, hundred.map((g) => g.id));
+    bench.coldStartMs = [];
+    await warm(bench, emu, hundred, SIZES.some);
+    coldStartSequential = summarize(bench.coldStartMs);
+    scenarios.push(await measure(bench, emu, hundred, EVENTS.hundred, REPLIES));
+
+    log(`flora: ${SIZES.many} guilds`);
+    register(bench, guilds.slice(SIZES.some).map((g) => g.id));
+    await warm(bench, emu, guilds.slice(SIZES.some));
+    scenarios.push(await measure(bench, emu, guilds, EVENTS.thousand, REPLIES));
+
+    log("flora: host dispatch capacity (events handed to the router's sink directly)");
+    const before = bench.handled();
+    const n = EVENTS.thousand;
+    const start = performance.now();
+    for (let i = 0; i < n; i++) {
+      const g = guilds[i % guilds.length];
+      bench.flora.sandboxes.deliver(g.id, "messageCreate", {
+        id: String(800000000000000000n + BigInt(i)),
+        channel_id: g.channels[0],
+        guild_id: g.id,
+        author: { id: g.userId, username: "bench" },
+        content: "hello",
+      });
+      if (i % 5_000 === 4_999) await new Promise((r) => setTimeout(r, 0));
+    }
+    await until(() => bench.handled() - before >= n, 120_000, "direct events", 2);
+    directPerSec = Math.round(n / ((performance.now() - start) / 1000));
+  } finally {
+    await bench.close();
+  }
+
+  results.raw = raw;
+  results.plain = plain;
+  results.flora = scenarios;
+  results.floraDirectDispatchPerSec = directPerSec;
+  results.coldStartSequentialMs = coldStartSequential;
+  results.memory = memory;
+  results.loadAverage = { before: loadBefore, after: Deno.loadavg() };
+
+  // --- report -------------------------------------------------------------
+  const ms = (v: number) => Number.isFinite(v) ? v.toFixed(3) : "-";
+  const rows: string[][] = [
+    [
+      "scenario",
+      "events/s",
+      "dropped",
+      "dispatch p50/p99 ms",
+      "loaded p50/p99 ms",
+      "reply p50/p99 ms",
+    ],
+    [
+      "raw postMessage echo",
+      String(raw.pipelinedPerSec),
+      "-",
+      `${ms(raw.roundTripUs.p50 / 1000)} / ${ms(raw.roundTripUs.p99 / 1000)} (round trip)`,
+      "-",
+      "-",
+    ],
+    [
+      "plain Discordeno bot",
+      String(plain.eventsPerSec),
+      "-",
+      "- (in-process)",
+      "-",
+      `${ms(plain.replyMs.p50)} / ${ms(plain.replyMs.p99)}`,
+    ],
+    ...scenarios.map((s) => [
+      `flora, ${s.guilds} guild(s)`,
+      String(s.eventsPerSec),
+      String(s.dropped),
+      `${ms(s.dispatchMs.p50)} / ${ms(s.dispatchMs.p99)}`,
+      `${ms(s.dispatchLoadedMs.p50)} / ${ms(s.dispatchLoadedMs.p99)}`,
+      `${ms(s.replyMs.p50)} / ${ms(s.replyMs.p99)}`,
+    ]),
+    [`flora host dispatch only (${SIZES.many} guilds)`, String(directPerSec), "-", "-", "-", "-"],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const table = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ")).join("\n");
+  const thousand = scenarios[2];
+  const lines = [
+    `machine: ${navigator.hardwareConcurrency} CPUs, load average ${
+      loadBefore[0].toFixed(1)
+    } at start, ${Deno.loadavg()[0].toFixed(1)} at end (other processes share the CPUs)`,
+    "",
+    table,
+    "",
+    `cold start (one at a time)   p50 ${ms(coldStartSequential!.p50)} ms  p99 ${
+      ms(coldStartSequential!.p99)
+    } ms  (n=${coldStartSequential!.n})`,
+    `cold start (${SIZES.resident} at once) p50 ${ms(memory!.coldStartConcurrentMs.p50)} ms  p99 ${
+      ms(memory!.coldStartConcurrentMs.p99)
+    } ms`,
+    `RSS per resident worker      ${memory!.rssPerResidentWorkerMiB} MiB`,
+    `${memory!.deployed} deployed / ${memory!.resident} resident: host RSS ${
+      memory!.hostRssMiB
+    } MiB (+${memory!.hostRssDeltaMiB}), sandbox processes ${memory!.sandboxProcessesRssMiB} MiB`,
+    "",
+    "targets:",
+    `  dispatch p50 ≤ 2× raw round trip: ${ms(thousand.dispatchMs.p50)} ms vs ${
+      ms(2 * raw.roundTripUs.p50 / 1000)
+    } ms → ${thousand.dispatchMs.p50 <= 2 * raw.roundTripUs.p50 / 1000 ? "met" : "NOT met"}`,
+    `  ≥ 50,000 events/s across ${SIZES.many} guilds: ${thousand.eventsPerSec} (through the emulator), ${directPerSec} (host dispatch) → ${
+      thousand.eventsPerSec >= 50_000
+        ? "met"
+        : directPerSec >= 50_000
+        ? "met by the host, NOT through the emulator"
+        : "NOT met"
+    }`,
+    `  reply p50 < 5 ms: ${ms(thousand.replyMs.p50)} ms → ${
+      thousand.replyMs.p50 < 5 ? "met" : "NOT met"
+    }`,
+    `  cold start p50 < 50 ms: ${ms(coldStartSequential!.p50)} ms → ${
+      coldStartSequential!.p50 < 50 ? "met" : "NOT met"
+    }`,
+  ];
+  console.log(lines.join("\n"));
+  const file = new URL(
+    `./results/bench-${new Date().toISOString().replaceAll(":", "-")}.json`,
+    import.meta.url,
+  );
+  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify(
+      { at: new Date().toISOString(), quick, cpus: navigator.hardwareConcurrency, ...results },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(`\nwritten to ${file.pathname}`);
+} finally {
+  await emu.close();
+}

@@ -1,0 +1,61 @@
+/**
+ * The baseline: one plain Discordeno bot in this process, no sandbox, with
+ * the same handler flora's scripts run (`!ping` → reply "pong"; anything
+ * else → nothing), against the same emulator.
+ *
+ * @module
+ */
+
+import { createBot, GatewayIntents } from "@discordeno/bot";
+import type { EmulatorProcess } from "./emulator_process.ts";
+import { summarize, type Summary, until } from "./stats.ts";
+import { type BenchGuild, inject, replyLatencies, spread } from "./world.ts";
+
+/** What the plain bot measured. */
+export interface PlainBotResult {
+  eventsPerSec: number;
+  events: number;
+  replyMs: Summary;
+}
+
+/** Runs the plain-bot baseline over the given guilds. */
+export async function runPlainBot(
+  emu: EmulatorProcess,
+  guilds: BenchGuild[],
+  events: number,
+  replies: number,
+): Promise<PlainBotResult> {
+  let seen = 0;
+  const bot = createBot({
+    token: emu.token,
+    intents: GatewayIntents.Guilds | GatewayIntents.GuildMessages | GatewayIntents.MessageContent,
+    rest: { proxy: { baseUrl: emu.restBase, authorization: `Bot ${emu.token}` } },
+    gateway: {
+      events: {
+        message: (_shard, payload) => {
+          if (payload.t !== "MESSAGE_CREATE") return;
+          seen++;
+          const d = payload.d as { id: string; channel_id: string; content: string };
+          if (d.content === "!ping") {
+            bot.rest.sendMessage(d.channel_id, {
+              content: "pong",
+              messageReference: { messageId: d.id, failIfNotExists: false },
+            }).catch(() => {});
+          }
+        },
+      },
+    },
+  });
+  bot.rest.isProxied = false;
+  await bot.start();
+  try {
+    const start = performance.now();
+    await inject(emu.url, spread(guilds, events, "hello"));
+    await until(() => seen >= events, 120_000, "the plain bot's events");
+    const eventsPerSec = Math.round(events / ((performance.now() - start) / 1000));
+    const latencies = await replyLatencies(emu.url, spread(guilds, replies, "!ping"));
+    return { eventsPerSec, events, replyMs: summarize(latencies) };
+  } finally {
+    await bot.shutdown();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Small helpers for the benchmark: percentiles, memory readings, timing.
+ *
+ * @module
+ */
+
+/** p-th percentile (0–100) of the samples, nearest-rank; NaN when empty. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+/** p50 and p99 of samples, with the sample count. */
+export interface Summary {
+  p50: number;
+  p99: number;
+  n: number;
+}
+
+/** Summarises samples (same unit in, same unit out). */
+export function summarize(samples: readonly number[]): Summary {
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), n: samples.length };
+}
+
+/** Resident set size of a process in bytes, from /proc (Linux); NaN elsewhere. */
+export function rssOf(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Waits until `check` holds, polling every `everyMs`; throws after `timeoutMs`. */
+export async function until(
+  check: () => boolean,
+  timeoutMs: number,
+  what: string,
+  everyMs = 5,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Bytes as MiB with one decimal. */
+export const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+/** A number rounded to `digits` decimals. */
+export const round = (value: number, digits = 3) => {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+};

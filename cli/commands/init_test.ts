@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { main } from "../main.ts";
+import type { Output } from "../output.ts";
+
+function capture(): Output & { text: () => string } {
+  const lines: string[] = [];
+  return {
+    info: (t) => lines.push(t),
+    progress: (t) => lines.push(t),
+    error: (t) => lines.push(t),
+    json: (v) => lines.push(JSON.stringify(v)),
+    text: () => lines.join("\n"),
+  };
+}
+
+async function denoIn(dir: string, args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+  return { ok: output.success, text };
+}
+
+Deno.test("flora init scaffolds a project whose test type-checks the script against the SDK", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flora-init-" });
+  try {
+    const out = capture();
+    assert.equal(await main(["init", dir, "--guild", "100000000000000001"], out), 0, out.text());
+    const config = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`));
+    assert.equal(config.tasks.deploy, "flora deploy --guild 100000000000000001 main.ts");
+    assert.deepEqual(config.compilerOptions.types, ["./.flora/types/sdk/globals.d.ts"]);
+    await Deno.stat(`${dir}/.flora/types/runtime/sandbox/protocol.ts`);
+
+    // The scaffolded test passes as is, and fails with file:line once the script has a type error.
+    const passing = await denoIn(dir, ["task", "test"]);
+    assert.ok(passing.ok, passing.text);
+    await Deno.writeTextFile(`${dir}/main.ts`, `createBot({ prefix: 42 });\n`);
+    const failing = await denoIn(dir, ["task", "test"]);
+    assert.ok(!failing.ok);
+    assert.match(failing.text, /main\.ts:1:13/);
+
+    // A second init does not overwrite the author's files without --force.
+    const again = capture();
+    assert.equal(await main(["init", dir], again), 1);
+    assert.match(again.text(), /already exist.*--force/);
+    assert.equal(await Deno.readTextFile(`${dir}/main.ts`), `createBot({ prefix: 42 });\n`);
+    assert.equal(await main(["init", dir, "--types-only"], capture()), 0);
+    assert.equal(await Deno.readTextFile(`${dir}/main.ts`), `createBot({ prefix: 42 });\n`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,457 @@
+/**
+ * Creating, editing and deleting messages the way Discord does — validation,
+ * mention parsing, replies, permission checks — shared by REST (the bot),
+ * interaction responses and the control API (users). Every change is
+ * announced on the gateway.
+ *
+ * @module
+ */
+
+import type { UploadedFile } from "./body.ts";
+import { isRecord } from "./body.ts";
+import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "./errors.ts";
+import { Permissions } from "./permissions.ts";
+import {
+  type EmulatorState,
+  Intents,
+  isoTimestamp,
+  isThread,
+  type MessageRecord,
+} from "./state.ts";
+import type { ApiEmbed, ApiInteractionMetadata, ApiMessage, ApiUser } from "./types.ts";
+
+/** How long enforce_nonce deduplicates, ms (Discord: "a few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60 * 1000;
+
+/** Message types the emulator produces. */
+export const MessageTypes = { DEFAULT: 0, REPLY: 19, CHAT_INPUT_COMMAND: 20 } as const;
+
+/** Message flags. */
+export const MessageFlags = {
+  SUPPRESS_EMBEDS: 1 << 2,
+  EPHEMERAL: 1 << 6,
+  LOADING: 1 << 7,
+  SUPPRESS_NOTIFICATIONS: 1 << 12,
+  IS_COMPONENTS_V2: 1 << 15,
+} as const;
+
+/** Extra facts about who is posting (webhooks, interactions). */
+export interface PostExtras {
+  webhookId?: string;
+  applicationId?: string;
+  interactionMetadata?: ApiInteractionMetadata;
+  type?: number;
+  /** Flags callers may set beyond what a plain POST allows (EPHEMERAL, LOADING). */
+  allowedFlags?: number;
+  /** Skip permission checks (interaction responses post via the app's webhook). */
+  skipPermissions?: boolean;
+  /** Empty messages are allowed (deferred "thinking" placeholders). */
+  allowEmpty?: boolean;
+}
+
+/** Validates a message body's fields Discord checks before anything else. */
+export function validateMessageBody(body: Record<string, unknown>, files: UploadedFile[]): void {
+  const content = body.content;
+  if (content !== undefined && content !== null) {
+    if (typeof content !== "string") {
+      throw invalidField(["content"], "BASE_TYPE_STRING", "Must be a valid string.");
+    }
+    if (content.length > 2000) {
+      throw invalidField(["content"], "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.");
+    }
+  }
+  const embeds = body.embeds;
+  if (embeds !== undefined && embeds !== null) {
+    if (!Array.isArray(embeds)) {
+      throw invalidField(["embeds"], "LIST_TYPE_CONVERT", "Must be an array.");
+    }
+    if (embeds.length > 10) {
+      throw invalidField(["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.");
+    }
+    embeds.forEach((embed, i) => {
+      if (!isRecord(embed)) {
+        throw invalidField(["embeds", i], "DICT_TYPE_CONVERT", "Only dictionaries may be used.");
+      }
+      if (typeof embed.title === "string" && embed.title.length > 256) {
+        throw invalidField(
+          ["embeds", i, "title"],
+          "BASE_TYPE_MAX_LENGTH",
+          "Must be 256 or fewer in length.",
+        );
+      }
+      if (typeof embed.description === "string" && embed.description.length > 4096) {
+        throw invalidField(
+          ["embeds", i, "description"],
+          "BASE_TYPE_MAX_LENGTH",
+          "Must be 4096 or fewer in length.",
+        );
+      }
+    });
+  }
+  if (
+    body.components !== undefined && body.components !== null && !Array.isArray(body.components)
+  ) {
+    throw invalidField(["components"], "LIST_TYPE_CONVERT", "Must be an array.");
+  }
+  if (body.flags !== undefined && body.flags !== null && !Number.isInteger(body.flags)) {
+    throw invalidField(["flags"], "NUMBER_TYPE_COERCE", "Value is not int.");
+  }
+  const allowed = body.allowed_mentions;
+  if (isRecord(allowed) && Array.isArray(allowed.parse)) {
+    for (const kind of ["users", "roles"] as const) {
+      if (allowed.parse.includes(kind) && Array.isArray(allowed[kind]) && allowed[kind].length) {
+        throw invalidField(
+          ["allowed_mentions"],
+          "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+          `parse:["${kind}"] and ${kind}: [ids...] are mutually exclusive.`,
+        );
+      }
+    }
+  }
+  void files;
+}
+
+/** Slowmode: members without MANAGE_MESSAGES/MANAGE_CHANNELS wait rate_limit_per_user seconds. */
+function checkSlowmode(state: EmulatorState, channelId: string, authorId: string): void {
+  const record = state.channel(channelId);
+  const seconds = record.channel.rate_limit_per_user ?? 0;
+  const guildId = record.channel.guild_id;
+  if (seconds <= 0 || !guildId) return;
+  const perms = state.permissions(guildId, authorId, channelId);
+  if (perms & (Permissions.MANAGE_MESSAGES | Permissions.MANAGE_CHANNELS)) return;
+  const last = record.lastPostAt?.get(authorId);
+  const wait = last === undefined ? 0 : last + seconds * 1000 - Date.now();
+  if (wait > 0) {
+    const error = new DiscordError(429, {
+      code: 20016,
+      message: "This action cannot be performed due to slowmode rate limit.",
+    });
+    error.body.retry_after = Number((wait / 1000).toFixed(3));
+    error.body.global = false;
+    error.headers = { "retry-after": String(Math.ceil(wait / 1000)) };
+    throw error;
+  }
+}
+
+function hasPayload(body: Record<string, unknown>, files: UploadedFile[]): boolean {
+  return (typeof body.content === "string" && body.content.length > 0) ||
+    (Array.isArray(body.embeds) && body.embeds.length > 0) ||
+    (Array.isArray(body.components) && body.components.length > 0) ||
+    (Array.isArray(body.sticker_ids) && body.sticker_ids.length > 0) ||
+    isRecord(body.poll) || files.length > 0;
+}
+
+/** Checks `needed` permissions of `userId` in a guild channel: 50001 without VIEW_CHANNEL, else 50013. */
+export function requireChannelPermissions(
+  state: EmulatorState,
+  channelId: string,
+  userId: string,
+  needed: bigint,
+): void {
+  const channel = state.channel(channelId).channel;
+  if (!channel.guild_id) return;
+  const perms = state.permissions(channel.guild_id, userId, channelId);
+  if (!(perms & Permissions.VIEW_CHANNEL)) throw new DiscordError(403, ErrorCodes.MissingAccess);
+  if ((perms & needed) !== needed) throw missingPermissions();
+}
+
+/** Posts a message as `author` into a channel and dispatches MESSAGE_CREATE. */
+export function postMessage(
+  state: EmulatorState,
+  channelId: string,
+  author: ApiUser,
+  body: Record<string, unknown>,
+  files: UploadedFile[] = [],
+  extras: PostExtras = {},
+): MessageRecord {
+  const channelRecord = state.channel(channelId);
+  const channel = channelRecord.channel;
+  validateMessageBody(body, files);
+  if (!extras.allowEmpty && !hasPayload(body, files)) {
+    throw new DiscordError(400, ErrorCodes.CannotSendEmptyMessage);
+  }
+  if (channel.type === 4) {
+    throw new DiscordError(400, {
+      code: 50008,
+      message: "Cannot send messages in a non-text channel",
+    });
+  }
+  if (isThread(channel.type) && channel.thread_metadata?.locked) {
+    throw new DiscordError(400, { code: 160005, message: "Thread is locked" });
+  }
+  if (channel.type === 1 && author.id === state.botUser.id) {
+    // Bots can only DM users they share a guild with.
+    const recipient = channel.recipients?.[0]?.id ?? "";
+    const shared = [...state.guilds.values()].some((g) =>
+      g.members.has(recipient) && g.members.has(author.id)
+    );
+    if (!shared) throw new DiscordError(403, ErrorCodes.CannotSendToUser);
+  }
+  if (channel.guild_id && !extras.skipPermissions) {
+    const send = isThread(channel.type)
+      ? Permissions.SEND_MESSAGES_IN_THREADS
+      : Permissions.SEND_MESSAGES;
+    requireChannelPermissions(state, channelId, author.id, send);
+  }
+  if (!extras.skipPermissions) checkSlowmode(state, channelId, author.id);
+  // enforce_nonce: a repeated nonce from the same author returns the message already created.
+  if (
+    body.enforce_nonce === true &&
+    (typeof body.nonce === "string" || typeof body.nonce === "number")
+  ) {
+    const existing = [...channelRecord.messages.values()].find((m) =>
+      m.message.author.id === author.id && m.message.nonce === body.nonce &&
+      Date.now() - Date.parse(m.message.timestamp) < NONCE_WINDOW_MS
+    );
+    if (existing) return existing;
+  }
+  const flagsIn = typeof body.flags === "number" ? body.flags : 0;
+  const settable = MessageFlags.SUPPRESS_EMBEDS | MessageFlags.SUPPRESS_NOTIFICATIONS |
+    MessageFlags.IS_COMPONENTS_V2 | (extras.allowedFlags ?? 0);
+  if (flagsIn & ~settable) {
+    throw invalidField(["flags"], "MESSAGE_FLAGS_INVALID", "Invalid flags for this message.");
+  }
+  let referenced: MessageRecord | undefined;
+  const reference = isRecord(body.message_reference) ? body.message_reference : undefined;
+  if (reference) {
+    const refChannel = typeof reference.channel_id === "string" ? reference.channel_id : channelId;
+    const refId = typeof reference.message_id === "string" ? reference.message_id : undefined;
+    referenced = refId ? state.channels.get(refChannel)?.messages.get(refId) : undefined;
+    if (!referenced && reference.fail_if_not_exists !== false) {
+      throw invalidField(
+        ["message_reference"],
+        "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+        "Unknown message",
+      );
+    }
+    if (referenced && channel.guild_id && !extras.skipPermissions) {
+      requireChannelPermissions(state, channelId, author.id, Permissions.READ_MESSAGE_HISTORY);
+    }
+  }
+  const content = typeof body.content === "string" ? body.content : "";
+  const mentions = parseMentions(
+    state,
+    channel.guild_id,
+    author.id,
+    content,
+    body.allowed_mentions,
+  );
+  if (referenced && allowsRepliedUser(body.allowed_mentions)) {
+    const repliedTo = referenced.message.author;
+    if (!mentions.users.some((u) => u.id === repliedTo.id)) mentions.users.push(repliedTo);
+  }
+  const now = Date.now();
+  const message: ApiMessage = {
+    id: state.ids.next(now),
+    channel_id: channelId,
+    author,
+    content,
+    timestamp: isoTimestamp(now),
+    edited_timestamp: null,
+    tts: body.tts === true,
+    mention_everyone: mentions.everyone,
+    mentions: mentions.users,
+    mention_roles: mentions.roles,
+    attachments: files.map((file) => {
+      const id = state.ids.next();
+      const url = `https://cdn.discordapp.com/attachments/${channelId}/${id}/${file.filename}`;
+      return {
+        id,
+        filename: file.filename,
+        size: file.size,
+        url,
+        proxy_url: url.replace("cdn.discordapp.com", "media.discordapp.net"),
+        content_type: file.contentType,
+      };
+    }),
+    embeds: Array.isArray(body.embeds)
+      ? body.embeds.filter(isRecord).map((e) => ({ type: "rich", ...e }) as ApiEmbed)
+      : [],
+    pinned: false,
+    type: extras.type ?? (referenced ? MessageTypes.REPLY : MessageTypes.DEFAULT),
+    flags: flagsIn,
+    components: Array.isArray(body.components) ? structuredClone(body.components) : [],
+  };
+  if (
+    body.nonce !== undefined && (typeof body.nonce === "string" || typeof body.nonce === "number")
+  ) {
+    message.nonce = body.nonce;
+  }
+  if (extras.webhookId) message.webhook_id = extras.webhookId;
+  if (extras.applicationId) message.application_id = extras.applicationId;
+  if (extras.interactionMetadata) message.interaction_metadata = extras.interactionMetadata;
+  if (reference && referenced) {
+    message.message_reference = {
+      type: 0,
+      message_id: referenced.message.id,
+      channel_id: referenced.message.channel_id,
+      guild_id: channel.guild_id,
+    };
+    message.referenced_message = state.messageToApi(referenced);
+  }
+  if (isThread(channel.type)) {
+    channel.message_count = (channel.message_count ?? 0) + 1;
+    channel.total_message_sent = (channel.total_message_sent ?? 0) + 1;
+  }
+  const record: MessageRecord = { message, reactions: new Map() };
+  channelRecord.messages.set(message.id, record);
+  (channelRecord.lastPostAt ??= new Map()).set(author.id, now);
+  channel.last_message_id = message.id;
+  // Ephemeral messages exist only for the invoking user; bots get no event for them.
+  if (!(message.flags & MessageFlags.EPHEMERAL)) {
+    emitMessage(state, "MESSAGE_CREATE", record);
+  }
+  return record;
+}
+
+/** Dispatches MESSAGE_CREATE/UPDATE with the right intent and content gating. */
+export function emitMessage(state: EmulatorState, t: string, record: MessageRecord): void {
+  const channel = state.channels.get(record.message.channel_id)?.channel;
+  const guildId = channel?.guild_id;
+  const message = record.message;
+  const botId = state.botUser.id;
+  // MESSAGE_CONTENT is not needed for the bot's own messages, DMs, or mentions of the bot.
+  const exempt = !guildId || message.author.id === botId ||
+    message.mentions.some((u) => u.id === botId);
+  state.emit({
+    t,
+    d: state.messageToGateway(record),
+    guildId,
+    intent: guildId ? Intents.GUILD_MESSAGES : Intents.DIRECT_MESSAGES,
+    contentGated: !exempt,
+  });
+}
+
+/** Applies an edit (content, embeds, components, flags, attachments) and dispatches MESSAGE_UPDATE. */
+export function editMessage(
+  state: EmulatorState,
+  record: MessageRecord,
+  body: Record<string, unknown>,
+  files: UploadedFile[] = [],
+  options: { markEdited?: boolean } = {},
+): MessageRecord {
+  validateMessageBody(body, files);
+  const message = record.message;
+  if (body.content !== undefined) {
+    message.content = typeof body.content === "string" ? body.content : "";
+    const channel = state.channels.get(message.channel_id)?.channel;
+    const mentions = parseMentions(
+      state,
+      channel?.guild_id,
+      message.author.id,
+      message.content,
+      body.allowed_mentions,
+    );
+    message.mentions = mentions.users;
+    message.mention_roles = mentions.roles;
+    message.mention_everyone = mentions.everyone;
+  }
+  if (body.embeds !== undefined) {
+    message.embeds = Array.isArray(body.embeds)
+      ? body.embeds.filter(isRecord).map((e) => ({ type: "rich", ...e }) as ApiEmbed)
+      : [];
+  }
+  if (body.components !== undefined) {
+    message.components = Array.isArray(body.components) ? structuredClone(body.components) : [];
+  }
+  if (typeof body.flags === "number") {
+    // Only SUPPRESS_EMBEDS may be toggled on edit; other flags are kept.
+    message.flags = (message.flags & ~MessageFlags.SUPPRESS_EMBEDS) |
+      (body.flags & MessageFlags.SUPPRESS_EMBEDS);
+  }
+  if (Array.isArray(body.attachments)) {
+    const keep = new Set(
+      body.attachments.filter(isRecord).map((a) => String(a.id)),
+    );
+    message.attachments = message.attachments.filter((a) => keep.has(a.id));
+  }
+  for (const file of files) {
+    const id = state.ids.next();
+    const url =
+      `https://cdn.discordapp.com/attachments/${message.channel_id}/${id}/${file.filename}`;
+    message.attachments.push({
+      id,
+      filename: file.filename,
+      size: file.size,
+      url,
+      proxy_url: url,
+      content_type: file.contentType,
+    });
+  }
+  // A deferred placeholder stops "thinking" once edited.
+  message.flags &= ~MessageFlags.LOADING;
+  // A deferred reply's first followup fills the placeholder without showing "(edited)".
+  if (options.markEdited !== false) message.edited_timestamp = isoTimestamp();
+  if (!(message.flags & MessageFlags.EPHEMERAL)) emitMessage(state, "MESSAGE_UPDATE", record);
+  return record;
+}
+
+/** Deletes a message and dispatches MESSAGE_DELETE. */
+export function deleteMessage(state: EmulatorState, channelId: string, messageId: string): void {
+  const channelRecord = state.channel(channelId);
+  const record = channelRecord.messages.get(messageId);
+  if (!record) throw new DiscordError(404, ErrorCodes.UnknownMessage);
+  channelRecord.messages.delete(messageId);
+  channelRecord.pins = channelRecord.pins.filter((id) => id !== messageId);
+  const guildId = channelRecord.channel.guild_id;
+  if (record.message.flags & MessageFlags.EPHEMERAL) return;
+  const d: Record<string, string> = { id: messageId, channel_id: channelId };
+  if (guildId) d.guild_id = guildId;
+  state.emit({
+    t: "MESSAGE_DELETE",
+    d,
+    guildId,
+    intent: guildId ? Intents.GUILD_MESSAGES : Intents.DIRECT_MESSAGES,
+  });
+}
+
+interface ParsedMentions {
+  users: ApiUser[];
+  roles: string[];
+  everyone: boolean;
+}
+
+function allowsRepliedUser(allowed: unknown): boolean {
+  if (!isRecord(allowed)) return true;
+  return allowed.replied_user === true;
+}
+
+/** Resolves <@id>, <@&id> and @everyone against allowed_mentions, as Discord does. */
+function parseMentions(
+  state: EmulatorState,
+  guildId: string | undefined,
+  authorId: string,
+  content: string,
+  allowed: unknown,
+): ParsedMentions {
+  const parse = isRecord(allowed)
+    ? (Array.isArray(allowed.parse) ? allowed.parse : [])
+    : ["users", "roles", "everyone"];
+  const explicitUsers = isRecord(allowed) && Array.isArray(allowed.users)
+    ? allowed.users.map(String)
+    : [];
+  const explicitRoles = isRecord(allowed) && Array.isArray(allowed.roles)
+    ? allowed.roles.map(String)
+    : [];
+  const users: ApiUser[] = [];
+  for (const match of content.matchAll(/<@!?(\d{1,20})>/g)) {
+    const id = match[1];
+    const user = state.users.get(id);
+    if (!user || users.some((u) => u.id === id)) continue;
+    if (parse.includes("users") || explicitUsers.includes(id)) users.push(user);
+  }
+  const roles: string[] = [];
+  for (const match of content.matchAll(/<@&(\d{1,20})>/g)) {
+    const id = match[1];
+    if (!guildId || !state.guilds.get(guildId)?.roles.has(id) || roles.includes(id)) continue;
+    if (parse.includes("roles") || explicitRoles.includes(id)) roles.push(id);
+  }
+  let everyone = false;
+  if (/@(everyone|here)/.test(content) && parse.includes("everyone") && guildId) {
+    const perms = state.guilds.get(guildId)?.members.has(authorId)
+      ? state.permissions(guildId, authorId)
+      : 0n;
+    everyone = (perms & Permissions.MENTION_EVERYONE) !== 0n;
+  }
+  return { users, roles, everyone };
+}

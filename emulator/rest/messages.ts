@@ -1,0 +1,199 @@
+/**
+ * Channel message endpoints: list, get, create (with replies and files),
+ * edit, delete, bulk delete, typing, pins.
+ *
+ * @module
+ */
+
+import type { Hono } from "hono";
+import { objectBody } from "../body.ts";
+import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "../errors.ts";
+import {
+  deleteMessage,
+  editMessage,
+  emitMessage,
+  postMessage,
+  requireChannelPermissions,
+} from "../messaging.ts";
+import { Permissions } from "../permissions.ts";
+import { snowflakeTime } from "../snowflake.ts";
+import { Intents, isoTimestamp } from "../state.ts";
+import { noContent, ok, type RestContext, route } from "./router.ts";
+
+const EPHEMERAL = 1 << 6;
+const FOURTEEN_DAYS_MS = 14 * 24 * 60 * 60 * 1000;
+
+export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
+  const { state } = ctx;
+  const bot = () => state.botUser;
+
+  route(app, ctx, "GET", "/channels/:channel_id/messages", ({ params, query }) => {
+    const channel = state.channel(params.channel_id);
+    requireChannelPermissions(
+      state,
+      params.channel_id,
+      bot().id,
+      Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY,
+    );
+    const limitRaw = query.get("limit");
+    const limit = limitRaw === null ? 50 : Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw invalidField(["limit"], "NUMBER_TYPE_MAX", "int value should be between 1 and 100.");
+    }
+    // Newest first, as Discord returns them; ephemeral messages are not in the history.
+    let messages = [...channel.messages.values()].filter((m) => !(m.message.flags & EPHEMERAL))
+      .sort((a, b) => BigInt(b.message.id) > BigInt(a.message.id) ? 1 : -1);
+    const before = query.get("before");
+    const after = query.get("after");
+    const around = query.get("around");
+    if (before) messages = messages.filter((m) => BigInt(m.message.id) < BigInt(before));
+    if (after) {
+      messages = messages.filter((m) => BigInt(m.message.id) > BigInt(after)).reverse()
+        .slice(0, limit).reverse();
+    }
+    if (around) {
+      const older = messages.filter((m) => BigInt(m.message.id) <= BigInt(around));
+      const newer = messages.filter((m) => BigInt(m.message.id) > BigInt(around));
+      const half = Math.floor(limit / 2);
+      messages = [
+        ...newer.slice(Math.max(0, newer.length - half)),
+        ...older.slice(0, limit - half),
+      ];
+    }
+    return ok(messages.slice(0, limit).map((m) => state.messageToApi(m)));
+  });
+
+  route(app, ctx, "GET", "/channels/:channel_id/messages/:message_id", ({ params }) => {
+    requireChannelPermissions(
+      state,
+      params.channel_id,
+      bot().id,
+      Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY,
+    );
+    const record = state.message(params.channel_id, params.message_id);
+    if (record.message.flags & EPHEMERAL) throw new DiscordError(404, ErrorCodes.UnknownMessage);
+    return ok(state.messageToApi(record));
+  });
+
+  route(app, ctx, "POST", "/channels/:channel_id/messages", ({ params, body }) => {
+    const record = postMessage(state, params.channel_id, bot(), objectBody(body.json), body.files);
+    return ok(state.messageToApi(record));
+  });
+
+  route(app, ctx, "PATCH", "/channels/:channel_id/messages/:message_id", ({ params, body }) => {
+    const record = state.message(params.channel_id, params.message_id);
+    const input = objectBody(body.json);
+    if (record.message.author.id !== bot().id) {
+      // Others' messages: only the SUPPRESS_EMBEDS flag, and only with MANAGE_MESSAGES.
+      const onlyFlags = Object.keys(input).every((k) => k === "flags");
+      if (!onlyFlags) throw new DiscordError(403, ErrorCodes.CannotEditOtherUsersMessage);
+      requireChannelPermissions(state, params.channel_id, bot().id, Permissions.MANAGE_MESSAGES);
+    }
+    return ok(state.messageToApi(editMessage(state, record, input, body.files)));
+  });
+
+  route(app, ctx, "DELETE", "/channels/:channel_id/messages/:message_id", ({ params }) => {
+    const record = state.message(params.channel_id, params.message_id);
+    if (record.message.author.id !== bot().id) {
+      requireChannelPermissions(state, params.channel_id, bot().id, Permissions.MANAGE_MESSAGES);
+    }
+    deleteMessage(state, params.channel_id, params.message_id);
+    return noContent();
+  });
+
+  route(app, ctx, "POST", "/channels/:channel_id/messages/bulk-delete", ({ params, body }) => {
+    const channel = state.channel(params.channel_id);
+    const input = objectBody(body.json);
+    const ids = input.messages;
+    if (!Array.isArray(ids)) {
+      throw invalidField(["messages"], "BASE_TYPE_REQUIRED", "This field is required");
+    }
+    if (ids.length < 2) {
+      throw invalidField(["messages"], "BASE_TYPE_MIN_LENGTH", "Must be 2 or more in length.");
+    }
+    if (ids.length > 100) {
+      throw invalidField(["messages"], "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.");
+    }
+    requireChannelPermissions(state, params.channel_id, bot().id, Permissions.MANAGE_MESSAGES);
+    const unique = [...new Set(ids.map(String))];
+    for (const id of unique) {
+      if (Date.now() - snowflakeTime(id) > FOURTEEN_DAYS_MS) {
+        throw new DiscordError(400, ErrorCodes.BulkDeleteTooOld);
+      }
+    }
+    const deleted = unique.filter((id) => channel.messages.delete(id));
+    channel.pins = channel.pins.filter((id) => !deleted.includes(id));
+    const guildId = channel.channel.guild_id;
+    const d: Record<string, unknown> = { ids: deleted, channel_id: params.channel_id };
+    if (guildId) d.guild_id = guildId;
+    state.emit({ t: "MESSAGE_DELETE_BULK", d, guildId, intent: Intents.GUILD_MESSAGES });
+    return noContent();
+  });
+
+  route(app, ctx, "POST", "/channels/:channel_id/typing", ({ params }) => {
+    const channel = state.channel(params.channel_id).channel;
+    requireChannelPermissions(state, params.channel_id, bot().id, Permissions.SEND_MESSAGES);
+    const d: Record<string, unknown> = {
+      channel_id: params.channel_id,
+      user_id: bot().id,
+      timestamp: Math.floor(Date.now() / 1000),
+    };
+    if (channel.guild_id) {
+      d.guild_id = channel.guild_id;
+      d.member = state.memberToApi(state.member(channel.guild_id, bot().id));
+    }
+    state.emit({
+      t: "TYPING_START",
+      d,
+      guildId: channel.guild_id,
+      intent: channel.guild_id ? Intents.GUILD_MESSAGE_TYPING : Intents.DIRECT_MESSAGE_TYPING,
+    });
+    return noContent();
+  });
+
+  route(app, ctx, "GET", "/channels/:channel_id/pins", ({ params }) => {
+    const channel = state.channel(params.channel_id);
+    requireChannelPermissions(state, params.channel_id, bot().id, Permissions.VIEW_CHANNEL);
+    const pins = channel.pins.map((id) => channel.messages.get(id)).filter((m) => m !== undefined);
+    return ok(pins.reverse().map((m) => state.messageToApi(m)));
+  });
+
+  const setPinned = (channelId: string, messageId: string, pinned: boolean) => {
+    const channel = state.channel(channelId);
+    const record = state.message(channelId, messageId);
+    const perms = channel.channel.guild_id
+      ? state.permissions(channel.channel.guild_id, bot().id, channelId)
+      : Permissions.MANAGE_MESSAGES;
+    if (!(perms & (Permissions.MANAGE_MESSAGES | Permissions.PIN_MESSAGES))) {
+      throw missingPermissions();
+    }
+    if (pinned && !record.message.pinned) {
+      if (channel.pins.length >= 50) throw new DiscordError(400, ErrorCodes.MaxPins);
+      channel.pins.push(messageId);
+    }
+    if (!pinned) channel.pins = channel.pins.filter((id) => id !== messageId);
+    if (record.message.pinned === pinned) return;
+    record.message.pinned = pinned;
+    channel.channel.last_pin_timestamp = pinned
+      ? isoTimestamp()
+      : channel.channel.last_pin_timestamp;
+    emitMessage(state, "MESSAGE_UPDATE", record);
+    const guildId = channel.channel.guild_id;
+    const d: Record<string, unknown> = {
+      channel_id: channelId,
+      last_pin_timestamp: channel.channel.last_pin_timestamp ?? null,
+    };
+    if (guildId) d.guild_id = guildId;
+    state.emit({ t: "CHANNEL_PINS_UPDATE", d, guildId, intent: Intents.GUILDS });
+  };
+
+  route(app, ctx, "PUT", "/channels/:channel_id/pins/:message_id", ({ params }) => {
+    setPinned(params.channel_id, params.message_id, true);
+    return noContent();
+  });
+
+  route(app, ctx, "DELETE", "/channels/:channel_id/pins/:message_id", ({ params }) => {
+    setPinned(params.channel_id, params.message_id, false);
+    return noContent();
+  });
+}

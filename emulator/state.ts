@@ -1,0 +1,620 @@
+/**
+ * The emulator's in-memory world: users, guilds, roles, members, channels,
+ * messages, commands and interactions, plus the serializers that turn them
+ * into Discord's payload shapes. Mutations that Discord would announce on the
+ * gateway call `emit`, which the gateway server subscribes to.
+ *
+ * @module
+ */
+
+import { SnowflakeGenerator } from "./snowflake.ts";
+import { DiscordError, ErrorCodes, notFound } from "./errors.ts";
+import {
+  basePermissions,
+  channelPermissions,
+  DEFAULT_EVERYONE,
+  Permissions,
+  type PermissionSubject,
+} from "./permissions.ts";
+import type {
+  ApiApplication,
+  ApiApplicationCommand,
+  ApiBan,
+  ApiChannel,
+  ApiGatewayGuild,
+  ApiGuild,
+  ApiGuildMember,
+  ApiInteraction,
+  ApiMessage,
+  ApiReaction,
+  ApiRole,
+  ApiUser,
+  ApiWebhook,
+} from "./types.ts";
+
+/** Gateway intents, as Discord numbers them. */
+export const Intents = {
+  GUILDS: 1 << 0,
+  GUILD_MEMBERS: 1 << 1,
+  GUILD_MODERATION: 1 << 2,
+  GUILD_PRESENCES: 1 << 8,
+  GUILD_MESSAGES: 1 << 9,
+  GUILD_MESSAGE_REACTIONS: 1 << 10,
+  GUILD_MESSAGE_TYPING: 1 << 11,
+  DIRECT_MESSAGES: 1 << 12,
+  DIRECT_MESSAGE_REACTIONS: 1 << 13,
+  DIRECT_MESSAGE_TYPING: 1 << 14,
+  MESSAGE_CONTENT: 1 << 15,
+} as const;
+
+/** Channel types used by the emulator. */
+export const ChannelTypes = {
+  GUILD_TEXT: 0,
+  DM: 1,
+  GUILD_VOICE: 2,
+  GUILD_CATEGORY: 4,
+  ANNOUNCEMENT_THREAD: 10,
+  PUBLIC_THREAD: 11,
+  PRIVATE_THREAD: 12,
+} as const;
+
+/** An event the world announces; the gateway routes it to sessions. */
+export interface DispatchEvent {
+  t: string;
+  d: unknown;
+  /** Routes to the guild's shard; absent = shard 0 (DMs, user events). */
+  guildId?: string;
+  /** The intent a session needs to receive it; absent = always sent. */
+  intent?: number;
+  /** Message payloads whose content fields need MESSAGE_CONTENT. */
+  contentGated?: boolean;
+}
+
+/** A guild member as stored (the user is looked up when serialized). */
+export interface MemberRecord {
+  userId: string;
+  nick: string | null;
+  roles: string[];
+  joinedAt: string;
+  communicationDisabledUntil: string | null;
+  deaf: boolean;
+  mute: boolean;
+  flags: number;
+  pending: boolean;
+}
+
+export interface GuildRecord {
+  guild: Omit<ApiGuild, "roles">;
+  roles: Map<string, ApiRole>;
+  members: Map<string, MemberRecord>;
+  channelIds: string[];
+  bans: Map<string, ApiBan>;
+  /** When the bot joined (GUILD_CREATE's `joined_at`). */
+  joinedAt: string;
+}
+
+export interface MessageRecord {
+  message: ApiMessage;
+  /** Reactions keyed by emoji (`name` or `name:id`), users in reaction order. */
+  reactions: Map<string, { emoji: ApiReaction["emoji"]; users: string[] }>;
+}
+
+export interface ChannelRecord {
+  channel: ApiChannel;
+  messages: Map<string, MessageRecord>;
+  pins: string[];
+  /** Thread members (threads only). */
+  threadMembers: Set<string>;
+  /** When each user last posted, for slowmode (created on first use). */
+  lastPostAt?: Map<string, number>;
+}
+
+/** One response the bot gave to an interaction (callback, followup, edit). */
+export interface InteractionResponseRecord {
+  kind: "callback" | "followup" | "edit" | "delete";
+  at: number;
+  type?: number;
+  body: unknown;
+  messageId?: string;
+}
+
+export interface InteractionRecord {
+  interaction: ApiInteraction;
+  createdAt: number;
+  /** The initial callback's type, once acknowledged. */
+  responseType: number | null;
+  originalMessageId: string | null;
+  responses: InteractionResponseRecord[];
+  followupIds: string[];
+}
+
+/** How long an interaction's initial response may take, ms (Discord: 3 s). */
+export const INTERACTION_RESPONSE_WINDOW_MS = 3000;
+/** How long interaction tokens stay valid for followups, ms (Discord: 15 min). */
+export const INTERACTION_TOKEN_TTL_MS = 15 * 60 * 1000;
+
+/** ISO-8601 with Discord's `+00:00` suffix. */
+export function isoTimestamp(at: number = Date.now()): string {
+  return new Date(at).toISOString().replace("Z", "+00:00");
+}
+
+export interface EmulatorStateOptions {
+  botUserId?: string;
+  applicationName?: string;
+  /** Application flags: privileged-intent grants live here (see READY). */
+  applicationFlags?: number;
+  /** Initial-response window for interactions, ms (Discord: 3000). */
+  interactionResponseWindowMs?: number;
+}
+
+/** Application flags granting all three privileged intents (the "limited" variants). */
+export const PRIVILEGED_INTENT_FLAGS = (1 << 13) | (1 << 15) | (1 << 19);
+
+/** The whole emulated world. Handlers read and mutate it synchronously. */
+export class EmulatorState {
+  readonly ids = new SnowflakeGenerator();
+  readonly users = new Map<string, ApiUser>();
+  readonly guilds = new Map<string, GuildRecord>();
+  readonly channels = new Map<string, ChannelRecord>();
+  /** Application commands keyed by guild id, or "global". */
+  readonly commands = new Map<string, ApiApplicationCommand[]>();
+  readonly interactions = new Map<string, InteractionRecord>();
+  readonly interactionsByToken = new Map<string, string>();
+  /** Channel (incoming) webhooks by id, tokens included. */
+  readonly webhooks = new Map<string, ApiWebhook & { token: string }>();
+  /** DM channel per user id. */
+  readonly dmChannels = new Map<string, string>();
+  readonly application: ApiApplication;
+  readonly botUser: ApiUser;
+  /** Initial-response window for interactions, ms. */
+  readonly interactionResponseWindowMs: number;
+  #listeners = new Set<(event: DispatchEvent) => void>();
+
+  constructor(options: EmulatorStateOptions = {}) {
+    this.interactionResponseWindowMs = options.interactionResponseWindowMs ??
+      INTERACTION_RESPONSE_WINDOW_MS;
+    const botId = options.botUserId ?? this.ids.next();
+    this.botUser = {
+      id: botId,
+      username: "Flora",
+      discriminator: "0",
+      global_name: null,
+      avatar: null,
+      bot: true,
+      public_flags: 0,
+      flags: 0,
+    };
+    this.users.set(botId, this.botUser);
+    this.application = {
+      id: botId,
+      name: options.applicationName ?? "Flora",
+      icon: null,
+      description: "flora's emulated application",
+      bot_public: true,
+      bot_require_code_grant: false,
+      bot: this.botUser,
+      verify_key: "0".repeat(64),
+      flags: options.applicationFlags ?? PRIVILEGED_INTENT_FLAGS,
+      team: null,
+      summary: "",
+      interactions_endpoint_url: null,
+    };
+  }
+
+  /** Subscribes to dispatches; returns the unsubscribe function. */
+  subscribe(listener: (event: DispatchEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Announces a change to every gateway session that should see it. */
+  emit(event: DispatchEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  // ---- lookups (throw Discord's 404s) ----
+
+  user(id: string): ApiUser {
+    const user = this.users.get(id);
+    if (!user) throw notFound(ErrorCodes.UnknownUser);
+    return user;
+  }
+
+  guild(id: string): GuildRecord {
+    const guild = this.guilds.get(id);
+    if (!guild) throw notFound(ErrorCodes.UnknownGuild);
+    return guild;
+  }
+
+  channel(id: string): ChannelRecord {
+    const channel = this.channels.get(id);
+    if (!channel) throw notFound(ErrorCodes.UnknownChannel);
+    return channel;
+  }
+
+  message(channelId: string, messageId: string): MessageRecord {
+    const message = this.channel(channelId).messages.get(messageId);
+    if (!message) throw notFound(ErrorCodes.UnknownMessage);
+    return message;
+  }
+
+  member(guildId: string, userId: string): MemberRecord {
+    const member = this.guild(guildId).members.get(userId);
+    if (!member) throw notFound(ErrorCodes.UnknownMember);
+    return member;
+  }
+
+  role(guildId: string, roleId: string): ApiRole {
+    const role = this.guild(guildId).roles.get(roleId);
+    if (!role) throw notFound(ErrorCodes.UnknownRole);
+    return role;
+  }
+
+  // ---- permissions ----
+
+  #subject(guildId: string, userId: string): PermissionSubject {
+    const guild = this.guild(guildId);
+    const member = guild.members.get(userId);
+    if (!member) throw new DiscordError(403, ErrorCodes.MissingAccess);
+    const until = member.communicationDisabledUntil;
+    return {
+      guildId,
+      ownerId: guild.guild.owner_id,
+      userId,
+      roles: [...guild.roles.values()],
+      memberRoleIds: member.roles,
+      timedOut: until !== null && Date.parse(until) > Date.now(),
+    };
+  }
+
+  /** A member's permissions in the guild, or in a channel (threads use their parent's). */
+  permissions(guildId: string, userId: string, channelId?: string): bigint {
+    const subject = this.#subject(guildId, userId);
+    if (!channelId) return basePermissions(subject);
+    let channel = this.channel(channelId).channel;
+    if (channel.parent_id && isThread(channel.type)) {
+      channel = this.channel(channel.parent_id).channel;
+    }
+    return channelPermissions(subject, channel.permission_overwrites ?? []);
+  }
+
+  // ---- serializers ----
+
+  memberToApi(member: MemberRecord): ApiGuildMember {
+    return {
+      user: this.user(member.userId),
+      nick: member.nick,
+      avatar: null,
+      banner: null,
+      roles: [...member.roles],
+      joined_at: member.joinedAt,
+      premium_since: null,
+      deaf: member.deaf,
+      mute: member.mute,
+      flags: member.flags,
+      pending: member.pending,
+      communication_disabled_until: member.communicationDisabledUntil,
+    };
+  }
+
+  guildToApi(guildId: string): ApiGuild {
+    const record = this.guild(guildId);
+    return {
+      ...record.guild,
+      roles: [...record.roles.values()].sort((a, b) => a.position - b.position),
+    };
+  }
+
+  /** The full GUILD_CREATE payload, in Discord's documented shape. */
+  guildCreatePayload(guildId: string): ApiGatewayGuild {
+    const record = this.guild(guildId);
+    const channels: ApiChannel[] = [];
+    const threads: ApiChannel[] = [];
+    for (const id of record.channelIds) {
+      const channel = this.channels.get(id)?.channel;
+      if (!channel) continue;
+      if (isThread(channel.type)) {
+        if (!channel.thread_metadata?.archived) threads.push(structuredClone(channel));
+      } else {
+        channels.push(structuredClone(channel));
+      }
+    }
+    return {
+      ...this.guildToApi(guildId),
+      joined_at: record.joinedAt,
+      large: record.members.size > 250,
+      unavailable: false,
+      member_count: record.members.size,
+      voice_states: [],
+      members: [...record.members.values()].map((m) => this.memberToApi(m)),
+      channels,
+      threads,
+      presences: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+    };
+  }
+
+  messageToApi(record: MessageRecord, viewerId: string = this.botUser.id): ApiMessage {
+    const message: ApiMessage = structuredClone(record.message);
+    if (record.reactions.size > 0) {
+      message.reactions = [...record.reactions.values()].map((r) => ({
+        count: r.users.length,
+        count_details: { burst: 0, normal: r.users.length },
+        me: r.users.includes(viewerId),
+        me_burst: false,
+        emoji: r.emoji,
+        burst_colors: [],
+      }));
+    }
+    return message;
+  }
+
+  /** A message as the gateway sends it: with `guild_id` and the author's `member`. */
+  messageToGateway(record: MessageRecord): ApiMessage {
+    const message = this.messageToApi(record);
+    const channel = this.channels.get(message.channel_id)?.channel;
+    if (channel?.guild_id) {
+      message.guild_id = channel.guild_id;
+      const member = this.guilds.get(channel.guild_id)?.members.get(message.author.id);
+      if (member && !message.webhook_id) {
+        const { user: _user, ...partial } = this.memberToApi(member);
+        message.member = partial;
+      }
+      const guild = this.guilds.get(channel.guild_id);
+      message.mentions = message.mentions.map((user) => {
+        const mentioned = guild?.members.get(user.id);
+        if (!mentioned) return user;
+        const { user: _u, ...partial } = this.memberToApi(mentioned);
+        return { ...user, member: partial };
+      });
+    }
+    return message;
+  }
+
+  // ---- world building ----
+
+  createUser(input: { username: string; globalName?: string | null; bot?: boolean }): ApiUser {
+    const user: ApiUser = {
+      id: this.ids.next(),
+      username: input.username,
+      discriminator: "0",
+      global_name: input.globalName ?? null,
+      avatar: null,
+      public_flags: 0,
+      flags: 0,
+    };
+    if (input.bot) user.bot = true;
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  createRole(guildId: string, input: Partial<ApiRole> & { name: string }): ApiRole {
+    const guild = this.guild(guildId);
+    const role: ApiRole = {
+      id: input.id ?? this.ids.next(),
+      name: input.name,
+      color: input.color ?? 0,
+      hoist: input.hoist ?? false,
+      icon: null,
+      unicode_emoji: null,
+      position: input.position ?? guild.roles.size,
+      permissions: input.permissions ?? "0",
+      managed: input.managed ?? false,
+      mentionable: input.mentionable ?? false,
+      flags: 0,
+    };
+    if (input.tags) role.tags = input.tags;
+    guild.roles.set(role.id, role);
+    return role;
+  }
+
+  createChannel(guildId: string, input: Partial<ApiChannel> & { name: string }): ApiChannel {
+    const guild = this.guild(guildId);
+    const type = input.type ?? ChannelTypes.GUILD_TEXT;
+    const channel: ApiChannel = {
+      id: input.id ?? this.ids.next(),
+      type,
+      guild_id: guildId,
+      name: input.name,
+      flags: input.flags ?? 0,
+      parent_id: input.parent_id ?? null,
+    };
+    if (!isThread(type)) {
+      channel.position = input.position ?? guild.channelIds.length;
+      channel.permission_overwrites = input.permission_overwrites ?? [];
+      channel.nsfw = input.nsfw ?? false;
+    }
+    if (type === ChannelTypes.GUILD_TEXT || isThread(type)) {
+      channel.last_message_id = null;
+      channel.rate_limit_per_user = input.rate_limit_per_user ?? 0;
+    }
+    if (type === ChannelTypes.GUILD_TEXT) channel.topic = input.topic ?? null;
+    if (isThread(type)) {
+      channel.owner_id = input.owner_id;
+      channel.thread_metadata = input.thread_metadata;
+      channel.message_count = 0;
+      channel.member_count = 0;
+      channel.total_message_sent = 0;
+    }
+    guild.channelIds.push(channel.id);
+    this.channels.set(channel.id, {
+      channel,
+      messages: new Map(),
+      pins: [],
+      threadMembers: new Set(),
+    });
+    return channel;
+  }
+
+  addMember(guildId: string, userId: string, roles: string[] = []): MemberRecord {
+    const guild = this.guild(guildId);
+    this.user(userId);
+    const member: MemberRecord = {
+      userId,
+      nick: null,
+      roles,
+      joinedAt: isoTimestamp(),
+      communicationDisabledUntil: null,
+      deaf: false,
+      mute: false,
+      flags: 0,
+      pending: false,
+    };
+    guild.members.set(userId, member);
+    return member;
+  }
+
+  /**
+   * A guild laid out like flora's test guilds: @everyone, Admin, Member and the
+   * bot's managed role; `general` + `bot-commands` (or the given channels);
+   * the owner (an admin), a plain member, and the bot.
+   */
+  createGuild(input: {
+    name: string;
+    channels?: string[];
+    ownerId: string;
+    memberIds?: string[];
+  }): GuildRecord {
+    const id = this.ids.next();
+    const joinedAt = isoTimestamp();
+    const record: GuildRecord = {
+      guild: {
+        id,
+        name: input.name,
+        icon: null,
+        icon_hash: null,
+        splash: null,
+        discovery_splash: null,
+        owner_id: input.ownerId,
+        afk_channel_id: null,
+        afk_timeout: 300,
+        widget_enabled: false,
+        widget_channel_id: null,
+        verification_level: 0,
+        default_message_notifications: 0,
+        explicit_content_filter: 0,
+        emojis: [],
+        features: [],
+        mfa_level: 0,
+        application_id: null,
+        system_channel_id: null,
+        system_channel_flags: 0,
+        rules_channel_id: null,
+        max_presences: null,
+        max_members: 500000,
+        vanity_url_code: null,
+        description: null,
+        banner: null,
+        premium_tier: 0,
+        premium_subscription_count: 0,
+        preferred_locale: "en-US",
+        public_updates_channel_id: null,
+        max_video_channel_users: 25,
+        max_stage_video_channel_users: 50,
+        nsfw_level: 0,
+        stickers: [],
+        premium_progress_bar_enabled: false,
+        safety_alerts_channel_id: null,
+      },
+      roles: new Map(),
+      members: new Map(),
+      channelIds: [],
+      bans: new Map(),
+      joinedAt,
+    };
+    this.guilds.set(id, record);
+    this.createRole(id, { id, name: "@everyone", position: 0, permissions: DEFAULT_EVERYONE_STR });
+    const member = this.createRole(id, { name: "Member", position: 1, color: 0x3498db });
+    const bot = this.createRole(id, {
+      name: this.application.name,
+      position: 2,
+      managed: true,
+      permissions: BOT_ROLE_PERMISSIONS.toString(),
+      tags: { bot_id: this.botUser.id },
+    });
+    const admin = this.createRole(id, {
+      name: "Admin",
+      position: 3,
+      color: 0xe74c3c,
+      hoist: true,
+      permissions: Permissions.ADMINISTRATOR.toString(),
+    });
+    for (const name of input.channels ?? ["general", "bot-commands"]) {
+      this.createChannel(id, { name });
+    }
+    record.guild.system_channel_id = record.channelIds[0] ?? null;
+    this.addMember(id, input.ownerId, [admin.id]);
+    for (const userId of input.memberIds ?? []) {
+      if (userId !== input.ownerId) this.addMember(id, userId, [member.id]);
+    }
+    this.addMember(id, this.botUser.id, [bot.id]).joinedAt = joinedAt;
+    return record;
+  }
+
+  /** The DM channel between the bot and a user, created on first use. */
+  dmChannel(userId: string): ChannelRecord {
+    const recipient = this.user(userId);
+    const existing = this.dmChannels.get(recipient.id);
+    if (existing) return this.channel(existing);
+    const id = this.ids.next();
+    const record: ChannelRecord = {
+      channel: {
+        id,
+        type: ChannelTypes.DM,
+        last_message_id: null,
+        recipients: [recipient],
+        flags: 0,
+      },
+      messages: new Map(),
+      pins: [],
+      threadMembers: new Set(),
+    };
+    this.dmChannels.set(recipient.id, id);
+    this.channels.set(id, record);
+    return record;
+  }
+
+  /** Finds a role by name (for seeded worlds and tests). */
+  roleByName(guildId: string, name: string): ApiRole | undefined {
+    return [...this.guild(guildId).roles.values()].find((r) => r.name === name);
+  }
+
+  /** An interaction by id, or 404 10062 once it can no longer be answered. */
+  interaction(id: string, token: string): InteractionRecord {
+    const record = this.interactions.get(id);
+    if (!record || record.interaction.token !== token) {
+      throw notFound(ErrorCodes.UnknownInteraction);
+    }
+    return record;
+  }
+
+  /** An interaction by webhook token; 404 Unknown Webhook once the token expired. */
+  interactionByToken(applicationId: string, token: string): InteractionRecord {
+    const id = this.interactionsByToken.get(token);
+    const record = id ? this.interactions.get(id) : undefined;
+    if (
+      !record || applicationId !== this.application.id ||
+      Date.now() - record.createdAt > INTERACTION_TOKEN_TTL_MS
+    ) {
+      throw notFound(ErrorCodes.UnknownWebhook);
+    }
+    return record;
+  }
+}
+
+/** Thread channel types (10, 11, 12). */
+export function isThread(type: number): boolean {
+  return type === 10 || type === 11 || type === 12;
+}
+
+const DEFAULT_EVERYONE_STR = DEFAULT_EVERYONE.toString();
+
+/** The bot's managed role: what a typical moderation bot is invited with. */
+const BOT_ROLE_PERMISSIONS = Permissions.KICK_MEMBERS | Permissions.BAN_MEMBERS |
+  Permissions.ADD_REACTIONS | Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES |
+  Permissions.MANAGE_MESSAGES | Permissions.EMBED_LINKS | Permissions.ATTACH_FILES |
+  Permissions.READ_MESSAGE_HISTORY | Permissions.USE_EXTERNAL_EMOJIS | Permissions.MANAGE_ROLES |
+  Permissions.MANAGE_THREADS | Permissions.CREATE_PUBLIC_THREADS |
+  Permissions.SEND_MESSAGES_IN_THREADS | Permissions.MODERATE_MEMBERS | Permissions.PIN_MESSAGES;

@@ -1,0 +1,214 @@
+/**
+ * The host's cron scheduler. Scripts declare jobs with `cron()`; when a
+ * script loads, its jobs are stored with its deployment, so after a restart
+ * (when workers start lazily) the host still knows them. Each job's next run
+ * is stored too, so a restart or a redeploy that keeps a job keeps its
+ * schedule, and a run missed while flora was down fires once on return.
+ * A due job is delivered as a `cron` event through the normal event path
+ * (which starts the guild's worker if it is not running).
+ *
+ * @module
+ */
+
+import { Cron } from "croner";
+import type { Deployment, GuildKvStore, JsonValue } from "../../storage/types.ts";
+import type { CronDefinition, LoadedMessage, ScriptEventName } from "../sandbox/protocol.ts";
+
+/** The guild KV store the scheduler keeps its state in (reserved: scripts cannot open it). */
+export const CRON_STORE = "flora.cron";
+
+/** What the scheduler needs from the sandbox manager. */
+export interface CronTarget {
+  activeGuilds(): string[];
+  activeDeployment(guildId: string): Deployment | undefined;
+  deliver(guildId: string, name: ScriptEventName, payload: unknown): boolean;
+}
+
+interface JobState {
+  schedule: string;
+  /** Epoch ms of the next run. */
+  nextRunAt: number;
+}
+
+/** The next run of a five-field UTC expression strictly after `from`, or null. */
+export function nextRun(schedule: string, from: Date): Date | null {
+  return new Cron(schedule, { timezone: "UTC", paused: true }).nextRun(from);
+}
+
+/** Fires due cron jobs of every guild with an active deployment. */
+export class CronScheduler {
+  /** deployment id → its jobs (cache of what is stored). */
+  #jobs = new Map<string, CronDefinition[]>();
+  /** `guild\0job` → state (cache of what is stored). */
+  #state = new Map<string, JobState>();
+  /** guild → the active deployment whose leftovers were last pruned. */
+  #pruned = new Map<string, string>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #ticking: Promise<void> | null = null;
+
+  constructor(
+    readonly store: GuildKvStore,
+    readonly target: CronTarget,
+    readonly log: (guildId: string, level: "info" | "warn" | "error", message: string) => void,
+  ) {}
+
+  /** ManagerHooks.onLoaded: remember (and store) a deployment's jobs. */
+  onLoaded(deployment: Deployment, message: LoadedMessage): void {
+    const crons = message.crons ?? [];
+    const valid = crons.filter((job) => {
+      try {
+        nextRun(job.schedule, new Date());
+        return true;
+      } catch (error) {
+        this.log(
+          deployment.guildId,
+          "error",
+          `flora: cron job "${job.name}" has an invalid schedule "${job.schedule}": ${
+            (error as Error).message
+          }`,
+        );
+        return false;
+      }
+    });
+    this.#jobs.set(deployment.id, valid);
+    this.store.set(
+      deployment.guildId,
+      CRON_STORE,
+      `deployment:${deployment.id}`,
+      valid as unknown as JsonValue,
+    ).catch((error) =>
+      this.log(deployment.guildId, "warn", `flora: cron jobs not stored: ${error.message}`)
+    );
+  }
+
+  /** Starts checking for due jobs every `intervalMs`. */
+  start(intervalMs = 1_000): void {
+    this.#timer ??= setInterval(() => {
+      this.tick(new Date()).catch(() => {});
+    }, intervalMs);
+  }
+
+  /** Stops the timer and waits for a running check. */
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#ticking;
+  }
+
+  /**
+   * Fires every job due at `now` (once, even if several runs were missed),
+   * and resolves with what it fired. The timer calls it with the clock;
+   * tests call it with a later instant.
+   */
+  tick(now: Date): Promise<{ guildId: string; name: string }[]> {
+    const run = (this.#ticking ?? Promise.resolve()).then(() => this.#tick(now));
+    const done = run.then(() => {}, () => {});
+    this.#ticking = done;
+    return run;
+  }
+
+  async #tick(now: Date): Promise<{ guildId: string; name: string }[]> {
+    const fired: { guildId: string; name: string }[] = [];
+    for (const guildId of this.target.activeGuilds()) {
+      const deployment = this.target.activeDeployment(guildId);
+      if (!deployment) continue;
+      let jobs: CronDefinition[];
+      try {
+        jobs = await this.#jobsOf(deployment);
+      } catch (error) {
+        this.log(
+          guildId,
+          "warn",
+          `flora: cron jobs could not be read: ${(error as Error).message}`,
+        );
+        continue;
+      }
+      if (this.#pruned.get(guildId) !== deployment.id) {
+        this.#pruned.set(guildId, deployment.id);
+        await this.#prune(guildId, deployment.id, jobs).catch(() => {});
+      }
+      for (const job of jobs) {
+        try {
+          if (await this.#due(guildId, job, now)) fired.push({ guildId, name: job.name });
+        } catch (error) {
+          this.log(guildId, "warn", `flora: cron job "${job.name}": ${(error as Error).message}`);
+        }
+      }
+    }
+    return fired;
+  }
+
+  /**
+   * Forgets what earlier deployments stored (their job lists) and the state
+   * of jobs the active script no longer declares.
+   */
+  async #prune(guildId: string, activeId: string, jobs: CronDefinition[]): Promise<void> {
+    const keep = new Set(jobs.map((j) => `job:${j.name}`));
+    keep.add(`deployment:${activeId}`);
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.list(guildId, CRON_STORE, { cursor, limit: 1000 });
+      for (const entry of page.entries) {
+        // A newer deployment (ids sort by creation) may be loading to replace the active one.
+        const id = entry.key.startsWith("deployment:") ? entry.key.slice(11) : "";
+        if (keep.has(entry.key) || id > activeId) continue;
+        if (id) this.#jobs.delete(id);
+        await this.store.delete(guildId, CRON_STORE, entry.key);
+        if (entry.key.startsWith("job:")) this.#state.delete(`${guildId}\0${entry.key.slice(4)}`);
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+
+  async #jobsOf(deployment: Deployment): Promise<CronDefinition[]> {
+    const cached = this.#jobs.get(deployment.id);
+    if (cached) return cached;
+    const entry = await this.store.get(
+      deployment.guildId,
+      CRON_STORE,
+      `deployment:${deployment.id}`,
+    );
+    const jobs = (entry?.value ?? []) as unknown as CronDefinition[];
+    this.#jobs.set(deployment.id, jobs);
+    return jobs;
+  }
+
+  async #due(guildId: string, job: CronDefinition, now: Date): Promise<boolean> {
+    const key = `${guildId}\0${job.name}`;
+    let state = this.#state.get(key);
+    if (!state) {
+      const entry = await this.store.get(guildId, CRON_STORE, `job:${job.name}`);
+      state = entry?.value as unknown as JobState | undefined;
+    }
+    if (!state || state.schedule !== job.schedule) {
+      // New job, or its schedule changed: the first run is the next one from now.
+      const first = nextRun(job.schedule, now);
+      if (!first) return false;
+      await this.#save(guildId, job.name, { schedule: job.schedule, nextRunAt: first.getTime() });
+      return false;
+    }
+    this.#state.set(key, state);
+    if (state.nextRunAt > now.getTime()) return false;
+    // Runs missed while flora was down (or a slow tick) fire once, as the latest due slot.
+    let due = new Date(state.nextRunAt);
+    let next = nextRun(job.schedule, due);
+    for (let i = 0; next && next.getTime() <= now.getTime() && i < 100_000; i++) {
+      due = next;
+      next = nextRun(job.schedule, due);
+    }
+    const scheduledAt = due.toISOString();
+    await this.#save(guildId, job.name, {
+      schedule: job.schedule,
+      nextRunAt: next ? next.getTime() : Number.MAX_SAFE_INTEGER,
+    });
+    // firedAt lets the worker tell a run that was due while the previous one still ran
+    // (events reach a worker one at a time, so it may arrive after that run ended).
+    this.target.deliver(guildId, "cron", { name: job.name, scheduledAt, firedAt: Date.now() });
+    return true;
+  }
+
+  async #save(guildId: string, name: string, state: JobState): Promise<void> {
+    this.#state.set(`${guildId}\0${name}`, state);
+    await this.store.set(guildId, CRON_STORE, `job:${name}`, state as unknown as JsonValue);
+  }
+}

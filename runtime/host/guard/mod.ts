@@ -1,0 +1,86 @@
+/**
+ * The isolation guards around the sandbox manager, built from the
+ * configuration in one place so `flora.ts` only plugs them in:
+ *
+ * - {@linkcode GuildRestBudget}: per-guild Discord REST concurrency and rate;
+ * - {@linkcode RateLimitedLogSink}: per-guild log volume;
+ * - {@linkcode CrashLoopDetector}: suspends a guild that keeps failing and
+ *   records why in its deployment's status;
+ * - the watchdog budgets the sandbox processes enforce.
+ *
+ * @module
+ */
+
+import type { DeploymentStore } from "../../../storage/types.ts";
+import type { FloraConfig } from "../../config.ts";
+import type { SandboxLimits } from "../../sandbox/protocol.ts";
+import type { LogSink } from "../logs.ts";
+import type { OperationExecutor } from "../sandboxes.ts";
+import { CrashLoopDetector } from "./crash_loop.ts";
+import { RateLimitedLogSink } from "./log_limiter.ts";
+import { GuildRestBudget } from "./rest_budget.ts";
+
+/** What the guards wrap or report to. */
+export interface GuardInputs {
+  operations: OperationExecutor;
+  logs: LogSink;
+  deployments: DeploymentStore;
+  /** Host notices (e.g. a status that could not be stored). */
+  notice(level: "warn" | "error", message: string): void;
+}
+
+/** The guarded pieces to hand to the sandbox manager and pool. */
+export interface Guards {
+  operations: OperationExecutor;
+  logs: LogSink;
+  limits: SandboxLimits;
+  onWorkerFailure(
+    deployment: { id: string; guildId: string },
+    reason: string,
+    detail: string,
+  ): string | null;
+}
+
+/** Builds the guards from the configuration. */
+export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
+  const crashLoops = new CrashLoopDetector({
+    maxFailures: config.crashLoopFailures ?? 5,
+    windowMs: config.crashLoopWindowMs ?? 300_000,
+  });
+  const restPerSecond = config.guildRestPerSecond ?? 5;
+  return {
+    operations: new GuildRestBudget(inputs.operations, {
+      concurrency: config.guildRestConcurrency ?? 4,
+      perSecond: restPerSecond,
+      burst: restPerSecond * 2,
+      maxWaiting: 50,
+    }),
+    logs: new RateLimitedLogSink(inputs.logs, {
+      lines: config.guildLogLinesPer10s ?? 200,
+      windowMs: 10_000,
+    }),
+    limits: {
+      eventTimeoutMs: config.eventTimeoutMs,
+      loadTimeoutMs: config.loadTimeoutMs,
+      cronTimeoutMs: config.cronTimeoutMs,
+      workerHeapMb: config.guildHeapMb,
+      processMemoryMb: config.sandboxMemoryMb,
+    },
+    onWorkerFailure(deployment, reason, _detail) {
+      // A process crash that this script did not cause is not its failure.
+      if (reason === "process") return null;
+      const loop = crashLoops.failure(deployment.guildId, deployment.id);
+      if (!loop) return null;
+      const why = `suspended after a crash loop: the script was ${loop}`;
+      inputs.deployments.setStatus(deployment.id, "suspended", why).catch((error) =>
+        inputs.notice(
+          "error",
+          `could not mark deployment ${deployment.id} suspended: ${
+            error instanceof Error ? error.message : error
+          }`,
+        )
+      );
+      return why;
+    },
+  };
+}

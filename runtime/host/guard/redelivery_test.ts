@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { GuildQueue, type QueuedEvent } from "../guild_queue.ts";
+import { requeueFirst, StartedEvents } from "./redelivery.ts";
+
+const event = (n: number): QueuedEvent => ({
+  name: "interactionCreate",
+  payload: { n },
+  receivedAt: n,
+});
+
+Deno.test("only events the process never started are replayed, in their order", () => {
+  const started = new StartedEvents();
+  const worker = {};
+  started.mark(worker, 1);
+  started.mark(worker, 2);
+  started.finish(worker, 2);
+  const inflight = new Map([[1, event(1)], [3, event(3)], [4, event(4)]]);
+  const { replay, interrupted } = started.split(worker, inflight);
+  assert.deepEqual(replay.map((e) => e.receivedAt), [3, 4]);
+  assert.deepEqual(interrupted.map((e) => e.receivedAt), [1]);
+  // The worker is forgotten: a second split replays everything it is given.
+  assert.equal(started.split(worker, new Map([[1, event(1)]])).replay.length, 1);
+});
+
+Deno.test("replayed events go ahead of those still waiting, each exactly once", () => {
+  const queue = new GuildQueue(10);
+  queue.push(event(5));
+  queue.push(event(6));
+  requeueFirst(queue, [event(3), event(4)]);
+  assert.deepEqual(queue.drain().map((e) => e.receivedAt), [3, 4, 5, 6]);
+});

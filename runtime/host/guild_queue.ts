@@ -1,0 +1,100 @@
+/**
+ * A guild's bounded backlog of events waiting for its worker. Chatty events
+ * (messages, typing, presence) may be dropped once the backlog is full;
+ * interactions and lifecycle events are never dropped, because each of them
+ * owes somebody an answer.
+ *
+ * @module
+ */
+
+import type { ScriptEventName } from "../sandbox/protocol.ts";
+
+/** Events that may be dropped under backlog: losing one costs nobody an answer. */
+export const DROPPABLE_EVENTS: ReadonlySet<string> = new Set<string>([
+  "messageCreate",
+  "messageUpdate",
+  "typingStart",
+  "presenceUpdate",
+]);
+
+/** Whether an event may be dropped when its guild is backlogged. */
+export function isDroppable(name: ScriptEventName | string): boolean {
+  return DROPPABLE_EVENTS.has(name);
+}
+
+/** One event waiting for delivery. */
+export interface QueuedEvent {
+  name: ScriptEventName;
+  payload: unknown;
+  /** `performance.now()` when the host received it (for dispatch latency). */
+  receivedAt: number;
+}
+
+/**
+ * A FIFO with a backlog limit for droppable events. Never-dropped events are
+ * always accepted, so order is kept for everything that was accepted.
+ *
+ * @example
+ * ```ts
+ * const queue = new GuildQueue(2);
+ * queue.push({ name: "messageCreate", payload: {}, receivedAt: 0 }); // true
+ * queue.push({ name: "messageCreate", payload: {}, receivedAt: 0 }); // true
+ * queue.push({ name: "messageCreate", payload: {}, receivedAt: 0 }); // false: dropped
+ * queue.push({ name: "interactionCreate", payload: {}, receivedAt: 0 }); // true: never dropped
+ * ```
+ */
+export class GuildQueue {
+  #items: (QueuedEvent | undefined)[] = [];
+  #head = 0;
+  /** Dropped events of this guild, by event name. */
+  readonly dropped = new Map<string, number>();
+
+  constructor(readonly maxBacklog = 2_000) {
+    if (!Number.isInteger(maxBacklog) || maxBacklog < 1) {
+      throw new RangeError("a guild queue's backlog must be a whole number ≥ 1");
+    }
+  }
+
+  /** Events waiting. */
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Total events dropped from this guild. */
+  get droppedTotal(): number {
+    let total = 0;
+    for (const n of this.dropped.values()) total += n;
+    return total;
+  }
+
+  /** Queues an event; false when it was dropped (droppable and the backlog is full). */
+  push(event: QueuedEvent): boolean {
+    if (this.length >= this.maxBacklog && isDroppable(event.name)) {
+      this.dropped.set(event.name, (this.dropped.get(event.name) ?? 0) + 1);
+      return false;
+    }
+    this.#items.push(event);
+    return true;
+  }
+
+  /** The oldest waiting event, removed. */
+  shift(): QueuedEvent | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const event = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    // Compact once the consumed prefix dominates, keeping shift O(1) amortised.
+    if (this.#head > 1_024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return event;
+  }
+
+  /** Removes and returns everything waiting, oldest first. */
+  drain(): QueuedEvent[] {
+    const rest = this.#items.slice(this.#head) as QueuedEvent[];
+    this.#items = [];
+    this.#head = 0;
+    return rest;
+  }
+}

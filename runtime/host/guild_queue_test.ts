@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { GuildQueue, isDroppable, type QueuedEvent } from "./guild_queue.ts";
+
+function event(name: QueuedEvent["name"], n: number): QueuedEvent {
+  return { name, payload: { n }, receivedAt: n };
+}
+
+Deno.test("messages past the backlog are dropped and counted; interactions never are", () => {
+  const queue = new GuildQueue(3);
+  for (let i = 0; i < 5; i++) queue.push(event("messageCreate", i));
+  assert.equal(queue.length, 3);
+  assert.equal(queue.push(event("interactionCreate", 5)), true);
+  assert.equal(queue.push(event("cron", 6)), true);
+  assert.equal(queue.push(event("messageUpdate", 7)), false);
+  assert.deepEqual(Object.fromEntries(queue.dropped), { messageCreate: 2, messageUpdate: 1 });
+  assert.equal(queue.droppedTotal, 3);
+  assert.deepEqual(
+    queue.drain().map((e) => (e.payload as { n: number }).n),
+    [0, 1, 2, 5, 6],
+    "accepted events keep their arrival order",
+  );
+  assert.equal(queue.length, 0);
+});
+
+Deno.test("shift returns events in order across compaction", () => {
+  const queue = new GuildQueue(10_000);
+  for (let i = 0; i < 5_000; i++) queue.push(event("messageCreate", i));
+  for (let i = 0; i < 4_000; i++) {
+    assert.equal((queue.shift()!.payload as { n: number }).n, i);
+  }
+  for (let i = 5_000; i < 6_000; i++) queue.push(event("messageCreate", i));
+  assert.equal(queue.length, 2_000);
+  const rest: number[] = [];
+  for (let e = queue.shift(); e; e = queue.shift()) rest.push((e.payload as { n: number }).n);
+  assert.deepEqual(rest, Array.from({ length: 2_000 }, (_, i) => 4_000 + i));
+  assert.equal(queue.shift(), undefined);
+});
+
+Deno.test("droppable events are the chatty ones", () => {
+  for (const name of ["messageCreate", "messageUpdate", "typingStart", "presenceUpdate"]) {
+    assert.equal(isDroppable(name), true, name);
+  }
+  for (const name of ["interactionCreate", "cron", "ready", "messageDelete", "memberAdd"]) {
+    assert.equal(isDroppable(name), false, name);
+  }
+});
+
+Deno.test("a backlog below 1 is refused with a clear error", () => {
+  assert.throws(() => new GuildQueue(0), /backlog must be a whole number ≥ 1/);
+});

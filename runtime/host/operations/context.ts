@@ -1,0 +1,38 @@
+/**
+ * What every operation handler receives, and the shape of a handler table.
+ *
+ * @module
+ */
+
+import type { GuildKvStore } from "../../../storage/types.ts";
+import type { OperationArgs, OperationName } from "../../sandbox/protocol.ts";
+import type { InteractionRegistry } from "../interactions.ts";
+import type { DiscordRequest } from "./discord_request.ts";
+import type { GuildScope } from "./scope.ts";
+
+/** The slice of Discordeno's REST manager interaction answers use (token routes). */
+export interface InteractionRest {
+  sendInteractionResponse(
+    interactionId: string,
+    token: string,
+    body: { type: number; data?: Record<string, unknown> },
+  ): Promise<unknown>;
+  sendFollowupMessage(token: string, body: Record<string, unknown>): Promise<unknown>;
+  editOriginalInteractionResponse(token: string, body: Record<string, unknown>): Promise<unknown>;
+  deleteOriginalInteractionResponse(token: string): Promise<unknown>;
+}
+
+/** One operation's environment: the asking guild's scope and the services it may use. */
+export interface OperationContext {
+  guildId: string;
+  scope: GuildScope;
+  request: DiscordRequest;
+  interactionRest: InteractionRest;
+  interactions: InteractionRegistry;
+  kv: GuildKvStore;
+}
+
+/** Handlers for some operations, keyed by operation name. */
+export type OperationHandlers<N extends OperationName> = {
+  [K in N]: (ctx: OperationContext, args: OperationArgs<K>) => Promise<unknown>;
+};

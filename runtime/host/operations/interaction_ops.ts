@@ -1,0 +1,45 @@
+/**
+ * Answers to interactions the guild received, always with the token Discord
+ * gave the host for that guild's interaction.
+ *
+ * @module
+ */
+
+import type { OperationHandlers } from "./context.ts";
+
+function messageId(result: unknown): { id?: string } {
+  const id = (result as { id?: unknown } | undefined)?.id;
+  return typeof id === "string" || typeof id === "bigint" ? { id: String(id) } : {};
+}
+
+type InteractionOp =
+  | "interaction.respond"
+  | "interaction.followUp"
+  | "interaction.editReply"
+  | "interaction.deleteReply";
+
+export const interactionOperations: OperationHandlers<InteractionOp> = {
+  "interaction.respond": async (ctx, a) => {
+    const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
+    await ctx.interactionRest.sendInteractionResponse(record.id, record.token, {
+      type: a.type,
+      data: a.data,
+    });
+    return null;
+  },
+  "interaction.followUp": async (ctx, a) => {
+    const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
+    return messageId(await ctx.interactionRest.sendFollowupMessage(record.token, a.data));
+  },
+  "interaction.editReply": async (ctx, a) => {
+    const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
+    return messageId(
+      await ctx.interactionRest.editOriginalInteractionResponse(record.token, a.data),
+    );
+  },
+  "interaction.deleteReply": async (ctx, a) => {
+    const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
+    await ctx.interactionRest.deleteOriginalInteractionResponse(record.token);
+    return null;
+  },
+};

@@ -1,0 +1,330 @@
+/**
+ * The sandbox manager's scheduling against real sandbox processes and
+ * workers: lazy start, eviction, backpressure, interaction acknowledgement,
+ * hot redeploy and drain. Discord is replaced by an executor that records
+ * what scripts asked for (the operations themselves are tested elsewhere).
+ */
+
+import assert from "node:assert/strict";
+import type { Deployment } from "../../storage/types.ts";
+import { SandboxPool } from "../sandbox/pool.ts";
+import type { OperationName } from "../sandbox/protocol.ts";
+import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
+import { MemoryLogBuffer } from "./logs.ts";
+import { type OperationExecutor, SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
+
+const runtime = bundleWorkerRuntime();
+
+interface Call {
+  guildId: string;
+  op: OperationName;
+  args: Record<string, unknown>;
+}
+
+/** Records operations and answers like Discord would. */
+class RecordingExecutor implements OperationExecutor {
+  calls: Call[] = [];
+  #waiters: (() => void)[] = [];
+  execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
+    this.calls.push({ guildId, op, args: args as Record<string, unknown> });
+    for (const wake of this.#waiters.splice(0)) wake();
+    return Promise.resolve(op === "interaction.respond" ? null : { id: "555" });
+  }
+  async waitFor(predicate: (calls: Call[]) => boolean): Promise<void> {
+    while (!predicate(this.calls)) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+  contents(): string[] {
+    return this.calls.map((c) => String((c.args.data as { content?: unknown })?.content));
+  }
+}
+
+let nextDeployment = 1;
+function deployment(guildId: string, code: string): Deployment {
+  const now = new Date().toISOString();
+  return {
+    id: `d${nextDeployment++}`,
+    guildId,
+    revision: 1,
+    status: "active",
+    createdBy: "test",
+    createdAt: now,
+    updatedAt: now,
+    bundle: { entry: "main.ts", code },
+  };
+}
+
+const guild = (n: number) => `1000000000000${String(n).padStart(5, "0")}`;
+
+function message(guildId: string, content: string) {
+  return {
+    id: "700000000000000001",
+    channel_id: "200000000000000001",
+    guild_id: guildId,
+    author: { id: "300000000000000001", username: "alice" },
+    content,
+    timestamp: new Date().toISOString(),
+  };
+}
+
+function slash(guildId: string, id: string, name: string) {
+  return {
+    id,
+    type: 2,
+    token: "tok",
+    guild_id: guildId,
+    channel_id: "200000000000000001",
+    member: { user: { id: "300000000000000001", username: "alice" } },
+    data: { id: "1", name, type: 1 },
+  };
+}
+
+const ECHO = (tag: string) =>
+  `createBot({ prefixCommands: [prefix({ name: "echo", run: (ctx) => ctx.reply("${tag} " + ctx.argv.join(" ")) })] });`;
+
+async function withManager(
+  options: Partial<SchedulingOptions>,
+  fn: (m: SandboxManager, ex: RecordingExecutor, logs: MemoryLogBuffer) => Promise<void>,
+) {
+  const executor = new RecordingExecutor();
+  const logs = new MemoryLogBuffer();
+  const manager = new SandboxManager(executor, logs, options);
+  const pool = new SandboxPool(
+    {
+      processes: 1,
+      heapMb: 256,
+      limits: { eventTimeoutMs: 5_000, loadTimeoutMs: 5_000 },
+      workerRuntime: await runtime,
+    },
+    manager,
+  );
+  manager.attach(pool);
+  await pool.start();
+  try {
+    await fn(manager, executor, logs);
+  } finally {
+    manager.close();
+    await pool.close();
+  }
+}
+
+Deno.test("a registered guild starts its worker only on its first event", async () => {
+  await withManager({}, async (manager, executor) => {
+    for (let i = 0; i < 50; i++) manager.register(deployment(guild(i), ECHO("hi")));
+    assert.equal(manager.activeGuilds().length, 50);
+    assert.deepEqual(manager.residentGuilds(), []);
+    manager.deliver(guild(7), "messageCreate", message(guild(7), "!echo one"));
+    manager.deliver(guild(7), "messageCreate", message(guild(7), "!echo two"));
+    await executor.waitFor((c) => c.length === 2);
+    assert.deepEqual(executor.contents(), ["hi one", "hi two"], "queued during start, in order");
+    assert.deepEqual(manager.residentGuilds(), [guild(7)]);
+    assert.equal(manager.metrics.coldStarts.get(), 1);
+    assert.equal(manager.metrics.coldStartLatency.count, 1);
+    while (manager.inflightEvents() > 0) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(manager.metrics.dispatchLatency.count, 2);
+  });
+});
+
+Deno.test("a burst of cold starts past the per-process limit all complete", async () => {
+  await withManager({ maxConcurrentStarts: 2 }, async (manager, executor) => {
+    for (let i = 0; i < 10; i++) manager.register(deployment(guild(i), ECHO(`g${i}`)));
+    for (let i = 0; i < 10; i++) {
+      manager.deliver(guild(i), "messageCreate", message(guild(i), "!echo x"));
+    }
+    await executor.waitFor((c) => c.length === 10);
+    assert.deepEqual(
+      executor.contents().sort(),
+      Array.from({ length: 10 }, (_, i) => `g${i} x`).sort(),
+    );
+    assert.equal(manager.metrics.coldStarts.get(), 10);
+  });
+});
+
+Deno.test("idle workers are evicted and come back on the next event", async () => {
+  await withManager({ idleMs: 100 }, async (manager, executor) => {
+    manager.register(deployment(guild(1), ECHO("a")));
+    manager.deliver(guild(1), "messageCreate", message(guild(1), "!echo 1"));
+    await executor.waitFor((c) => c.length === 1);
+    while (manager.residentGuilds().length > 0) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(manager.metrics.evictions.get("idle"), 1);
+    manager.deliver(guild(1), "messageCreate", message(guild(1), "!echo 2"));
+    await executor.waitFor((c) => c.length === 2);
+    assert.deepEqual(executor.contents(), ["a 1", "a 2"]);
+    assert.equal(manager.metrics.coldStarts.get(), 2);
+  });
+});
+
+Deno.test("past the resident cap the least recently used idle worker is evicted", async () => {
+  await withManager({ maxResident: 2 }, async (manager, executor) => {
+    for (let i = 1; i <= 3; i++) manager.register(deployment(guild(i), ECHO(`g${i}`)));
+    for (const i of [1, 2, 1, 3]) {
+      const before = executor.calls.length;
+      manager.deliver(guild(i), "messageCreate", message(guild(i), "!echo x"));
+      await executor.waitFor((c) => c.length === before + 1);
+      // The handler's reply comes before its `done`; let the worker go idle.
+      while (manager.inflightEvents() > 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.deepEqual(manager.residentGuilds().sort(), [guild(1), guild(3)]);
+    assert.equal(manager.metrics.evictions.get("lru"), 1);
+  });
+});
+
+Deno.test("a backlogged guild drops messages (counted) but never interactions", async () => {
+  const SLOW = `
+    let first = true;
+    on("messageCreate", async () => { if (first) { first = false; await new Promise((r) => setTimeout(r, 300)); } });
+    const ping = slash({ name: "ping", description: "p", run: (ctx) => ctx.reply("pong") });
+    createBot({ slashCommands: [ping] });`;
+  await withManager(
+    { maxBacklog: 5, maxInflightPerGuild: 1 },
+    async (manager, executor) => {
+      manager.register(deployment(guild(1), SLOW));
+      for (let i = 0; i < 20; i++) {
+        manager.deliver(guild(1), "messageCreate", message(guild(1), `m${i}`));
+      }
+      manager.deliver(guild(1), "interactionCreate", slash(guild(1), "800000000000000001", "ping"));
+      assert.deepEqual(manager.droppedEvents(guild(1)), { messageCreate: 15 });
+      assert.equal(manager.metrics.eventsDropped.get("messageCreate"), 15);
+      await executor.waitFor((c) => c.some((x) => x.op === "interaction.respond"));
+      const respond = executor.calls.find((c) => c.op === "interaction.respond")!;
+      assert.deepEqual(respond.args, {
+        interactionId: "800000000000000001",
+        type: 4,
+        data: { content: "pong" },
+      });
+    },
+  );
+});
+
+Deno.test("a slow interaction is deferred by the host and the answer edits the reply", async () => {
+  const SLOW = `
+    const slow = slash({ name: "slow", description: "s", run: async (ctx) => {
+      await new Promise((r) => setTimeout(r, 600));
+      await ctx.reply("done at last");
+    } });
+    createBot({ slashCommands: [slow] });`;
+  await withManager({ interactionAckMs: 100 }, async (manager, executor) => {
+    manager.register(deployment(guild(1), SLOW));
+    manager.deliver(guild(1), "interactionCreate", slash(guild(1), "800000000000000002", "slow"));
+    await executor.waitFor((c) => c.length === 2);
+    assert.deepEqual(executor.calls.map((c) => [c.op, c.args]), [
+      ["interaction.respond", { interactionId: "800000000000000002", type: 5 }],
+      ["interaction.editReply", {
+        interactionId: "800000000000000002",
+        data: { content: "done at last" },
+      }],
+    ]);
+    assert.equal(manager.metrics.interactionsDeferred.get(), 1);
+  });
+});
+
+Deno.test("a guild whose script cannot start answers interactions with an ephemeral error", async () => {
+  await withManager({}, async (manager, executor, logs) => {
+    manager.register(deployment(guild(1), `throw new Error("boom at start");`));
+    manager.deliver(guild(1), "interactionCreate", slash(guild(1), "800000000000000003", "x"));
+    await executor.waitFor((c) => c.length === 1);
+    const [call] = executor.calls;
+    assert.equal(call.op, "interaction.respond");
+    assert.equal(call.args.type, 4);
+    const data = call.args.data as { content: string; flags: number };
+    assert.equal(data.flags, 64);
+    assert.match(data.content, /failed to start/);
+    assert.ok(logs.recent(guild(1)).some((l) => l.message.includes("boom at start")));
+  });
+});
+
+Deno.test("hot redeploy: every event is handled exactly once, the new version after the switch", async () => {
+  await withManager({}, async (manager, executor) => {
+    const v1 = deployment(guild(1), ECHO("v1"));
+    manager.register(v1);
+    let sent = 0;
+    const send = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        manager.deliver(guild(1), "messageCreate", message(guild(1), `!echo ${sent++}`));
+      }
+    };
+    send(50); // cold-starts v1
+    const v2 = deployment(guild(1), ECHO("v2"));
+    const loading = manager.load(v2);
+    send(50); // v1 still serves while v2 loads beside it
+    await loading;
+    send(10);
+    manager.activate(v2);
+    const switchedAt = sent;
+    send(50);
+    await executor.waitFor((c) => c.length === sent);
+    await new Promise((r) => setTimeout(r, 100)); // any duplicate would arrive now
+    const seen = executor.contents().map((c) => c.split(" "));
+    assert.equal(seen.length, sent, "no event lost or duplicated");
+    assert.deepEqual(
+      seen.map(([, n]) => Number(n)).sort((a, b) => a - b),
+      Array.from({ length: sent }, (_, i) => i),
+    );
+    for (const [version, n] of seen) {
+      if (Number(n) >= switchedAt) assert.equal(version, "v2", `event ${n} after the switch`);
+    }
+  });
+});
+
+Deno.test("events for an evicted guild wait for a redeploy in progress and go to the new version", async () => {
+  await withManager({}, async (manager, executor) => {
+    manager.register(deployment(guild(1), ECHO("v1")));
+    const v2 = deployment(guild(1), ECHO("v2"));
+    const loading = manager.load(v2);
+    for (let i = 0; i < 5; i++) {
+      manager.deliver(guild(1), "messageCreate", message(guild(1), `!echo ${i}`));
+    }
+    await loading;
+    assert.equal(manager.metrics.coldStarts.get(), 0, "the old version was not started for them");
+    manager.activate(v2);
+    await executor.waitFor((c) => c.length === 5);
+    assert.deepEqual(executor.contents(), ["v2 0", "v2 1", "v2 2", "v2 3", "v2 4"]);
+  });
+});
+
+Deno.test("a failed redeploy hands held events to the running version", async () => {
+  await withManager({}, async (manager, executor) => {
+    manager.register(deployment(guild(1), ECHO("v1")));
+    const broken = manager.load(deployment(guild(1), `throw new Error("nope");`));
+    manager.deliver(guild(1), "messageCreate", message(guild(1), "!echo held"));
+    await assert.rejects(broken, /nope/);
+    await executor.waitFor((c) => c.length === 1);
+    assert.deepEqual(executor.contents(), ["v1 held"]);
+  });
+});
+
+Deno.test("drain lets in-flight handlers finish and stops intake", async () => {
+  const SLOW = `
+    on("messageCreate", async (m) => { await new Promise((r) => setTimeout(r, 200)); });
+    const ping = slash({ name: "ping", description: "p", run: (ctx) => ctx.reply("pong") });
+    createBot({ slashCommands: [ping] });`;
+  await withManager({}, async (manager, executor) => {
+    manager.register(deployment(guild(1), SLOW));
+    for (let i = 0; i < 3; i++) manager.deliver(guild(1), "messageCreate", message(guild(1), "x"));
+    const drained = manager.drain(5_000);
+    manager.deliver(guild(1), "interactionCreate", slash(guild(1), "800000000000000004", "ping"));
+    assert.deepEqual(await drained, { abandoned: 0 });
+    assert.equal(manager.inflightEvents(), 0);
+    const [call] = executor.calls;
+    assert.equal(call.op, "interaction.respond");
+    assert.match((call.args.data as { content: string }).content, /restarting/);
+  });
+});
+
+Deno.test("drain past its deadline answers unanswered interactions", async () => {
+  const STUCK = `
+    const wait = slash({ name: "wait", description: "w", run: () => new Promise((r) => setTimeout(r, 3_000)) });
+    createBot({ slashCommands: [wait] });`;
+  await withManager({ interactionAckMs: 2_000 }, async (manager, executor) => {
+    manager.register(deployment(guild(1), STUCK));
+    manager.deliver(guild(1), "interactionCreate", slash(guild(1), "800000000000000005", "wait"));
+    while (manager.inflightEvents() === 0) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(await manager.drain(50), { abandoned: 1 });
+    await executor.waitFor((c) => c.length === 1);
+    assert.match(
+      (executor.calls[0].args.data as { content: string }).content,
+      /restarting; please try again/,
+    );
+  });
+});

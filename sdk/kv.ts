@@ -1,0 +1,62 @@
+/**
+ * `kv(name)`: the guild's named key-value stores, kept by the host. Values
+ * are JSON; limits (key, value and store size) are enforced by the host and
+ * reported as errors saying what to change.
+ *
+ * @example
+ * ```ts
+ * const tags = kv("tags");
+ * await tags.set("hello", { text: "Hi there!" });
+ * const uses = await tags.increment("uses:hello");
+ * ```
+ *
+ * @module
+ */
+
+import { call } from "./bridge.ts";
+import type { JsonValue, KvEntry, KvPage, KvStore } from "./types.ts";
+
+/** Returns the guild's store called `name` (default "default"); stores need no creation. */
+export function kv(name = "default"): KvStore {
+  if (typeof name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+    throw new TypeError(
+      `kv store name ${
+        JSON.stringify(name)
+      } is invalid: use 1-64 characters from A-Z, a-z, 0-9, "_", "." and "-"`,
+    );
+  }
+  const store = name;
+  return Object.freeze(
+    {
+      name,
+      async get<T extends JsonValue>(key: string) {
+        const entry = await call("kv.get", { store, key }) as KvEntry<T> | null;
+        return entry?.value;
+      },
+      async getEntry<T extends JsonValue>(key: string) {
+        return await call("kv.get", { store, key }) as KvEntry<T> | null;
+      },
+      async set(key, value, options) {
+        return await call("kv.set", { store, key, value, ...options }) as KvEntry;
+      },
+      async delete(key) {
+        return await call("kv.delete", { store, key }) as boolean;
+      },
+      async list(options = {}) {
+        return await call("kv.list", { store, ...options }) as KvPage;
+      },
+      async compareAndSet(key, expectedVersion, value, options) {
+        return await call("kv.compareAndSet", {
+          store,
+          key,
+          expectedVersion,
+          value,
+          ...options,
+        }) as KvEntry | null;
+      },
+      async increment(key, by = 1) {
+        return await call("kv.increment", { store, key, by }) as number;
+      },
+    } satisfies KvStore,
+  );
+}

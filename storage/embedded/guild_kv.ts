@@ -1,0 +1,367 @@
+/**
+ * GuildKvStore on Deno KV.
+ *
+ * Layout (g = guild id, s = store, k = key):
+ * - `["gkv", g, s, k]` — record head (see guild_kv_record.ts); its versionstamp is the entry version
+ * - `["gkvtail", g, s, k]` — record tail, only when a record exceeds one KV value
+ * - `["gkvacct", g, s, k]` — `{ size, expiresAt? }`: what the entry counts against the quota.
+ *   It never expires, so the quota stays exact when Deno KV drops an expired entry on its own.
+ * - `["gkvttl", g, expiresAt, s, k]` — expiry index, so expired entries can be swept and uncounted
+ * - `["gkvuse", g, "bytes"]`, `["gkvuse", g, "count", s]` — guild bytes and per-store entry counts
+ *
+ * Every write checks the guild's byte counter, so writes within one guild are
+ * serialised: queued in-process, optimistic retry across processes; different
+ * guilds never conflict.
+ *
+ * @module
+ */
+
+import {
+  checkGuildId,
+  checkIncrement,
+  checkPageLimit,
+  checkPrefix,
+  checkStoreName,
+  DEFAULT_GUILD_KV_QUOTA,
+  encodeJson,
+  type GuildKvQuota,
+  MAX_METADATA_BYTES,
+  MAX_VALUE_BYTES,
+} from "../guild_kv_limits.ts";
+import {
+  type GuildKvStore,
+  type JsonValue,
+  type KvEntry,
+  type KvListOptions,
+  type KvPage,
+  type KvSetOptions,
+  StorageInputError,
+} from "../types.ts";
+import {
+  type Accounting,
+  acctKey,
+  bytesKey,
+  checkAddress,
+  countKey,
+  entryKey,
+  type EntryState,
+  NO_TAIL,
+  type PlannedWrite,
+  planSet,
+  tailKey,
+  toLive,
+  ttlKey,
+} from "./guild_kv_entry.ts";
+import { encodeRecord, isComplete, splitRecord } from "./guild_kv_record.ts";
+import { KeyedQueue } from "./keyed_queue.ts";
+import { AGAIN, type Attempt, done, retryAtomic } from "./retry.ts";
+
+const encoder = new TextEncoder();
+
+/** Per-guild KV on a Deno KV database the caller opened (and closes). */
+export class KvGuildKvStore implements GuildKvStore {
+  readonly #kv: Deno.Kv;
+  readonly #quota: GuildKvQuota;
+  /** Writes of one guild all check its byte counter, so they take turns in-process. */
+  readonly #writes = new KeyedQueue();
+
+  constructor(kv: Deno.Kv, quota: Partial<GuildKvQuota> = {}) {
+    this.#kv = kv;
+    this.#quota = { ...DEFAULT_GUILD_KV_QUOTA, ...quota };
+  }
+
+  async get(guildId: string, store: string, key: string): Promise<KvEntry | null> {
+    checkAddress(guildId, store, key);
+    return await retryAtomic("get", async () => {
+      const [head, tail] = await this.#kv.getMany<[Uint8Array, Uint8Array]>([
+        entryKey(guildId, store, key),
+        tailKey(guildId, store, key),
+      ]);
+      const live = toLive(key, head, tail, Date.now());
+      return live === undefined ? AGAIN : done(live);
+    });
+  }
+
+  async set(
+    guildId: string,
+    store: string,
+    key: string,
+    value: JsonValue,
+    options?: KvSetOptions,
+  ): Promise<KvEntry> {
+    checkAddress(guildId, store, key);
+    const plan = planSet(value, options);
+    const entry = await this.#write(guildId, store, key, () => plan);
+    if (entry === null) throw new Error("unreachable: unconditional set was refused");
+    return entry;
+  }
+
+  async delete(guildId: string, store: string, key: string): Promise<boolean> {
+    checkAddress(guildId, store, key);
+    return await this.#writes.run(guildId, () => this.#delete(guildId, store, key));
+  }
+
+  async #delete(guildId: string, store: string, key: string): Promise<boolean> {
+    return await retryAtomic("delete", async () => {
+      // The value itself is not needed, so a half-expired record cannot stall the delete.
+      const state = await this.#read(guildId, store, key, true);
+      if (state === null) return AGAIN;
+      if (state.head.versionstamp === null && state.acct.value === null) return done(false);
+      const result = await this.#removal(guildId, store, key, state).commit();
+      return result.ok ? done(state.live !== null) : AGAIN;
+    });
+  }
+
+  async list(guildId: string, store: string, options: KvListOptions = {}): Promise<KvPage> {
+    checkGuildId(guildId);
+    checkStoreName(store);
+    const prefix = checkPrefix(options.prefix);
+    const limit = checkPageLimit(options.limit);
+    const base: Deno.KvKey = ["gkv", guildId, store];
+    // The selector must be identical on every page for Deno KV's cursor to apply.
+    const selector: Deno.KvListSelector = { prefix: base, start: [...base, prefix] };
+    const iter = this.#kv.list<Uint8Array>(selector, {
+      cursor: options.cursor,
+      batchSize: Math.min(limit + 1, 500),
+    });
+    const entries: KvEntry[] = [];
+    let cursor: string | undefined;
+    const now = Date.now();
+    try {
+      for await (const raw of iter) {
+        const key = raw.key[3];
+        if (typeof key !== "string" || !key.startsWith(prefix)) break;
+        if (cursor !== undefined) return { entries, cursor }; // one more exists
+        const head = raw as Deno.KvEntryMaybe<Uint8Array>;
+        let live = isComplete(raw.value)
+          ? toLive(key, head, NO_TAIL, now)
+          : await this.get(guildId, store, key);
+        // A tail read may have raced a write; the entry's own get is consistent.
+        if (live === undefined) live = await this.get(guildId, store, key);
+        if (live !== null) entries.push(live);
+        if (entries.length === limit) cursor = iter.cursor;
+      }
+    } catch (error) {
+      if (error instanceof TypeError && /cursor/i.test(error.message)) {
+        throw new StorageInputError("cursor is not valid for this store and prefix");
+      }
+      throw error;
+    }
+    return { entries };
+  }
+
+  async compareAndSet(
+    guildId: string,
+    store: string,
+    key: string,
+    expectedVersion: string | null,
+    value: JsonValue,
+    options?: KvSetOptions,
+  ): Promise<KvEntry | null> {
+    checkAddress(guildId, store, key);
+    if (expectedVersion !== null && typeof expectedVersion !== "string") {
+      throw new StorageInputError("expectedVersion must be a version string or null");
+    }
+    const plan = planSet(value, options);
+    return await this.#write(guildId, store, key, (live) => {
+      const matches = expectedVersion === null ? live === null : live?.version === expectedVersion;
+      return matches ? plan : null;
+    });
+  }
+
+  async increment(guildId: string, store: string, key: string, by: number): Promise<number> {
+    checkAddress(guildId, store, key);
+    checkIncrement(by);
+    const entry = await this.#write(guildId, store, key, (live) => {
+      const current = live === null ? 0 : live.value;
+      if (typeof current !== "number") {
+        throw new StorageInputError(`cannot increment ${store}/${key}: its value is not a number`);
+      }
+      const value = current + by;
+      if (!Number.isFinite(value)) {
+        throw new StorageInputError(`incrementing ${store}/${key} would overflow`);
+      }
+      // Like Redis INCR: the entry keeps its metadata and expiry.
+      return {
+        value,
+        valueBytes: encodeJson(value, "value", MAX_VALUE_BYTES),
+        ...(live?.metadata === undefined ? {} : {
+          metadata: live.metadata,
+          metadataBytes: encodeJson(live.metadata, "metadata", MAX_METADATA_BYTES),
+        }),
+        ...(live?.expiresAt === undefined ? {} : { expiresAt: live.expiresAt }),
+      };
+    });
+    if (entry === null) throw new Error("unreachable: increment was refused");
+    return entry.value as number;
+  }
+
+  async stores(guildId: string): Promise<string[]> {
+    checkGuildId(guildId);
+    await this.purgeExpired(guildId);
+    const names: string[] = [];
+    for await (const entry of this.#kv.list<number>({ prefix: ["gkvuse", guildId, "count"] })) {
+      if (typeof entry.key[3] === "string" && entry.value > 0) names.push(entry.key[3]);
+    }
+    return names;
+  }
+
+  /** Bytes and entry counts the guild currently has charged against its quota. */
+  async usage(guildId: string): Promise<{ bytes: number; entries: Record<string, number> }> {
+    checkGuildId(guildId);
+    const bytes = await this.#kv.get<number>(bytesKey(guildId));
+    const entries: Record<string, number> = {};
+    for await (const entry of this.#kv.list<number>({ prefix: ["gkvuse", guildId, "count"] })) {
+      entries[String(entry.key[3])] = entry.value;
+    }
+    return { bytes: bytes.value ?? 0, entries };
+  }
+
+  /**
+   * Removes the guild's expired entries and stops counting them against the
+   * quota. Runs on its own when a write would exceed the quota and before
+   * `stores()`; returns how many entries it removed.
+   */
+  async purgeExpired(guildId: string): Promise<number> {
+    checkGuildId(guildId);
+    let removed = 0;
+    const end: Deno.KvKey = ["gkvttl", guildId, Date.now() + 0.5];
+    for await (const due of this.#kv.list({ prefix: ["gkvttl", guildId], end })) {
+      const [, , at, store, key] = due.key;
+      if (typeof at !== "number" || typeof store !== "string" || typeof key !== "string") continue;
+      if (await this.#removeExpired(guildId, store, key, at, due.key)) removed++;
+    }
+    return removed;
+  }
+
+  async #removeExpired(
+    guildId: string,
+    store: string,
+    key: string,
+    at: number,
+    indexKey: Deno.KvKey,
+  ): Promise<boolean> {
+    return await retryAtomic("purge expired", async () => {
+      const state = await this.#read(guildId, store, key, true);
+      if (state === null) return AGAIN;
+      if (state.acct.value?.expiresAt !== at) {
+        // Stale index entry: the key was rewritten since.
+        const result = await this.#kv.atomic().check(state.acct).delete(indexKey).commit();
+        return result.ok ? done(false) : AGAIN;
+      }
+      const result = await this.#removal(guildId, store, key, state).commit();
+      return result.ok ? done(true) : AGAIN;
+    });
+  }
+
+  /** Reads an entry's state; null when the head and tail disagree (a write raced the read). */
+  async #read(g: string, s: string, k: string, ignoreTail = false): Promise<EntryState | null> {
+    const [head, tail, acct, bytes, count] = await this.#kv.getMany<
+      [Uint8Array, Uint8Array, Accounting, number, number]
+    >([entryKey(g, s, k), tailKey(g, s, k), acctKey(g, s, k), bytesKey(g), countKey(g, s)]);
+    const live = toLive(k, head, ignoreTail ? NO_TAIL : tail, Date.now(), ignoreTail);
+    if (live === undefined) return null;
+    return { head, tail, acct, bytes, count, live };
+  }
+
+  /** An atomic operation deleting an entry and uncounting it, checked against `state`. */
+  #removal(g: string, s: string, k: string, state: EntryState): Deno.AtomicOperation {
+    const op = this.#check(state)
+      .delete(entryKey(g, s, k))
+      .delete(tailKey(g, s, k))
+      .delete(acctKey(g, s, k));
+    const acct = state.acct.value;
+    if (acct !== null) {
+      if (acct.expiresAt !== undefined) op.delete(ttlKey(g, acct.expiresAt, s, k));
+      op.set(bytesKey(g), Math.max(0, (state.bytes.value ?? 0) - acct.size));
+      const count = (state.count.value ?? 1) - 1;
+      if (count > 0) op.set(countKey(g, s), count);
+      else op.delete(countKey(g, s));
+    }
+    return op;
+  }
+
+  #check(state: EntryState): Deno.AtomicOperation {
+    return this.#kv.atomic()
+      .check(state.head)
+      .check(state.tail)
+      .check(state.acct)
+      .check(state.bytes)
+      .check(state.count);
+  }
+
+  /**
+   * The shared write path of set, compareAndSet and increment: `decide` sees
+   * the live entry and returns what to write, or null to write nothing.
+   */
+  async #write(
+    g: string,
+    s: string,
+    k: string,
+    decide: (live: KvEntry | null) => PlannedWrite | null,
+  ): Promise<KvEntry | null> {
+    return await this.#writes.run(g, () => this.#writeNow(g, s, k, decide));
+  }
+
+  async #writeNow(
+    g: string,
+    s: string,
+    k: string,
+    decide: (live: KvEntry | null) => PlannedWrite | null,
+  ): Promise<KvEntry | null> {
+    const keyBytes = encoder.encode(k).length;
+    let purged = false;
+    return await retryAtomic("write", async (): Promise<Attempt<KvEntry | null>> => {
+      const state = await this.#read(g, s, k);
+      if (state === null) return AGAIN;
+      const plan = decide(state.live);
+      if (plan === null) return done(null);
+
+      const record = encodeRecord(plan.valueBytes, plan.metadataBytes, plan.expiresAt);
+      const size = keyBytes + record.length;
+      const previous = state.acct.value;
+      const used = (state.bytes.value ?? 0) - (previous?.size ?? 0) + size;
+      const count = (state.count.value ?? 0) + (previous === null ? 1 : 0);
+      const overBytes = size > (previous?.size ?? 0) && used > this.#quota.maxGuildBytes;
+      const overCount = previous === null && count > this.#quota.maxEntriesPerStore;
+      if (overBytes || overCount) {
+        if (!purged) {
+          // Expired entries still count until swept; sweep once, then decide again.
+          purged = true;
+          await this.purgeExpired(g);
+          return AGAIN;
+        }
+        throw new StorageInputError(
+          overBytes
+            ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.#quota.maxGuildBytes}`
+            : `store ${s} is full: it may hold at most ${this.#quota.maxEntriesPerStore} entries`,
+        );
+      }
+
+      const now = Date.now();
+      const expireIn = plan.expiresAt === undefined
+        ? undefined
+        : { expireIn: Math.max(1, plan.expiresAt - now) };
+      const { head, tail } = splitRecord(record);
+      const op = this.#check(state).set(entryKey(g, s, k), head, expireIn);
+      if (tail) op.set(tailKey(g, s, k), tail, expireIn);
+      else op.delete(tailKey(g, s, k));
+      const acct: Accounting = plan.expiresAt === undefined
+        ? { size }
+        : { size, expiresAt: plan.expiresAt };
+      op.set(acctKey(g, s, k), acct);
+      if (previous?.expiresAt !== undefined) op.delete(ttlKey(g, previous.expiresAt, s, k));
+      if (plan.expiresAt !== undefined) op.set(ttlKey(g, plan.expiresAt, s, k), true);
+      op.set(bytesKey(g), used).set(countKey(g, s), count);
+      const result = await op.commit();
+      if (!result.ok) return AGAIN;
+      return done({
+        key: k,
+        value: plan.value,
+        ...(plan.metadata === undefined ? {} : { metadata: plan.metadata }),
+        ...(plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt }),
+        version: result.versionstamp,
+      });
+    });
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Versioned schema migrations, applied at start. Hosts starting at once
+ * take turns on a session-level advisory lock (keyed by schema), so each
+ * migration runs exactly once; each runs in its own transaction together
+ * with its `schema_migrations` row, so a crash never leaves one half-applied.
+ *
+ * Append new migrations; never edit or reorder applied ones (the runner
+ * refuses a database whose recorded names disagree with this list).
+ *
+ * @module
+ */
+
+import type postgres from "postgres";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "deployments",
+    sql: `
+      create table guild_revisions (
+        guild_id text primary key,
+        last_revision integer not null
+      );
+      create table deployments (
+        id text primary key,
+        guild_id text not null,
+        revision integer not null,
+        status text not null
+          check (status in ('pending', 'active', 'failed', 'superseded', 'suspended')),
+        error text,
+        created_by text not null,
+        created_at timestamptz not null,
+        updated_at timestamptz not null,
+        entry text not null,
+        -- bytea, not text: scripts may contain NUL characters, which text refuses.
+        code bytea not null,
+        source_map bytea,
+        unique (guild_id, revision)
+      );
+      -- At most one active deployment per guild, enforced by the database.
+      create unique index deployments_one_active on deployments (guild_id) where status = 'active';
+    `,
+  },
+  {
+    version: 2,
+    name: "api tokens",
+    sql: `
+      create table api_tokens (
+        id text primary key,
+        name text not null,
+        scopes text[] not null,
+        hash text not null unique,
+        created_at timestamptz not null,
+        expires_at timestamptz,
+        revoked_at timestamptz
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: "guild secrets",
+    sql: `
+      create table guild_secrets (
+        guild_id text not null,
+        name text not null,
+        iv bytea not null,
+        ciphertext bytea not null,
+        key_id text not null,
+        updated_at timestamptz not null,
+        primary key (guild_id, name)
+      );
+    `,
+  },
+];
+
+/** Arbitrary constant identifying flora's migration lock among advisory locks. */
+const LOCK_CLASS = 0x666c6f72; // "flor"
+
+/** Thrown when the database's migration history does not match this code's. */
+export class MigrationMismatchError extends Error {
+  override name = "MigrationMismatchError";
+}
+
+/** Applies missing migrations to the connection's current schema; returns the versions applied. */
+export async function migrate(
+  sql: postgres.Sql,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  const conn = await sql.reserve();
+  const applied: number[] = [];
+  try {
+    await conn`select pg_advisory_lock(${LOCK_CLASS}, hashtext(current_schema()))`;
+    try {
+      await conn`
+        create table if not exists schema_migrations (
+          version integer primary key,
+          name text not null,
+          applied_at timestamptz not null default now()
+        )`;
+      const rows = await conn<{ version: number; name: string }[]>`
+        select version, name from schema_migrations order by version`;
+      const known = new Map(rows.map((r) => [r.version, r.name]));
+      for (const [version, name] of known) {
+        const ours = migrations.find((m) => m.version === version);
+        if (ours === undefined || ours.name !== name) {
+          throw new MigrationMismatchError(
+            `database has migration ${version} (${name}), which this version of flora does not know`,
+          );
+        }
+      }
+      for (const migration of migrations) {
+        if (known.has(migration.version)) continue;
+        // A reserved connection has no begin(); the transaction is spelled out.
+        await conn.unsafe("begin");
+        try {
+          await conn.unsafe(migration.sql).simple();
+          await conn`insert into schema_migrations (version, name)
+                     values (${migration.version}, ${migration.name})`;
+          await conn.unsafe("commit");
+        } catch (error) {
+          await conn.unsafe("rollback");
+          throw error;
+        }
+        applied.push(migration.version);
+      }
+    } finally {
+      await conn`select pg_advisory_unlock(${LOCK_CLASS}, hashtext(current_schema()))`;
+    }
+  } finally {
+    conn.release();
+  }
+  return applied;
+}

@@ -1,0 +1,53 @@
+/**
+ * Opens the PostgreSQL backend: connects, applies migrations, and builds
+ * the stores that live in the database.
+ *
+ * @module
+ */
+
+import type postgres from "postgres";
+import type { DeploymentLimits } from "../deployment_input.ts";
+import type { SecretCipher } from "../secrets_crypto.ts";
+import { connectPostgres, type PostgresOptions } from "./connect.ts";
+import { PgDeploymentStore } from "./deployments.ts";
+import { PgDeploymentEvents } from "./events.ts";
+import { migrate } from "./migrations.ts";
+import { PgSecretStore } from "./secrets.ts";
+import { PgTokenStore } from "./tokens.ts";
+
+export interface PostgresStorage {
+  sql: postgres.Sql;
+  deployments: PgDeploymentStore;
+  tokens: PgTokenStore;
+  secrets: PgSecretStore;
+  events: PgDeploymentEvents;
+  /** Ends the pool (and its LISTEN connection). */
+  close(): Promise<void>;
+}
+
+export interface OpenPostgresOptions extends PostgresOptions {
+  deploymentLimits?: Partial<DeploymentLimits>;
+}
+
+/** Connects to `url`, migrates, and returns the PostgreSQL-backed stores. */
+export async function openPostgresStorage(
+  url: string,
+  cipher: SecretCipher,
+  options: OpenPostgresOptions = {},
+): Promise<PostgresStorage> {
+  const sql = await connectPostgres(url, options);
+  try {
+    await migrate(sql);
+  } catch (error) {
+    await sql.end();
+    throw error;
+  }
+  return {
+    sql,
+    deployments: new PgDeploymentStore(sql, options.deploymentLimits),
+    tokens: new PgTokenStore(sql),
+    secrets: new PgSecretStore(sql, cipher),
+    events: new PgDeploymentEvents(sql, options.schema),
+    close: () => sql.end(),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * DeploymentEvents on Redis pub/sub. Each subscription uses its own
+ * connection (a subscribed Redis connection cannot run other commands).
+ *
+ * @module
+ */
+
+import type { DeploymentChange, DeploymentEvents, Subscription } from "../types.ts";
+import type { RedisClient } from "./connect.ts";
+
+export class RedisDeploymentEvents implements DeploymentEvents {
+  readonly #redis: RedisClient;
+  readonly #channel: string;
+
+  constructor(redis: RedisClient, prefix = "flora:") {
+    this.#redis = redis;
+    this.#channel = `${prefix}deployments`;
+  }
+
+  async publish(change: DeploymentChange): Promise<void> {
+    const payload: DeploymentChange = {
+      guildId: change.guildId,
+      deploymentId: change.deploymentId,
+      status: change.status,
+    };
+    await this.#redis.publish(this.#channel, JSON.stringify(payload));
+  }
+
+  async subscribe(listener: (change: DeploymentChange) => void): Promise<Subscription> {
+    const subscriber = this.#redis.duplicate();
+    subscriber.on("error", (error: unknown) => console.error("redis subscriber:", error));
+    await subscriber.connect();
+    try {
+      await subscriber.subscribe(this.#channel, (message: string) => {
+        try {
+          listener(JSON.parse(message));
+        } catch (error) {
+          // One failing listener must not end the subscription.
+          console.error("deployment change listener failed:", error);
+        }
+      });
+    } catch (error) {
+      subscriber.destroy();
+      throw error;
+    }
+    const channel = this.#channel;
+    return {
+      async close() {
+        if (!subscriber.isOpen) return;
+        await subscriber.unsubscribe(channel);
+        await subscriber.close();
+      },
+    };
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Finds the PostgreSQL and Redis servers tests run against, and decides
+ * whether server tests run: when a server is unreachable they are skipped
+ * with a message saying why, unless `CI=true`, where they run (and fail).
+ *
+ * @module
+ */
+
+import postgres from "postgres";
+import { createClient } from "redis";
+
+export const TEST_DATABASE_URL = Deno.env.get("FLORA_TEST_DATABASE_URL") ??
+  "postgres://postgres@127.0.0.1:5432/test";
+export const TEST_REDIS_URL = Deno.env.get("FLORA_TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
+
+/** Whether to skip, and the suffix to put in test names when skipping. */
+export interface ServerGate {
+  ignore: boolean;
+  note: string;
+}
+
+const inCi = () => Deno.env.get("CI") === "true";
+
+/** A unique, lowercase name for one test run's schema or key prefix. */
+export function uniqueName(prefix: string): string {
+  const random = crypto.getRandomValues(new Uint8Array(6));
+  return `${prefix}_${[...random].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+async function gate(kind: string, url: string, probe: () => Promise<void>): Promise<ServerGate> {
+  try {
+    await probe();
+    return { ignore: false, note: "" };
+  } catch (error) {
+    const reason = `${kind} unreachable at ${url} (${
+      error instanceof Error ? error.message : error
+    })`;
+    if (inCi()) return { ignore: false, note: "" }; // CI must have the server: let the tests fail.
+    console.warn(`skipping ${kind} tests: ${reason}; set CI=true to make this a failure`);
+    return { ignore: true, note: ` [skipped: ${reason}]` };
+  }
+}
+
+/** Probes PostgreSQL with one query. */
+export function postgresGate(url = TEST_DATABASE_URL): Promise<ServerGate> {
+  return gate("PostgreSQL", url, async () => {
+    const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
+    try {
+      await sql`select 1`;
+    } finally {
+      await sql.end();
+    }
+  });
+}
+
+/** Probes Redis with PING. */
+export function redisGate(url = TEST_REDIS_URL): Promise<ServerGate> {
+  return gate("Redis", url, async () => {
+    const client = createClient({
+      url,
+      socket: { connectTimeout: 3000, reconnectStrategy: false },
+    });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      await client.ping();
+    } finally {
+      if (client.isOpen) await client.quit();
+    }
+  });
+}

@@ -1,0 +1,175 @@
+/**
+ * The stage for hostile-script tests: a real flora host (in this process,
+ * with its sandbox processes, emulator, API and storage), a healthy guild
+ * that answers `!ping` beside every attack, and helpers to deploy scripts
+ * through the API and talk to guilds as a Discord user would.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { type BotAction, EmulatorClient, type GuildSummary } from "../../emulator/mod.ts";
+import { loadConfig } from "../../runtime/config.ts";
+import { type Flora, startFlora } from "../../runtime/flora.ts";
+import { processIndex } from "../../runtime/sandbox/pool.ts";
+
+/** The healthy neighbour's script: answers `!ping` and keeps a secret in its KV. */
+export const HEALTHY = `
+createBot({ prefixCommands: [
+  prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
+  prefix({ name: "store", run: async (ctx) => { await kv("vault").set("secret", "healthy-secret"); await ctx.reply("stored"); } }),
+] });
+`;
+
+/** A guild of the arena with what tests need to act in it. */
+export interface ArenaGuild {
+  id: string;
+  channelId: string;
+  userId: string;
+  /** Index of the sandbox process its worker lives in. */
+  process: number;
+}
+
+/** A running flora and its emulator, set up for hostile tests. */
+export interface Arena {
+  flora: Flora;
+  emu: EmulatorClient;
+  /** Guilds hashed to sandbox process 0 (`[0]`, `[1]`) and process 1 (`[2]`). */
+  guilds: [ArenaGuild, ArenaGuild, ArenaGuild];
+  /** Deploys a script through the API; resolves with the deployment summary. */
+  deploy(guild: ArenaGuild, code: string): Promise<{ status: string; error?: string }>;
+  /** Sends a message as a user; resolves with the bot's reply in that channel. */
+  ask(guild: ArenaGuild, content: string, timeoutMs?: number): Promise<string>;
+  /** Sends a message as a user without waiting for anything. */
+  say(guild: ArenaGuild, content: string): Promise<void>;
+  /** Asserts the guild answers `!ping` (its script is HEALTHY). */
+  assertAnswers(guild: ArenaGuild, timeoutMs?: number): Promise<void>;
+  /** The guild's log lines, oldest first. */
+  logs(guild: ArenaGuild): Promise<string[]>;
+  /** Waits until a log line of the guild matches. */
+  waitForLog(guild: ArenaGuild, pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** The guild's current deployment through the API (null when none is active). */
+  current(guild: ArenaGuild): Promise<{ status: string } | null>;
+  /** Deployment history through the API, newest first. */
+  history(guild: ArenaGuild): Promise<{ status: string; error?: string }[]>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts flora with test-speed budgets; `env` overrides any setting. */
+export async function openArena(env: Record<string, string> = {}): Promise<Arena> {
+  const dataDir = await Deno.makeTempDir({ prefix: "flora-hostile-" });
+  const token = "hostile-test-operator-token";
+  const config = loadConfig({
+    FLORA_DATA_DIR: dataDir,
+    FLORA_API_PORT: "0",
+    FLORA_OPERATOR_TOKEN: token,
+    FLORA_SANDBOX_PROCESSES: "2",
+    FLORA_SANDBOX_HEAP_MB: "128",
+    FLORA_GUILD_HEAP_MB: "96",
+    FLORA_EVENT_TIMEOUT_MS: "1000",
+    FLORA_LOAD_TIMEOUT_MS: "5000",
+    FLORA_GUILD_LOG_LINES: "50",
+    ...env,
+  });
+  const flora = await startFlora(config, { spawnShardDelay: 1, emulatorHeartbeatMs: 2_000 });
+  const emu = new EmulatorClient(flora.emulator!.url);
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+
+  // Guilds land on processes by hash: make two on process 0 and one on process 1.
+  const byProcess: ArenaGuild[][] = [[], []];
+  const place = (g: GuildSummary) => {
+    const process = processIndex(g.id, 2);
+    const channelId = g.channels.find((c) => c.name === "general")?.id ?? g.channels[0].id;
+    const userId = g.members.find((m) => !m.bot)?.userId ?? g.ownerId;
+    byProcess[process].push({ id: g.id, channelId, userId, process });
+  };
+  for (const g of (await emu.world()).guilds) place(g);
+  for (let i = 0; byProcess[0].length < 2 || byProcess[1].length < 1; i++) {
+    if (i > 40) throw new Error("could not place guilds on both sandbox processes");
+    place(await emu.createGuild({ name: `arena ${i}`, channels: ["general"] }));
+  }
+  const guilds: [ArenaGuild, ArenaGuild, ArenaGuild] = [
+    byProcess[0][0],
+    byProcess[0][1],
+    byProcess[1][0],
+  ];
+
+  const api = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${flora.apiUrl}${path}`, { ...init, headers });
+    return { status: response.status, body: await response.json() };
+  };
+
+  const say = async (guild: ArenaGuild, content: string) => {
+    await emu.sendMessage({
+      guildId: guild.id,
+      channelId: guild.channelId,
+      userId: guild.userId,
+      content,
+    });
+  };
+
+  const ask = async (guild: ArenaGuild, content: string, timeoutMs = 10_000) => {
+    const since = (await emu.actions()).at(-1)?.seq ?? 0;
+    await say(guild, content);
+    const reply = await emu.waitForAction(
+      (a: BotAction) =>
+        a.seq > since && a.route === "POST /channels/:id/messages" &&
+        a.channelId === guild.channelId,
+      timeoutMs,
+    ).catch(async (error) => {
+      const recent = (await flora.logs.recent(guild.id, 5)).map((l) => l.message).join("\n");
+      throw new Error(`guild ${guild.id} did not answer ${content}: ${error.message}\n${recent}`);
+    });
+    return String((reply.body as { content?: unknown }).content ?? "");
+  };
+
+  const logs = async (guild: ArenaGuild) =>
+    (await flora.logs.recent(guild.id, 500)).map((l) => l.message);
+
+  return {
+    flora,
+    emu,
+    guilds,
+    async deploy(guild, code) {
+      const { body } = await api(`/deployments/${guild.id}`, {
+        method: "POST",
+        body: JSON.stringify({ entry: "hostile.ts", code }),
+      });
+      return body.deployment ?? body;
+    },
+    ask,
+    say,
+    async assertAnswers(guild, timeoutMs = 10_000) {
+      assert.equal(await ask(guild, "!ping", timeoutMs), "pong");
+    },
+    logs,
+    async waitForLog(guild, pattern, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (true) {
+        const line = (await logs(guild)).find((l) => pattern.test(l));
+        if (line) return line;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `no log line of guild ${guild.id} matched ${pattern} within ${timeoutMs} ms:\n` +
+              (await logs(guild)).slice(-20).join("\n"),
+          );
+        }
+        await sleep(50);
+      }
+    },
+    async current(guild) {
+      const { status, body } = await api(`/deployments/${guild.id}/current`);
+      return status === 200 ? body.deployment : null;
+    },
+    async history(guild) {
+      const { body } = await api(`/deployments/${guild.id}`);
+      return body.deployments;
+    },
+    async close() {
+      await flora.close();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * Hostile scripts that try to take resources from everyone else: infinite
+ * loops (in a handler and after it claims to be done), memory bombs,
+ * promise and timer floods, log floods, and a crash loop. Each is stopped
+ * or contained, and the neighbouring guilds — one in the same sandbox
+ * process, one in the other — keep answering.
+ */
+
+import assert from "node:assert/strict";
+import { type Arena, HEALTHY, openArena } from "./arena.ts";
+
+/** The same-process neighbour: answers `!ping`, and `!slow` after a pause (to be caught mid-way). */
+const NEIGHBOUR = `
+createBot({ prefixCommands: [
+  prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
+  prefix({ name: "slow", run: async (ctx) => {
+    await ctx.reply("slow started");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await ctx.reply("slow finished");
+  } }),
+  prefix({ name: "count", run: (ctx) => ctx.reply("counted " + ctx.args[0]) }),
+] });
+`;
+
+/** A hostile script: `run` executes at the top of every `!attack`. */
+function attack(run: string): string {
+  return `
+createBot({ prefixCommands: [
+  prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
+  prefix({ name: "attack", run: async (ctx) => { ${run} } }),
+] });
+`;
+}
+
+Deno.test({
+  name: "runaway scripts are stopped and their neighbours keep answering",
+  // The host runs in this process with child sandbox processes, sockets and timers.
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const arena: Arena = await openArena({
+      FLORA_EVENT_TIMEOUT_MS: "2000",
+      FLORA_CRASH_LOOP_FAILURES: "3",
+      FLORA_SANDBOX_MEMORY_MB: "1024",
+    });
+    try {
+      const [hostile, neighbour, remote] = arena.guilds;
+      assert.equal((await arena.deploy(neighbour, NEIGHBOUR)).status, "active");
+      assert.equal((await arena.deploy(remote, HEALTHY)).status, "active");
+
+      const neighboursAnswer = async () => {
+        await arena.assertAnswers(neighbour);
+        await arena.assertAnswers(remote);
+      };
+      /** Deploys `script`, fires `!attack`, and waits for the host to report stopping it. */
+      const stopped = async (script: string, pattern: RegExp) => {
+        assert.equal((await arena.deploy(hostile, script)).status, "active");
+        await arena.say(hostile, "!attack");
+        // Neighbours answer while the attack runs…
+        await neighboursAnswer();
+        const line = await arena.waitForLog(hostile, pattern, 15_000);
+        // …and after; the attacker itself is restarted and answers too.
+        await neighboursAnswer();
+        await arena.assertAnswers(hostile);
+        return line;
+      };
+
+      await t.step("infinite loop in a handler", async () => {
+        const line = await stopped(
+          attack("while (true) {}"),
+          /stopped \(timeout\): the messageCreate handler ran longer than 2000 ms/,
+        );
+        assert.match(line, /restarts with the next event/);
+      });
+
+      await t.step("infinite loop after the handler finished", async () => {
+        await stopped(
+          attack(`await ctx.reply("done, honest"); setTimeout(() => { while (true) {} }, 200);`),
+          /stopped \(unresponsive\): the script did not yield/,
+        );
+      });
+
+      await t.step("promise flood (microtasks that never end)", async () => {
+        await stopped(
+          attack(`setTimeout(() => { const spin = () => Promise.resolve().then(spin); spin(); }, 0);`),
+          /stopped \(unresponsive\)/,
+        );
+      });
+
+      await t.step("timer flood", async () => {
+        assert.equal(
+          (await arena.deploy(
+            hostile,
+            attack(`
+              await ctx.reply("flooding");
+              for (let i = 0; i < 100000; i++) setTimeout(() => {}, 0);
+              const hog = () => { const end = Date.now() + 5; while (Date.now() < end) {} setTimeout(hog, 0); };
+              for (let i = 0; i < 50; i++) setTimeout(hog, 0);`),
+          )).status,
+          "active",
+        );
+        assert.equal(await arena.ask(hostile, "!attack"), "flooding");
+        // The flood occupies its own worker's thread only.
+        for (let i = 0; i < 3; i++) await neighboursAnswer();
+      });
+
+      await t.step("memory bomb", async () => {
+        assert.equal(
+          (await arena.deploy(
+            hostile,
+            attack(`const hoard = []; while (true) hoard.push(new Array(100000).fill(Math.random()));`),
+          )).status,
+          "active",
+        );
+        await arena.say(hostile, "!attack");
+        // The worker is stopped (heap limit, silence or memory) or its process aborts.
+        await arena.waitForLog(
+          hostile,
+          /stopped \((memory|unresponsive|timeout|process|error)\)/,
+          20_000,
+        );
+        await neighboursAnswer();
+        await arena.assertAnswers(hostile);
+      });
+
+      await t.step("array-buffer bomb (memory outside the V8 heap)", async () => {
+        assert.equal(
+          (await arena.deploy(
+            hostile,
+            attack(`
+              await ctx.reply("grabbing");
+              const hoard = [];
+              const grab = () => { for (let i = 0; i < 4; i++) hoard.push(new Uint8Array(16 << 20).fill(1)); setTimeout(grab, 0); };
+              grab();`),
+          )).status,
+          "active",
+        );
+        assert.equal(await arena.ask(hostile, "!attack"), "grabbing");
+        await arena.waitForLog(hostile, /stopped \((memory|process)\)/, 20_000);
+        await neighboursAnswer();
+      });
+
+      await t.step("a crashed sandbox process loses none of its queued events", async () => {
+        const processIndex = neighbour.process;
+        const pidBefore = arena.flora.pool.pids()[processIndex]!;
+        assert.equal(await arena.ask(neighbour, "!slow"), "slow started");
+        // Queued behind the slow handler in the sandbox process: not started yet.
+        for (let i = 1; i <= 3; i++) await arena.say(neighbour, `!count ${i}`);
+        Deno.kill(pidBefore, "SIGKILL");
+        const deadline = Date.now() + 15_000;
+        let contents: string[] = [];
+        while (Date.now() < deadline) {
+          contents = (await arena.emu.messages(neighbour.channelId))
+            .map((m) => m.content)
+            .filter((c) => c.startsWith("counted "));
+          if (contents.length >= 3) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.deepEqual(contents, ["counted 1", "counted 2", "counted 3"]);
+        assert.notEqual(arena.flora.pool.pids()[processIndex], pidBefore);
+        await neighboursAnswer();
+        // Exactly once: nothing more arrives later.
+        await arena.assertAnswers(neighbour);
+        const again = (await arena.emu.messages(neighbour.channelId))
+          .filter((m) => m.content.startsWith("counted "));
+        assert.equal(again.length, 3);
+      });
+
+      await t.step("log flood", async () => {
+        assert.equal(
+          (await arena.deploy(
+            hostile,
+            attack(`for (let i = 0; i < 20000; i++) console.log("flood " + i); await ctx.reply("flooded");`),
+          )).status,
+          "active",
+        );
+        assert.equal(await arena.ask(hostile, "!attack"), "flooded");
+        await arena.waitForLog(hostile, /further lines are dropped/);
+        const flood = (await arena.logs(hostile)).filter((l) => l.startsWith("flood "));
+        assert.ok(flood.length <= 50, `${flood.length} flood lines were kept`);
+        await neighboursAnswer();
+      });
+
+      await t.step("crash loop: suspended with a reason until redeployed", async () => {
+        assert.equal((await arena.deploy(hostile, attack("while (true) {}"))).status, "active");
+        for (let i = 1; i <= 3; i++) {
+          await arena.say(hostile, "!attack");
+          await arena.waitForLog(hostile, /stopped \(timeout\)/, 15_000);
+          if (i < 3) await arena.assertAnswers(hostile); // restarted in between
+        }
+        await arena.waitForLog(hostile, /suspended after a crash loop.*Deploy again to resume/);
+        const [latest] = await arena.history(hostile);
+        assert.equal(latest.status, "suspended");
+        assert.match(latest.error ?? "", /crash loop: the script was stopped 3 times/);
+        assert.equal(await arena.current(hostile), null);
+        await neighboursAnswer();
+        // Suspended: the guild's events go nowhere until a new deployment.
+        assert.equal((await arena.deploy(hostile, HEALTHY)).status, "active");
+        await arena.assertAnswers(hostile);
+      });
+    } finally {
+      await arena.close();
+    }
+  },
+});
