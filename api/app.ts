@@ -39,6 +39,7 @@ import { registerGuildRoutes } from "./routes/guilds.ts";
 import { registerKvRoutes } from "./routes/kv.ts";
 import { type LogFeed, registerLogRoutes } from "./routes/logs.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { registerSecretRoutes } from "./routes/secrets.ts";
 
 /** The API's version, reported in `/health` and the OpenAPI document. */
 export const API_VERSION = "1.0.0";
@@ -151,6 +152,7 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
   });
   registerLogRoutes(router, options.logs, options.shutdown);
   registerKvRoutes(router, options.guildKv);
+  if (options.secrets) registerSecretRoutes(router, options.secrets);
   if (options.metrics) app.route("/metrics", metricsRoutes(options.metrics, options.operatorToken));
 
   router.route({

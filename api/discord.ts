@@ -62,6 +62,15 @@ export class BotDiscordDirectory implements DiscordDirectory {
       await response.body?.cancel();
       return null;
     }
+    if (response.status === 429) {
+      const after = Number(response.headers.get("retry-after") ?? "1");
+      await response.body?.cancel();
+      throw new ApiError(
+        503,
+        "discord_busy",
+        `Discord is rate limiting flora; try again in ${Math.max(1, Math.ceil(after))} s`,
+      );
+    }
     if (!response.ok) {
       const text = await response.text();
       throw new ApiError(

@@ -51,7 +51,7 @@ export function openApiDocument(specs: RouteSpec[], info: { version: string }) {
       ...(spec.description ? { description: spec.description } : {}),
       tags: [spec.tag],
       operationId: `${spec.method}${
-        spec.path.replace(/[:{}]/g, "").split(/[/-]/).map((p) =>
+        spec.path.replace(/[:{}]/g, "").split(/[^A-Za-z0-9]/).map((p) =>
           p.charAt(0).toUpperCase() + p.slice(1)
         ).join("")
       }`,

@@ -11,7 +11,7 @@ import { loadConfig } from "../runtime/config.ts";
 import { type Flora, startFlora } from "../runtime/flora.ts";
 import type { Deployment } from "../storage/types.ts";
 import type { EmulatorProcess } from "./emulator_process.ts";
-import { rssOf, sleep, summarize, type Summary, until } from "./stats.ts";
+import { cpuSecondsOf, rssOf, sleep, summarize, type Summary, until } from "./stats.ts";
 import { type BenchGuild, inject, replyLatencies, spread } from "./world.ts";
 
 /** The script every benchmark guild runs: a no-op for messages, `!ping` answers. */
@@ -124,6 +124,10 @@ export interface FloraScenarioResult {
   dispatchMs: Summary;
   replyMs: Summary;
   resident: number;
+  /** Worker crashes / watchdog stops / cold starts so far in this flora (explains outliers). */
+  crashes: number;
+  timeouts: number;
+  coldStarts: number;
 }
 
 /** Throughput, dispatch and reply latency across `guilds` (already warm). */
@@ -162,7 +166,22 @@ export async function measure(
     dispatchMs: summarize(bench.dispatchMs),
     replyMs: summarize(latencies),
     resident: sandboxes.residentGuilds().length,
+    crashes: metrics.crashes.total(),
+    timeouts: metrics.timeouts.total(),
+    coldStarts: metrics.coldStarts.total(),
   };
+}
+
+/**
+ * CPU the sandbox processes use while every worker is idle (watchdog pings
+ * and timers), as a percentage of one core, sampled over `ms`.
+ */
+export async function sandboxIdleCpu(bench: BenchFlora, ms = 2_000): Promise<number> {
+  const pids = bench.flora.pool.pids().filter((p): p is number => p !== undefined);
+  const before = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+  await sleep(ms);
+  const after = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+  return Math.round(((after - before) / (ms / 1000)) * 1000) / 10;
 }
 
 /** Resident memory of the sandbox processes, bytes. */

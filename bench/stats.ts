@@ -59,3 +59,15 @@ export const round = (value: number, digits = 3) => {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 };
+
+/** CPU time (user + system) a process has used, in seconds, from /proc (Linux); NaN elsewhere. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}

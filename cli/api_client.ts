@@ -48,7 +48,7 @@ export async function send(
   options: RequestOptions = {},
 ): Promise<Response> {
   const headers: Record<string, string> = {
-    authorization: `Bearer ${target.token}`,
+    ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
     ...options.headers,
   };
   let payload: string | undefined;

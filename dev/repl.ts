@@ -38,6 +38,7 @@ export const REPL_HELP = `Type a message to send it, or:
   .click <label|id>         click a button on the newest bot message that has it
   .select <label|id> <v…>   pick values in a select menu
   .modal k=v k2=v2 …        submit the modal the bot opened (values may contain spaces)
+  .react <emoji>            toggle your reaction on the newest message
   .members / .channels      list who and where
   .kv                       show the guild's KV data
   .reload                   redeploy the script now
@@ -223,6 +224,22 @@ export async function runRepl(options: ReplOptions): Promise<void> {
           componentType: component.type,
           values,
         });
+        return true;
+      }
+      case ".react": {
+        if (!arg) throw new ReplError("usage: .react <emoji>");
+        const newest = (await emu.messages(channel.id)).at(-1);
+        if (!newest) throw new ReplError(`#${channel.name} has no messages yet`);
+        const record = emulator.state.channels.get(channel.id)?.messages.get(newest.id);
+        const target = { channelId: channel.id, messageId: newest.id, userId: member.userId };
+        const author = newest.author.global_name ?? newest.author.username;
+        if (record?.reactions.get(arg)?.users.includes(member.userId)) {
+          await emu.removeReaction({ ...target, emoji: arg });
+          write(`removed ${arg} from ${author}'s message`);
+        } else {
+          await emu.addReaction({ ...target, emoji: arg });
+          write(`reacted ${arg} to ${author}'s message`);
+        }
         return true;
       }
       case ".modal": {

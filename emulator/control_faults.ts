@@ -39,6 +39,9 @@ export function registerFaultRoutes(app: Hono, ctx: ControlContext): void {
       case "reconnect":
         affected = gateway.requestReconnect(input.shardId);
         break;
+      case "heartbeat_request":
+        affected = gateway.requestHeartbeat(input.shardId);
+        break;
       case "invalid_session":
         affected = gateway.invalidateSessions(input.resumable === true, input.shardId);
         break;
@@ -104,6 +107,8 @@ function parseGatewayFault(input: Record<string, unknown>): GatewayFault {
     }
     case "reconnect":
       return { kind: "reconnect", shardId };
+    case "heartbeat_request":
+      return { kind: "heartbeat_request", shardId };
     case "invalid_session":
       return { kind: "invalid_session", resumable: input.resumable === true, shardId };
     case "heartbeat_ack":

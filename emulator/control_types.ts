@@ -96,6 +96,8 @@ export interface ComponentInvocation {
 export type GatewayFault =
   | { kind: "close"; code: number; shardId?: number }
   | { kind: "reconnect"; shardId?: number }
+  /** op 1 from the server: the client must heartbeat at once. */
+  | { kind: "heartbeat_request"; shardId?: number }
   | { kind: "invalid_session"; resumable: boolean; shardId?: number }
   /** Delay every ACK by `delayMs`, and/or swallow the next `drop` ACKs (true: all, until reset). */
   | { kind: "heartbeat_ack"; delayMs?: number; drop?: number | boolean };

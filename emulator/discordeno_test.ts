@@ -587,3 +587,24 @@ Deno.test("a wrong token: Discordeno's start fails on GET /gateway/bot with 401"
     await emu.close();
   }
 });
+
+Deno.test("a server-requested heartbeat (op 1) is answered at once", async () => {
+  // A long interval keeps Discordeno's own beats out of the way.
+  const emu = await startEmulator({ heartbeatIntervalMs: 60_000 });
+  const tb = await startTestBot(emu);
+  const control = new EmulatorClient(emu.url);
+  try {
+    await tb.waitForDispatch("READY");
+    const acksBefore = tb.payloads.filter((p) => p.op === 11).length;
+    assertEquals(await control.gatewayFault({ kind: "heartbeat_request" }), 1);
+    await tb.waitFor((p) => p.op === 1, "op 1 request");
+    // Discordeno answers with a heartbeat, which the emulator ACKs.
+    await tb.waitFor(
+      () => tb.payloads.filter((p) => p.op === 11).length > acksBefore,
+      "HEARTBEAT_ACK",
+    );
+  } finally {
+    await tb.stop();
+    await emu.close();
+  }
+});

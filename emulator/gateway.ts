@@ -140,7 +140,14 @@ export interface GatewayServerOptions {
 export interface GatewayEvent {
   at: number;
   connectionId: number;
-  kind: "open" | "identify" | "resume" | "close" | "invalid_session" | "reconnect";
+  kind:
+    | "open"
+    | "identify"
+    | "resume"
+    | "close"
+    | "invalid_session"
+    | "reconnect"
+    | "heartbeat_request";
   detail?: unknown;
 }
 
@@ -231,6 +238,18 @@ export class GatewayServer {
       if (!this.#matches(connection, shardId)) continue;
       this.#send(connection, { op: Op.RECONNECT, d: null, s: null, t: null });
       this.#log(connection, "reconnect");
+      count++;
+    }
+    return count;
+  }
+
+  /** Sends op 1 HEARTBEAT: Discord's request for an immediate heartbeat. */
+  requestHeartbeat(shardId?: number): number {
+    let count = 0;
+    for (const connection of this.connections) {
+      if (!this.#matches(connection, shardId)) continue;
+      this.#send(connection, { op: Op.HEARTBEAT, d: null, s: null, t: null });
+      this.#log(connection, "heartbeat_request");
       count++;
     }
     return count;
@@ -508,8 +527,13 @@ export class GatewayServer {
     const session = this.sessions.get(d.session_id);
     const seq = typeof d.seq === "number" ? d.seq : 0;
     const oldest = session?.history[0]?.s ?? (session ? session.seq + 1 : 0);
+    // A sequence the session never reached is Discord's 4007 (invalid seq).
+    if (session && seq > session.seq) {
+      this.closeConnection(connection, CloseCodes.INVALID_SEQ);
+      return;
+    }
     // Unknown session, or the missed events fell out of the buffer: start over.
-    if (!session || seq > session.seq || seq < oldest - 1) {
+    if (!session || seq < oldest - 1) {
       this.#send(connection, { op: Op.INVALID_SESSION, d: false, s: null, t: null });
       this.#log(connection, "invalid_session", { resumable: false, reason: "resume" });
       return;

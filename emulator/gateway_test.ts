@@ -257,3 +257,21 @@ Deno.test("GUILD_CREATE lists every member only with GUILD_PRESENCES", async () 
     await emu.close();
   }
 });
+
+Deno.test("RESUME with a sequence the session never reached closes with 4007", async () => {
+  const emu = await startEmulator(FAST);
+  const first = await RawGateway.connect(emu.gatewayUrl);
+  const second = await RawGateway.connect(emu.gatewayUrl);
+  try {
+    first.send(identify(emu.token));
+    const ready = await first.dispatch("READY");
+    await first.close(4000);
+    const d = ready.d as { session_id: string };
+    second.send({ op: 6, d: { token: emu.token, session_id: d.session_id, seq: 10_000 } });
+    assertEquals((await second.closed).code, 4007);
+  } finally {
+    await first.close();
+    await second.close();
+    await emu.close();
+  }
+});

@@ -176,8 +176,13 @@ export function postMessage(
       message: "Cannot send messages in a non-text channel",
     });
   }
-  if (isThread(channel.type) && channel.thread_metadata?.locked) {
-    throw new DiscordError(400, { code: 160005, message: "Thread is locked" });
+  const threadMeta = isThread(channel.type) ? channel.thread_metadata : undefined;
+  if (threadMeta?.locked && channel.guild_id && !extras.skipPermissions) {
+    // Only members with MANAGE_THREADS may post in (and thereby reopen) a locked thread.
+    const perms = state.permissions(channel.guild_id, author.id, channelId);
+    if (!(perms & Permissions.MANAGE_THREADS)) {
+      throw new DiscordError(400, { code: 160005, message: "Thread is locked" });
+    }
   }
   if (channel.type === 1 && author.id === state.botUser.id) {
     // Bots can only DM users they share a guild with.
@@ -288,6 +293,17 @@ export function postMessage(
       guild_id: channel.guild_id,
     };
     message.referenced_message = state.messageToApi(referenced);
+  }
+  if (threadMeta?.archived) {
+    // Posting in an archived thread unarchives it, as on Discord.
+    threadMeta.archived = false;
+    threadMeta.archive_timestamp = isoTimestamp(now);
+    state.emit({
+      t: "THREAD_UPDATE",
+      d: channel,
+      guildId: channel.guild_id,
+      intent: Intents.GUILDS,
+    });
   }
   if (isThread(channel.type)) {
     channel.message_count = (channel.message_count ?? 0) + 1;

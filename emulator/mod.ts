@@ -26,6 +26,7 @@ import { botIdFromToken, makeToken } from "./token.ts";
 
 export { EmulatorClient } from "./client.ts";
 export type * from "./control_types.ts";
+export type * from "./types.ts";
 export type { BotAction } from "./actions.ts";
 export { EmulatorState, Intents } from "./state.ts";
 export type { SeededWorld } from "./seed.ts";

@@ -264,6 +264,8 @@ Deno.test("members: roles add/remove with hierarchy, timeout, kick, ban", async 
       "GUILD_MEMBER_REMOVE",
       (d) => d.user.id === member,
     );
+    const nick = await api(emu, "PATCH", `/guilds/${g}/members/@me`, { nick: "Flora Bot" });
+    assertEquals(nick.body.nick, "Flora Bot");
     const gone = await api(emu, "GET", `/guilds/${g}/members/${member}`);
     assertEquals(gone.body.code, 10007);
     assertEquals((await api(emu, "PUT", `/guilds/${g}/bans/${member}`, {})).status, 204);
@@ -360,6 +362,13 @@ Deno.test("messages: edit, reactions, pins, typing, bulk delete, DMs, threads", 
     await tb.waitForDispatch<{ id: string }>("THREAD_CREATE", (d) => d.id === starter.id);
     const inThread = await api(emu, "POST", `/channels/${starter.id}/messages`, { content: "hi" });
     assertEquals(inThread.status, 200);
+    // Archiving, then posting, reopens the thread.
+    const archived = await api(emu, "PATCH", `/channels/${starter.id}`, { archived: true });
+    assertEquals((archived.body.thread_metadata as { archived: boolean }).archived, true);
+    await api(emu, "POST", `/channels/${starter.id}/messages`, { content: "back" });
+    assertEquals(emu.state.channel(starter.id).channel.thread_metadata?.archived, false);
+    const active = await api(emu, "GET", `/guilds/${guild.id}/threads/active`);
+    assertEquals((active.body.threads as { id: string }[]).map((t) => t.id), [starter.id]);
   } finally {
     await tb.stop();
     await emu.close();

@@ -10,6 +10,7 @@ import type { Bot } from "@discordeno/bot";
 import { createApi } from "../api/app.ts";
 import { readApiSettings } from "../api/config.ts";
 import { BotDiscordDirectory } from "../api/discord.ts";
+import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import { openStorage } from "../storage/config.ts";
@@ -159,7 +160,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     });
     const sandboxes = new SandboxManager(
       guards.operations,
-      guards.logs,
+      logs,
       {
         maxResident: config.maxResidentWorkers,
         idleMs: config.workerIdleMs,
@@ -171,6 +172,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       {
         onLoaded: (deployment, message) => cron.onLoaded(deployment, message),
         onWorkerFailure: guards.onWorkerFailure,
+        onScriptLog: guards.onScriptLog,
       },
     );
     const cron = new CronScheduler(
@@ -222,7 +224,10 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       tokens: storage.tokens,
       sessions: storage.sessions,
       cache: storage.cache,
-      rateLimits: storage.rateLimits,
+      // A local database means one host: counters in memory, not a durable write per request.
+      rateLimits: storage.backends.rateLimits === "deno-kv"
+        ? new MemoryRateLimitStore()
+        : storage.rateLimits,
       guildKv: storage.guildKv,
       secrets: storage.secrets,
       logs,

@@ -44,7 +44,7 @@ export interface LoadBotOptions {
 /** How the bot answered an interaction. */
 export interface InteractionReply {
   interactionId: string;
-  /** Discord's callback type: 4 message, 5 deferred, 6 deferred update, 7 update, 9 modal. */
+  /** Discord's callback type: 4 message, 5 deferred, 6 deferred update, 7 update, 8 autocomplete, 9 modal. */
   type: number;
   /** The message the answer created or updated (after any deferral was edited), or null. */
   message: ApiMessage | null;
@@ -52,6 +52,8 @@ export interface InteractionReply {
   modal: ModalView | null;
   /** Follow-up messages sent so far. */
   followups: ApiMessage[];
+  /** Autocomplete suggestions (type 8), else empty. */
+  choices: { name: string; value: string | number }[];
 }
 
 /** What a bot message should look like: exact content, a content pattern, or a predicate. */
@@ -122,6 +124,24 @@ export class TestMember {
     options: SlashOptions = {},
     where: { channel?: string } = {},
   ): Promise<InteractionReply> {
+    const { name, options: top } = await this.#options(command, options);
+    this.bot.mark();
+    const { interactionId } = await this.bot.emulator.invokeSlash({
+      guildId: this.bot.guild.id,
+      channelId: this.bot.channel(where.channel),
+      userId: this.userId,
+      name,
+      options: top as never,
+    });
+    return await this.bot.answer(interactionId);
+  }
+
+  /** Resolves named option values against the registered command (subcommands by path). */
+  async #options(
+    command: string,
+    options: SlashOptions,
+    focused?: string,
+  ): Promise<{ name: string; options: unknown[] }> {
     const [name, ...path] = command.trim().split(/\s+/);
     const world = await this.bot.emulator.world();
     const registered = world.guilds.find((g) => g.id === this.bot.guild.id)?.commands
@@ -152,22 +172,55 @@ export class TestMember {
           })`,
         );
       }
-      return { name: key, type: option.type, value };
+      return key === focused
+        ? { name: key, type: option.type, value: String(value), focused: true }
+        : { name: key, type: option.type, value };
     });
     let top: unknown[] = given;
     for (let i = chain.length - 1; i >= 0; i--) {
       chain[i].options = top;
       top = [chain[i]];
     }
-    this.bot.mark();
-    const { interactionId } = await this.bot.emulator.invokeSlash({
+    return { name, options: top };
+  }
+
+  /**
+   * Types into an option marked `autocomplete` (`focused`, its text in
+   * `options`) and resolves with the script's suggestions.
+   */
+  async autocomplete(
+    command: string,
+    options: SlashOptions,
+    focused: string,
+    where: { channel?: string } = {},
+  ): Promise<{ name: string; value: string | number }[]> {
+    if (!(focused in options)) options = { ...options, [focused]: "" };
+    const { name, options: given } = await this.#options(command, options, focused);
+    const { interactionId } = await this.bot.emulator.invokeAutocomplete({
       guildId: this.bot.guild.id,
       channelId: this.bot.channel(where.channel),
       userId: this.userId,
       name,
-      options: top as never,
+      options: given as never,
     });
-    return await this.bot.answer(interactionId);
+    const reply = await this.bot.answer(interactionId);
+    return reply.choices;
+  }
+
+  /** Toggles this member's reaction (a Unicode emoji) on a message, as clicking it does. */
+  async react(message: ApiMessage, emoji: string): Promise<void> {
+    this.bot.mark();
+    const state = this.bot.session.flora.emulator!.state;
+    const reacted = state.channels.get(message.channel_id)?.messages.get(message.id)?.reactions
+      .get(emoji)?.users.includes(this.userId) ?? false;
+    const target = {
+      channelId: message.channel_id,
+      messageId: message.id,
+      userId: this.userId,
+      emoji,
+    };
+    if (reacted) await this.bot.emulator.removeReaction(target);
+    else await this.bot.emulator.addReaction(target);
   }
 
   /** Clicks the button labelled `target` (or with that custom id) on `message`. */
@@ -489,13 +542,16 @@ export class TestBot {
       },
     );
     const callback = view.responses.find((r) => r.kind === "callback");
-    const body = callback?.body as { data?: ModalView } | undefined;
+    const body = callback?.body as
+      | { data?: ModalView & { choices?: { name: string; value: string | number }[] } }
+      | undefined;
     return {
       interactionId,
       type: view.responseType!,
       message: view.originalMessage,
       modal: view.responseType === 9 && body?.data ? body.data : null,
       followups: view.followups,
+      choices: view.responseType === 8 ? body?.data?.choices ?? [] : [],
     };
   }
 

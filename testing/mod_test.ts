@@ -50,6 +50,22 @@ testBot("members chat, run commands, click, pick and fill modals", GARDEN, async
     assert.deepEqual(await bot.kv("feedback").get(bob.userId), { plant: "Fern", note: "" });
   });
 
+  await t.step("autocomplete suggestions and reactions", async () => {
+    assert.deepEqual(await bob.autocomplete("plant", { name: "ros" }, "name"), [
+      { name: "Rose", value: "rose" },
+      { name: "Rosemary", value: "rosemary" },
+    ]);
+    const planted = await bob.slash("plant", { name: "fern" });
+    assert.equal(planted.message?.content, "🌱 Planted fern.");
+    await alice.react(planted.message!, "🌿");
+    await bob.react(planted.message!, "🌿");
+    const [reacted] = (await bot.messages()).filter((m) => m.id === planted.message!.id);
+    assert.deepEqual(reacted.reactions?.map((r) => [r.emoji.name, r.count]), [["🌿", 2]]);
+    await bob.react(planted.message!, "🌿");
+    const [after] = (await bot.messages()).filter((m) => m.id === planted.message!.id);
+    assert.deepEqual(after.reactions?.map((r) => [r.emoji.name, r.count]), [["🌿", 1]]);
+  });
+
   await t.step("mistakes in a test are explained", async () => {
     await assert.rejects(bob.click(poll.message!, "Maybe"), /no component "Maybe"; it has: Yes/);
     await assert.rejects(bob.slash("nope"), /\/nope is not registered; .*\/poll/);

@@ -227,6 +227,7 @@ Deno.test({
           "kv",
           "secrets",
           "deploy",
+          "tokens",
         ];
         const helps = await Promise.all(commands.map((c) => cli([c, "--help"])));
         helps.forEach((help, i) => {
@@ -234,6 +235,21 @@ Deno.test({
           assert.match(help.stdout, new RegExp(`Usage: flora ${commands[i]}`));
           assert.match(help.stdout, /Exit codes/);
         });
+      });
+
+      await t.step("tokens: create one for CI (shown once), list, revoke", async () => {
+        const created = await cli(["tokens", "create", "ci", "--days", "30"]);
+        assert.equal(created.code, 0, created.stderr);
+        const secret = created.stdout.trim();
+        assert.match(secret, /^flora_\w+$/);
+        const ci = await cli(["whoami", "--json", "--token", secret]);
+        assert.equal(JSON.parse(ci.stdout).user.id, alice);
+        const listed = JSON.parse((await cli(["tokens", "list", "--json"])).stdout);
+        const info = listed.find((t: { name: string }) => t.name === "ci");
+        assert.ok(info.expiresAt);
+        assert.equal((await cli(["tokens", "revoke", info.id])).code, 0);
+        assert.equal((await cli(["whoami", "--token", secret])).code, 5);
+        assert.equal((await cli(["tokens", "revoke", info.id])).code, 6);
       });
 
       await t.step("logout revokes the token", async () => {

@@ -136,6 +136,8 @@ Deno.test({
         at = await dev.waitFor("error: unknown command /nope (commands: none registered yet)", at);
         await dev.write(".click Yes");
         at = await dev.waitFor('error: no bot message in #bot-commands has a component "Yes"', at);
+        await dev.write(".react 👍");
+        at = await dev.waitFor("reacted 👍 to Flora's message", at);
         await dev.write(".kv");
         at = await dev.waitFor("counter:\n  n = 4", at);
       });
@@ -172,7 +174,7 @@ Deno.test({
         "general",
         "bot-commands",
       ]);
-      assert.deepEqual(world.commands.map((c: { name: string }) => c.name), ["poll"]);
+      assert.deepEqual(world.commands.map((c: { name: string }) => c.name), ["poll", "plant"]);
       const refused = await fetch(`${url}/api/messages`, { method: "POST", body: "nope" });
       assert.equal(refused.status, 400);
       assert.deepEqual(await refused.json(), { error: "the body must be a JSON object" });

@@ -20,7 +20,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const flora = await startFloraProcess({ FLORA_GUILD_BACKLOG: "50" });
+    const flora = await startFloraProcess({ env: { FLORA_GUILD_BACKLOG: "50" } });
     const scripts = await Deno.makeTempDir({ prefix: "flora-bp-" });
     try {
       const emu = new EmulatorClient(flora.info.emulatorUrl!);
@@ -42,14 +42,15 @@ Deno.test({
         emu.invokeSlash({ guildId: guild.id, channelId: channel, userId: user, name: "which" });
       /** The content the interaction was answered with, once it was (polls). */
       const answer = async (interactionId: string) => {
-        for (let i = 0; i < 200; i++) {
-          const view = await emu.interaction(interactionId);
+        let view;
+        for (let i = 0; i < 400; i++) {
+          view = await emu.interaction(interactionId);
           const callbacks = view.responses.filter((r) => r.kind === "callback");
           const content = view.originalMessage?.content;
           if (callbacks.length > 0 && content) return { callbacks: callbacks.length, content };
-          await new Promise((r) => setTimeout(r, 25));
+          await new Promise((r) => setTimeout(r, 50));
         }
-        throw new Error(`interaction ${interactionId} was never answered`);
+        throw new Error(`interaction ${interactionId} was never answered: ${JSON.stringify(view)}`);
       };
 
       await deploy("v1");

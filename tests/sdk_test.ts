@@ -553,6 +553,28 @@ Deno.test({
           await act(`member ${stranger.id}`),
           `ERR member user ${stranger.id} is not a member of this guild`,
         );
+        const secret = await h.emu.sendMessage({
+          guildId: b.id,
+          channelId: foreignChannel,
+          userId: admin,
+          content: "guild B's secret",
+        });
+        // Scripts cannot post raw calls (the worker is hardened); the host still checks bodies.
+        await assert.rejects(
+          () =>
+            h.flora.sandboxes.operations.execute(a.id, "message.send", {
+              channelId: general,
+              data: {
+                message_reference: { type: 1, channel_id: foreignChannel, message_id: secret.id },
+              },
+            }),
+          new RegExp(`channel ${foreignChannel} is not a channel of this guild`),
+        );
+        assert.equal(
+          (await h.emu.actions()).filter((x) => JSON.stringify(x.body ?? "").includes(secret.id))
+            .length,
+          0,
+        );
         const foreignActions = (await h.emu.actions()).filter((x) =>
           x.channelId === foreignChannel || x.path.includes(b.roles.member)
         );

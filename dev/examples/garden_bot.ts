@@ -110,8 +110,30 @@ onModal("feedback-form", async (ctx) => {
   });
 });
 
+const PLANTS = ["Fern", "Rose", "Tulip", "Sunflower", "Lavender", "Rosemary"];
+
+const plant = slash({
+  name: "plant",
+  description: "Plant something (suggestions while you type)",
+  options: [
+    {
+      name: "name",
+      description: "What to plant",
+      type: OptionType.String,
+      required: true,
+      autocomplete: true,
+    },
+  ] as const,
+  autocomplete: {
+    name: (ctx) =>
+      PLANTS.filter((p) => p.toLowerCase().startsWith(ctx.focused.value.toLowerCase()))
+        .map((p) => ({ name: p, value: p.toLowerCase() })),
+  },
+  run: (ctx) => ctx.reply(`🌱 Planted ${ctx.options.name}.`),
+});
+
 createBot({
-  slashCommands: [poll],
+  slashCommands: [poll, plant],
   prefixCommands: [
     prefix({
       name: "water",

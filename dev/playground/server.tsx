@@ -123,7 +123,32 @@ export async function createPlaygroundApp(
     return c.json(view);
   });
 
-  app.get("/api/channels/:id/messages", async (c) => c.json(await emu.messages(c.req.param("id"))));
+  const state = session.flora.emulator!.state;
+
+  // Read in-process so reactions carry `me` for the member the page acts as.
+  app.get("/api/channels/:id/messages", (c) => {
+    const channel = state.channels.get(c.req.param("id"));
+    if (!channel) return c.json({ error: "unknown channel" }, 404);
+    const viewer = c.req.query("viewer") || undefined;
+    return c.json([...channel.messages.values()].map((m) => state.messageToApi(m, viewer)));
+  });
+
+  /** Toggles the member's reaction, as clicking a reaction chip does on Discord. */
+  app.post("/api/reactions", async (c) => {
+    const input = await body(c);
+    const channelId = text(input, "channelId");
+    const messageId = text(input, "messageId");
+    const userId = text(input, "userId");
+    const emoji = text(input, "emoji");
+    const record = state.channels.get(channelId)?.messages.get(messageId);
+    if (!record) throw new BadRequest("unknown message");
+    const reacted = record.reactions.get(emoji)?.users.includes(userId) ?? false;
+    const target = { channelId, messageId, userId, emoji };
+    if (reacted) await emu.removeReaction(target);
+    else await emu.addReaction(target);
+    feed.publish({ type: "messages", channelId });
+    return c.json({ reacted: !reacted });
+  });
 
   app.get("/api/logs", (c) => c.json(session.recentLogs()));
 
@@ -165,6 +190,29 @@ export async function createPlaygroundApp(
       options: options as never,
     });
     return c.json(result, 201);
+  });
+
+  /** Asks the script for suggestions while an option with `autocomplete` is typed. */
+  app.post("/api/autocomplete", async (c) => {
+    const input = await body(c);
+    const { interactionId } = await emu.invokeAutocomplete({
+      guildId,
+      channelId: text(input, "channelId"),
+      userId: text(input, "userId"),
+      name: text(input, "name"),
+      options: (Array.isArray(input.options) ? input.options : []) as never,
+    });
+    // Discord gives the bot 3 s to answer; so does the page.
+    for (let waited = 0; waited < 3_000; waited += 25) {
+      const view = await emu.interaction(interactionId);
+      const callback = view.responses.find((r) => r.kind === "callback");
+      if (callback) {
+        const data = (callback.body as { data?: { choices?: unknown[] } }).data;
+        return c.json({ choices: data?.choices ?? [] });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return c.json({ error: "the script did not answer the autocomplete within 3 s" }, 504);
   });
 
   app.post("/api/component", async (c) => {

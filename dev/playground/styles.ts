@@ -37,7 +37,7 @@ select, input, textarea { background: var(--deep); color: var(--text); border: 0
   box-shadow: 0 1px 0 rgba(0,0,0,.2); }
 .messages { flex: 1; overflow-y: auto; padding: 16px 0; }
 .empty { color: var(--muted); padding: 8px 16px; }
-.message { display: flex; gap: 16px; padding: 4px 16px 6px; }
+.message { display: flex; gap: 16px; padding: 4px 16px 6px; position: relative; }
 .message:hover { background: #2e3035; }
 .avatar { width: 40px; height: 40px; border-radius: 50%; flex: none; display: grid;
   place-items: center; color: #fff; font-weight: 700; margin-top: 2px; }
@@ -92,7 +92,14 @@ a { color: #00a8fc; }
 .unknown { color: var(--muted); font-size: 12px; }
 .reactions { display: flex; gap: 4px; margin-top: 4px; }
 .reaction { background: var(--side); border: 1px solid #3f4147; border-radius: 8px; padding: 2px 6px;
-  font-size: 14px; }
+  font: 14px inherit; color: var(--text); cursor: pointer; }
+.reaction.me { background: rgba(88,101,242,.15); border-color: var(--blurple); }
+.add-reaction { display: none; position: absolute; top: -14px; right: 16px; gap: 2px; padding: 2px;
+  background: var(--side); border: 1px solid #3f4147; border-radius: 6px; }
+.message:hover .add-reaction { display: inline-flex; }
+.quick-reaction { background: none; border: 0; cursor: pointer; font-size: 14px; padding: 2px 4px;
+  border-radius: 4px; }
+.quick-reaction:hover { background: #404249; }
 .ephemeral { color: var(--muted); font-size: 12px; margin-top: 4px; }
 .banner { margin: 8px 16px; padding: 8px 12px; border-radius: 4px; white-space: pre-wrap; }
 .banner.error { background: rgba(218,55,60,.15); border: 1px solid var(--red); color: #f8b4b5;
@@ -104,6 +111,8 @@ a { color: #00a8fc; }
 .suggestion { text-align: left; background: none; border: 0; color: var(--text); font: inherit;
   padding: 8px; border-radius: 4px; cursor: pointer; }
 .suggestion:hover { background: #35373c; }
+.autocomplete { display: flex; flex-direction: column; background: var(--deep); border-radius: 4px;
+  padding: 4px; }
 .slash-form { background: var(--side); border-radius: 8px; padding: 12px; margin-bottom: 8px;
   display: flex; flex-direction: column; gap: 10px; }
 .slash-title { font-weight: 700; display: flex; gap: 8px; align-items: baseline; }

@@ -341,6 +341,20 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
     });
   };
 
+  route(app, ctx, "GET", "/guilds/:guild_id/threads/active", ({ params }) => {
+    const guild = state.guild(params.guild_id);
+    if (!guild.members.has(botId())) {
+      throw new DiscordError(403, { code: 50001, message: "Missing Access" });
+    }
+    const threads = guild.channelIds.map((id) => state.channel(id))
+      .filter((r) => isThread(r.channel.type) && !r.channel.thread_metadata?.archived);
+    return ok({
+      threads: threads.map((r) => r.channel),
+      members: threads.filter((r) => r.threadMembers.has(botId()))
+        .map((r) => threadMember(r.channel.id, botId())),
+    });
+  });
+
   route(app, ctx, "PUT", "/channels/:channel_id/thread-members/@me", ({ params }) => {
     const record = thread(params.channel_id);
     if (record.channel.thread_metadata?.archived) {

@@ -144,9 +144,19 @@ export function registerGuildRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "PATCH", "/guilds/:guild_id/members/:user_id", ({ params, body }) => {
     botGuild(state, params.guild_id);
-    const { guild_id: guildId, user_id: userId } = params;
+    const guildId = params.guild_id;
+    // `@me` is the bot itself (Modify Current Member: only `nick` may change).
+    const self = params.user_id === "@me";
+    const userId = self ? botId() : params.user_id;
     const member = state.member(guildId, userId);
     const input = objectBody(body.json);
+    if (self && Object.keys(input).some((k) => k !== "nick")) {
+      throw invalidField(
+        [Object.keys(input).find((k) => k !== "nick") ?? ""],
+        "BASE_TYPE_INVALID",
+        "Only nick can be modified for the current member.",
+      );
+    }
     if ("nick" in input) {
       const nick = input.nick;
       if (nick !== null && (typeof nick !== "string" || nick.length > 32)) {

@@ -102,11 +102,14 @@ export function route(
       const error = unauthorized();
       return c.json(error.body, 401);
     }
+    // Scope first: the handler may delete what it names (a channel, a webhook).
+    const scope = actionScope(ctx, params);
     try {
+      // The body is read before the rate-limit check so even 429s log what was sent.
+      body = await parseBody(request);
       const limit = ctx.rateLimits.take(label, params, authorized || options.auth !== false);
       headers = limit.headers;
       if (limit.error) throw limit.error;
-      body = await parseBody(request);
       validateBody(label, body.json);
       const reasonHeader = request.headers.get("x-audit-log-reason");
       result = await handler({
@@ -126,7 +129,6 @@ export function route(
         result = { status: 500, body: { message: "500: Internal Server Error", code: 0 } };
       }
     }
-    const scope = actionScope(ctx, params);
     ctx.actions.append({
       at: Date.now(),
       method,

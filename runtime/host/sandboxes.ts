@@ -23,6 +23,7 @@ import type { SandboxPool } from "../sandbox/pool.ts";
 import {
   type CommandDefinition,
   type LoadedMessage,
+  type LogLevel,
   type OperationName,
   parseOperationArgs,
   parseWorkerMessage,
@@ -91,6 +92,8 @@ export interface ManagerHooks {
    * guild (crash loop, see `guard/crash_loop.ts`), or null to let it restart.
    */
   onWorkerFailure?(deployment: Deployment, reason: string, detail: string): string | null;
+  /** Writes a line the script logged (instead of `logs.append`), e.g. through a volume limit. */
+  onScriptLog?(guildId: string, level: LogLevel, message: string): void;
 }
 
 interface Loading {
@@ -569,13 +572,14 @@ export class SandboxManager {
       case "loadFailed":
         this.#failLoad(sandbox, mapStackTrace(sandbox.deployment, message.error));
         return;
-      case "log":
-        this.logs.append(
-          sandbox.key.guildId,
-          message.level,
-          mapStackTrace(sandbox.deployment, message.message),
-        );
+      case "log": {
+        const line = mapStackTrace(sandbox.deployment, message.message);
+        // The script's own lines may be rate-limited (guard/log_limiter.ts); the host's never are.
+        if (this.hooks.onScriptLog) {
+          this.hooks.onScriptLog(sandbox.key.guildId, message.level, line);
+        } else this.logs.append(sandbox.key.guildId, message.level, line);
         return;
+      }
       case "done":
         this.#done(sandbox, message.id, message.startedAt);
         return;

@@ -186,13 +186,13 @@ Deno.test("a backlogged guild drops messages (counted) but never interactions", 
       manager.deliver(guild(1), "interactionCreate", slash(guild(1), "800000000000000001", "ping"));
       assert.deepEqual(manager.droppedEvents(guild(1)), { messageCreate: 15 });
       assert.equal(manager.metrics.eventsDropped.get("messageCreate"), 15);
-      await executor.waitFor((c) => c.some((x) => x.op === "interaction.respond"));
-      const respond = executor.calls.find((c) => c.op === "interaction.respond")!;
-      assert.deepEqual(respond.args, {
-        interactionId: "800000000000000001",
-        type: 4,
-        data: { content: "pong" },
-      });
+      // Answered directly, or (on a slow machine) deferred by the host and then edited.
+      const answered = (c: Call) =>
+        c.args.interactionId === "800000000000000001" &&
+        (c.op === "interaction.respond" || c.op === "interaction.editReply") &&
+        (c.args.data as { content?: string } | undefined)?.content === "pong";
+      await executor.waitFor((calls) => calls.some(answered));
+      assert.equal(executor.calls.filter(answered).length, 1);
     },
   );
 });

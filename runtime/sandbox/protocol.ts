@@ -483,7 +483,9 @@ function workerMessage(raw: unknown): WorkerToHost {
     case "done": {
       const error = optional(m.error, (e) => str(e, "message.error").slice(0, MAX_ERROR));
       const startedAt = optional(m.startedAt, (t) => {
-        if (typeof t !== "number" || !Number.isFinite(t)) fail("message.startedAt", "expected a time");
+        if (typeof t !== "number" || !Number.isFinite(t)) {
+          fail("message.startedAt", "expected a time");
+        }
         return t;
       });
       return {

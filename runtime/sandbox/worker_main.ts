@@ -13,12 +13,7 @@ import { globals, installGlobals } from "../../sdk/globals.ts";
 import { formatError, setScriptUrl } from "../../sdk/errors.ts";
 import { registeredCrons } from "../../sdk/cron.ts";
 import { hardenWorkerScope } from "./harden.ts";
-import {
-  type HostToWorker,
-  type LoadMessage,
-  type PongMessage,
-  PROTOCOL_VERSION,
-} from "./protocol.ts";
+import { type HostToWorker, type LoadMessage, PROTOCOL_VERSION } from "./protocol.ts";
 
 installGlobals(globalThis);
 // Captured before the script runs: the process's liveness pings read the heap through it.

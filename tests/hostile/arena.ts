@@ -34,6 +34,8 @@ export interface ArenaGuild {
 export interface Arena {
   flora: Flora;
   emu: EmulatorClient;
+  /** The operator token of the API. */
+  token: string;
   /** Guilds hashed to sandbox process 0 (`[0]`, `[1]`) and process 1 (`[2]`). */
   guilds: [ArenaGuild, ArenaGuild, ArenaGuild];
   /** Deploys a script through the API; resolves with the deployment summary. */
@@ -46,8 +48,15 @@ export interface Arena {
   assertAnswers(guild: ArenaGuild, timeoutMs?: number): Promise<void>;
   /** The guild's log lines, oldest first. */
   logs(guild: ArenaGuild): Promise<string[]>;
-  /** Waits until a log line of the guild matches. */
-  waitForLog(guild: ArenaGuild, pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** How many log lines the guild has now: pass to `waitForLog` to skip older ones. */
+  logMark(guild: ArenaGuild): Promise<number>;
+  /** Waits until a log line of the guild (after `after` lines) matches. */
+  waitForLog(
+    guild: ArenaGuild,
+    pattern: RegExp,
+    timeoutMs?: number,
+    after?: number,
+  ): Promise<string>;
   /** The guild's current deployment through the API (null when none is active). */
   current(guild: ArenaGuild): Promise<{ status: string } | null>;
   /** Deployment history through the API, newest first. */
@@ -126,11 +135,12 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
   };
 
   const logs = async (guild: ArenaGuild) =>
-    (await flora.logs.recent(guild.id, 500)).map((l) => l.message);
+    (await flora.logs.recent(guild.id, 5_000)).map((l) => l.message);
 
   return {
     flora,
     emu,
+    token,
     guilds,
     async deploy(guild, code) {
       const { body } = await api(`/deployments/${guild.id}`, {
@@ -145,10 +155,13 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
       assert.equal(await ask(guild, "!ping", timeoutMs), "pong");
     },
     logs,
-    async waitForLog(guild, pattern, timeoutMs = 10_000) {
+    async logMark(guild) {
+      return (await logs(guild)).length;
+    },
+    async waitForLog(guild, pattern, timeoutMs = 10_000, after = 0) {
       const deadline = Date.now() + timeoutMs;
       while (true) {
-        const line = (await logs(guild)).find((l) => pattern.test(l));
+        const line = (await logs(guild)).slice(after).find((l) => pattern.test(l));
         if (line) return line;
         if (Date.now() > deadline) {
           throw new Error(

@@ -178,6 +178,36 @@ Deno.test({
         assert.ok(after.length >= before);
       });
       await t.step("read another guild's KV", () => attack("!kv", 2));
+      await t.step("secrets are write-only through the API", async () => {
+        const headers = {
+          authorization: `Bearer ${arena.token}`,
+          "content-type": "application/json",
+        };
+        const base = `${arena.flora.apiUrl}/secrets/${neighbour.id}`;
+        const put = await fetch(`${base}/WEATHER_KEY`, {
+          method: "PUT",
+          headers,
+          body: JSON.stringify({ value: "s3cr3t-value" }),
+        });
+        assert.equal(put.status, 200, await put.clone().text());
+        assert.ok(!(await put.text()).includes("s3cr3t-value"));
+        const list = await fetch(base, { headers });
+        const listed = await list.text();
+        assert.match(listed, /WEATHER_KEY/);
+        assert.ok(!listed.includes("s3cr3t-value"));
+        const read = await fetch(`${base}/WEATHER_KEY`, { headers });
+        assert.notEqual(read.status, 200);
+        await read.body?.cancel();
+        const bad = await fetch(`${base}/1nvalid-name`, {
+          method: "PUT",
+          headers,
+          body: JSON.stringify({ value: "x" }),
+        });
+        assert.equal(bad.status, 400);
+        assert.match(await bad.text(), /not starting with a digit/);
+        const del = await fetch(`${base}/WEATHER_KEY`, { method: "DELETE", headers });
+        assert.deepEqual(await del.json(), { deleted: true });
+      });
     } finally {
       await arena.close();
     }

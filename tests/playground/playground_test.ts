@@ -59,6 +59,14 @@ Deno.test({
         await page.locator(".message:not(.bot)").filter({ hasText: "!water" }).waitFor();
         const reply = message(page, "The garden is watered.");
         await reply.getByTestId("reaction").filter({ hasText: "🌻 1" }).waitFor();
+        // Clicking a reaction toggles the member's own; the hover toolbar adds new ones.
+        await reply.getByTestId("reaction").filter({ hasText: "🌻 1" }).click();
+        await reply.locator(".reaction.me").filter({ hasText: "🌻 2" }).waitFor();
+        await reply.hover();
+        await reply.getByTestId("add-reaction").getByTitle("React with 🎉").click();
+        await reply.locator(".reaction.me").filter({ hasText: "🎉 1" }).waitFor();
+        await reply.getByTestId("reaction").filter({ hasText: "🌻 2" }).click();
+        await reply.locator(".reaction:not(.me)").filter({ hasText: "🌻 1" }).waitFor();
       });
 
       await t.step("a slash command runs through its options form", async () => {
@@ -70,6 +78,23 @@ Deno.test({
         const poll = message(page, "Plant more tulips?");
         await poll.getByTestId("embed").waitFor();
         await poll.getByRole("button", { name: "Yes" }).waitFor();
+      });
+
+      await t.step("an autocomplete option offers the script's suggestions", async () => {
+        await page.getByTestId("composer").fill("/plant");
+        await page.getByTestId("composer").press("Enter");
+        const form = page.getByTestId("slash-form");
+        await form.locator('input[name="name"]').pressSequentially("Ros");
+        const suggestions = form.getByTestId("suggestions-name");
+        await suggestions.getByRole("button", { name: "Rosemary" }).waitFor();
+        assert.deepEqual(await suggestions.getByRole("button").allTextContents(), [
+          "Rose",
+          "Rosemary",
+        ]);
+        await suggestions.getByRole("button", { name: "Rosemary" }).click();
+        assert.equal(await form.locator('input[name="name"]').inputValue(), "rosemary");
+        await form.getByRole("button", { name: "Run /plant" }).click();
+        await message(page, "🌱 Planted rosemary.").waitFor();
       });
 
       await t.step("clicking a button updates the message; logs and KV follow", async () => {

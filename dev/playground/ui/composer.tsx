@@ -9,7 +9,7 @@
  */
 
 import { valueOf } from "./dom.ts";
-import { useState } from "hono/jsx/dom";
+import { useRef, useState } from "hono/jsx/dom";
 import type { Command, CommandOption, PlaygroundWorld } from "./types.ts";
 
 /** An option as an interaction carries it. */
@@ -18,6 +18,14 @@ export interface InvokedOption {
   type: number;
   value?: string | number | boolean;
   options?: InvokedOption[];
+  /** The option being typed (autocomplete requests only). */
+  focused?: boolean;
+}
+
+/** A suggestion the script returned for an autocomplete option. */
+export interface Suggestion {
+  name: string;
+  value: string | number;
 }
 
 const TYPE_NAMES: Record<number, string> = {
@@ -38,6 +46,9 @@ function OptionField(
     world: PlaygroundWorld;
     value: string;
     onValue: (value: string) => void;
+    /** Autocomplete options: called as the user types. */
+    onType?: (value: string) => void;
+    suggestions?: Suggestion[];
   },
 ) {
   const { option, world } = props;
@@ -70,7 +81,11 @@ function OptionField(
         type={option.type === 4 || option.type === 10 ? "number" : "text"}
         step={option.type === 10 ? "any" : "1"}
         value={props.value}
-        onInput={(e: Event) => props.onValue(valueOf(e))}
+        autocomplete="off"
+        onInput={(e: Event) => {
+          props.onValue(valueOf(e));
+          props.onType?.(valueOf(e));
+        }}
       />
     );
   }
@@ -82,6 +97,21 @@ function OptionField(
         <span class="option-type">{TYPE_NAMES[option.type] ?? `type ${option.type}`}</span>
       </span>
       {field}
+      {props.suggestions?.length
+        ? (
+          <div class="autocomplete" data-testid={`suggestions-${option.name}`}>
+            {props.suggestions.map((choice) => (
+              <button
+                type="button"
+                class="suggestion"
+                onClick={() => props.onValue(String(choice.value))}
+              >
+                {choice.name}
+              </button>
+            ))}
+          </div>
+        )
+        : null}
       {option.description ? <span class="option-desc">{option.description}</span> : null}
     </label>
   );
@@ -102,9 +132,14 @@ function SlashForm(
     world: PlaygroundWorld;
     onRun: (options: InvokedOption[]) => void;
     onCancel: () => void;
+    onAutocomplete: (options: InvokedOption[]) => Promise<Suggestion[]>;
   },
 ) {
   const { command } = props;
+  const [suggested, setSuggested] = useState<{ option: string; choices: Suggestion[] } | null>(
+    null,
+  );
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const subs = (command.options ?? []).filter((o) => o.type === 1 || o.type === 2);
   const [path, setPath] = useState<string>(subs.length ? subs[0].name : "");
   const [values, setValues] = useState<Record<string, string>>({});
@@ -119,14 +154,32 @@ function SlashForm(
   const current = leaves.find((l) => l.label === path);
   const fields = subs.length ? current?.leaf.options ?? [] : command.options ?? [];
   const missing = fields.filter((o) => o.required && !values[o.name]);
+  /** The interaction's options from the form; `focus` marks the option being typed. */
+  const build = (filled: Record<string, string>, focus?: string): InvokedOption[] => {
+    const given: InvokedOption[] = fields
+      .filter((o) => o.name === focus || (filled[o.name] !== undefined && filled[o.name] !== ""))
+      .map((o) =>
+        o.name === focus
+          ? { name: o.name, type: o.type, value: filled[o.name] ?? "", focused: true }
+          : { name: o.name, type: o.type, value: convert(o, filled[o.name]) }
+      );
+    if (!current) return given;
+    const leaf: InvokedOption = { name: current.leaf.name, type: 1, options: given };
+    return current.group ? [{ name: current.group.name, type: 2, options: [leaf] }] : [leaf];
+  };
   const submit = (e: Event) => {
     e.preventDefault();
     if (missing.length) return;
-    const given = fields.filter((o) => values[o.name] !== undefined && values[o.name] !== "")
-      .map((o) => ({ name: o.name, type: o.type, value: convert(o, values[o.name]) }));
-    if (!current) return props.onRun(given);
-    const leaf: InvokedOption = { name: current.leaf.name, type: 1, options: given };
-    props.onRun(current.group ? [{ name: current.group.name, type: 2, options: [leaf] }] : [leaf]);
+    props.onRun(build(values));
+  };
+  const typed = (option: CommandOption, text: string) => {
+    clearTimeout(timer.current);
+    const filled = { ...values, [option.name]: text };
+    timer.current = setTimeout(() => {
+      props.onAutocomplete(build(filled, option.name))
+        .then((choices) => setSuggested({ option: option.name, choices }))
+        .catch(() => setSuggested(null));
+    }, 150);
   };
   return (
     <form class="slash-form" data-testid="slash-form" onSubmit={submit}>
@@ -152,7 +205,12 @@ function SlashForm(
             option={o}
             world={props.world}
             value={values[o.name] ?? ""}
-            onValue={(v) => setValues({ ...values, [o.name]: v })}
+            onValue={(v) => {
+              setValues({ ...values, [o.name]: v });
+              if (suggested?.option === o.name) setSuggested(null);
+            }}
+            onType={o.autocomplete ? (text) => typed(o, text) : undefined}
+            suggestions={suggested?.option === o.name ? suggested.choices : undefined}
           />
         ))}
       </div>
@@ -178,6 +236,7 @@ export function Composer(
     channelName: string;
     onSend: (content: string) => Promise<void>;
     onSlash: (name: string, options: InvokedOption[]) => Promise<void>;
+    onAutocomplete: (name: string, options: InvokedOption[]) => Promise<Suggestion[]>;
   },
 ) {
   const [text, setText] = useState("");
@@ -234,6 +293,7 @@ export function Composer(
             world={props.world}
             onRun={(options) => run(command, options)}
             onCancel={() => setCommand(null)}
+            onAutocomplete={(options) => props.onAutocomplete(command.name, options)}
           />
         )
         : null}

@@ -11,7 +11,7 @@
 import { elementById, type Scrollable, valueOf } from "./dom.ts";
 import { render, useEffect, useRef, useState } from "hono/jsx/dom";
 import { getJson, postJson } from "./api.ts";
-import { Composer, type InvokedOption } from "./composer.tsx";
+import { Composer, type InvokedOption, type Suggestion } from "./composer.tsx";
 import type { Names } from "./markdown.tsx";
 import { type ApiMessage, type Component, MessageView } from "./message.tsx";
 import { ModalView } from "./modal.tsx";
@@ -46,7 +46,8 @@ function App() {
   };
   const loadMessages = async (id = current.current.channelId) => {
     if (!id) return;
-    const list = await getJson<ApiMessage[]>(`/api/channels/${id}/messages`);
+    const viewer = encodeURIComponent(current.current.userId);
+    const list = await getJson<ApiMessage[]>(`/api/channels/${id}/messages?viewer=${viewer}`);
     if (id === current.current.channelId) setMessages(list);
   };
   const loadKv = () => {
@@ -131,6 +132,14 @@ function App() {
         values,
       }));
     },
+    react(message: ApiMessage, emoji: string) {
+      act(postJson("/api/reactions", {
+        channelId: message.channel_id,
+        messageId: message.id,
+        userId: current.current.userId,
+        emoji,
+      }));
+    },
     choices(type: number) {
       if (type === 6) return world.members.map((m) => ({ label: m.name, value: m.id }));
       if (type === 7) return world.channels.map((c) => ({ label: `#${c.name}`, value: c.id }));
@@ -171,6 +180,7 @@ function App() {
             const id = valueOf(e);
             current.current.userId = id;
             setUserId(id);
+            loadMessages().catch(report);
           }}
         >
           {world.members.map((m) => (
@@ -221,6 +231,13 @@ function App() {
           channelName={channel?.name ?? ""}
           onSend={(content) =>
             postJson("/api/messages", { channelId, userId, content }).then(() => {}).catch(report)}
+          onAutocomplete={(name: string, options: InvokedOption[]) =>
+            postJson<{ choices: Suggestion[] }>("/api/autocomplete", {
+              channelId,
+              userId,
+              name,
+              options,
+            }).then((answer) => answer.choices)}
           onSlash={(name: string, options: InvokedOption[]) =>
             postJson("/api/slash", { channelId, userId, name, options }).then(() => {}).catch(
               report,

@@ -23,7 +23,7 @@ export interface ApiMessage {
   flags?: number;
   embeds?: Embed[];
   components?: Component[];
-  reactions?: { count: number; emoji: { id: string | null; name: string | null } }[];
+  reactions?: { count: number; me?: boolean; emoji: { id: string | null; name: string | null } }[];
   referenced_message?: ApiMessage | null;
   interaction_metadata?: { user?: { id: string; username: string }; name?: string } | null;
 }
@@ -71,11 +71,15 @@ export interface Component {
 /** What a click or pick on a component does. */
 export interface ComponentActions {
   invoke(message: ApiMessage, component: Component, values?: string[]): void;
+  /** Toggles the acting member's reaction. */
+  react(message: ApiMessage, emoji: string): void;
   /** Options for user/role/channel selects (the guild's). */
   choices(type: number): { label: string; value: string }[];
 }
 
 export const EPHEMERAL = 1 << 6;
+/** The emoji offered when hovering a message (the emulator knows Unicode emoji only). */
+const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "👀"];
 export const IS_COMPONENTS_V2 = 1 << 15;
 const LOADING = 1 << 7;
 
@@ -297,15 +301,32 @@ export function MessageView(
           ? (
             <div class="reactions">
               {m.reactions.map((r) => (
-                <span class="reaction" data-testid="reaction">
+                <button
+                  type="button"
+                  class={r.me ? "reaction me" : "reaction"}
+                  data-testid="reaction"
+                  onClick={() => r.emoji.name && props.actions.react(m, r.emoji.name)}
+                >
                   {r.emoji.id ? `:${r.emoji.name}:` : r.emoji.name} {r.count}
-                </span>
+                </button>
               ))}
             </div>
           )
           : null}
         {flags & EPHEMERAL ? <div class="ephemeral">👁 Only you can see this</div> : null}
       </div>
+      <span class="add-reaction" data-testid="add-reaction">
+        {QUICK_REACTIONS.map((emoji) => (
+          <button
+            type="button"
+            class="quick-reaction"
+            title={`React with ${emoji}`}
+            onClick={() => props.actions.react(m, emoji)}
+          >
+            {emoji}
+          </button>
+        ))}
+      </span>
     </div>
   );
 }

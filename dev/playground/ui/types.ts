@@ -15,6 +15,8 @@ export interface CommandOption {
   options?: CommandOption[];
   min_value?: number;
   max_value?: number;
+  /** The script suggests values while this option is typed. */
+  autocomplete?: boolean;
 }
 
 /** A registered chat-input command. */

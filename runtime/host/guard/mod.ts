@@ -3,7 +3,7 @@
  * configuration in one place so `flora.ts` only plugs them in:
  *
  * - {@linkcode GuildRestBudget}: per-guild Discord REST concurrency and rate;
- * - {@linkcode RateLimitedLogSink}: per-guild log volume;
+ * - {@linkcode RateLimitedLogSink}: per-guild volume of the scripts' log lines;
  * - {@linkcode CrashLoopDetector}: suspends a guild that keeps failing and
  *   records why in its deployment's status;
  * - the watchdog budgets the sandbox processes enforce.
@@ -32,7 +32,8 @@ export interface GuardInputs {
 /** The guarded pieces to hand to the sandbox manager and pool. */
 export interface Guards {
   operations: OperationExecutor;
-  logs: LogSink;
+  /** Where the script's own log lines go: volume-limited per guild. */
+  onScriptLog: LogSink["append"];
   limits: SandboxLimits;
   onWorkerFailure(
     deployment: { id: string; guildId: string },
@@ -48,6 +49,10 @@ export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
     windowMs: config.crashLoopWindowMs ?? 300_000,
   });
   const restPerSecond = config.guildRestPerSecond ?? 5;
+  const scriptLogs = new RateLimitedLogSink(inputs.logs, {
+    lines: config.guildLogLinesPer10s ?? 200,
+    windowMs: 10_000,
+  });
   return {
     operations: new GuildRestBudget(inputs.operations, {
       concurrency: config.guildRestConcurrency ?? 4,
@@ -55,10 +60,7 @@ export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
       burst: restPerSecond * 2,
       maxWaiting: 50,
     }),
-    logs: new RateLimitedLogSink(inputs.logs, {
-      lines: config.guildLogLinesPer10s ?? 200,
-      windowMs: 10_000,
-    }),
+    onScriptLog: (guildId, level, message) => scriptLogs.append(guildId, level, message),
     limits: {
       eventTimeoutMs: config.eventTimeoutMs,
       loadTimeoutMs: config.loadTimeoutMs,

@@ -20,6 +20,7 @@ type InteractionOp =
 
 export const interactionOperations: OperationHandlers<InteractionOp> = {
   "interaction.respond": async (ctx, a) => {
+    await ctx.scope.messageBody(a.data);
     const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
     await ctx.interactionRest.sendInteractionResponse(record.id, record.token, {
       type: a.type,
@@ -28,10 +29,12 @@ export const interactionOperations: OperationHandlers<InteractionOp> = {
     return null;
   },
   "interaction.followUp": async (ctx, a) => {
+    await ctx.scope.messageBody(a.data);
     const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
     return messageId(await ctx.interactionRest.sendFollowupMessage(record.token, a.data));
   },
   "interaction.editReply": async (ctx, a) => {
+    await ctx.scope.messageBody(a.data);
     const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
     return messageId(
       await ctx.interactionRest.editOriginalInteractionResponse(record.token, a.data),

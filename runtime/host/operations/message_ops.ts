@@ -27,10 +27,12 @@ const msg = (channelId: string, messageId: string) =>
 export const messageOperations: OperationHandlers<MessageOp> = {
   "message.send": async (ctx, a) => {
     await ctx.scope.channel(a.channelId);
+    await ctx.scope.messageBody(a.data);
     return await ctx.request("POST", `/channels/${a.channelId}/messages`, { body: a.data });
   },
   "message.edit": async (ctx, a) => {
     await ctx.scope.channel(a.channelId);
+    await ctx.scope.messageBody(a.data);
     return await ctx.request("PATCH", msg(a.channelId, a.messageId), { body: a.data });
   },
   "message.delete": async (ctx, a) => {

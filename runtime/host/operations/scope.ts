@@ -32,6 +32,22 @@ export class GuildScope {
     }
   }
 
+  /**
+   * Throws when a message body points outside this guild: a reply or
+   * forward (`message_reference`) of another guild's message would copy
+   * what the script must not read.
+   */
+  async messageBody(body: Record<string, unknown> | undefined): Promise<void> {
+    const ref = body?.message_reference as
+      | { channel_id?: unknown; guild_id?: unknown }
+      | undefined;
+    if (!ref || typeof ref !== "object") return;
+    if (ref.guild_id !== undefined && String(ref.guild_id) !== this.guildId) {
+      throw new Error(`message_reference.guild_id ${ref.guild_id} is not this guild`);
+    }
+    if (ref.channel_id !== undefined) await this.channel(String(ref.channel_id));
+  }
+
   /** The member, or a clear error when the user is not in this guild. */
   async member(userId: string): Promise<unknown> {
     try {

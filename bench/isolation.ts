@@ -1,0 +1,179 @@
+/**
+ * Isolation figures (issue 5), on this machine, with the real host, sandbox
+ * processes and emulator:
+ *
+ * 1. time to stop an infinite loop (in a handler, and after a handler that
+ *    reported done), against the event budget;
+ * 2. recovery after a memory bomb aborts a sandbox process: from the crash
+ *    to the first answer of a healthy guild in the same process;
+ * 3. p50/p99 reply latency of a healthy guild alone, and with a CPU-hogging
+ *    hostile guild in the same sandbox process.
+ *
+ * Run: `deno run -A bench/isolation.ts [--samples 200]`. Prints JSON.
+ *
+ * @module
+ */
+
+import type { BotAction } from "../emulator/mod.ts";
+import { type Arena, type ArenaGuild, HEALTHY, openArena } from "../tests/hostile/arena.ts";
+import { round, summarize } from "./stats.ts";
+
+const samplesArg = Deno.args.indexOf("--samples");
+const SAMPLES = samplesArg >= 0 ? Number(Deno.args[samplesArg + 1]) : 200;
+const BUDGET_MS = 1_000;
+
+const attack = (run: string) => `
+createBot({ prefixCommands: [
+  prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
+  prefix({ name: "attack", run: async (ctx) => { ${run} } }),
+] });`;
+
+/** Epoch ms of the first log line of `guild` after `after` lines that matches. */
+async function logTime(arena: Arena, guild: ArenaGuild, pattern: RegExp, after: number) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const records = (await arena.flora.logs.recent(guild.id, 5_000)).slice(after);
+    const hit = records.find((r) => pattern.test(r.message));
+    if (hit) return Date.parse(hit.at);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no log line matched ${pattern}`);
+}
+
+/** The first bot message in the guild's channel after action `since` (short polls). */
+async function nextReply(arena: Arena, guild: ArenaGuild, since: number): Promise<BotAction> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const batch = await arena.emu.actions({ since, waitMs: 50 });
+    const reply = batch.find((a) =>
+      a.route === "POST /channels/:id/messages" && a.channelId === guild.channelId
+    );
+    if (reply) return reply;
+  }
+  throw new Error(`no reply in guild ${guild.id}`);
+}
+
+/** Sends `content` and resolves with the ms until the bot's reply reached the emulator. */
+async function replyLatency(arena: Arena, guild: ArenaGuild, content: string): Promise<number> {
+  const since = (await arena.emu.actions()).at(-1)?.seq ?? 0;
+  const sentAt = Date.now();
+  await arena.say(guild, content);
+  return (await nextReply(arena, guild, since)).at - sentAt;
+}
+
+/** Epoch ms of the bot's latest message in the guild's channel. */
+async function lastReplyAt(arena: Arena, guild: ArenaGuild): Promise<number> {
+  const actions = await arena.emu.actions();
+  const last = actions.filter((a) =>
+    a.route === "POST /channels/:id/messages" && a.channelId === guild.channelId
+  ).at(-1);
+  return last?.at ?? NaN;
+}
+
+async function stopTimes(arena: Arena, hostile: ArenaGuild, run: string, pattern: RegExp) {
+  const overshoot: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await arena.deploy(hostile, attack(run));
+    const mark = await arena.logMark(hostile);
+    const sentAt = Date.now();
+    await arena.say(hostile, "!attack");
+    overshoot.push((await logTime(arena, hostile, pattern, mark)) - sentAt);
+  }
+  return summarize(overshoot);
+}
+
+async function latencies(arena: Arena, guild: ArenaGuild): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) out.push(await replyLatency(arena, guild, "!ping"));
+  return out;
+}
+
+const arena = await openArena({
+  FLORA_EVENT_TIMEOUT_MS: String(BUDGET_MS),
+  FLORA_CRASH_LOOP_FAILURES: "1000",
+  FLORA_GUILD_LOG_LINES: "100000",
+});
+try {
+  const [hostile, neighbour] = arena.guilds;
+  await arena.deploy(neighbour, HEALTHY);
+  await arena.deploy(hostile, HEALTHY);
+
+  const progress = (what: string) => console.error(`[isolation] ${what}`);
+  progress("infinite loops");
+  const loopInHandler = await stopTimes(arena, hostile, "while (true) {}", /stopped \(timeout\)/);
+  const loopAfterDone = await stopTimes(
+    arena,
+    hostile,
+    `await ctx.reply("done"); setTimeout(() => { while (true) {} }, 0);`,
+    /stopped \((unresponsive|timeout)\)/,
+  );
+
+  // Memory bomb: the host sees its process exit → first answer of the same-process neighbour.
+  progress("latency alone");
+  await arena.deploy(hostile, HEALTHY);
+  await latencies(arena, neighbour); // warm-up
+  const alone = summarize(await latencies(arena, neighbour));
+  await arena.deploy(
+    hostile,
+    attack(`
+      await ctx.reply("hogging");
+      const hog = () => { const end = Date.now() + 5; while (Date.now() < end) {} setTimeout(hog, 0); };
+      for (let i = 0; i < 50; i++) setTimeout(hog, 0);`),
+  );
+  await arena.ask(hostile, "!attack");
+  progress("latency beside a CPU hog");
+  const beside = summarize(await latencies(arena, neighbour));
+
+  // Memory bombs need a budget long enough for V8 to reach its heap limit (the backstop).
+  const bombArena = await openArena({
+    FLORA_EVENT_TIMEOUT_MS: "60000",
+    FLORA_GUILD_HEAP_MB: "4096",
+    FLORA_CRASH_LOOP_FAILURES: "1000",
+  });
+  const [bomber, bystander] = bombArena.guilds;
+  await bombArena.deploy(bystander, HEALTHY);
+  progress("memory bombs");
+  const recoveries: number[] = [];
+  for (let attempt = 0; recoveries.length < 3 && attempt < 8; attempt++) {
+    await bombArena.deploy(
+      bomber,
+      attack(`const hoard = []; while (true) hoard.push(new Array(1000000).fill(${attempt}));`),
+    );
+    await bombArena.assertAnswers(bystander);
+    const pid = bombArena.flora.pool.pids()[bystander.process];
+    await bombArena.say(bomber, "!attack");
+    const deadline = Date.now() + 30_000;
+    while (bombArena.flora.pool.pids()[bystander.process] === pid && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    progress(
+      `bomb ${attempt}: ${
+        bombArena.flora.pool.pids()[bystander.process] === pid ? "no abort" : "abort"
+      }`,
+    );
+    if (bombArena.flora.pool.pids()[bystander.process] === pid) continue; // stopped before the abort
+    const crashedAt = Date.now();
+    await replyLatency(bombArena, bystander, "!ping");
+    recoveries.push((await lastReplyAt(bombArena, bystander)) - crashedAt);
+  }
+
+  // Reply latency of the bystander: bomber idle, then hogging CPU in the same process.
+  await bombArena.close();
+
+  console.log(JSON.stringify(
+    {
+      cpus: navigator.hardwareConcurrency,
+      eventBudgetMs: BUDGET_MS,
+      stopInfiniteLoopMs: { inHandler: loopInHandler, afterDone: loopAfterDone },
+      memoryBombRecoveryMs: summarize(recoveries),
+      replyLatencyMs: {
+        alone: { ...alone, p50: round(alone.p50, 1), p99: round(alone.p99, 1) },
+        besideCpuHog: { ...beside, p50: round(beside.p50, 1), p99: round(beside.p99, 1) },
+      },
+    },
+    null,
+    2,
+  ));
+} finally {
+  await arena.close();
+}

@@ -1,0 +1,2 @@
+/// <reference types="file:///work/main/sdk/globals.d.ts" />
+import "file:///work/main/examples/ping.ts";

@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { KvGuildKvStore } from "../../storage/embedded/guild_kv.ts";
+import type { Deployment } from "../../storage/types.ts";
+import type { ScriptEventName } from "../sandbox/protocol.ts";
+import { CRON_STORE, CronScheduler, type CronTarget } from "./cron.ts";
+
+const GUILD = "100000000000000001";
+
+function deployment(id: string): Deployment {
+  return {
+    id,
+    guildId: GUILD,
+    revision: 1,
+    status: "active",
+    createdBy: "t",
+    createdAt: "",
+    updatedAt: "",
+    bundle: { entry: "main.ts", code: "" },
+  };
+}
+
+/** One guild whose active deployment the test switches; records what was delivered. */
+class Target implements CronTarget {
+  active: Deployment | undefined;
+  delivered: { name: ScriptEventName; payload: { name: string; scheduledAt: string } }[] = [];
+  activeGuilds = () => (this.active ? [GUILD] : []);
+  activeDeployment = () => this.active;
+  deliver(_guildId: string, name: ScriptEventName, payload: unknown): boolean {
+    this.delivered.push({ name, payload: payload as { name: string; scheduledAt: string } });
+    return true;
+  }
+}
+
+async function withScheduler(
+  fn: (s: CronScheduler, t: Target, store: KvGuildKvStore) => Promise<void>,
+) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const store = new KvGuildKvStore(kv);
+    const target = new Target();
+    await fn(new CronScheduler(store, target, () => {}), target, store);
+  } finally {
+    kv.close();
+  }
+}
+
+const loaded = (crons: { name: string; schedule: string }[]) => ({
+  v: 1 as const,
+  type: "loaded" as const,
+  commands: [],
+  crons: crons.map((c) => ({ ...c, skipIfRunning: false })),
+});
+
+Deno.test("jobs arm on first sight, fire when due, and a missed stretch fires once", async () => {
+  await withScheduler(async (scheduler, target) => {
+    const d = deployment("01A");
+    scheduler.onLoaded(d, loaded([{ name: "q", schedule: "*/15 * * * *" }]));
+    target.active = d;
+    assert.deepEqual(await scheduler.tick(new Date("2030-01-01T00:01:00Z")), []);
+    assert.deepEqual(await scheduler.tick(new Date("2030-01-01T00:14:59Z")), []);
+    assert.equal((await scheduler.tick(new Date("2030-01-01T00:15:00Z"))).length, 1);
+    assert.equal((await scheduler.tick(new Date("2030-01-01T02:07:00Z"))).length, 1);
+    assert.deepEqual(target.delivered.map((x) => [x.name, x.payload.scheduledAt]), [
+      ["cron", "2030-01-01T00:15:00.000Z"],
+      ["cron", "2030-01-01T02:00:00.000Z"],
+    ]);
+  });
+});
+
+Deno.test("a changed schedule re-arms; a new deployment's leftovers of the old one are pruned", async () => {
+  await withScheduler(async (scheduler, target, store) => {
+    const first = deployment("01A");
+    scheduler.onLoaded(
+      first,
+      loaded([{ name: "a", schedule: "0 * * * *" }, { name: "b", schedule: "0 0 * * *" }]),
+    );
+    target.active = first;
+    await scheduler.tick(new Date("2030-01-01T00:30:00Z"));
+    const second = deployment("01B");
+    scheduler.onLoaded(second, loaded([{ name: "a", schedule: "30 * * * *" }]));
+    target.active = second;
+    // The new schedule counts from now: 01:30, not the old 01:00.
+    assert.deepEqual(await scheduler.tick(new Date("2030-01-01T01:00:00Z")), []);
+    assert.equal((await scheduler.tick(new Date("2030-01-01T01:30:00Z"))).length, 1);
+    const keys = (await store.list(GUILD, CRON_STORE)).entries.map((e) => e.key).sort();
+    assert.deepEqual(keys, ["deployment:01B", "job:a"]);
+  });
+});
