@@ -172,14 +172,18 @@ export class ApiRouter {
         return errorResponse(c, 403, "forbidden", "this route needs the operator token");
       }
       const rawParams = c.req.param() as Record<string, string>;
+      // Authorization comes before the other inputs: a caller without rights on the guild
+      // learns nothing about what else would have been accepted.
+      const checkGuild = spec.guild ?? spec.path.includes(":guild");
+      if (checkGuild && principal && snowflake.safeParse(rawParams.guild).success) {
+        await o.access.assert(principal, rawParams.guild);
+      }
       const params = spec.params
         ? spec.params.safeParse(rawParams)
         : { success: true as const, data: {} };
       if (!params.success) {
         return errorResponse(c, 400, "invalid_path", describeZodError(params.error, "path"));
       }
-      const checkGuild = spec.guild ?? spec.path.includes(":guild");
-      if (checkGuild && principal) await o.access.assert(principal, rawParams.guild);
       const query = spec.query
         ? spec.query.safeParse(c.req.query())
         : { success: true as const, data: {} };

@@ -53,12 +53,16 @@ async function nextReply(arena: Arena, guild: ArenaGuild, since: number): Promis
   throw new Error(`no reply in guild ${guild.id}`);
 }
 
+/** The emulator's last action seq this bench has seen (so polls never re-read the whole log). */
+let cursor = 0;
+
 /** Sends `content` and resolves with the ms until the bot's reply reached the emulator. */
 async function replyLatency(arena: Arena, guild: ArenaGuild, content: string): Promise<number> {
-  const since = (await arena.emu.actions()).at(-1)?.seq ?? 0;
   const sentAt = Date.now();
   await arena.say(guild, content);
-  return (await nextReply(arena, guild, since)).at - sentAt;
+  const reply = await nextReply(arena, guild, cursor);
+  cursor = reply.seq;
+  return reply.at - sentAt;
 }
 
 /** Epoch ms of the bot's latest message in the guild's channel. */
@@ -82,9 +86,10 @@ async function stopTimes(arena: Arena, hostile: ArenaGuild, run: string, pattern
   return summarize(overshoot);
 }
 
-async function latencies(arena: Arena, guild: ArenaGuild): Promise<number[]> {
+async function latencies(arena: Arena, guild: ArenaGuild, n = SAMPLES): Promise<number[]> {
+  cursor = (await arena.emu.actions()).at(-1)?.seq ?? 0;
   const out: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) out.push(await replyLatency(arena, guild, "!ping"));
+  for (let i = 0; i < n; i++) out.push(await replyLatency(arena, guild, "!ping"));
   return out;
 }
 
@@ -111,7 +116,7 @@ try {
   // Memory bomb: the host sees its process exit → first answer of the same-process neighbour.
   progress("latency alone");
   await arena.deploy(hostile, HEALTHY);
-  await latencies(arena, neighbour); // warm-up
+  await latencies(arena, neighbour, 10); // warm-up
   const alone = summarize(await latencies(arena, neighbour));
   await arena.deploy(
     hostile,
@@ -131,6 +136,7 @@ try {
     FLORA_CRASH_LOOP_FAILURES: "1000",
   });
   const [bomber, bystander] = bombArena.guilds;
+  cursor = 0; // a new emulator counts from the start
   await bombArena.deploy(bystander, HEALTHY);
   progress("memory bombs");
   const recoveries: number[] = [];
@@ -141,6 +147,7 @@ try {
     );
     await bombArena.assertAnswers(bystander);
     const pid = bombArena.flora.pool.pids()[bystander.process];
+    cursor = (await bombArena.emu.actions()).at(-1)?.seq ?? 0;
     await bombArena.say(bomber, "!attack");
     const deadline = Date.now() + 30_000;
     while (bombArena.flora.pool.pids()[bystander.process] === pid && Date.now() < deadline) {

@@ -608,3 +608,56 @@ Deno.test("a server-requested heartbeat (op 1) is answered at once", async () =>
     await emu.close();
   }
 });
+
+Deno.test("Discordeno: drops landing as soon as the session is connected again lose nothing", async () => {
+  // Discordeno's send budget shrinks with the heartbeat interval (10 frames/min at FAST's
+  // 1.1 s) and RESUME draws on it: use a Discord-like interval for ten resumes.
+  const emu = await startEmulator({ heartbeatIntervalMs: 30_000 });
+  const tb = await startTestBot(emu);
+  const control = new EmulatorClient(emu.url);
+  const rounds = 10;
+  const batch = 20;
+  try {
+    const { guilds, users } = emu.seeded!;
+    await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guilds[1].id);
+    const [before] = await control.sessions();
+    for (let round = 0; round < rounds; round++) {
+      const messages = Array.from({ length: batch }, (_, i) => ({
+        guildId: guilds[0].id,
+        channelId: guilds[0].channels.general,
+        userId: users.member,
+        content: `r${round}-${i}`,
+      }));
+      const posted = fetch(`${emu.url}/_emulator/bench/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages }),
+      }).then((r) => r.json());
+      assertEquals(await control.gatewayFault({ kind: "close", code: 4000 }), 1);
+      assertEquals((await posted).posted, batch);
+      // The gateway's close disconnects the session at once; it shows connected again only
+      // once a new socket's RESUME was accepted. The next drop lands right then.
+      let polls = 0;
+      while (!(await control.sessions()).some((s) => s.connected)) {
+        assert(++polls < 1_500, `round ${round}: the session never came back`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    const created = () =>
+      tb.payloads.filter((p) =>
+        p.t === "MESSAGE_CREATE" && (p.d as ApiMessage).content.startsWith("r")
+      );
+    await tb.waitFor(() => created().length >= rounds * batch, "every message");
+    assertEquals(new Set(created().map((p) => (p.d as ApiMessage).id)).size, rounds * batch);
+    assertEquals(created().length, rounds * batch);
+    // Every drop was resumed: one READY, the same session, connected.
+    assertEquals(tb.payloads.filter((p) => p.t === "READY").length, 1);
+    const after = await control.sessions();
+    assertEquals(after.map((s) => ({ id: s.id, connected: s.connected })), [
+      { id: before.id, connected: true },
+    ]);
+  } finally {
+    await tb.stop();
+    await emu.close();
+  }
+});

@@ -96,6 +96,7 @@ export interface GatewaySession {
   seq: number;
   /** Dispatches sent (or queued while disconnected), oldest first. */
   history: GatewayPayload[];
+  /** The open socket carrying the session; null from the moment the gateway closes it. */
   connection: GatewayConnection | null;
   createdAt: number;
   /** When the last socket went away (null while connected). */
@@ -212,8 +213,7 @@ export class GatewayServer {
       this.connections.delete(connection);
       const session = connection.session;
       if (session && session.connection === connection) {
-        session.connection = null;
-        session.disconnectedAt = Date.now();
+        this.#detach(connection);
         // Closing with 1000/1001 ends the session: Discord will not let it resume.
         if (event.code === 1000 || event.code === 1001) this.sessions.delete(session.id);
       }
@@ -227,6 +227,10 @@ export class GatewayServer {
   closeConnection(connection: GatewayConnection, code: number, reason?: string): void {
     this.#disarmZombieTimer(connection);
     if (connection.socket.readyState === WebSocket.OPEN) {
+      // From its close frame on, the socket carries nothing more for the session: the
+      // session is disconnected now (resumable from the client's last seq), not once the
+      // client has answered the closing handshake.
+      this.#detach(connection);
       connection.socket.close(code, reason ?? CLOSE_REASONS[code] ?? "");
     }
   }
@@ -277,7 +281,10 @@ export class GatewayServer {
   dropConnections(code: number, shardId?: number): number {
     let count = 0;
     for (const connection of [...this.connections]) {
-      if (!this.#matches(connection, shardId)) continue;
+      // A socket already closing is not dropped a second time.
+      if (!this.#matches(connection, shardId) || connection.socket.readyState !== WebSocket.OPEN) {
+        continue;
+      }
       this.closeConnection(connection, code);
       count++;
     }
@@ -302,6 +309,15 @@ export class GatewayServer {
       if (socket.readyState === WebSocket.OPEN) socket.close(1001, "Emulator shutting down.");
     }
     await Promise.all(closing);
+  }
+
+  /** The session this socket carried (if it still does) is disconnected from now on. */
+  #detach(connection: GatewayConnection): void {
+    const session = connection.session;
+    if (session && session.connection === connection) {
+      session.connection = null;
+      session.disconnectedAt = Date.now();
+    }
   }
 
   #matches(connection: GatewayConnection, shardId?: number): boolean {

@@ -275,3 +275,60 @@ Deno.test("RESUME with a sequence the session never reached closes with 4007", a
     await emu.close();
   }
 });
+
+Deno.test("a gateway-closed session is disconnected at once; a RESUME racing the close is ignored", async () => {
+  const emu = await startEmulator(FAST);
+  const control = new EmulatorClient(emu.url);
+  const { guilds, users } = emu.seeded!;
+  const first = await RawGateway.connect(emu.gatewayUrl);
+  let second: RawGateway | undefined;
+  let third: RawGateway | undefined;
+  try {
+    first.send(identify(emu.token));
+    const ready = await first.dispatch("READY");
+    const sessionId = (ready.d as { session_id: string }).session_id;
+    await first.next((f) => f.t === "GUILD_CREATE" && (f.d as { id: string }).id === guilds[1].id);
+    const seq = first.seq!;
+    // From the gateway's close frame on, the session is disconnected, even though the
+    // client has not answered the closing handshake yet; the closing socket is not
+    // dropped a second time.
+    assertEquals(emu.gateway.dropConnections(4000), 1);
+    assertEquals(emu.gateway.sessions.get(sessionId)?.connection, null);
+    assertEquals(emu.gateway.dropConnections(4000), 0);
+    assertEquals((await control.sessions()).map((s) => s.connected), [false]);
+    const missed = await control.sendMessage({
+      guildId: guilds[0].id,
+      channelId: guilds[0].channels.general,
+      userId: users.member,
+      content: "while you were away",
+    });
+
+    // The client reconnects and sends RESUME, but the gateway closes that socket before
+    // reading it: the RESUME is not acted on and the session stays disconnected.
+    second = await RawGateway.connect(emu.gatewayUrl);
+    await second.next((f) => f.op === 10);
+    second.send({ op: 6, d: { token: `Bot ${emu.token}`, session_id: sessionId, seq } });
+    assertEquals(emu.gateway.dropConnections(4000), 1);
+    assertEquals((await second.closed).code, 4000);
+    assert(!emu.gateway.events.some((e) => e.kind === "resume"));
+    assertEquals((await control.sessions()).map((s) => s.connected), [false]);
+
+    // Resuming again from the last seq the client processed replays what it missed, once.
+    third = await RawGateway.connect(emu.gatewayUrl);
+    third.send({ op: 6, d: { token: `Bot ${emu.token}`, session_id: sessionId, seq } });
+    const replayed = await third.dispatch("MESSAGE_CREATE");
+    assertEquals((replayed.d as { id: string }).id, missed.id);
+    assertEquals(replayed.s, seq + 1);
+    await third.dispatch("RESUMED");
+    assertEquals(third.frames.filter((f) => f.t === "MESSAGE_CREATE").length, 1);
+    assertEquals(
+      (await control.sessions()).map((s) => ({ id: s.id, connected: s.connected })),
+      [{ id: sessionId, connected: true }],
+    );
+  } finally {
+    await first.close();
+    await second?.close();
+    await third?.close();
+    await emu.close();
+  }
+});

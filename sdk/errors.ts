@@ -17,14 +17,34 @@ export function setScriptUrl(url: string): void {
   scriptUrl = url;
 }
 
-/** Marks the script's frames and drops the runtime's in a stack trace. */
+type Frame = "script" | "runtime" | "native" | "other";
+
+function kindOf(line: string): Frame {
+  if (!/^\s+at /.test(line)) return "other";
+  if (scriptUrl && line.includes(scriptUrl)) return "script";
+  if (line.includes("blob:") || line.includes("ext:")) return "runtime";
+  if (line.includes("(<anonymous>)") || line.includes("(native)")) return "native";
+  return "other";
+}
+
+/**
+ * Marks the script's frames and drops the runtime's in a stack trace
+ * (native frames such as `Array.forEach` go too when flora's code called them).
+ */
 export function cleanStack(stack: string): string {
-  return stack.split("\n").flatMap((line) => {
-    if (scriptUrl && line.includes(scriptUrl)) {
-      return [line.replaceAll(scriptUrl, SCRIPT_FRAME_MARK)];
+  const lines = stack.split("\n");
+  const kinds = lines.map(kindOf);
+  return lines.flatMap((line, i) => {
+    switch (kinds[i]) {
+      case "script":
+        return [line.replaceAll(scriptUrl!, SCRIPT_FRAME_MARK)];
+      case "runtime":
+        return [];
+      case "native":
+        return kinds[i - 1] === "runtime" || kinds[i + 1] === "runtime" ? [] : [line];
+      default:
+        return [line];
     }
-    const isFrame = /^\s+at /.test(line);
-    return isFrame && (line.includes("blob:") || line.includes("ext:")) ? [] : [line];
   }).join("\n");
 }
 

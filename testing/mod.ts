@@ -28,7 +28,9 @@ import { type ModalView, textInputs } from "../emulator/modals.ts";
 import type { ApiMessage } from "../emulator/types.ts";
 import { clickables, messageText } from "../dev/message_text.ts";
 import { type DevSession, startDevSession } from "../dev/session.ts";
+import { CRON_STORE, nextRun } from "../runtime/host/cron.ts";
 import type { LogLine } from "../runtime/host/logs.ts";
+import type { CronDefinition } from "../runtime/sandbox/protocol.ts";
 import type { JsonValue } from "../storage/types.ts";
 
 export type { ApiMessage, LogLine, ModalView };
@@ -297,10 +299,12 @@ export interface TestClock {
   now(): Date;
   /**
    * Moves time forward by `ms` (or "90s", "15m", "2h", "1d"), firing each
-   * cron run that falls due on the way, minute by minute, as the scheduler
-   * would. Resolves with the runs it fired, oldest first.
+   * cron run that falls due on the way, in order, through flora's scheduler.
+   * Resolves with the runs it fired, oldest first.
    */
   advance(by: number | string): Promise<{ name: string; at: Date }[]>;
+  /** Moves time forward to `time` (never back), firing what falls due on the way. */
+  advanceTo(time: Date): Promise<{ name: string; at: Date }[]>;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -359,6 +363,7 @@ export class TestBot {
       throw new Error(`the script did not load: ${result.error}`);
     }
     // The scheduler learns the jobs' first runs from now (virtual time starts at the real one).
+    bot.#now = Date.now();
     await session.flora.cron.tick(new Date(bot.#now));
     return bot;
   }
@@ -480,6 +485,18 @@ export class TestBot {
     );
   }
 
+  /**
+   * Waits until `condition` holds (e.g. a KV value the script writes from a
+   * cron job or an event), polling; rejects naming `what` after the timeout.
+   */
+  async waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+    await until(
+      async () => (await condition()) ? true : undefined,
+      this.timeoutMs,
+      () => new ExpectationError(`${what} did not happen within ${this.timeoutMs} ms`),
+    );
+  }
+
   /** One of the guild's KV stores (`kv("name")` in the script). */
   kv(store = "default"): TestKvStore {
     const kv = this.session.flora.guildKv;
@@ -497,24 +514,52 @@ export class TestBot {
 
   /** Virtual time for the script's cron jobs. */
   get clock(): TestClock {
+    const advanceTo = async (time: Date) => {
+      const target = time.getTime();
+      if (!Number.isFinite(target)) throw new RangeError("advanceTo needs a valid date");
+      if (target < this.#now) {
+        throw new RangeError(
+          `time only moves forward: ${time.toISOString()} is before ${
+            new Date(this.#now).toISOString()
+          }`,
+        );
+      }
+      const fired: { name: string; at: Date }[] = [];
+      const schedules = await this.#cronSchedules();
+      this.mark();
+      // Visit each instant a job falls due on the way (not every minute: years stay fast).
+      let t = this.#now;
+      while (schedules.length > 0) {
+        const next = Math.min(
+          ...schedules.map((s) => nextRun(s, new Date(t))?.getTime() ?? Infinity),
+        );
+        if (next > target) break;
+        for (const run of await this.session.flora.cron.tick(new Date(next))) {
+          if (run.guildId === this.guild.id) fired.push({ name: run.name, at: new Date(next) });
+        }
+        t = next;
+      }
+      this.#now = target;
+      return fired;
+    };
     return {
       now: () => new Date(this.#now),
-      advance: async (by) => {
-        const target = this.#now + parseDuration(by);
-        const fired: { name: string; at: Date }[] = [];
-        // Cron runs at minute granularity: visit every minute boundary on the way.
-        let t = Math.floor(this.#now / 60_000) * 60_000 + 60_000;
-        this.mark();
-        while (t <= target) {
-          for (const run of await this.session.flora.cron.tick(new Date(t))) {
-            if (run.guildId === this.guild.id) fired.push({ name: run.name, at: new Date(t) });
-          }
-          t += 60_000;
-        }
-        this.#now = target;
-        return fired;
-      },
+      advance: (by) => advanceTo(new Date(this.#now + parseDuration(by))),
+      advanceTo,
     };
+  }
+
+  /** The schedules of the running deployment's cron jobs, as the scheduler stored them. */
+  async #cronSchedules(): Promise<string[]> {
+    const deployment = this.session.flora.sandboxes.activeDeployment(this.guild.id);
+    if (!deployment) return [];
+    const entry = await this.session.flora.guildKv.get(
+      this.guild.id,
+      CRON_STORE,
+      `deployment:${deployment.id}`,
+    );
+    const jobs = (entry?.value ?? []) as unknown as CronDefinition[];
+    return [...new Set(jobs.map((job) => job.schedule))];
   }
 
   /** @internal Waits until the interaction is answered (deferrals resolved) and describes the answer. */

@@ -15,6 +15,7 @@ interface Operation {
 /** Fills an OpenAPI path template with valid-looking values. */
 function concrete(path: string, guild: string): string {
   return path.replace("{guild}", guild).replace("{store}", "settings").replace("{revision}", "1")
+    .replace("{name}", "API_KEY")
     .replace("{id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV");
 }
 

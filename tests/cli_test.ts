@@ -237,11 +237,33 @@ Deno.test({
         });
       });
 
+      await t.step("secrets: set from a file or --value, list names only, delete", async () => {
+        await Deno.writeTextFile(`${work}/key.txt`, "sk-very-secret\n");
+        const set = await cli(["secrets", "set", "API_KEY", "--file", `${work}/key.txt`]);
+        assert.equal(set.code, 0, set.stderr);
+        assert.match(set.stdout, /Secret API_KEY set/);
+        assert.equal((await cli(["secrets", "set", "OTHER", "--value", "x"])).code, 0);
+        const list = await cli(["secrets", "list"]);
+        assert.match(list.stdout, /NAME\s+UPDATED \(UTC\)\nAPI_KEY\s+\S+ \S+\nOTHER/);
+        const json = await cli(["secrets", "list", "--json"]);
+        assert.doesNotMatch(json.stdout + list.stdout, /sk-very-secret/);
+        assert.deepEqual(JSON.parse(json.stdout).map((s: { name: string }) => s.name), [
+          "API_KEY",
+          "OTHER",
+        ]);
+        const bad = await cli(["secrets", "set", "1bad", "--value", "x"]);
+        assert.equal(bad.code, 3);
+        assert.match(bad.stderr, /name: must be 1-64 characters/);
+        assert.match((await cli(["secrets", "delete", "OTHER"])).stdout, /Deleted OTHER/);
+        const after = JSON.parse((await cli(["secrets", "list", "--json"])).stdout);
+        assert.deepEqual(after.map((s: { name: string }) => s.name), ["API_KEY"]);
+      });
+
       await t.step("tokens: create one for CI (shown once), list, revoke", async () => {
         const created = await cli(["tokens", "create", "ci", "--days", "30"]);
         assert.equal(created.code, 0, created.stderr);
         const secret = created.stdout.trim();
-        assert.match(secret, /^flora_\w+$/);
+        assert.match(secret, /^flora_[\w-]+$/);
         const ci = await cli(["whoami", "--json", "--token", secret]);
         assert.equal(JSON.parse(ci.stdout).user.id, alice);
         const listed = JSON.parse((await cli(["tokens", "list", "--json"])).stdout);

@@ -52,18 +52,40 @@ export function fromFileUrl(url: URL): string {
 }
 `;
 
-function denoJson(guild: string | undefined) {
+/** The test kit's project settings and example test, when flora's sources are on disk. */
+interface TestKit {
+  config: { imports: Record<string, string>; unstable: string[] };
+  example: string;
+}
+
+/**
+ * Loads `testing/scaffold.ts` (the test kit's own scaffold). A compiled flora binary has no
+ * sources for the kit to run from, so projects made by one get only the type-check test.
+ */
+async function loadTestKit(): Promise<TestKit | null> {
+  if (Deno.mainModule.includes("/deno-compile-")) return null;
+  try {
+    const kit = await import("../../testing/scaffold.ts");
+    return { config: await kit.testKitDenoConfig(), example: kit.EXAMPLE_TEST };
+  } catch {
+    return null;
+  }
+}
+
+function denoJson(guild: string | undefined, kit: TestKit | null) {
   return JSON.stringify(
     {
       tasks: {
         check: "deno check main.ts",
-        // The test itself runs the type check (once, over the script and the SDK).
-        test: "deno test --no-check --allow-run --allow-read",
+        // check_test.ts runs the type check (once, over the script and the SDK); checking the
+        // test kit's own sources again from here would take long.
+        test: kit ? "deno test -A --no-check" : "deno test --no-check --allow-run --allow-read",
         deploy: `flora deploy${guild ? ` --guild ${guild}` : ""} main.ts`,
         logs: `flora logs${guild ? ` --guild ${guild}` : ""} -f`,
       },
       compilerOptions: { strict: true, types: [`./${TYPES_DIR}/sdk/globals.d.ts`] },
       fmt: { lineWidth: 100 },
+      ...(kit ? kit.config : {}),
     },
     null,
     2,
@@ -80,7 +102,10 @@ Creates a bot project in dir (default: the current directory):
                       declarations as compiler types, so your editor
                       completes createBot, slash, prefix, on… without imports
   main.ts             an example bot (/ping and !ping)
-  main_test.ts        a test that type-checks main.ts against the SDK
+  main_test.ts        tests that run main.ts with flora's test kit
+                      (flora/testing: the sandbox and the Discord emulator)
+  check_test.ts       a test that type-checks main.ts against the SDK
+                      (a compiled flora writes only this one, as main_test.ts)
   ${TYPES_DIR}/       the SDK's declaration files (re-run with --types-only
                       to update them after upgrading flora)
 
@@ -110,10 +135,11 @@ Exit codes: 0 created, 1 a file exists (use --force), 2 usage.`,
     }
     const dir = (positionals[0] ?? ".").replace(/\/+$/, "") || "/";
     await Deno.mkdir(dir, { recursive: true });
+    const kit = values["types-only"] ? null : await loadTestKit();
     const files: Record<string, string> = values["types-only"] ? {} : {
-      "deno.json": denoJson(values.guild),
+      "deno.json": denoJson(values.guild, kit),
       "main.ts": EXAMPLE,
-      "main_test.ts": TEST,
+      ...(kit ? { "main_test.ts": kit.example, "check_test.ts": TEST } : { "main_test.ts": TEST }),
       ".flora/path.ts": PATH_HELPER,
     };
     if (!values.force) {

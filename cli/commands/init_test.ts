@@ -35,11 +35,15 @@ Deno.test("flora init scaffolds a project whose test type-checks the script agai
     assert.deepEqual(config.compilerOptions.types, ["./.flora/types/sdk/globals.d.ts"]);
     await Deno.stat(`${dir}/.flora/types/runtime/sandbox/protocol.ts`);
 
-    // The scaffolded test passes as is, and fails with file:line once the script has a type error.
-    const passing = await denoIn(dir, ["task", "test"]);
+    // The test kit's example test is scaffolded (testing/scaffold_test.ts runs it in a project).
+    assert.match(await Deno.readTextFile(`${dir}/main_test.ts`), /from "flora\/testing"/);
+    assert.ok(config.imports["flora/testing"].endsWith("/testing/mod.ts"));
+    // The type-check test passes as is, and fails with file:line once the script has a type error.
+    const check = ["test", "--no-check", "--allow-run", "--allow-read", "check_test.ts"];
+    const passing = await denoIn(dir, check);
     assert.ok(passing.ok, passing.text);
     await Deno.writeTextFile(`${dir}/main.ts`, `createBot({ prefix: 42 });\n`);
-    const failing = await denoIn(dir, ["task", "test"]);
+    const failing = await denoIn(dir, check);
     assert.ok(!failing.ok);
     assert.match(failing.text, /main\.ts:1:13/);
 

@@ -34,18 +34,31 @@ export interface LogFeed {
 export class StoredGuildLogs implements LogSink, LogFeed {
   #listeners = new Map<string, Set<LogListener>>();
   #pending = new Set<Promise<unknown>>();
+  #echoSeq = new Map<string, number>();
 
   constructor(
     readonly store: LogStore,
-    /** Also echo each stored record (e.g. to the host's stdout). */
+    /**
+     * Also echo each line (e.g. to the host's stdout) at once, before it is stored: a durable
+     * write per line lags behind a busy script, and the echo's readers (terminal, dev session,
+     * test kit) need no store id. `id` is then a per-guild sequence number of this process.
+     */
     readonly echo?: (record: LogRecord) => void,
     /** Told when a line could not be stored (it is then dropped). */
     readonly onError?: (error: unknown) => void,
   ) {}
 
   append(guildId: string, level: LogLevel, message: string): void {
+    if (this.echo) {
+      const seq = (this.#echoSeq.get(guildId) ?? 0) + 1;
+      this.#echoSeq.set(guildId, seq);
+      try {
+        this.echo({ id: String(seq), guildId, level, message, at: new Date().toISOString() });
+      } catch (error) {
+        this.onError?.(error);
+      }
+    }
     const write = this.store.append(guildId, { level, message }).then((record) => {
-      this.echo?.(record);
       for (const listener of this.#listeners.get(guildId) ?? []) {
         try {
           listener(record);

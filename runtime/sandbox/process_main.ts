@@ -123,12 +123,11 @@ function observe(running: RunningWorker, data: unknown): boolean {
       return false;
     }
     case "done":
-      // Only the event in flight can finish; a `done` for anything else is ignored.
-      if (running.current && m.id === running.current.id) {
-        clearTimeout(running.current.timer);
-        running.current = null;
-        pump(running);
-      }
+      // Only the event in flight can finish; a `done` for anything else is dropped.
+      if (!running.current || m.id !== running.current.id) return false;
+      clearTimeout(running.current.timer);
+      running.current = null;
+      pump(running);
       return true;
     case "loaded":
     case "loadFailed":

@@ -119,7 +119,7 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
     });
   };
 
-  const ask = async (guild: ArenaGuild, content: string, timeoutMs = 10_000) => {
+  const ask = async (guild: ArenaGuild, content: string, timeoutMs = 20_000) => {
     const since = (await emu.actions()).at(-1)?.seq ?? 0;
     await say(guild, content);
     const reply = await emu.waitForAction(
@@ -151,7 +151,7 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
     },
     ask,
     say,
-    async assertAnswers(guild, timeoutMs = 10_000) {
+    async assertAnswers(guild, timeoutMs = 20_000) {
       assert.equal(await ask(guild, "!ping", timeoutMs), "pong");
     },
     logs,

@@ -48,9 +48,11 @@ Deno.test({
       assert.equal((await arena.deploy(neighbour, NEIGHBOUR)).status, "active");
       assert.equal((await arena.deploy(remote, HEALTHY)).status, "active");
 
-      const neighboursAnswer = async () => {
-        await arena.assertAnswers(neighbour);
-        await arena.assertAnswers(remote);
+      // Generous: after a sandbox process aborts, its guilds wait for a fresh process (slow
+      // when the machine is busy running the rest of the suite).
+      const neighboursAnswer = async (timeoutMs = 20_000) => {
+        await arena.assertAnswers(neighbour, timeoutMs);
+        await arena.assertAnswers(remote, timeoutMs);
       };
       /** Deploys `script`, fires `!attack`, and waits for the host to report stopping it. */
       const stopped = async (script: string, pattern: RegExp) => {
@@ -127,10 +129,19 @@ Deno.test({
           mark,
         );
         await neighboursAnswer();
-        await arena.assertAnswers(hostile);
+        // The bomb may abort its process just after the watchdog stopped it; a cold start
+        // caught in that crash drops its queue (known gap, see docs/isolation.md): ask again.
+        await arena.assertAnswers(hostile, 10_000).catch(() => arena.assertAnswers(hostile));
       });
 
       await t.step("array-buffer bomb (memory outside the V8 heap)", async () => {
+        // The previous bomb's process may still be aborting: a load caught in it fails with
+        // "sandbox process … was killed"; that is the crash, not this script. Deploy again.
+        const first = await arena.deploy(hostile, HEALTHY);
+        if (first.status !== "active") {
+          assert.match(first.error ?? "", /sandbox process/);
+          assert.equal((await arena.deploy(hostile, HEALTHY)).status, "active");
+        }
         assert.equal(
           (await arena.deploy(
             hostile,
