@@ -96,6 +96,11 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
   try {
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
     const storage = await openStorage(config.storage);
+    // Chunks of a deploy a crash interrupted (embedded store only); harmless when none.
+    const deploymentStore = storage.deployments as { collectOrphanChunks?: () => Promise<number> };
+    await deploymentStore.collectOrphanChunks?.().catch((error) =>
+      notice("warn", `could not sweep unfinished deploy chunks: ${describe(error)}`)
+    );
     cleanups.push(() => storage.close());
     const operator = config.operatorToken
       ? { token: config.operatorToken, created: false }

@@ -13,11 +13,14 @@ export interface GuildKvQuota {
   maxEntriesPerStore: number;
   /** Most bytes (keys + values + metadata) one guild may hold. Default 32 MiB. */
   maxGuildBytes: number;
+  /** Most writes (set, delete, compare-and-set, increment) per guild per minute. Default 6 000. */
+  maxWritesPerMinute: number;
 }
 
 export const DEFAULT_GUILD_KV_QUOTA: GuildKvQuota = {
   maxEntriesPerStore: 10_000,
   maxGuildBytes: 32 * 1024 * 1024,
+  maxWritesPerMinute: 6_000,
 };
 
 export const MAX_KEY_BYTES = 512;

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { WriteRateLimiter } from "../write_rate.ts";
 import {
   checkGuildId,
   checkIncrement,
@@ -65,9 +66,12 @@ export class KvGuildKvStore implements GuildKvStore {
   /** Writes of one guild all check its byte counter, so they take turns in-process. */
   readonly #writes = new KeyedQueue();
 
+  readonly #writeRate: WriteRateLimiter;
+
   constructor(kv: Deno.Kv, quota: Partial<GuildKvQuota> = {}) {
     this.#kv = kv;
     this.#quota = { ...DEFAULT_GUILD_KV_QUOTA, ...quota };
+    this.#writeRate = new WriteRateLimiter(this.#quota.maxWritesPerMinute);
   }
 
   async get(guildId: string, store: string, key: string): Promise<KvEntry | null> {
@@ -91,6 +95,7 @@ export class KvGuildKvStore implements GuildKvStore {
   ): Promise<KvEntry> {
     checkAddress(guildId, store, key);
     const plan = planSet(value, options);
+    this.#writeRate.take(guildId);
     const entry = await this.#write(guildId, store, key, () => plan);
     if (entry === null) throw new Error("unreachable: unconditional set was refused");
     return entry;
@@ -98,6 +103,7 @@ export class KvGuildKvStore implements GuildKvStore {
 
   async delete(guildId: string, store: string, key: string): Promise<boolean> {
     checkAddress(guildId, store, key);
+    this.#writeRate.take(guildId);
     return await this.#writes.run(guildId, () => this.#delete(guildId, store, key));
   }
 
@@ -163,6 +169,7 @@ export class KvGuildKvStore implements GuildKvStore {
       throw new StorageInputError("expectedVersion must be a version string or null");
     }
     const plan = planSet(value, options);
+    this.#writeRate.take(guildId);
     return await this.#write(guildId, store, key, (live) => {
       const matches = expectedVersion === null ? live === null : live?.version === expectedVersion;
       return matches ? plan : null;
@@ -172,6 +179,7 @@ export class KvGuildKvStore implements GuildKvStore {
   async increment(guildId: string, store: string, key: string, by: number): Promise<number> {
     checkAddress(guildId, store, key);
     checkIncrement(by);
+    this.#writeRate.take(guildId);
     const entry = await this.#write(guildId, store, key, (live) => {
       const current = live === null ? 0 : live.value;
       if (typeof current !== "number") {

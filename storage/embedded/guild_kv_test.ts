@@ -1,3 +1,5 @@
+import assert from "node:assert/strict";
+import { StorageInputError } from "../types.ts";
 import { assertEquals } from "../contract/assert.ts";
 import { guildKvStoreContract } from "../contract/guild_kv_contract.ts";
 import { waitUntilPast } from "../contract/harness.ts";
@@ -53,6 +55,25 @@ Deno.test("KvGuildKvStore: a two-part record with a TTL expires and is swept com
     const keys: Deno.KvKey[] = [];
     for await (const entry of kv.list({ prefix: [] })) keys.push(entry.key);
     assertEquals(keys, [["gkvuse", "g", "bytes"]]);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("the guild KV refuses writes past its per-minute quota with a clear error", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const store = new KvGuildKvStore(kv, { maxWritesPerMinute: 3 });
+    await store.set("g1", "s", "a", 1);
+    await store.increment("g1", "s", "n", 1);
+    await store.delete("g1", "s", "a");
+    await assert.rejects(
+      () => store.set("g1", "s", "b", 2),
+      (e: Error) =>
+        e instanceof StorageInputError && /may write 3 times per minute/.test(e.message),
+    );
+    assert.equal(await store.get("g1", "s", "b"), null, "the refused write stored nothing");
+    await store.set("g2", "s", "b", 2); // other guilds are unaffected
   } finally {
     kv.close();
   }
