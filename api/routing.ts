@@ -15,6 +15,7 @@ import type { RateLimitStore } from "../storage/types.ts";
 import type { GuildAccess } from "./access.ts";
 import { type ApiEnv, type AuthOptions, type Principal, resolvePrincipal } from "./auth.ts";
 import { ApiError, errorResponse } from "./errors.ts";
+import { MemoryRateLimitStore } from "./memory_rate_limits.ts";
 
 /** A Discord id (snowflake), as every `:guild` path parameter must be. */
 export const snowflake = z.string().regex(/^\d{17,20}$/, "must be a Discord id (17-20 digits)");
@@ -120,6 +121,8 @@ function rateKey(c: Context, principal: Principal | null): string {
 /** Registers routes on a Hono app and remembers them for the OpenAPI document. */
 export class ApiRouter {
   readonly specs: RouteSpec[] = [];
+  /** Counts requests in this process while the shared rate-limit store (Redis) is down. */
+  readonly #fallbackLimits = new MemoryRateLimitStore();
 
   constructor(readonly app: Hono<ApiEnv>, readonly options: RouterOptions) {}
 
@@ -139,11 +142,11 @@ export class ApiRouter {
         ? null
         : await resolvePrincipal(c, o.auth);
       const principal: Principal | null = resolved && !("error" in resolved) ? resolved : null;
-      const limit = await o.rateLimits.hit(
-        rateKey(c, principal),
-        o.rateLimit.requests,
-        o.rateLimit.windowMs,
-      );
+      const key = rateKey(c, principal);
+      const { requests, windowMs } = o.rateLimit;
+      // A shared store outage must not take the API (and /health) down with it.
+      const limit = await o.rateLimits.hit(key, requests, windowMs)
+        .catch(() => this.#fallbackLimits.hit(key, requests, windowMs));
       c.header("x-ratelimit-limit", String(o.rateLimit.requests));
       c.header("x-ratelimit-remaining", String(limit.remaining));
       if (!limit.allowed) {
