@@ -67,7 +67,14 @@ export class Deployer {
     const deployment = await this.store.create(input);
     let commands: CommandDefinition[];
     try {
-      commands = await this.sandboxes.load(deployment);
+      commands = await this.sandboxes.load(deployment).catch((error) => {
+        // Another guild's script crashed the sandbox process mid-load: the pool has restarted
+        // it, and this script deserves a load of its own before it is called broken.
+        if (error instanceof ScriptLoadError && error.neighbourCrash) {
+          return this.sandboxes.load(deployment);
+        }
+        throw error;
+      });
     } catch (error) {
       const reason = error instanceof ScriptLoadError
         ? `the script failed to load: ${error.message}`

@@ -50,6 +50,13 @@ export interface OperationExecutor {
 /** Why a load failed, as the author should read it. */
 export class ScriptLoadError extends Error {
   override name = "ScriptLoadError";
+  /**
+   * @param neighbourCrash the load was cut short because its sandbox process died for another
+   * guild's script: not this script's fault, so loading again may succeed.
+   */
+  constructor(message: string, readonly neighbourCrash = false) {
+    super(message);
+  }
 }
 
 /** How the manager schedules workers; every field has a default. */
@@ -623,9 +630,9 @@ export class SandboxManager {
     }
   }
 
-  #failLoad(sandbox: GuildSandbox, error: string): void {
+  #failLoad(sandbox: GuildSandbox, error: string, neighbourCrash = false): void {
     if (!sandbox.loading) return;
-    sandbox.loading.reject(new ScriptLoadError(error));
+    sandbox.loading.reject(new ScriptLoadError(error, neighbourCrash));
     sandbox.loading = null;
     const wasDeploy = sandbox.holdsQueue;
     this.#release(sandbox);
@@ -680,7 +687,7 @@ export class SandboxManager {
     const sandbox = this.#sandboxes.get(keyId(key));
     if (!sandbox) return;
     if (sandbox.loading) {
-      this.#failLoad(sandbox, detail);
+      this.#failLoad(sandbox, detail, reason === "process");
       return;
     }
     if (reason === "timeout") this.metrics.timeouts.inc();
