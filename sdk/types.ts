@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { JsonValue } from "../runtime/sandbox/protocol.ts";
+
 // ---------------------------------------------------------------------------
 // Discord objects (the fields scripts commonly read; Discord may send more)
 
@@ -572,14 +574,8 @@ export interface EventMap {
 // ---------------------------------------------------------------------------
 // KV
 
-/** A JSON value, as KV stores hold. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+/** A JSON value, as KV stores hold (defined once, where it crosses the sandbox boundary). */
+export type { JsonValue };
 
 /** One stored entry. */
 export interface KvEntry<T extends JsonValue = JsonValue> {
