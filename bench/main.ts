@@ -218,6 +218,9 @@ try {
         ? "met by the host, NOT through the emulator"
         : "NOT met"
     }`,
+    `    through the emulator flora runs at ${
+      round(thousand.eventsPerSec / plain.eventsPerSec, 2)
+    }× the plain Discordeno bot (${plain.eventsPerSec}/s: the emulator and gateway's own ceiling here)`,
     `  reply p50 < 5 ms: ${ms(thousand.replyMs.p50)} ms → ${
       thousand.replyMs.p50 < 5 ? "met" : "NOT met"
     }`,

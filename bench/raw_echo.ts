@@ -21,7 +21,7 @@ export interface RawEchoResult {
 /** A payload shaped like a MESSAGE_CREATE dispatch, so cloning costs the same. */
 export function samplePayload(n: number) {
   return {
-    v: 1,
+    v: 2,
     type: "event",
     id: n,
     name: "messageCreate",

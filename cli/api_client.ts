@@ -21,6 +21,8 @@ export interface DeploymentSummary {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+  /** Hosts the script may fetch from (empty: fetch is off). */
+  fetchHosts?: string[];
 }
 
 /** A response from the API: its status and parsed JSON body. */

@@ -7,6 +7,8 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { hostPattern } from "../storage/host_patterns.ts";
+import { CliError, ExitCode } from "./exit_codes.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -33,4 +35,19 @@ export function parse<O extends Options>(argv: string[], options: O) {
     allowPositionals: true,
     strict: true,
   });
+}
+
+/**
+ * Host patterns from repeatable, comma-separated options (`--allow-fetch a.com,b.com
+ * --allow-fetch c.com`), checked before anything is uploaded.
+ */
+export function hostList(flag: string, given: string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const item of (given ?? []).flatMap((g) => g.split(","))) {
+    if (item.trim() === "") continue;
+    const r = hostPattern(item);
+    if (!r.ok) throw new CliError(ExitCode.Usage, `--${flag}: ${r.error}`);
+    if (!out.includes(r.pattern)) out.push(r.pattern);
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
+import { AddressAllowance } from "./host/guard/address.ts";
 
 /**
  * The runtime's configuration, read from the environment and validated at
@@ -27,6 +28,8 @@ export interface FloraConfig {
   sandboxProcesses: number;
   /** Heap limit of each sandbox process, MiB. */
   sandboxHeapMb: number;
+  /** Standby sandbox processes kept warm to replace one that dies at once (default 1; 0: none). */
+  sandboxStandby?: number;
   /** Longest an event handler may run, ms. */
   eventTimeoutMs: number;
   /** Longest a script's top level may take to load, ms. */
@@ -49,6 +52,10 @@ export interface FloraConfig {
   guildHeapMb?: number;
   /** Resident memory of a sandbox process before it sheds its largest worker, MiB (default 2048). */
   sandboxMemoryMb?: number;
+  /** Window over which a worker's CPU share is measured, ms (default 30,000). */
+  cpuWindowMs?: number;
+  /** Share of one core a worker may use over `cpuWindowMs`, 0–1 (default 0.5; 1: no limit). */
+  maxCpuShare?: number;
   /** Failures within `crashLoopWindowMs` that suspend a guild (default 5). */
   crashLoopFailures?: number;
   /** Crash-loop window, ms (default 5 minutes). */
@@ -59,6 +66,19 @@ export interface FloraConfig {
   guildRestPerSecond?: number;
   /** Discord REST calls of one guild running at once (default 4). */
   guildRestConcurrency?: number;
+  /**
+   * Non-public addresses scripts' fetch may reach anyway (`FLORA_FETCH_ALLOW_PRIVATE`,
+   * operator only: dev and test setups). Default: none.
+   */
+  fetchAllowPrivate?: AddressAllowance;
+  /** Longest one outbound fetch may take, ms (default 8,000). */
+  fetchTimeoutMs?: number;
+  /** Largest outbound response body, bytes (default 2 MiB). */
+  fetchMaxResponseBytes?: number;
+  /** Largest outbound request body, bytes (default 1 MiB). */
+  fetchMaxRequestBytes?: number;
+  /** Outbound fetches per second of one guild, sustained (default 5; bursts of twice that). */
+  fetchPerSecond?: number;
 }
 
 /** A configuration value is missing or malformed. */
@@ -120,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     operatorToken: operatorToken || undefined,
     sandboxProcesses: integer(env, "FLORA_SANDBOX_PROCESSES", 2, 1, 64),
     sandboxHeapMb: integer(env, "FLORA_SANDBOX_HEAP_MB", 512, 64, 16384),
+    sandboxStandby: integer(env, "FLORA_SANDBOX_STANDBY", 1, 0, 8),
     eventTimeoutMs: integer(env, "FLORA_EVENT_TIMEOUT_MS", 10_000, 10, 600_000),
     loadTimeoutMs: integer(env, "FLORA_LOAD_TIMEOUT_MS", 10_000, 10, 600_000),
     maxResidentWorkers: integer(env, "FLORA_MAX_RESIDENT_WORKERS", 500, 1, 100_000),
@@ -135,10 +156,41 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       : undefined,
     guildHeapMb: integer(env, "FLORA_GUILD_HEAP_MB", 256, 16, 16384),
     sandboxMemoryMb: integer(env, "FLORA_SANDBOX_MEMORY_MB", 2048, 128, 1_048_576),
+    cpuWindowMs: integer(env, "FLORA_CPU_WINDOW_MS", 30_000, 1_000, 3_600_000),
+    maxCpuShare: integer(env, "FLORA_MAX_CPU_PERCENT", 50, 1, 100) / 100,
     crashLoopFailures: integer(env, "FLORA_CRASH_LOOP_FAILURES", 5, 1, 1_000),
     crashLoopWindowMs: integer(env, "FLORA_CRASH_LOOP_WINDOW_MS", 300_000, 1_000, 86_400_000),
     guildLogLinesPer10s: integer(env, "FLORA_GUILD_LOG_LINES", 200, 1, 1_000_000),
     guildRestPerSecond: integer(env, "FLORA_GUILD_REST_PER_SECOND", 5, 1, 50),
     guildRestConcurrency: integer(env, "FLORA_GUILD_REST_CONCURRENCY", 4, 1, 64),
+    fetchAllowPrivate: allowance(env.FLORA_FETCH_ALLOW_PRIVATE),
+    fetchTimeoutMs: integer(env, "FLORA_FETCH_TIMEOUT_MS", 8_000, 100, 120_000),
+    fetchMaxResponseBytes: integer(
+      env,
+      "FLORA_FETCH_MAX_RESPONSE_BYTES",
+      2 * 1024 * 1024,
+      1_024,
+      12 * 1024 * 1024,
+    ),
+    fetchMaxRequestBytes: integer(
+      env,
+      "FLORA_FETCH_MAX_REQUEST_BYTES",
+      1024 * 1024,
+      0,
+      12 * 1024 * 1024,
+    ),
+    fetchPerSecond: integer(env, "FLORA_FETCH_PER_SECOND", 5, 1, 1_000),
   };
+}
+
+function allowance(text: string | undefined): AddressAllowance {
+  if (text === undefined || text.trim() === "") return AddressAllowance.none;
+  try {
+    return AddressAllowance.parse(text);
+  } catch (error) {
+    throw new ConfigError(
+      `FLORA_FETCH_ALLOW_PRIVATE must be comma-separated IP addresses or CIDR ranges ` +
+        `(e.g. 127.0.0.1/32,::1/128): ${error instanceof Error ? error.message : error}`,
+    );
+  }
 }

@@ -20,3 +20,23 @@ Deno.test("loadConfig explains what is wrong with a value", () => {
   assert.throws(() => loadConfig({ FLORA_OPERATOR_TOKEN: "short" }), /at least 16 characters/);
   assert.throws(() => loadConfig({ FLORA_SANDBOX_PROCESSES: "0" }), /FLORA_SANDBOX_PROCESSES/);
 });
+
+Deno.test("loadConfig reads the outbound fetch settings; private addresses stay closed by default", () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.fetchAllowPrivate?.allows("127.0.0.1"), false);
+  assert.equal(defaults.fetchTimeoutMs, 8_000);
+  const config = loadConfig({
+    FLORA_FETCH_ALLOW_PRIVATE: "127.0.0.1/32,::1",
+    FLORA_FETCH_TIMEOUT_MS: "500",
+    FLORA_FETCH_MAX_RESPONSE_BYTES: "4096",
+  });
+  assert.equal(config.fetchAllowPrivate?.allows("127.0.0.1"), true);
+  assert.equal(config.fetchAllowPrivate?.allows("::1"), true);
+  assert.equal(config.fetchAllowPrivate?.allows("10.0.0.1"), false);
+  assert.equal(config.fetchMaxResponseBytes, 4096);
+  assert.throws(
+    () => loadConfig({ FLORA_FETCH_ALLOW_PRIVATE: "127.0.0.1/40" }),
+    /FLORA_FETCH_ALLOW_PRIVATE must be comma-separated IP addresses or CIDR ranges/,
+  );
+  assert.throws(() => loadConfig({ FLORA_FETCH_TIMEOUT_MS: "0" }), /FLORA_FETCH_TIMEOUT_MS/);
+});

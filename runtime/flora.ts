@@ -29,6 +29,8 @@ import type { LogLine } from "./host/logs.ts";
 import { FloraMetrics } from "./host/metrics.ts";
 import { countRateLimits, type StatusObservableRest } from "./host/rest_metrics.ts";
 import { SandboxManager } from "./host/sandboxes.ts";
+import { DEFAULT_FETCH_LIMITS, FetchService } from "./host/fetch/service.ts";
+import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
@@ -154,7 +156,30 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       log: (level, message) => notice(level, `discord: ${message}`),
     });
     const rest = bot.rest as unknown as DiscordRest;
-    const operations = new DiscordOperations(rest, directory, interactions, storage.guildKv);
+    // Set once the deployer exists: a guild's fetch hosts are those of its live deployment
+    // and of the one it is loading (both chosen by the guild's admins).
+    let deployer: Deployer | null = null;
+    let sandboxes: SandboxManager | null = null;
+    const fetcher = new FetchService({
+      limits: {
+        timeoutMs: config.fetchTimeoutMs ?? DEFAULT_FETCH_LIMITS.timeoutMs,
+        maxResponseBytes: config.fetchMaxResponseBytes ?? DEFAULT_FETCH_LIMITS.maxResponseBytes,
+        maxRequestBytes: config.fetchMaxRequestBytes ?? DEFAULT_FETCH_LIMITS.maxRequestBytes,
+      },
+      allowance: config.fetchAllowPrivate ?? AddressAllowance.none,
+      secrets: storage.secrets,
+      hostsFor: (guildId) => [
+        ...(sandboxes?.activeDeployment(guildId)?.fetchHosts ?? []),
+        ...(deployer?.loading(guildId)?.fetchHosts ?? []),
+      ],
+    });
+    const operations = new DiscordOperations(
+      rest,
+      directory,
+      interactions,
+      storage.guildKv,
+      fetcher,
+    );
     const metrics = new FloraMetrics();
     countRateLimits(bot.rest as unknown as StatusObservableRest, metrics.restRateLimited);
     const guards = createGuards(config, {
@@ -163,7 +188,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       deployments: storage.deployments,
       notice,
     });
-    const sandboxes = new SandboxManager(
+    sandboxes = new SandboxManager(
       guards.operations,
       logs,
       {
@@ -188,6 +213,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
+      standby: config.sandboxStandby ?? 1,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);
@@ -208,7 +234,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       );
       await syncGuildCommands(operations.request, applicationId, guildId, commands);
     };
-    const deployer = new Deployer(storage.deployments, sandboxes, registerCommands, logs);
+    deployer = new Deployer(storage.deployments, sandboxes, registerCommands, logs);
     const restored = await deployer.restore();
     const sync = new DeploymentSync(storage.deployments, sandboxes, storage.events, logs);
     await sync.start();

@@ -40,6 +40,11 @@ declare global {
   const kv: typeof globals.kv;
   /** Declares a job on a five-field UTC cron schedule. */
   const cron: typeof globals.cron;
+  /**
+   * A marker for the guild's secret `name` to put in a `fetch` request (header, URL or
+   * body); the host substitutes the value only for hosts the secret allows.
+   */
+  const secret: typeof globals.secret;
 
   /** The SDK's types, for annotating your own functions (`flora.Message`, `flora.SlashContext`…). */
   namespace flora {

@@ -11,6 +11,7 @@ import { messageCommand, prefix, slash, subcommand, userCommand } from "./comman
 import { installConsole } from "./console.ts";
 import { cron } from "./cron.ts";
 import { discord } from "./discord.ts";
+import { fetch, secret } from "./fetch.ts";
 import { kv } from "./kv.ts";
 import { onComponent, onModal } from "./routing.ts";
 import { OptionType } from "./types.ts";
@@ -32,6 +33,7 @@ export const globals = {
   discord,
   kv,
   cron,
+  secret,
 } as const;
 
 /** Defines the globals on `target` (the worker's `globalThis`). */
@@ -45,4 +47,12 @@ export function installGlobals(target: typeof globalThis): void {
     });
   }
   installConsole(target.console);
+  // The standard name, so scripts and libraries use it as they would anywhere; its type is
+  // the standard one (not declared in globals.d.ts).
+  Object.defineProperty(target, "fetch", {
+    value: Object.freeze(fetch),
+    writable: false,
+    configurable: false,
+    enumerable: true,
+  });
 }

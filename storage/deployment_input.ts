@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkHostPatterns } from "./host_patterns.ts";
 import { type DeploymentStatus, type NewDeployment, StorageInputError } from "./types.ts";
 
 /** Limits a deployment store enforces. */
@@ -32,6 +33,8 @@ const encoder = new TextEncoder();
 export interface EncodedBundle {
   code: Uint8Array;
   sourceMap: Uint8Array | null;
+  /** The fetch hosts, normalised (empty: fetch off). */
+  fetchHosts: string[];
 }
 
 function requireText(value: unknown, field: string, max: number): string {
@@ -57,6 +60,7 @@ export function checkNewDeployment(input: NewDeployment, limits: DeploymentLimit
   if (bundle.sourceMap !== undefined && typeof bundle.sourceMap !== "string") {
     throw new StorageInputError("bundle.sourceMap must be a string when given");
   }
+  const fetchHosts = checkHostPatterns(input.fetchHosts, "fetchHosts");
   const code = encoder.encode(bundle.code);
   const sourceMap = bundle.sourceMap === undefined ? null : encoder.encode(bundle.sourceMap);
   const total = code.length + (sourceMap?.length ?? 0);
@@ -65,7 +69,7 @@ export function checkNewDeployment(input: NewDeployment, limits: DeploymentLimit
       `bundle is ${total} bytes (code + source map); the limit is ${limits.maxBundleBytes} bytes`,
     );
   }
-  return { code, sourceMap };
+  return { code, sourceMap, fetchHosts };
 }
 
 /** Checks a status given by a caller (the API may pass user input through). */

@@ -1,8 +1,9 @@
 /**
  * AES-256-GCM encryption of guild secrets, shared by every SecretStore
- * backend. The guild id and secret name are bound as additional data, so a
- * ciphertext copied to another guild or name fails to decrypt instead of
- * leaking there. Each value gets a fresh random 96-bit IV.
+ * backend. The guild id, secret name and allowed hosts are bound as
+ * additional data, so a ciphertext copied to another guild or name, or a
+ * host list widened in the database, fails to decrypt instead of leaking
+ * there. Each value gets a fresh random 96-bit IV.
  *
  * @module
  */
@@ -73,7 +74,12 @@ export class SecretCipher {
     return await SecretCipher.fromRawKey(raw);
   }
 
-  async seal(guildId: string, name: string, value: string): Promise<SealedSecret> {
+  async seal(
+    guildId: string,
+    name: string,
+    value: string,
+    allowedHosts: readonly string[] = [],
+  ): Promise<SealedSecret> {
     if (typeof value !== "string") throw new StorageInputError("secret value must be a string");
     const plaintext = new TextEncoder().encode(value);
     if (plaintext.length > MAX_SECRET_BYTES) {
@@ -83,14 +89,19 @@ export class SecretCipher {
     }
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const ciphertext = await crypto.subtle.encrypt(
-      { name: "AES-GCM", iv, additionalData: additionalData(guildId, name) },
+      { name: "AES-GCM", iv, additionalData: additionalData(guildId, name, allowedHosts) },
       this.#key,
       plaintext,
     );
     return { iv, ciphertext: new Uint8Array(ciphertext), keyId: this.keyId };
   }
 
-  async open(guildId: string, name: string, sealed: SealedSecret): Promise<string> {
+  async open(
+    guildId: string,
+    name: string,
+    sealed: SealedSecret,
+    allowedHosts: readonly string[] = [],
+  ): Promise<string> {
     if (sealed.keyId !== this.keyId) {
       throw new SecretDecryptError(
         `secret ${name} of guild ${guildId} was sealed with key ${sealed.keyId}, not the configured key ${this.keyId}`,
@@ -101,7 +112,7 @@ export class SecretCipher {
         {
           name: "AES-GCM",
           iv: new Uint8Array(sealed.iv),
-          additionalData: additionalData(guildId, name),
+          additionalData: additionalData(guildId, name, allowedHosts),
         },
         this.#key,
         new Uint8Array(sealed.ciphertext),
@@ -113,6 +124,12 @@ export class SecretCipher {
   }
 }
 
-function additionalData(guildId: string, name: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(`flora-secret\0${guildId}\0${name}`);
+function additionalData(
+  guildId: string,
+  name: string,
+  allowedHosts: readonly string[],
+): Uint8Array<ArrayBuffer> {
+  // Without hosts, the original layout: secrets sealed before host lists existed still open.
+  const hosts = allowedHosts.length === 0 ? "" : `\0hosts\0${allowedHosts.join("\n")}`;
+  return new TextEncoder().encode(`flora-secret\0${guildId}\0${name}${hosts}`);
 }

@@ -25,3 +25,13 @@ Deno.test("SecretCipher: refuses keys that are not 32 bytes of base64", async ()
   await assertRejects(() => SecretCipher.fromBase64("c2hvcnQ="), StorageInputError, "32 bytes");
   await assertRejects(() => SecretCipher.fromBase64("%%%"), StorageInputError, "base64");
 });
+
+Deno.test("SecretCipher: a widened host list does not decrypt", async () => {
+  const sealed = await cipher.seal("g", "TOKEN", "v", ["api.example.com"]);
+  assertEquals(await cipher.open("g", "TOKEN", sealed, ["api.example.com"]), "v");
+  await assertRejects(
+    () => cipher.open("g", "TOKEN", sealed, ["api.example.com", "evil.example"]),
+    SecretDecryptError,
+  );
+  await assertRejects(() => cipher.open("g", "TOKEN", sealed), SecretDecryptError);
+});

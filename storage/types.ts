@@ -50,6 +50,11 @@ export interface Deployment {
   /** ISO 8601, last status change. */
   updatedAt: string;
   bundle: ScriptBundle;
+  /**
+   * Hosts the script may fetch from (`storage/host_patterns.ts`); absent or
+   * empty: outbound fetch is off. Present only when non-empty.
+   */
+  fetchHosts?: string[];
 }
 
 /** What a caller provides to create a deployment. */
@@ -57,6 +62,8 @@ export interface NewDeployment {
   guildId: string;
   createdBy: string;
   bundle: ScriptBundle;
+  /** Hosts the script may fetch from; checked and normalised by the store. */
+  fetchHosts?: string[];
 }
 
 /** Deployments and their revisions. */
@@ -208,6 +215,22 @@ export interface SecretInfo {
   name: string;
   /** ISO 8601. */
   updatedAt: string;
+  /**
+   * Hosts a script may send the secret to (`storage/host_patterns.ts`). Empty:
+   * no host, the secret cannot be used in requests.
+   */
+  allowedHosts: string[];
+}
+
+/** Options of {@linkcode SecretStore.put}. */
+export interface SecretOptions {
+  /** Hosts a script may send the secret to; replaces the previous list. Default: none. */
+  allowedHosts?: string[];
+}
+
+/** A secret as the runtime uses it: its value and where it may go. */
+export interface RevealedSecret extends SecretInfo {
+  value: string;
 }
 
 /**
@@ -215,12 +238,17 @@ export interface SecretInfo {
  * AES-GCM. Only the runtime calls `reveal`, to hand values to the guild's sandbox.
  */
 export interface SecretStore {
-  put(guildId: string, name: string, value: string): Promise<SecretInfo>;
+  put(guildId: string, name: string, value: string, options?: SecretOptions): Promise<SecretInfo>;
   delete(guildId: string, name: string): Promise<boolean>;
   /** Names and update times, sorted by name. */
   list(guildId: string): Promise<SecretInfo[]>;
   /** The decrypted value, or null when absent. Runtime only: never expose through the API. */
   reveal(guildId: string, name: string): Promise<string | null>;
+  /**
+   * The decrypted value with the hosts it may be sent to, or null when
+   * absent. Runtime only (outbound fetch substitutes it host-side).
+   */
+  revealEntry(guildId: string, name: string): Promise<RevealedSecret | null>;
 }
 
 // ---------------------------------------------------------------------------

@@ -67,8 +67,21 @@ Deno.test({
         const one = await call("POST", `/deployments/${guild}`, { entry: "a.ts", code: V1 });
         assert.equal(one.status, 201, JSON.stringify(one.body));
         assert.equal(one.body.deployment.createdBy, `alice (${h.world.users.admin})`);
-        const two = await call("POST", `/deployments/${guild}`, { entry: "a.ts", code: V2 });
+        assert.deepEqual(one.body.deployment.fetchHosts, []);
+        const two = await call("POST", `/deployments/${guild}`, {
+          entry: "a.ts",
+          code: V2,
+          fetchHosts: ["API.example.com", "*.example.org:8443"],
+        });
         assert.equal(two.body.deployment.revision, 2);
+        assert.deepEqual(two.body.deployment.fetchHosts, ["api.example.com", "*.example.org:8443"]);
+        const badHosts = await call("POST", `/deployments/${guild}`, {
+          entry: "a.ts",
+          code: V2,
+          fetchHosts: ["https://api.example.com/v1"],
+        });
+        assert.equal(badHosts.status, 400);
+        assert.match(JSON.stringify(badHosts.body), /is invalid: use a host name/);
         const bad = await call("POST", `/deployments/${guild}`, { entry: "a.ts", code: BROKEN });
         assert.equal(bad.status, 422);
         assert.match(bad.body.deployment.error, /broken at load/);

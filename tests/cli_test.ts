@@ -123,9 +123,12 @@ Deno.test({
           assert.equal(one.code, 0, one.stderr);
           assert.match(one.stdout, /revision 1 \(\w+\) is live/);
           const v2 = await writeScript(work, "greeter2.ts", GREETER_V2);
-          assert.equal((await cli(["deploy", "--no-check", v2])).code, 0);
+          const two = await cli(["deploy", "--no-check", "--allow-fetch", "api.example.com", v2]);
+          assert.equal(two.code, 0, two.stderr);
+          assert.match(two.stdout, /It may fetch from: api\.example\.com\./);
           const status = await cli(["status", "--json"]);
           assert.equal(JSON.parse(status.stdout).revision, 2);
+          assert.deepEqual(JSON.parse(status.stdout).fetchHosts, ["api.example.com"]);
           const history = await cli(["history", "-n", "5"]);
           assert.match(history.stdout, /REV\s+STATUS\s+WHEN \(UTC\)\s+BY/);
           assert.match(
@@ -242,9 +245,35 @@ Deno.test({
         const set = await cli(["secrets", "set", "API_KEY", "--file", `${work}/key.txt`]);
         assert.equal(set.code, 0, set.stderr);
         assert.match(set.stdout, /Secret API_KEY set/);
-        assert.equal((await cli(["secrets", "set", "OTHER", "--value", "x"])).code, 0);
+        const other = await cli([
+          "secrets",
+          "set",
+          "OTHER",
+          "--value",
+          "x",
+          "--allow-host",
+          "API.example.com,*.example.org",
+          "--allow-host",
+          "ci.example.net:8443",
+        ]);
+        assert.equal(other.code, 0, other.stderr);
+        assert.match(other.stdout, /may send it to api\.example\.com, \*\.example\.org/);
+        const badHost = await cli([
+          "secrets",
+          "set",
+          "X",
+          "--value",
+          "x",
+          "--allow-host",
+          "https://a",
+        ]);
+        assert.equal(badHost.code, 2);
+        assert.match(badHost.stderr, /--allow-host: host "https:\/\/a" is invalid/);
         const list = await cli(["secrets", "list"]);
-        assert.match(list.stdout, /NAME\s+UPDATED \(UTC\)\nAPI_KEY\s+\S+ \S+\nOTHER/);
+        assert.match(
+          list.stdout,
+          /NAME\s+ALLOWED HOSTS\s+UPDATED \(UTC\)\nAPI_KEY\s+\(none\)\s+\S+ \S+\nOTHER\s+api\.example\.com,\*\.example\.org,ci\.example\.net:8443/,
+        );
         const json = await cli(["secrets", "list", "--json"]);
         assert.doesNotMatch(json.stdout + list.stdout, /sk-very-secret/);
         assert.deepEqual(JSON.parse(json.stdout).map((s: { name: string }) => s.name), [

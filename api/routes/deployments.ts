@@ -7,6 +7,7 @@
  */
 
 import { z } from "zod";
+import { hostPattern, MAX_HOST_PATTERNS } from "../../storage/host_patterns.ts";
 import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/types.ts";
 import { actorName } from "../auth.ts";
 import { ApiError, errorResponse } from "../errors.ts";
@@ -43,8 +44,23 @@ export function summarize(d: Deployment) {
     createdBy: d.createdBy,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
+    fetchHosts: d.fetchHosts ?? [],
   };
 }
+
+/** One host pattern (`storage/host_patterns.ts`), normalised. */
+export const hostPatternSchema = z.string().max(300).transform((text, ctx) => {
+  const r = hostPattern(text);
+  if (r.ok) return r.pattern;
+  ctx.addIssue({ code: "custom", message: r.error });
+  return z.NEVER;
+});
+
+/** A list of host patterns. */
+export const hostListSchema = z.array(hostPatternSchema).max(
+  MAX_HOST_PATTERNS,
+  `at most ${MAX_HOST_PATTERNS} hosts`,
+);
 
 const guildParams = z.object({ guild: snowflake });
 
@@ -52,6 +68,10 @@ const deployBody = z.object({
   entry: z.string().min(1).max(256).describe("the entry file's name, for messages"),
   code: z.string().min(1).describe("the bundled script (one ES module)"),
   sourceMap: z.string().optional().describe("source map JSON for code"),
+  fetchHosts: hostListSchema.optional().describe(
+    'hosts the script may fetch from ("api.example.com", "*.example.com", "host:8443"); ' +
+      "absent or empty: outbound fetch is off",
+  ),
 }).strict();
 
 const rollbackBody = z.union([
@@ -92,11 +112,13 @@ export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRout
         `the script bundle is ${bytes} bytes; the limit is ${options.maxBundleBytes}`,
       );
     }
+    const { fetchHosts, ...bundle } = body;
     const r = respond(
       await options.deployer.deploy({
         guildId: params.guild,
         createdBy: actorName(principal),
-        bundle: body,
+        bundle,
+        ...(fetchHosts?.length ? { fetchHosts } : {}),
       }),
     );
     return c.json(r.body, r.status);

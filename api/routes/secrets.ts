@@ -1,7 +1,8 @@
 /**
  * `/secrets/:guild`: a guild's secrets (API keys its script may use in
- * outbound requests). Values go in and never come back out: the API can
- * set, delete and list names, nothing more. They are stored encrypted
+ * outbound requests, toward the hosts each one allows). Values go in and
+ * never come back out: the API can set, delete and list names and hosts,
+ * nothing more. They are stored encrypted
  * (`storage/secrets_crypto.ts`).
  *
  * @module
@@ -12,6 +13,7 @@ import { MAX_SECRET_BYTES } from "../../storage/secrets_crypto.ts";
 import { type SecretStore, StorageInputError } from "../../storage/types.ts";
 import { ApiError } from "../errors.ts";
 import { type ApiRouter, snowflake } from "../routing.ts";
+import { hostListSchema } from "./deployments.ts";
 
 const secretName = z.string().regex(
   /^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
@@ -20,6 +22,9 @@ const secretName = z.string().regex(
 const nameParams = z.object({ guild: snowflake, name: secretName });
 const putBody = z.object({
   value: z.string().min(1, "must not be empty").describe("the secret's value (write-only)"),
+  allowedHosts: hostListSchema.optional().describe(
+    "hosts a script may send the secret to (replaces the previous list; absent: none)",
+  ),
 }).strict();
 
 /** Runs a store call, turning its input errors into 400s that say what to fix. */
@@ -43,7 +48,7 @@ export function registerSecretRoutes(api: ApiRouter, secrets: SecretStore): void
     auth: "user",
     summary: "Names of the guild's secrets (never their values)",
     params: z.object({ guild: snowflake }),
-    responses: { 200: "secret names and update times" },
+    responses: { 200: "secret names, update times and allowed hosts" },
   }, async (c, { params }) => c.json({ secrets: await secrets.list(params.guild) }));
 
   api.route({
@@ -60,7 +65,9 @@ export function registerSecretRoutes(api: ApiRouter, secrets: SecretStore): void
     maxBodyBytes: MAX_SECRET_BYTES * 6 + 1_024,
     responses: { 200: "set", 400: "bad name or value" },
   }, async (c, { params, body }) => {
-    const info = await checked(() => secrets.put(params.guild, params.name, body.value));
+    const info = await checked(() =>
+      secrets.put(params.guild, params.name, body.value, { allowedHosts: body.allowedHosts ?? [] })
+    );
     return c.json({ secret: info });
   });
 

@@ -6,6 +6,7 @@
 
 import { parseArgs } from "node:util";
 import { type DeploymentSummary, request } from "../api_client.ts";
+import { hostList } from "../args.ts";
 import { bundle, typeCheck } from "../bundle.ts";
 import { resolveGuild, resolveTarget } from "../config.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
@@ -21,6 +22,10 @@ Options:
   --api <url>        flora API URL (default: $FLORA_API_URL, or the local flora)
   --token <tok>      API token (default: $FLORA_TOKEN, or the local operator token)
   --no-check         Skip type-checking (syntax is still checked by the bundler)
+  --allow-fetch <hosts>
+                     Hosts the script may fetch from, comma-separated or repeated:
+                     api.example.com, *.example.com (subdomains), host:8443 (other
+                     ports). Without it the script cannot fetch at all.
   --json             Print the result as JSON
   -h, --help         Show this help
 
@@ -37,6 +42,7 @@ export async function deploy(argv: string[], out: Output): Promise<number> {
       api: { type: "string" },
       token: { type: "string" },
       "no-check": { type: "boolean", default: false },
+      "allow-fetch": { type: "string", multiple: true },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -46,6 +52,7 @@ export async function deploy(argv: string[], out: Output): Promise<number> {
     out.info(deployHelp);
     return ExitCode.Ok;
   }
+  const fetchHosts = hostList("allow-fetch", values["allow-fetch"]);
   const guild = await resolveGuild(values.guild);
   if (positionals.length !== 1) {
     throw new CliError(
@@ -76,13 +83,14 @@ export async function deploy(argv: string[], out: Output): Promise<number> {
     target,
     "POST",
     `/deployments/${guild}`,
-    built,
+    { ...built, ...(fetchHosts.length ? { fetchHosts } : {}) },
   );
   const d = body.deployment;
   if (values.json) {
     out.json(d);
   } else if (d.status === "active") {
     out.info(`Deployed ${entry} to guild ${d.guildId}: revision ${d.revision} (${d.id}) is live.`);
+    if (d.fetchHosts?.length) out.info(`It may fetch from: ${d.fetchHosts.join(", ")}.`);
   } else {
     out.error(
       `Deployment ${d.id} (revision ${d.revision}) failed; the previous version keeps running.\n${

@@ -1,12 +1,13 @@
 /**
  * `flora secrets set|delete|list`: a guild's secrets (API keys its script
- * reads). Values go in, never come out: `list` shows names and times only.
+ * sends, through `secret("NAME")` in a fetch, to the hosts each allows).
+ * Values go in, never come out: `list` shows names, hosts and times only.
  *
  * @module
  */
 
 import { request } from "../api_client.ts";
-import { COMMON_HELP, parse } from "../args.ts";
+import { COMMON_HELP, hostList, parse } from "../args.ts";
 import type { Command } from "../command.ts";
 import { resolveGuild, resolveTarget } from "../config.ts";
 import { CliError, ExitCode } from "../exit_codes.ts";
@@ -19,12 +20,16 @@ Actions:
                    type it and press Ctrl-D), from --file, or from --value
                    (visible in your shell history: prefer stdin)
   delete <name>    Delete a secret
-  list             Names and update times (values are never shown)
+  list             Names, allowed hosts and update times (never values)
 
 Options:
   --guild <id>       The guild (default: $FLORA_GUILD or the config file)
   --file <path>      set: read the value from this file
   --value <text>     set: the value itself
+  --allow-host <hosts>
+                     set: hosts the script may send this secret to (comma-separated
+                     or repeated; *.example.com, host:8443 as for deploy --allow-fetch).
+                     Replaces the secret's list; without it no request may carry it.
 ${COMMON_HELP}
 
 Exit codes: 0 ok, 2 usage, 3 API error, 5 not allowed, 6 no such secret.`;
@@ -50,6 +55,7 @@ export const secrets: Command = {
       guild: { type: "string" },
       file: { type: "string" },
       value: { type: "string" },
+      "allow-host": { type: "string", multiple: true },
     });
     const [action, ...args] = positionals;
     if (values.help || action === undefined) {
@@ -65,16 +71,25 @@ export const secrets: Command = {
     switch (action) {
       case "set": {
         need(1, "set <name> (value on stdin)");
+        const allowedHosts = hostList("allow-host", values["allow-host"]);
         const value = await readValue(values.file, values.value);
         if (value === "") throw new CliError(ExitCode.Usage, "the secret's value is empty");
         const { body } = await request<{ secret: { name: string; updatedAt: string } }>(
           target,
           "PUT",
           path(args[0]),
-          { value },
+          { value, allowedHosts },
         );
         if (values.json) out.json(body);
-        else out.info(`Secret ${args[0]} set for guild ${guild}.`);
+        else {
+          out.info(
+            `Secret ${args[0]} set for guild ${guild}; ${
+              allowedHosts.length
+                ? `scripts may send it to ${allowedHosts.join(", ")}`
+                : "no host allowed yet (--allow-host), so no request may carry it"
+            }.`,
+          );
+        }
         return ExitCode.Ok;
       }
       case "delete": {
@@ -86,7 +101,9 @@ export const secrets: Command = {
       }
       case "list": {
         need(0, "list");
-        const { body } = await request<{ secrets: { name: string; updatedAt: string }[] }>(
+        const { body } = await request<
+          { secrets: { name: string; updatedAt: string; allowedHosts?: string[] }[] }
+        >(
           target,
           "GET",
           `/secrets/${guild}`,
@@ -95,8 +112,12 @@ export const secrets: Command = {
         else {
           out.info(
             table(
-              ["NAME", "UPDATED (UTC)"],
-              body.secrets.map((s) => [s.name, when(s.updatedAt)]),
+              ["NAME", "ALLOWED HOSTS", "UPDATED (UTC)"],
+              body.secrets.map((s) => [
+                s.name,
+                s.allowedHosts?.length ? s.allowedHosts.join(",") : "(none)",
+                when(s.updatedAt),
+              ]),
             ) ||
               "No secrets.",
           );

@@ -45,7 +45,7 @@ async function withScheduler(
 }
 
 const loaded = (crons: { name: string; schedule: string }[]) => ({
-  v: 1 as const,
+  v: 2 as const,
   type: "loaded" as const,
   commands: [],
   crons: crons.map((c) => ({ ...c, skipIfRunning: false })),

@@ -20,6 +20,8 @@ export class Deployer {
   onActivated?: (deployment: Deployment) => void;
   /** Serialises deploys per guild, so two uploads cannot race each other. */
   #guildLocks = new Map<string, Promise<unknown>>();
+  /** The deployment each guild is loading now (before it is activated or fails). */
+  #loading = new Map<string, Deployment>();
 
   constructor(
     readonly store: DeploymentStore,
@@ -43,6 +45,15 @@ export class Deployer {
   }
 
   /**
+   * The deployment a guild is loading and has not switched to yet. Its
+   * script already runs (top level, then until activation), so whatever
+   * applies per deployment (e.g. its fetch hosts) must be found for it too.
+   */
+  loading(guildId: string): Deployment | undefined {
+    return this.#loading.get(guildId);
+  }
+
+  /**
    * Redeploys a stored revision's bundle as a new deployment (so history
    * stays append-only). Resolves to null when the guild has no such revision.
    */
@@ -60,11 +71,27 @@ export class Deployer {
       source = history.find((d) => d.revision === target.revision);
     }
     if (!source) return null;
-    return await this.deploy({ guildId, createdBy, bundle: source.bundle });
+    return await this.deploy({
+      guildId,
+      createdBy,
+      bundle: source.bundle,
+      ...(source.fetchHosts ? { fetchHosts: source.fetchHosts } : {}),
+    });
   }
 
   async #deploy(input: NewDeployment): Promise<Deployment> {
     const deployment = await this.store.create(input);
+    this.#loading.set(deployment.guildId, deployment);
+    try {
+      return await this.#rollOut(deployment);
+    } finally {
+      if (this.#loading.get(deployment.guildId) === deployment) {
+        this.#loading.delete(deployment.guildId);
+      }
+    }
+  }
+
+  async #rollOut(deployment: Deployment): Promise<Deployment> {
     let commands: CommandDefinition[];
     try {
       commands = await this.sandboxes.load(deployment).catch((error) => {

@@ -10,8 +10,14 @@ import type { GuildKvStore } from "../../storage/types.ts";
 import type { OperationArgs, OperationName } from "../sandbox/protocol.ts";
 import type { GuildDirectory } from "./guild_directory.ts";
 import type { InteractionRegistry } from "./interactions.ts";
-import type { InteractionRest, OperationContext, OperationHandlers } from "./operations/context.ts";
+import type {
+  Fetcher,
+  InteractionRest,
+  OperationContext,
+  OperationHandlers,
+} from "./operations/context.ts";
 import { type DiscordRequest, discordRequest, type RawRest } from "./operations/discord_request.ts";
+import { fetchOperations } from "./operations/fetch_ops.ts";
 import { guildOperations } from "./operations/guild_ops.ts";
 import { interactionOperations } from "./operations/interaction_ops.ts";
 import { kvOperations } from "./operations/kv_ops.ts";
@@ -28,6 +34,7 @@ const HANDLERS: OperationHandlers<OperationName> = {
   ...messageOperations,
   ...guildOperations,
   ...kvOperations,
+  ...fetchOperations,
 };
 
 /** Executes operations against Discord and storage for a guild. */
@@ -39,6 +46,7 @@ export class DiscordOperations implements OperationExecutor {
     readonly directory: GuildDirectory,
     readonly interactions: InteractionRegistry,
     readonly kv: GuildKvStore,
+    readonly fetcher?: Fetcher,
   ) {
     this.request = discordRequest(rest);
   }
@@ -55,6 +63,7 @@ export class DiscordOperations implements OperationExecutor {
       interactionRest: this.rest,
       interactions: this.interactions,
       kv: this.kv,
+      fetch: this.fetcher,
     };
     const handler = HANDLERS[op] as (c: OperationContext, a: OperationArgs<N>) => Promise<unknown>;
     return handler(ctx, args);

@@ -7,20 +7,10 @@
  * @module
  */
 
-import type { ScriptEventName } from "../sandbox/protocol.ts";
+import { batchLength, isDroppable, type ScriptEventName } from "../sandbox/protocol.ts";
 
-/** Events that may be dropped under backlog: losing one costs nobody an answer. */
-export const DROPPABLE_EVENTS: ReadonlySet<string> = new Set<string>([
-  "messageCreate",
-  "messageUpdate",
-  "typingStart",
-  "presenceUpdate",
-]);
-
-/** Whether an event may be dropped when its guild is backlogged. */
-export function isDroppable(name: ScriptEventName | string): boolean {
-  return DROPPABLE_EVENTS.has(name);
-}
+// The list lives in the protocol: the sandbox process batches the same events.
+export { DROPPABLE_EVENTS, isDroppable } from "../sandbox/protocol.ts";
 
 /** One event waiting for delivery. */
 export interface QueuedEvent {
@@ -88,6 +78,14 @@ export class GuildQueue {
       this.#head = 0;
     }
     return event;
+  }
+
+  /** Removes the next batch: the oldest event alone, or a run of droppable ones (at most `max`). */
+  takeBatch(max: number): QueuedEvent[] {
+    const n = batchLength(this.#items, this.#head, max);
+    const batch: QueuedEvent[] = [];
+    for (let i = 0; i < n; i++) batch.push(this.shift()!);
+    return batch;
   }
 
   /** Removes and returns everything waiting, oldest first. */

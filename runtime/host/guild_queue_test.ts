@@ -48,3 +48,19 @@ Deno.test("droppable events are the chatty ones", () => {
 Deno.test("a backlog below 1 is refused with a clear error", () => {
   assert.throws(() => new GuildQueue(0), /backlog must be a whole number ≥ 1/);
 });
+
+Deno.test("takeBatch takes a run of droppable events, or one event that owes an answer", () => {
+  const queue = new GuildQueue(100);
+  for (let i = 0; i < 5; i++) queue.push(event("messageCreate", i));
+  queue.push(event("interactionCreate", 5));
+  queue.push(event("cron", 6));
+  for (let i = 7; i < 10; i++) queue.push(event("messageUpdate", i));
+  const taken = (max: number) => queue.takeBatch(max).map((e) => (e.payload as { n: number }).n);
+  assert.deepEqual(taken(3), [0, 1, 2]);
+  assert.deepEqual(taken(64), [3, 4]);
+  assert.deepEqual(taken(64), [5]);
+  assert.deepEqual(taken(64), [6]);
+  assert.deepEqual(taken(64), [7, 8, 9]);
+  assert.deepEqual(taken(64), []);
+  assert.equal(queue.length, 0);
+});

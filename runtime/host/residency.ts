@@ -46,6 +46,11 @@ export class Residency {
     return this.#lastUse.has(guildId);
   }
 
+  /** When a resident guild was last used (ms), undefined when it is not resident. */
+  lastUse(guildId: string): number | undefined {
+    return this.#lastUse.get(guildId);
+  }
+
   /** Marks a guild as resident and just used. */
   touch(guildId: string, now: number): void {
     this.#lastUse.delete(guildId);

@@ -22,8 +22,10 @@ import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
 import {
   type CommandDefinition,
+  isDroppable,
   type LoadedMessage,
   type LogLevel,
+  MAX_BATCH,
   type OperationName,
   parseOperationArgs,
   parseWorkerMessage,
@@ -67,7 +69,7 @@ export interface SchedulingOptions {
   idleMs: number;
   /** Droppable events a guild may have waiting before new ones are dropped (default 2,000). */
   maxBacklog: number;
-  /** Events one worker may have in flight at once (default 64). */
+  /** Events one worker may have in flight at once: its largest batch (default 64). */
   maxInflightPerGuild: number;
   /** Events one sandbox process may have in flight at once (default 4,096). */
   maxInflightPerProcess: number;
@@ -152,6 +154,14 @@ interface ProcessLoad {
   starts: StartGate<Guild>;
 }
 
+/**
+ * A guild that used its worker this recently, ms, is restarted at once when
+ * a neighbour's crash takes its process down, instead of on its next event.
+ */
+const RESTART_RECENT_MS = 60_000;
+/** A cold start cut short by a neighbour's crash is retried, at most once per this long, ms. */
+const START_RETRY_WINDOW_MS = 10_000;
+
 function keyId(key: WorkerKey): string {
   return `${key.guildId}:${key.deploymentId}`;
 }
@@ -174,6 +184,8 @@ export class SandboxManager {
   #readySeen = false;
   /** Which in-flight events the processes have handed to workers (see guard/redelivery.ts). */
   #started = new StartedEvents();
+  /** When each guild's cold start was last retried after a neighbour's crash (ms). */
+  #startRetried = new WeakMap<Guild, number>();
   #closing = false;
   #drained: (() => void) | null = null;
   readonly options: SchedulingOptions;
@@ -440,30 +452,32 @@ export class SandboxManager {
       if (guild.queue.length > 0 && guild.holds === 0 && guild.deployment) this.#coldStart(guild);
       return;
     }
-    if (!worker.ready || guild.queue.length === 0) return;
+    // One batch in flight per worker: what arrives meanwhile waits and goes in the next
+    // one, so under load each wake-up of the worker's thread runs many events.
+    if (!worker.ready || guild.queue.length === 0 || worker.inflight.size > 0) return;
     const load = this.#load(worker.process);
-    const { maxInflightPerGuild, maxInflightPerProcess } = this.options;
-    while (guild.queue.length > 0 && worker.inflight.size < maxInflightPerGuild) {
-      if (load.inflight >= maxInflightPerProcess) {
-        load.waiting.add(guild);
-        break;
-      }
-      this.#send(worker, guild.queue.shift()!, load);
+    const room = this.options.maxInflightPerProcess - load.inflight;
+    if (room <= 0) {
+      load.waiting.add(guild);
+      return;
     }
+    this.#send(worker, guild.queue.takeBatch(Math.min(this.#batchMax, room)), load);
     this.#touch(guild);
   }
 
-  #send(worker: GuildSandbox, event: QueuedEvent, load: ProcessLoad): void {
-    const id = worker.nextEventId++;
-    worker.inflight.set(id, event);
-    load.inflight++;
-    this.#p.send(worker.key, {
-      v: PROTOCOL_VERSION,
-      type: "event",
-      id,
-      name: event.name,
-      payload: event.payload,
-    }).catch(() => {});
+  /** Largest batch: the guild's in-flight cap, within what a worker may report at once. */
+  get #batchMax(): number {
+    return Math.max(1, Math.min(this.options.maxInflightPerGuild, MAX_BATCH));
+  }
+
+  #send(worker: GuildSandbox, batch: QueuedEvent[], load: ProcessLoad): void {
+    const events = batch.map((event) => {
+      const id = worker.nextEventId++;
+      worker.inflight.set(id, event);
+      return { id, name: event.name, payload: event.payload };
+    });
+    load.inflight += events.length;
+    this.#p.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events }).catch(() => {});
   }
 
   #touch(guild: Guild): void {
@@ -498,11 +512,12 @@ export class SandboxManager {
       sandbox.ready = true;
       if (this.#readySeen) {
         const ready = { name: "ready" as const, payload: { guildId: guild.id }, receivedAt: 0 };
-        this.#send(sandbox, ready, this.#load(sandbox.process));
+        this.#send(sandbox, [ready], this.#load(sandbox.process));
       }
       this.#pump(guild);
     }, (error: Error) => {
       settled();
+      if (this.#retryStart(guild, error)) return;
       this.logs.append(guild.id, "error", `flora: the script could not start: ${error.message}`);
       if (guild.worker === sandbox) guild.worker = null;
       this.#residency.remove(guild.id);
@@ -512,6 +527,37 @@ export class SandboxManager {
           this.#failInteraction(event.payload, "This server's bot script failed to start.");
         }
       }
+    });
+  }
+
+  /**
+   * A cold start cut short by a neighbour's process crash is not the script's
+   * failure, and its queue was never sent: keep the queue and start again in
+   * the new process (once per window, in case the "neighbour" was itself).
+   * True when the failed start's events are taken care of.
+   */
+  #retryStart(guild: Guild, error: Error): boolean {
+    if (!(error instanceof ScriptLoadError) || !error.neighbourCrash || this.#closing) return false;
+    if (guild.worker) return true; // another worker serves the guild and takes its queue
+    const now = Date.now();
+    if (now - (this.#startRetried.get(guild) ?? -Infinity) < START_RETRY_WINDOW_MS) return false;
+    this.#startRetried.set(guild, now);
+    this.#pump(guild);
+    return true;
+  }
+
+  /**
+   * Restarts a guild whose worker a neighbour's process crash took, without
+   * waiting for its next event. After the current turn, so guilds with
+   * events to replay take the start slots first; skipped when none is free
+   * (the next event starts it then).
+   */
+  #restartSoon(guild: Guild): void {
+    queueMicrotask(() => {
+      if (this.#closing || guild.worker || guild.holds > 0 || !guild.deployment) return;
+      if (this.#guilds.get(guild.id) !== guild) return;
+      if (!this.#load(this.#p.indexOf(guild.id)).starts.open) return;
+      this.#coldStart(guild);
     });
   }
 
@@ -588,7 +634,7 @@ export class SandboxManager {
         return;
       }
       case "done":
-        this.#done(sandbox, message.id, message.startedAt);
+        for (const event of message.events) this.#done(sandbox, event.id, event.startedAt);
         return;
       case "call":
         this.#call(sandbox, message.callId, message.op, message.args);
@@ -676,10 +722,11 @@ export class SandboxManager {
       .catch(() => {});
   }
 
-  /** The process handed event `id` to the worker (it is no longer safe to deliver again). */
-  eventStarted(key: WorkerKey, id: number): void {
+  /** The process handed these events to the worker (they are no longer safe to deliver again). */
+  eventsStarted(key: WorkerKey, ids: number[]): void {
     const sandbox = this.#sandboxes.get(keyId(key));
-    if (sandbox?.inflight.has(id)) this.#started.mark(sandbox, id);
+    if (!sandbox) return;
+    for (const id of ids) if (sandbox.inflight.has(id)) this.#started.mark(sandbox, id);
   }
 
   /** A worker was stopped or died: fail its load, or let the next event start a fresh one. */
@@ -705,11 +752,17 @@ export class SandboxManager {
           (suspension ? "not restarting it" : "it restarts with the next event"),
       );
     }
+    // A guild in use lately comes back at once when only its process failed it.
+    const lastUse = serving && reason === "process" ? this.#residency.lastUse(key.guildId) : 0;
+    const restart = lastUse !== undefined && lastUse > Date.now() - RESTART_RECENT_MS;
     // Events the process never handed to the worker go to its successor, once.
     const { replay, interrupted } = this.#started.split(sandbox, sandbox.inflight);
     for (const event of suspension || !serving ? [...interrupted, ...replay] : interrupted) {
       if (event.name === "interactionCreate") {
         this.#failInteraction(event.payload, "This server's bot script stopped while answering.");
+      } else if (isDroppable(event.name)) {
+        // Part of a batch the worker may or may not have run: never repeated, so counted lost.
+        this.metrics.eventsDropped.inc(event.name);
       }
     }
     this.#stop(sandbox);
@@ -717,6 +770,7 @@ export class SandboxManager {
     else if (guild && serving) {
       requeueFirst(guild.queue, replay);
       this.#pump(guild);
+      if (restart) this.#restartSoon(guild);
     }
     if (this.#drained && this.#idle()) this.#drained();
   }

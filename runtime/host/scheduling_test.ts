@@ -197,6 +197,43 @@ Deno.test("a backlogged guild drops messages (counted) but never interactions", 
   );
 });
 
+Deno.test("a backlog goes to the worker in batches of droppable events, an interaction alone, in order", async () => {
+  const SCRIPT = `
+    createBot({
+      prefixCommands: [prefix({ name: "echo", run: (ctx) => ctx.reply(ctx.argv.join(" ")) })],
+      slashCommands: [slash({ name: "ping", description: "p", run: (ctx) => ctx.reply("pong") })],
+    });`;
+  await withManager({}, async (manager, executor) => {
+    const batches: number[][] = [];
+    const started = manager.eventsStarted.bind(manager);
+    manager.eventsStarted = (key, ids) => {
+      batches.push(ids);
+      started(key, ids);
+    };
+    manager.register(deployment(guild(1), SCRIPT));
+    // All of these wait for the cold start, so they reach the worker as a backlog.
+    for (let i = 0; i < 30; i++) {
+      manager.deliver(guild(1), "messageCreate", message(guild(1), `!echo a${i}`));
+    }
+    manager.deliver(guild(1), "interactionCreate", slash(guild(1), "800000000000000002", "ping"));
+    for (let i = 0; i < 30; i++) {
+      manager.deliver(guild(1), "messageCreate", message(guild(1), `!echo b${i}`));
+    }
+    await executor.waitFor((calls) => calls.length >= 61);
+    const range = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    assert.deepEqual(batches, [range(1, 30), [31], range(32, 61)]);
+    const expected = [
+      ...range(0, 29).map((i) => `a${i}`),
+      "pong",
+      ...range(0, 29).map((i) => `b${i}`),
+    ];
+    assert.deepEqual(executor.contents(), expected);
+    // Every event is reported done once its reply call returned.
+    while (manager.inflightEvents() > 0) await new Promise((r) => setTimeout(r, 10));
+  });
+});
+
 Deno.test("a slow interaction is deferred by the host and the answer edits the reply", async () => {
   const SLOW = `
     const slow = slash({ name: "slow", description: "s", run: async (ctx) => {

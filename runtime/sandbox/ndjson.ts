@@ -6,31 +6,11 @@
  * @module
  */
 
-/** Splits a text stream into lines (without the trailing `\n`). */
-export class LineSplitStream extends TransformStream<string, string> {
-  constructor() {
-    let buffer = "";
-    super({
-      transform(chunk, controller) {
-        buffer += chunk;
-        let newline = buffer.indexOf("\n");
-        while (newline !== -1) {
-          const line = buffer.slice(0, newline);
-          if (line.length > 0) controller.enqueue(line);
-          buffer = buffer.slice(newline + 1);
-          newline = buffer.indexOf("\n");
-        }
-      },
-      flush(controller) {
-        if (buffer.length > 0) controller.enqueue(buffer);
-      },
-    });
-  }
-}
-
 /**
  * Reads JSON values, one per line. A line that is not JSON is reported to
- * `onInvalid` and skipped rather than ending the stream.
+ * `onInvalid` and skipped rather than ending the stream. Each chunk is split
+ * and parsed in one go (no per-line stream stages: this is the hot path of
+ * every event between the host and its sandbox processes).
  *
  * @example
  * ```ts
@@ -41,13 +21,35 @@ export async function* readNdjson(
   stream: ReadableStream<Uint8Array>,
   onInvalid: (line: string, error: unknown) => void = () => {},
 ): AsyncGenerator<unknown> {
-  const lines = stream.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplitStream());
-  for await (const line of lines) {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let rest = "";
+  const parsed: unknown[] = [];
+  const take = (line: string) => {
     try {
-      yield JSON.parse(line);
+      parsed.push(JSON.parse(line));
     } catch (error) {
       onInvalid(line, error);
     }
+  };
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const text = rest + decoder.decode(value, { stream: true });
+      let start = 0;
+      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+        if (end > start) take(text.slice(start, end));
+        start = end + 1;
+      }
+      rest = text.slice(start);
+      yield* parsed.splice(0);
+    }
+    rest += decoder.decode();
+    if (rest.length > 0) take(rest);
+    yield* parsed.splice(0);
+  } finally {
+    reader.releaseLock();
   }
 }
 

@@ -2,7 +2,9 @@
  * The host's side of the sandbox processes: spawns them, maps each guild to
  * one by a stable hash, relays protocol messages, and restarts a process
  * that dies (a worker's heap exhaustion aborts its whole process, never the
- * host).
+ * host). A restart swaps in a standby process started ahead of need (its
+ * `init` done and its spare workers warm) when there is one, and starts the
+ * next standby in the background a moment later.
  *
  * @module
  */
@@ -22,6 +24,13 @@ import {
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
 /** A worker reported silent this recently when its process died is blamed for it, ms. */
 const SUSPECT_WINDOW_MS = 1_000;
+/**
+ * How long after a standby is taken before its replacement starts, ms: the
+ * restart's cold starts (tens of ms each) get the CPU first, and a second
+ * crash soon after still finds a standby. (A standby that dies on its own is
+ * replaced after this, doubling while it keeps dying, up to a minute.)
+ */
+const STANDBY_REFILL_DELAY_MS = 250;
 
 export interface PoolOptions {
   /** Number of sandbox processes. */
@@ -31,6 +40,13 @@ export interface PoolOptions {
   limits: SandboxLimits;
   /** V8 old-space limit of each sandbox process, in MiB. */
   heapMb: number;
+  /**
+   * Standby processes kept started (initialised, spare workers warm) and
+   * swapped in the instant a sandbox process dies, so its guilds restart
+   * without waiting for a new process (default 0; flora's default is 1,
+   * `FLORA_SANDBOX_STANDBY`). Each costs an idle process's memory.
+   */
+  standby?: number;
 }
 
 /** What the pool reports to its owner. */
@@ -39,8 +55,8 @@ export interface PoolListener {
   workerMessage(key: WorkerKey, message: unknown): void;
   /** The process stopped a worker (watchdog) or the worker died. */
   workerExit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void;
-  /** The process handed event `id` to the worker (it is no longer safe to deliver again). */
-  eventStarted?(key: WorkerKey, id: number): void;
+  /** The process handed these events to the worker (they are no longer safe to deliver again). */
+  eventsStarted?(key: WorkerKey, ids: number[]): void;
 }
 
 /**
@@ -73,29 +89,25 @@ function keyId(key: WorkerKey): string {
   return `${key.guildId}:${key.deploymentId}`;
 }
 
-/** One supervised sandbox process. */
-class SandboxProcess {
-  #child: Deno.ChildProcess | null = null;
-  #writer: NdjsonWriter | null = null;
-  #ready: Promise<void> | null = null;
-  /** Workers living in this process, so their owners learn when it dies. */
-  readonly workers = new Map<string, WorkerKey>();
-  /** When each worker was last reported silent (a likely cause if the process aborts). */
-  readonly #silent = new Map<string, number>();
-  #closing = false;
-  restarts = 0;
+/** Where a child's messages and its exit go: the slot it serves, or the pool's standby list. */
+interface ChildOwner {
+  message(child: SandboxChild, message: ProcessToHost): void;
+  exited(child: SandboxChild, status: Deno.CommandStatus): void;
+}
 
-  constructor(
-    readonly index: number,
-    readonly options: PoolOptions,
-    readonly listener: PoolListener,
-  ) {}
+/**
+ * One sandbox child process: spawned, sent `init`, read until it exits. It
+ * serves a process slot, or waits as a standby (initialised, its spare
+ * workers warm) until a slot's process dies.
+ */
+class SandboxChild {
+  readonly child: Deno.ChildProcess;
+  readonly writer: NdjsonWriter;
+  /** Resolves on the process's `ready` (or when it exits before that). */
+  readonly ready: Promise<void>;
+  isReady = false;
 
-  get pid(): number | undefined {
-    return this.#child?.pid;
-  }
-
-  start(): Promise<void> {
+  constructor(readonly options: PoolOptions, public owner: ChildOwner) {
     const child = new Deno.Command(Deno.execPath(), {
       // No permission flags: the process and its workers get none. No config, remote
       // or npm code either, so a script's import() reaches nothing outside its bundle.
@@ -117,13 +129,17 @@ class SandboxProcess {
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
-    this.#child = child;
-    this.#writer = new NdjsonWriter(child.stdin);
+    this.child = child;
+    this.writer = new NdjsonWriter(child.stdin);
     let resolveReady!: () => void;
-    this.#ready = new Promise((resolve) => (resolveReady = resolve));
-    this.#read(child, resolveReady);
-    child.status.then((status) => this.#exited(child, status));
-    this.#writer.write(
+    this.ready = new Promise((resolve) => (resolveReady = resolve));
+    this.#read(resolveReady);
+    // Senders waiting for `ready` must not hang on a process that died starting.
+    child.status.then((status) => {
+      resolveReady();
+      this.owner.exited(this, status);
+    });
+    this.writer.write(
       {
         v: PROTOCOL_VERSION,
         type: "init",
@@ -131,49 +147,101 @@ class SandboxProcess {
         limits: this.options.limits,
       } satisfies HostToProcess,
     ).catch(() => {});
-    return this.#ready;
   }
 
-  async #read(child: Deno.ChildProcess, ready: () => void): Promise<void> {
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  async #read(ready: () => void): Promise<void> {
     try {
-      for await (const raw of readNdjson(child.stdout)) {
+      for await (const raw of readNdjson(this.child.stdout)) {
         const message = raw as ProcessToHost;
-        switch (message.type) {
-          case "ready":
-            ready();
-            break;
-          case "fromWorker":
-            this.listener.workerMessage(
-              { guildId: message.guildId, deploymentId: message.deploymentId },
-              message.message,
-            );
-            break;
-          case "workerSilent":
-            this.#silent.set(keyId(message), performance.now());
-            break;
-          case "eventStarted":
-            this.listener.eventStarted?.(
-              { guildId: message.guildId, deploymentId: message.deploymentId },
-              message.id,
-            );
-            break;
-          case "workerExit": {
-            const key = { guildId: message.guildId, deploymentId: message.deploymentId };
-            this.workers.delete(keyId(key));
-            this.listener.workerExit(key, message.reason, message.detail);
-            break;
-          }
-        }
+        if (message.type === "ready") {
+          this.isReady = true;
+          ready();
+        } else this.owner.message(this, message);
       }
     } catch {
       // The pipe broke: the exit handler takes over.
     }
   }
 
-  #exited(child: Deno.ChildProcess, status: Deno.CommandStatus): void {
-    if (this.#child !== child) return;
-    this.#child = null;
-    this.#writer = null;
+  /** Closes its stdin (the process exits), killing it if it has not after 2 s. */
+  async close(): Promise<void> {
+    await this.writer.close().catch(() => {});
+    const timer = setTimeout(() => {
+      try {
+        this.child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }, 2_000);
+    await this.child.status;
+    clearTimeout(timer);
+  }
+}
+
+/** One supervised sandbox process slot (index), served by one child at a time. */
+class SandboxProcess implements ChildOwner {
+  #current: SandboxChild | null = null;
+  /** Workers living in this process, so their owners learn when it dies. */
+  readonly workers = new Map<string, WorkerKey>();
+  /** When each worker was last reported silent (a likely cause if the process aborts). */
+  readonly #silent = new Map<string, number>();
+  #closing = false;
+  restarts = 0;
+
+  constructor(
+    readonly index: number,
+    readonly options: PoolOptions,
+    readonly listener: PoolListener,
+    /** A started standby to take over at once, if the pool has one. */
+    readonly takeStandby: () => SandboxChild | null,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.#current?.pid;
+  }
+
+  start(): Promise<void> {
+    return this.#adopt(new SandboxChild(this.options, this));
+  }
+
+  #adopt(child: SandboxChild): Promise<void> {
+    child.owner = this;
+    this.#current = child;
+    return child.ready;
+  }
+
+  message(child: SandboxChild, message: ProcessToHost): void {
+    if (child !== this.#current) return;
+    switch (message.type) {
+      case "fromWorker":
+        this.listener.workerMessage(
+          { guildId: message.guildId, deploymentId: message.deploymentId },
+          message.message,
+        );
+        break;
+      case "workerSilent":
+        this.#silent.set(keyId(message), performance.now());
+        break;
+      case "eventsStarted":
+        this.listener.eventsStarted?.(
+          { guildId: message.guildId, deploymentId: message.deploymentId },
+          message.ids,
+        );
+        break;
+      case "workerExit": {
+        const key = { guildId: message.guildId, deploymentId: message.deploymentId };
+        this.workers.delete(keyId(key));
+        this.listener.workerExit(key, message.reason, message.detail);
+        break;
+      }
+    }
+  }
+
+  exited(child: SandboxChild, status: Deno.CommandStatus): void {
+    if (this.#current !== child) return;
+    this.#current = null;
     const lost = [...this.workers.values()];
     this.workers.clear();
     const silentSince = performance.now() - SUSPECT_WINDOW_MS;
@@ -186,8 +254,11 @@ class SandboxProcess {
       ? `sandbox process ${this.index} was killed by ${status.signal}`
       : `sandbox process ${this.index} exited with code ${status.code}`;
     this.restarts++;
-    // Bring the process back first, so owners can re-spawn their workers at once.
-    this.#ready = this.start();
+    // Bring the process back first, so owners can re-spawn their workers at once: a
+    // standby (already initialised, spare workers warm) if there is one, else a new one.
+    const standby = this.takeStandby();
+    if (standby) this.#adopt(standby);
+    else this.start();
     for (const key of lost) {
       const suspect = suspects.has(keyId(key));
       this.listener.workerExit(
@@ -198,29 +269,47 @@ class SandboxProcess {
     }
   }
 
+  /**
+   * Writes to the current child once it is ready. A message whose child died
+   * meanwhile is dropped: its workers were reported lost, and the new child
+   * must not receive what was meant for them.
+   */
   async send(message: HostToProcess): Promise<void> {
-    await this.#ready;
-    await this.#writer?.write(message).catch(() => {});
+    const child = this.#current;
+    if (!child) return;
+    await child.ready;
+    if (child !== this.#current) return;
+    await child.writer.write(message).catch(() => {});
   }
 
   async close(): Promise<void> {
     this.#closing = true;
-    const child = this.#child;
-    if (!child) return;
-    await this.#writer?.close();
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }, 2_000);
-    await child.status;
-    clearTimeout(timer);
+    await this.#current?.close();
   }
 }
 
 /** The set of sandbox processes, addressed by worker key. */
 export class SandboxPool {
   #processes: SandboxProcess[] = [];
+  /** Started, initialised processes waiting to replace one that dies. */
+  #standbys: SandboxChild[] = [];
+  #refill: ReturnType<typeof setTimeout> | undefined;
+  /** Standbys that exited on their own in a row (backs off their replacement). */
+  #standbyFailures = 0;
+  #closed = false;
+  /** A standby hosts no workers; if it dies, it is replaced after a pause. */
+  readonly #standbyOwner: ChildOwner = {
+    message: () => {},
+    exited: (child) => {
+      const i = this.#standbys.indexOf(child);
+      if (i < 0) return;
+      this.#standbys.splice(i, 1);
+      this.#standbyFailures++;
+      this.#scheduleRefill(
+        Math.min(60_000, STANDBY_REFILL_DELAY_MS * 2 ** Math.min(this.#standbyFailures, 8)),
+      );
+    },
+  };
 
   constructor(readonly options: PoolOptions, readonly listener: PoolListener) {
     if (!Number.isInteger(options.processes) || options.processes < 1) {
@@ -228,12 +317,49 @@ export class SandboxPool {
     }
   }
 
-  /** Starts every process; resolves when all are ready. */
+  /** Starts every process; resolves when all are ready (standbys start after, unawaited). */
   async start(): Promise<void> {
     for (let i = 0; i < this.options.processes; i++) {
-      this.#processes.push(new SandboxProcess(i, this.options, this.listener));
+      this.#processes.push(
+        new SandboxProcess(i, this.options, this.listener, () => this.#takeStandby()),
+      );
     }
     await Promise.all(this.#processes.map((p) => p.start()));
+    this.#fillStandbys();
+  }
+
+  /** Process ids of the standbys started now, ready or starting (for supervision and tests). */
+  standbyPids(): number[] {
+    return this.#standbys.map((c) => c.pid);
+  }
+
+  /** A standby for a slot whose process died: a ready one first, else the oldest starting. */
+  #takeStandby(): SandboxChild | null {
+    if (this.#closed) return null;
+    const ready = this.#standbys.findIndex((c) => c.isReady);
+    const [child] = this.#standbys.splice(ready >= 0 ? ready : 0, 1);
+    if (!child) return null;
+    // The replacement waits, so the restart's cold starts get the CPU first.
+    this.#scheduleRefill(STANDBY_REFILL_DELAY_MS);
+    return child;
+  }
+
+  #scheduleRefill(delayMs: number): void {
+    if (this.#closed || this.#refill !== undefined) return;
+    this.#refill = setTimeout(() => {
+      this.#refill = undefined;
+      this.#fillStandbys();
+    }, delayMs);
+  }
+
+  #fillStandbys(): void {
+    while (!this.#closed && this.#standbys.length < (this.options.standby ?? 0)) {
+      const child = new SandboxChild(this.options, this.#standbyOwner);
+      child.ready.then(() => {
+        if (child.isReady) this.#standbyFailures = 0;
+      });
+      this.#standbys.push(child);
+    }
   }
 
   #processOf(key: WorkerKey): SandboxProcess {
@@ -271,8 +397,14 @@ export class SandboxPool {
     return process.send({ ...key, v: PROTOCOL_VERSION, type: "terminate" });
   }
 
-  /** Stops every process. */
+  /** Stops every process, standbys included. */
   async close(): Promise<void> {
-    await Promise.all(this.#processes.map((p) => p.close()));
+    this.#closed = true;
+    clearTimeout(this.#refill);
+    const standbys = this.#standbys.splice(0);
+    await Promise.all([
+      ...this.#processes.map((p) => p.close()),
+      ...standbys.map((c) => c.close()),
+    ]);
   }
 }

@@ -6,11 +6,19 @@
  * runs the watchdog from outside the workers' threads.
  *
  * The watchdog trusts nothing a worker says about itself:
- * - events reach a worker one at a time; each has a budget (per event, per
- *   cron run) measured here, from the moment the event was handed over;
- * - every worker is pinged; the runtime answers from its own message loop,
- *   so a worker stuck in a synchronous loop goes silent and is stopped even
- *   if it sent an early `done` to escape its event budget;
+ * - events reach a worker one batch at a time (one event, or a run of
+ *   droppable ones); each event has a budget (per event, per cron run)
+ *   measured here, from the moment the worker reported the previous one
+ *   done (or the batch was handed over);
+ * - workers that may be running are pinged (see `needsPing`); the runtime
+ *   answers from its own message loop, so a worker stuck in a synchronous
+ *   loop goes silent and is stopped even if it sent an early `done` to
+ *   escape its event budget. Asleep workers are left alone unless the
+ *   process's own CPU time shows that one it did not ping is busy;
+ * - pongs carry the worker thread's CPU time: a worker that keeps using CPU
+ *   with no event in flight past the event budget (a loop after `done`,
+ *   synchronous or yielding), or more than its share of a core over the CPU
+ *   window, is stopped (reason `cpu`);
  * - pongs carry the isolate's heap figures: a worker over its heap limit is
  *   stopped (an early, forgeable signal), and when the whole process grows
  *   past its memory limit the worker that looks guilty is stopped, or the
@@ -23,31 +31,47 @@
 import { NdjsonWriter, readNdjson } from "./ndjson.ts";
 import { SpareWorkers } from "./spare_workers.ts";
 import {
+  batchLength,
   type EventMessage,
   type HostToProcess,
   type LoadMessage,
+  MAX_BATCH,
   type ProcessToHost,
   PROTOCOL_VERSION,
   type SandboxLimits,
   type WorkerExitReason,
   type WorkerKey,
 } from "./protocol.ts";
+import { UnexplainedCpu } from "./thread_cpu.ts";
 import {
   budgetFor,
+  type CpuHealth,
   type LivenessVerdict,
+  needsPing,
+  newCpuHealth,
   overMemory,
   pickMemoryCulprit,
+  recordCpu,
+  unexplainedBusy,
   unresponsive,
+  type WorkerActivity,
   type WorkerHealth,
 } from "./watchdog.ts";
 
-interface RunningWorker extends WorkerHealth {
+interface InFlight {
+  events: EventMessage[];
+  /** Index of the first event the worker has not reported done. */
+  next: number;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
   key: WorkerKey;
   worker: Worker;
-  /** Events waiting for the one in flight to finish. */
+  /** Events waiting for the batch in flight to finish. */
   queue: EventMessage[];
-  /** The event in flight and its budget timer. */
-  current: { id: number; timer: ReturnType<typeof setTimeout> } | null;
+  /** The batch in flight, how far the worker got, and the running event's budget timer. */
+  current: InFlight | null;
   loadTimer?: ReturnType<typeof setTimeout>;
 }
 
@@ -60,6 +84,14 @@ let spares = null as SpareWorkers | null;
 let limits: SandboxLimits = { eventTimeoutMs: 10_000, loadTimeoutMs: 10_000 };
 let pingTimer: ReturnType<typeof setInterval> | undefined;
 let pingSeq = 0;
+/** The process's CPU time, to notice a busy worker that was not pinged. */
+const cpuMeter = new UnexplainedCpu();
+/** CPU ms the workers reported in pongs since the last watchdog round. */
+let reportedCpuMs = 0;
+/** Pings sent in the last watchdog round (their wake-ups show as unexplained CPU). */
+let pingsLastRound = 0;
+/** Consecutive rounds with unexplained CPU: a hog burns on, a GC burst does not. */
+let unexplainedRounds = 0;
 
 function send(message: ProcessToHost): void {
   out.write(message).catch(() => Deno.exit(0)); // host went away
@@ -84,21 +116,63 @@ function stop(running: RunningWorker, reason: WorkerExitReason, detail: string):
   send({ ...running.key, v: PROTOCOL_VERSION, type: "workerExit", reason, detail });
 }
 
-/** Hands the next queued event to the worker, if none is in flight. */
+/**
+ * Hands the worker its next batch, if none is in flight: the next event
+ * alone, or a run of consecutive droppable ones (one wake-up of the
+ * worker's thread for many no-op handlers is what makes throughput scale;
+ * events that owe an answer go alone, so a lost worker loses only its own).
+ */
 function pump(running: RunningWorker): void {
-  if (running.current || running.loading) return;
-  const next = running.queue.shift();
-  if (!next) return;
-  const budget = budgetFor(next.name, limits);
-  running.current = {
-    id: next.id,
-    timer: setTimeout(
-      () => stop(running, "timeout", `the ${next.name} handler ran longer than ${budget} ms`),
-      budget,
-    ),
-  };
-  send({ ...running.key, v: PROTOCOL_VERSION, type: "eventStarted", id: next.id });
-  running.worker.postMessage(next);
+  if (running.current || running.loading || running.queue.length === 0) return;
+  const events = running.queue.splice(0, batchLength(running.queue, 0, MAX_BATCH));
+  running.current = { events, next: 0, timer: armBudget(running, events[0]) };
+  send({
+    ...running.key,
+    v: PROTOCOL_VERSION,
+    type: "eventsStarted",
+    ids: events.map((e) => e.id),
+  });
+  running.worker.postMessage({ v: PROTOCOL_VERSION, type: "events", events });
+}
+
+/** Starts the budget of the event the worker is now running. */
+function armBudget(running: RunningWorker, event: EventMessage): ReturnType<typeof setTimeout> {
+  const budget = budgetFor(event.name, limits);
+  return setTimeout(
+    () => stop(running, "timeout", `the ${event.name} handler ran longer than ${budget} ms`),
+    budget,
+  );
+}
+
+/**
+ * Takes the worker's report of finished events: only the events in flight,
+ * in the order they were handed over, count; anything else is dropped.
+ * Forwards what counted to the host.
+ */
+function finished(running: RunningWorker, reported: unknown): void {
+  const current = running.current;
+  if (!current || !Array.isArray(reported)) return;
+  const accepted: unknown[] = [];
+  for (const entry of reported) {
+    const id = (entry as { id?: unknown } | null)?.id;
+    if (current.next >= current.events.length || id !== current.events[current.next].id) break;
+    accepted.push(entry);
+    current.next++;
+  }
+  if (accepted.length === 0) return;
+  clearTimeout(current.timer);
+  if (current.next < current.events.length) {
+    current.timer = armBudget(running, current.events[current.next]);
+  } else {
+    running.current = null;
+  }
+  send({
+    ...running.key,
+    v: PROTOCOL_VERSION,
+    type: "fromWorker",
+    message: { v: PROTOCOL_VERSION, type: "done", events: accepted },
+  });
+  pump(running);
 }
 
 /** Looks at what a worker posted; returns false for messages the host must not see. */
@@ -107,8 +181,9 @@ function observe(running: RunningWorker, data: unknown): boolean {
   const m = data as { type?: unknown; id?: unknown; seq?: unknown };
   switch (m.type) {
     case "pong": {
-      const pong = data as { heapUsed?: unknown; external?: unknown };
+      const pong = data as { heapUsed?: unknown; external?: unknown; cpuMs?: unknown };
       if (m.seq === running.pingSeq) running.pingSentAt = null;
+      if (takeCpuReport(running, pong.cpuMs)) return false;
       if (typeof pong.heapUsed === "number" && typeof pong.external === "number") {
         running.reportedBytes = pong.heapUsed + pong.external;
         const limitMb = limits.workerHeapMb;
@@ -122,13 +197,17 @@ function observe(running: RunningWorker, data: unknown): boolean {
       }
       return false;
     }
-    case "done":
-      // Only the event in flight can finish; a `done` for anything else is dropped.
-      if (!running.current || m.id !== running.current.id) return false;
-      clearTimeout(running.current.timer);
-      running.current = null;
-      pump(running);
-      return true;
+    case "done": {
+      // A report of progress is as good as a pong for the CPU rules: no ping needed. Taken
+      // twice per watchdog round at most, so a busy worker's CPU history stays short.
+      const halfRound = (limits.pingIntervalMs ?? 200) / 2;
+      const cpuMs = (data as { cpuMs?: unknown }).cpuMs;
+      if (performance.now() - running.pongAt >= halfRound && takeCpuReport(running, cpuMs)) {
+        return false;
+      }
+      finished(running, (data as { events?: unknown }).events);
+      return false;
+    }
     case "loaded":
     case "loadFailed":
       clearTimeout(running.loadTimer);
@@ -138,6 +217,33 @@ function observe(running: RunningWorker, data: unknown): boolean {
     default:
       return true;
   }
+}
+
+/** Whether an event is in flight in the worker. */
+function eventInFlight(running: RunningWorker): boolean {
+  return running.current !== null;
+}
+
+/**
+ * Records a pong's CPU report (runtime code, captured before the script
+ * ran); returns true when it got the worker stopped.
+ */
+function takeCpuReport(running: RunningWorker, cpuMs: unknown): boolean {
+  const now = performance.now();
+  running.pongAt = now;
+  if (typeof cpuMs !== "number" || !Number.isFinite(cpuMs)) return false;
+  const previous = running.cpuSamples.at(-1);
+  // Idle throughout: not loading, nothing in flight, nothing finished since the last report.
+  const idle = !running.loading && !eventInFlight(running) &&
+    (previous === undefined || running.activeAt < previous.at);
+  if (previous) {
+    running.lastCpuMs = Math.max(0, cpuMs - previous.cpuMs);
+    reportedCpuMs += running.lastCpuMs;
+  }
+  const verdict = recordCpu(running, { at: now, cpuMs }, idle, limits);
+  if (!verdict) return false;
+  stop(running, "cpu", verdict.detail);
+  return true;
 }
 
 function spawn(key: WorkerKey, load: LoadMessage): void {
@@ -154,10 +260,19 @@ function spawn(key: WorkerKey, load: LoadMessage): void {
     pingSeq: 0,
     pingSentAt: null,
     reportedBytes: 0,
+    ...newCpuHealth(),
+    activeAt: performance.now(),
+    pongAt: performance.now(),
+    lastCpuMs: null,
   };
   workers.set(idOf(key), running);
   worker.onmessage = (event: MessageEvent<unknown>) => {
     if (workers.get(idOf(key)) !== running) return; // stopped meanwhile
+    const type = (event.data as { type?: unknown } | null)?.type;
+    // CPU the worker uses right after these is its handler's or its load's, not idle time.
+    if (type === "done" || type === "loaded" || type === "loadFailed") {
+      running.activeAt = performance.now();
+    }
     if (!observe(running, event.data)) return;
     send({ ...key, v: PROTOCOL_VERSION, type: "fromWorker", message: event.data });
   };
@@ -181,10 +296,19 @@ function verdictDetail(verdict: LivenessVerdict): string {
     "a synchronous loop?";
 }
 
-/** One watchdog round: ping every worker, stop silent ones, enforce the memory limit. */
+/**
+ * One watchdog round: stop silent workers, ping the workers that may be
+ * running (every worker when the process's CPU says one not pinged is busy,
+ * or when CPU cannot be measured), enforce the memory limit.
+ */
 function watch(): void {
   const now = performance.now();
   const interval = limits.pingIntervalMs ?? 200;
+  const unexplained = unexplainedBusy(cpuMeter.sample(reportedCpuMs), interval, pingsLastRound);
+  unexplainedRounds = unexplained ? unexplainedRounds + 1 : 0;
+  const everyone = !cpuMeter.available || unexplainedRounds >= 2;
+  reportedCpuMs = 0;
+  pingsLastRound = 0;
   for (const running of [...workers.values()]) {
     const verdict = unresponsive(running, now, limits);
     if (verdict) {
@@ -195,7 +319,10 @@ function watch(): void {
       const silentMs = Math.round(now - running.pingSentAt);
       send({ ...running.key, v: PROTOCOL_VERSION, type: "workerSilent", silentMs });
     }
-    if (running.pingSentAt === null) {
+    const busy = eventInFlight(running);
+    if (busy || running.loading) running.activeAt = now;
+    if (needsPing(running, busy, now, everyone, interval)) {
+      pingsLastRound++;
       running.pingSeq = ++pingSeq;
       running.pingSentAt = now;
       running.worker.postMessage({ v: PROTOCOL_VERSION, type: "ping", seq: running.pingSeq });
@@ -234,8 +361,8 @@ function handle(message: HostToProcess): void {
       const running = workers.get(idOf(message));
       if (!running) return; // already stopped; the host learnt of it from workerExit
       const inner = message.message;
-      if (inner.type === "event") {
-        running.queue.push(inner);
+      if (inner.type === "events") {
+        for (const event of inner.events) running.queue.push(event);
         pump(running);
       } else {
         running.worker.postMessage(inner);

@@ -18,7 +18,7 @@
  */
 
 /** Bumped on any incompatible change to a message shape. */
-export const PROTOCOL_VERSION = 1 as const;
+export const PROTOCOL_VERSION = 2 as const;
 
 // ---------------------------------------------------------------------------
 // Shared shapes
@@ -83,6 +83,60 @@ export const SCRIPT_EVENT_NAMES = [
 ] as const;
 export type ScriptEventName = typeof SCRIPT_EVENT_NAMES[number];
 
+/**
+ * Chatty events: losing one costs nobody an answer. The host drops them past
+ * a guild's backlog, and the sandbox process may hand several to a worker in
+ * one {@linkcode EventBatchMessage} (a worker wake-up costs far more than a
+ * no-op handler, so batching is what lets throughput scale).
+ */
+export const DROPPABLE_EVENTS: ReadonlySet<string> = new Set<string>([
+  "messageCreate",
+  "messageUpdate",
+  "typingStart",
+  "presenceUpdate",
+]);
+
+/**
+ * Whether an event may be dropped under backlog (and batched).
+ *
+ * @example
+ * ```ts
+ * isDroppable("messageCreate"); // true
+ * isDroppable("interactionCreate"); // false: somebody waits for an answer
+ * ```
+ */
+export function isDroppable(name: string): boolean {
+  return DROPPABLE_EVENTS.has(name);
+}
+
+/**
+ * How many events from `start` make one batch: the event alone, or the run
+ * of consecutive droppable events there, at most `max`.
+ *
+ * @example
+ * ```ts
+ * const names = ["messageCreate", "messageUpdate", "interactionCreate"].map((name) => ({ name }));
+ * batchLength(names, 0, 64); // 2
+ * batchLength(names, 2, 64); // 1
+ * ```
+ */
+export function batchLength(
+  events: ArrayLike<{ name: string } | undefined>,
+  start: number,
+  max: number,
+): number {
+  const first = events[start];
+  if (!first) return 0;
+  if (!isDroppable(first.name)) return 1;
+  let n = 1;
+  while (n < max && start + n < events.length) {
+    const next = events[start + n];
+    if (!next || !isDroppable(next.name)) break;
+    n++;
+  }
+  return n;
+}
+
 /** A `cron()` job a script declared: five-field UTC expression. */
 export interface CronDefinition {
   name: string;
@@ -109,6 +163,13 @@ export interface SandboxLimits {
   pingIntervalMs?: number;
   /** Resident memory a whole sandbox process may reach before it sheds a worker, MiB. */
   processMemoryMb?: number;
+  /** The sliding window over which a worker's CPU share is measured, ms (default 30,000). */
+  cpuWindowMs?: number;
+  /**
+   * Share of one CPU core (0–1) a worker may use over `cpuWindowMs` before it
+   * is stopped (default 0.5; 1: no limit).
+   */
+  maxCpuShare?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -125,11 +186,9 @@ export interface LoadMessage {
   sourceMap?: string;
 }
 
-/** Deliver one gateway event. The worker answers with {@linkcode DoneMessage}. */
+/** One gateway event, as relayed to the sandbox process. */
 export interface EventMessage {
-  v: typeof PROTOCOL_VERSION;
-  type: "event";
-  /** Per-worker sequence number, echoed in `done`. */
+  /** Per-worker sequence number, echoed in {@linkcode DoneMessage}. */
   id: number;
   name: ScriptEventName;
   payload: unknown;
@@ -151,7 +210,19 @@ export interface PingMessage {
   seq: number;
 }
 
-export type HostToWorker = LoadMessage | EventMessage | ResultMessage | PingMessage;
+/**
+ * Events handed to a worker at once, run one after another in order. Only
+ * the sandbox process builds batches: a lone event, or consecutive
+ * {@link isDroppable droppable} ones. The worker answers with
+ * {@linkcode DoneMessage}s, each covering the events finished since the last.
+ */
+export interface EventBatchMessage {
+  v: typeof PROTOCOL_VERSION;
+  type: "events";
+  events: EventMessage[];
+}
+
+export type HostToWorker = LoadMessage | EventBatchMessage | ResultMessage | PingMessage;
 
 /**
  * The worker's answer to {@linkcode PingMessage}, with its isolate's heap
@@ -165,6 +236,8 @@ export interface PongMessage {
   heapUsed: number;
   /** `Deno.memoryUsage().external` (array buffers…), bytes. */
   external: number;
+  /** CPU time of the worker's thread so far, ms (absent when the runtime cannot tell). */
+  cpuMs?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -239,7 +312,35 @@ export interface OperationArgsMap {
     metadata?: JsonValue;
   };
   "kv.increment": { store: string; key: string; by: number };
+  /** An outbound HTTP request; the host checks hosts and addresses and fills in secrets. */
+  fetch: FetchArgs;
 }
+
+/** A script's outbound request, as the SDK's `fetch` sends it. */
+export interface FetchArgs {
+  url: string;
+  method: string;
+  headers: [string, string][];
+  /** The body, base64. */
+  body?: string;
+  /** What to do with a 3xx answer (the `RequestInit.redirect` values). */
+  redirect?: "follow" | "manual" | "error";
+}
+
+/** The host's answer to a `fetch` operation. */
+export interface FetchResult {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  /** The body, base64. */
+  body: string;
+  /** The URL of the last hop (after redirects). */
+  url: string;
+  redirected: boolean;
+}
+
+/** Largest fetch body the protocol carries (decoded bytes); the host's own limit is lower. */
+export const MAX_FETCH_BODY_BYTES = 16 * 1024 * 1024;
 
 /** A JSON value (what KV stores hold). */
 export type JsonValue =
@@ -287,6 +388,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   "kv.list",
   "kv.compareAndSet",
   "kv.increment",
+  "fetch",
 ];
 
 /** The script finished evaluating; these are its commands to register. */
@@ -305,14 +407,25 @@ export interface LoadFailedMessage {
   error: string;
 }
 
-/** An event handler finished (with the error it threw, if any). */
-export interface DoneMessage {
-  v: typeof PROTOCOL_VERSION;
-  type: "done";
+/** One finished event handler (with the error it threw, if any). */
+export interface FinishedEvent {
   id: number;
   error?: string;
   /** When the handler started: `performance.timeOrigin + performance.now()` (dispatch latency). */
   startedAt?: number;
+}
+
+/** Event handlers finished, in the order they ran. */
+export interface DoneMessage {
+  v: typeof PROTOCOL_VERSION;
+  type: "done";
+  events: FinishedEvent[];
+  /**
+   * CPU time of the worker's thread so far, ms, as in {@linkcode PongMessage}:
+   * a busy worker reports through its batches and needs no pings. Read by the
+   * sandbox process, not relayed to the host.
+   */
+  cpuMs?: number;
 }
 
 /** The script asks the host to do something on its behalf. */
@@ -462,6 +575,25 @@ function cronList(value: unknown): CronDefinition[] {
   });
 }
 
+/** Most events a sandbox process hands a worker in one {@linkcode EventBatchMessage}. */
+export const MAX_BATCH = 64;
+
+function finishedEvent(raw: unknown, i: number): FinishedEvent {
+  const e = record(raw, `events[${i}]`);
+  const error = optional(e.error, (x) => str(x, `events[${i}].error`).slice(0, MAX_ERROR));
+  const startedAt = optional(e.startedAt, (t) => {
+    if (typeof t !== "number" || !Number.isFinite(t)) {
+      fail(`events[${i}].startedAt`, "expected a time");
+    }
+    return t;
+  });
+  return {
+    id: int(e.id, `events[${i}].id`),
+    ...(error ? { error } : {}),
+    ...(startedAt !== undefined ? { startedAt } : {}),
+  };
+}
+
 function workerMessage(raw: unknown): WorkerToHost {
   const m = record(raw, "message");
   if (m.v !== PROTOCOL_VERSION) fail("message.v", `expected protocol version ${PROTOCOL_VERSION}`);
@@ -481,20 +613,10 @@ function workerMessage(raw: unknown): WorkerToHost {
     case "loadFailed":
       return { v, type: "loadFailed", error: str(m.error, "message.error").slice(0, MAX_ERROR) };
     case "done": {
-      const error = optional(m.error, (e) => str(e, "message.error").slice(0, MAX_ERROR));
-      const startedAt = optional(m.startedAt, (t) => {
-        if (typeof t !== "number" || !Number.isFinite(t)) {
-          fail("message.startedAt", "expected a time");
-        }
-        return t;
-      });
-      return {
-        v,
-        type: "done",
-        id: int(m.id, "message.id"),
-        ...(error ? { error } : {}),
-        ...(startedAt !== undefined ? { startedAt } : {}),
-      };
+      if (!Array.isArray(m.events) || m.events.length === 0 || m.events.length > MAX_BATCH) {
+        fail("message.events", `expected an array of 1 to ${MAX_BATCH} finished events`);
+      }
+      return { v, type: "done", events: m.events.map(finishedEvent) };
     }
     case "call": {
       const op = m.op as OperationName;
@@ -524,7 +646,7 @@ function workerMessage(raw: unknown): WorkerToHost {
  *
  * @example
  * ```ts
- * const r = parseWorkerMessage({ v: 1, type: "log", level: "info", message: "hi" });
+ * const r = parseWorkerMessage({ v: 2, type: "log", level: "info", message: "hi" });
  * if (r.ok) console.log(r.message.type); // "log"
  * ```
  */
@@ -731,7 +853,47 @@ const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => 
       if (typeof a.by !== "number" || !Number.isFinite(a.by)) fail("args.by", "expected a number");
       return { store: storeName(a.store), key: str(a.key, "args.key"), by: a.by };
     },
+    fetch: fetchArgs,
   };
+
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function fetchArgs(a: Record<string, unknown>): FetchArgs {
+  const method = str(a.method, "args.method", 1, 32);
+  if (!HTTP_TOKEN.test(method)) fail("args.method", "expected an HTTP method");
+  if (!Array.isArray(a.headers) || a.headers.length > 100) {
+    fail("args.headers", "expected at most 100 [name, value] pairs");
+  }
+  const headers = a.headers.map((pair, i): [string, string] => {
+    const path = `args.headers[${i}]`;
+    if (!Array.isArray(pair) || pair.length !== 2) fail(path, "expected a [name, value] pair");
+    const name = str(pair[0], `${path}[0]`, 1, 256);
+    if (!HTTP_TOKEN.test(name)) fail(`${path}[0]`, "expected a header name");
+    const value = str(pair[1], `${path}[1]`, 0, 16_384);
+    if (/[\r\n\0]/.test(value)) fail(`${path}[1]`, "header values cannot contain CR, LF or NUL");
+    return [name, value];
+  });
+  const body = optional(
+    a.body,
+    (b) => str(b, "args.body", 0, Math.ceil(MAX_FETCH_BODY_BYTES / 3) * 4),
+  );
+  if (body !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) {
+    fail("args.body", "expected base64");
+  }
+  const redirect = a.redirect;
+  if (
+    redirect !== undefined && redirect !== "follow" && redirect !== "manual" && redirect !== "error"
+  ) {
+    fail("args.redirect", "expected follow, manual or error");
+  }
+  return {
+    url: str(a.url, "args.url", 1, 8_192),
+    method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+    ...(redirect === undefined ? {} : { redirect }),
+  };
+}
 
 /** Validates a call's arguments against its operation's shape. */
 export function parseOperationArgs<N extends OperationName>(
@@ -777,7 +939,7 @@ export interface SpawnMessage extends WorkerKey {
 export interface ToWorkerMessage extends WorkerKey {
   v: typeof PROTOCOL_VERSION;
   type: "toWorker";
-  message: EventMessage | ResultMessage;
+  message: EventBatchMessage | ResultMessage;
 }
 
 /** Stop a worker. */
@@ -808,6 +970,8 @@ export type WorkerExitReason =
   | "error"
   | "unresponsive"
   | "memory"
+  /** It kept using CPU with no event in flight, or more than its share of a core. */
+  | "cpu"
   /** The worker's process aborted while this worker was silent: most likely its doing. */
   | "abort";
 
@@ -820,14 +984,14 @@ export interface WorkerExitMessage extends WorkerKey {
 }
 
 /**
- * The process handed an event to its worker (events wait in the process
- * until the previous one is done). Events the host never saw start are safe
- * to deliver again if the worker is lost; started ones are not.
+ * The process handed events to its worker (events wait in the process until
+ * the worker's previous batch is done). Events the host never saw start are
+ * safe to deliver again if the worker is lost; started ones are not.
  */
-export interface EventStartedMessage extends WorkerKey {
+export interface EventsStartedMessage extends WorkerKey {
   v: typeof PROTOCOL_VERSION;
-  type: "eventStarted";
-  id: number;
+  type: "eventsStarted";
+  ids: number[];
 }
 
 /**
@@ -846,4 +1010,4 @@ export type ProcessToHost =
   | ProcessReadyMessage
   | FromWorkerMessage
   | WorkerExitMessage
-  | EventStartedMessage;
+  | EventsStartedMessage;

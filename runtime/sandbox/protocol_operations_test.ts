@@ -48,7 +48,7 @@ Deno.test("bad operation arguments are refused with where and why", () => {
 
 Deno.test("loaded messages carry the script's cron jobs, checked", () => {
   const ok = parseWorkerMessage({
-    v: 1,
+    v: 2,
     type: "loaded",
     commands: [],
     crons: [{ name: "a", schedule: "*/5 * * * *", skipIfRunning: true }],
@@ -58,10 +58,33 @@ Deno.test("loaded messages carry the script's cron jobs, checked", () => {
     { name: "a", schedule: "*/5 * * * *", skipIfRunning: true },
   ]);
   const bad = parseWorkerMessage({
-    v: 1,
+    v: 2,
     type: "loaded",
     commands: [],
     crons: [{ name: "a", schedule: "* *" }],
   });
   assert.ok(!bad.ok && /five cron fields/.test(bad.error));
+});
+
+Deno.test("fetch arguments: methods, headers, base64 bodies and redirect modes are checked", () => {
+  const good = {
+    url: "https://api.example.com/x",
+    method: "POST",
+    headers: [["content-type", "application/json"]],
+    body: btoa("{}"),
+    redirect: "manual",
+  };
+  assert.ok(parseOperationArgs("fetch", good).ok);
+  const refuse = (args: Record<string, unknown>, pattern: RegExp) => {
+    const result = parseOperationArgs("fetch", { ...good, ...args });
+    assert.ok(!result.ok, JSON.stringify(args));
+    assert.match(result.error, pattern);
+  };
+  refuse({ method: "GET / HTTP/1.1" }, /args\.method: expected an HTTP method/);
+  refuse({ headers: [["x", "a\r\nHost: evil"]] }, /CR, LF or NUL/);
+  refuse({ headers: [["bad name", "v"]] }, /expected a header name/);
+  refuse({ headers: "x" }, /args\.headers/);
+  refuse({ body: "not base64!" }, /args\.body: expected base64/);
+  refuse({ redirect: "sometimes" }, /follow, manual or error/);
+  refuse({ url: "" }, /args\.url/);
 });

@@ -7,8 +7,8 @@ Deno.test("parseWorkerMessage accepts each well-formed message", () => {
     const message of [
       { v, type: "loaded", commands: [{ name: "ping", description: "d", type: 1 }] },
       { v, type: "loadFailed", error: "boom" },
-      { v, type: "done", id: 3 },
-      { v, type: "done", id: 4, error: "handler threw" },
+      { v, type: "done", events: [{ id: 3 }] },
+      { v, type: "done", events: [{ id: 4, error: "handler threw" }, { id: 5, startedAt: 1.5 }] },
       { v, type: "call", callId: 1, op: "message.send", args: {} },
       { v, type: "log", level: "warn", message: "careful" },
     ]
@@ -22,13 +22,16 @@ Deno.test("parseWorkerMessage accepts each well-formed message", () => {
 Deno.test("parseWorkerMessage rejects forged or malformed messages with a reason", () => {
   const cases: [unknown, RegExp][] = [
     [null, /expected an object/],
-    [{ v: 2, type: "log", level: "info", message: "x" }, /protocol version/],
-    [{ v: 1, type: "exec", code: "x" }, /unknown message type/],
-    [{ v: 1, type: "call", callId: 1, op: "guild.delete", args: {} }, /unknown operation/],
-    [{ v: 1, type: "call", callId: -1, op: "message.send", args: {} }, /callId/],
-    [{ v: 1, type: "log", level: "fatal", message: "x" }, /level/],
-    [{ v: 1, type: "loaded", commands: [{ name: "", description: "d", type: 1 }] }, /name/],
-    [{ v: 1, type: "loaded", commands: "all" }, /commands/],
+    [{ v: 1, type: "log", level: "info", message: "x" }, /protocol version/],
+    [{ v: 2, type: "done", id: 3 }, /events/],
+    [{ v: 2, type: "done", events: [] }, /events/],
+    [{ v: 2, type: "done", events: [{ id: 1, startedAt: "soon" }] }, /startedAt/],
+    [{ v: 2, type: "exec", code: "x" }, /unknown message type/],
+    [{ v: 2, type: "call", callId: 1, op: "guild.delete", args: {} }, /unknown operation/],
+    [{ v: 2, type: "call", callId: -1, op: "message.send", args: {} }, /callId/],
+    [{ v: 2, type: "log", level: "fatal", message: "x" }, /level/],
+    [{ v: 2, type: "loaded", commands: [{ name: "", description: "d", type: 1 }] }, /name/],
+    [{ v: 2, type: "loaded", commands: "all" }, /commands/],
   ];
   for (const [message, reason] of cases) {
     const parsed = parseWorkerMessage(message);
@@ -39,7 +42,7 @@ Deno.test("parseWorkerMessage rejects forged or malformed messages with a reason
 
 Deno.test("parseWorkerMessage truncates oversized log lines", () => {
   const parsed = parseWorkerMessage({
-    v: 1,
+    v: 2,
     type: "log",
     level: "info",
     message: "x".repeat(100_000),

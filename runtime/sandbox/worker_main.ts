@@ -13,7 +13,15 @@ import { globals, installGlobals } from "../../sdk/globals.ts";
 import { formatError, setScriptUrl } from "../../sdk/errors.ts";
 import { registeredCrons } from "../../sdk/cron.ts";
 import { hardenWorkerScope } from "./harden.ts";
-import { type HostToWorker, type LoadMessage, PROTOCOL_VERSION } from "./protocol.ts";
+// Captures this thread's CPU clock at import, before the script runs (pongs report it).
+import { threadCpuMs } from "./thread_cpu.ts";
+import {
+  type EventBatchMessage,
+  type FinishedEvent,
+  type HostToWorker,
+  type LoadMessage,
+  PROTOCOL_VERSION,
+} from "./protocol.ts";
 
 installGlobals(globalThis);
 // Captured before the script runs: the process's liveness pings read the heap through it.
@@ -53,6 +61,48 @@ async function load(message: LoadMessage): Promise<void> {
   }
 }
 
+/** Finished events not yet reported: at most this long, so the process sees progress, ms. */
+const REPORT_EVERY_MS = 5;
+
+/**
+ * Runs a batch in order. Finished events are reported together at the end,
+ * or as soon as some have waited {@link REPORT_EVERY_MS}, so a batch of
+ * slow handlers still shows progress to the watchdog's per-event budget.
+ */
+async function runBatch(batch: EventBatchMessage): Promise<void> {
+  let finished: FinishedEvent[] = [];
+  let reportedAt = performance.now();
+  for (const event of batch.events) {
+    let error: string | undefined;
+    const startedAt = performance.timeOrigin + performance.now();
+    try {
+      await dispatch(event.name, event.payload);
+    } catch (thrown) {
+      error = formatError(thrown);
+      log("error", `Error in ${event.name} handler: ${error}`);
+    }
+    finished.push(error ? { id: event.id, startedAt, error } : { id: event.id, startedAt });
+    if (performance.now() - reportedAt >= REPORT_EVERY_MS) {
+      send({
+        v: PROTOCOL_VERSION,
+        type: "done",
+        events: finished,
+        cpuMs: threadCpuMs() ?? undefined,
+      });
+      finished = [];
+      reportedAt = performance.now();
+    }
+  }
+  if (finished.length > 0) {
+    send({
+      v: PROTOCOL_VERSION,
+      type: "done",
+      events: finished,
+      cpuMs: threadCpuMs() ?? undefined,
+    });
+  }
+}
+
 /** The part of a dedicated worker's global scope this module uses. */
 interface WorkerScope {
   onmessage: ((event: MessageEvent<HostToWorker>) => void) | null;
@@ -70,27 +120,13 @@ interface WorkerScope {
       return;
     case "ping": {
       const { heapUsed, external } = memoryUsage();
-      send({ v: PROTOCOL_VERSION, type: "pong", seq: message.seq, heapUsed, external });
+      const cpuMs = threadCpuMs() ?? undefined;
+      send({ v: PROTOCOL_VERSION, type: "pong", seq: message.seq, heapUsed, external, cpuMs });
       return;
     }
-    case "event": {
-      let error: string | undefined;
-      const startedAt = performance.timeOrigin + performance.now();
-      try {
-        await dispatch(message.name, message.payload);
-      } catch (thrown) {
-        error = formatError(thrown);
-        log("error", `Error in ${message.name} handler: ${error}`);
-      }
-      send({
-        v: PROTOCOL_VERSION,
-        type: "done",
-        id: message.id,
-        startedAt,
-        ...(error ? { error } : {}),
-      });
+    case "events":
+      await runBatch(message);
       return;
-    }
   }
 };
 

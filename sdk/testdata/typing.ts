@@ -78,3 +78,13 @@ export async function kvTypes(): Promise<number> {
   await store.set("k", () => 1);
   return value?.n ?? 0;
 }
+
+export async function fetchTypes(): Promise<string> {
+  const marker: string = secret("API_KEY");
+  const res: Response = await fetch("https://api.example.com/", {
+    headers: { authorization: `Bearer ${marker}` },
+  });
+  // @ts-expect-error a secret is named by a string
+  secret(1);
+  return await res.text();
+}

@@ -50,6 +50,40 @@ const cases: ContractCase<DeploymentStore>[] = [
     },
   },
   {
+    name: "fetch hosts are normalised, stored and checked",
+    async run(store) {
+      const plain = await store.create(input("gf"));
+      assertEquals(plain.fetchHosts, undefined);
+      assertEquals((await store.get(plain.id))?.fetchHosts, undefined);
+      const created = await store.create({
+        ...input("gf"),
+        fetchHosts: ["API.Example.com.", "*.example.org", "127.0.0.1:8080", "api.example.com"],
+      });
+      const hosts = ["api.example.com", "*.example.org", "127.0.0.1:8080"];
+      assertEquals(created.fetchHosts, hosts);
+      assertEquals((await store.get(created.id))?.fetchHosts, hosts);
+      await store.setStatus(created.id, "active");
+      assertEquals((await store.current("gf"))?.fetchHosts, hosts);
+      assertEquals((await store.list("gf"))[0].fetchHosts, hosts);
+      for (const bad of [["http://x.com"], ["x.com/path"], ["*.com"], ["a:0"], "x.com"]) {
+        await assertRejects(
+          () => store.create({ ...input("gf"), fetchHosts: bad as string[] }),
+          StorageInputError,
+          "fetchHosts",
+        );
+      }
+      await assertRejects(
+        () =>
+          store.create({
+            ...input("gf"),
+            fetchHosts: Array.from({ length: 33 }, (_, i) => `h${i}.example.com`),
+          }),
+        StorageInputError,
+        "at most 32",
+      );
+    },
+  },
+  {
     name: "revisions count per guild and ids sort by creation",
     async run(store) {
       const a1 = await store.create(input("ga"));

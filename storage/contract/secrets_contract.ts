@@ -33,6 +33,28 @@ const cases: ContractCase<SecretStore>[] = [
     },
   },
   {
+    name: "allowed hosts are stored, listed, revealed with the value and replaced",
+    async run(secrets) {
+      const info = await secrets.put("g", "API_KEY", "v1", {
+        allowedHosts: ["API.example.com", "*.example.org:8443"],
+      });
+      assertEquals(info.allowedHosts, ["api.example.com", "*.example.org:8443"]);
+      assertEquals(await secrets.list("g"), [info]);
+      assertEquals(await secrets.revealEntry("g", "API_KEY"), { ...info, value: "v1" });
+      // A put without hosts replaces the list: the secret can no longer be sent anywhere.
+      const bare = await secrets.put("g", "API_KEY", "v2");
+      assertEquals(bare.allowedHosts, []);
+      assertEquals((await secrets.revealEntry("g", "API_KEY"))?.allowedHosts, []);
+      assertEquals(await secrets.reveal("g", "API_KEY"), "v2");
+      assertEquals(await secrets.revealEntry("g", "NOPE"), null);
+      await assertRejects(
+        () => secrets.put("g", "API_KEY", "v", { allowedHosts: ["https://api.example.com/"] }),
+        StorageInputError,
+        "allowedHosts",
+      );
+    },
+  },
+  {
     name: "guilds do not see each other's secrets",
     async run(secrets) {
       await secrets.put("g1", "TOKEN", "one");

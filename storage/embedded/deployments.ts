@@ -50,6 +50,8 @@ interface DeploymentMeta {
   codeChunks: number;
   /** Absent when the bundle has no source map. */
   mapChunks?: number;
+  /** Absent when fetch is off. */
+  fetchHosts?: string[];
 }
 
 const metaKey = (id: string): Deno.KvKey => ["deploy", "meta", id];
@@ -102,6 +104,7 @@ export class KvDeploymentStore implements DeploymentStore {
           entry: input.bundle.entry,
           codeChunks,
           ...(mapChunks === undefined ? {} : { mapChunks }),
+          ...(encoded.fetchHosts.length === 0 ? {} : { fetchHosts: encoded.fetchHosts }),
         };
         // The check on the counter is what makes two concurrent creates get distinct revisions.
         const result = await kv.atomic()
@@ -266,5 +269,6 @@ function toDeployment(meta: DeploymentMeta): Omit<Deployment, "bundle"> {
     createdBy: meta.createdBy,
     createdAt: meta.createdAt,
     updatedAt: meta.updatedAt,
+    ...(meta.fetchHosts?.length ? { fetchHosts: meta.fetchHosts } : {}),
   };
 }

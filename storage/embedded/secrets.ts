@@ -6,12 +6,15 @@
  */
 
 import { checkGuildId } from "../guild_kv_limits.ts";
+import { checkHostPatterns } from "../host_patterns.ts";
 import { checkSecretName, type SealedSecret, type SecretCipher } from "../secrets_crypto.ts";
-import type { SecretInfo, SecretStore } from "../types.ts";
+import type { RevealedSecret, SecretInfo, SecretOptions, SecretStore } from "../types.ts";
 import { AGAIN, done, retryAtomic, write } from "./retry.ts";
 
 interface StoredSecret extends SealedSecret {
   updatedAt: string;
+  /** Absent in secrets stored before host lists existed: none. */
+  allowedHosts?: string[];
 }
 
 const secretKey = (guildId: string, name: string): Deno.KvKey => ["secret", guildId, name];
@@ -35,14 +38,20 @@ export class KvSecretStore implements SecretStore {
     return this.#key;
   }
 
-  async put(guildId: string, name: string, value: string): Promise<SecretInfo> {
+  async put(
+    guildId: string,
+    name: string,
+    value: string,
+    options: SecretOptions = {},
+  ): Promise<SecretInfo> {
     checkGuildId(guildId);
     checkSecretName(name);
-    const sealed = await this.#cipher.seal(guildId, name, value);
+    const allowedHosts = checkHostPatterns(options.allowedHosts, "allowedHosts");
+    const sealed = await this.#cipher.seal(guildId, name, value, allowedHosts);
     const updatedAt = new Date().toISOString();
-    const stored: StoredSecret = { ...sealed, updatedAt };
+    const stored: StoredSecret = { ...sealed, updatedAt, allowedHosts };
     await write("put secret", () => this.#kv.set(secretKey(guildId, name), stored));
-    return { name, updatedAt };
+    return { name, updatedAt, allowedHosts };
   }
 
   async delete(guildId: string, name: string): Promise<boolean> {
@@ -60,16 +69,26 @@ export class KvSecretStore implements SecretStore {
     checkGuildId(guildId);
     const out: SecretInfo[] = [];
     for await (const entry of this.#kv.list<StoredSecret>({ prefix: ["secret", guildId] })) {
-      out.push({ name: String(entry.key[2]), updatedAt: entry.value.updatedAt });
+      out.push({
+        name: String(entry.key[2]),
+        updatedAt: entry.value.updatedAt,
+        allowedHosts: entry.value.allowedHosts ?? [],
+      });
     }
     return out;
   }
 
   async reveal(guildId: string, name: string): Promise<string | null> {
+    return (await this.revealEntry(guildId, name))?.value ?? null;
+  }
+
+  async revealEntry(guildId: string, name: string): Promise<RevealedSecret | null> {
     checkGuildId(guildId);
     checkSecretName(name);
     const stored = await this.#kv.get<StoredSecret>(secretKey(guildId, name));
     if (stored.value === null) return null;
-    return await this.#cipher.open(guildId, name, stored.value);
+    const allowedHosts = stored.value.allowedHosts ?? [];
+    const value = await this.#cipher.open(guildId, name, stored.value, allowedHosts);
+    return { name, updatedAt: stored.value.updatedAt, allowedHosts, value };
   }
 }

@@ -36,6 +36,7 @@ interface DeploymentRow {
   entry: string;
   code: Uint8Array;
   source_map: Uint8Array | null;
+  fetch_hosts: string[];
 }
 
 const decoder = new TextDecoder();
@@ -60,9 +61,11 @@ export class PgDeploymentStore implements DeploymentStore {
         returning last_revision`;
       await tx`
         insert into deployments
-          (id, guild_id, revision, status, created_by, created_at, updated_at, entry, code, source_map)
+          (id, guild_id, revision, status, created_by, created_at, updated_at, entry, code, source_map,
+           fetch_hosts)
         values (${id}, ${input.guildId}, ${last_revision}, 'pending', ${input.createdBy},
-                ${now}, ${now}, ${input.bundle.entry}, ${bundle.code}, ${bundle.sourceMap})`;
+                ${now}, ${now}, ${input.bundle.entry}, ${bundle.code}, ${bundle.sourceMap},
+                ${tx.array(bundle.fetchHosts)})`;
       return last_revision;
     });
     // Built from the input rather than read back: the bundle can be megabytes.
@@ -79,6 +82,7 @@ export class PgDeploymentStore implements DeploymentStore {
         code: input.bundle.code,
         ...(input.bundle.sourceMap === undefined ? {} : { sourceMap: input.bundle.sourceMap }),
       },
+      ...(bundle.fetchHosts.length === 0 ? {} : { fetchHosts: bundle.fetchHosts }),
     };
   }
 
@@ -147,5 +151,6 @@ function toDeployment(row: DeploymentRow): Deployment {
       code: decoder.decode(row.code),
       ...(row.source_map === null ? {} : { sourceMap: decoder.decode(row.source_map) }),
     },
+    ...(row.fetch_hosts.length === 0 ? {} : { fetchHosts: row.fetch_hosts }),
   };
 }

@@ -77,6 +77,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "outbound fetch hosts",
+    sql: `
+      -- Hosts a deployment's script may fetch from; empty: fetch is off.
+      alter table deployments add column fetch_hosts text[] not null default '{}';
+      -- Hosts a secret may be sent to; empty: no request may carry it.
+      alter table guild_secrets add column allowed_hosts text[] not null default '{}';
+    `,
+  },
 ];
 
 /** Arbitrary constant identifying flora's migration lock among advisory locks. */

@@ -7,8 +7,17 @@
 
 import type postgres from "postgres";
 import { checkGuildId } from "../guild_kv_limits.ts";
+import { checkHostPatterns } from "../host_patterns.ts";
 import { checkSecretName, type SecretCipher } from "../secrets_crypto.ts";
-import type { SecretInfo, SecretStore } from "../types.ts";
+import type { RevealedSecret, SecretInfo, SecretOptions, SecretStore } from "../types.ts";
+
+interface SecretRow {
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+  key_id: string;
+  updated_at: Date;
+  allowed_hosts: string[];
+}
 
 export class PgSecretStore implements SecretStore {
   readonly #sql: postgres.Sql;
@@ -19,18 +28,26 @@ export class PgSecretStore implements SecretStore {
     this.#cipher = cipher;
   }
 
-  async put(guildId: string, name: string, value: string): Promise<SecretInfo> {
+  async put(
+    guildId: string,
+    name: string,
+    value: string,
+    options: SecretOptions = {},
+  ): Promise<SecretInfo> {
     checkGuildId(guildId);
     checkSecretName(name);
-    const sealed = await this.#cipher.seal(guildId, name, value);
+    const allowedHosts = checkHostPatterns(options.allowedHosts, "allowedHosts");
+    const sealed = await this.#cipher.seal(guildId, name, value, allowedHosts);
     const now = new Date();
     await this.#sql`
-      insert into guild_secrets (guild_id, name, iv, ciphertext, key_id, updated_at)
-      values (${guildId}, ${name}, ${sealed.iv}, ${sealed.ciphertext}, ${sealed.keyId}, ${now})
+      insert into guild_secrets (guild_id, name, iv, ciphertext, key_id, updated_at, allowed_hosts)
+      values (${guildId}, ${name}, ${sealed.iv}, ${sealed.ciphertext}, ${sealed.keyId}, ${now},
+              ${this.#sql.array(allowedHosts)})
       on conflict (guild_id, name) do update set
         iv = excluded.iv, ciphertext = excluded.ciphertext,
-        key_id = excluded.key_id, updated_at = excluded.updated_at`;
-    return { name, updatedAt: now.toISOString() };
+        key_id = excluded.key_id, updated_at = excluded.updated_at,
+        allowed_hosts = excluded.allowed_hosts`;
+    return { name, updatedAt: now.toISOString(), allowedHosts };
   }
 
   async delete(guildId: string, name: string): Promise<boolean> {
@@ -44,23 +61,37 @@ export class PgSecretStore implements SecretStore {
   async list(guildId: string): Promise<SecretInfo[]> {
     checkGuildId(guildId);
     // COLLATE "C": byte order, the same order the embedded backend returns.
-    const rows = await this.#sql<{ name: string; updated_at: Date }[]>`
-      select name, updated_at from guild_secrets where guild_id = ${guildId}
+    const rows = await this.#sql<{ name: string; updated_at: Date; allowed_hosts: string[] }[]>`
+      select name, updated_at, allowed_hosts from guild_secrets where guild_id = ${guildId}
       order by name collate "C"`;
-    return rows.map((r) => ({ name: r.name, updatedAt: r.updated_at.toISOString() }));
+    return rows.map((r) => ({
+      name: r.name,
+      updatedAt: r.updated_at.toISOString(),
+      allowedHosts: r.allowed_hosts,
+    }));
   }
 
   async reveal(guildId: string, name: string): Promise<string | null> {
+    return (await this.revealEntry(guildId, name))?.value ?? null;
+  }
+
+  async revealEntry(guildId: string, name: string): Promise<RevealedSecret | null> {
     checkGuildId(guildId);
     checkSecretName(name);
-    const [row] = await this.#sql<{ iv: Uint8Array; ciphertext: Uint8Array; key_id: string }[]>`
-      select iv, ciphertext, key_id from guild_secrets
+    const [row] = await this.#sql<SecretRow[]>`
+      select iv, ciphertext, key_id, updated_at, allowed_hosts from guild_secrets
       where guild_id = ${guildId} and name = ${name}`;
     if (row === undefined) return null;
-    return await this.#cipher.open(guildId, name, {
+    const value = await this.#cipher.open(guildId, name, {
       iv: row.iv,
       ciphertext: row.ciphertext,
       keyId: row.key_id,
-    });
+    }, row.allowed_hosts);
+    return {
+      name,
+      updatedAt: row.updated_at.toISOString(),
+      allowedHosts: row.allowed_hosts,
+      value,
+    };
   }
 }

@@ -39,7 +39,11 @@ export interface Arena {
   /** Guilds hashed to sandbox process 0 (`[0]`, `[1]`) and process 1 (`[2]`). */
   guilds: [ArenaGuild, ArenaGuild, ArenaGuild];
   /** Deploys a script through the API; resolves with the deployment summary. */
-  deploy(guild: ArenaGuild, code: string): Promise<{ status: string; error?: string }>;
+  deploy(
+    guild: ArenaGuild,
+    code: string,
+    options?: { fetchHosts?: string[] },
+  ): Promise<{ status: string; error?: string }>;
   /** Sends a message as a user; resolves with the bot's reply in that channel. */
   ask(guild: ArenaGuild, content: string, timeoutMs?: number): Promise<string>;
   /** Sends a message as a user without waiting for anything. */
@@ -142,10 +146,10 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
     emu,
     token,
     guilds,
-    async deploy(guild, code) {
+    async deploy(guild, code, options = {}) {
       const { body } = await api(`/deployments/${guild.id}`, {
         method: "POST",
-        body: JSON.stringify({ entry: "hostile.ts", code }),
+        body: JSON.stringify({ entry: "hostile.ts", code, ...options }),
       });
       return body.deployment ?? body;
     },

@@ -32,6 +32,9 @@ const attacks = {
     "node:fs": async () => (await import("node:fs")).readFileSync("/etc/passwd", "utf8"),
     "fetch file:": async () => (await fetch("file:///etc/passwd")).text(),
     "import file:": () => import("file:///etc/passwd"),
+    // The watchdog's CPU figures need nothing from /proc: it stays closed to scripts.
+    "read /proc": async () => (await import("node:fs")).readFileSync("/proc/self/stat", "utf8"),
+    "list /proc": async () => (await import("node:fs")).readdirSync("/proc/self/task").join(),
   }),
   env: () => ({
     "Deno.env": () => JSON.stringify(Deno.env.toObject()),
@@ -68,8 +71,8 @@ const attacks = {
     "self.Worker": () => new self.Worker("data:text/javascript,1", { type: "module" }),
   }),
   forge: () => ({
-    "postMessage call": () => postMessage({ v: 1, type: "call", callId: 1, op: "message.send", args: {} }),
-    "self.postMessage done": () => self.postMessage({ v: 1, type: "done", id: 1 }),
+    "postMessage call": () => postMessage({ v: 2, type: "call", callId: 1, op: "message.send", args: {} }),
+    "self.postMessage done": () => self.postMessage({ v: 2, type: "done", events: [{ id: 1 }] }),
     "hijack onmessage": () => { globalThis.onmessage = () => {}; return "replaced"; },
     "close worker": () => close(),
   }),
@@ -143,7 +146,7 @@ Deno.test({
         await arena.assertAnswers(remote);
       };
 
-      await t.step("read files", () => attack("!files", 4));
+      await t.step("read files", () => attack("!files", 6));
       await t.step("read the environment", () => attack("!env", 2));
       await t.step("spawn processes", () => attack("!spawn", 2));
       await t.step("load native code (FFI)", () => attack("!ffi", 2));
@@ -159,7 +162,7 @@ Deno.test({
           guildId: hostile.id,
           deploymentId: arena.flora.sandboxes.activeDeployment(hostile.id)!.id,
         };
-        arena.flora.sandboxes.workerMessage(key, { v: 1, type: "call", op: "guild.nuke" });
+        arena.flora.sandboxes.workerMessage(key, { v: 2, type: "call", op: "guild.nuke" });
         arena.flora.sandboxes.workerMessage(key, "not even an object");
         await arena.waitForLog(hostile, /rejected a malformed message/);
         await arena.assertAnswers(neighbour);

@@ -7,6 +7,9 @@
  * @module
  */
 
+import { lookup } from "node:dns/promises";
+import ipaddr from "ipaddr.js";
+
 /** An IPv4 range as [first octets as a number, prefix length, why]. */
 type Range4 = [base: number, prefix: number, why: string];
 
@@ -123,14 +126,62 @@ export function forbiddenAddress(ip: string): string | null {
 /** Resolves a host name to its addresses (A and AAAA). */
 export type Resolver = (hostname: string) => Promise<string[]>;
 
-/** The system resolver through `Deno.resolveDns`. */
+/**
+ * The system resolver (`getaddrinfo`, so `/etc/hosts` and the host's resolver
+ * settings apply, as for any other program on the machine). A name that does
+ * not resolve gives no addresses.
+ */
 export const systemResolver: Resolver = async (hostname) => {
-  const results = await Promise.allSettled([
-    Deno.resolveDns(hostname, "A"),
-    Deno.resolveDns(hostname, "AAAA"),
-  ]);
-  return results.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
+  try {
+    const found = await lookup(hostname, { all: true, verbatim: true });
+    return found.map((a) => a.address);
+  } catch {
+    return [];
+  }
 };
+
+/**
+ * Address ranges an operator lets scripts reach although they are not
+ * public (a dev or test setup reaching a local server), from
+ * `FLORA_FETCH_ALLOW_PRIVATE`. Empty by default.
+ */
+export class AddressAllowance {
+  readonly #ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+
+  private constructor(ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][], readonly text: string[]) {
+    this.#ranges = ranges;
+  }
+
+  /** No exceptions: every non-public address is refused. */
+  static readonly none: AddressAllowance = new AddressAllowance([], []);
+
+  /**
+   * Parses comma-separated CIDR ranges (`127.0.0.1/32,::1/128`; a bare
+   * address means just that one). Throws with a readable reason.
+   */
+  static parse(text: string): AddressAllowance {
+    const items = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const ranges = items.map((item): [ipaddr.IPv4 | ipaddr.IPv6, number] => {
+      try {
+        if (item.includes("/")) return ipaddr.parseCIDR(item);
+        const address = ipaddr.parse(item);
+        return [address, address.kind() === "ipv4" ? 32 : 128];
+      } catch {
+        throw new Error(`${JSON.stringify(item)} is not an IP address or CIDR range`);
+      }
+    });
+    return new AddressAllowance(ranges, items);
+  }
+
+  /** Whether `ip` lies in one of the ranges (IPv4-mapped IPv6 counts as its IPv4). */
+  allows(ip: string): boolean {
+    if (this.#ranges.length === 0 || !ipaddr.isValid(ip)) return false;
+    const address = ipaddr.process(ip);
+    return this.#ranges.some(([range, bits]) =>
+      range.kind() === address.kind() && address.match([range, bits] as never)
+    );
+  }
+}
 
 /** Thrown when a request's destination is refused; the message says why. */
 export class ForbiddenDestination extends Error {
@@ -146,42 +197,27 @@ export class ForbiddenDestination extends Error {
 export async function publicAddresses(
   hostname: string,
   resolve: Resolver = systemResolver,
+  allowance: AddressAllowance = AddressAllowance.none,
 ): Promise<string[]> {
   const bare = hostname.replace(/^\[|\]$/g, "");
   if (parseIPv4(bare) !== null || parseIPv6(bare) !== null) {
     const why = forbiddenAddress(bare);
-    if (why) throw new ForbiddenDestination(`${hostname} is a ${why} address`);
+    if (why && !allowance.allows(bare)) {
+      throw new ForbiddenDestination(`${hostname} is a ${why} address`);
+    }
     return [bare];
   }
   const lower = bare.toLowerCase().replace(/\.$/, "");
-  if (lower === "localhost" || lower.endsWith(".localhost")) {
-    throw new ForbiddenDestination(`${hostname} is a loopback name`);
-  }
-  const addresses = await resolve(lower);
+  // RFC 6761: these names are loopback whatever a resolver says.
+  const loopbackName = lower === "localhost" || lower.endsWith(".localhost");
+  const addresses = loopbackName ? ["127.0.0.1", "::1"] : await resolve(lower);
   if (addresses.length === 0) throw new ForbiddenDestination(`${hostname} does not resolve`);
-  for (const address of addresses) {
+  const allowed = addresses.filter((address) => {
     const why = forbiddenAddress(address);
-    if (why) throw new ForbiddenDestination(`${hostname} resolves to ${address}, a ${why} address`);
-  }
-  return addresses;
-}
-
-/**
- * Whether `hostname` is allowed by a deployment's allow-list: exact names,
- * or `*.example.com` for any subdomain of example.com.
- *
- * @example
- * ```ts
- * hostAllowed("api.example.com", ["*.example.com"]); // true
- * hostAllowed("example.com", ["*.example.com"]); // false
- * ```
- */
-export function hostAllowed(hostname: string, allowList: readonly string[]): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  return allowList.some((entry) => {
-    const e = entry.toLowerCase().replace(/\.$/, "");
-    return e.startsWith("*.")
-      ? host.endsWith(e.slice(1)) && host.length > e.length - 1
-      : host === e;
+    if (!why || allowance.allows(address)) return true;
+    if (loopbackName) return false; // both loopback forms are tried; one may be allowed
+    throw new ForbiddenDestination(`${hostname} resolves to ${address}, a ${why} address`);
   });
+  if (allowed.length === 0) throw new ForbiddenDestination(`${hostname} is a loopback name`);
+  return allowed;
 }

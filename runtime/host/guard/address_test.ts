@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  AddressAllowance,
   forbiddenAddress,
   ForbiddenDestination,
-  hostAllowed,
   parseIPv6,
   publicAddresses,
 } from "./address.ts";
@@ -65,12 +65,26 @@ Deno.test("a name that resolves to a forbidden address is refused, even in part"
   await assert.rejects(publicAddresses("[::1]", resolve), /loopback/);
 });
 
-Deno.test("allow-lists match exact hosts and subdomain wildcards", () => {
-  assert.ok(hostAllowed("api.example.com", ["api.example.com"]));
-  assert.ok(hostAllowed("API.Example.com.", ["api.example.com"]));
-  assert.ok(hostAllowed("a.b.example.com", ["*.example.com"]));
-  assert.ok(!hostAllowed("example.com", ["*.example.com"]));
-  assert.ok(!hostAllowed("evilexample.com", ["*.example.com"]));
-  assert.ok(!hostAllowed("example.com.evil.net", ["example.com"]));
-  assert.ok(!hostAllowed("anything.net", []));
+Deno.test("the operator's allowance opens exactly its ranges", async () => {
+  const allowance = AddressAllowance.parse(" 127.0.0.2/32, 10.1.0.0/16 ,fd00::/8");
+  assert.ok(allowance.allows("127.0.0.2"));
+  assert.ok(allowance.allows("::ffff:127.0.0.2"));
+  assert.ok(allowance.allows("10.1.200.3"));
+  assert.ok(allowance.allows("fd00::1"));
+  assert.ok(!allowance.allows("127.0.0.1"));
+  assert.ok(!allowance.allows("10.2.0.1"));
+  assert.ok(!allowance.allows("not an ip"));
+  assert.ok(!AddressAllowance.none.allows("127.0.0.1"));
+  assert.ok(AddressAllowance.parse("::1").allows("::1"));
+  assert.throws(() => AddressAllowance.parse("127.0.0.1/33"), /not an IP address or CIDR/);
+  assert.throws(() => AddressAllowance.parse("localhost"), /not an IP address or CIDR/);
+
+  const resolve = () => Promise.resolve(["127.0.0.2"]);
+  assert.deepEqual(await publicAddresses("dev.test", resolve, allowance), ["127.0.0.2"]);
+  assert.deepEqual(await publicAddresses("127.0.0.2", resolve, allowance), ["127.0.0.2"]);
+  await assert.rejects(publicAddresses("127.0.0.1", resolve, allowance), /loopback/);
+  await assert.rejects(publicAddresses("localhost", resolve, allowance), /loopback name/);
+  // localhost is both 127.0.0.1 and ::1: with one of them allowed, only that one is used.
+  const loop = AddressAllowance.parse("127.0.0.1/32");
+  assert.deepEqual(await publicAddresses("localhost", resolve, loop), ["127.0.0.1"]);
 });

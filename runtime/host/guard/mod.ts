@@ -2,7 +2,8 @@
  * The isolation guards around the sandbox manager, built from the
  * configuration in one place so `flora.ts` only plugs them in:
  *
- * - {@linkcode GuildRestBudget}: per-guild Discord REST concurrency and rate;
+ * - {@linkcode GuildRestBudget}: per-guild Discord REST concurrency and rate,
+ *   and a second one for outbound `fetch` requests;
  * - {@linkcode RateLimitedLogSink}: per-guild volume of the scripts' log lines;
  * - {@linkcode CrashLoopDetector}: suspends a guild that keeps failing and
  *   records why in its deployment's status;
@@ -54,12 +55,24 @@ export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
     windowMs: 10_000,
   });
   return {
-    operations: new GuildRestBudget(inputs.operations, {
-      concurrency: config.guildRestConcurrency ?? 4,
-      perSecond: restPerSecond,
-      burst: restPerSecond * 2,
-      maxWaiting: 50,
-    }),
+    operations: new GuildRestBudget(
+      new GuildRestBudget(inputs.operations, {
+        concurrency: config.guildRestConcurrency ?? 4,
+        perSecond: restPerSecond,
+        burst: restPerSecond * 2,
+        maxWaiting: 50,
+      }),
+      // Outbound requests: their own per-guild share, so they cannot starve Discord calls.
+      {
+        concurrency: 4,
+        perSecond: config.fetchPerSecond ?? 5,
+        burst: (config.fetchPerSecond ?? 5) * 2,
+        maxWaiting: 20,
+      },
+      undefined,
+      (op) => op === "fetch",
+      "outbound requests",
+    ),
     onScriptLog: (guildId, level, message) => scriptLogs.append(guildId, level, message),
     limits: {
       eventTimeoutMs: config.eventTimeoutMs,
@@ -67,6 +80,8 @@ export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
       cronTimeoutMs: config.cronTimeoutMs,
       workerHeapMb: config.guildHeapMb,
       processMemoryMb: config.sandboxMemoryMb,
+      cpuWindowMs: config.cpuWindowMs,
+      maxCpuShare: config.maxCpuShare,
     },
     onWorkerFailure(deployment, reason, _detail) {
       // A process crash that this script did not cause is not its failure.

@@ -1,11 +1,12 @@
 /**
  * Which of a lost worker's events may be delivered again. The sandbox
- * process hands a worker one event at a time and tells the host when it
- * does (`eventStarted`); an event the host never saw start had no effect
- * anywhere (the worker's calls come through the same pipe, after that
- * notice), so delivering it to the restarted worker handles it exactly
- * once. An event that had started may have acted already: it is not
- * repeated (and its interaction is answered with an apology).
+ * process hands a worker one batch at a time (one event, or a run of
+ * droppable ones) and tells the host when it does (`eventsStarted`); an
+ * event the host never saw start had no effect anywhere (the worker's calls
+ * come through the same pipe, after that notice), so delivering it to the
+ * restarted worker handles it exactly once. An event that had started may
+ * have acted already: it is not repeated (and its interaction is answered
+ * with an apology).
  *
  * @module
  */

@@ -50,7 +50,8 @@ interface GuildState {
  * deadline); storage operations never reach Discord.
  */
 export function isBudgetedOperation(op: OperationName | string): boolean {
-  return !op.startsWith("interaction.") && !op.startsWith("kv.");
+  // Outbound fetch never reaches Discord: it has a budget of its own (`mod.ts`).
+  return !op.startsWith("interaction.") && !op.startsWith("kv.") && op !== "fetch";
 }
 
 /**
@@ -70,10 +71,14 @@ export class GuildRestBudget implements OperationExecutor {
     readonly inner: OperationExecutor,
     readonly budget: RestBudget = DEFAULT_REST_BUDGET,
     readonly now: () => number = () => performance.now(),
+    /** Which operations this budget counts (default: those that reach Discord's REST API). */
+    readonly counts: (op: OperationName) => boolean = isBudgetedOperation,
+    /** What the refusal calls the operations, e.g. "Discord calls". */
+    readonly what = "Discord calls",
   ) {}
 
   async execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
-    if (!isBudgetedOperation(op)) return await this.inner.execute(guildId, op, args);
+    if (!this.counts(op)) return await this.inner.execute(guildId, op, args);
     await this.#acquire(guildId);
     try {
       return await this.inner.execute(guildId, op, args);
@@ -118,7 +123,7 @@ export class GuildRestBudget implements OperationExecutor {
     if (state.waiting.length >= this.budget.maxWaiting) {
       return Promise.reject(
         new RestBudgetExceeded(
-          `too many Discord calls waiting for this guild (limit ${this.budget.maxWaiting}; ` +
+          `too many ${this.what} waiting for this guild (limit ${this.budget.maxWaiting}; ` +
             `${this.budget.perSecond}/s, ${this.budget.concurrency} at once)`,
         ),
       );

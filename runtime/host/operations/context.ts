@@ -5,7 +5,12 @@
  */
 
 import type { GuildKvStore } from "../../../storage/types.ts";
-import type { OperationArgs, OperationName } from "../../sandbox/protocol.ts";
+import type {
+  FetchArgs,
+  FetchResult,
+  OperationArgs,
+  OperationName,
+} from "../../sandbox/protocol.ts";
 import type { InteractionRegistry } from "../interactions.ts";
 import type { DiscordRequest } from "./discord_request.ts";
 import type { GuildScope } from "./scope.ts";
@@ -30,6 +35,13 @@ export interface OperationContext {
   interactionRest: InteractionRest;
   interactions: InteractionRegistry;
   kv: GuildKvStore;
+  /** Outbound requests (`fetch/service.ts`); absent: the host offers none. */
+  fetch?: Fetcher;
+}
+
+/** Carries out a script's outbound request for its guild. */
+export interface Fetcher {
+  fetch(guildId: string, args: FetchArgs): Promise<FetchResult>;
 }
 
 /** Handlers for some operations, keyed by operation name. */

@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { NdjsonWriter, readNdjson } from "./ndjson.ts";
+
+/** A byte stream that delivers `text` cut at the given byte offsets. */
+function chunked(text: string, cuts: number[]): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  const bounds = [0, ...cuts, bytes.length];
+  const chunks = bounds.slice(1).map((end, i) => bytes.slice(bounds[i], end));
+  return ReadableStream.from(chunks);
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, invalid: string[] = []) {
+  const out: unknown[] = [];
+  for await (const value of readNdjson(stream, (line) => invalid.push(line))) out.push(value);
+  return out;
+}
+
+Deno.test("readNdjson joins lines and characters cut across chunks", async () => {
+  const text = '{"a":1}\n{"emoji":"🌸 flora"}\n\n[1,2]\n"tail"';
+  // Cut inside a line, inside the 4-byte emoji, and right after a newline.
+  const values = await collect(chunked(text, [3, 16, 18, 30]));
+  assert.deepEqual(values, [{ a: 1 }, { emoji: "🌸 flora" }, [1, 2], "tail"]);
+});
+
+Deno.test("readNdjson skips a line that is not JSON and keeps reading", async () => {
+  const invalid: string[] = [];
+  const values = await collect(chunked('{"ok":1}\nnot json\n{"ok":2}\n', [5]), invalid);
+  assert.deepEqual(values, [{ ok: 1 }, { ok: 2 }]);
+  assert.deepEqual(invalid, ["not json"]);
+});
+
+Deno.test("NdjsonWriter's coalesced writes read back one value per message, in order", async () => {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = new NdjsonWriter(writable);
+  const sent = Array.from({ length: 1_000 }, (_, i) => ({ i, text: `line\nwith newline ${i}` }));
+  const reading = collect(readable);
+  await Promise.all(sent.map((m) => writer.write(m)));
+  await writer.close();
+  assert.deepEqual(await reading, sent);
+});

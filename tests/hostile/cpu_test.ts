@@ -1,0 +1,115 @@
+/**
+ * Hostile scripts that hog a CPU core while still yielding, so they answer
+ * every ping: timers that burn the core after the script loaded, and
+ * handlers that busy-wait in slices with awaits between, event after event.
+ * The watchdog's CPU accounting stops them with a log line that says what
+ * happened, and the neighbouring guilds keep answering.
+ */
+
+import assert from "node:assert/strict";
+import { type Arena, HEALTHY, openArena } from "./arena.ts";
+
+/** Busy-waits `ms` of wall time (a CPU hog when the machine is not saturated). */
+const BUSY = `const busy = (ms) => { const end = Date.now() + ms; while (Date.now() < end) {} };`;
+
+Deno.test({
+  name: "CPU hogs that keep yielding are stopped and their neighbours keep answering",
+  // The host runs in this process with child sandbox processes, sockets and timers.
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    // Idle CPU is stopped after the 1.5 s event budget, before the share limit (2.4 s of CPU
+    // within 4 s) is reached; handlers busy event after event reach the share limit.
+    const arena: Arena = await openArena({
+      FLORA_EVENT_TIMEOUT_MS: "1500",
+      FLORA_CPU_WINDOW_MS: "4000",
+      FLORA_MAX_CPU_PERCENT: "60",
+      FLORA_CRASH_LOOP_FAILURES: "100",
+    });
+    try {
+      const [hostile, neighbour, remote] = arena.guilds;
+      assert.equal((await arena.deploy(neighbour, HEALTHY)).status, "active");
+      assert.equal((await arena.deploy(remote, HEALTHY)).status, "active");
+      const neighboursAnswer = async () => {
+        await arena.assertAnswers(neighbour);
+        await arena.assertAnswers(remote);
+      };
+
+      await t.step("a setInterval busy loop started at load", async () => {
+        const mark = await arena.logMark(hostile);
+        const deployed = await arena.deploy(
+          hostile,
+          `${BUSY}
+          createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong") })] });
+          setInterval(() => busy(40), 0);`,
+        );
+        assert.equal(deployed.status, "active");
+        await neighboursAnswer();
+        const line = await arena.waitForLog(hostile, /stopped \(cpu\)/, 20_000, mark);
+        assert.match(
+          line,
+          /the script kept running with no event to handle: it used \d+% of a CPU core for [\d.]+ s after its handlers finished \(limit 1500 ms\)/,
+        );
+        await neighboursAnswer();
+      });
+
+      await t.step("a busy loop in timers a handler left behind", async () => {
+        assert.equal(
+          (await arena.deploy(
+            hostile,
+            `${BUSY}
+            createBot({ prefixCommands: [
+              prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
+              prefix({ name: "attack", run: async (ctx) => {
+                await ctx.reply("done, honest");
+                const hog = () => { busy(20); setTimeout(hog, 0); };
+                hog();
+              } }),
+            ] });`,
+          )).status,
+          "active",
+        );
+        const mark = await arena.logMark(hostile);
+        assert.equal(await arena.ask(hostile, "!attack"), "done, honest");
+        await neighboursAnswer();
+        await arena.waitForLog(hostile, /stopped \(cpu\): the script kept running/, 20_000, mark);
+        await neighboursAnswer();
+        await arena.assertAnswers(hostile); // restarted with the next event
+      });
+
+      await t.step("handlers that busy-wait in slices, event after event", async () => {
+        // Each event stays within its 1.5 s budget (1 s of slices with awaits between); together
+        // they keep a core busy: past 60% of a core over 4 s.
+        assert.equal(
+          (await arena.deploy(
+            hostile,
+            `${BUSY}
+            createBot({ prefixCommands: [
+              prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
+              prefix({ name: "attack", run: async (ctx) => {
+                for (let i = 0; i < 20; i++) { busy(50); await new Promise((r) => setTimeout(r, 0)); }
+                await ctx.reply("sliced " + ctx.args[0]);
+              } }),
+            ] });`,
+          )).status,
+          "active",
+        );
+        const mark = await arena.logMark(hostile);
+        for (let i = 1; i <= 6; i++) await arena.say(hostile, `!attack ${i}`);
+        await neighboursAnswer();
+        const line = await arena.waitForLog(hostile, /stopped \(cpu\)/, 20_000, mark);
+        assert.match(
+          line,
+          /the script used \d+% of a CPU core for [\d.]+ s \(limit 60% over 4 s\)/,
+        );
+        // Stopped before it got through the six: each had its budget, the core did not.
+        const answered = (await arena.emu.messages(hostile.channelId))
+          .filter((m) => m.content.startsWith("sliced "));
+        assert.ok(answered.length < 6, `${answered.length} slow events answered`);
+        await neighboursAnswer();
+      });
+    } finally {
+      await arena.close();
+    }
+  },
+});
