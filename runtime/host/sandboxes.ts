@@ -71,7 +71,7 @@ export interface SchedulingOptions {
   maxBacklog: number;
   /** Events one worker may have in flight at once: its largest batch (default 64). */
   maxInflightPerGuild: number;
-  /** Events one sandbox process may have in flight at once (default 4,096). */
+  /** Events one sandbox process may have in flight at once (default 16,384). */
   maxInflightPerProcess: number;
   /** How long a script gets to answer an interaction before the host defers it, ms (default 2,000). */
   interactionAckMs: number;
@@ -86,7 +86,7 @@ const DEFAULTS: SchedulingOptions = {
   idleMs: 5 * 60_000,
   maxBacklog: 2_000,
   maxInflightPerGuild: 64,
-  maxInflightPerProcess: 4_096,
+  maxInflightPerProcess: 16_384,
   interactionAckMs: 2_000,
   retireMs: 10_000,
   maxConcurrentStarts: 4,
@@ -457,12 +457,18 @@ export class SandboxManager {
     if (!worker.ready || guild.queue.length === 0 || worker.inflight.size > 0) return;
     const load = this.#load(worker.process);
     const room = this.options.maxInflightPerProcess - load.inflight;
-    if (room <= 0) {
+    // Wait for room for a whole batch rather than send a sliver: slivers mean more wake-ups.
+    if (room < Math.min(this.#fullBatch, guild.queue.length)) {
       load.waiting.add(guild);
       return;
     }
     this.#send(worker, guild.queue.takeBatch(Math.min(this.#batchMax, room)), load);
     this.#touch(guild);
+  }
+
+  /** Room a waiting guild is woken for: a largest batch, or the whole process cap if smaller. */
+  get #fullBatch(): number {
+    return Math.min(this.#batchMax, this.options.maxInflightPerProcess);
   }
 
   /** Largest batch: the guild's in-flight cap, within what a worker may report at once. */
@@ -668,11 +674,13 @@ export class SandboxManager {
 
   /** Lets guilds waiting for room in a process send again. */
   #wakeWaiting(load: ProcessLoad): void {
-    if (load.waiting.size === 0 || load.inflight >= this.options.maxInflightPerProcess) return;
+    // Only with room for a whole batch, so a woken guild is never put back mid-iteration.
+    const full = () => this.options.maxInflightPerProcess - load.inflight < this.#fullBatch;
+    if (load.waiting.size === 0 || full()) return;
     for (const guild of load.waiting) {
       load.waiting.delete(guild);
       this.#pump(guild);
-      if (load.inflight >= this.options.maxInflightPerProcess) return;
+      if (full()) return;
     }
   }
 

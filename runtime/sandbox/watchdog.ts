@@ -67,8 +67,6 @@ export const DEFAULT_CPU_WINDOW_MS = 30_000;
 export const DEFAULT_MAX_CPU_SHARE = 0.5;
 /** An idle worker is still pinged this often, ms: a safety net, not the detection path. */
 export const IDLE_PING_MS = 10_000;
-/** A worker that handled an event (or loaded) this recently is pinged every round, ms. */
-export const ACTIVE_MS = 2_000;
 
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
@@ -187,7 +185,9 @@ export function needsPing(
 ): boolean {
   if (worker.pingSentAt !== null) return false; // its answer is still awaited
   if (!everyone && now - worker.pongAt < reportedWithinMs) return false;
-  return everyone || busy || worker.loading || now - worker.activeAt <= ACTIVE_MS ||
+  // Active since its last report: one ping shows whether it went back to sleep (a pong
+  // with no CPU) or keeps burning (pinged again). Not every round: each ping is a wake-up.
+  return everyone || busy || worker.loading || worker.activeAt > worker.pongAt ||
     (worker.lastCpuMs ?? 1) > 0 || now - worker.pongAt >= IDLE_PING_MS;
 }
 

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  ACTIVE_MS,
   budgetFor,
   IDLE_PING_MS,
   needsPing,
@@ -157,7 +156,15 @@ Deno.test("only workers that may be running are pinged", () => {
   assert.equal(needsPing(asleep, false, now, false), false);
   assert.equal(needsPing(asleep, true, now, false), true); // an event in flight
   assert.equal(needsPing({ ...asleep, loading: true }, false, now, false), true);
-  assert.equal(needsPing({ ...asleep, activeAt: now - ACTIVE_MS }, false, now, false), true);
+  // Active since its last report: pinged; reported since (with no CPU): left asleep.
+  assert.equal(
+    needsPing({ ...asleep, activeAt: now - 100, pongAt: now - 300 }, false, now, false),
+    true,
+  );
+  assert.equal(
+    needsPing({ ...asleep, activeAt: now - 300, pongAt: now - 100 }, false, now, false),
+    false,
+  );
   assert.equal(needsPing({ ...asleep, lastCpuMs: 10 }, false, now, false), true); // still burning
   assert.equal(needsPing({ ...asleep, lastCpuMs: null }, false, now, false), true); // no report yet
   assert.equal(needsPing(asleep, false, IDLE_PING_MS, false), true); // the slow safety net

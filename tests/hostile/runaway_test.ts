@@ -89,7 +89,10 @@ Deno.test({
           attack(
             `setTimeout(() => { const spin = () => Promise.resolve().then(spin); spin(); }, 0);`,
           ),
-          /stopped \(unresponsive\)/,
+          // Each promise adopts the next, so the chain also fills the heap (≈ 1 GB/s): on a quiet
+          // machine V8 aborts the sandbox process before the silence limit, and the host blames
+          // the silent script. Either way it is stopped and the neighbours answer.
+          /stopped \((unresponsive|abort)\)/,
         );
       });
 
