@@ -118,23 +118,32 @@ try {
     /stopped \((unresponsive|timeout)\)/,
   );
 
-  // Memory bomb: the host sees its process exit → first answer of the same-process neighbour.
+  // Reply latency of the neighbour, alone and beside a guild that burns CPU. Discord's 5 per 5 s
+  // channel limit would dominate the tail of the bot's replies: off, to measure flora.
+  await arena.emu.setRateLimits({ enabled: false });
   progress("latency alone");
   await arena.deploy(hostile, HEALTHY);
   await latencies(arena, neighbour, 10); // warm-up
   const alone = summarize(await latencies(arena, neighbour));
+  // A noisy neighbour: every message burns 200 ms of CPU (inside its budget), and it gets one
+  // every 100 ms, so its worker's thread is busy throughout the measurement.
   await arena.deploy(
     hostile,
-    attack(`
-      await ctx.reply("hogging");
-      const hog = () => { const end = Date.now() + 5; while (Date.now() < end) {} setTimeout(hog, 0); };
-      for (let i = 0; i < 50; i++) setTimeout(hog, 0);`),
+    `on("messageCreate", () => { const end = Date.now() + 200; while (Date.now() < end) {} });`,
   );
-  await arena.ask(hostile, "!attack");
+  let burning = true;
+  const driver = (async () => {
+    while (burning) {
+      await arena.say(hostile, "burn");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 500));
   progress("latency beside a CPU hog");
   const beside = summarize(await latencies(arena, neighbour));
+  burning = false;
+  await driver;
 
-  // The hog would keep burning a core through the memory bombs: stop it (its worker retires).
   await arena.deploy(hostile, HEALTHY);
   // Memory bombs need a budget long enough for V8 to reach its heap limit (the backstop).
   const bombArena = await openArena({

@@ -214,6 +214,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
       standby: config.sandboxStandby ?? 1,
+      nice: config.sandboxNice ?? 10,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { setPriority } from "node:os";
 import { NdjsonWriter, readNdjson } from "./ndjson.ts";
 import {
   type HostToProcess,
@@ -47,6 +48,13 @@ export interface PoolOptions {
    * `FLORA_SANDBOX_STANDBY`). Each costs an idle process's memory.
    */
   standby?: number;
+  /**
+   * Niceness of each sandbox process (default 0). With hundreds of busy worker
+   * threads, the scheduler's per-thread fairness would starve the host's one
+   * main thread (gateway, routing, Discord calls for every guild): a higher
+   * niceness keeps the host first and gives the workers what is left.
+   */
+  nice?: number;
 }
 
 /** What the pool reports to its owner. */
@@ -129,6 +137,13 @@ class SandboxChild {
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
+    if (options.nice) {
+      try {
+        setPriority(child.pid, options.nice);
+      } catch (error) {
+        console.error(`flora: could not lower the sandbox process's priority: ${error}`);
+      }
+    }
     this.child = child;
     this.writer = new NdjsonWriter(child.stdin);
     let resolveReady!: () => void;
