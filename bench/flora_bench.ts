@@ -62,6 +62,9 @@ export async function startBenchFlora(
     FLORA_SANDBOX_HEAP_MB: "4096",
     // 500 resident workers per process at ≈ 8 MiB each need more than the default 2 GiB guard.
     FLORA_SANDBOX_MEMORY_MB: "8192",
+    // The reply runs send ≈ 33 messages/s to one guild in the 1-guild scenario: past the default
+    // per-guild budget of 5 Discord calls/s, which would measure the budget, not flora.
+    FLORA_GUILD_REST_PER_SECOND: "50",
   });
   const flora = await startFlora(config, {
     discord: { token: emu.token, restBase: emu.restBase },

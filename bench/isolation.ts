@@ -102,6 +102,8 @@ const arena = await openArena({
   FLORA_EVENT_TIMEOUT_MS: String(BUDGET_MS),
   FLORA_CRASH_LOOP_FAILURES: "1000",
   FLORA_GUILD_LOG_LINES: "100000",
+  // Replies one after another would otherwise measure the per-guild budget of 5 Discord calls/s.
+  FLORA_GUILD_REST_PER_SECOND: "50",
 });
 try {
   const [hostile, neighbour] = arena.guilds;
