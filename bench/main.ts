@@ -19,7 +19,7 @@ import {
 } from "./flora_bench.ts";
 import { runPlainBot } from "./plain_bot.ts";
 import { runRawEcho } from "./raw_echo.ts";
-import { mib, round, summarize, until } from "./stats.ts";
+import { mib, round, sleep, summarize, until } from "./stats.ts";
 import { createGuilds } from "./world.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -111,6 +111,8 @@ try {
     scenarios.push(await measure(bench, emu, guilds, EVENTS.thousand, REPLIES));
     log(JSON.stringify(scenarios.at(-1)));
 
+    // Let the previous scenario's leftovers (1,000 isolates collecting garbage) settle first.
+    await sleep(5_000);
     log("flora: host dispatch capacity (events handed to the router's sink directly)");
     const before = bench.handled();
     const n = quick ? 5_000 : EVENTS.thousand;
