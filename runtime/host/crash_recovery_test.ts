@@ -6,12 +6,12 @@
  */
 
 import assert from "node:assert/strict";
-import type { Deployment } from "../../storage/types.ts";
 import { SandboxPool } from "../sandbox/pool.ts";
 import type { OperationName } from "../sandbox/protocol.ts";
 import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
 import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager } from "./sandboxes.ts";
+import { messagePayload, testDeployment } from "./test_fixtures.ts";
 
 const GUILD = "100000000000000001";
 
@@ -23,30 +23,9 @@ class RecordingExecutor implements OperationExecutor {
   }
 }
 
-function deployment(code: string): Deployment {
-  const now = new Date().toISOString();
-  return {
-    id: "d1",
-    guildId: GUILD,
-    revision: 1,
-    status: "active",
-    createdBy: "test",
-    createdAt: now,
-    updatedAt: now,
-    bundle: { entry: "main.ts", code },
-  };
-}
+const deployment = (code: string) => testDeployment(GUILD, "d1", code);
 
-function message(content: string) {
-  return {
-    id: "700000000000000001",
-    channel_id: "200000000000000001",
-    guild_id: GUILD,
-    author: { id: "300000000000000001", username: "alice" },
-    content,
-    timestamp: new Date().toISOString(),
-  };
-}
+const message = (content: string) => messagePayload(GUILD, content);
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import type { Deployment } from "../../storage/types.ts";
 import { SandboxPool } from "../sandbox/pool.ts";
 import type { OperationName } from "../sandbox/protocol.ts";
 import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
 import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager, ScriptLoadError } from "./sandboxes.ts";
+import { messagePayload, testDeployment } from "./test_fixtures.ts";
 
 const GUILD = "100000000000000001";
 
@@ -25,19 +25,7 @@ class RecordingExecutor implements OperationExecutor {
   }
 }
 
-function deployment(id: string, code: string): Deployment {
-  const now = new Date().toISOString();
-  return {
-    id,
-    guildId: GUILD,
-    revision: 1,
-    status: "pending",
-    createdBy: "test",
-    createdAt: now,
-    updatedAt: now,
-    bundle: { entry: "main.ts", code },
-  };
-}
+const deployment = (id: string, code: string) => testDeployment(GUILD, id, code, "pending");
 
 async function withManager(
   fn: (m: SandboxManager, ex: RecordingExecutor, logs: MemoryLogBuffer) => Promise<void>,
@@ -60,16 +48,7 @@ async function withManager(
   }
 }
 
-function message(content: string) {
-  return {
-    id: "700000000000000001",
-    channel_id: "200000000000000001",
-    guild_id: GUILD,
-    author: { id: "300000000000000001", username: "alice" },
-    content,
-    timestamp: new Date().toISOString(),
-  };
-}
+const message = (content: string) => messagePayload(GUILD, content);
 
 Deno.test("a loaded script answers a prefix command through a host call", async () => {
   await withManager(async (manager, executor) => {

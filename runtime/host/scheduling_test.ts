@@ -6,12 +6,12 @@
  */
 
 import assert from "node:assert/strict";
-import type { Deployment } from "../../storage/types.ts";
 import { SandboxPool } from "../sandbox/pool.ts";
 import type { OperationName } from "../sandbox/protocol.ts";
 import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
 import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
+import { messagePayload, testDeployment } from "./test_fixtures.ts";
 
 const runtime = bundleWorkerRuntime();
 
@@ -41,32 +41,12 @@ class RecordingExecutor implements OperationExecutor {
 }
 
 let nextDeployment = 1;
-function deployment(guildId: string, code: string): Deployment {
-  const now = new Date().toISOString();
-  return {
-    id: `d${nextDeployment++}`,
-    guildId,
-    revision: 1,
-    status: "active",
-    createdBy: "test",
-    createdAt: now,
-    updatedAt: now,
-    bundle: { entry: "main.ts", code },
-  };
-}
+const deployment = (guildId: string, code: string) =>
+  testDeployment(guildId, `d${nextDeployment++}`, code);
 
 const guild = (n: number) => `1000000000000${String(n).padStart(5, "0")}`;
 
-function message(guildId: string, content: string) {
-  return {
-    id: "700000000000000001",
-    channel_id: "200000000000000001",
-    guild_id: guildId,
-    author: { id: "300000000000000001", username: "alice" },
-    content,
-    timestamp: new Date().toISOString(),
-  };
-}
+const message = messagePayload;
 
 function slash(guildId: string, id: string, name: string) {
   return {
