@@ -3,7 +3,8 @@
  * (`--api`, `--token`), the environment (`FLORA_API_URL`, `FLORA_TOKEN`, or
  * a local flora named by `FLORA_DATA_DIR`), the config file
  * (`$FLORA_CONFIG`, else `~/.config/flora/config.json`, written by
- * `flora login`), then a local flora in `./.data`.
+ * `flora login`), then a local flora in `./.data` (not when `FLORA_DATA_DIR`
+ * is set to the empty string: "no local flora", e.g. for scripts and tests).
  *
  * @module
  */
@@ -99,7 +100,8 @@ async function localFlora(dataDir: string): Promise<{ url?: string; token?: stri
 export async function resolveApiUrl(flags: TargetFlags, env: Env = Deno.env.toObject()) {
   const url = flags.api ?? env.FLORA_API_URL ??
     (env.FLORA_DATA_DIR ? (await localFlora(env.FLORA_DATA_DIR)).url : undefined) ??
-    (await readConfig(env)).apiUrl ?? (await localFlora(".data")).url;
+    (await readConfig(env)).apiUrl ??
+    (env.FLORA_DATA_DIR === "" ? undefined : (await localFlora(".data")).url);
   if (!url) {
     throw new CliError(
       ExitCode.Usage,
@@ -127,7 +129,7 @@ export async function resolveTarget(
       const c = await readConfig(env);
       return { url: c.apiUrl, token: c.token };
     },
-    () => localFlora(".data"),
+    () => env.FLORA_DATA_DIR === "" ? Promise.resolve({}) : localFlora(".data"),
   ];
   let url: string | undefined;
   let token: string | undefined;
