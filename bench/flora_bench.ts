@@ -65,6 +65,8 @@ export async function startBenchFlora(
     // The reply runs send ≈ 33 messages/s to one guild in the 1-guild scenario: past the default
     // per-guild budget of 5 Discord calls/s, which would measure the budget, not flora.
     FLORA_GUILD_REST_PER_SECOND: "50",
+    // 1,000 busy worker threads would otherwise starve the host's one main thread (gateway).
+    FLORA_SANDBOX_NICE: "10",
   });
   const flora = await startFlora(config, {
     discord: { token: emu.token, restBase: emu.restBase },

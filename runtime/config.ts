@@ -30,7 +30,7 @@ export interface FloraConfig {
   sandboxHeapMb: number;
   /** Standby sandbox processes kept warm to replace one that dies at once (default 1; 0: none). */
   sandboxStandby?: number;
-  /** Niceness of the sandbox processes (default 10): the host's gateway and REST come first. */
+  /** Niceness of the sandbox processes (default 0; e.g. 10 puts the host's gateway and REST first). */
   sandboxNice?: number;
   /** Longest an event handler may run, ms. */
   eventTimeoutMs: number;
@@ -143,7 +143,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     sandboxProcesses: integer(env, "FLORA_SANDBOX_PROCESSES", 2, 1, 64),
     sandboxHeapMb: integer(env, "FLORA_SANDBOX_HEAP_MB", 512, 64, 16384),
     sandboxStandby: integer(env, "FLORA_SANDBOX_STANDBY", 1, 0, 8),
-    sandboxNice: integer(env, "FLORA_SANDBOX_NICE", 10, 0, 19),
+    sandboxNice: integer(env, "FLORA_SANDBOX_NICE", 0, 0, 19),
     eventTimeoutMs: integer(env, "FLORA_EVENT_TIMEOUT_MS", 10_000, 10, 600_000),
     loadTimeoutMs: integer(env, "FLORA_LOAD_TIMEOUT_MS", 10_000, 10, 600_000),
     maxResidentWorkers: integer(env, "FLORA_MAX_RESIDENT_WORKERS", 500, 1, 100_000),

@@ -214,7 +214,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
       standby: config.sandboxStandby ?? 1,
-      nice: config.sandboxNice ?? 10,
+      nice: config.sandboxNice ?? 0,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);
