@@ -132,31 +132,23 @@ export function registerUserActions(app: Hono, state: EmulatorState): void {
     return c.body(null, 204);
   });
 
-  app.post("/interactions/slash", async (c) => {
-    const input = await jsonBody(c);
-    const options = parseOptions(input.options, ["options"]);
-    const record = invokeSlash(state, {
-      guildId: str(input, "guildId"),
-      channelId: str(input, "channelId"),
-      userId: str(input, "userId"),
-      name: str(input, "name"),
-      options,
+  // A slash command and its autocomplete take the same input: guild, channel, user, name, options.
+  for (
+    const [path, invoke] of [["slash", invokeSlash], ["autocomplete", invokeAutocomplete]] as const
+  ) {
+    app.post(`/interactions/${path}`, async (c) => {
+      const input = await jsonBody(c);
+      const options = parseOptions(input.options, ["options"]);
+      const record = invoke(state, {
+        guildId: str(input, "guildId"),
+        channelId: str(input, "channelId"),
+        userId: str(input, "userId"),
+        name: str(input, "name"),
+        options,
+      });
+      return c.json({ interactionId: record.interaction.id, token: record.interaction.token }, 201);
     });
-    return c.json({ interactionId: record.interaction.id, token: record.interaction.token }, 201);
-  });
-
-  app.post("/interactions/autocomplete", async (c) => {
-    const input = await jsonBody(c);
-    const options = parseOptions(input.options, ["options"]);
-    const record = invokeAutocomplete(state, {
-      guildId: str(input, "guildId"),
-      channelId: str(input, "channelId"),
-      userId: str(input, "userId"),
-      name: str(input, "name"),
-      options,
-    });
-    return c.json({ interactionId: record.interaction.id, token: record.interaction.token }, 201);
-  });
+  }
 
   app.post("/interactions/component", async (c) => {
     const input = await jsonBody(c);

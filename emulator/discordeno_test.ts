@@ -5,8 +5,15 @@
  */
 
 import { GatewayIntents, InteractionResponseTypes } from "@discordeno/bot";
-import { EmulatorClient, startEmulator } from "./mod.ts";
-import { assert, assertEquals, assertExists, assertRejects, startTestBot } from "./test_helpers.ts";
+import { startEmulator } from "./mod.ts";
+import {
+  assert,
+  assertEquals,
+  assertExists,
+  assertRejects,
+  startTestBot,
+  withTestBot,
+} from "./test_helpers.ts";
 import type { ApiGatewayGuild, ApiInteraction, ApiMessage } from "./types.ts";
 
 const FAST = { heartbeatIntervalMs: 1100 };
@@ -20,9 +27,7 @@ function discordError(error: unknown): { status: number; code: number; message: 
 }
 
 Deno.test("Discordeno connects: READY then one GUILD_CREATE per guild", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu);
-  try {
+  await withTestBot(FAST, {}, async ({ emu, tb }) => {
     const ready = await tb.waitForDispatch<{
       session_id: string;
       resume_gateway_url: string;
@@ -59,17 +64,11 @@ Deno.test("Discordeno connects: READY then one GUILD_CREATE per guild", async ()
     // Sequence numbers strictly increase.
     const seqs = tb.payloads.filter((p) => p.op === 0).map((p) => p.s ?? 0);
     assert(seqs.every((s, i) => i === 0 || s > seqs[i - 1]));
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("a user's message reaches the bot, and the bot's reply is recorded", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu);
-  const control = new EmulatorClient(emu.url);
-  try {
+  await withTestBot(FAST, {}, async ({ emu, tb, control }) => {
     const { guilds, users } = emu.seeded!;
     const guild = guilds[0];
     await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guild.id);
@@ -106,19 +105,13 @@ Deno.test("a user's message reaches the bot, and the bot's reply is recorded", a
     assertEquals(echoed.type, 19);
     assertEquals(echoed.message_reference?.message_id, sent.id);
     assertEquals(echoed.referenced_message?.id, sent.id);
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("without MESSAGE_CONTENT the bot gets empty content (unless mentioned)", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu, {
+  await withTestBot(FAST, {
     intents: GatewayIntents.Guilds | GatewayIntents.GuildMessages,
-  });
-  const control = new EmulatorClient(emu.url);
-  try {
+  }, async ({ emu, tb, control }) => {
     const { guilds, users } = emu.seeded!;
     const guild = guilds[0];
     await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guild.id);
@@ -140,17 +133,11 @@ Deno.test("without MESSAGE_CONTENT the bot gets empty content (unless mentioned)
     assertEquals(b.content, `<@${emu.botUserId}> hi`);
     // Gateway mentions carry the mentioned member.
     assertEquals(b.mentions[0].member?.roles, [emu.seeded!.guilds[0].roles.bot]);
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("slash commands: bulk overwrite, invoke, respond once (40060 on the second)", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu);
-  const control = new EmulatorClient(emu.url);
-  try {
+  await withTestBot(FAST, {}, async ({ emu, tb, control }) => {
     const { guilds, users } = emu.seeded!;
     const guild = guilds[0];
     await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guild.id);
@@ -232,17 +219,11 @@ Deno.test("slash commands: bulk overwrite, invoke, respond once (40060 on the se
     assertEquals(after.originalMessage?.content, "pong (edited)");
     assertEquals(after.followups.map((m) => m.content), ["more"]);
     assertEquals(after.responses.map((r) => r.kind), ["callback", "followup", "edit"]);
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("deferred responses show as loading until edited; late callbacks get 10062", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu);
-  const control = new EmulatorClient(emu.url);
-  try {
+  await withTestBot(FAST, {}, async ({ emu, tb, control }) => {
     const { guilds, users } = emu.seeded!;
     const guild = guilds[1];
     await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guild.id);
@@ -298,16 +279,11 @@ Deno.test("deferred responses show as loading until edited; late callbacks get 1
       })
     );
     assertEquals(discordError(error), { status: 404, code: 10062, message: "Unknown interaction" });
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("REST errors: unknown channel 10003, unknown message 10008, empty message 50006", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu);
-  try {
+  await withTestBot(FAST, {}, async ({ emu, tb }) => {
     const guild = emu.seeded!.guilds[0];
     const unknown = await assertRejects(() =>
       tb.bot.helpers.sendMessage(123456789012345678n, { content: "hi" })
@@ -332,17 +308,11 @@ Deno.test("REST errors: unknown channel 10003, unknown message 10008, empty mess
       code: 50006,
       message: "Cannot send an empty message",
     });
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("Discordeno resumes after a dropped connection and gets what it missed once", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu);
-  const control = new EmulatorClient(emu.url);
-  try {
+  await withTestBot(FAST, {}, async ({ emu, tb, control }) => {
     const { guilds, users } = emu.seeded!;
     await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guilds[1].id);
     const [before] = await control.sessions();
@@ -371,17 +341,11 @@ Deno.test("Discordeno resumes after a dropped connection and gets what it missed
       "second RESUMED",
     );
     assertEquals((await control.sessions())[0].id, before.id);
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("components: a click on the bot's button is answered with UPDATE_MESSAGE", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu);
-  const control = new EmulatorClient(emu.url);
-  try {
+  await withTestBot(FAST, {}, async ({ emu, tb, control }) => {
     const { guilds, users } = emu.seeded!;
     const channel = guilds[0].channels.general;
     await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guilds[0].id);
@@ -419,17 +383,11 @@ Deno.test("components: a click on the bot's button is answered with UPDATE_MESSA
     }).catch((e) => e);
     // The button was removed by the update, so Discord could not send this click.
     assert(other instanceof Error);
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("zombie detection: Discordeno drops a connection whose ACK never came, then resumes", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu);
-  const control = new EmulatorClient(emu.url);
-  try {
+  await withTestBot(FAST, {}, async ({ emu, tb, control }) => {
     await tb.waitForDispatch("READY");
     const [session] = await control.sessions();
     // Swallow one ACK: Discordeno's next beat finds the previous one unacknowledged.
@@ -439,21 +397,15 @@ Deno.test("zombie detection: Discordeno drops a connection whose ACK never came,
     assertEquals(after.id, session.id);
     const closes = emu.gateway.events.filter((e) => e.kind === "close");
     assertEquals(closes.length, 1);
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("users DM, react, edit, delete and leave; the bot sees each event", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu, {
+  await withTestBot(FAST, {
     intents: GatewayIntents.Guilds | GatewayIntents.GuildMessages |
       GatewayIntents.GuildMessageReactions | GatewayIntents.GuildMembers |
       GatewayIntents.DirectMessages | GatewayIntents.GuildMessageTyping,
-  });
-  const control = new EmulatorClient(emu.url);
-  try {
+  }, async ({ emu, tb, control }) => {
     const { guilds, users } = emu.seeded!;
     const guild = guilds[0];
     await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guild.id);
@@ -516,17 +468,11 @@ Deno.test("users DM, react, edit, delete and leave; the bot sees each event", as
     await control.removeMember({ guildId: guild.id, userId: users.member });
     const left = await tb.waitForDispatch<{ user: { id: string } }>("GUILD_MEMBER_REMOVE");
     assertEquals(left.user.id, users.member);
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("guild lifecycle and autocomplete: removal, outage, re-invite; type 8 answers", async () => {
-  const emu = await startEmulator(FAST);
-  const tb = await startTestBot(emu);
-  const control = new EmulatorClient(emu.url);
-  try {
+  await withTestBot(FAST, {}, async ({ emu, tb, control }) => {
     const { guilds, users } = emu.seeded!;
     const guild = guilds[1];
     await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guild.id);
@@ -570,10 +516,7 @@ Deno.test("guild lifecycle and autocomplete: removal, outage, re-invite; type 8 
     });
     const view = await control.interaction(interactionId);
     assertEquals(view.responseType, 8);
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("a wrong token: Discordeno's start fails on GET /gateway/bot with 401", async () => {
@@ -590,10 +533,7 @@ Deno.test("a wrong token: Discordeno's start fails on GET /gateway/bot with 401"
 
 Deno.test("a server-requested heartbeat (op 1) is answered at once", async () => {
   // A long interval keeps Discordeno's own beats out of the way.
-  const emu = await startEmulator({ heartbeatIntervalMs: 60_000 });
-  const tb = await startTestBot(emu);
-  const control = new EmulatorClient(emu.url);
-  try {
+  await withTestBot({ heartbeatIntervalMs: 60_000 }, {}, async ({ tb, control }) => {
     await tb.waitForDispatch("READY");
     const acksBefore = tb.payloads.filter((p) => p.op === 11).length;
     assertEquals(await control.gatewayFault({ kind: "heartbeat_request" }), 1);
@@ -603,21 +543,15 @@ Deno.test("a server-requested heartbeat (op 1) is answered at once", async () =>
       () => tb.payloads.filter((p) => p.op === 11).length > acksBefore,
       "HEARTBEAT_ACK",
     );
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("Discordeno: drops landing as soon as the session is connected again lose nothing", async () => {
   // Discordeno's send budget shrinks with the heartbeat interval (10 frames/min at FAST's
   // 1.1 s) and RESUME draws on it: use a Discord-like interval for ten resumes.
-  const emu = await startEmulator({ heartbeatIntervalMs: 30_000 });
-  const tb = await startTestBot(emu);
-  const control = new EmulatorClient(emu.url);
   const rounds = 10;
   const batch = 20;
-  try {
+  await withTestBot({ heartbeatIntervalMs: 30_000 }, {}, async ({ emu, tb, control }) => {
     const { guilds, users } = emu.seeded!;
     await tb.waitForDispatch("GUILD_CREATE", (d) => d.id === guilds[1].id);
     const [before] = await control.sessions();
@@ -656,8 +590,5 @@ Deno.test("Discordeno: drops landing as soon as the session is connected again l
     assertEquals(after.map((s) => ({ id: s.id, connected: s.connected })), [
       { id: before.id, connected: true },
     ]);
-  } finally {
-    await tb.stop();
-    await emu.close();
-  }
+  });
 });

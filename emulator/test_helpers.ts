@@ -8,7 +8,7 @@
 
 import { type Bot, createBot, GatewayIntents } from "@discordeno/bot";
 import nodeAssert from "node:assert/strict";
-import type { Emulator } from "./mod.ts";
+import { type Emulator, EmulatorClient, type EmulatorOptions, startEmulator } from "./mod.ts";
 
 /** A gateway payload as Discordeno hands it over (snake case, untransformed). */
 export interface RawPayload {
@@ -108,6 +108,42 @@ export async function startTestBot(
     waitForDispatch,
     stop: () => stopBot(bot),
   };
+}
+
+/** What {@linkcode withTestBot} hands its test. */
+export interface TestBotContext {
+  emu: Emulator;
+  tb: TestBot;
+  control: EmulatorClient;
+}
+
+/**
+ * Runs `fn` with an emulator, a READY test bot and a control client, and
+ * tears both down afterwards, whatever `fn` does.
+ *
+ * @example
+ * ```ts
+ * await withTestBot({ heartbeatIntervalMs: 1100 }, {}, async ({ tb }) => {
+ *   await tb.waitForDispatch("READY");
+ * });
+ * ```
+ */
+export async function withTestBot(
+  emulatorOptions: EmulatorOptions,
+  botOptions: Parameters<typeof startTestBot>[1],
+  fn: (ctx: TestBotContext) => Promise<void>,
+): Promise<void> {
+  const emu = await startEmulator(emulatorOptions);
+  try {
+    const tb = await startTestBot(emu, botOptions);
+    try {
+      await fn({ emu, tb, control: new EmulatorClient(emu.url) });
+    } finally {
+      await tb.stop();
+    }
+  } finally {
+    await emu.close();
+  }
 }
 
 /** Shuts the bot down and clears the REST queue's idle timers. */

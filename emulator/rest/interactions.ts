@@ -44,6 +44,14 @@ const ALLOWED: Record<number, number[]> = {
 const RESPONSE_FLAGS = MessageFlags.EPHEMERAL | MessageFlags.SUPPRESS_EMBEDS |
   MessageFlags.SUPPRESS_NOTIFICATIONS | MessageFlags.IS_COMPONENTS_V2;
 
+/** Records what the bot did with an interaction (the control API reports it), stamped now. */
+function recordResponse(
+  record: InteractionRecord,
+  entry: Omit<InteractionRecord["responses"][number], "at">,
+): void {
+  record.responses.push({ ...entry, at: Date.now() });
+}
+
 export function registerInteractionRoutes(app: Hono, ctx: RestContext): void {
   const { state } = ctx;
 
@@ -143,9 +151,8 @@ export function registerInteractionRoutes(app: Hono, ctx: RestContext): void {
           break;
       }
       record.responseType = type;
-      record.responses.push({
+      recordResponse(record, {
         kind: "callback",
-        at: Date.now(),
         type,
         body: input,
         messageId: message?.message.id,
@@ -210,9 +217,8 @@ export function registerInteractionRoutes(app: Hono, ctx: RestContext): void {
       editMessage(state, placeholder, { ...input, flags: undefined }, body.files, {
         markEdited: false,
       });
-      record.responses.push({
+      recordResponse(record, {
         kind: "followup",
-        at: Date.now(),
         body: input,
         messageId: placeholder.message.id,
       });
@@ -229,9 +235,8 @@ export function registerInteractionRoutes(app: Hono, ctx: RestContext): void {
       skipPermissions: true,
     });
     record.followupIds.push(message.message.id);
-    record.responses.push({
+    recordResponse(record, {
       kind: "followup",
-      at: Date.now(),
       body: input,
       messageId: message.message.id,
     });
@@ -254,9 +259,8 @@ export function registerInteractionRoutes(app: Hono, ctx: RestContext): void {
     const message = target(record, params.message_id);
     const input = objectBody(body.json);
     editMessage(state, message, input, body.files);
-    record.responses.push({
+    recordResponse(record, {
       kind: "edit",
-      at: Date.now(),
       body: input,
       messageId: message.message.id,
     });
@@ -270,9 +274,8 @@ export function registerInteractionRoutes(app: Hono, ctx: RestContext): void {
     const record = byToken(params.webhook_id, params.token);
     const message = target(record, params.message_id);
     deleteMessage(state, message.message.channel_id, message.message.id);
-    record.responses.push({
+    recordResponse(record, {
       kind: "delete",
-      at: Date.now(),
       body: null,
       messageId: message.message.id,
     });
