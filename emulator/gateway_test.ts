@@ -6,24 +6,19 @@
 
 import { startEmulator } from "./mod.ts";
 import { EmulatorClient } from "./client.ts";
-import { identify, RawGateway } from "./raw_gateway_test_client.ts";
+import { identify, RawGateway, withRawGateway } from "./raw_gateway_test_client.ts";
 import { assert, assertEquals } from "./test_helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 1100 };
 
 Deno.test("HELLO carries heartbeat_interval; heartbeats are ACKed", async () => {
-  const emu = await startEmulator(FAST);
-  const gw = await RawGateway.connect(emu.gatewayUrl);
-  try {
+  await withRawGateway(FAST, async ({ gw }) => {
     const hello = await gw.next((f) => f.op === 10);
     assertEquals(hello.d, { heartbeat_interval: 1100 });
     gw.send({ op: 1, d: null });
     const ack = await gw.next((f) => f.op === 11);
     assertEquals(ack.s, null);
-  } finally {
-    await gw.close();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("close codes: 4004 bad token, 4003 before identify, 4001 unknown op, 4002 bad JSON", async () => {
@@ -57,15 +52,10 @@ Deno.test("close codes: 4004 bad token, 4003 before identify, 4001 unknown op, 4
 });
 
 Deno.test("privileged intents the application lacks close with 4014", async () => {
-  const emu = await startEmulator({ ...FAST, applicationFlags: 0 });
-  const gw = await RawGateway.connect(emu.gatewayUrl);
-  try {
+  await withRawGateway({ ...FAST, applicationFlags: 0 }, async ({ emu, gw }) => {
     gw.send(identify(emu.token, { intents: 1 << 15 }));
     assertEquals((await gw.closed).code, 4014);
-  } finally {
-    await gw.close();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("RESUME replays missed dispatches, then RESUMED", async () => {
@@ -104,16 +94,11 @@ Deno.test("RESUME replays missed dispatches, then RESUMED", async () => {
 });
 
 Deno.test("RESUME of an unknown session gets INVALID_SESSION false", async () => {
-  const emu = await startEmulator(FAST);
-  const gw = await RawGateway.connect(emu.gatewayUrl);
-  try {
+  await withRawGateway(FAST, async ({ emu, gw }) => {
     gw.send({ op: 6, d: { token: emu.token, session_id: "nope", seq: 1 } });
     const invalid = await gw.next((f) => f.op === 9);
     assertEquals(invalid.d, false);
-  } finally {
-    await gw.close();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("a session closed with 1000 cannot be resumed", async () => {
@@ -184,15 +169,10 @@ Deno.test("identify rate limit: a second IDENTIFY in the window gets INVALID_SES
 });
 
 Deno.test("zombie connections (no heartbeats) are closed with 4009", async () => {
-  const emu = await startEmulator({ heartbeatIntervalMs: 50 });
-  const gw = await RawGateway.connect(emu.gatewayUrl);
-  try {
+  await withRawGateway({ heartbeatIntervalMs: 50 }, async ({ emu, gw }) => {
     gw.send(identify(emu.token));
     assertEquals((await gw.closed).code, 4009);
-  } finally {
-    await gw.close();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("fault injection: RECONNECT (op 7) and INVALID_SESSION on demand", async () => {
@@ -215,9 +195,7 @@ Deno.test("fault injection: RECONNECT (op 7) and INVALID_SESSION on demand", asy
 });
 
 Deno.test("REQUEST_GUILD_MEMBERS answers with GUILD_MEMBERS_CHUNK", async () => {
-  const emu = await startEmulator(FAST);
-  const gw = await RawGateway.connect(emu.gatewayUrl);
-  try {
+  await withRawGateway(FAST, async ({ emu, gw }) => {
     gw.send(identify(emu.token, { intents: 1 | 2 }));
     await gw.dispatch("READY");
     const guild = emu.seeded!.guilds[0];
@@ -227,35 +205,22 @@ Deno.test("REQUEST_GUILD_MEMBERS answers with GUILD_MEMBERS_CHUNK", async () => 
     assertEquals(d.members.length, 3);
     assertEquals(d.nonce, "n1");
     assertEquals(d.chunk_count, 1);
-  } finally {
-    await gw.close();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("frames over 4096 bytes close the connection with 4002", async () => {
-  const emu = await startEmulator(FAST);
-  const gw = await RawGateway.connect(emu.gatewayUrl);
-  try {
+  await withRawGateway(FAST, async ({ gw }) => {
     gw.send({ op: 1, d: "x".repeat(5000) });
     assertEquals((await gw.closed).code, 4002);
-  } finally {
-    await gw.close();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("GUILD_CREATE lists every member only with GUILD_PRESENCES", async () => {
-  const emu = await startEmulator(FAST);
-  const gw = await RawGateway.connect(emu.gatewayUrl);
-  try {
+  await withRawGateway(FAST, async ({ emu, gw }) => {
     gw.send(identify(emu.token, { intents: 1 | (1 << 8) }));
     const created = await gw.dispatch("GUILD_CREATE");
     assertEquals((created.d as { members: unknown[] }).members.length, 3);
-  } finally {
-    await gw.close();
-    await emu.close();
-  }
+  });
 });
 
 Deno.test("RESUME with a sequence the session never reached closes with 4007", async () => {

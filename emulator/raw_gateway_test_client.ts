@@ -5,6 +5,8 @@
  * @module
  */
 
+import { type Emulator, type EmulatorOptions, startEmulator } from "./mod.ts";
+
 export interface Frame {
   op: number;
   d: unknown;
@@ -104,4 +106,32 @@ export function identify(token: string, extra: Record<string, unknown> = {}) {
       ...extra,
     },
   };
+}
+
+/**
+ * Runs `fn` with an emulator and a raw gateway connection to it, and closes
+ * both afterwards, whatever `fn` does.
+ *
+ * @example
+ * ```ts
+ * await withRawGateway({ heartbeatIntervalMs: 1100 }, async ({ emu, gw }) => {
+ *   gw.send(identify(emu.token));
+ * });
+ * ```
+ */
+export async function withRawGateway(
+  options: EmulatorOptions,
+  fn: (ctx: { emu: Emulator; gw: RawGateway }) => Promise<void>,
+): Promise<void> {
+  const emu = await startEmulator(options);
+  try {
+    const gw = await RawGateway.connect(emu.gatewayUrl);
+    try {
+      await fn({ emu, gw });
+    } finally {
+      await gw.close();
+    }
+  } finally {
+    await emu.close();
+  }
 }
