@@ -87,6 +87,11 @@ export async function writeConfig(changes: CliConfig, env: Env = Deno.env.toObje
   return path;
 }
 
+/** The last fallback: a flora started in this checkout (`./.data`), unless `FLORA_DATA_DIR=""`. */
+function checkoutFlora(env: Env): Promise<{ url?: string; token?: string }> {
+  return env.FLORA_DATA_DIR === "" ? Promise.resolve({}) : localFlora(".data");
+}
+
 async function localFlora(dataDir: string): Promise<{ url?: string; token?: string }> {
   const url = (await readRuntimeInfo(dataDir))?.apiUrl;
   let token: string | undefined;
@@ -101,7 +106,7 @@ export async function resolveApiUrl(flags: TargetFlags, env: Env = Deno.env.toOb
   const url = flags.api ?? env.FLORA_API_URL ??
     (env.FLORA_DATA_DIR ? (await localFlora(env.FLORA_DATA_DIR)).url : undefined) ??
     (await readConfig(env)).apiUrl ??
-    (env.FLORA_DATA_DIR === "" ? undefined : (await localFlora(".data")).url);
+    (await checkoutFlora(env)).url;
   if (!url) {
     throw new CliError(
       ExitCode.Usage,
@@ -129,7 +134,7 @@ export async function resolveTarget(
       const c = await readConfig(env);
       return { url: c.apiUrl, token: c.token };
     },
-    () => env.FLORA_DATA_DIR === "" ? Promise.resolve({}) : localFlora(".data"),
+    () => checkoutFlora(env),
   ];
   let url: string | undefined;
   let token: string | undefined;

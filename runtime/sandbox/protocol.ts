@@ -85,8 +85,8 @@ export type ScriptEventName = typeof SCRIPT_EVENT_NAMES[number];
 
 /**
  * Chatty events: losing one costs nobody an answer. The host drops them past
- * a guild's backlog, and the sandbox process may hand several to a worker in
- * one {@linkcode EventBatchMessage} (a worker wake-up costs far more than a
+ * a guild's backlog, and several may reach a worker in one
+ * {@linkcode EventBatchMessage} (a worker wake-up costs far more than a
  * no-op handler, so batching is what lets throughput scale).
  */
 export const DROPPABLE_EVENTS: ReadonlySet<string> = new Set<string>([
@@ -211,10 +211,12 @@ export interface PingMessage {
 }
 
 /**
- * Events handed to a worker at once, run one after another in order. Only
- * the sandbox process builds batches: a lone event, or consecutive
- * {@link isDroppable droppable} ones. The worker answers with
- * {@linkcode DoneMessage}s, each covering the events finished since the last.
+ * Events handed to a worker at once, run one after another in order: a lone
+ * event, or consecutive {@link isDroppable droppable} ones ({@linkcode batchLength}).
+ * The host builds them (one batch in flight per worker); the sandbox process
+ * cuts what it hands over by the same rule, so a batch it relays is never
+ * mixed. The worker answers with {@linkcode DoneMessage}s, each covering the
+ * events finished since the last.
  */
 export interface EventBatchMessage {
   v: typeof PROTOCOL_VERSION;
