@@ -162,14 +162,22 @@ export function invocation(
   };
 }
 
-/** A user runs `/name` in a guild channel; refuses unregistered commands (Discord never sends those). */
-export function invokeSlash(state: EmulatorState, input: SlashInput): InteractionRecord {
+/**
+ * The command `input` names, as a user in that channel may use it, with the
+ * options given: what a slash command and its autocomplete both start from.
+ */
+function usableCommand(state: EmulatorState, input: SlashInput) {
   const guild = state.guild(input.guildId);
   if (!guild.members.has(state.botUser.id)) throw new DiscordError(403, ErrorCodes.MissingAccess);
   const command = findCommand(state, input.guildId, input.name);
   if (!command) throw notFound(ErrorCodes.UnknownApplicationCommand);
   requireUsable(state, command, input);
-  const options = input.options ?? [];
+  return { command, options: input.options ?? [] };
+}
+
+/** A user runs `/name` in a guild channel; refuses unregistered commands (Discord never sends those). */
+export function invokeSlash(state: EmulatorState, input: SlashInput): InteractionRecord {
+  const { command, options } = usableCommand(state, input);
   checkOptions(command.options, options, ["options"]);
   const data: ApiInteractionData = {
     id: command.id,
@@ -227,12 +235,7 @@ export function invokeComponent(state: EmulatorState, input: ComponentInput): In
 
 /** A user is typing an option with `autocomplete: true`; the focused option is marked `focused`. */
 export function invokeAutocomplete(state: EmulatorState, input: SlashInput): InteractionRecord {
-  const guild = state.guild(input.guildId);
-  if (!guild.members.has(state.botUser.id)) throw new DiscordError(403, ErrorCodes.MissingAccess);
-  const command = findCommand(state, input.guildId, input.name);
-  if (!command) throw notFound(ErrorCodes.UnknownApplicationCommand);
-  requireUsable(state, command, input);
-  const options = input.options ?? [];
+  const { command, options } = usableCommand(state, input);
   const focused = flatten(options).filter((o) => o.focused);
   if (focused.length !== 1) {
     throw invalidField(["options"], "AUTOCOMPLETE_FOCUS", "Exactly one option must be focused.");
