@@ -44,6 +44,8 @@ export interface BenchFlora {
   /** Events whose handler finished. */
   handled(): number;
   recording: boolean;
+  /** Resolved once `handled()` reaches their count. */
+  waiters: { count: number; resolve: () => void }[];
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export interface BenchFlora {
 export async function startBenchFlora(
   emu: EmulatorProcess,
   maxResident: number,
+  env: Record<string, string> = {},
 ): Promise<BenchFlora> {
   const dataDir = await Deno.makeTempDir({ prefix: "flora-bench-" });
   const config = loadConfig({
@@ -67,6 +70,7 @@ export async function startBenchFlora(
     FLORA_GUILD_REST_PER_SECOND: "50",
     // 1,000 busy worker threads would otherwise starve the host's one main thread (gateway).
     FLORA_SANDBOX_NICE: "10",
+    ...env,
   });
   const flora = await startFlora(config, {
     discord: { token: emu.token, restBase: emu.restBase },
@@ -80,6 +84,7 @@ export async function startBenchFlora(
     dispatchMs: [],
     coldStartMs: [],
     recording: false,
+    waiters: [],
     handled: () => handled,
     async close() {
       await flora.close();
@@ -89,6 +94,9 @@ export async function startBenchFlora(
   flora.metrics.dispatchLatency.onObserve = (s) => {
     handled++;
     if (bench.recording) bench.dispatchMs.push(s * 1000);
+    if (bench.waiters.length > 0) {
+      bench.waiters = bench.waiters.filter((w) => handled < w.count || (w.resolve(), false));
+    }
   };
   flora.metrics.coldStartLatency.onObserve = (s) => bench.coldStartMs.push(s * 1000);
   return bench;
@@ -175,6 +183,49 @@ export async function measure(
     timeouts: metrics.timeouts.total(),
     coldStarts: metrics.coldStarts.total(),
   };
+}
+
+/** A MESSAGE_CREATE payload for a bench guild, as the gateway would carry it. */
+export function benchMessage(g: BenchGuild, n: number, content = "hello") {
+  return {
+    id: String(800000000000000000n + BigInt(n)),
+    channel_id: g.channels[0],
+    guild_id: g.id,
+    author: { id: g.userId, username: "bench" },
+    content,
+  };
+}
+
+/**
+ * Dispatch latency (event into the router's sink → handler start) one event
+ * at a time, round-robin over `guilds` (already warm): each event is sent
+ * when the previous handler has finished, `gapMs` later. Like the raw echo's
+ * round trips, so the two compare like for like.
+ */
+export async function sequentialDispatch(
+  bench: BenchFlora,
+  guilds: BenchGuild[],
+  n: number,
+  gapMs = 0,
+): Promise<Summary> {
+  bench.dispatchMs = [];
+  bench.recording = true;
+  for (let i = 0; i < n; i++) {
+    const g = guilds[i % guilds.length];
+    const before = bench.handled();
+    bench.flora.sandboxes.deliver(g.id, "messageCreate", benchMessage(g, i));
+    // Polling with a zero timer would keep this thread busy and the measure hot; a
+    // resolved wait on each observation does not.
+    await untilHandled(bench, before + 1);
+    if (gapMs > 0) await sleep(gapMs);
+  }
+  bench.recording = false;
+  return summarize(bench.dispatchMs);
+}
+
+function untilHandled(bench: BenchFlora, count: number): Promise<void> {
+  if (bench.handled() >= count) return Promise.resolve();
+  return new Promise((resolve) => bench.waiters.push({ count, resolve }));
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The physical limit: a worker (no permissions, as flora's) that echoes
  * every message straight back, driven from this thread with postMessage.
- * Round trip one at a time, then the pipelined rate with many in flight.
+ * Round trip one at a time (back to back, and paced like flora's one-event
+ * runs, so that both sides pay the same thread wake-ups), then the
+ * pipelined rate with many in flight.
  *
  * @module
  */
@@ -12,8 +14,14 @@ const ECHO = `self.onmessage = (e) => self.postMessage(e.data);`;
 
 /** What the raw echo measured. */
 export interface RawEchoResult {
-  /** One message at a time, host → worker → host, µs. */
+  /** One message at a time, host → worker → host, back to back, µs. */
   roundTripUs: Summary;
+  /**
+   * One message at a time, `gapMs` apart, µs: the worker's thread is asleep
+   * when each arrives, as flora's are between the reply run's messages.
+   */
+  pacedRoundTripUs: Summary;
+  gapMs: number;
   /** Messages per second with up to `window` in flight. */
   pipelinedPerSec: number;
 }
@@ -40,7 +48,12 @@ export function samplePayload(n: number) {
 }
 
 /** Runs the raw echo benchmark. */
-export async function runRawEcho(roundTrips = 5_000, pipelined = 200_000): Promise<RawEchoResult> {
+export async function runRawEcho(
+  roundTrips = 5_000,
+  pipelined = 200_000,
+  paced = 150,
+  gapMs = 30,
+): Promise<RawEchoResult> {
   const url = URL.createObjectURL(new Blob([ECHO], { type: "application/javascript" }));
   const worker = new Worker(url, { type: "module", deno: { permissions: "none" } });
   try {
@@ -57,13 +70,19 @@ export async function runRawEcho(roundTrips = 5_000, pipelined = 200_000): Promi
       worker.postMessage(samplePayload(i));
       await p;
     }
-    const samples: number[] = [];
-    for (let i = 0; i < roundTrips; i++) {
+    const roundTrip = async (i: number) => {
       const p = next();
       const start = performance.now();
       worker.postMessage(samplePayload(i));
       await p;
-      samples.push((performance.now() - start) * 1000);
+      return (performance.now() - start) * 1000;
+    };
+    const samples: number[] = [];
+    for (let i = 0; i < roundTrips; i++) samples.push(await roundTrip(i));
+    const pacedSamples: number[] = [];
+    for (let i = 0; i < paced; i++) {
+      await new Promise((r) => setTimeout(r, gapMs));
+      pacedSamples.push(await roundTrip(i));
     }
     received = 0;
     const window = 1_000;
@@ -76,7 +95,12 @@ export async function runRawEcho(roundTrips = 5_000, pipelined = 200_000): Promi
       await next();
     }
     const seconds = (performance.now() - start) / 1000;
-    return { roundTripUs: summarize(samples), pipelinedPerSec: Math.round(pipelined / seconds) };
+    return {
+      roundTripUs: summarize(samples),
+      pacedRoundTripUs: summarize(pacedSamples),
+      gapMs,
+      pipelinedPerSec: Math.round(pipelined / seconds),
+    };
   } finally {
     worker.terminate();
     URL.revokeObjectURL(url);

@@ -1,5 +1,6 @@
 import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
+import type { LinkTransport } from "./sandbox/host_link.ts";
 
 /**
  * The runtime's configuration, read from the environment and validated at
@@ -32,6 +33,8 @@ export interface FloraConfig {
   sandboxStandby?: number;
   /** Niceness of the sandbox processes (default 0; e.g. 10 puts the host's gateway and REST first). */
   sandboxNice?: number;
+  /** How the host talks to its sandbox processes (default: a Unix socket where there are any). */
+  sandboxTransport?: LinkTransport;
   /** Longest an event handler may run, ms. */
   eventTimeoutMs: number;
   /** Longest a script's top level may take to load, ms. */
@@ -106,6 +109,15 @@ function integer(
   return value;
 }
 
+function transport(text: string | undefined): LinkTransport | undefined {
+  const value = text?.trim();
+  if (!value) return undefined;
+  if (value === "unix" || value === "stdio") return value;
+  throw new ConfigError(
+    `FLORA_SANDBOX_TRANSPORT must be "unix" or "stdio" (got ${JSON.stringify(value)})`,
+  );
+}
+
 /**
  * Reads the configuration from environment variables.
  *
@@ -144,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     sandboxHeapMb: integer(env, "FLORA_SANDBOX_HEAP_MB", 512, 64, 16384),
     sandboxStandby: integer(env, "FLORA_SANDBOX_STANDBY", 1, 0, 8),
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", 0, 0, 19),
+    sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
     eventTimeoutMs: integer(env, "FLORA_EVENT_TIMEOUT_MS", 10_000, 10, 600_000),
     loadTimeoutMs: integer(env, "FLORA_LOAD_TIMEOUT_MS", 10_000, 10, 600_000),
     maxResidentWorkers: integer(env, "FLORA_MAX_RESIDENT_WORKERS", 500, 1, 100_000),

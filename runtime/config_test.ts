@@ -19,6 +19,11 @@ Deno.test("loadConfig explains what is wrong with a value", () => {
   assert.throws(() => loadConfig({ DISCORD_TOKEN: "nope" }), /does not look like a bot token/);
   assert.throws(() => loadConfig({ FLORA_OPERATOR_TOKEN: "short" }), /at least 16 characters/);
   assert.throws(() => loadConfig({ FLORA_SANDBOX_PROCESSES: "0" }), /FLORA_SANDBOX_PROCESSES/);
+  assert.throws(
+    () => loadConfig({ FLORA_SANDBOX_TRANSPORT: "tcp" }),
+    /FLORA_SANDBOX_TRANSPORT must be "unix" or "stdio" \(got "tcp"\)/,
+  );
+  assert.equal(loadConfig({ FLORA_SANDBOX_TRANSPORT: "stdio" }).sandboxTransport, "stdio");
 });
 
 Deno.test("loadConfig reads the outbound fetch settings; private addresses stay closed by default", () => {

@@ -215,6 +215,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       heapMb: config.sandboxHeapMb,
       standby: config.sandboxStandby ?? 1,
       nice: config.sandboxNice ?? 0,
+      transport: config.sandboxTransport,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);

@@ -1,6 +1,6 @@
 /**
  * Newline-delimited JSON over byte streams: how the host and its sandbox
- * processes talk over stdio. JSON escapes newlines inside strings, so one
+ * processes talk (over a Unix socket or stdio, see `host_link.ts`). JSON escapes newlines inside strings, so one
  * line is always one message.
  *
  * @module

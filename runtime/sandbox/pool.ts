@@ -10,6 +10,8 @@
  */
 
 import { setPriority } from "node:os";
+import { defaultTransport, type LinkTransport, socketPermissionFlags } from "./host_link.ts";
+import { type LinkedProcess, LinkListener } from "./link_listener.ts";
 import { NdjsonWriter, readNdjson } from "./ndjson.ts";
 import {
   type HostToProcess,
@@ -55,6 +57,11 @@ export interface PoolOptions {
    * niceness keeps the host first and gives the workers what is left.
    */
   nice?: number;
+  /**
+   * How the host and its sandbox processes talk (see `host_link.ts`): a Unix
+   * socket by default where there are Unix sockets, else stdio.
+   */
+  transport?: LinkTransport;
 }
 
 /** What the pool reports to its owner. */
@@ -110,17 +117,25 @@ interface ChildOwner {
  */
 class SandboxChild {
   readonly child: Deno.ChildProcess;
-  readonly writer: NdjsonWriter;
+  /** Where messages to the process go, once it is connected (null before, or if it never was). */
+  writer: NdjsonWriter | null = null;
   /** Resolves on the process's `ready` (or when it exits before that). */
   readonly ready: Promise<void>;
   isReady = false;
 
-  constructor(readonly options: PoolOptions, public owner: ChildOwner) {
+  constructor(
+    readonly options: PoolOptions,
+    public owner: ChildOwner,
+    /** The host's socket; null: stdio. */
+    link: LinkListener | null,
+  ) {
     const child = new Deno.Command(Deno.execPath(), {
-      // No permission flags: the process and its workers get none. No config, remote
-      // or npm code either, so a script's import() reaches nothing outside its bundle.
+      // No permission flags but the host's socket: the process can reach that one path,
+      // its workers nothing. No config, remote or npm code either, so a script's import()
+      // reaches nothing outside its bundle.
       args: [
         "run",
+        ...(link ? socketPermissionFlags(link.path) : []),
         "--unstable-worker-options",
         "--no-prompt",
         "--no-config",
@@ -129,12 +144,13 @@ class SandboxChild {
         "--no-npm",
         `--v8-flags=--max-old-space-size=${this.options.heapMb}`,
         PROCESS_MAIN.href,
+        ...(link ? [`--socket=${link.path}`] : []),
       ],
       // Only what Deno needs to find its cache: nothing else of the host's environment.
       env: passThroughEnv(["DENO_DIR", "HOME", "XDG_CACHE_HOME"]),
       clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
+      stdin: link ? "null" : "piped",
+      stdout: link ? "null" : "piped",
       stderr: "inherit",
     }).spawn();
     if (options.nice) {
@@ -145,32 +161,38 @@ class SandboxChild {
       }
     }
     this.child = child;
-    this.writer = new NdjsonWriter(child.stdin);
     let resolveReady!: () => void;
     this.ready = new Promise((resolve) => (resolveReady = resolve));
-    this.#read(resolveReady);
+    const linked: Promise<LinkedProcess> = link
+      ? link.expect(child.pid)
+      : Promise.resolve({ messages: readNdjson(child.stdout), writable: child.stdin });
     // Senders waiting for `ready` must not hang on a process that died starting.
     child.status.then((status) => {
+      link?.forget(child.pid, "the sandbox process exited before it connected");
       resolveReady();
       this.owner.exited(this, status);
     });
-    this.writer.write(
-      {
-        v: PROTOCOL_VERSION,
-        type: "init",
-        workerRuntime: this.options.workerRuntime,
-        limits: this.options.limits,
-      } satisfies HostToProcess,
-    ).catch(() => {});
+    linked.then(({ messages, writable }) => {
+      this.writer = new NdjsonWriter(writable);
+      this.#read(messages, resolveReady);
+      this.writer.write(
+        {
+          v: PROTOCOL_VERSION,
+          type: "init",
+          workerRuntime: this.options.workerRuntime,
+          limits: this.options.limits,
+        } satisfies HostToProcess,
+      ).catch(() => {});
+    }, () => this.#kill());
   }
 
   get pid(): number {
     return this.child.pid;
   }
 
-  async #read(ready: () => void): Promise<void> {
+  async #read(messages: AsyncIterable<unknown>, ready: () => void): Promise<void> {
     try {
-      for await (const raw of readNdjson(this.child.stdout)) {
+      for await (const raw of messages) {
         const message = raw as ProcessToHost;
         if (message.type === "ready") {
           this.isReady = true;
@@ -182,14 +204,17 @@ class SandboxChild {
     }
   }
 
-  /** Closes its stdin (the process exits), killing it if it has not after 2 s. */
+  #kill(): void {
+    try {
+      this.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }
+
+  /** Closes its input (the process exits), killing it if it has not after 2 s. */
   async close(): Promise<void> {
-    await this.writer.close().catch(() => {});
-    const timer = setTimeout(() => {
-      try {
-        this.child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }, 2_000);
+    if (this.writer) await this.writer.close().catch(() => {});
+    else this.#kill(); // never connected: nothing to tell it
+    const timer = setTimeout(() => this.#kill(), 2_000);
     await this.child.status;
     clearTimeout(timer);
   }
@@ -211,6 +236,7 @@ class SandboxProcess implements ChildOwner {
     readonly listener: PoolListener,
     /** A started standby to take over at once, if the pool has one. */
     readonly takeStandby: () => SandboxChild | null,
+    readonly link: LinkListener | null,
   ) {}
 
   get pid(): number | undefined {
@@ -218,7 +244,7 @@ class SandboxProcess implements ChildOwner {
   }
 
   start(): Promise<void> {
-    return this.#adopt(new SandboxChild(this.options, this));
+    return this.#adopt(new SandboxChild(this.options, this, this.link));
   }
 
   #adopt(child: SandboxChild): Promise<void> {
@@ -293,7 +319,7 @@ class SandboxProcess implements ChildOwner {
     const child = this.#current;
     if (!child) return;
     await child.ready;
-    if (child !== this.#current) return;
+    if (child !== this.#current || !child.writer) return;
     await child.writer.write(message).catch(() => {});
   }
 
@@ -312,6 +338,7 @@ export class SandboxPool {
   /** Standbys that exited on their own in a row (backs off their replacement). */
   #standbyFailures = 0;
   #closed = false;
+  #link: LinkListener | null = null;
   /** A standby hosts no workers; if it dies, it is replaced after a pause. */
   readonly #standbyOwner: ChildOwner = {
     message: () => {},
@@ -334,9 +361,12 @@ export class SandboxPool {
 
   /** Starts every process; resolves when all are ready (standbys start after, unawaited). */
   async start(): Promise<void> {
+    if ((this.options.transport ?? defaultTransport()) === "unix") {
+      this.#link = await LinkListener.open();
+    }
     for (let i = 0; i < this.options.processes; i++) {
       this.#processes.push(
-        new SandboxProcess(i, this.options, this.listener, () => this.#takeStandby()),
+        new SandboxProcess(i, this.options, this.listener, () => this.#takeStandby(), this.#link),
       );
     }
     await Promise.all(this.#processes.map((p) => p.start()));
@@ -369,7 +399,7 @@ export class SandboxPool {
 
   #fillStandbys(): void {
     while (!this.#closed && this.#standbys.length < (this.options.standby ?? 0)) {
-      const child = new SandboxChild(this.options, this.#standbyOwner);
+      const child = new SandboxChild(this.options, this.#standbyOwner, this.#link);
       child.ready.then(() => {
         if (child.isReady) this.#standbyFailures = 0;
       });
@@ -421,5 +451,6 @@ export class SandboxPool {
       ...this.#processes.map((p) => p.close()),
       ...standbys.map((c) => c.close()),
     ]);
+    await this.#link?.close();
   }
 }

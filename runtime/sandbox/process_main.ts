@@ -1,7 +1,8 @@
 /**
  * Entry point of a sandbox process: a child Deno process, with no
  * permissions, that hosts the workers of the guilds hashed to it. It relays
- * messages between the host (ndjson on stdio) and its workers
+ * messages between the host (ndjson over a socket or stdio, see
+ * `host_link.ts`) and its workers
  * (postMessage), tags what a worker says with the worker's identity, and
  * runs the watchdog from outside the workers' threads.
  *
@@ -28,6 +29,7 @@
  * @module
  */
 
+import { connectToHost } from "./host_link.ts";
 import { NdjsonWriter, readNdjson } from "./ndjson.ts";
 import { SpareWorkers } from "./spare_workers.ts";
 import {
@@ -76,7 +78,8 @@ interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
 }
 
 const MiB = 1024 * 1024;
-const out = new NdjsonWriter(Deno.stdout.writable);
+const link = await connectToHost(Deno.args);
+const out = new NdjsonWriter(link.writable);
 const workers = new Map<string, RunningWorker>();
 let runtimeUrl: string | null = null;
 /** Pre-started workers, so a cold start does not wait for a new isolate (see spare_workers.ts). */
@@ -377,7 +380,7 @@ function handle(message: HostToProcess): void {
   }
 }
 
-for await (const message of readNdjson(Deno.stdin.readable)) {
+for await (const message of readNdjson(link.readable)) {
   const m = message as HostToProcess;
   if (m?.v !== PROTOCOL_VERSION) {
     console.error(`sandbox: dropped message with protocol version ${String(m?.v)}`);
@@ -389,7 +392,7 @@ for await (const message of readNdjson(Deno.stdin.readable)) {
     console.error("sandbox: failed to handle message:", error);
   }
 }
-// stdin closed: the host is gone or asked us to stop.
+// The link closed: the host is gone or asked us to stop.
 clearInterval(pingTimer);
 spares?.close();
 for (const running of workers.values()) running.worker.terminate();

@@ -5,7 +5,7 @@
  * Two hops carry these messages:
  *
  * ```
- * host ──(ndjson over stdio)── sandbox process ──(postMessage)── worker
+ * host ──(ndjson, Unix socket or stdio)── sandbox process ──(postMessage)── worker
  *       HostToProcess / ProcessToHost        HostToWorker / WorkerToHost
  * ```
  *

@@ -1,0 +1,114 @@
+/**
+ * The host's end of the sandbox processes' socket (see `host_link.ts`): one
+ * Unix socket in a private directory, accepting each process's connection
+ * and handing it to whoever spawned that process id.
+ *
+ * @module
+ */
+
+import type { LinkHello } from "./host_link.ts";
+import { readNdjson } from "./ndjson.ts";
+
+/** A connected sandbox process: its messages (after the hello) and where to write. */
+export interface LinkedProcess {
+  messages: AsyncIterable<unknown>;
+  writable: WritableStream<Uint8Array>;
+}
+
+interface Expected {
+  resolve(linked: LinkedProcess): void;
+  reject(error: Error): void;
+}
+
+/** A connection that has not said who it is by then is closed, ms. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+/**
+ * Listens for sandbox processes.
+ *
+ * @example
+ * ```ts
+ * const listener = await LinkListener.open();
+ * const child = new Deno.Command(Deno.execPath(), { args: [...] }).spawn();
+ * const { messages, writable } = await listener.expect(child.pid);
+ * ```
+ */
+export class LinkListener {
+  /** Spawned processes not yet connected (asked for right after spawning, before they can). */
+  #expected = new Map<number, Expected>();
+  #closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly path: string,
+    readonly listener: Deno.Listener,
+  ) {
+    this.#accept();
+  }
+
+  /** Creates the private directory (mode 0700) and listens in it. */
+  static async open(): Promise<LinkListener> {
+    const dir = await Deno.makeTempDir({ prefix: "flora-sandbox-" });
+    await Deno.chmod(dir, 0o700);
+    const path = `${dir}/host.sock`;
+    return new LinkListener(dir, path, Deno.listen({ transport: "unix", path }));
+  }
+
+  /** Resolves with the process's connection once it has introduced itself. */
+  expect(pid: number): Promise<LinkedProcess> {
+    if (this.#closed) return Promise.reject(new Error("the sandbox socket is closed"));
+    return new Promise((resolve, reject) => this.#expected.set(pid, { resolve, reject }));
+  }
+
+  /** The process exited: stop waiting for it. */
+  forget(pid: number, why: string): void {
+    this.#expected.get(pid)?.reject(new Error(why));
+    this.#expected.delete(pid);
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const conn of this.listener) this.#greet(conn);
+    } catch {
+      // The listener was closed.
+    }
+  }
+
+  async #greet(conn: Deno.Conn): Promise<void> {
+    const messages = readNdjson(conn.readable)[Symbol.asyncIterator]();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), HELLO_TIMEOUT_MS);
+    });
+    const first = await Promise.race([messages.next().catch(() => null), timeout]);
+    clearTimeout(timer);
+    const pid = (first?.value as Partial<LinkHello> | undefined)?.pid;
+    const expected = typeof pid === "number" ? this.#expected.get(pid) : undefined;
+    if (!expected || this.#closed) {
+      close(conn); // not a process we spawned, or one that already connected
+      return;
+    }
+    this.#expected.delete(pid!);
+    expected.resolve({
+      messages: { [Symbol.asyncIterator]: () => messages },
+      writable: conn.writable,
+    });
+  }
+
+  /** Stops listening and removes the directory (connected processes keep their sockets). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const [pid] of this.#expected) this.forget(pid, "the sandbox socket is closed");
+    try {
+      this.listener.close();
+    } catch { /* already closed */ }
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+function close(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
+}

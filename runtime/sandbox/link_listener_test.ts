@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { socketPermissionFlags } from "./host_link.ts";
+import { LinkListener } from "./link_listener.ts";
+import { NdjsonWriter } from "./ndjson.ts";
+import { SandboxPool } from "./pool.ts";
+import { PROTOCOL_VERSION, type WorkerKey } from "./protocol.ts";
+import { bundleWorkerRuntime } from "./worker_bundle.ts";
+
+/** A child that connects like a sandbox process, then echoes each line with `echo: true`. */
+const ECHO_CHILD = `
+import { connectToHost } from ${JSON.stringify(new URL("./host_link.ts", import.meta.url).href)};
+import { NdjsonWriter, readNdjson } from ${
+  JSON.stringify(new URL("./ndjson.ts", import.meta.url).href)
+};
+const link = await connectToHost(Deno.args);
+const out = new NdjsonWriter(link.writable);
+for await (const m of readNdjson(link.readable)) await out.write({ ...m, echo: true });
+await out.close();
+`;
+
+Deno.test("a sandbox process's connection reaches whoever spawned it", async () => {
+  const listener = await LinkListener.open();
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    assert.equal((await Deno.stat(listener.dir)).mode! & 0o777, 0o700);
+    await Deno.writeTextFile(script, ECHO_CHILD);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        ...socketPermissionFlags(listener.path),
+        script,
+        `--socket=${listener.path}`,
+      ],
+      stdin: "null",
+      stdout: "null",
+    }).spawn();
+    const { messages, writable } = await listener.expect(child.pid);
+    const out = new NdjsonWriter(writable);
+    await out.write({ n: 1 });
+    const iterator = messages[Symbol.asyncIterator]();
+    assert.deepEqual((await iterator.next()).value, { n: 1, echo: true });
+    await out.close();
+    assert.equal((await child.status).code, 0);
+  } finally {
+    await listener.close();
+    await Deno.remove(script);
+  }
+});
+
+Deno.test("a connection naming a process nobody spawned is closed", async () => {
+  const listener = await LinkListener.open();
+  try {
+    const conn = await Deno.connect({ transport: "unix", path: listener.path });
+    await conn.write(new TextEncoder().encode(JSON.stringify({ pid: 1 }) + "\n"));
+    assert.equal(await conn.read(new Uint8Array(16)), null);
+    conn.close();
+  } finally {
+    await listener.close();
+  }
+  await assert.rejects(Deno.stat(listener.dir), Deno.errors.NotFound);
+});
+
+for (const transport of ["unix", "stdio"] as const) {
+  Deno.test(`a worker loads and answers over ${transport}`, async () => {
+    const said: unknown[] = [];
+    let heard: () => void;
+    const loaded = new Promise<void>((resolve) => (heard = resolve));
+    const pool = new SandboxPool({
+      processes: 1,
+      heapMb: 128,
+      transport,
+      limits: { eventTimeoutMs: 5_000, loadTimeoutMs: 5_000 },
+      workerRuntime: await bundleWorkerRuntime(),
+    }, {
+      workerMessage: (_key: WorkerKey, message: unknown) => {
+        said.push(message);
+        heard();
+      },
+      workerExit: () => {},
+    });
+    await pool.start();
+    try {
+      const key = { guildId: "100000000000000001", deploymentId: "d1" };
+      await pool.spawn(key, {
+        v: PROTOCOL_VERSION,
+        type: "load",
+        guildId: key.guildId,
+        deploymentId: key.deploymentId,
+        entry: "main.ts",
+        code: `on("messageCreate", () => {});`,
+      });
+      await loaded;
+      assert.equal((said[0] as { type: string }).type, "loaded");
+    } finally {
+      await pool.close();
+    }
+  });
+}
