@@ -270,6 +270,7 @@ function spawn(key: WorkerKey, load: LoadMessage): void {
   };
   workers.set(idOf(key), running);
   worker.onmessage = (event: MessageEvent<unknown>) => {
+    spares!.noteActivity();
     if (workers.get(idOf(key)) !== running) return; // stopped meanwhile
     const type = (event.data as { type?: unknown } | null)?.type;
     // CPU the worker uses right after these is its handler's or its load's, not idle time.
@@ -381,6 +382,7 @@ function handle(message: HostToProcess): void {
 }
 
 for await (const message of readNdjson(link.readable)) {
+  spares?.noteActivity();
   const m = message as HostToProcess;
   if (m?.v !== PROTOCOL_VERSION) {
     console.error(`sandbox: dropped message with protocol version ${String(m?.v)}`);
