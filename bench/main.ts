@@ -82,6 +82,8 @@ try {
       "the resident workers",
     );
     const sandboxesBusy = sandboxRss(scale10k);
+    // After the burst of 500 cold starts settles (the isolates' first garbage collections).
+    await sleep(10_000);
     const idleCpuPercent = await sandboxIdleCpu(scale10k);
     memory = {
       deployed: scale10k.flora.sandboxes.activeGuilds().length,

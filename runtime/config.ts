@@ -35,6 +35,8 @@ export interface FloraConfig {
   sandboxNice?: number;
   /** How the host talks to its sandbox processes (default: a Unix socket where there are any). */
   sandboxTransport?: LinkTransport;
+  /** V8's memory reducer in the sandbox processes (default off: CPU over memory). */
+  sandboxMemoryReducer?: boolean;
   /** Longest an event handler may run, ms. */
   eventTimeoutMs: number;
   /** Longest a script's top level may take to load, ms. */
@@ -157,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     sandboxStandby: integer(env, "FLORA_SANDBOX_STANDBY", 1, 0, 8),
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", 0, 0, 19),
     sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
+    sandboxMemoryReducer: integer(env, "FLORA_SANDBOX_MEMORY_REDUCER", 0, 0, 1) === 1,
     eventTimeoutMs: integer(env, "FLORA_EVENT_TIMEOUT_MS", 10_000, 10, 600_000),
     loadTimeoutMs: integer(env, "FLORA_LOAD_TIMEOUT_MS", 10_000, 10, 600_000),
     maxResidentWorkers: integer(env, "FLORA_MAX_RESIDENT_WORKERS", 500, 1, 100_000),

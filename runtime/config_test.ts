@@ -24,6 +24,12 @@ Deno.test("loadConfig explains what is wrong with a value", () => {
     /FLORA_SANDBOX_TRANSPORT must be "unix" or "stdio" \(got "tcp"\)/,
   );
   assert.equal(loadConfig({ FLORA_SANDBOX_TRANSPORT: "stdio" }).sandboxTransport, "stdio");
+  assert.equal(loadConfig({}).sandboxMemoryReducer, false);
+  assert.equal(loadConfig({ FLORA_SANDBOX_MEMORY_REDUCER: "1" }).sandboxMemoryReducer, true);
+  assert.throws(
+    () => loadConfig({ FLORA_SANDBOX_MEMORY_REDUCER: "yes" }),
+    /FLORA_SANDBOX_MEMORY_REDUCER must be a whole number from 0 to 1/,
+  );
 });
 
 Deno.test("loadConfig reads the outbound fetch settings; private addresses stay closed by default", () => {

@@ -216,6 +216,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       standby: config.sandboxStandby ?? 1,
       nice: config.sandboxNice ?? 0,
       transport: config.sandboxTransport,
+      memoryReducer: config.sandboxMemoryReducer,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);
