@@ -20,18 +20,18 @@
  */
 
 import type { BotAction } from "../emulator/mod.ts";
-import { type Arena, type ArenaGuild, HEALTHY, openArena } from "../tests/hostile/arena.ts";
+import {
+  type Arena,
+  type ArenaGuild,
+  attackScript,
+  HEALTHY,
+  openArena,
+} from "../tests/hostile/arena.ts";
 import { round, summarize } from "./stats.ts";
 
 const samplesArg = Deno.args.indexOf("--samples");
 const SAMPLES = samplesArg >= 0 ? Number(Deno.args[samplesArg + 1]) : 200;
 const BUDGET_MS = 1_000;
-
-const attack = (run: string) => `
-createBot({ prefixCommands: [
-  prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
-  prefix({ name: "attack", run: async (ctx) => { ${run} } }),
-] });`;
 
 /** Epoch ms of the first log line of `guild` after `after` lines that matches. */
 async function logTime(arena: Arena, guild: ArenaGuild, pattern: RegExp, after: number) {
@@ -82,7 +82,7 @@ async function lastReplyAt(arena: Arena, guild: ArenaGuild): Promise<number> {
 async function stopTimes(arena: Arena, hostile: ArenaGuild, run: string, pattern: RegExp) {
   const overshoot: number[] = [];
   for (let i = 0; i < 5; i++) {
-    await arena.deploy(hostile, attack(run));
+    await arena.deploy(hostile, attackScript(run));
     const mark = await arena.logMark(hostile);
     const sentAt = Date.now();
     await arena.say(hostile, "!attack");
@@ -165,7 +165,9 @@ try {
   for (let attempt = 0; recoveries.length < bombs && attempt < bombs + 5; attempt++) {
     await bombArena.deploy(
       bomber,
-      attack(`const hoard = []; while (true) hoard.push(new Array(1000000).fill(${attempt}));`),
+      attackScript(
+        `const hoard = []; while (true) hoard.push(new Array(1000000).fill(${attempt}));`,
+      ),
     );
     await bombArena.assertAnswers(bystander);
     const pid = bombArena.flora.pool.pids()[bystander.process];

@@ -21,6 +21,24 @@ createBot({ prefixCommands: [
 ] });
 `;
 
+/**
+ * A hostile script: answers `!ping`, and runs `run` at the top of every
+ * `!attack` (with `ctx` in scope).
+ *
+ * @example
+ * ```ts
+ * await arena.deploy(hostile, attackScript("while (true) {}"));
+ * ```
+ */
+export function attackScript(run: string): string {
+  return `
+createBot({ prefixCommands: [
+  prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
+  prefix({ name: "attack", run: async (ctx) => { ${run} } }),
+] });
+`;
+}
+
 /** A guild of the arena with what tests need to act in it. */
 export interface ArenaGuild {
   id: string;
@@ -50,6 +68,8 @@ export interface Arena {
   say(guild: ArenaGuild, content: string): Promise<void>;
   /** Asserts the guild answers `!ping` (its script is HEALTHY). */
   assertAnswers(guild: ArenaGuild, timeoutMs?: number): Promise<void>;
+  /** Asserts the neighbours of `guilds[0]` (`guilds[1]` and `guilds[2]`) answer `!ping`. */
+  assertNeighboursAnswer(timeoutMs?: number): Promise<void>;
   /** The guild's log lines, oldest first. */
   logs(guild: ArenaGuild): Promise<string[]>;
   /** How many log lines the guild has now: pass to `waitForLog` to skip older ones. */
@@ -141,6 +161,20 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
   const logs = async (guild: ArenaGuild) =>
     (await flora.logs.recent(guild.id, 5_000)).map((l) => l.message);
 
+  const assertAnswers = async (guild: ArenaGuild, timeoutMs = 20_000) => {
+    const mark = (await logs(guild)).length;
+    const answer = await ask(guild, "!ping", timeoutMs / 2).catch(async (error) => {
+      // A ping lost with a crashed sandbox process (started in a worker there, or waiting on a
+      // start the crash cut short) is not delivered again: only then is asking again fair.
+      const since = (await logs(guild)).slice(mark);
+      if (!since.some((line) => /sandbox process \d+ (was killed|exited)/.test(line))) {
+        throw error;
+      }
+      return ask(guild, "!ping", timeoutMs);
+    });
+    assert.equal(answer, "pong");
+  };
+
   return {
     flora,
     emu,
@@ -155,18 +189,10 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
     },
     ask,
     say,
-    async assertAnswers(guild, timeoutMs = 20_000) {
-      const mark = (await logs(guild)).length;
-      const answer = await ask(guild, "!ping", timeoutMs / 2).catch(async (error) => {
-        // A ping lost with a crashed sandbox process (started in a worker there, or waiting on a
-        // start the crash cut short) is not delivered again: only then is asking again fair.
-        const since = (await logs(guild)).slice(mark);
-        if (!since.some((line) => /sandbox process \d+ (was killed|exited)/.test(line))) {
-          throw error;
-        }
-        return ask(guild, "!ping", timeoutMs);
-      });
-      assert.equal(answer, "pong");
+    assertAnswers,
+    async assertNeighboursAnswer(timeoutMs) {
+      await assertAnswers(guilds[1], timeoutMs);
+      await assertAnswers(guilds[2], timeoutMs);
     },
     logs,
     async logMark(guild) {

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type Arena, HEALTHY, openArena } from "./arena.ts";
+import { type Arena, attackScript, HEALTHY, openArena } from "./arena.ts";
 
 /** Busy-waits `ms` of wall time (a CPU hog when the machine is not saturated). */
 const BUSY = `const busy = (ms) => { const end = Date.now() + ms; while (Date.now() < end) {} };`;
@@ -30,10 +30,6 @@ Deno.test({
       const [hostile, neighbour, remote] = arena.guilds;
       assert.equal((await arena.deploy(neighbour, HEALTHY)).status, "active");
       assert.equal((await arena.deploy(remote, HEALTHY)).status, "active");
-      const neighboursAnswer = async () => {
-        await arena.assertAnswers(neighbour);
-        await arena.assertAnswers(remote);
-      };
 
       await t.step("a setInterval busy loop started at load", async () => {
         const mark = await arena.logMark(hostile);
@@ -44,36 +40,31 @@ Deno.test({
           setInterval(() => busy(40), 0);`,
         );
         assert.equal(deployed.status, "active");
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
         const line = await arena.waitForLog(hostile, /stopped \(cpu\)/, 20_000, mark);
         assert.match(
           line,
           /the script kept running with no event to handle: it used \d+% of a CPU core for [\d.]+ s after its handlers finished \(limit 1500 ms\)/,
         );
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
       });
 
       await t.step("a busy loop in timers a handler left behind", async () => {
         assert.equal(
           (await arena.deploy(
             hostile,
-            `${BUSY}
-            createBot({ prefixCommands: [
-              prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
-              prefix({ name: "attack", run: async (ctx) => {
-                await ctx.reply("done, honest");
-                const hog = () => { busy(20); setTimeout(hog, 0); };
-                hog();
-              } }),
-            ] });`,
+            BUSY + attackScript(`
+              await ctx.reply("done, honest");
+              const hog = () => { busy(20); setTimeout(hog, 0); };
+              hog();`),
           )).status,
           "active",
         );
         const mark = await arena.logMark(hostile);
         assert.equal(await arena.ask(hostile, "!attack"), "done, honest");
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
         await arena.waitForLog(hostile, /stopped \(cpu\): the script kept running/, 20_000, mark);
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
         await arena.assertAnswers(hostile); // restarted with the next event
       });
 
@@ -83,20 +74,15 @@ Deno.test({
         assert.equal(
           (await arena.deploy(
             hostile,
-            `${BUSY}
-            createBot({ prefixCommands: [
-              prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
-              prefix({ name: "attack", run: async (ctx) => {
-                for (let i = 0; i < 20; i++) { busy(50); await new Promise((r) => setTimeout(r, 0)); }
-                await ctx.reply("sliced " + ctx.args[0]);
-              } }),
-            ] });`,
+            BUSY + attackScript(`
+              for (let i = 0; i < 20; i++) { busy(50); await new Promise((r) => setTimeout(r, 0)); }
+              await ctx.reply("sliced " + ctx.args[0]);`),
           )).status,
           "active",
         );
         const mark = await arena.logMark(hostile);
         for (let i = 1; i <= 6; i++) await arena.say(hostile, `!attack ${i}`);
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
         const line = await arena.waitForLog(hostile, /stopped \(cpu\)/, 20_000, mark);
         assert.match(
           line,
@@ -106,7 +92,7 @@ Deno.test({
         const answered = (await arena.emu.messages(hostile.channelId))
           .filter((m) => m.content.startsWith("sliced "));
         assert.ok(answered.length < 6, `${answered.length} slow events answered`);
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
       });
     } finally {
       await arena.close();

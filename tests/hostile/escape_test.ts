@@ -142,8 +142,7 @@ Deno.test({
 
       const attack = async (command: string, vectors: number) => {
         assertAllBlocked(await arena.ask(hostile, command), vectors);
-        await arena.assertAnswers(neighbour);
-        await arena.assertAnswers(remote);
+        await arena.assertNeighboursAnswer();
       };
 
       await t.step("read files", () => attack("!files", 6));

@@ -77,8 +77,7 @@ Deno.test({
       }
       const ask = async (command: string) => {
         const reply = await arena.ask(fetcher, command);
-        await arena.assertAnswers(neighbour);
-        await arena.assertAnswers(remote);
+        await arena.assertNeighboursAnswer();
         return reply;
       };
 
@@ -127,8 +126,7 @@ Deno.test({
             assert.match(await arena.ask(fetcher, `!get ${url}`), why, url);
           }
           assert.equal(recorded.length, before);
-          await arena.assertAnswers(neighbour);
-          await arena.assertAnswers(remote);
+          await arena.assertNeighboursAnswer();
         },
       );
 

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type Arena, HEALTHY, openArena } from "./arena.ts";
+import { type Arena, attackScript, HEALTHY, openArena } from "./arena.ts";
 
 /** The same-process neighbour: answers `!ping`, and `!slow` after a pause (to be caught mid-way). */
 const NEIGHBOUR = `
@@ -22,16 +22,6 @@ createBot({ prefixCommands: [
   prefix({ name: "tally", run: (ctx) => ctx.reply("tallied " + ctx.args[0]) }),
 ] });
 `;
-
-/** A hostile script: `run` executes at the top of every `!attack`. */
-function attack(run: string): string {
-  return `
-createBot({ prefixCommands: [
-  prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
-  prefix({ name: "attack", run: async (ctx) => { ${run} } }),
-] });
-`;
-}
 
 Deno.test({
   name: "runaway scripts are stopped and their neighbours keep answering",
@@ -51,27 +41,23 @@ Deno.test({
 
       // Generous: after a sandbox process aborts, its guilds wait for a fresh process (slow
       // when the machine is busy running the rest of the suite).
-      const neighboursAnswer = async (timeoutMs = 20_000) => {
-        await arena.assertAnswers(neighbour, timeoutMs);
-        await arena.assertAnswers(remote, timeoutMs);
-      };
       /** Deploys `script`, fires `!attack`, and waits for the host to report stopping it. */
       const stopped = async (script: string, pattern: RegExp) => {
         assert.equal((await arena.deploy(hostile, script)).status, "active");
         const mark = await arena.logMark(hostile);
         await arena.say(hostile, "!attack");
         // Neighbours answer while the attack runs…
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
         const line = await arena.waitForLog(hostile, pattern, 15_000, mark);
         // …and after; the attacker itself is restarted and answers too.
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
         await arena.assertAnswers(hostile);
         return line;
       };
 
       await t.step("infinite loop in a handler", async () => {
         const line = await stopped(
-          attack("while (true) {}"),
+          attackScript("while (true) {}"),
           /stopped \(timeout\): the messageCreate handler ran longer than 2000 ms/,
         );
         assert.match(line, /restarts with the next event/);
@@ -79,14 +65,16 @@ Deno.test({
 
       await t.step("infinite loop after the handler finished", async () => {
         await stopped(
-          attack(`await ctx.reply("done, honest"); setTimeout(() => { while (true) {} }, 200);`),
+          attackScript(
+            `await ctx.reply("done, honest"); setTimeout(() => { while (true) {} }, 200);`,
+          ),
           /stopped \(unresponsive\): the script did not yield/,
         );
       });
 
       await t.step("promise flood (microtasks that never end)", async () => {
         await stopped(
-          attack(
+          attackScript(
             `setTimeout(() => { const spin = () => Promise.resolve().then(spin); spin(); }, 0);`,
           ),
           // Each promise adopts the next, so the chain also fills the heap (≈ 1 GB/s): on a quiet
@@ -100,7 +88,7 @@ Deno.test({
         assert.equal(
           (await arena.deploy(
             hostile,
-            attack(`
+            attackScript(`
               await ctx.reply("flooding");
               for (let i = 0; i < 100000; i++) setTimeout(() => {}, 0);
               const hog = () => { const end = Date.now() + 5; while (Date.now() < end) {} setTimeout(hog, 0); };
@@ -110,14 +98,14 @@ Deno.test({
         );
         assert.equal(await arena.ask(hostile, "!attack"), "flooding");
         // The flood occupies its own worker's thread only.
-        for (let i = 0; i < 3; i++) await neighboursAnswer();
+        for (let i = 0; i < 3; i++) await arena.assertNeighboursAnswer();
       });
 
       await t.step("memory bomb", async () => {
         assert.equal(
           (await arena.deploy(
             hostile,
-            attack(
+            attackScript(
               `const hoard = []; while (true) hoard.push(new Array(100000).fill(Math.random()));`,
             ),
           )).status,
@@ -157,7 +145,7 @@ Deno.test({
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         assert.deepEqual(await counted(), expected);
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
         // Exactly once: nothing arrives twice later.
         assert.deepEqual(await counted(), expected);
         await arena.emu.setRateLimits({ enabled: true });
@@ -178,7 +166,7 @@ Deno.test({
         assert.equal(
           (await arena.deploy(
             hostile,
-            attack(`
+            attackScript(`
               await ctx.reply("grabbing");
               const hoard = [];
               const grab = () => { for (let i = 0; i < 4; i++) hoard.push(new Uint8Array(16 << 20).fill(1)); setTimeout(grab, 0); };
@@ -191,7 +179,7 @@ Deno.test({
         // Stopped one way or another: over its heap report, silent, past its budget, or its
         // process aborts (V8 counts typed arrays against the heap limit too).
         await arena.waitForLog(hostile, /stopped \(/, 20_000, mark);
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
       });
 
       await t.step("a crashed sandbox process loses none of its queued events", async () => {
@@ -212,7 +200,7 @@ Deno.test({
         }
         assert.deepEqual(contents, ["counted 1", "counted 2", "counted 3"]);
         assert.notEqual(arena.flora.pool.pids()[processIndex], pidBefore);
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
         // Exactly once: nothing more arrives later.
         await arena.assertAnswers(neighbour);
         const again = (await arena.emu.messages(neighbour.channelId))
@@ -224,7 +212,7 @@ Deno.test({
         assert.equal(
           (await arena.deploy(
             hostile,
-            attack(
+            attackScript(
               `for (let i = 0; i < 20000; i++) console.log("flood " + i); await ctx.reply("flooded");`,
             ),
           )).status,
@@ -235,11 +223,14 @@ Deno.test({
         const flood = (await arena.logs(hostile)).filter((l) => l.startsWith("flood "));
         // 50 lines per 10 s window: the flood may straddle two windows, never more.
         assert.ok(flood.length <= 100, `${flood.length} of 20000 flood lines were kept`);
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
       });
 
       await t.step("crash loop: suspended with a reason until redeployed", async () => {
-        assert.equal((await arena.deploy(hostile, attack("while (true) {}"))).status, "active");
+        assert.equal(
+          (await arena.deploy(hostile, attackScript("while (true) {}"))).status,
+          "active",
+        );
         for (let i = 1; i <= 3; i++) {
           const mark = await arena.logMark(hostile);
           await arena.say(hostile, "!attack");
@@ -251,7 +242,7 @@ Deno.test({
         assert.equal(latest.status, "suspended");
         assert.match(latest.error ?? "", /crash loop: the script was stopped 3 times/);
         assert.equal(await arena.current(hostile), null);
-        await neighboursAnswer();
+        await arena.assertNeighboursAnswer();
         // Suspended: the guild's events go nowhere until a new deployment.
         assert.equal((await arena.deploy(hostile, HEALTHY)).status, "active");
         await arena.assertAnswers(hostile);
