@@ -8,7 +8,9 @@
  * @module
  */
 
-import { StorageInputError } from "./types.ts";
+import { checkGuildId } from "./guild_kv_limits.ts";
+import { checkHostPatterns } from "./host_patterns.ts";
+import { type SecretOptions, StorageInputError } from "./types.ts";
 
 /** What is stored for one secret. */
 export interface SealedSecret {
@@ -31,6 +33,30 @@ export function checkSecretName(name: string): void {
       } is invalid: use 1–64 characters from A–Z, a–z, 0–9 and "_", not starting with a digit`,
     );
   }
+}
+
+/**
+ * Checks what a backend's `put` was given and seals the value: the part
+ * every backend shares before it stores `sealed` and `allowedHosts`.
+ *
+ * @example
+ * ```ts
+ * const { sealed, allowedHosts } = await sealChecked(cipher, guildId, "API_KEY", value, {
+ *   allowedHosts: ["api.example.com"],
+ * });
+ * ```
+ */
+export async function sealChecked(
+  cipher: SecretCipher,
+  guildId: string,
+  name: string,
+  value: string,
+  options: SecretOptions,
+): Promise<{ sealed: SealedSecret; allowedHosts: string[] }> {
+  checkGuildId(guildId);
+  checkSecretName(name);
+  const allowedHosts = checkHostPatterns(options.allowedHosts, "allowedHosts");
+  return { sealed: await cipher.seal(guildId, name, value, allowedHosts), allowedHosts };
 }
 
 /** Thrown when a stored secret cannot be decrypted (wrong key or tampered data). */

@@ -6,8 +6,12 @@
  */
 
 import { checkGuildId } from "../guild_kv_limits.ts";
-import { checkHostPatterns } from "../host_patterns.ts";
-import { checkSecretName, type SealedSecret, type SecretCipher } from "../secrets_crypto.ts";
+import {
+  checkSecretName,
+  sealChecked,
+  type SealedSecret,
+  type SecretCipher,
+} from "../secrets_crypto.ts";
 import type { RevealedSecret, SecretInfo, SecretOptions, SecretStore } from "../types.ts";
 import { AGAIN, done, retryAtomic, write } from "./retry.ts";
 
@@ -44,10 +48,13 @@ export class KvSecretStore implements SecretStore {
     value: string,
     options: SecretOptions = {},
   ): Promise<SecretInfo> {
-    checkGuildId(guildId);
-    checkSecretName(name);
-    const allowedHosts = checkHostPatterns(options.allowedHosts, "allowedHosts");
-    const sealed = await this.#cipher.seal(guildId, name, value, allowedHosts);
+    const { sealed, allowedHosts } = await sealChecked(
+      this.#cipher,
+      guildId,
+      name,
+      value,
+      options,
+    );
     const updatedAt = new Date().toISOString();
     const stored: StoredSecret = { ...sealed, updatedAt, allowedHosts };
     await write("put secret", () => this.#kv.set(secretKey(guildId, name), stored));

@@ -7,8 +7,7 @@
 
 import type postgres from "postgres";
 import { checkGuildId } from "../guild_kv_limits.ts";
-import { checkHostPatterns } from "../host_patterns.ts";
-import { checkSecretName, type SecretCipher } from "../secrets_crypto.ts";
+import { checkSecretName, sealChecked, type SecretCipher } from "../secrets_crypto.ts";
 import type { RevealedSecret, SecretInfo, SecretOptions, SecretStore } from "../types.ts";
 
 interface SecretRow {
@@ -34,10 +33,13 @@ export class PgSecretStore implements SecretStore {
     value: string,
     options: SecretOptions = {},
   ): Promise<SecretInfo> {
-    checkGuildId(guildId);
-    checkSecretName(name);
-    const allowedHosts = checkHostPatterns(options.allowedHosts, "allowedHosts");
-    const sealed = await this.#cipher.seal(guildId, name, value, allowedHosts);
+    const { sealed, allowedHosts } = await sealChecked(
+      this.#cipher,
+      guildId,
+      name,
+      value,
+      options,
+    );
     const now = new Date();
     await this.#sql`
       insert into guild_secrets (guild_id, name, iv, ciphertext, key_id, updated_at, allowed_hosts)
