@@ -2,9 +2,6 @@ import assert from "node:assert/strict";
 import { socketPermissionFlags } from "./host_link.ts";
 import { LinkListener } from "./link_listener.ts";
 import { NdjsonWriter } from "./ndjson.ts";
-import { SandboxPool } from "./pool.ts";
-import { PROTOCOL_VERSION, type WorkerKey } from "./protocol.ts";
-import { bundleWorkerRuntime } from "./worker_bundle.ts";
 
 /** A child that connects like a sandbox process, then echoes each line with `echo: true`. */
 const ECHO_CHILD = `
@@ -60,40 +57,3 @@ Deno.test("a connection naming a process nobody spawned is closed", async () => 
   }
   await assert.rejects(Deno.stat(listener.dir), Deno.errors.NotFound);
 });
-
-for (const transport of ["unix", "stdio"] as const) {
-  Deno.test(`a worker loads and answers over ${transport}`, async () => {
-    const said: unknown[] = [];
-    let heard: () => void;
-    const loaded = new Promise<void>((resolve) => (heard = resolve));
-    const pool = new SandboxPool({
-      processes: 1,
-      heapMb: 128,
-      transport,
-      limits: { eventTimeoutMs: 5_000, loadTimeoutMs: 5_000 },
-      workerRuntime: await bundleWorkerRuntime(),
-    }, {
-      workerMessage: (_key: WorkerKey, message: unknown) => {
-        said.push(message);
-        heard();
-      },
-      workerExit: () => {},
-    });
-    await pool.start();
-    try {
-      const key = { guildId: "100000000000000001", deploymentId: "d1" };
-      await pool.spawn(key, {
-        v: PROTOCOL_VERSION,
-        type: "load",
-        guildId: key.guildId,
-        deploymentId: key.deploymentId,
-        entry: "main.ts",
-        code: `on("messageCreate", () => {});`,
-      });
-      await loaded;
-      assert.equal((said[0] as { type: string }).type, "loaded");
-    } finally {
-      await pool.close();
-    }
-  });
-}

@@ -1,23 +1,69 @@
 import assert from "node:assert/strict";
-import { SandboxPool } from "./pool.ts";
+import { type PoolListener, type PoolOptions, SandboxPool } from "./pool.ts";
+import { PROTOCOL_VERSION } from "./protocol.ts";
 import { bundleWorkerRuntime } from "./worker_bundle.ts";
 
-/** The V8 flags a sandbox process of a pool started with `memoryReducer` runs with. */
-async function v8FlagsOf(memoryReducer: boolean | undefined): Promise<string> {
+const runtime = bundleWorkerRuntime();
+
+/** Runs `fn` with a started one-process pool, closed afterwards. */
+async function withPool(
+  options: Partial<PoolOptions>,
+  listener: PoolListener,
+  fn: (pool: SandboxPool) => Promise<void>,
+): Promise<void> {
   const pool = new SandboxPool({
     processes: 1,
     heapMb: 128,
-    memoryReducer,
     limits: { eventTimeoutMs: 5_000, loadTimeoutMs: 5_000 },
-    workerRuntime: await bundleWorkerRuntime(),
-  }, { workerMessage: () => {}, workerExit: () => {} });
+    workerRuntime: await runtime,
+    ...options,
+  }, listener);
   await pool.start();
   try {
-    const cmdline = await Deno.readTextFile(`/proc/${pool.pids()[0]}/cmdline`);
-    return cmdline.split("\0").find((a) => a.startsWith("--v8-flags=")) ?? "";
+    await fn(pool);
   } finally {
     await pool.close();
   }
+}
+
+const ignore: PoolListener = { workerMessage: () => {}, workerExit: () => {} };
+
+for (const transport of ["unix", "stdio"] as const) {
+  Deno.test(`a worker loads and answers over ${transport}`, async () => {
+    const said: unknown[] = [];
+    let heard: () => void;
+    const loaded = new Promise<void>((resolve) => (heard = resolve));
+    const listener: PoolListener = {
+      workerMessage: (_key, message) => {
+        said.push(message);
+        heard();
+      },
+      workerExit: () => {},
+    };
+    await withPool({ transport }, listener, async (pool) => {
+      const key = { guildId: "100000000000000001", deploymentId: "d1" };
+      await pool.spawn(key, {
+        v: PROTOCOL_VERSION,
+        type: "load",
+        guildId: key.guildId,
+        deploymentId: key.deploymentId,
+        entry: "main.ts",
+        code: `on("messageCreate", () => {});`,
+      });
+      await loaded;
+      assert.equal((said[0] as { type: string }).type, "loaded");
+    });
+  });
+}
+
+/** The V8 flags a sandbox process of a pool started with `memoryReducer` runs with. */
+async function v8FlagsOf(memoryReducer: boolean | undefined): Promise<string> {
+  let flags = "";
+  await withPool({ memoryReducer }, ignore, async (pool) => {
+    const cmdline = await Deno.readTextFile(`/proc/${pool.pids()[0]}/cmdline`);
+    flags = cmdline.split("\0").find((a) => a.startsWith("--v8-flags=")) ?? "";
+  });
+  return flags;
 }
 
 Deno.test({
