@@ -8,10 +8,8 @@
 import assert from "node:assert/strict";
 import { SandboxPool } from "../sandbox/pool.ts";
 import type { OperationName } from "../sandbox/protocol.ts";
-import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
-import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager } from "./sandboxes.ts";
-import { messagePayload, testDeployment } from "./test_fixtures.ts";
+import { messagePayload, testDeployment, withSandboxes } from "./test_fixtures.ts";
 
 const GUILD = "100000000000000001";
 
@@ -40,22 +38,7 @@ async function withManager(
   fn: (m: SandboxManager, pool: SandboxPool, ex: RecordingExecutor) => Promise<void>,
 ) {
   const executor = new RecordingExecutor();
-  const manager = new SandboxManager(executor, new MemoryLogBuffer());
-  const pool = new SandboxPool({
-    processes: 1,
-    heapMb: 128,
-    standby,
-    limits: { eventTimeoutMs: 5_000, loadTimeoutMs: 5_000 },
-    workerRuntime: await bundleWorkerRuntime(),
-  }, manager);
-  manager.attach(pool);
-  await pool.start();
-  try {
-    await fn(manager, pool, executor);
-  } finally {
-    manager.close();
-    await pool.close();
-  }
+  await withSandboxes(executor, { pool: { standby } }, (m, pool) => fn(m, pool, executor));
 }
 
 const ECHO = `createBot({ prefixCommands: [

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { SandboxPool } from "../sandbox/pool.ts";
 import type { OperationName } from "../sandbox/protocol.ts";
-import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
 import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager, ScriptLoadError } from "./sandboxes.ts";
-import { messagePayload, testDeployment } from "./test_fixtures.ts";
+import { messagePayload, testDeployment, withSandboxes } from "./test_fixtures.ts";
 
 const GUILD = "100000000000000001";
 
@@ -32,20 +30,7 @@ async function withManager(
   limits = { eventTimeoutMs: 2_000, loadTimeoutMs: 2_000 },
 ) {
   const executor = new RecordingExecutor();
-  const logs = new MemoryLogBuffer();
-  const manager = new SandboxManager(executor, logs);
-  const pool = new SandboxPool(
-    { processes: 1, heapMb: 128, limits, workerRuntime: await bundleWorkerRuntime() },
-    manager,
-  );
-  manager.attach(pool);
-  await pool.start();
-  try {
-    await fn(manager, executor, logs);
-  } finally {
-    manager.close();
-    await pool.close();
-  }
+  await withSandboxes(executor, { pool: { limits } }, (m, _pool, logs) => fn(m, executor, logs));
 }
 
 const message = (content: string) => messagePayload(GUILD, content);

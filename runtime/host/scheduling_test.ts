@@ -6,14 +6,10 @@
  */
 
 import assert from "node:assert/strict";
-import { SandboxPool } from "../sandbox/pool.ts";
 import type { OperationName } from "../sandbox/protocol.ts";
-import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
 import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
-import { messagePayload, testDeployment } from "./test_fixtures.ts";
-
-const runtime = bundleWorkerRuntime();
+import { messagePayload, testDeployment, withSandboxes } from "./test_fixtures.ts";
 
 interface Call {
   guildId: string;
@@ -68,25 +64,11 @@ async function withManager(
   fn: (m: SandboxManager, ex: RecordingExecutor, logs: MemoryLogBuffer) => Promise<void>,
 ) {
   const executor = new RecordingExecutor();
-  const logs = new MemoryLogBuffer();
-  const manager = new SandboxManager(executor, logs, options);
-  const pool = new SandboxPool(
-    {
-      processes: 1,
-      heapMb: 256,
-      limits: { eventTimeoutMs: 5_000, loadTimeoutMs: 5_000 },
-      workerRuntime: await runtime,
-    },
-    manager,
+  await withSandboxes(
+    executor,
+    { manager: options, pool: { heapMb: 256 } },
+    (m, _pool, logs) => fn(m, executor, logs),
   );
-  manager.attach(pool);
-  await pool.start();
-  try {
-    await fn(manager, executor, logs);
-  } finally {
-    manager.close();
-    await pool.close();
-  }
 }
 
 Deno.test("a registered guild starts its worker only on its first event", async () => {

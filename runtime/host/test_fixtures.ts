@@ -6,6 +6,10 @@
  */
 
 import type { Deployment, DeploymentStatus } from "../../storage/types.ts";
+import { type PoolOptions, SandboxPool } from "../sandbox/pool.ts";
+import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
+import { MemoryLogBuffer } from "./logs.ts";
+import { type OperationExecutor, SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
 
 /**
  * A deployment of `code` for `guildId`.
@@ -44,4 +48,41 @@ export function messagePayload(guildId: string, content: string) {
     content,
     timestamp: new Date().toISOString(),
   };
+}
+
+let runtime: Promise<string> | undefined;
+
+/**
+ * Runs `fn` with a sandbox manager on a started one-process pool (real
+ * sandbox process and workers), then closes both.
+ *
+ * @example
+ * ```ts
+ * await withSandboxes(executor, { pool: { standby: 1 } }, async (manager, pool, logs) => {
+ *   manager.register(testDeployment(guildId, "d1", code));
+ * });
+ * ```
+ */
+export async function withSandboxes(
+  executor: OperationExecutor,
+  options: { pool?: Partial<PoolOptions>; manager?: Partial<SchedulingOptions> },
+  fn: (manager: SandboxManager, pool: SandboxPool, logs: MemoryLogBuffer) => Promise<void>,
+): Promise<void> {
+  const logs = new MemoryLogBuffer();
+  const manager = new SandboxManager(executor, logs, options.manager);
+  const pool = new SandboxPool({
+    processes: 1,
+    heapMb: 128,
+    limits: { eventTimeoutMs: 5_000, loadTimeoutMs: 5_000 },
+    workerRuntime: await (runtime ??= bundleWorkerRuntime()),
+    ...options.pool,
+  }, manager);
+  manager.attach(pool);
+  await pool.start();
+  try {
+    await fn(manager, pool, logs);
+  } finally {
+    manager.close();
+    await pool.close();
+  }
 }
