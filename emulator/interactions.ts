@@ -7,6 +7,7 @@
  * @module
  */
 
+import { cloneJson } from "./clone.ts";
 import { DiscordError, ErrorCodes, invalidField, notFound } from "./errors.ts";
 import { Permissions } from "./permissions.ts";
 import type { EmulatorState, InteractionRecord } from "./state.ts";
@@ -147,7 +148,7 @@ export function invocation(
   return {
     guild: { id: guildId, locale: guild.guild.preferred_locale, features: guild.guild.features },
     guild_id: guildId,
-    channel: structuredClone(channel),
+    channel: cloneJson(channel),
     channel_id: channelId,
     member: apiMember,
     token,
@@ -185,7 +186,7 @@ export function invokeSlash(state: EmulatorState, input: SlashInput): Interactio
     type: command.type,
   };
   if (command.guild_id) data.guild_id = command.guild_id;
-  if (options.length) data.options = structuredClone(options);
+  if (options.length) data.options = cloneJson(options);
   const resolved = resolveOptions(state, input, options);
   if (resolved) data.resolved = resolved;
   const interaction: ApiInteraction = {
@@ -256,7 +257,7 @@ export function invokeAutocomplete(state: EmulatorState, input: SlashInput): Int
       id: command.id,
       name: command.name,
       type: command.type,
-      options: structuredClone(options),
+      options: cloneJson(options),
       ...(command.guild_id ? { guild_id: command.guild_id } : {}),
     },
     ...invocation(state, input.guildId, input.channelId, input.userId),

@@ -9,6 +9,7 @@
 
 import type { UploadedFile } from "./body.ts";
 import { isRecord } from "./body.ts";
+import { cloneJson } from "./clone.ts";
 import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "./errors.ts";
 import { Permissions } from "./permissions.ts";
 import {
@@ -275,7 +276,7 @@ export function postMessage(
     pinned: false,
     type: extras.type ?? (referenced ? MessageTypes.REPLY : MessageTypes.DEFAULT),
     flags: flagsIn,
-    components: Array.isArray(body.components) ? structuredClone(body.components) : [],
+    components: Array.isArray(body.components) ? cloneJson(body.components) : [],
   };
   if (
     body.nonce !== undefined && (typeof body.nonce === "string" || typeof body.nonce === "number")
@@ -368,7 +369,7 @@ export function editMessage(
       : [];
   }
   if (body.components !== undefined) {
-    message.components = Array.isArray(body.components) ? structuredClone(body.components) : [];
+    message.components = Array.isArray(body.components) ? cloneJson(body.components) : [];
   }
   if (typeof body.flags === "number") {
     // Only SUPPRESS_EMBEDS may be toggled on edit; other flags are kept.

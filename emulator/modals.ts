@@ -9,6 +9,7 @@
 
 import { Hono } from "hono";
 import { isRecord } from "./body.ts";
+import { cloneJson } from "./clone.ts";
 import { DiscordError, ErrorCodes, invalidField, notFound } from "./errors.ts";
 import { InteractionTypes, invocation, newRecord } from "./interactions.ts";
 import type { EmulatorState, InteractionRecord } from "./state.ts";
@@ -104,7 +105,7 @@ export function invokeModalSubmit(
     application_id: state.application.id,
     type: InteractionTypes.MODAL_SUBMIT,
     data,
-    ...(source.message ? { message: structuredClone(source.message) } : {}),
+    ...(source.message ? { message: cloneJson(source.message) } : {}),
     ...invocation(state, guildId, channelId, userId),
   };
   const record = newRecord(state, interaction);

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { cloneJson } from "./clone.ts";
 import { SnowflakeGenerator } from "./snowflake.ts";
 import { DiscordError, ErrorCodes, notFound } from "./errors.ts";
 import {
@@ -314,9 +315,9 @@ export class EmulatorState {
       const channel = this.channels.get(id)?.channel;
       if (!channel) continue;
       if (isThread(channel.type)) {
-        if (!channel.thread_metadata?.archived) threads.push(structuredClone(channel));
+        if (!channel.thread_metadata?.archived) threads.push(cloneJson(channel));
       } else {
-        channels.push(structuredClone(channel));
+        channels.push(cloneJson(channel));
       }
     }
     return {
@@ -337,7 +338,7 @@ export class EmulatorState {
   }
 
   messageToApi(record: MessageRecord, viewerId: string = this.botUser.id): ApiMessage {
-    const message: ApiMessage = structuredClone(record.message);
+    const message: ApiMessage = cloneJson(record.message);
     if (record.reactions.size > 0) {
       message.reactions = [...record.reactions.values()].map((r) => ({
         count: r.users.length,
