@@ -1,5 +1,5 @@
 /**
- * The byte streams between the host and one sandbox process.
+ * The bytes between the host and one sandbox process.
  *
  * - **unix** (the default where the platform has Unix sockets): the host
  *   listens on a socket in a private directory (mode 0700, created per
@@ -12,17 +12,22 @@
  * thread pool, so every message through stdio wakes one more thread. On a
  * quiet 2-core VM that hop costs ≈ 130 µs each way (round trip p50 0.82 ms
  * over stdio against 0.56 ms over a socket, with 30 ms between messages).
+ * The socket is read and written directly rather than through its streams:
+ * an 800-byte round trip between two processes took p50 26 µs against
+ * 43–49 µs back to back, and 154–175 µs against 234–578 µs 30 ms apart.
  *
  * @module
  */
 
+import type { ByteSink, ByteSource } from "./ndjson.ts";
+
 /** How a sandbox process talks to its host. */
 export type LinkTransport = "unix" | "stdio";
 
-/** Byte streams to the other side. */
+/** Bytes to and from the other side. */
 export interface Link {
-  readable: ReadableStream<Uint8Array>;
-  writable: WritableStream<Uint8Array>;
+  input: ByteSource;
+  output: ByteSink;
 }
 
 /** Unix sockets where the platform has them (not on Windows), stdio otherwise. */
@@ -50,14 +55,14 @@ export function socketPermissionFlags(path: string): string[] {
  * @example
  * ```ts
  * const link = await connectToHost(Deno.args);
- * for await (const message of readNdjson(link.readable)) handle(message);
+ * for await (const message of readNdjson(link.input)) handle(message);
  * ```
  */
 export async function connectToHost(args: string[]): Promise<Link> {
   const path = args.find((a) => a.startsWith("--socket="))?.slice("--socket=".length);
-  if (!path) return { readable: Deno.stdin.readable, writable: Deno.stdout.writable };
+  if (!path) return { input: Deno.stdin.readable, output: Deno.stdout.writable };
   const conn = await Deno.connect({ transport: "unix", path });
   const hello: LinkHello = { pid: Deno.pid };
   await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
-  return { readable: conn.readable, writable: conn.writable };
+  return { input: conn, output: conn };
 }

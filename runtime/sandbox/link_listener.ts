@@ -7,12 +7,12 @@
  */
 
 import type { LinkHello } from "./host_link.ts";
-import { readNdjson } from "./ndjson.ts";
+import { type ByteSink, readNdjson } from "./ndjson.ts";
 
 /** A connected sandbox process: its messages (after the hello) and where to write. */
 export interface LinkedProcess {
   messages: AsyncIterable<unknown>;
-  writable: WritableStream<Uint8Array>;
+  output: ByteSink;
 }
 
 interface Expected {
@@ -30,7 +30,7 @@ const HELLO_TIMEOUT_MS = 10_000;
  * ```ts
  * const listener = await LinkListener.open();
  * const child = new Deno.Command(Deno.execPath(), { args: [...] }).spawn();
- * const { messages, writable } = await listener.expect(child.pid);
+ * const { messages, output } = await listener.expect(child.pid);
  * ```
  */
 export class LinkListener {
@@ -75,7 +75,7 @@ export class LinkListener {
   }
 
   async #greet(conn: Deno.Conn): Promise<void> {
-    const messages = readNdjson(conn.readable)[Symbol.asyncIterator]();
+    const messages = readNdjson(conn)[Symbol.asyncIterator]();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), HELLO_TIMEOUT_MS);
@@ -91,7 +91,7 @@ export class LinkListener {
     this.#expected.delete(pid!);
     expected.resolve({
       messages: { [Symbol.asyncIterator]: () => messages },
-      writable: conn.writable,
+      output: conn,
     });
   }
 

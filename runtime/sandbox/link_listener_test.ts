@@ -10,8 +10,8 @@ import { NdjsonWriter, readNdjson } from ${
   JSON.stringify(new URL("./ndjson.ts", import.meta.url).href)
 };
 const link = await connectToHost(Deno.args);
-const out = new NdjsonWriter(link.writable);
-for await (const m of readNdjson(link.readable)) await out.write({ ...m, echo: true });
+const out = new NdjsonWriter(link.output);
+for await (const m of readNdjson(link.input)) await out.write({ ...m, echo: true });
 await out.close();
 `;
 
@@ -32,8 +32,8 @@ Deno.test("a sandbox process's connection reaches whoever spawned it", async () 
       stdin: "null",
       stdout: "null",
     }).spawn();
-    const { messages, writable } = await listener.expect(child.pid);
-    const out = new NdjsonWriter(writable);
+    const { messages, output } = await listener.expect(child.pid);
+    const out = new NdjsonWriter(output);
     await out.write({ n: 1 });
     const iterator = messages[Symbol.asyncIterator]();
     assert.deepEqual((await iterator.next()).value, { n: 1, echo: true });

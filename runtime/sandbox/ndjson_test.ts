@@ -38,3 +38,35 @@ Deno.test("NdjsonWriter's coalesced writes read back one value per message, in o
   await writer.close();
   assert.deepEqual(await reading, sent);
 });
+
+Deno.test({
+  name: "over a socket read and written directly, large and many messages arrive whole, in order",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/link.sock`;
+    const listener = Deno.listen({ transport: "unix", path });
+    try {
+      const [server, client] = await Promise.all([
+        listener.accept(),
+        Deno.connect({ transport: "unix", path }),
+      ]);
+      const writer = new NdjsonWriter(client);
+      // Far past the socket's buffer: the writer must finish partial writes.
+      const big = { text: "🌸".repeat(1_000_000) };
+      const sent = [big, ...Array.from({ length: 1_000 }, (_, i) => ({ i }))];
+      const reading = (async () => {
+        const out: unknown[] = [];
+        for await (const value of readNdjson(server)) out.push(value);
+        return out;
+      })();
+      await Promise.all(sent.map((m) => writer.write(m)));
+      await writer.close();
+      assert.deepEqual(await reading, sent);
+      server.close();
+    } finally {
+      listener.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -175,15 +175,15 @@ class SandboxChild {
     this.ready = new Promise((resolve) => (resolveReady = resolve));
     const linked: Promise<LinkedProcess> = link
       ? link.expect(child.pid)
-      : Promise.resolve({ messages: readNdjson(child.stdout), writable: child.stdin });
+      : Promise.resolve({ messages: readNdjson(child.stdout), output: child.stdin });
     // Senders waiting for `ready` must not hang on a process that died starting.
     child.status.then((status) => {
       link?.forget(child.pid, "the sandbox process exited before it connected");
       resolveReady();
       this.owner.exited(this, status);
     });
-    linked.then(({ messages, writable }) => {
-      this.writer = new NdjsonWriter(writable);
+    linked.then(({ messages, output }) => {
+      this.writer = new NdjsonWriter(output);
       this.#read(messages, resolveReady);
       this.writer.write(
         {

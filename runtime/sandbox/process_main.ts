@@ -79,7 +79,7 @@ interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
 
 const MiB = 1024 * 1024;
 const link = await connectToHost(Deno.args);
-const out = new NdjsonWriter(link.writable);
+const out = new NdjsonWriter(link.output);
 const workers = new Map<string, RunningWorker>();
 let runtimeUrl: string | null = null;
 /** Pre-started workers, so a cold start does not wait for a new isolate (see spare_workers.ts). */
@@ -128,6 +128,9 @@ function stop(running: RunningWorker, reason: WorkerExitReason, detail: string):
 function pump(running: RunningWorker): void {
   if (running.current || running.loading || running.queue.length === 0) return;
   const events = running.queue.splice(0, batchLength(running.queue, 0, MAX_BATCH));
+  // The worker first: the bookkeeping below is on nobody's critical path (the report to the
+  // host leaves with this turn's other messages either way).
+  running.worker.postMessage({ v: PROTOCOL_VERSION, type: "events", events });
   running.current = { events, next: 0, timer: armBudget(running, events[0]) };
   send({
     ...running.key,
@@ -135,7 +138,6 @@ function pump(running: RunningWorker): void {
     type: "eventsStarted",
     ids: events.map((e) => e.id),
   });
-  running.worker.postMessage({ v: PROTOCOL_VERSION, type: "events", events });
 }
 
 /** Starts the budget of the event the worker is now running. */
@@ -381,7 +383,7 @@ function handle(message: HostToProcess): void {
   }
 }
 
-for await (const message of readNdjson(link.readable)) {
+for await (const message of readNdjson(link.input)) {
   spares?.noteActivity();
   const m = message as HostToProcess;
   if (m?.v !== PROTOCOL_VERSION) {
