@@ -11,7 +11,7 @@ import { loadConfig } from "../runtime/config.ts";
 import { type Flora, startFlora } from "../runtime/flora.ts";
 import type { Deployment } from "../storage/types.ts";
 import type { EmulatorProcess } from "./emulator_process.ts";
-import { cpuSecondsOf, rssOf, sleep, summarize, type Summary, until } from "./stats.ts";
+import { cpuSecondsOf, cpuSplit, rssOf, sleep, summarize, type Summary, until } from "./stats.ts";
 import { type BenchGuild, inject, replyLatencies, spread } from "./world.ts";
 
 /** The script every benchmark guild runs: a no-op for messages, `!ping` answers. */
@@ -142,6 +142,8 @@ export interface FloraScenarioResult {
   crashes: number;
   timeouts: number;
   coldStarts: number;
+  /** CPU per event during the throughput run, µs: emulator, host (with the bench's injection), sandboxes. */
+  cpuUsPerEvent: Record<string, number>;
 }
 
 /** Throughput, dispatch and reply latency across `guilds` (already warm). */
@@ -157,6 +159,11 @@ export async function measure(
   const before = bench.handled();
   bench.dispatchMs = [];
   bench.recording = true;
+  const cpu = cpuSplit({
+    emulator: [emu.pid],
+    host: [Deno.pid],
+    sandboxes: sandboxPids(bench),
+  });
   const start = performance.now();
   await inject(emu.url, spread(guilds, events, "hello"));
   await until(
@@ -168,6 +175,7 @@ export async function measure(
   const dropped = metrics.eventsDropped.total() - droppedBefore;
   // Handled events only: a dropped one cost flora almost nothing and ran no handler.
   const eventsPerSec = Math.round((events - dropped) / ((performance.now() - start) / 1000));
+  const cpuUsPerEvent = cpu.perEventUs(events - dropped);
   const dispatchLoadedMs = summarize(bench.dispatchMs);
   await sleep(200);
   bench.dispatchMs = [];
@@ -185,6 +193,7 @@ export async function measure(
     crashes: metrics.crashes.total(),
     timeouts: metrics.timeouts.total(),
     coldStarts: metrics.coldStarts.total(),
+    cpuUsPerEvent,
   };
 }
 
@@ -236,7 +245,7 @@ function untilHandled(bench: BenchFlora, count: number): Promise<void> {
  * and timers), as a percentage of one core, sampled over `ms`.
  */
 export async function sandboxIdleCpu(bench: BenchFlora, ms = 2_000): Promise<number> {
-  const pids = bench.flora.pool.pids().filter((p): p is number => p !== undefined);
+  const pids = sandboxPids(bench);
   const before = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
   await sleep(ms);
   const after = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
@@ -245,5 +254,10 @@ export async function sandboxIdleCpu(bench: BenchFlora, ms = 2_000): Promise<num
 
 /** Resident memory of the sandbox processes, bytes. */
 export function sandboxRss(bench: BenchFlora): number {
-  return bench.flora.pool.pids().reduce<number>((sum, pid) => sum + (pid ? rssOf(pid) : 0), 0);
+  return sandboxPids(bench).reduce((sum, pid) => sum + rssOf(pid), 0);
+}
+
+/** The running sandbox processes' ids. */
+function sandboxPids(bench: BenchFlora): number[] {
+  return bench.flora.pool.pids().filter((p): p is number => p !== undefined);
 }

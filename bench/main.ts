@@ -192,12 +192,14 @@ try {
       "dispatch p50/p99 ms",
       "loaded p50/p99 ms",
       "reply p50/p99 ms",
+      "CPU µs/event emulator / host / sandboxes",
     ],
     [
       "raw postMessage echo",
       String(raw.pipelinedPerSec),
       "-",
       `${ms(raw.roundTripUs.p50 / 1000)} / ${ms(raw.roundTripUs.p99 / 1000)} (round trip)`,
+      "-",
       "-",
       "-",
     ],
@@ -208,6 +210,7 @@ try {
       "- (in-process)",
       "-",
       `${ms(plain.replyMs.p50)} / ${ms(plain.replyMs.p99)}`,
+      cpuCell(plain.cpuUsPerEvent),
     ],
     ...scenarios.map((s) => [
       `flora, ${s.guilds} guild(s)`,
@@ -216,8 +219,17 @@ try {
       `${ms(s.dispatchMs.p50)} / ${ms(s.dispatchMs.p99)}`,
       `${ms(s.dispatchLoadedMs.p50)} / ${ms(s.dispatchLoadedMs.p99)}`,
       `${ms(s.replyMs.p50)} / ${ms(s.replyMs.p99)}`,
+      cpuCell(s.cpuUsPerEvent),
     ]),
-    [`flora host dispatch only (${SIZES.many} guilds)`, String(directPerSec), "-", "-", "-", "-"],
+    [
+      `flora host dispatch only (${SIZES.many} guilds)`,
+      String(directPerSec),
+      "-",
+      "-",
+      "-",
+      "-",
+      "-",
+    ],
   ];
   const table = formatTable(rows);
   const pair = (s: Summary, scale = 1) => `${ms(s.p50 / scale)} / ${ms(s.p99 / scale)}`;
@@ -271,7 +283,12 @@ try {
     }`,
     `    through the emulator flora runs at ${
       round(thousand.eventsPerSec / plain.eventsPerSec, 2)
-    }× the plain Discordeno bot (${plain.eventsPerSec}/s: the emulator and gateway's own ceiling here)`,
+    }× the plain Discordeno bot (${plain.eventsPerSec}/s)`,
+    `    CPU per event through the emulator: ${cpuSum(thousand.cpuUsPerEvent)} µs in all (${
+      cpuCell(thousand.cpuUsPerEvent)
+    }); ${navigator.hardwareConcurrency} cores allow at most ${
+      Math.round(navigator.hardwareConcurrency * 1e6 / cpuSum(thousand.cpuUsPerEvent))
+    } events/s with the emulator on the same machine`,
     `  reply p50 < 5 ms: ${ms(thousand.replyMs.p50)} ms → ${
       thousand.replyMs.p50 < 5 ? "met" : "NOT met"
     }`,
@@ -296,6 +313,15 @@ try {
   console.log(`\nwritten to ${file.pathname}`);
 } finally {
   await emu.close();
+}
+
+/** CPU µs per event as "emulator / host / sandboxes" ("-" for a process not in the run). */
+function cpuCell(us: Record<string, number>): string {
+  return ["emulator", "host", "sandboxes"].map((k) => us[k] ?? "-").join(" / ");
+}
+
+function cpuSum(us: Record<string, number>): number {
+  return round(Object.values(us).reduce((a, b) => a + b, 0), 1);
 }
 
 /** Left-aligned columns, two spaces apart; the first row is the header. */

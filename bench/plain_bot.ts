@@ -8,7 +8,7 @@
 
 import { createBot, GatewayIntents } from "@discordeno/bot";
 import type { EmulatorProcess } from "./emulator_process.ts";
-import { summarize, type Summary, until } from "./stats.ts";
+import { cpuSplit, summarize, type Summary, until } from "./stats.ts";
 import { type BenchGuild, inject, replyLatencies, spread } from "./world.ts";
 
 /** What the plain bot measured. */
@@ -16,6 +16,8 @@ export interface PlainBotResult {
   eventsPerSec: number;
   events: number;
   replyMs: Summary;
+  /** CPU per event during the throughput run, µs: the emulator's process and this one. */
+  cpuUsPerEvent: Record<string, number>;
 }
 
 /** Runs the plain-bot baseline over the given guilds. */
@@ -49,12 +51,14 @@ export async function runPlainBot(
   bot.rest.isProxied = false;
   await bot.start();
   try {
+    const cpu = cpuSplit({ emulator: [emu.pid], host: [Deno.pid] });
     const start = performance.now();
     await inject(emu.url, spread(guilds, events, "hello"));
     await until(() => seen >= events, 120_000, "the plain bot's events");
     const eventsPerSec = Math.round(events / ((performance.now() - start) / 1000));
+    const cpuUsPerEvent = cpu.perEventUs(events);
     const latencies = await replyLatencies(emu.url, spread(guilds, replies, "!ping"));
-    return { eventsPerSec, events, replyMs: summarize(latencies) };
+    return { eventsPerSec, events, replyMs: summarize(latencies), cpuUsPerEvent };
   } finally {
     await bot.shutdown();
   }

@@ -71,3 +71,29 @@ export function cpuSecondsOf(pid: number): number {
     return NaN;
   }
 }
+
+/**
+ * CPU time of groups of processes from now on, in µs per event: where the
+ * machine's cores went during a run (the bench's processes share them).
+ *
+ * @example
+ * ```ts
+ * const cpu = cpuSplit({ emulator: [emu.pid], host: [Deno.pid] });
+ * // ... run 10,000 events ...
+ * cpu.perEventUs(10_000); // { emulator: 21.4, host: 8.2 }
+ * ```
+ */
+export function cpuSplit(groups: Record<string, number[]>): {
+  perEventUs(events: number): Record<string, number>;
+} {
+  const used = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+  const before = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, used(pids)]));
+  return {
+    perEventUs: (events) =>
+      Object.fromEntries(
+        Object.entries(groups).map((
+          [k, pids],
+        ) => [k, round(((used(pids) - before[k]) / events) * 1e6, 1)]),
+      ),
+  };
+}
