@@ -22,6 +22,8 @@ interface Expected {
 
 /** A connection that has not said who it is by then is closed, ms. */
 const HELLO_TIMEOUT_MS = 10_000;
+/** Socket directories are named `flora-sandbox-<host pid>-<random>`. */
+const DIR_PREFIX = "flora-sandbox-";
 
 /**
  * Listens for sandbox processes.
@@ -46,10 +48,14 @@ export class LinkListener {
     this.#accept();
   }
 
-  /** Creates the private directory (mode 0700) and listens in it. */
+  /**
+   * Creates the private directory (mode 0700) and listens in it. Directories
+   * that hosts killed without a chance to clean up left behind go first.
+   */
   static async open(): Promise<LinkListener> {
-    const dir = await Deno.makeTempDir({ prefix: "flora-sandbox-" });
+    const dir = await Deno.makeTempDir({ prefix: `${DIR_PREFIX}${Deno.pid}-` });
     await Deno.chmod(dir, 0o700);
+    await removeStaleLinkDirs(dir.slice(0, dir.lastIndexOf("/")));
     const path = `${dir}/host.sock`;
     return new LinkListener(dir, path, Deno.listen({ transport: "unix", path }));
   }
@@ -111,4 +117,35 @@ function close(conn: Deno.Conn): void {
   try {
     conn.close();
   } catch { /* already closed */ }
+}
+
+/**
+ * Removes the socket directories in `tempDir` whose host process is gone (a
+ * host stopped with SIGKILL cannot remove its own). Only where `/proc` tells
+ * which processes live (Linux); a directory whose pid is alive, or was
+ * reused, is left alone.
+ */
+export async function removeStaleLinkDirs(tempDir: string): Promise<string[]> {
+  const removed: string[] = [];
+  if (Deno.build.os !== "linux") return removed;
+  try {
+    for await (const entry of Deno.readDir(tempDir)) {
+      const pid = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(entry.name)?.[1];
+      if (!entry.isDirectory || !pid || await exists(`/proc/${pid}`)) continue;
+      const dir = `${tempDir}/${entry.name}`;
+      await Deno.remove(dir, { recursive: true }).then(() => removed.push(dir), () => {});
+    }
+  } catch {
+    // An unreadable temp dir: nothing to tidy.
+  }
+  return removed;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { socketPermissionFlags } from "./host_link.ts";
-import { LinkListener } from "./link_listener.ts";
+import { LinkListener, removeStaleLinkDirs } from "./link_listener.ts";
 import { NdjsonWriter } from "./ndjson.ts";
 
 /** A child that connects like a sandbox process, then echoes each line with `echo: true`. */
@@ -56,4 +56,37 @@ Deno.test("a connection naming a process nobody spawned is closed", async () => 
     await listener.close();
   }
   await assert.rejects(Deno.stat(listener.dir), Deno.errors.NotFound);
+});
+
+Deno.test({
+  name: "socket directories left by hosts that are gone are removed; live hosts' are kept",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const temp = await Deno.makeTempDir();
+    try {
+      // A pid that has just exited stands for a host killed with SIGKILL.
+      const gone = new Deno.Command(Deno.execPath(), { args: ["eval", ""] }).spawn();
+      await gone.status;
+      const stale = `${temp}/flora-sandbox-${gone.pid}-abc123`;
+      const live = `${temp}/flora-sandbox-${Deno.pid}-def456`;
+      const other = `${temp}/flora-sandbox-notapid`;
+      for (const dir of [stale, live, other]) await Deno.mkdir(dir);
+      await Deno.writeTextFile(`${stale}/host.sock`, "");
+      assert.deepEqual(await removeStaleLinkDirs(temp), [stale]);
+      const left = [];
+      for await (const entry of Deno.readDir(temp)) left.push(`${temp}/${entry.name}`);
+      assert.deepEqual(left.sort(), [live, other].sort());
+    } finally {
+      await Deno.remove(temp, { recursive: true });
+    }
+  },
+});
+
+Deno.test("a listener's directory is named for its host's pid", async () => {
+  const listener = await LinkListener.open();
+  try {
+    assert.match(listener.dir, new RegExp(`/flora-sandbox-${Deno.pid}-[^/]+$`));
+  } finally {
+    await listener.close();
+  }
 });
