@@ -7,6 +7,7 @@
  * @module
  */
 
+import { runBareHop } from "./bare_hop.ts";
 import { startEmulatorProcess } from "./emulator_process.ts";
 import {
   type BenchFlora,
@@ -43,6 +44,8 @@ const loadBefore = Deno.loadavg();
 
 log("raw host→worker postMessage echo");
 const raw = await runRawEcho(quick ? 1_000 : 5_000, quick ? 50_000 : 200_000, REPLIES, GAP_MS);
+log("bare socket → process → worker hop (flora's two hops without flora's code)");
+const bare = await runBareHop(SEQUENTIAL, REPLIES, GAP_MS);
 
 /** Dispatch one event at a time to one warm guild: back to back, then paced like the replies. */
 async function oneAtATime(bench: BenchFlora, guild: BenchGuild): Promise<OneAtATime> {
@@ -174,6 +177,7 @@ try {
   }
 
   results.raw = raw;
+  results.bareHopMs = bare;
   results.plain = plain;
   results.flora = scenarios;
   results.floraDirectDispatchPerSec = directPerSec;
@@ -236,6 +240,7 @@ try {
   const oneTable = formatTable([
     ["one event at a time, 1 guild", "back to back p50/p99 ms", `${GAP_MS} ms apart p50/p99 ms`],
     ["raw postMessage round trip", pair(raw.roundTripUs, 1000), pair(raw.pacedRoundTripUs, 1000)],
+    ["bare socket → process → worker", pair(bare.backToBack), pair(bare.paced)],
     ["flora dispatch, Unix socket", pair(overSocket!.backToBack), pair(overSocket!.paced)],
     ["flora dispatch, stdio", pair(overStdio!.backToBack), pair(overStdio!.paced)],
   ]);
@@ -274,6 +279,11 @@ try {
     `  dispatch p50 ≤ 2× raw round trip, ${GAP_MS} ms apart (threads asleep): ${
       within(overSocket!.paced, raw.pacedRoundTripUs)
     }`,
+    `    the same two hops without flora's code take ${ms(bare.paced.p50)} ms ${GAP_MS} ms apart (${
+      round(bare.paced.p50 / (raw.pacedRoundTripUs.p50 / 1000), 2)
+    }× the raw round trip) and ${ms(bare.backToBack.p50)} ms back to back: flora adds ${
+      ms(overSocket!.paced.p50 - bare.paced.p50)
+    } / ${ms(overSocket!.backToBack.p50 - bare.backToBack.p50)} ms`,
     `  ≥ 50,000 events/s across ${SIZES.many} guilds: ${thousand.eventsPerSec} (through the emulator), ${directPerSec} (host dispatch) → ${
       thousand.eventsPerSec >= 50_000
         ? "met"
