@@ -9,7 +9,11 @@
 import type { LinkHello } from "./host_link.ts";
 import { type ByteSink, readNdjson } from "./ndjson.ts";
 
-/** A connected sandbox process: its messages (after the hello) and where to write. */
+/**
+ * A connected sandbox process: its messages (after the hello; the
+ * connection is closed once they end) and where to write (closing the
+ * writer closes only the host's sending side: the process still flushes).
+ */
 export interface LinkedProcess {
   messages: AsyncIterable<unknown>;
   output: ByteSink;
@@ -96,7 +100,7 @@ export class LinkListener {
     }
     this.#expected.delete(pid!);
     expected.resolve({
-      messages: { [Symbol.asyncIterator]: () => messages },
+      messages: closingAtEnd(messages, conn),
       output: conn,
     });
   }
@@ -110,6 +114,20 @@ export class LinkListener {
       this.listener.close();
     } catch { /* already closed */ }
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The rest of a connection's messages; the connection is closed once they end. */
+async function* closingAtEnd(
+  messages: AsyncIterator<unknown>,
+  conn: Deno.Conn,
+): AsyncGenerator<unknown> {
+  try {
+    for (let next = await messages.next(); !next.done; next = await messages.next()) {
+      yield next.value;
+    }
+  } finally {
+    close(conn);
   }
 }
 

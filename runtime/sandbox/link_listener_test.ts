@@ -3,7 +3,10 @@ import { socketPermissionFlags } from "./host_link.ts";
 import { LinkListener, removeStaleLinkDirs } from "./link_listener.ts";
 import { NdjsonWriter } from "./ndjson.ts";
 
-/** A child that connects like a sandbox process, then echoes each line with `echo: true`. */
+/**
+ * A child that connects like a sandbox process, echoes each line with
+ * `echo: true`, and says goodbye once the host has closed its side.
+ */
 const ECHO_CHILD = `
 import { connectToHost } from ${JSON.stringify(new URL("./host_link.ts", import.meta.url).href)};
 import { NdjsonWriter, readNdjson } from ${
@@ -12,6 +15,7 @@ import { NdjsonWriter, readNdjson } from ${
 const link = await connectToHost(Deno.args);
 const out = new NdjsonWriter(link.output);
 for await (const m of readNdjson(link.input)) await out.write({ ...m, echo: true });
+await out.write({ bye: true });
 await out.close();
 `;
 
@@ -37,7 +41,10 @@ Deno.test("a sandbox process's connection reaches whoever spawned it", async () 
     await out.write({ n: 1 });
     const iterator = messages[Symbol.asyncIterator]();
     assert.deepEqual((await iterator.next()).value, { n: 1, echo: true });
+    // Closing our side still lets the process say what it has left, then the link ends.
     await out.close();
+    assert.deepEqual((await iterator.next()).value, { bye: true });
+    assert.equal((await iterator.next()).done, true);
     assert.equal((await child.status).code, 0);
   } finally {
     await listener.close();

@@ -62,10 +62,15 @@ export type ByteSource = ReadableStream<Uint8Array> | {
   read(buffer: Uint8Array): Promise<number | null>;
 };
 
-/** Where bytes go: a stream, or a connection written directly (writes may be partial). */
+/**
+ * Where bytes go: a stream, or a connection written directly (`Deno.Conn`;
+ * writes may be partial). Closing a connection closes only its sending
+ * side, so the other end can still say what it has left to say; whoever
+ * reads it closes it once it has read to the end.
+ */
 export type ByteSink = WritableStream<Uint8Array> | {
   write(bytes: Uint8Array): Promise<number>;
-  close(): void;
+  closeWrite(): Promise<void>;
 };
 
 /** Reads a source chunk by chunk; a chunk is valid until the next call. */
@@ -110,14 +115,7 @@ export class NdjsonWriter {
         write: async (bytes) => {
           for (let at = 0; at < bytes.length;) at += await sink.write(bytes.subarray(at));
         },
-        close: () => {
-          try {
-            sink.close();
-            return Promise.resolve();
-          } catch (error) {
-            return Promise.reject(error);
-          }
-        },
+        close: () => sink.closeWrite(),
       };
     }
   }

@@ -61,9 +61,10 @@ Deno.test({
         return out;
       })();
       await Promise.all(sent.map((m) => writer.write(m)));
-      await writer.close();
+      await writer.close(); // closes the client's sending side: the server reads to the end
       assert.deepEqual(await reading, sent);
       server.close();
+      client.close();
     } finally {
       listener.close();
       await Deno.remove(dir, { recursive: true });
