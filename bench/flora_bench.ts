@@ -11,7 +11,15 @@ import { loadConfig } from "../runtime/config.ts";
 import { type Flora, startFlora } from "../runtime/flora.ts";
 import type { Deployment } from "../storage/types.ts";
 import type { EmulatorProcess } from "./emulator_process.ts";
-import { cpuSecondsOf, cpuSplit, rssOf, sleep, summarize, type Summary, until } from "./stats.ts";
+import {
+  cpuSecondsOfAll,
+  cpuSplit,
+  rssOf,
+  sleep,
+  summarize,
+  type Summary,
+  until,
+} from "./stats.ts";
 import { type BenchGuild, inject, replyLatencies, spread } from "./world.ts";
 
 /** The script every benchmark guild runs: a no-op for messages, `!ping` answers. */
@@ -246,9 +254,9 @@ function untilHandled(bench: BenchFlora, count: number): Promise<void> {
  */
 export async function sandboxIdleCpu(bench: BenchFlora, ms = 2_000): Promise<number> {
   const pids = sandboxPids(bench);
-  const before = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+  const before = cpuSecondsOfAll(pids);
   await sleep(ms);
-  const after = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+  const after = cpuSecondsOfAll(pids);
   return Math.round(((after - before) / (ms / 1000)) * 1000) / 10;
 }
 

@@ -72,6 +72,11 @@ export function cpuSecondsOf(pid: number): number {
   }
 }
 
+/** CPU time (user + system) several processes have used together, in seconds. */
+export function cpuSecondsOfAll(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+}
+
 /**
  * CPU time of groups of processes from now on, in µs per event: where the
  * machine's cores went during a run (the bench's processes share them).
@@ -86,14 +91,15 @@ export function cpuSecondsOf(pid: number): number {
 export function cpuSplit(groups: Record<string, number[]>): {
   perEventUs(events: number): Record<string, number>;
 } {
-  const used = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
-  const before = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, used(pids)]));
+  const before = Object.fromEntries(
+    Object.entries(groups).map(([k, pids]) => [k, cpuSecondsOfAll(pids)]),
+  );
   return {
     perEventUs: (events) =>
       Object.fromEntries(
         Object.entries(groups).map((
           [k, pids],
-        ) => [k, round(((used(pids) - before[k]) / events) * 1e6, 1)]),
+        ) => [k, round(((cpuSecondsOfAll(pids) - before[k]) / events) * 1e6, 1)]),
       ),
   };
 }
