@@ -424,8 +424,9 @@ export interface DoneMessage {
   events: FinishedEvent[];
   /**
    * CPU time of the worker's thread so far, ms, as in {@linkcode PongMessage}:
-   * a busy worker reports through its batches and needs no pings. Read by the
-   * sandbox process, not relayed to the host.
+   * a busy worker reports through its batches and needs no pings. The sandbox
+   * process reads it for its CPU rules and relays its latest figure to the
+   * host, which charges the growth to the guild's usage.
    */
   cpuMs?: number;
 }
@@ -618,7 +619,12 @@ function workerMessage(raw: unknown): WorkerToHost {
       if (!Array.isArray(m.events) || m.events.length === 0 || m.events.length > MAX_BATCH) {
         fail("message.events", `expected an array of 1 to ${MAX_BATCH} finished events`);
       }
-      return { v, type: "done", events: m.events.map(finishedEvent) };
+      const events = m.events.map(finishedEvent);
+      if (m.cpuMs === undefined) return { v, type: "done", events };
+      if (typeof m.cpuMs !== "number" || !Number.isFinite(m.cpuMs) || m.cpuMs < 0) {
+        fail("message.cpuMs", "expected a finite number of milliseconds, 0 or more");
+      }
+      return { v, type: "done", events, cpuMs: m.cpuMs };
     }
     case "call": {
       const op = m.op as OperationName;
