@@ -5,7 +5,6 @@
  */
 
 import { EmulatorClient, startEmulator } from "./mod.ts";
-import type { Emulator } from "./mod.ts";
 import {
   api,
   assert,

@@ -21,6 +21,7 @@ import { Intents, isoTimestamp, type MessageRecord } from "../state.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
 const EPHEMERAL = 1 << 6;
+const READ_HISTORY = Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY;
 const FOURTEEN_DAYS_MS = 14 * 24 * 60 * 60 * 1000;
 
 export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
@@ -29,17 +30,8 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "GET", "/channels/:channel_id/messages", ({ params, query }) => {
     const channel = state.channel(params.channel_id);
-    requireChannelPermissions(
-      state,
-      params.channel_id,
-      bot().id,
-      Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY,
-    );
-    const limitRaw = query.get("limit");
-    const limit = limitRaw === null ? 50 : Number(limitRaw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw invalidField(["limit"], "NUMBER_TYPE_MAX", "int value should be between 1 and 100.");
-    }
+    requireChannelPermissions(state, params.channel_id, bot().id, READ_HISTORY);
+    const limit = limitParam(query, 100);
     // Newest first, as Discord returns them; ephemeral messages are not in the history.
     let messages = [...channel.messages.values()].filter((m) => !(m.message.flags & EPHEMERAL))
       .sort((a, b) => BigInt(b.message.id) > BigInt(a.message.id) ? 1 : -1);
@@ -67,12 +59,7 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
   registerPinRoutes(app, ctx);
 
   route(app, ctx, "GET", "/channels/:channel_id/messages/:message_id", ({ params }) => {
-    requireChannelPermissions(
-      state,
-      params.channel_id,
-      bot().id,
-      Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY,
-    );
+    requireChannelPermissions(state, params.channel_id, bot().id, READ_HISTORY);
     const record = state.message(params.channel_id, params.message_id);
     if (record.message.flags & EPHEMERAL) throw new DiscordError(404, ErrorCodes.UnknownMessage);
     return ok(state.messageToApi(record));
@@ -170,17 +157,8 @@ function registerPinRoutes(app: Hono, ctx: RestContext): void {
   // The current shape: newest pin first, `before` an ISO timestamp, pages of ≤ 50.
   route(app, ctx, "GET", "/channels/:channel_id/messages/pins", ({ params, query }) => {
     const channel = state.channel(params.channel_id);
-    requireChannelPermissions(
-      state,
-      params.channel_id,
-      bot().id,
-      Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY,
-    );
-    const limitRaw = query.get("limit");
-    const limit = limitRaw === null ? 50 : Number(limitRaw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 50) {
-      throw invalidField(["limit"], "NUMBER_TYPE_MAX", "int value should be between 1 and 50.");
-    }
+    requireChannelPermissions(state, params.channel_id, bot().id, READ_HISTORY);
+    const limit = limitParam(query, 50);
     const beforeRaw = query.get("before");
     const before = beforeRaw === null ? Infinity : Date.parse(beforeRaw);
     if (Number.isNaN(before)) {
@@ -242,4 +220,14 @@ function registerPinRoutes(app: Hono, ctx: RestContext): void {
       return noContent();
     });
   }
+}
+
+/** `?limit=` between 1 and `max` (default 50), else Discord's 50035. */
+function limitParam(query: URLSearchParams, max: number): number {
+  const raw = query.get("limit");
+  const limit = raw === null ? 50 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw invalidField(["limit"], "NUMBER_TYPE_MAX", `int value should be between 1 and ${max}.`);
+  }
+  return limit;
 }
