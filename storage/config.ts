@@ -8,6 +8,7 @@
  * | sessions, cache, rate limits              | Deno KV             | Redis (`REDIS_URL`)        |
  * | deployment events                         | Deno KV watch       | Redis, else PostgreSQL     |
  * | guild KV, logs                            | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
+| guild sorted sets                         | Deno KV             | PostgreSQL (`DATABASE_URL`) |
  *
  * @module
  */
@@ -16,6 +17,7 @@ import type { DeploymentLimits } from "./deployment_input.ts";
 import { type EmbeddedStorage, embeddedStorageOn } from "./embedded/open.ts";
 import type { GuildKvQuota } from "./guild_kv_limits.ts";
 import type { LogOptions } from "./logs_common.ts";
+import type { SortedQuota } from "./sorted_limits.ts";
 import { openPostgresStorage, type PostgresStorage } from "./postgres/open.ts";
 import { openRedisStorage, type RedisStorage } from "./redis/open.ts";
 import { SecretCipher } from "./secrets_crypto.ts";
@@ -25,6 +27,7 @@ import type {
   DeploymentEvents,
   DeploymentStore,
   GuildKvStore,
+  GuildSortedStore,
   LogStore,
   RateLimitStore,
   SecretStore,
@@ -145,6 +148,8 @@ export type BackendName = "deno-kv" | "remote-deno-kv" | "postgres" | "redis";
 export interface Storage {
   deployments: DeploymentStore;
   guildKv: GuildKvStore;
+  /** Sorted sets (leaderboards): PostgreSQL with `DATABASE_URL`, else Deno KV. */
+  guildSorted: GuildSortedStore;
   tokens: TokenStore;
   secrets: SecretStore;
   sessions: SessionStore;
@@ -155,6 +160,7 @@ export interface Storage {
   backends: Record<
     | "deployments"
     | "guildKv"
+    | "guildSorted"
     | "tokens"
     | "secrets"
     | "sessions"
@@ -173,6 +179,7 @@ export interface Storage {
 export interface OpenStorageOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
   guildKvQuota?: Partial<GuildKvQuota>;
+  sortedQuota?: Partial<SortedQuota>;
   logs?: Partial<LogOptions>;
   /** PostgreSQL schema (default: the server's search_path). */
   postgresSchema?: string;
@@ -241,6 +248,7 @@ export async function openStorage(
     if (config.databaseUrl !== undefined) {
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
+        sortedQuota: options.sortedQuota,
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
           ? {}
           : { schema: options.postgresSchema ?? config.postgresSchema }),
@@ -256,6 +264,7 @@ export async function openStorage(
     return {
       deployments: pg?.deployments ?? embedded.deployments,
       guildKv: embedded.guildKv,
+      guildSorted: pg?.guildSorted ?? embedded.guildSorted,
       tokens: pg?.tokens ?? embedded.tokens,
       secrets: pg?.secrets ?? embedded.secrets,
       sessions: redis?.sessions ?? embedded.sessions,
@@ -266,6 +275,7 @@ export async function openStorage(
       backends: {
         deployments: pg ? "postgres" : kvName,
         guildKv: kvName,
+        guildSorted: pg ? "postgres" : kvName,
         tokens: pg ? "postgres" : kvName,
         secrets: pg ? "postgres" : kvName,
         sessions: redis ? "redis" : kvName,

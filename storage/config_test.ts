@@ -164,6 +164,7 @@ Deno.test({
       assertEquals(storage.backends, {
         deployments: "postgres",
         guildKv: "deno-kv",
+        guildSorted: "postgres",
         tokens: "postgres",
         secrets: "postgres",
         sessions: "redis",

@@ -8,11 +8,13 @@
 import type postgres from "postgres";
 import type { DeploymentLimits } from "../deployment_input.ts";
 import type { SecretCipher } from "../secrets_crypto.ts";
+import type { SortedQuota } from "../sorted_limits.ts";
 import { connectPostgres, type PostgresOptions } from "./connect.ts";
 import { PgDeploymentStore } from "./deployments.ts";
 import { PgDeploymentEvents } from "./events.ts";
 import { migrate } from "./migrations.ts";
 import { PgSecretStore } from "./secrets.ts";
+import { PgGuildSortedStore } from "./sorted.ts";
 import { PgTokenStore } from "./tokens.ts";
 
 export interface PostgresStorage {
@@ -20,6 +22,7 @@ export interface PostgresStorage {
   deployments: PgDeploymentStore;
   tokens: PgTokenStore;
   secrets: PgSecretStore;
+  guildSorted: PgGuildSortedStore;
   events: PgDeploymentEvents;
   /** Ends the pool (and its LISTEN connection). */
   close(): Promise<void>;
@@ -27,6 +30,7 @@ export interface PostgresStorage {
 
 export interface OpenPostgresOptions extends PostgresOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
+  sortedQuota?: Partial<SortedQuota>;
 }
 
 /** Connects to `url`, migrates, and returns the PostgreSQL-backed stores. */
@@ -47,6 +51,7 @@ export async function openPostgresStorage(
     deployments: new PgDeploymentStore(sql, options.deploymentLimits),
     tokens: new PgTokenStore(sql),
     secrets: new PgSecretStore(sql, cipher),
+    guildSorted: new PgGuildSortedStore(sql, options.sortedQuota),
     events: new PgDeploymentEvents(sql, options.schema),
     close: () => sql.end(),
   };
