@@ -35,7 +35,7 @@ import { CronScheduler } from "./host/cron.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
-import type { CommandDefinition } from "./sandbox/protocol.ts";
+import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
 import { bundleWorkerRuntime } from "./sandbox/worker_bundle.ts";
 
 /** A running flora. */

@@ -7,6 +7,11 @@
  * @module
  */
 
+// A JSON value (what the per-guild KV holds) and a log line's level: one home, shared with
+// the protocol and the SDK.
+import type { JsonValue, LogLevel } from "../runtime/sandbox/protocol/values.ts";
+export type { JsonValue, LogLevel };
+
 /** Lifecycle of a deployment. */
 export type DeploymentStatus =
   /** Stored, not yet loaded by the runtime. */
@@ -83,15 +88,6 @@ export interface DeploymentStore {
   /** Every guild's active deployment (used at start to restore the runtime). */
   listActive(): Promise<Deployment[]>;
 }
-
-/** A JSON value as stored in the per-guild KV. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
 
 /** One entry of a guild's KV store. */
 export interface KvEntry {
@@ -356,8 +352,6 @@ export interface RateLimitStore {
 
 // ---------------------------------------------------------------------------
 // Guild logs
-
-export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** One line a guild's script logged (or the runtime logged about it). */
 export interface LogRecord {

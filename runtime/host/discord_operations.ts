@@ -7,7 +7,7 @@
  */
 
 import type { GuildKvStore } from "../../storage/types.ts";
-import type { OperationArgs, OperationName } from "../sandbox/protocol.ts";
+import type { OperationArgs, OperationName } from "../sandbox/protocol/mod.ts";
 import type { GuildDirectory } from "./guild_directory.ts";
 import type { InteractionRegistry } from "./interactions.ts";
 import type {

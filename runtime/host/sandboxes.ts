@@ -34,7 +34,7 @@ import {
   type WorkerExitReason,
   type WorkerKey,
   type WorkerToHost,
-} from "../sandbox/protocol.ts";
+} from "../sandbox/protocol/mod.ts";
 import { requeueFirst, StartedEvents } from "./guard/redelivery.ts";
 import { GuildQueue, type QueuedEvent } from "./guild_queue.ts";
 import { InteractionAcks } from "./interaction_acks.ts";

@@ -43,7 +43,7 @@ import {
   type SandboxLimits,
   type WorkerExitReason,
   type WorkerKey,
-} from "./protocol.ts";
+} from "./protocol/mod.ts";
 import { UnexplainedCpu } from "./thread_cpu.ts";
 import {
   budgetFor,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseOperationArgs, parseWorkerMessage, PROTOCOL_VERSION } from "./protocol.ts";
+import { parseOperationArgs, parseWorkerMessage, PROTOCOL_VERSION } from "../mod.ts";
 
 Deno.test("parseWorkerMessage accepts each well-formed message", () => {
   const v = PROTOCOL_VERSION;
