@@ -14,7 +14,7 @@ import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import { openStorage } from "../storage/config.ts";
-import type { GuildKvStore } from "../storage/types.ts";
+import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import type { FloraConfig } from "./config.ts";
 import { Deployer, describe } from "./host/deployer.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
@@ -50,6 +50,8 @@ export interface Flora {
   logs: StoredGuildLogs;
   /** Guild KV data (the dev playground and test kit read it). */
   guildKv: GuildKvStore;
+  /** Guild sorted sets (the test kit and the REPL read them). */
+  guildSorted: GuildSortedStore;
   pool: SandboxPool;
   sandboxes: SandboxManager;
   metrics: FloraMetrics;
@@ -177,7 +179,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       rest,
       directory,
       interactions,
-      storage.guildKv,
+      { kv: storage.guildKv, sorted: storage.guildSorted },
       fetcher,
     );
     const metrics = new FloraMetrics();
@@ -306,6 +308,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       emulator,
       logs,
       guildKv: storage.guildKv,
+      guildSorted: storage.guildSorted,
       pool,
       sandboxes,
       metrics,

@@ -628,6 +628,56 @@ export interface KvStore {
 }
 
 // ---------------------------------------------------------------------------
+// Sorted sets
+
+/** One key of a sorted set with its score. */
+export interface SortedEntry {
+  key: string;
+  score: number;
+}
+
+/** A page of `range`, highest score first. */
+export interface SortedPage {
+  entries: SortedEntry[];
+  /** Present when more entries follow: pass it to the next `range` with the same bounds. */
+  cursor?: string;
+}
+
+/** Options of `range`. */
+export interface SortedRangeOptions {
+  /** Lowest score included (default: no bound). */
+  min?: number;
+  /** Highest score included (default: no bound). */
+  max?: number;
+  /** Page size, 1–1000 (default 100). */
+  limit?: number;
+  /** From the previous page. */
+  cursor?: string;
+}
+
+/**
+ * A named sorted set of this guild (`sorted("xp")`): numeric scores by key,
+ * read highest first (ties: by key). Every write is atomic.
+ */
+export interface SortedStore {
+  readonly name: string;
+  /** Adds `by` (default 1) to the key's score; an absent key counts as 0. Resolves to the new score. */
+  incr(key: string, by?: number): Promise<number>;
+  /** Sets the key's score. */
+  set(key: string, score: number): Promise<void>;
+  /** The key's score, or null when absent. */
+  score(key: string): Promise<number | null>;
+  /** True when the key was there. */
+  delete(key: string): Promise<boolean>;
+  /** The `n` (1–1000) highest-scored keys, highest first. */
+  top(n: number): Promise<SortedEntry[]>;
+  /** The key's position from the top (1 = highest score), or null when absent. */
+  rank(key: string): Promise<number | null>;
+  /** Keys with `min ≤ score ≤ max`, highest first, a page at a time. */
+  range(options?: SortedRangeOptions): Promise<SortedPage>;
+}
+
+// ---------------------------------------------------------------------------
 // Cron
 
 /** Options of `cron()`. */

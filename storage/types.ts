@@ -10,7 +10,8 @@
 // A JSON value (what the per-guild KV holds) and a log line's level: one home, shared with
 // the protocol and the SDK.
 import type { JsonValue, LogLevel } from "../runtime/sandbox/protocol/values.ts";
-export type { JsonValue, LogLevel };
+import type { SortedEntry, SortedPage } from "../runtime/sandbox/protocol/sorted_operations.ts";
+export type { JsonValue, LogLevel, SortedEntry, SortedPage };
 
 /** Lifecycle of a deployment. */
 export type DeploymentStatus =
@@ -158,12 +159,6 @@ export interface GuildKvStore {
 // ---------------------------------------------------------------------------
 // Sorted sets (leaderboards)
 
-/** One key of a sorted set with its score. */
-export interface SortedEntry {
-  key: string;
-  score: number;
-}
-
 /** Which part of a sorted set {@linkcode GuildSortedStore.range} returns. */
 export interface SortedRangeOptions {
   /** Lowest score included (default: no bound). */
@@ -173,13 +168,6 @@ export interface SortedRangeOptions {
   /** Page size, 1–1000 (default 100). */
   limit?: number;
   /** Opaque cursor from a previous page of the same range. */
-  cursor?: string;
-}
-
-/** A page of a sorted set, highest score first. */
-export interface SortedPage {
-  entries: SortedEntry[];
-  /** Present when more entries follow. */
   cursor?: string;
 }
 
