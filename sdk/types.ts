@@ -8,6 +8,7 @@
  */
 
 import type { JsonValue } from "../runtime/sandbox/protocol/values.ts";
+import type { SortedEntry, SortedPage } from "../runtime/sandbox/protocol/sorted_operations.ts";
 
 // ---------------------------------------------------------------------------
 // Discord objects (the fields scripts commonly read; Discord may send more)
@@ -630,18 +631,8 @@ export interface KvStore {
 // ---------------------------------------------------------------------------
 // Sorted sets
 
-/** One key of a sorted set with its score. */
-export interface SortedEntry {
-  key: string;
-  score: number;
-}
-
-/** A page of `range`, highest score first. */
-export interface SortedPage {
-  entries: SortedEntry[];
-  /** Present when more entries follow: pass it to the next `range` with the same bounds. */
-  cursor?: string;
-}
+/** A key with its score, and a page of `range` (pass `cursor` to the next `range`). */
+export type { SortedEntry, SortedPage };
 
 /** Options of `range`. */
 export interface SortedRangeOptions {

@@ -143,11 +143,3 @@ function decodeCursor(cursor: string): SortedEntry {
   }
   throw new StorageInputError("cursor is not one a previous range() page returned");
 }
-
-/**
- * Whether `entry` comes after `other` in reading order (higher score first,
- * then key ascending).
- */
-export function comesAfter(entry: SortedEntry, other: SortedEntry): boolean {
-  return entry.score < other.score || (entry.score === other.score && entry.key > other.key);
-}

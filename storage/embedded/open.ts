@@ -19,7 +19,8 @@ import { KvLogStore } from "./logs.ts";
 import { KvRateLimitStore } from "./rate_limits.ts";
 import { KvSecretStore } from "./secrets.ts";
 import { KvSessionStore } from "./sessions.ts";
-import { KvGuildSortedStore } from "./sorted.ts";
+import { KvSortedBackend } from "./sorted.ts";
+import { CheckedSortedStore } from "../sorted_store.ts";
 import { KvTokenStore } from "./tokens.ts";
 
 /** Tunables for the embedded stores; every field has a default. */
@@ -37,7 +38,7 @@ export interface EmbeddedStorage {
   kv: Deno.Kv;
   deployments: KvDeploymentStore;
   guildKv: KvGuildKvStore;
-  guildSorted: KvGuildSortedStore;
+  guildSorted: CheckedSortedStore;
   tokens: KvTokenStore;
   secrets: KvSecretStore;
   sessions: KvSessionStore;
@@ -71,7 +72,7 @@ export function embeddedStorageOn(kv: Deno.Kv, options: EmbeddedOptions = {}): E
     kv,
     deployments: new KvDeploymentStore(kv, options.deploymentLimits),
     guildKv: new KvGuildKvStore(kv, options.guildKvQuota),
-    guildSorted: new KvGuildSortedStore(kv, options.sortedQuota),
+    guildSorted: new CheckedSortedStore(new KvSortedBackend(kv), options.sortedQuota),
     tokens: new KvTokenStore(kv),
     secrets: new KvSecretStore(kv, options.cipher ?? null),
     sessions: new KvSessionStore(kv),

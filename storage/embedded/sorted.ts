@@ -1,5 +1,5 @@
 /**
- * GuildSortedStore on Deno KV.
+ * Sorted sets on Deno KV (checked by `CheckedSortedStore`).
  *
  * Layout (g = guild id, s = set, k = key):
  * - `["gsort", g, s, "k", k]` → score
@@ -15,26 +15,9 @@
  * @module
  */
 
-import {
-  checkRange,
-  checkScore,
-  checkSortedAddress,
-  checkTop,
-  DEFAULT_SORTED_QUOTA,
-  encodeCursor,
-  incremented,
-  overQuota,
-  type SortedQuota,
-} from "../sorted_limits.ts";
-import { checkGuildId, checkStoreName } from "../guild_kv_limits.ts";
-import {
-  type GuildSortedStore,
-  type SortedEntry,
-  type SortedPage,
-  type SortedRangeOptions,
-  StorageInputError,
-} from "../types.ts";
-import { WriteRateLimiter } from "../write_rate.ts";
+import { type CheckedRange, encodeCursor } from "../sorted_limits.ts";
+import type { SortedBackend } from "../sorted_store.ts";
+import type { SortedEntry, SortedPage } from "../types.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { AGAIN, done, retryAtomic } from "./retry.ts";
 
@@ -50,96 +33,80 @@ const setCountKey = (g: string, s: string): Deno.KvKey => ["gsortn", g, s];
 const guildCountKey = (g: string): Deno.KvKey => ["gsortn", g];
 
 /** Sorted sets on a Deno KV database the caller opened (and closes). */
-export class KvGuildSortedStore implements GuildSortedStore {
+export class KvSortedBackend implements SortedBackend {
   readonly #kv: Deno.Kv;
-  readonly #quota: SortedQuota;
   readonly #writes = new KeyedQueue();
-  readonly #writeRate: WriteRateLimiter;
 
-  constructor(kv: Deno.Kv, quota: Partial<SortedQuota> = {}) {
+  constructor(kv: Deno.Kv) {
     this.#kv = kv;
-    this.#quota = { ...DEFAULT_SORTED_QUOTA, ...quota };
-    this.#writeRate = new WriteRateLimiter(this.#quota.maxWritesPerMinute);
   }
 
-  async incr(guildId: string, set: string, key: string, by: number): Promise<number> {
-    checkSortedAddress(guildId, set, key);
-    incremented(0, by, set, key);
-    this.#writeRate.take(guildId);
-    return await this.#write(
-      guildId,
-      set,
-      key,
-      (current) => incremented(current ?? 0, by, set, key),
-    );
+  write(
+    g: string,
+    s: string,
+    k: string,
+    decide: (current: number | null) => number,
+    admit: (inSet: number, inGuild: number) => void,
+  ): Promise<number> {
+    return this.#writes.run(g, () =>
+      retryAtomic("sorted write", async () => {
+        const [current, inSet, inGuild] = await this.#counted(g, s, k);
+        const score = decide(current.value);
+        const op = this.#kv.atomic().check(current, inSet, inGuild).set(scoreKey(g, s, k), score);
+        if (current.value === null) {
+          admit(inSet.value ?? 0, inGuild.value ?? 0);
+          op.set(setCountKey(g, s), (inSet.value ?? 0) + 1)
+            .set(guildCountKey(g), (inGuild.value ?? 0) + 1);
+        } else {
+          op.delete(orderKey(g, s, current.value, k));
+        }
+        op.set(orderKey(g, s, score, k), true);
+        return (await op.commit()).ok ? done(score) : AGAIN;
+      }));
   }
 
-  async set(guildId: string, set: string, key: string, score: number): Promise<void> {
-    checkSortedAddress(guildId, set, key);
-    checkScore(score);
-    this.#writeRate.take(guildId);
-    await this.#write(guildId, set, key, () => score);
+  async score(g: string, s: string, k: string): Promise<number | null> {
+    return (await this.#kv.get<number>(scoreKey(g, s, k))).value;
   }
 
-  async score(guildId: string, set: string, key: string): Promise<number | null> {
-    checkSortedAddress(guildId, set, key);
-    return (await this.#kv.get<number>(scoreKey(guildId, set, key))).value;
-  }
-
-  async delete(guildId: string, set: string, key: string): Promise<boolean> {
-    checkSortedAddress(guildId, set, key);
-    this.#writeRate.take(guildId);
-    return await this.#writes.run(guildId, () =>
+  delete(g: string, s: string, k: string): Promise<boolean> {
+    return this.#writes.run(g, () =>
       retryAtomic("sorted delete", async () => {
-        const [current, inSet, inGuild] = await this.#kv.getMany<[number, number, number]>([
-          scoreKey(guildId, set, key),
-          setCountKey(guildId, set),
-          guildCountKey(guildId),
-        ]);
+        const [current, inSet, inGuild] = await this.#counted(g, s, k);
         if (current.value === null) return done(false);
         const op = this.#kv.atomic().check(current, inSet, inGuild)
-          .delete(scoreKey(guildId, set, key))
-          .delete(orderKey(guildId, set, current.value, key));
-        countDown(op, setCountKey(guildId, set), inSet.value);
-        countDown(op, guildCountKey(guildId), inGuild.value);
+          .delete(scoreKey(g, s, k))
+          .delete(orderKey(g, s, current.value, k));
+        countDown(op, setCountKey(g, s), inSet.value);
+        countDown(op, guildCountKey(g), inGuild.value);
         return (await op.commit()).ok ? done(true) : AGAIN;
       }));
   }
 
-  async top(guildId: string, set: string, n: number): Promise<SortedEntry[]> {
-    checkGuildId(guildId);
-    checkStoreName(set);
-    checkTop(n);
+  async top(g: string, s: string, n: number): Promise<SortedEntry[]> {
     const entries: SortedEntry[] = [];
-    const iter = this.#kv.list({ prefix: orderPrefix(guildId, set) }, { limit: n });
-    for await (const { key } of iter) entries.push(entryOf(key));
+    for await (const { key } of this.#kv.list({ prefix: orderPrefix(g, s) }, { limit: n })) {
+      entries.push(entryOf(key));
+    }
     return entries;
   }
 
-  async rank(guildId: string, set: string, key: string): Promise<number | null> {
-    const score = await this.score(guildId, set, key);
-    if (score === null) return null;
-    // Counting what sorts before it: sets are bounded (`maxKeysPerSet`), and only keys are read.
+  async countBefore(g: string, s: string, k: string, score: number): Promise<number> {
+    // Sets are bounded (`maxKeysPerSet`), and the index values are tiny.
     let before = 0;
-    const iter = this.#kv.list(
-      { prefix: orderPrefix(guildId, set), end: orderKey(guildId, set, score, key) },
-      { batchSize: 1000 },
-    );
-    for await (const _ of iter) before++;
-    return before + 1;
+    const selector = { prefix: orderPrefix(g, s), end: orderKey(g, s, score, k) };
+    for await (const _ of this.#kv.list(selector, { batchSize: 1000 })) before++;
+    return before;
   }
 
-  async range(guildId: string, set: string, options?: SortedRangeOptions): Promise<SortedPage> {
-    checkGuildId(guildId);
-    checkStoreName(set);
-    const range = checkRange(options);
-    if (range.max === -Infinity || range.min === Infinity) return { entries: [] };
-    const prefix = orderPrefix(guildId, set);
+  async range(g: string, s: string, range: CheckedRange): Promise<SortedPage> {
+    const prefix = orderPrefix(g, s);
+    // "" sorts before every key, so the page starts at the first key with score `max`.
     const from = range.after ??
       (range.max === Infinity ? undefined : { score: range.max, key: "" });
     const selector: Deno.KvListSelector = from === undefined
       ? { prefix }
-      : { prefix, start: orderKey(guildId, set, from.score, from.key) };
+      : { prefix, start: orderKey(g, s, from.score, from.key) };
     const entries: SortedEntry[] = [];
     for await (const { key } of this.#kv.list(selector, { batchSize: range.limit + 2 })) {
       const entry = entryOf(key);
@@ -153,33 +120,12 @@ export class KvGuildSortedStore implements GuildSortedStore {
     return { entries };
   }
 
-  /** Writes the score `decide` computes from the current one, atomically. */
-  #write(
-    g: string,
-    s: string,
-    k: string,
-    decide: (current: number | null) => number,
-  ): Promise<number> {
-    return this.#writes.run(g, () =>
-      retryAtomic("sorted write", async () => {
-        const [current, inSet, inGuild] = await this.#kv.getMany<[number, number, number]>([
-          scoreKey(g, s, k),
-          setCountKey(g, s),
-          guildCountKey(g),
-        ]);
-        const score = decide(current.value);
-        const op = this.#kv.atomic().check(current, inSet, inGuild).set(scoreKey(g, s, k), score);
-        if (current.value === null) {
-          const full = overQuota(this.#quota, s, inSet.value ?? 0, inGuild.value ?? 0);
-          if (full) throw new StorageInputError(full);
-          op.set(setCountKey(g, s), (inSet.value ?? 0) + 1)
-            .set(guildCountKey(g), (inGuild.value ?? 0) + 1);
-        } else {
-          op.delete(orderKey(g, s, current.value, k));
-        }
-        op.set(orderKey(g, s, score, k), true);
-        return (await op.commit()).ok ? done(score) : AGAIN;
-      }));
+  #counted(g: string, s: string, k: string) {
+    return this.#kv.getMany<[number, number, number]>([
+      scoreKey(g, s, k),
+      setCountKey(g, s),
+      guildCountKey(g),
+    ]);
   }
 }
 

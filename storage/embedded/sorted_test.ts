@@ -1,7 +1,8 @@
 import { guildSortedStoreContract } from "../contract/sorted_contract.ts";
-import { KvGuildSortedStore } from "./sorted.ts";
+import { CheckedSortedStore } from "../sorted_store.ts";
+import { KvSortedBackend } from "./sorted.ts";
 
 guildSortedStoreContract("embedded", async (quota) => {
   const kv = await Deno.openKv(":memory:");
-  return { store: new KvGuildSortedStore(kv, quota), close: () => kv.close() };
+  return { store: new CheckedSortedStore(new KvSortedBackend(kv), quota), close: () => kv.close() };
 });

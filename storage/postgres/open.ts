@@ -14,7 +14,8 @@ import { PgDeploymentStore } from "./deployments.ts";
 import { PgDeploymentEvents } from "./events.ts";
 import { migrate } from "./migrations.ts";
 import { PgSecretStore } from "./secrets.ts";
-import { PgGuildSortedStore } from "./sorted.ts";
+import { PgSortedBackend } from "./sorted.ts";
+import { CheckedSortedStore } from "../sorted_store.ts";
 import { PgTokenStore } from "./tokens.ts";
 
 export interface PostgresStorage {
@@ -22,7 +23,7 @@ export interface PostgresStorage {
   deployments: PgDeploymentStore;
   tokens: PgTokenStore;
   secrets: PgSecretStore;
-  guildSorted: PgGuildSortedStore;
+  guildSorted: CheckedSortedStore;
   events: PgDeploymentEvents;
   /** Ends the pool (and its LISTEN connection). */
   close(): Promise<void>;
@@ -51,7 +52,7 @@ export async function openPostgresStorage(
     deployments: new PgDeploymentStore(sql, options.deploymentLimits),
     tokens: new PgTokenStore(sql),
     secrets: new PgSecretStore(sql, cipher),
-    guildSorted: new PgGuildSortedStore(sql, options.sortedQuota),
+    guildSorted: new CheckedSortedStore(new PgSortedBackend(sql), options.sortedQuota),
     events: new PgDeploymentEvents(sql, options.schema),
     close: () => sql.end(),
   };

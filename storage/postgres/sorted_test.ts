@@ -4,7 +4,8 @@ import { guildSortedStoreContract } from "../contract/sorted_contract.ts";
 import { postgresGate, TEST_DATABASE_URL, uniqueName } from "../testing/servers.ts";
 import { connectPostgres } from "./connect.ts";
 import { migrate } from "./migrations.ts";
-import { PgGuildSortedStore } from "./sorted.ts";
+import { PgSortedBackend } from "./sorted.ts";
+import { CheckedSortedStore } from "../sorted_store.ts";
 import type postgres from "postgres";
 
 const gate = await postgresGate();
@@ -13,7 +14,7 @@ let sql: postgres.Sql | undefined;
 guildSortedStoreContract(`postgres${gate.note}`, async (quota) => {
   if (sql === undefined) throw new Error("suite schema is not open");
   await sql`truncate guild_sorted`;
-  return { store: new PgGuildSortedStore(sql, quota), close: () => {} };
+  return { store: new CheckedSortedStore(new PgSortedBackend(sql), quota), close: () => {} };
 }, {
   ignore: gate.ignore,
   async around(run) {
