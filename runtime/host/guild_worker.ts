@@ -71,6 +71,8 @@ export class GuildWorker {
   nextEventId = 1;
   /** Events sent and not yet done: id → event. */
   readonly inflight = new Map<number, QueuedEvent>();
+  /** The worker thread's CPU time last reported, ms (usage is charged by its growth). */
+  cpuMs = 0;
   /** Resolves with the commands the script declared, or rejects with why it did not load. */
   readonly loaded: Promise<CommandDefinition[]>;
   #state: WorkerState;

@@ -22,6 +22,7 @@ import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
 import {
   type CommandDefinition,
+  type DoneMessage,
   isDroppable,
   type LoadedMessage,
   type LogLevel,
@@ -148,7 +149,10 @@ export class SandboxManager {
           worker.markLoaded(message.commands);
         },
         loadFailed: (worker, error) => this.#failLoad(worker, error),
-        finished: (worker, id, startedAt) => this.#done(worker, id, startedAt),
+        done: (worker, message) => {
+          this.#recordUsage(worker, message);
+          for (const event of message.events) this.#done(worker, event.id, event.startedAt);
+        },
         run: (guildId, op, args) =>
           this.acks.run(guildId, op, args, (g, o, a) => this.#execute(g, o, a)),
         answer: (key, result) => this.#p.send(key, result),
@@ -378,6 +382,7 @@ export class SandboxManager {
     }
     if (!guild.queue.push({ name, payload, receivedAt: performance.now() })) {
       this.metrics.eventsDropped.inc(name);
+      this.metrics.usage.add(guildId, "eventsDropped");
       return true;
     }
     this.#pump(guild);
@@ -549,6 +554,19 @@ export class SandboxManager {
     this.#messages.receive(key, raw);
   }
 
+  /** Counts a finished batch in the guild's usage: events, handler errors, worker CPU. */
+  #recordUsage(worker: GuildWorker, message: DoneMessage): void {
+    const guildId = worker.key.guildId;
+    const usage = this.metrics.usage;
+    usage.add(guildId, "eventsHandled", message.events.length);
+    usage.add(guildId, "errors", message.events.filter((e) => e.error !== undefined).length);
+    if (message.cpuMs !== undefined) {
+      // The worker reports its thread's CPU so far; a guild is charged what grew since.
+      usage.add(guildId, "cpuMs", message.cpuMs - worker.cpuMs);
+      worker.cpuMs = Math.max(worker.cpuMs, message.cpuMs);
+    }
+  }
+
   #done(worker: GuildWorker, id: number, startedAt: number | undefined): void {
     const event = worker.inflight.get(id);
     if (!event) return;
@@ -591,6 +609,8 @@ export class SandboxManager {
 
   #execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
     this.metrics.restCalls.inc(op);
+    if (op.startsWith("kv.")) this.metrics.usage.add(guildId, "kvOps");
+    else if (op !== "fetch") this.metrics.usage.add(guildId, "discordCalls");
     return this.operations.execute(guildId, op, args);
   }
 
@@ -613,6 +633,7 @@ export class SandboxManager {
     else this.metrics.crashes.inc();
     const guild = this.#guilds.get(key.guildId);
     const serving = guild?.worker === worker;
+    if (serving) this.metrics.usage.add(key.guildId, "restarts");
     const suspension = serving
       ? this.hooks.onWorkerFailure?.(worker.deployment, reason, detail) ?? null
       : null;
@@ -635,6 +656,7 @@ export class SandboxManager {
       } else if (isDroppable(event.name)) {
         // Part of a batch the worker may or may not have run: never repeated, so counted lost.
         this.metrics.eventsDropped.inc(event.name);
+        this.metrics.usage.add(key.guildId, "eventsDropped");
       }
     }
     this.#stop(worker);

@@ -9,6 +9,7 @@
  */
 
 import {
+  type DoneMessage,
   type LoadedMessage,
   type LogLevel,
   type OperationName,
@@ -31,8 +32,8 @@ export interface WorkerMessageHost {
   loaded(worker: GuildWorker, message: LoadedMessage): void;
   /** The worker's script failed to load (the error as the author should read it). */
   loadFailed(worker: GuildWorker, error: string): void;
-  /** One of the worker's events finished; `startedAt` is when its handler started. */
-  finished(worker: GuildWorker, id: number, startedAt: number | undefined): void;
+  /** Some of the worker's events finished (a batch's, in the order they ran). */
+  done(worker: GuildWorker, message: DoneMessage): void;
   /** Runs a checked operation for a guild. Throws a readable error when refused. */
   run(guildId: string, op: OperationName, args: unknown): Promise<unknown>;
   /** Sends the answer to a call back to the worker. */
@@ -83,7 +84,7 @@ export class WorkerMessages {
         return;
       }
       case "done":
-        for (const event of message.events) this.host.finished(worker, event.id, event.startedAt);
+        this.host.done(worker, message);
         return;
       case "call":
         this.#call(worker, message.callId, message.op, message.args);
