@@ -183,7 +183,11 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       fetcher,
     );
     const metrics = new FloraMetrics();
-    countRateLimits(bot.rest as unknown as StatusObservableRest, metrics.restRateLimited);
+    countRateLimits(
+      bot.rest as unknown as StatusObservableRest,
+      metrics.restRateLimited,
+      (guildId) => metrics.usage.add(guildId, "discord429"),
+    );
     const guards = createGuards(config, {
       operations,
       logs,
@@ -284,6 +288,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       },
       log: options.onApiLog,
       metrics: () => metrics.render(),
+      usage: metrics.usage,
       health: async () => ({
         discord: emulator ? "emulator" : "discord",
         guilds: sandboxes.activeGuilds().length,

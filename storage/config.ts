@@ -7,8 +7,9 @@
  * | deployments, tokens, secrets              | Deno KV             | PostgreSQL (`DATABASE_URL`) |
  * | sessions, cache, rate limits              | Deno KV             | Redis (`REDIS_URL`)        |
  * | deployment events                         | Deno KV watch       | Redis, else PostgreSQL     |
- * | guild KV, logs                            | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
-| guild sorted sets                         | Deno KV             | PostgreSQL (`DATABASE_URL`) |
+ * | guild KV                                  | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
+ * | logs                                      | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
+ * | guild sorted sets                         | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  *
  * @module
  */
@@ -51,7 +52,16 @@ export interface StorageConfig {
   postgresSchema?: string;
   /** `FLORA_REDIS_PREFIX`: prefix of every Redis key and channel (default `flora:`). */
   redisPrefix?: string;
+  /**
+   * `FLORA_GUILD_KV`: where guilds' KV lives, `deno-kv` (the embedded file, or `FLORA_KV_URL`)
+   * or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
+   * @default "deno-kv"
+   */
+  guildKv?: GuildKvBackend;
 }
+
+/** Values of `FLORA_GUILD_KV`. */
+export type GuildKvBackend = "deno-kv" | "postgres";
 
 /** Every problem found in the environment, one per line. */
 export class StorageConfigError extends Error {
@@ -115,6 +125,19 @@ export function readStorageConfig(
   const redisPrefix = value("FLORA_REDIS_PREFIX");
   if (redisPrefix !== undefined) config.redisPrefix = redisPrefix;
   if (redisUrl) config.redisUrl = redisUrl;
+  const guildKv = value("FLORA_GUILD_KV");
+  if (guildKv === "postgres") {
+    if (databaseUrl === undefined) {
+      problems.push(
+        "FLORA_GUILD_KV=postgres needs DATABASE_URL (the database to keep guild KV in)",
+      );
+    }
+    config.guildKv = guildKv;
+  } else if (guildKv !== undefined && guildKv !== "deno-kv") {
+    problems.push(
+      `FLORA_GUILD_KV must be "deno-kv" (default) or "postgres" (got ${JSON.stringify(guildKv)})`,
+    );
+  }
   if (kvUrl) {
     config.kvUrl = kvUrl;
     if (value("DENO_KV_ACCESS_TOKEN") === undefined) {
@@ -148,7 +171,7 @@ export type BackendName = "deno-kv" | "remote-deno-kv" | "postgres" | "redis";
 export interface Storage {
   deployments: DeploymentStore;
   guildKv: GuildKvStore;
-  /** Sorted sets (leaderboards): PostgreSQL with `DATABASE_URL`, else Deno KV. */
+  /** Sorted sets (leaderboards): beside the guild KV (`FLORA_GUILD_KV`). */
   guildSorted: GuildSortedStore;
   tokens: TokenStore;
   secrets: SecretStore;
@@ -248,6 +271,7 @@ export async function openStorage(
     if (config.databaseUrl !== undefined) {
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
+        guildKvQuota: options.guildKvQuota,
         sortedQuota: options.sortedQuota,
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
           ? {}
@@ -255,6 +279,7 @@ export async function openStorage(
       });
       closers.push(() => pg?.close());
     }
+    const pgGuildKv = pg !== undefined && config.guildKv === "postgres";
     let redis: RedisStorage | undefined;
     if (config.redisUrl !== undefined) {
       redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix);
@@ -263,8 +288,8 @@ export async function openStorage(
 
     return {
       deployments: pg?.deployments ?? embedded.deployments,
-      guildKv: embedded.guildKv,
-      guildSorted: pg?.guildSorted ?? embedded.guildSorted,
+      guildKv: pgGuildKv ? pg!.guildKv : embedded.guildKv,
+      guildSorted: pgGuildKv ? pg!.guildSorted : embedded.guildSorted,
       tokens: pg?.tokens ?? embedded.tokens,
       secrets: pg?.secrets ?? embedded.secrets,
       sessions: redis?.sessions ?? embedded.sessions,
@@ -274,8 +299,8 @@ export async function openStorage(
       events: redis?.events ?? pg?.events ?? embedded.events,
       backends: {
         deployments: pg ? "postgres" : kvName,
-        guildKv: kvName,
-        guildSorted: pg ? "postgres" : kvName,
+        guildKv: pgGuildKv ? "postgres" : kvName,
+        guildSorted: pgGuildKv ? "postgres" : kvName,
         tokens: pg ? "postgres" : kvName,
         secrets: pg ? "postgres" : kvName,
         sessions: redis ? "redis" : kvName,

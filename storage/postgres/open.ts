@@ -7,11 +7,13 @@
 
 import type postgres from "postgres";
 import type { DeploymentLimits } from "../deployment_input.ts";
+import type { GuildKvQuota } from "../guild_kv_limits.ts";
 import type { SecretCipher } from "../secrets_crypto.ts";
 import type { SortedQuota } from "../sorted_limits.ts";
 import { connectPostgres, type PostgresOptions } from "./connect.ts";
 import { PgDeploymentStore } from "./deployments.ts";
 import { PgDeploymentEvents } from "./events.ts";
+import { PgGuildKvStore } from "./guild_kv.ts";
 import { migrate } from "./migrations.ts";
 import { PgSecretStore } from "./secrets.ts";
 import { PgSortedBackend } from "./sorted.ts";
@@ -25,6 +27,8 @@ export interface PostgresStorage {
   secrets: PgSecretStore;
   guildSorted: CheckedSortedStore;
   events: PgDeploymentEvents;
+  /** Per-guild KV (used when `FLORA_GUILD_KV=postgres`). */
+  guildKv: PgGuildKvStore;
   /** Ends the pool (and its LISTEN connection). */
   close(): Promise<void>;
 }
@@ -32,6 +36,7 @@ export interface PostgresStorage {
 export interface OpenPostgresOptions extends PostgresOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
   sortedQuota?: Partial<SortedQuota>;
+  guildKvQuota?: Partial<GuildKvQuota>;
 }
 
 /** Connects to `url`, migrates, and returns the PostgreSQL-backed stores. */
@@ -54,6 +59,7 @@ export async function openPostgresStorage(
     secrets: new PgSecretStore(sql, cipher),
     guildSorted: new CheckedSortedStore(new PgSortedBackend(sql), options.sortedQuota),
     events: new PgDeploymentEvents(sql, options.schema),
+    guildKv: new PgGuildKvStore(sql, options.guildKvQuota),
     close: () => sql.end(),
   };
 }
