@@ -188,7 +188,11 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       fetcher,
     );
     const metrics = new FloraMetrics();
-    countRateLimits(bot.rest as unknown as StatusObservableRest, metrics.restRateLimited);
+    countRateLimits(
+      bot.rest as unknown as StatusObservableRest,
+      metrics.restRateLimited,
+      (guildId) => metrics.usage.add(guildId, "discord429"),
+    );
     const guards = createGuards(config, {
       operations,
       logs,
@@ -289,6 +293,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       },
       log: options.onApiLog,
       metrics: () => metrics.render(),
+      usage: metrics.usage,
       health: async () => ({
         discord: emulator ? "emulator" : "discord",
         guilds: sandboxes.activeGuilds().length,

@@ -116,8 +116,9 @@ export interface DoneMessage {
   events: FinishedEvent[];
   /**
    * CPU time of the worker's thread so far, ms, as in {@linkcode PongMessage}:
-   * a busy worker reports through its batches and needs no pings. Read by the
-   * sandbox process, not relayed to the host.
+   * a busy worker reports through its batches and needs no pings. The sandbox
+   * process reads it for its CPU rules and relays its latest figure to the
+   * host, which charges the growth to the guild's usage.
    */
   cpuMs?: number;
 }

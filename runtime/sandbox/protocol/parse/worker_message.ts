@@ -144,7 +144,12 @@ function workerMessage(raw: unknown): WorkerToHost {
       if (!Array.isArray(m.events) || m.events.length === 0 || m.events.length > MAX_BATCH) {
         fail("message.events", `expected an array of 1 to ${MAX_BATCH} finished events`);
       }
-      return { v, type: "done", events: m.events.map(finishedEvent) };
+      const events = m.events.map(finishedEvent);
+      if (m.cpuMs === undefined) return { v, type: "done", events };
+      if (typeof m.cpuMs !== "number" || !Number.isFinite(m.cpuMs) || m.cpuMs < 0) {
+        fail("message.cpuMs", "expected a finite number of milliseconds, 0 or more");
+      }
+      return { v, type: "done", events, cpuMs: m.cpuMs };
     }
     case "call": {
       const op = m.op as OperationName;
