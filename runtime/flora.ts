@@ -15,7 +15,7 @@ import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage } from "../storage/config.ts";
-import type { GuildKvStore } from "../storage/types.ts";
+import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import type { FloraConfig } from "./config.ts";
 import { Deployer, describe } from "./host/deployer.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
@@ -51,6 +51,8 @@ export interface Flora {
   logs: StoredGuildLogs;
   /** Guild KV data (the dev playground and test kit read it). */
   guildKv: GuildKvStore;
+  /** Guild sorted sets (the test kit and the REPL read them). */
+  guildSorted: GuildSortedStore;
   pool: SandboxPool;
   sandboxes: SandboxManager;
   metrics: FloraMetrics;
@@ -184,7 +186,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       rest,
       directory,
       interactions,
-      storage.guildKv,
+      { kv: storage.guildKv, sorted: storage.guildSorted },
       fetcher,
     );
     const metrics = new FloraMetrics();
@@ -318,6 +320,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       emulator,
       logs,
       guildKv: storage.guildKv,
+      guildSorted: storage.guildSorted,
       pool,
       sandboxes,
       metrics,
