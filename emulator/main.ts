@@ -1,6 +1,8 @@
 /**
  * `deno task emulator`: starts an emulator and prints where everything is.
- * Flags: --port=N (default 8787), --heartbeat=MS, --shards=N, --token=T.
+ * Flags: --port=N (default 8787), --heartbeat=MS, --shards=N, --token=T,
+ * --identify-interval=MS (default Discord's 5000; 0 turns the identify limit off),
+ * --max-concurrency=N.
  *
  * @module
  */
@@ -17,6 +19,8 @@ const emu = await startEmulator({
   heartbeatIntervalMs: flag("heartbeat") ? Number(flag("heartbeat")) : undefined,
   shards: flag("shards") ? Number(flag("shards")) : undefined,
   token: flag("token"),
+  identifyIntervalMs: flag("identify-interval") ? Number(flag("identify-interval")) : undefined,
+  maxConcurrency: flag("max-concurrency") ? Number(flag("max-concurrency")) : undefined,
 });
 
 const lines = [
