@@ -21,7 +21,14 @@
  * @module
  */
 
-export { loadBot, type LoadBotOptions, TestBot, testBot, type TestKvStore } from "./bot.ts";
+export {
+  loadBot,
+  type LoadBotOptions,
+  TestBot,
+  testBot,
+  type TestKvStore,
+  type TestSortedStore,
+} from "./bot.ts";
 export { type SlashOptions, TestMember } from "./member.ts";
 export { parseDuration, type TestClock } from "./clock.ts";
 export { ExpectationError, type MessageMatch } from "./expect.ts";

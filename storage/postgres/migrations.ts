@@ -119,6 +119,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "guild sorted sets",
+    sql: `
+      -- Leaderboards: keys compare by code point ("C"), as on the embedded backend.
+      create table guild_sorted (
+        guild_id text not null,
+        set_name text not null,
+        key text collate "C" not null,
+        score double precision not null,
+        primary key (guild_id, set_name, key)
+      );
+      create index guild_sorted_order on guild_sorted (guild_id, set_name, score desc, key);
+    `,
+  },
 ];
 
 /** Arbitrary constant identifying flora's migration lock among advisory locks. */
