@@ -209,6 +209,17 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "health counts the guilds the gateway sees, and those with a live script",
+        async () => {
+          const health = await (await h.call("/health")).json();
+          // The emulator's two seeded guilds, whatever is deployed to them.
+          assert.equal(health.guilds, 2);
+          assert.equal(typeof health.activeGuilds, "number");
+          assert.ok(health.activeGuilds <= health.guilds);
+        },
+      );
+
       await t.step("OpenAPI document and the reference page", async () => {
         const doc = await (await h.call("/openapi.json")).json();
         assert.equal(doc.openapi, "3.1.0");
