@@ -1,5 +1,12 @@
 import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
 import { DEFAULT_EMULATOR_PORT } from "../emulator/defaults.ts";
+import { type FloraRole, parseRoles } from "./cluster/roles.ts";
+import {
+  checkClusterNeeds,
+  ClusterConfigError,
+  parseDiscordApiUrl,
+  parseNatsUrl,
+} from "./cluster/settings.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import type { LinkTransport } from "./sandbox/host_link.ts";
 
@@ -16,6 +23,19 @@ export interface FloraConfig {
   storage: StorageConfig;
   /** Discord bot token; absent: run against the built-in emulator. */
   discordToken?: string;
+  /**
+   * `DISCORD_API_URL`: REST base of a Discord-compatible API (no `/v10`), e.g. a standalone
+   * emulator several nodes share; the gateway URL comes from its `GET /gateway/bot`.
+   * @default Discord's with `DISCORD_TOKEN`, else the built-in emulator
+   */
+  discordApiUrl?: string;
+  /**
+   * `FLORA_ROLE`: the roles this process plays, `all` or a comma list of gateway, runtime, api.
+   * @default every role (one process, no NATS)
+   */
+  roles: ReadonlySet<FloraRole>;
+  /** `NATS_URL`: servers of the cluster's event bus; required unless every role runs here. */
+  natsUrl?: string[];
   /** Where the embedded database and runtime files live. */
   dataDir: string;
   /** Interface the API listens on. */
@@ -147,8 +167,21 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     if (error instanceof StorageConfigError) throw new ConfigError(error.message);
     throw error;
   }
+  let cluster: Pick<FloraConfig, "roles" | "natsUrl" | "discordApiUrl">;
+  try {
+    cluster = {
+      roles: parseRoles(env.FLORA_ROLE),
+      natsUrl: parseNatsUrl(env.NATS_URL),
+      discordApiUrl: parseDiscordApiUrl(env.DISCORD_API_URL),
+    };
+    checkClusterNeeds({ ...cluster, storage, discordToken: token || undefined });
+  } catch (error) {
+    if (error instanceof ClusterConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
     storage,
+    ...cluster,
     discordToken: token || undefined,
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",

@@ -13,8 +13,9 @@ import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
+import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
-import type { GuildKvStore } from "../storage/types.ts";
+import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import type { FloraConfig } from "./config.ts";
 import { Deployer, describe } from "./host/deployer.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
@@ -36,7 +37,7 @@ import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { listening } from "./port_in_use.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
-import type { CommandDefinition } from "./sandbox/protocol.ts";
+import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
 import { bundleWorkerRuntime } from "./sandbox/worker_bundle.ts";
 
 /** The emulator's world, kept in the data dir (see `emulator/world_file.ts`). */
@@ -54,6 +55,8 @@ export interface Flora {
   logs: StoredGuildLogs;
   /** Guild KV data (the dev playground and test kit read it). */
   guildKv: GuildKvStore;
+  /** Guild sorted sets (the test kit and the REPL read them). */
+  guildSorted: GuildSortedStore;
   pool: SandboxPool;
   sandboxes: SandboxManager;
   metrics: FloraMetrics;
@@ -102,6 +105,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     }
   };
   try {
+    if (!isSingleProcess(config.roles)) {
+      throw new Error(
+        `FLORA_ROLE=${[...config.roles].join(",")}: running roles in separate processes is not ` +
+          "available yet (docs/cluster.md says what exists); use FLORA_ROLE=all",
+      );
+    }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
     const storage = await openStorage(config.storage);
     // Chunks of a deploy a crash interrupted (embedded store only); harmless when none.
@@ -116,7 +125,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
 
     let emulator: Emulator | undefined;
     let token = options.discord?.token ?? config.discordToken;
-    let restBase = options.discord?.restBase;
+    let restBase = options.discord?.restBase ?? config.discordApiUrl;
     if (!token) {
       await Deno.mkdir(config.dataDir, { recursive: true });
       emulator = await listening(
@@ -193,11 +202,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       rest,
       directory,
       interactions,
-      storage.guildKv,
+      { kv: storage.guildKv, sorted: storage.guildSorted },
       fetcher,
     );
     const metrics = new FloraMetrics();
-    countRateLimits(bot.rest as unknown as StatusObservableRest, metrics.restRateLimited);
+    countRateLimits(
+      bot.rest as unknown as StatusObservableRest,
+      metrics.restRateLimited,
+      (guildId) => metrics.usage.add(guildId, "discord429"),
+    );
     const guards = createGuards(config, {
       operations,
       logs,
@@ -298,6 +311,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       },
       log: options.onApiLog,
       metrics: () => metrics.render(),
+      usage: metrics.usage,
       health: async () => ({
         discord: emulator ? "emulator" : "discord",
         guilds: router?.guildCount ?? 0,
@@ -328,6 +342,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       emulator,
       logs,
       guildKv: storage.guildKv,
+      guildSorted: storage.guildSorted,
       pool,
       sandboxes,
       metrics,

@@ -7,7 +7,7 @@
  */
 
 import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/types.ts";
-import type { CommandDefinition } from "../sandbox/protocol.ts";
+import type { CommandDefinition } from "../sandbox/protocol/mod.ts";
 import type { LogSink } from "./logs.ts";
 import { type SandboxManager, ScriptLoadError } from "./sandboxes.ts";
 

@@ -87,6 +87,53 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table guild_secrets add column allowed_hosts text[] not null default '{}';
     `,
   },
+  {
+    version: 5,
+    name: "guild kv",
+    sql: `
+      -- One row per entry. Keys sort by their UTF-8 bytes (collation "C"), as on Deno KV.
+      -- value and metadata are JSON text exactly as the script wrote it (jsonb would reorder keys).
+      create table guild_kv (
+        guild_id text not null,
+        store text not null,
+        key text collate "C" not null,
+        value text not null,
+        metadata text,
+        expires_at bigint,
+        version bigint not null,
+        size integer not null,
+        primary key (guild_id, store, key)
+      );
+      create index guild_kv_expiry on guild_kv (guild_id, expires_at) where expires_at is not null;
+      create sequence guild_kv_versions;
+      -- Bytes a guild has charged against its quota; writers lock this row, one guild at a time.
+      create table guild_kv_usage (
+        guild_id text primary key,
+        bytes bigint not null
+      );
+      create table guild_kv_stores (
+        guild_id text not null,
+        store text not null,
+        entries integer not null,
+        primary key (guild_id, store)
+      );
+    `,
+  },
+  {
+    version: 6,
+    name: "guild sorted sets",
+    sql: `
+      -- Leaderboards: keys compare by code point ("C"), as on the embedded backend.
+      create table guild_sorted (
+        guild_id text not null,
+        set_name text not null,
+        key text collate "C" not null,
+        score double precision not null,
+        primary key (guild_id, set_name, key)
+      );
+      create index guild_sorted_order on guild_sorted (guild_id, set_name, score desc, key);
+    `,
+  },
 ];
 
 /** Arbitrary constant identifying flora's migration lock among advisory locks. */
