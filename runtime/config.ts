@@ -15,6 +15,11 @@ export interface FloraConfig {
   storage: StorageConfig;
   /** Discord bot token; absent: run against the built-in emulator. */
   discordToken?: string;
+  /**
+   * `FLORA_DISCORD_API`: REST base of a Discord-compatible API (without `/v10`) to use with
+   * `DISCORD_TOKEN` instead of Discord's, e.g. an emulator in another process (`…/api`).
+   */
+  discordApiBase?: string;
   /** Where the embedded database and runtime files live. */
   dataDir: string;
   /** Interface the API listens on. */
@@ -51,6 +56,11 @@ export interface FloraConfig {
   interactionAckMs?: number;
   /** How long shutdown waits for in-flight handlers, ms (default 10,000). */
   shutdownMs?: number;
+  /**
+   * Lease a deploying host renews on its pending deployment, ms (default 30,000): a deploy whose
+   * lease ran out was interrupted, and any host finishes or fails it.
+   */
+  deployLeaseMs?: number;
   /** Gateway shards: a number, or undefined for Discord's recommendation. */
   shards?: number;
   /** Longest one cron run may take, ms (default: the event budget). */
@@ -135,6 +145,17 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       "DISCORD_TOKEN does not look like a bot token (three dot-separated parts)",
     );
   }
+  const discordApiBase = env.FLORA_DISCORD_API?.trim() || undefined;
+  if (discordApiBase !== undefined) {
+    if (!/^https?:\/\/[^/]+/.test(discordApiBase)) {
+      throw new ConfigError(
+        "FLORA_DISCORD_API must be an http(s) URL, e.g. http://127.0.0.1:8788/api",
+      );
+    }
+    if (!token) {
+      throw new ConfigError("FLORA_DISCORD_API needs DISCORD_TOKEN (the API's bot token)");
+    }
+  }
   const operatorToken = env.FLORA_OPERATOR_TOKEN?.trim();
   if (operatorToken !== undefined && operatorToken !== "" && operatorToken.length < 16) {
     throw new ConfigError("FLORA_OPERATOR_TOKEN must be at least 16 characters");
@@ -149,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
   return {
     storage,
     discordToken: token || undefined,
+    ...(discordApiBase === undefined ? {} : { discordApiBase: discordApiBase.replace(/\/+$/, "") }),
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",
     apiPort: integer(env, "FLORA_API_PORT", 8787, 0, 65535),
@@ -167,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     guildBacklog: integer(env, "FLORA_GUILD_BACKLOG", 2_000, 1, 1_000_000),
     interactionAckMs: integer(env, "FLORA_INTERACTION_ACK_MS", 2_000, 10, 2_900),
     shutdownMs: integer(env, "FLORA_SHUTDOWN_MS", 10_000, 0, 600_000),
+    deployLeaseMs: integer(env, "FLORA_DEPLOY_LEASE_MS", 30_000, 1_000, 3_600_000),
     shards: env.FLORA_SHARDS?.trim() && env.FLORA_SHARDS.trim() !== "auto"
       ? integer(env, "FLORA_SHARDS", 1, 1, 1_024)
       : undefined,
