@@ -37,7 +37,7 @@ import { CronScheduler } from "./host/cron.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
-import type { CommandDefinition } from "./sandbox/protocol.ts";
+import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
 import { bundleWorkerRuntime } from "./sandbox/worker_bundle.ts";
 
 /** A running flora. */
@@ -183,7 +183,11 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       fetcher,
     );
     const metrics = new FloraMetrics();
-    countRateLimits(bot.rest as unknown as StatusObservableRest, metrics.restRateLimited);
+    countRateLimits(
+      bot.rest as unknown as StatusObservableRest,
+      metrics.restRateLimited,
+      (guildId) => metrics.usage.add(guildId, "discord429"),
+    );
     const guards = createGuards(config, {
       operations,
       logs,
@@ -346,6 +350,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       },
       log: options.onApiLog,
       metrics: () => metrics.render(),
+      usage: metrics.usage,
       health: async () => ({
         discord: emulator ? "emulator" : "discord",
         guilds: sandboxes.activeGuilds().length,

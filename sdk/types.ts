@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { JsonValue } from "../runtime/sandbox/protocol.ts";
+import type { JsonValue } from "../runtime/sandbox/protocol/values.ts";
 
 // ---------------------------------------------------------------------------
 // Discord objects (the fields scripts commonly read; Discord may send more)

@@ -7,7 +7,8 @@
  * | deployments, tokens, secrets              | Deno KV             | PostgreSQL (`DATABASE_URL`) |
  * | sessions, cache, rate limits              | Deno KV             | Redis (`REDIS_URL`)        |
  * | deployment events                         | Deno KV watch       | Redis, else PostgreSQL     |
- * | guild KV, logs                            | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
+ * | guild KV                                  | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
+ * | logs                                      | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
  *
  * @module
  */
@@ -48,7 +49,16 @@ export interface StorageConfig {
   postgresSchema?: string;
   /** `FLORA_REDIS_PREFIX`: prefix of every Redis key and channel (default `flora:`). */
   redisPrefix?: string;
+  /**
+   * `FLORA_GUILD_KV`: where guilds' KV lives, `deno-kv` (the embedded file, or `FLORA_KV_URL`)
+   * or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
+   * @default "deno-kv"
+   */
+  guildKv?: GuildKvBackend;
 }
+
+/** Values of `FLORA_GUILD_KV`. */
+export type GuildKvBackend = "deno-kv" | "postgres";
 
 /** Every problem found in the environment, one per line. */
 export class StorageConfigError extends Error {
@@ -112,6 +122,19 @@ export function readStorageConfig(
   const redisPrefix = value("FLORA_REDIS_PREFIX");
   if (redisPrefix !== undefined) config.redisPrefix = redisPrefix;
   if (redisUrl) config.redisUrl = redisUrl;
+  const guildKv = value("FLORA_GUILD_KV");
+  if (guildKv === "postgres") {
+    if (databaseUrl === undefined) {
+      problems.push(
+        "FLORA_GUILD_KV=postgres needs DATABASE_URL (the database to keep guild KV in)",
+      );
+    }
+    config.guildKv = guildKv;
+  } else if (guildKv !== undefined && guildKv !== "deno-kv") {
+    problems.push(
+      `FLORA_GUILD_KV must be "deno-kv" (default) or "postgres" (got ${JSON.stringify(guildKv)})`,
+    );
+  }
   if (kvUrl) {
     config.kvUrl = kvUrl;
     if (value("DENO_KV_ACCESS_TOKEN") === undefined) {
@@ -241,12 +264,14 @@ export async function openStorage(
     if (config.databaseUrl !== undefined) {
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
+        guildKvQuota: options.guildKvQuota,
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
           ? {}
           : { schema: options.postgresSchema ?? config.postgresSchema }),
       });
       closers.push(() => pg?.close());
     }
+    const pgGuildKv = pg !== undefined && config.guildKv === "postgres";
     let redis: RedisStorage | undefined;
     if (config.redisUrl !== undefined) {
       redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix);
@@ -255,7 +280,7 @@ export async function openStorage(
 
     return {
       deployments: pg?.deployments ?? embedded.deployments,
-      guildKv: embedded.guildKv,
+      guildKv: pgGuildKv ? pg!.guildKv : embedded.guildKv,
       tokens: pg?.tokens ?? embedded.tokens,
       secrets: pg?.secrets ?? embedded.secrets,
       sessions: redis?.sessions ?? embedded.sessions,
@@ -265,7 +290,7 @@ export async function openStorage(
       events: redis?.events ?? pg?.events ?? embedded.events,
       backends: {
         deployments: pg ? "postgres" : kvName,
-        guildKv: kvName,
+        guildKv: pgGuildKv ? "postgres" : kvName,
         tokens: pg ? "postgres" : kvName,
         secrets: pg ? "postgres" : kvName,
         sessions: redis ? "redis" : kvName,

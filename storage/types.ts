@@ -7,6 +7,11 @@
  * @module
  */
 
+// A JSON value (what the per-guild KV holds) and a log line's level: one home, shared with
+// the protocol and the SDK.
+import type { JsonValue, LogLevel } from "../runtime/sandbox/protocol/values.ts";
+export type { JsonValue, LogLevel };
+
 /** Lifecycle of a deployment. */
 export type DeploymentStatus =
   /** Stored, not yet loaded by the runtime. */
@@ -113,15 +118,6 @@ export interface DeploymentStore {
   /** Records the hash of the commands being sent to Discord for the guild (before sending). */
   setRegisteredCommands(guildId: string, hash: string): Promise<void>;
 }
-
-/** A JSON value as stored in the per-guild KV. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
 
 /** One entry of a guild's KV store. */
 export interface KvEntry {
@@ -336,8 +332,6 @@ export interface RateLimitStore {
 
 // ---------------------------------------------------------------------------
 // Guild logs
-
-export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** One line a guild's script logged (or the runtime logged about it). */
 export interface LogRecord {

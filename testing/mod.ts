@@ -30,7 +30,7 @@ import { clickables, messageText } from "../dev/message_text.ts";
 import { type DevSession, startDevSession } from "../dev/session.ts";
 import { CRON_STORE, nextRun } from "../runtime/host/cron.ts";
 import type { LogLine } from "../runtime/host/logs.ts";
-import type { CronDefinition } from "../runtime/sandbox/protocol.ts";
+import type { CronDefinition } from "../runtime/sandbox/protocol/mod.ts";
 import type { JsonValue } from "../storage/types.ts";
 
 export type { ApiMessage, LogLine, ModalView };

@@ -12,7 +12,7 @@
 
 import { Cron } from "croner";
 import type { Deployment, GuildKvStore, JsonValue } from "../../storage/types.ts";
-import type { CronDefinition, LoadedMessage, ScriptEventName } from "../sandbox/protocol.ts";
+import type { CronDefinition, LoadedMessage, ScriptEventName } from "../sandbox/protocol/mod.ts";
 
 /** The guild KV store the scheduler keeps its state in (reserved: scripts cannot open it). */
 export const CRON_STORE = "flora.cron";

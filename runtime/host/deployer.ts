@@ -12,7 +12,7 @@
  */
 
 import type { Deployment, DeploymentStore, JsonValue, NewDeployment } from "../../storage/types.ts";
-import type { CommandDefinition } from "../sandbox/protocol.ts";
+import type { CommandDefinition } from "../sandbox/protocol/mod.ts";
 import type { RegisterCommands } from "./guild_commands.ts";
 import type { LogSink } from "./logs.ts";
 import { type SandboxManager, ScriptLoadError } from "./sandboxes.ts";

@@ -7,7 +7,7 @@
  */
 
 import type { GuildKvStore } from "../../storage/types.ts";
-import type { OperationArgs, OperationName } from "../sandbox/protocol.ts";
+import type { OperationArgs, OperationName } from "../sandbox/protocol/mod.ts";
 import type { GuildDirectory } from "./guild_directory.ts";
 import type { InteractionRegistry } from "./interactions.ts";
 import type {
@@ -23,6 +23,7 @@ import { interactionOperations } from "./operations/interaction_ops.ts";
 import { kvOperations } from "./operations/kv_ops.ts";
 import { messageOperations } from "./operations/message_ops.ts";
 import { GuildScope } from "./operations/scope.ts";
+import { requestingGuild } from "./rest_metrics.ts";
 import type { OperationExecutor } from "./sandboxes.ts";
 
 /** The slice of Discordeno's REST manager the operations use. */
@@ -66,6 +67,7 @@ export class DiscordOperations implements OperationExecutor {
       fetch: this.fetcher,
     };
     const handler = HANDLERS[op] as (c: OperationContext, a: OperationArgs<N>) => Promise<unknown>;
-    return handler(ctx, args);
+    // Discord requests made for this operation are charged to the guild (its 429s, usage).
+    return requestingGuild.run(guildId, () => handler(ctx, args));
   }
 }

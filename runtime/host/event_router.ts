@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ScriptEventName } from "../sandbox/protocol.ts";
+import type { ScriptEventName } from "../sandbox/protocol/mod.ts";
 import type { GuildDirectory } from "./guild_directory.ts";
 import type { InteractionRegistry } from "./interactions.ts";
 

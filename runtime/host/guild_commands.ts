@@ -8,7 +8,7 @@
  */
 
 import type { Deployment, DeploymentStore } from "../../storage/types.ts";
-import type { CommandDefinition } from "../sandbox/protocol.ts";
+import type { CommandDefinition } from "../sandbox/protocol/mod.ts";
 import { commandsFingerprint } from "./command_sync.ts";
 
 /** Registers a guild's application commands with Discord (bulk overwrite, or nothing if equal). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { KvDeploymentStore } from "../../storage/embedded/deployments.ts";
-import type { CommandDefinition } from "../sandbox/protocol.ts";
+import type { CommandDefinition } from "../sandbox/protocol/mod.ts";
 import { commandsHash, GuildCommands } from "./guild_commands.ts";
 
 const bundle = { entry: "main.ts", code: "createBot({})" };

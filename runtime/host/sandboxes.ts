@@ -34,7 +34,8 @@ import {
   type WorkerExitReason,
   type WorkerKey,
   type WorkerToHost,
-} from "../sandbox/protocol.ts";
+} from "../sandbox/protocol/mod.ts";
+import type { DoneMessage } from "../sandbox/protocol/mod.ts";
 import { requeueFirst, StartedEvents } from "./guard/redelivery.ts";
 import { GuildQueue, type QueuedEvent } from "./guild_queue.ts";
 import { InteractionAcks } from "./interaction_acks.ts";
@@ -123,6 +124,8 @@ class GuildSandbox {
   /** Loaded beside the active worker by a deploy: holds the guild's queue until settled. */
   holdsQueue = false;
   retireTimer?: ReturnType<typeof setTimeout>;
+  /** The worker thread's CPU time last reported, ms (usage is charged by its growth). */
+  cpuMs = 0;
   constructor(
     readonly key: WorkerKey,
     readonly deployment: Deployment,
@@ -439,6 +442,7 @@ export class SandboxManager {
     }
     if (!guild.queue.push({ name, payload, receivedAt: performance.now() })) {
       this.metrics.eventsDropped.inc(name);
+      this.metrics.usage.add(guildId, "eventsDropped");
       return true;
     }
     this.#pump(guild);
@@ -640,11 +644,25 @@ export class SandboxManager {
         return;
       }
       case "done":
+        this.#recordUsage(sandbox, message);
         for (const event of message.events) this.#done(sandbox, event.id, event.startedAt);
         return;
       case "call":
         this.#call(sandbox, message.callId, message.op, message.args);
         return;
+    }
+  }
+
+  /** Counts a finished batch in the guild's usage: events, handler errors, worker CPU. */
+  #recordUsage(sandbox: GuildSandbox, message: DoneMessage): void {
+    const guildId = sandbox.key.guildId;
+    const usage = this.metrics.usage;
+    usage.add(guildId, "eventsHandled", message.events.length);
+    usage.add(guildId, "errors", message.events.filter((e) => e.error !== undefined).length);
+    if (message.cpuMs !== undefined) {
+      // The worker reports its thread's CPU so far; a guild is charged what grew since.
+      usage.add(guildId, "cpuMs", message.cpuMs - sandbox.cpuMs);
+      sandbox.cpuMs = Math.max(sandbox.cpuMs, message.cpuMs);
     }
   }
 
@@ -698,6 +716,8 @@ export class SandboxManager {
 
   #execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
     this.metrics.restCalls.inc(op);
+    if (op.startsWith("kv.")) this.metrics.usage.add(guildId, "kvOps");
+    else if (op !== "fetch") this.metrics.usage.add(guildId, "discordCalls");
     return this.operations.execute(guildId, op, args);
   }
 
@@ -749,6 +769,7 @@ export class SandboxManager {
     else this.metrics.crashes.inc();
     const guild = this.#guilds.get(key.guildId);
     const serving = guild?.worker === sandbox;
+    if (serving) this.metrics.usage.add(key.guildId, "restarts");
     const suspension = serving
       ? this.hooks.onWorkerFailure?.(sandbox.deployment, reason, detail) ?? null
       : null;
@@ -771,6 +792,7 @@ export class SandboxManager {
       } else if (isDroppable(event.name)) {
         // Part of a batch the worker may or may not have run: never repeated, so counted lost.
         this.metrics.eventsDropped.inc(event.name);
+        this.metrics.usage.add(key.guildId, "eventsDropped");
       }
     }
     this.#stop(sandbox);

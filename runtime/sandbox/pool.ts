@@ -22,7 +22,7 @@ import {
   type ToWorkerMessage,
   type WorkerExitReason,
   type WorkerKey,
-} from "./protocol.ts";
+} from "./protocol/mod.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
 /** A worker reported silent this recently when its process died is blamed for it, ms. */

@@ -16,39 +16,29 @@
  * @module
  */
 
-import { WriteRateLimiter } from "../write_rate.ts";
 import {
   checkGuildId,
-  checkIncrement,
   checkPageLimit,
   checkPrefix,
   checkStoreName,
-  DEFAULT_GUILD_KV_QUOTA,
-  encodeJson,
   type GuildKvQuota,
-  MAX_METADATA_BYTES,
-  MAX_VALUE_BYTES,
 } from "../guild_kv_limits.ts";
+import { checkAddress, PlannedGuildKv, type PlannedWrite } from "../guild_kv_plan.ts";
 import {
   type GuildKvStore,
-  type JsonValue,
   type KvEntry,
   type KvListOptions,
   type KvPage,
-  type KvSetOptions,
   StorageInputError,
 } from "../types.ts";
 import {
   type Accounting,
   acctKey,
   bytesKey,
-  checkAddress,
   countKey,
   entryKey,
   type EntryState,
   NO_TAIL,
-  type PlannedWrite,
-  planSet,
   tailKey,
   toLive,
   ttlKey,
@@ -60,18 +50,14 @@ import { AGAIN, type Attempt, done, retryAtomic } from "./retry.ts";
 const encoder = new TextEncoder();
 
 /** Per-guild KV on a Deno KV database the caller opened (and closes). */
-export class KvGuildKvStore implements GuildKvStore {
+export class KvGuildKvStore extends PlannedGuildKv implements GuildKvStore {
   readonly #kv: Deno.Kv;
-  readonly #quota: GuildKvQuota;
   /** Writes of one guild all check its byte counter, so they take turns in-process. */
   readonly #writes = new KeyedQueue();
 
-  readonly #writeRate: WriteRateLimiter;
-
   constructor(kv: Deno.Kv, quota: Partial<GuildKvQuota> = {}) {
+    super(quota);
     this.#kv = kv;
-    this.#quota = { ...DEFAULT_GUILD_KV_QUOTA, ...quota };
-    this.#writeRate = new WriteRateLimiter(this.#quota.maxWritesPerMinute);
   }
 
   async get(guildId: string, store: string, key: string): Promise<KvEntry | null> {
@@ -86,24 +72,8 @@ export class KvGuildKvStore implements GuildKvStore {
     });
   }
 
-  async set(
-    guildId: string,
-    store: string,
-    key: string,
-    value: JsonValue,
-    options?: KvSetOptions,
-  ): Promise<KvEntry> {
-    checkAddress(guildId, store, key);
-    const plan = planSet(value, options);
-    this.#writeRate.take(guildId);
-    const entry = await this.#write(guildId, store, key, () => plan);
-    if (entry === null) throw new Error("unreachable: unconditional set was refused");
-    return entry;
-  }
-
   async delete(guildId: string, store: string, key: string): Promise<boolean> {
-    checkAddress(guildId, store, key);
-    this.#writeRate.take(guildId);
+    this.takeWrite(guildId, store, key);
     return await this.#writes.run(guildId, () => this.#delete(guildId, store, key));
   }
 
@@ -154,54 +124,6 @@ export class KvGuildKvStore implements GuildKvStore {
       throw error;
     }
     return { entries };
-  }
-
-  async compareAndSet(
-    guildId: string,
-    store: string,
-    key: string,
-    expectedVersion: string | null,
-    value: JsonValue,
-    options?: KvSetOptions,
-  ): Promise<KvEntry | null> {
-    checkAddress(guildId, store, key);
-    if (expectedVersion !== null && typeof expectedVersion !== "string") {
-      throw new StorageInputError("expectedVersion must be a version string or null");
-    }
-    const plan = planSet(value, options);
-    this.#writeRate.take(guildId);
-    return await this.#write(guildId, store, key, (live) => {
-      const matches = expectedVersion === null ? live === null : live?.version === expectedVersion;
-      return matches ? plan : null;
-    });
-  }
-
-  async increment(guildId: string, store: string, key: string, by: number): Promise<number> {
-    checkAddress(guildId, store, key);
-    checkIncrement(by);
-    this.#writeRate.take(guildId);
-    const entry = await this.#write(guildId, store, key, (live) => {
-      const current = live === null ? 0 : live.value;
-      if (typeof current !== "number") {
-        throw new StorageInputError(`cannot increment ${store}/${key}: its value is not a number`);
-      }
-      const value = current + by;
-      if (!Number.isFinite(value)) {
-        throw new StorageInputError(`incrementing ${store}/${key} would overflow`);
-      }
-      // Like Redis INCR: the entry keeps its metadata and expiry.
-      return {
-        value,
-        valueBytes: encodeJson(value, "value", MAX_VALUE_BYTES),
-        ...(live?.metadata === undefined ? {} : {
-          metadata: live.metadata,
-          metadataBytes: encodeJson(live.metadata, "metadata", MAX_METADATA_BYTES),
-        }),
-        ...(live?.expiresAt === undefined ? {} : { expiresAt: live.expiresAt }),
-      };
-    });
-    if (entry === null) throw new Error("unreachable: increment was refused");
-    return entry.value as number;
   }
 
   async stores(guildId: string): Promise<string[]> {
@@ -302,7 +224,7 @@ export class KvGuildKvStore implements GuildKvStore {
    * The shared write path of set, compareAndSet and increment: `decide` sees
    * the live entry and returns what to write, or null to write nothing.
    */
-  async #write(
+  protected override async write(
     g: string,
     s: string,
     k: string,
@@ -330,8 +252,8 @@ export class KvGuildKvStore implements GuildKvStore {
       const previous = state.acct.value;
       const used = (state.bytes.value ?? 0) - (previous?.size ?? 0) + size;
       const count = (state.count.value ?? 0) + (previous === null ? 1 : 0);
-      const overBytes = size > (previous?.size ?? 0) && used > this.#quota.maxGuildBytes;
-      const overCount = previous === null && count > this.#quota.maxEntriesPerStore;
+      const overBytes = size > (previous?.size ?? 0) && used > this.quota.maxGuildBytes;
+      const overCount = previous === null && count > this.quota.maxEntriesPerStore;
       if (overBytes || overCount) {
         if (!purged) {
           // Expired entries still count until swept; sweep once, then decide again.
@@ -341,8 +263,8 @@ export class KvGuildKvStore implements GuildKvStore {
         }
         throw new StorageInputError(
           overBytes
-            ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.#quota.maxGuildBytes}`
-            : `store ${s} is full: it may hold at most ${this.#quota.maxEntriesPerStore} entries`,
+            ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.quota.maxGuildBytes}`
+            : `store ${s} is full: it may hold at most ${this.quota.maxEntriesPerStore} entries`,
         );
       }
 

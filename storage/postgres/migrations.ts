@@ -89,6 +89,38 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
+    name: "guild kv",
+    sql: `
+      -- One row per entry. Keys sort by their UTF-8 bytes (collation "C"), as on Deno KV.
+      -- value and metadata are JSON text exactly as the script wrote it (jsonb would reorder keys).
+      create table guild_kv (
+        guild_id text not null,
+        store text not null,
+        key text collate "C" not null,
+        value text not null,
+        metadata text,
+        expires_at bigint,
+        version bigint not null,
+        size integer not null,
+        primary key (guild_id, store, key)
+      );
+      create index guild_kv_expiry on guild_kv (guild_id, expires_at) where expires_at is not null;
+      create sequence guild_kv_versions;
+      -- Bytes a guild has charged against its quota; writers lock this row, one guild at a time.
+      create table guild_kv_usage (
+        guild_id text primary key,
+        bytes bigint not null
+      );
+      create table guild_kv_stores (
+        guild_id text not null,
+        store text not null,
+        entries integer not null,
+        primary key (guild_id, store)
+      );
+    `,
+  },
+  {
+    version: 6,
     name: "deploy recovery",
     sql: `
       -- A pending deployment's lease (renewed by the deploying host) and the commands it recorded.

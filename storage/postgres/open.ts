@@ -7,10 +7,12 @@
 
 import type postgres from "postgres";
 import type { DeploymentLimits } from "../deployment_input.ts";
+import type { GuildKvQuota } from "../guild_kv_limits.ts";
 import type { SecretCipher } from "../secrets_crypto.ts";
 import { connectPostgres, type PostgresOptions } from "./connect.ts";
 import { PgDeploymentStore } from "./deployments.ts";
 import { PgDeploymentEvents } from "./events.ts";
+import { PgGuildKvStore } from "./guild_kv.ts";
 import { migrate } from "./migrations.ts";
 import { PgSecretStore } from "./secrets.ts";
 import { PgTokenStore } from "./tokens.ts";
@@ -21,12 +23,15 @@ export interface PostgresStorage {
   tokens: PgTokenStore;
   secrets: PgSecretStore;
   events: PgDeploymentEvents;
+  /** Per-guild KV (used when `FLORA_GUILD_KV=postgres`). */
+  guildKv: PgGuildKvStore;
   /** Ends the pool (and its LISTEN connection). */
   close(): Promise<void>;
 }
 
 export interface OpenPostgresOptions extends PostgresOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
+  guildKvQuota?: Partial<GuildKvQuota>;
 }
 
 /** Connects to `url`, migrates, and returns the PostgreSQL-backed stores. */
@@ -48,6 +53,7 @@ export async function openPostgresStorage(
     tokens: new PgTokenStore(sql),
     secrets: new PgSecretStore(sql, cipher),
     events: new PgDeploymentEvents(sql, options.schema),
+    guildKv: new PgGuildKvStore(sql, options.guildKvQuota),
     close: () => sql.end(),
   };
 }

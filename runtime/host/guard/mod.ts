@@ -14,7 +14,7 @@
 
 import type { DeploymentStore } from "../../../storage/types.ts";
 import type { FloraConfig } from "../../config.ts";
-import type { SandboxLimits } from "../../sandbox/protocol.ts";
+import type { SandboxLimits } from "../../sandbox/protocol/mod.ts";
 import type { LogSink } from "../logs.ts";
 import type { OperationExecutor } from "../sandboxes.ts";
 import { CrashLoopDetector } from "./crash_loop.ts";

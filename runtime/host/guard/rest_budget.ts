@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { OperationName } from "../../sandbox/protocol.ts";
+import type { OperationName } from "../../sandbox/protocol/mod.ts";
 import type { OperationExecutor } from "../sandboxes.ts";
 
 /** One guild's share of Discord's REST API. */

@@ -10,7 +10,7 @@ import type {
   FetchResult,
   OperationArgs,
   OperationName,
-} from "../../sandbox/protocol.ts";
+} from "../../sandbox/protocol/mod.ts";
 import type { InteractionRegistry } from "../interactions.ts";
 import type { DiscordRequest } from "./discord_request.ts";
 import type { GuildScope } from "./scope.ts";
