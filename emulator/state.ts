@@ -96,6 +96,8 @@ export interface GuildRecord {
 
 export interface MessageRecord {
   message: ApiMessage;
+  /** When the message was pinned (ISO), while it is. */
+  pinnedAt?: string;
   /** Reactions keyed by emoji (`name` or `name:id`), users in reaction order. */
   reactions: Map<string, { emoji: ApiReaction["emoji"]; users: string[] }>;
 }
@@ -397,6 +399,8 @@ export class EmulatorState {
       id: input.id ?? this.ids.next(),
       name: input.name,
       color: input.color ?? 0,
+      colors: input.colors ??
+        { primary_color: input.color ?? 0, secondary_color: null, tertiary_color: null },
       hoist: input.hoist ?? false,
       icon: null,
       unicode_emoji: null,

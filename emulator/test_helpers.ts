@@ -156,6 +156,42 @@ export async function stopBot(bot: Bot): Promise<void> {
   bot.rest.queues.clear();
 }
 
+/** A REST reply as tests read it. */
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Calls the emulator's REST API as the bot (or with `auth`); a `FormData`
+ * body is sent as multipart (uploads), anything else as JSON.
+ *
+ * @example
+ * ```ts
+ * const me = await api(emu, "GET", "/users/@me");
+ * ```
+ */
+export async function api(
+  emu: Emulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  auth: string | null = `Bot ${emu.token}`,
+): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (auth) headers.authorization = auth;
+  const multipart = body instanceof FormData;
+  if (body !== undefined && !multipart) headers["content-type"] = "application/json";
+  const response = await fetch(`${emu.restBase}/v10${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : multipart ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
+}
+
 // ---- assertions (JSR's @std/assert is unreachable here; node's is wrapped to std's shape) ----
 
 export function assert(condition: unknown, message?: string): asserts condition {

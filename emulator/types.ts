@@ -19,10 +19,18 @@ export interface ApiUser {
   flags?: number;
 }
 
+/** A role's colours; `color` mirrors `primary_color` for older clients. */
+export interface ApiRoleColors {
+  primary_color: number;
+  secondary_color: number | null;
+  tertiary_color: number | null;
+}
+
 export interface ApiRole {
   id: Snowflake;
   name: string;
   color: number;
+  colors: ApiRoleColors;
   hoist: boolean;
   icon: string | null;
   unicode_emoji: string | null;
@@ -165,6 +173,7 @@ export interface ApiAttachment {
   url: string;
   proxy_url: string;
   content_type?: string;
+  description?: string;
 }
 
 export interface ApiReaction {
@@ -182,6 +191,23 @@ export interface ApiMessageReference {
   channel_id?: Snowflake;
   guild_id?: Snowflake;
   fail_if_not_exists?: boolean;
+}
+
+/** A forwarded message's frozen copy (`message_snapshots[].message`). */
+export interface ApiMessageSnapshot {
+  message: Pick<
+    ApiMessage,
+    | "type"
+    | "content"
+    | "embeds"
+    | "attachments"
+    | "timestamp"
+    | "edited_timestamp"
+    | "flags"
+    | "mentions"
+    | "mention_roles"
+    | "components"
+  >;
 }
 
 export interface ApiInteractionMetadata {
@@ -215,6 +241,7 @@ export interface ApiMessage {
   flags: number;
   components: unknown[];
   message_reference?: ApiMessageReference;
+  message_snapshots?: ApiMessageSnapshot[];
   referenced_message?: ApiMessage | null;
   interaction_metadata?: ApiInteractionMetadata;
   application_id?: Snowflake;

@@ -1,4 +1,11 @@
 import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
+import { type FloraRole, parseRoles } from "./cluster/roles.ts";
+import {
+  checkClusterNeeds,
+  ClusterConfigError,
+  parseDiscordApiUrl,
+  parseNatsUrl,
+} from "./cluster/settings.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import type { LinkTransport } from "./sandbox/host_link.ts";
 
@@ -16,10 +23,25 @@ export interface FloraConfig {
   /** Discord bot token; absent: run against the built-in emulator. */
   discordToken?: string;
   /**
+<<<<<<< HEAD
    * `FLORA_DISCORD_API`: REST base of a Discord-compatible API (without `/v10`) to use with
    * `DISCORD_TOKEN` instead of Discord's, e.g. an emulator in another process (`…/api`).
    */
   discordApiBase?: string;
+=======
+   * `DISCORD_API_URL`: REST base of a Discord-compatible API (no `/v10`), e.g. a standalone
+   * emulator several nodes share; the gateway URL comes from its `GET /gateway/bot`.
+   * @default Discord's with `DISCORD_TOKEN`, else the built-in emulator
+   */
+  discordApiUrl?: string;
+  /**
+   * `FLORA_ROLE`: the roles this process plays, `all` or a comma list of gateway, runtime, api.
+   * @default every role (one process, no NATS)
+   */
+  roles: ReadonlySet<FloraRole>;
+  /** `NATS_URL`: servers of the cluster's event bus; required unless every role runs here. */
+  natsUrl?: string[];
+>>>>>>> main
   /** Where the embedded database and runtime files live. */
   dataDir: string;
   /** Interface the API listens on. */
@@ -167,8 +189,21 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     if (error instanceof StorageConfigError) throw new ConfigError(error.message);
     throw error;
   }
+  let cluster: Pick<FloraConfig, "roles" | "natsUrl" | "discordApiUrl">;
+  try {
+    cluster = {
+      roles: parseRoles(env.FLORA_ROLE),
+      natsUrl: parseNatsUrl(env.NATS_URL),
+      discordApiUrl: parseDiscordApiUrl(env.DISCORD_API_URL),
+    };
+    checkClusterNeeds({ ...cluster, storage, discordToken: token || undefined });
+  } catch (error) {
+    if (error instanceof ClusterConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
   return {
     storage,
+    ...cluster,
     discordToken: token || undefined,
     ...(discordApiBase === undefined ? {} : { discordApiBase: discordApiBase.replace(/\/+$/, "") }),
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",

@@ -13,8 +13,13 @@ import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
+import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage } from "../storage/config.ts";
+<<<<<<< HEAD
 import type { Deployment, GuildKvStore } from "../storage/types.ts";
+=======
+import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
+>>>>>>> main
 import type { FloraConfig } from "./config.ts";
 import { DEFAULT_DEPLOY_LEASE_MS, Deployer, describe } from "./host/deployer.ts";
 import { InterruptedDeploySweeper } from "./host/deploy_recovery.ts";
@@ -52,6 +57,8 @@ export interface Flora {
   logs: StoredGuildLogs;
   /** Guild KV data (the dev playground and test kit read it). */
   guildKv: GuildKvStore;
+  /** Guild sorted sets (the test kit and the REPL read them). */
+  guildSorted: GuildSortedStore;
   pool: SandboxPool;
   sandboxes: SandboxManager;
   metrics: FloraMetrics;
@@ -98,6 +105,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     }
   };
   try {
+    if (!isSingleProcess(config.roles)) {
+      throw new Error(
+        `FLORA_ROLE=${[...config.roles].join(",")}: running roles in separate processes is not ` +
+          "available yet (docs/cluster.md says what exists); use FLORA_ROLE=all",
+      );
+    }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
     const storage = await openStorage(config.storage);
     // Chunks of a deploy a crash interrupted (embedded store only); harmless when none.
@@ -112,7 +125,11 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
 
     let emulator: Emulator | undefined;
     let token = options.discord?.token ?? config.discordToken;
+<<<<<<< HEAD
     let restBase = options.discord?.restBase ?? config.discordApiBase;
+=======
+    let restBase = options.discord?.restBase ?? config.discordApiUrl;
+>>>>>>> main
     if (!token) {
       emulator = await startEmulator({
         port: config.emulatorPort,
@@ -179,7 +196,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       rest,
       directory,
       interactions,
-      storage.guildKv,
+      { kv: storage.guildKv, sorted: storage.guildSorted },
       fetcher,
     );
     const metrics = new FloraMetrics();
@@ -375,6 +392,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       emulator,
       logs,
       guildKv: storage.guildKv,
+      guildSorted: storage.guildSorted,
       pool,
       sandboxes,
       metrics,

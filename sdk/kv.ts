@@ -16,15 +16,20 @@
 import { call } from "./bridge.ts";
 import type { JsonValue, KvEntry, KvPage, KvStore } from "./types.ts";
 
-/** Returns the guild's store called `name` (default "default"); stores need no creation. */
-export function kv(name = "default"): KvStore {
+/** Throws a TypeError saying what to change when `name` is not a valid store name. */
+export function checkStoreName(name: string, what: string): void {
   if (typeof name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
     throw new TypeError(
-      `kv store name ${
+      `${what} name ${
         JSON.stringify(name)
       } is invalid: use 1-64 characters from A-Z, a-z, 0-9, "_", "." and "-"`,
     );
   }
+}
+
+/** Returns the guild's store called `name` (default "default"); stores need no creation. */
+export function kv(name = "default"): KvStore {
+  checkStoreName(name, "kv store");
   const store = name;
   return Object.freeze(
     {

@@ -9,6 +9,7 @@
  * | deployment events                         | Deno KV watch       | Redis, else PostgreSQL     |
  * | guild KV                                  | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  * | logs                                      | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
+ * | guild sorted sets                         | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  *
  * @module
  */
@@ -18,6 +19,7 @@ import type { DeploymentLimits } from "./deployment_input.ts";
 import { type EmbeddedStorage, embeddedStorageOn } from "./embedded/open.ts";
 import type { GuildKvQuota } from "./guild_kv_limits.ts";
 import type { LogOptions } from "./logs_common.ts";
+import type { SortedQuota } from "./sorted_limits.ts";
 import { openPostgresStorage, type PostgresStorage } from "./postgres/open.ts";
 import { openRedisStorage, type RedisStorage } from "./redis/open.ts";
 import { SecretCipher } from "./secrets_crypto.ts";
@@ -27,6 +29,7 @@ import type {
   DeploymentEvents,
   DeploymentStore,
   GuildKvStore,
+  GuildSortedStore,
   LogStore,
   RateLimitStore,
   SecretStore,
@@ -169,6 +172,8 @@ export type BackendName = "deno-kv" | "remote-deno-kv" | "postgres" | "redis";
 export interface Storage {
   deployments: DeploymentStore;
   guildKv: GuildKvStore;
+  /** Sorted sets (leaderboards): beside the guild KV (`FLORA_GUILD_KV`). */
+  guildSorted: GuildSortedStore;
   tokens: TokenStore;
   secrets: SecretStore;
   sessions: SessionStore;
@@ -179,6 +184,7 @@ export interface Storage {
   backends: Record<
     | "deployments"
     | "guildKv"
+    | "guildSorted"
     | "tokens"
     | "secrets"
     | "sessions"
@@ -197,6 +203,7 @@ export interface Storage {
 export interface OpenStorageOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
   guildKvQuota?: Partial<GuildKvQuota>;
+  sortedQuota?: Partial<SortedQuota>;
   logs?: Partial<LogOptions>;
   /** PostgreSQL schema (default: the server's search_path). */
   postgresSchema?: string;
@@ -274,7 +281,11 @@ export async function openStorage(
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
         guildKvQuota: options.guildKvQuota,
+<<<<<<< HEAD
         timeoutMs: options.connectTimeoutMs,
+=======
+        sortedQuota: options.sortedQuota,
+>>>>>>> main
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
           ? {}
           : { schema: options.postgresSchema ?? config.postgresSchema }),
@@ -293,6 +304,7 @@ export async function openStorage(
     return {
       deployments: pg?.deployments ?? embedded.deployments,
       guildKv: pgGuildKv ? pg!.guildKv : embedded.guildKv,
+      guildSorted: pgGuildKv ? pg!.guildSorted : embedded.guildSorted,
       tokens: pg?.tokens ?? embedded.tokens,
       secrets: pg?.secrets ?? embedded.secrets,
       sessions: redis?.sessions ?? embedded.sessions,
@@ -303,6 +315,7 @@ export async function openStorage(
       backends: {
         deployments: pg ? "postgres" : kvName,
         guildKv: pgGuildKv ? "postgres" : kvName,
+        guildSorted: pgGuildKv ? "postgres" : kvName,
         tokens: pg ? "postgres" : kvName,
         secrets: pg ? "postgres" : kvName,
         sessions: redis ? "redis" : kvName,

@@ -192,6 +192,7 @@ Deno.test({
       assertEquals(storage.backends, {
         deployments: "postgres",
         guildKv: "postgres",
+        guildSorted: "postgres",
         tokens: "postgres",
         secrets: "postgres",
         sessions: "redis",

@@ -10,7 +10,8 @@
 // A JSON value (what the per-guild KV holds) and a log line's level: one home, shared with
 // the protocol and the SDK.
 import type { JsonValue, LogLevel } from "../runtime/sandbox/protocol/values.ts";
-export type { JsonValue, LogLevel };
+import type { SortedEntry, SortedPage } from "../runtime/sandbox/protocol/sorted_operations.ts";
+export type { JsonValue, LogLevel, SortedEntry, SortedPage };
 
 /** Lifecycle of a deployment. */
 export type DeploymentStatus =
@@ -183,6 +184,43 @@ export interface GuildKvStore {
   increment(guildId: string, store: string, key: string, by: number): Promise<number>;
   /** Names of the guild's stores that hold at least one entry. */
   stores(guildId: string): Promise<string[]>;
+}
+
+// ---------------------------------------------------------------------------
+// Sorted sets (leaderboards)
+
+/** Which part of a sorted set {@linkcode GuildSortedStore.range} returns. */
+export interface SortedRangeOptions {
+  /** Lowest score included (default: no bound). */
+  min?: number;
+  /** Highest score included (default: no bound). */
+  max?: number;
+  /** Page size, 1–1000 (default 100). */
+  limit?: number;
+  /** Opaque cursor from a previous page of the same range. */
+  cursor?: string;
+}
+
+/**
+ * Per-guild sorted sets: numeric scores by key, read in order, highest score
+ * first (ties: key in ascending order). Every method takes the guild id
+ * first; the runtime passes the sandbox's own guild. Writes are atomic.
+ */
+export interface GuildSortedStore {
+  /** Adds `by` to the key's score (absent counts as 0); resolves to the new score. */
+  incr(guildId: string, set: string, key: string, by: number): Promise<number>;
+  /** Sets the key's score. */
+  set(guildId: string, set: string, key: string, score: number): Promise<void>;
+  /** The key's score, or null when absent. */
+  score(guildId: string, set: string, key: string): Promise<number | null>;
+  /** Removes the key; resolves to whether it was there. */
+  delete(guildId: string, set: string, key: string): Promise<boolean>;
+  /** The `n` highest-scored keys, highest first. */
+  top(guildId: string, set: string, n: number): Promise<SortedEntry[]>;
+  /** The key's position, 1 for the highest score, or null when absent. */
+  rank(guildId: string, set: string, key: string): Promise<number | null>;
+  /** Keys with `min ≤ score ≤ max`, highest first, a page at a time. */
+  range(guildId: string, set: string, options?: SortedRangeOptions): Promise<SortedPage>;
 }
 
 /** Thrown for input a store refuses (limits, bad names); the message says what to fix. */

@@ -293,6 +293,14 @@ export interface TestKvStore {
   entries(): Promise<Record<string, JsonValue>>;
 }
 
+/** Read access to one of the guild's sorted sets, as the script sees it. */
+export interface TestSortedStore {
+  score(key: string): Promise<number | null>;
+  rank(key: string): Promise<number | null>;
+  /** The `n` (default 10) highest-scored keys, highest first. */
+  top(n?: number): Promise<{ key: string; score: number }[]>;
+}
+
 /** Virtual time for cron jobs. */
 export interface TestClock {
   /** The current virtual time. */
@@ -509,6 +517,17 @@ export class TestBot {
         const page = await kv.list(guildId, store, { limit: 1000 });
         return Object.fromEntries(page.entries.map((e) => [e.key, e.value]));
       },
+    };
+  }
+
+  /** One of the guild's sorted sets (`sorted("name")` in the script). */
+  sorted(name: string): TestSortedStore {
+    const store = this.session.flora.guildSorted;
+    const guildId = this.guild.id;
+    return {
+      score: (key) => store.score(guildId, name, key),
+      rank: (key) => store.rank(guildId, name, key),
+      top: (n = 10) => store.top(guildId, name, n),
     };
   }
 

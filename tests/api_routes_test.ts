@@ -267,6 +267,35 @@ Deno.test({
         assert.equal(refused.status, 403);
       });
 
+      await t.step("a revision's project files come back exactly as written", async () => {
+        const files = ["createBot({});\r\n// main\n", "export type Unused = 1;\n"];
+        const sourceMap = JSON.stringify({
+          version: 3,
+          sources: ["flora:main.ts", "flora:lib/types.ts"],
+          sourcesContent: files,
+          mappings: "",
+        });
+        const d = await call("POST", `/deployments/${guild}`, {
+          entry: "main.ts",
+          code: "createBot({});",
+          sourceMap,
+        });
+        assert.equal(d.status, 201, JSON.stringify(d.body));
+        const rev = d.body.deployment.revision;
+        const got = await call("GET", `/deployments/${guild}/revisions/${rev}/sources`);
+        assert.equal(got.status, 200);
+        assert.deepEqual(got.body, {
+          revision: rev,
+          entry: "main.ts",
+          files: [{ path: "main.ts", content: files[0] }, {
+            path: "lib/types.ts",
+            content: files[1],
+          }],
+        });
+        const missing = await call("GET", `/deployments/${guild}/revisions/9999/sources`);
+        assert.equal(missing.status, 404);
+      });
+
       await t.step("OpenAPI document and the reference page", async () => {
         const doc = await (await h.call("/openapi.json")).json();
         assert.equal(doc.openapi, "3.1.0");

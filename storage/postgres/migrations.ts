@@ -121,6 +121,21 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
+    name: "guild sorted sets",
+    sql: `
+      -- Leaderboards: keys compare by code point ("C"), as on the embedded backend.
+      create table guild_sorted (
+        guild_id text not null,
+        set_name text not null,
+        key text collate "C" not null,
+        score double precision not null,
+        primary key (guild_id, set_name, key)
+      );
+      create index guild_sorted_order on guild_sorted (guild_id, set_name, score desc, key);
+    `,
+  },
+  {
+    version: 7,
     name: "deploy recovery",
     sql: `
       -- A pending deployment's lease (renewed by the deploying host) and the commands it recorded.

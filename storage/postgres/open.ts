@@ -9,12 +9,15 @@ import type postgres from "postgres";
 import type { DeploymentLimits } from "../deployment_input.ts";
 import type { GuildKvQuota } from "../guild_kv_limits.ts";
 import type { SecretCipher } from "../secrets_crypto.ts";
+import type { SortedQuota } from "../sorted_limits.ts";
 import { connectPostgres, type PostgresOptions } from "./connect.ts";
 import { PgDeploymentStore } from "./deployments.ts";
 import { PgDeploymentEvents } from "./events.ts";
 import { PgGuildKvStore } from "./guild_kv.ts";
 import { migrate } from "./migrations.ts";
 import { PgSecretStore } from "./secrets.ts";
+import { PgSortedBackend } from "./sorted.ts";
+import { CheckedSortedStore } from "../sorted_store.ts";
 import { PgTokenStore } from "./tokens.ts";
 
 export interface PostgresStorage {
@@ -22,6 +25,7 @@ export interface PostgresStorage {
   deployments: PgDeploymentStore;
   tokens: PgTokenStore;
   secrets: PgSecretStore;
+  guildSorted: CheckedSortedStore;
   events: PgDeploymentEvents;
   /** Per-guild KV (used when `FLORA_GUILD_KV=postgres`). */
   guildKv: PgGuildKvStore;
@@ -31,6 +35,7 @@ export interface PostgresStorage {
 
 export interface OpenPostgresOptions extends PostgresOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
+  sortedQuota?: Partial<SortedQuota>;
   guildKvQuota?: Partial<GuildKvQuota>;
 }
 
@@ -52,6 +57,7 @@ export async function openPostgresStorage(
     deployments: new PgDeploymentStore(sql, options.deploymentLimits),
     tokens: new PgTokenStore(sql),
     secrets: new PgSecretStore(sql, cipher),
+    guildSorted: new CheckedSortedStore(new PgSortedBackend(sql), options.sortedQuota),
     events: new PgDeploymentEvents(sql, options.schema),
     guildKv: new PgGuildKvStore(sql, options.guildKvQuota),
     close: () => sql.end(),
