@@ -23,12 +23,6 @@ export interface FloraConfig {
   /** Discord bot token; absent: run against the built-in emulator. */
   discordToken?: string;
   /**
-<<<<<<< HEAD
-   * `FLORA_DISCORD_API`: REST base of a Discord-compatible API (without `/v10`) to use with
-   * `DISCORD_TOKEN` instead of Discord's, e.g. an emulator in another process (`…/api`).
-   */
-  discordApiBase?: string;
-=======
    * `DISCORD_API_URL`: REST base of a Discord-compatible API (no `/v10`), e.g. a standalone
    * emulator several nodes share; the gateway URL comes from its `GET /gateway/bot`.
    * @default Discord's with `DISCORD_TOKEN`, else the built-in emulator
@@ -41,7 +35,6 @@ export interface FloraConfig {
   roles: ReadonlySet<FloraRole>;
   /** `NATS_URL`: servers of the cluster's event bus; required unless every role runs here. */
   natsUrl?: string[];
->>>>>>> main
   /** Where the embedded database and runtime files live. */
   dataDir: string;
   /** Interface the API listens on. */
@@ -167,17 +160,6 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       "DISCORD_TOKEN does not look like a bot token (three dot-separated parts)",
     );
   }
-  const discordApiBase = env.FLORA_DISCORD_API?.trim() || undefined;
-  if (discordApiBase !== undefined) {
-    if (!/^https?:\/\/[^/]+/.test(discordApiBase)) {
-      throw new ConfigError(
-        "FLORA_DISCORD_API must be an http(s) URL, e.g. http://127.0.0.1:8788/api",
-      );
-    }
-    if (!token) {
-      throw new ConfigError("FLORA_DISCORD_API needs DISCORD_TOKEN (the API's bot token)");
-    }
-  }
   const operatorToken = env.FLORA_OPERATOR_TOKEN?.trim();
   if (operatorToken !== undefined && operatorToken !== "" && operatorToken.length < 16) {
     throw new ConfigError("FLORA_OPERATOR_TOKEN must be at least 16 characters");
@@ -205,7 +187,6 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     storage,
     ...cluster,
     discordToken: token || undefined,
-    ...(discordApiBase === undefined ? {} : { discordApiBase: discordApiBase.replace(/\/+$/, "") }),
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",
     apiPort: integer(env, "FLORA_API_PORT", 8787, 0, 65535),

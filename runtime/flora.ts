@@ -15,11 +15,7 @@ import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage } from "../storage/config.ts";
-<<<<<<< HEAD
-import type { Deployment, GuildKvStore } from "../storage/types.ts";
-=======
-import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
->>>>>>> main
+import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import type { FloraConfig } from "./config.ts";
 import { DEFAULT_DEPLOY_LEASE_MS, Deployer, describe } from "./host/deployer.ts";
 import { InterruptedDeploySweeper } from "./host/deploy_recovery.ts";
@@ -125,11 +121,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
 
     let emulator: Emulator | undefined;
     let token = options.discord?.token ?? config.discordToken;
-<<<<<<< HEAD
-    let restBase = options.discord?.restBase ?? config.discordApiBase;
-=======
     let restBase = options.discord?.restBase ?? config.discordApiUrl;
->>>>>>> main
     if (!token) {
       emulator = await startEmulator({
         port: config.emulatorPort,

@@ -281,11 +281,8 @@ export async function openStorage(
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
         guildKvQuota: options.guildKvQuota,
-<<<<<<< HEAD
         timeoutMs: options.connectTimeoutMs,
-=======
         sortedQuota: options.sortedQuota,
->>>>>>> main
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
           ? {}
           : { schema: options.postgresSchema ?? config.postgresSchema }),

@@ -7,9 +7,9 @@
 
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { startEmulatorProcess } from "../bench/emulator_process.ts";
 import { postgresGate, TEST_DATABASE_URL, uniqueName } from "../storage/testing/servers.ts";
-import type { EmulatorClient } from "../emulator/client.ts";
+import { EmulatorClient } from "../emulator/client.ts";
+import { startEmulatorProcess } from "./helpers/emulator_process.ts";
 import { startFloraProcess } from "./helpers/flora_process.ts";
 
 const pg = await postgresGate();
@@ -80,12 +80,13 @@ async function crashScenario(
     emulator: EmulatorClient;
   }) => Promise<void>,
 ) {
-  const emulator = await startEmulatorProcess();
-  const proxy = startHoldingProxy(emulator.url);
+  const emulator = await startEmulatorProcess(["--heartbeat=30000"]);
+  const client = new EmulatorClient(emulator.controlUrl);
+  const proxy = startHoldingProxy(new URL(emulator.restBase).origin);
   const dataDir = await Deno.makeTempDir({ prefix: "flora-crash-" });
   const floraEnv = {
     DISCORD_TOKEN: emulator.token,
-    FLORA_DISCORD_API: `${proxy.url}/api`,
+    DISCORD_API_URL: `${proxy.url}/api`,
     FLORA_OPERATOR_TOKEN: "crash-test-operator-token",
     FLORA_DEPLOY_LEASE_MS: "1500",
     FLORA_SANDBOX_PROCESSES: "1",
@@ -93,7 +94,7 @@ async function crashScenario(
   };
   let flora = await startFloraProcess({ env: floraEnv, dataDir, keepDataDir: true });
   try {
-    const guild = (await emulator.client.world()).guilds[0].id;
+    const guild = (await client.world()).guilds[0].id;
     const api = (path: string, init: RequestInit = {}) =>
       fetch(`${flora.info.apiUrl}${path}`, {
         ...init,
@@ -111,20 +112,20 @@ async function crashScenario(
           body: JSON.stringify({ entry: "main.ts", code }),
         }),
       commandNames: async () =>
-        (await emulator.client.world()).guilds.find((g) => g.id === guild)!.commands
+        (await client.world()).guilds.find((g) => g.id === guild)!.commands
           .map((c) => c.name).sort(),
       proxy,
       restart: async () => {
         await flora.kill();
         flora = await startFloraProcess({ env: floraEnv, dataDir, keepDataDir: true });
       },
-      emulator: emulator.client,
+      emulator: client,
     });
   } finally {
     await flora.stop().catch(() => {});
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     await proxy.close();
-    await emulator.close();
+    await emulator.stop();
   }
 }
 
