@@ -1,4 +1,5 @@
 import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
+import { DEFAULT_EMULATOR_PORT } from "../emulator/defaults.ts";
 import { type FloraRole, parseRoles } from "./cluster/roles.ts";
 import {
   checkClusterNeeds,
@@ -190,7 +191,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",
     apiPort: integer(env, "FLORA_API_PORT", 8787, 0, 65535),
-    emulatorPort: integer(env, "FLORA_EMULATOR_PORT", 0, 0, 65535),
+    emulatorPort: integer(env, "FLORA_EMULATOR_PORT", DEFAULT_EMULATOR_PORT, 0, 65535),
     operatorToken: operatorToken || undefined,
     sandboxProcesses: integer(env, "FLORA_SANDBOX_PROCESSES", 2, 1, 64),
     sandboxHeapMb: integer(env, "FLORA_SANDBOX_HEAP_MB", 512, 64, 16384),

@@ -14,7 +14,7 @@ import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
-import { openStorage } from "../storage/config.ts";
+import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import type { FloraConfig } from "./config.ts";
 import { DEFAULT_DEPLOY_LEASE_MS, Deployer, describe } from "./host/deployer.ts";
@@ -37,9 +37,13 @@ import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
+import { listening } from "./port_in_use.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
 import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
 import { bundleWorkerRuntime } from "./sandbox/worker_bundle.ts";
+
+/** The emulator's world, kept in the data dir (see `emulator/world_file.ts`). */
+export const EMULATOR_WORLD_FILE = "emulator-world.json";
 
 /** A running flora. */
 export interface Flora {
@@ -59,6 +63,8 @@ export interface Flora {
   sandboxes: SandboxManager;
   metrics: FloraMetrics;
   bot: Bot;
+  /** Which backend serves each storage concern. */
+  backends: Storage["backends"];
   /** Deployments restored from storage at start. */
   restored: number;
   /** The cron scheduler (tests call `cron.tick(later)` instead of waiting). */
@@ -123,11 +129,21 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     let token = options.discord?.token ?? config.discordToken;
     let restBase = options.discord?.restBase ?? config.discordApiUrl;
     if (!token) {
-      emulator = await startEmulator({
-        port: config.emulatorPort,
-        heartbeatIntervalMs: options.emulatorHeartbeatMs,
-        shards: config.shards,
-      });
+      await Deno.mkdir(config.dataDir, { recursive: true });
+      emulator = await listening(
+        () =>
+          startEmulator({
+            port: config.emulatorPort,
+            heartbeatIntervalMs: options.emulatorHeartbeatMs,
+            shards: config.shards,
+            // Same guilds and ids after a restart: deployments, KV and logs are keyed by them.
+            worldFile: `${config.dataDir}/${EMULATOR_WORLD_FILE}`,
+            onWorldFileError: (error) =>
+              notice("warn", `the emulator's world was not saved: ${describe(error)}`),
+          }),
+        config.emulatorPort,
+        "FLORA_EMULATOR_PORT",
+      );
       cleanups.push(() => emulator?.close());
       token = emulator.token;
       restBase = emulator.restBase;
@@ -362,16 +378,22 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       usage: metrics.usage,
       health: async () => ({
         discord: emulator ? "emulator" : "discord",
-        guilds: sandboxes.activeGuilds().length,
+        guilds: router?.guildCount ?? 0,
+        activeGuilds: sandboxes.activeGuilds().length,
         storage: await storage.health(),
         backends: storage.backends,
       }),
     });
-    const server = Deno.serve({
-      hostname: config.apiHost,
-      port: config.apiPort,
-      onListen: () => {},
-    }, app.fetch);
+    const server = await listening(
+      () =>
+        Deno.serve({
+          hostname: config.apiHost,
+          port: config.apiPort,
+          onListen: () => {},
+        }, app.fetch),
+      config.apiPort,
+      "FLORA_API_PORT",
+    );
     cleanups.push(() => server.shutdown());
     // Runs first: open log streams end, so the graceful shutdown above does not wait on them.
     cleanups.push(() => apiShutdown.abort());
@@ -389,6 +411,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       sandboxes,
       metrics,
       bot,
+      backends: storage.backends,
       restored,
       cron,
       close,
