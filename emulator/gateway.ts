@@ -551,7 +551,7 @@ export class GatewayServer {
     );
     this.#dispatch(session, "READY", {
       v: 10,
-      user: { ...state.botUser, verified: true, mfa_enabled: false, email: null },
+      user: { ...state.botUser, verified: true, mfa_enabled: false, email: null, locale: "en-US" },
       user_settings: {},
       guilds: guildIds.map((id) => ({ id, unavailable: true })),
       presences: [],
