@@ -52,6 +52,7 @@ async function measure(env: Record<string, string>): Promise<Figures> {
     loadConfig({
       FLORA_DATA_DIR: dataDir,
       FLORA_API_PORT: "0",
+      FLORA_EMULATOR_PORT: "0",
       FLORA_EVENT_TIMEOUT_MS: "120000",
       ...env,
     }),

@@ -1,4 +1,5 @@
 import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
+import { DEFAULT_EMULATOR_PORT } from "../emulator/defaults.ts";
 import { type FloraRole, parseRoles } from "./cluster/roles.ts";
 import {
   checkClusterNeeds,
@@ -71,6 +72,11 @@ export interface FloraConfig {
   interactionAckMs?: number;
   /** How long shutdown waits for in-flight handlers, ms (default 10,000). */
   shutdownMs?: number;
+  /**
+   * Lease a deploying host renews on its pending deployment, ms (default 30,000): a deploy whose
+   * lease ran out was interrupted, and any host finishes or fails it.
+   */
+  deployLeaseMs?: number;
   /** Gateway shards: a number, or undefined for Discord's recommendation. */
   shards?: number;
   /** Longest one cron run may take, ms (default: the event budget). */
@@ -185,7 +191,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",
     apiPort: integer(env, "FLORA_API_PORT", 8787, 0, 65535),
-    emulatorPort: integer(env, "FLORA_EMULATOR_PORT", 0, 0, 65535),
+    emulatorPort: integer(env, "FLORA_EMULATOR_PORT", DEFAULT_EMULATOR_PORT, 0, 65535),
     operatorToken: operatorToken || undefined,
     sandboxProcesses: integer(env, "FLORA_SANDBOX_PROCESSES", 2, 1, 64),
     sandboxHeapMb: integer(env, "FLORA_SANDBOX_HEAP_MB", 512, 64, 16384),
@@ -200,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     guildBacklog: integer(env, "FLORA_GUILD_BACKLOG", 2_000, 1, 1_000_000),
     interactionAckMs: integer(env, "FLORA_INTERACTION_ACK_MS", 2_000, 10, 2_900),
     shutdownMs: integer(env, "FLORA_SHUTDOWN_MS", 10_000, 0, 600_000),
+    deployLeaseMs: integer(env, "FLORA_DEPLOY_LEASE_MS", 30_000, 1_000, 3_600_000),
     shards: env.FLORA_SHARDS?.trim() && env.FLORA_SHARDS.trim() !== "auto"
       ? integer(env, "FLORA_SHARDS", 1, 1, 1_024)
       : undefined,

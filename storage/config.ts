@@ -14,6 +14,7 @@
  * @module
  */
 
+import { answersWithin } from "./backend_deadline.ts";
 import type { DeploymentLimits } from "./deployment_input.ts";
 import { type EmbeddedStorage, embeddedStorageOn } from "./embedded/open.ts";
 import type { GuildKvQuota } from "./guild_kv_limits.ts";
@@ -208,6 +209,8 @@ export interface OpenStorageOptions {
   postgresSchema?: string;
   /** Prefix of Redis keys and channels (default `flora:`). */
   redisPrefix?: string;
+  /** How long each server has to answer at start, ms (default 5,000). */
+  connectTimeoutMs?: number;
 }
 
 /** Runs each probe with a deadline; a failure or timeout becomes its reason. */
@@ -258,7 +261,13 @@ export async function openStorage(
   try {
     let kv: Deno.Kv;
     if (config.kvUrl !== undefined) {
-      kv = await Deno.openKv(config.kvUrl);
+      const remote = await Deno.openKv(config.kvUrl);
+      kv = remote;
+      // Opening is lazy: one read finds out whether the server answers.
+      await answersWithin("remote Deno KV", config.kvUrl, remote.get(["health"]), {
+        timeoutMs: options.connectTimeoutMs,
+        abandon: () => remote.close(),
+      });
     } else {
       await Deno.mkdir(config.dataDir, { recursive: true });
       kv = await Deno.openKv(`${config.dataDir.replace(/\/+$/, "")}/flora.kv`);
@@ -272,6 +281,7 @@ export async function openStorage(
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
         guildKvQuota: options.guildKvQuota,
+        timeoutMs: options.connectTimeoutMs,
         sortedQuota: options.sortedQuota,
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
           ? {}
@@ -282,7 +292,9 @@ export async function openStorage(
     const pgGuildKv = pg !== undefined && config.guildKv === "postgres";
     let redis: RedisStorage | undefined;
     if (config.redisUrl !== undefined) {
-      redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix);
+      redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix, {
+        timeoutMs: options.connectTimeoutMs,
+      });
       closers.push(() => redis?.close());
     }
 

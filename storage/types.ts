@@ -66,6 +66,25 @@ export interface Deployment {
    * empty: outbound fetch is off. Present only when non-empty.
    */
   fetchHosts?: string[];
+  /**
+   * While `pending`: the deploying host renews this (ISO 8601) as it works.
+   * Past it, the host is presumed dead and any host may finish or fail the
+   * deployment. Absent on deployments that were never renewed.
+   */
+  leaseUntil?: string;
+  /**
+   * The application commands the script registered when it loaded (Discord's
+   * JSON), recorded before they are sent to Discord. Absent until then.
+   */
+  commands?: JsonValue[];
+}
+
+/** What an in-flight deploy records about itself (see `DeploymentStore.recordProgress`). */
+export interface DeploymentProgress {
+  /** Renewed lease end. */
+  leaseUntil: Date;
+  /** The loaded script's commands, once known. */
+  commands?: JsonValue[];
 }
 
 /** What a caller provides to create a deployment. */
@@ -93,6 +112,17 @@ export interface DeploymentStore {
   list(guildId: string, options?: { limit?: number }): Promise<Deployment[]>;
   /** Every guild's active deployment (used at start to restore the runtime). */
   listActive(): Promise<Deployment[]>;
+  /**
+   * Renews a `pending` deployment's lease and records its commands (when
+   * given). Resolves false, changing nothing, when it is no longer pending.
+   */
+  recordProgress(id: string, progress: DeploymentProgress): Promise<boolean>;
+  /** Every guild's `pending` deployments, oldest first (hosts finish or fail orphans at start). */
+  listPending(): Promise<Deployment[]>;
+  /** The hash of the commands last sent to Discord for the guild, or null. */
+  registeredCommands(guildId: string): Promise<string | null>;
+  /** Records the hash of the commands being sent to Discord for the guild (before sending). */
+  setRegisteredCommands(guildId: string, hash: string): Promise<void>;
 }
 
 /** One entry of a guild's KV store. */

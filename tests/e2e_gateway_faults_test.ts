@@ -37,6 +37,7 @@ Deno.test({
       loadConfig({
         FLORA_DATA_DIR: dataDir,
         FLORA_API_PORT: "0",
+        FLORA_EMULATOR_PORT: "0",
         FLORA_SANDBOX_PROCESSES: "1",
         // Every message must reach the handler: no backlog drops in this test.
         FLORA_GUILD_BACKLOG: "100000",

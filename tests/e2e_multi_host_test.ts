@@ -43,6 +43,7 @@ Deno.test({
     const env = {
       FLORA_DATA_DIR: dataDir,
       FLORA_API_PORT: "0",
+      FLORA_EMULATOR_PORT: "0",
       FLORA_SANDBOX_PROCESSES: "1",
       DATABASE_URL: TEST_DATABASE_URL,
       FLORA_POSTGRES_SCHEMA: schema,

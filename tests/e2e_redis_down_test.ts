@@ -52,6 +52,7 @@ Deno.test({
       loadConfig({
         FLORA_DATA_DIR: dataDir,
         FLORA_API_PORT: "0",
+        FLORA_EMULATOR_PORT: "0",
         FLORA_SANDBOX_PROCESSES: "1",
         REDIS_URL: `redis://127.0.0.1:${port}`,
       }),

@@ -134,6 +134,22 @@ export const MIGRATIONS: readonly Migration[] = [
       create index guild_sorted_order on guild_sorted (guild_id, set_name, score desc, key);
     `,
   },
+  {
+    version: 7,
+    name: "deploy recovery",
+    sql: `
+      -- A pending deployment's lease (renewed by the deploying host) and the commands it recorded.
+      alter table deployments add column lease_until timestamptz;
+      alter table deployments add column commands jsonb;
+      create index deployments_pending on deployments (id) where status = 'pending';
+      -- Hash of the commands last sent to Discord per guild (re-synced at start when it differs).
+      create table guild_commands (
+        guild_id text primary key,
+        hash text not null,
+        updated_at timestamptz not null
+      );
+    `,
+  },
 ];
 
 /** Arbitrary constant identifying flora's migration lock among advisory locks. */

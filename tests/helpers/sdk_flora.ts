@@ -58,6 +58,7 @@ export async function startSdkFlora(dataDir?: string): Promise<SdkFlora> {
   const config = loadConfig({
     FLORA_DATA_DIR: dir,
     FLORA_API_PORT: "0",
+    FLORA_EMULATOR_PORT: "0",
     FLORA_SANDBOX_PROCESSES: "1",
   });
   const flora = await startFlora(config, { emulatorHeartbeatMs: 30_000, spawnShardDelay: 0 });
