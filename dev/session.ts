@@ -16,8 +16,8 @@
  * @module
  */
 
-import { type DeploymentSummary, request } from "../cli/api_client.ts";
-import { bundle, typeCheck } from "../cli/bundle.ts";
+import { type DeploymentSummary, request } from "../client/api_client.ts";
+import { bundle, typeCheck } from "../client/bundle.ts";
 import { EmulatorClient, type GuildSummary } from "../emulator/mod.ts";
 import { type FloraConfig, loadConfig } from "../runtime/config.ts";
 import { type Flora, startFlora } from "../runtime/flora.ts";
