@@ -8,7 +8,7 @@
  * | sessions, cache, rate limits              | Deno KV             | Redis (`REDIS_URL`)        |
  * | deployment events                         | Deno KV watch       | Redis, else PostgreSQL     |
  * | guild KV                                  | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
- * | logs                                      | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
+ * | logs                                      | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  * | guild sorted sets                         | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  *
  * @module
@@ -54,8 +54,8 @@ export interface StorageConfig {
   /** `FLORA_REDIS_PREFIX`: prefix of every Redis key and channel (default `flora:`). */
   redisPrefix?: string;
   /**
-   * `FLORA_GUILD_KV`: where guilds' KV lives, `deno-kv` (the embedded file, or `FLORA_KV_URL`)
-   * or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
+   * `FLORA_GUILD_KV`: where guilds' data (KV, sorted sets, logs) lives, `deno-kv` (the embedded
+   * file, or `FLORA_KV_URL`) or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
    * @default "deno-kv"
    */
   guildKv?: GuildKvBackend;
@@ -281,6 +281,7 @@ export async function openStorage(
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
         guildKvQuota: options.guildKvQuota,
+        logs: options.logs,
         timeoutMs: options.connectTimeoutMs,
         sortedQuota: options.sortedQuota,
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
@@ -307,7 +308,7 @@ export async function openStorage(
       sessions: redis?.sessions ?? embedded.sessions,
       cache: redis?.cache ?? embedded.cache,
       rateLimits: redis?.rateLimits ?? embedded.rateLimits,
-      logs: embedded.logs,
+      logs: pgGuildKv ? pg!.logs : embedded.logs,
       events: redis?.events ?? pg?.events ?? embedded.events,
       backends: {
         deployments: pg ? "postgres" : kvName,
@@ -318,7 +319,7 @@ export async function openStorage(
         sessions: redis ? "redis" : kvName,
         cache: redis ? "redis" : kvName,
         rateLimits: redis ? "redis" : kvName,
-        logs: kvName,
+        logs: pgGuildKv ? "postgres" : kvName,
         events: redis ? "redis" : pg ? "postgres" : kvName,
       },
       health: () =>
