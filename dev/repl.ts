@@ -287,13 +287,7 @@ export async function runRepl(options: ReplOptions): Promise<void> {
       }
       case ".modal": {
         if (!modal) throw new ReplError("no modal is open for this member");
-        const response = await fetch(`${emulator.controlUrl}/interactions/modal`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ interactionId: modal.interactionId, values: assignments(arg) }),
-        });
-        const answer = await response.json();
-        if (!response.ok) throw new EmulatorClientError(response.status, answer);
+        await emu.submitModal({ interactionId: modal.interactionId, values: assignments(arg) });
         modal = null;
         return true;
       }

@@ -164,6 +164,20 @@ export class LeaseTable {
     return this.#now() < this.validUntil(lease);
   }
 
+  /** Every lease held now (not released, not expired), by name. */
+  async list(): Promise<Map<string, LeaseState>> {
+    const names: string[] = [];
+    for await (const name of await this.#kv.keys()) names.push(name);
+    const held = new Map<string, LeaseState>();
+    const now = this.#now();
+    for (const name of names) {
+      const entry = await this.#kv.get(name);
+      const state = entry === null ? null : parse(entry);
+      if (state !== null && now < state.expiresAt) held.set(name, state);
+    }
+    return held;
+  }
+
   /** Who holds `name` and until when; null when nobody does (never taken, released or expired). */
   async read(name: string): Promise<LeaseState | null> {
     checkName(name);
