@@ -35,6 +35,8 @@ import { SandboxManager } from "./host/sandboxes.ts";
 import { DEFAULT_FETCH_LIMITS, FetchService } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
+import { GuildTasks } from "./host/tasks/guild_tasks.ts";
+import { TaskScheduler } from "./host/tasks/scheduler.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { listening } from "./port_in_use.ts";
@@ -69,6 +71,8 @@ export interface Flora {
   restored: number;
   /** The cron scheduler (tests call `cron.tick(later)` instead of waiting). */
   cron: CronScheduler;
+  /** The task scheduler (tests set `tasks.now` and call `tasks.tick(later)`). */
+  tasks: TaskScheduler;
   /** Stops intake, then every component, in reverse order of start. */
   close(): Promise<void>;
 }
@@ -200,11 +204,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         ...(deployer?.loading(guildId)?.fetchHosts ?? []),
       ],
     });
+    const tasks = new TaskScheduler(
+      new GuildTasks(storage.guildKv),
+      (guildId, level, message) => logs.append(guildId, level, message),
+    );
     const operations = new DiscordOperations(
       rest,
       directory,
       interactions,
-      { kv: storage.guildKv, sorted: storage.guildSorted },
+      { kv: storage.guildKv, sorted: storage.guildSorted, tasks },
       fetcher,
     );
     const metrics = new FloraMetrics();
@@ -241,6 +249,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       sandboxes,
       (guildId, level, message) => logs.append(guildId, level, message),
     );
+    tasks.attach(sandboxes);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
@@ -341,6 +350,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     await bot.start();
     cron.start();
     cleanups.push(() => cron.close());
+    tasks.start();
+    cleanups.push(() => tasks.close());
     cleanups.push(() => activeBot.shutdown());
 
     const apiShutdown = new AbortController();
@@ -414,6 +425,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       backends: storage.backends,
       restored,
       cron,
+      tasks,
       close,
     };
   } catch (error) {
