@@ -17,8 +17,8 @@ import { startPartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
-import type { FloraConfig } from "./config.ts";
-import { DEFAULT_DEPLOY_LEASE_MS, Deployer, describe } from "./host/deployer.ts";
+import { CONFIG_DEFAULTS, type FloraConfig } from "./config.ts";
+import { Deployer, describe } from "./host/deployer.ts";
 import { InterruptedDeploySweeper } from "./host/deploy_recovery.ts";
 import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
@@ -33,7 +33,7 @@ import type { LogLine } from "./host/logs.ts";
 import { FloraMetrics } from "./host/metrics.ts";
 import { countRateLimits, type StatusObservableRest } from "./host/rest_metrics.ts";
 import { SandboxManager } from "./host/sandboxes.ts";
-import { DEFAULT_FETCH_LIMITS, FetchService } from "./host/fetch/service.ts";
+import { FetchService } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
@@ -192,9 +192,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     let sandboxes: SandboxManager | null = null;
     const fetcher = new FetchService({
       limits: {
-        timeoutMs: config.fetchTimeoutMs ?? DEFAULT_FETCH_LIMITS.timeoutMs,
-        maxResponseBytes: config.fetchMaxResponseBytes ?? DEFAULT_FETCH_LIMITS.maxResponseBytes,
-        maxRequestBytes: config.fetchMaxRequestBytes ?? DEFAULT_FETCH_LIMITS.maxRequestBytes,
+        timeoutMs: config.fetchTimeoutMs ?? CONFIG_DEFAULTS.fetchTimeoutMs,
+        maxResponseBytes: config.fetchMaxResponseBytes ?? CONFIG_DEFAULTS.fetchMaxResponseBytes,
+        maxRequestBytes: config.fetchMaxRequestBytes ?? CONFIG_DEFAULTS.fetchMaxRequestBytes,
       },
       allowance: config.fetchAllowPrivate ?? AddressAllowance.none,
       secrets: storage.secrets,
@@ -247,8 +247,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
-      standby: config.sandboxStandby ?? 1,
-      nice: config.sandboxNice ?? 0,
+      standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       limits: guards.limits,
@@ -259,7 +259,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     cleanups.push(() => pool.close());
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
-      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? 10_000);
+      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
       if (abandoned > 0) notice("warn", `shutdown: ${abandoned} event(s) did not finish in time`);
     });
 
@@ -272,7 +272,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       await syncGuildCommands(operations.request, applicationId, guildId, commands);
     };
     const guildCommands = new GuildCommands(storage.deployments, registerCommands);
-    const leaseMs = config.deployLeaseMs ?? DEFAULT_DEPLOY_LEASE_MS;
+    const leaseMs = config.deployLeaseMs ?? CONFIG_DEFAULTS.deployLeaseMs;
     deployer = new Deployer(
       storage.deployments,
       sandboxes,

@@ -12,6 +12,7 @@ import type { Bot } from "@discordeno/bot";
 import type { FloraConfig } from "../config.ts";
 import type { GatewayPayload } from "../host/event_router.ts";
 import { createGateway } from "../host/gateway.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 import { type BusEvent, ensureEventBus, EventPublisher } from "./event_bus.ts";
 
 /** Dispatches whose guild is their own id rather than `d.guild_id`. */
@@ -130,7 +131,7 @@ export async function runGatewayNode(config: FloraConfig): Promise<number> {
       onNotice: (level, message) => console.error(`[flora] ${level}: ${message}`),
     });
   } catch (error) {
-    console.error(`flora: could not start: ${error instanceof Error ? error.message : error}`);
+    console.error(`flora: could not start: ${errorMessage(error)}`);
     return 1;
   }
   console.log(
