@@ -13,11 +13,12 @@ import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
+import { startPartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
-import type { FloraConfig } from "./config.ts";
-import { DEFAULT_DEPLOY_LEASE_MS, Deployer, describe } from "./host/deployer.ts";
+import { CONFIG_DEFAULTS, type FloraConfig } from "./config.ts";
+import { Deployer, describe } from "./host/deployer.ts";
 import { InterruptedDeploySweeper } from "./host/deploy_recovery.ts";
 import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
@@ -32,7 +33,7 @@ import type { LogLine } from "./host/logs.ts";
 import { FloraMetrics } from "./host/metrics.ts";
 import { countRateLimits, type StatusObservableRest } from "./host/rest_metrics.ts";
 import { SandboxManager } from "./host/sandboxes.ts";
-import { DEFAULT_FETCH_LIMITS, FetchService } from "./host/fetch/service.ts";
+import { FetchService } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { GuildTasks } from "./host/tasks/guild_tasks.ts";
@@ -111,10 +112,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     }
   };
   try {
-    if (!isSingleProcess(config.roles)) {
+    // Split roles so far: a gateway node (startGatewayNode), and runtime nodes that serve the API.
+    const consumesBus = !isSingleProcess(config.roles);
+    if (consumesBus && !(config.roles.has("runtime") && config.roles.has("api"))) {
       throw new Error(
-        `FLORA_ROLE=${[...config.roles].join(",")}: running roles in separate processes is not ` +
-          "available yet (docs/cluster.md says what exists); use FLORA_ROLE=all",
+        `FLORA_ROLE=${[...config.roles].join(",")}: not available yet; a cluster runs ` +
+          "FLORA_ROLE=gateway and FLORA_ROLE=runtime,api nodes (docs/cluster.md says what exists)",
       );
     }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
@@ -193,9 +196,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     let sandboxes: SandboxManager | null = null;
     const fetcher = new FetchService({
       limits: {
-        timeoutMs: config.fetchTimeoutMs ?? DEFAULT_FETCH_LIMITS.timeoutMs,
-        maxResponseBytes: config.fetchMaxResponseBytes ?? DEFAULT_FETCH_LIMITS.maxResponseBytes,
-        maxRequestBytes: config.fetchMaxRequestBytes ?? DEFAULT_FETCH_LIMITS.maxRequestBytes,
+        timeoutMs: config.fetchTimeoutMs ?? CONFIG_DEFAULTS.fetchTimeoutMs,
+        maxResponseBytes: config.fetchMaxResponseBytes ?? CONFIG_DEFAULTS.fetchMaxResponseBytes,
+        maxRequestBytes: config.fetchMaxRequestBytes ?? CONFIG_DEFAULTS.fetchMaxRequestBytes,
       },
       allowance: config.fetchAllowPrivate ?? AddressAllowance.none,
       secrets: storage.secrets,
@@ -253,8 +256,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
-      standby: config.sandboxStandby ?? 1,
-      nice: config.sandboxNice ?? 0,
+      standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       limits: guards.limits,
@@ -265,7 +268,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     cleanups.push(() => pool.close());
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
-      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? 10_000);
+      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
       if (abandoned > 0) notice("warn", `shutdown: ${abandoned} event(s) did not finish in time`);
     });
 
@@ -278,7 +281,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       await syncGuildCommands(operations.request, applicationId, guildId, commands);
     };
     const guildCommands = new GuildCommands(storage.deployments, registerCommands);
-    const leaseMs = config.deployLeaseMs ?? DEFAULT_DEPLOY_LEASE_MS;
+    const leaseMs = config.deployLeaseMs ?? CONFIG_DEFAULTS.deployLeaseMs;
     deployer = new Deployer(
       storage.deployments,
       sandboxes,
@@ -347,12 +350,29 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    await bot.start();
-    cron.start();
-    cleanups.push(() => cron.close());
-    tasks.start();
-    cleanups.push(() => tasks.close());
-    cleanups.push(() => activeBot.shutdown());
+    if (consumesBus) {
+      // Events come from the gateway nodes through the bus; the bot is only the REST client.
+      const intake = await startPartitionIntake({
+        natsUrl: config.natsUrl ?? [],
+        busPrefix: config.busPrefix,
+        partitions: config.partitions,
+        nodeId: config.nodeId,
+        route: (payload, shardId) => router?.route(payload, shardId),
+        onNotice: (level, message) => notice(level, `cluster: ${message}`),
+      });
+      cron.start();
+      cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
+      cleanups.push(() => intake.close());
+    } else {
+      await bot.start();
+      cron.start();
+      cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
+      cleanups.push(() => activeBot.shutdown());
+    }
 
     const apiShutdown = new AbortController();
     const app = createApi({
