@@ -7,6 +7,7 @@
  */
 
 import type { BackendName } from "../storage/config.ts";
+import { count } from "./plural.ts";
 
 /** What the banner describes. */
 export interface BannerInput {
@@ -130,7 +131,7 @@ export function bannerLines(input: BannerInput): string[] {
     lines.push(`A \`flora\` command that needs no deno on PATH: ${input.install}`);
   }
   if (input.restored > 0) {
-    lines.push("", `Restored ${input.restored} deployment${input.restored === 1 ? "" : "s"}.`);
+    lines.push("", `Restored ${count(input.restored, "deployment")}.`);
   }
   lines.push("");
   return lines;

@@ -35,6 +35,7 @@ import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
+import { count } from "./plural.ts";
 import { listening } from "./port_in_use.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
 import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
@@ -255,7 +256,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
       const { abandoned } = await sandboxes.drain(config.shutdownMs ?? 10_000);
-      if (abandoned > 0) notice("warn", `shutdown: ${abandoned} event(s) did not finish in time`);
+      if (abandoned > 0) {
+        notice("warn", `shutdown: ${count(abandoned, "event")} did not finish in time`);
+      }
     });
 
     const activeBot = bot;
