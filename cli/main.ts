@@ -14,7 +14,7 @@ import { logs } from "./commands/logs.ts";
 import { secrets } from "./commands/secrets.ts";
 import { test } from "./commands/test.ts";
 import { tokens } from "./commands/tokens.ts";
-import { CliError, ExitCode } from "./exit_codes.ts";
+import { CliError, ExitCode } from "../client/exit_codes.ts";
 import { consoleOutput, type Output } from "./output.ts";
 
 const commands: Record<

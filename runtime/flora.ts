@@ -15,9 +15,11 @@ import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
-import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
-import type { FloraConfig } from "./config.ts";
+import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
+import { CONFIG_DEFAULTS, type FloraConfig } from "./config.ts";
 import { Deployer, describe } from "./host/deployer.ts";
+import { InterruptedDeploySweeper } from "./host/deploy_recovery.ts";
+import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
 import { DiscordOperations, type DiscordRest } from "./host/discord_operations.ts";
 import { EventRouter } from "./host/event_router.ts";
@@ -30,7 +32,7 @@ import type { LogLine } from "./host/logs.ts";
 import { FloraMetrics } from "./host/metrics.ts";
 import { countRateLimits, type StatusObservableRest } from "./host/rest_metrics.ts";
 import { SandboxManager } from "./host/sandboxes.ts";
-import { DEFAULT_FETCH_LIMITS, FetchService } from "./host/fetch/service.ts";
+import { FetchService } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
@@ -188,9 +190,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     let sandboxes: SandboxManager | null = null;
     const fetcher = new FetchService({
       limits: {
-        timeoutMs: config.fetchTimeoutMs ?? DEFAULT_FETCH_LIMITS.timeoutMs,
-        maxResponseBytes: config.fetchMaxResponseBytes ?? DEFAULT_FETCH_LIMITS.maxResponseBytes,
-        maxRequestBytes: config.fetchMaxRequestBytes ?? DEFAULT_FETCH_LIMITS.maxRequestBytes,
+        timeoutMs: config.fetchTimeoutMs ?? CONFIG_DEFAULTS.fetchTimeoutMs,
+        maxResponseBytes: config.fetchMaxResponseBytes ?? CONFIG_DEFAULTS.fetchMaxResponseBytes,
+        maxRequestBytes: config.fetchMaxRequestBytes ?? CONFIG_DEFAULTS.fetchMaxRequestBytes,
       },
       allowance: config.fetchAllowPrivate ?? AddressAllowance.none,
       secrets: storage.secrets,
@@ -243,8 +245,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
-      standby: config.sandboxStandby ?? 1,
-      nice: config.sandboxNice ?? 0,
+      standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       limits: guards.limits,
@@ -255,7 +257,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     cleanups.push(() => pool.close());
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
-      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? 10_000);
+      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
       if (abandoned > 0) {
         notice("warn", `shutdown: ${count(abandoned, "event")} did not finish in time`);
       }
@@ -269,12 +271,74 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       );
       await syncGuildCommands(operations.request, applicationId, guildId, commands);
     };
-    deployer = new Deployer(storage.deployments, sandboxes, registerCommands, logs);
-    const restored = await deployer.restore();
+    const guildCommands = new GuildCommands(storage.deployments, registerCommands);
+    const leaseMs = config.deployLeaseMs ?? CONFIG_DEFAULTS.deployLeaseMs;
+    deployer = new Deployer(
+      storage.deployments,
+      sandboxes,
+      (guildId, commands) => guildCommands.register(guildId, commands),
+      logs,
+      leaseMs,
+    );
+    const restoredDeployments = await deployer.restore();
+    const restored = restoredDeployments.length;
     const sync = new DeploymentSync(storage.deployments, sandboxes, storage.events, logs);
     await sync.start();
     cleanups.push(() => sync.close());
     deployer.onActivated = (deployment) => sync.publish(deployment);
+    const activeDeployer = deployer;
+    const resyncCommands = (deployments: Deployment[]) =>
+      guildCommands.resync(deployments, {
+        onError: (guildId, error) =>
+          logs.append(
+            guildId,
+            "warn",
+            `flora: could not re-register the live deployment's commands: ${describe(error)}`,
+          ),
+        isLive: (d) => sandboxes.activeDeployment(d.guildId)?.id === d.id,
+        exclusive: (guildId, fn) => activeDeployer.exclusive(guildId, fn),
+      });
+    const sweeper = new InterruptedDeploySweeper(storage.deployments, leaseMs, {
+      finished: async (deployment) => {
+        logs.append(
+          deployment.guildId,
+          "info",
+          `flora: deployment r${deployment.revision} (${deployment.id}) was interrupted during ` +
+            `its switch; finished by a host start`,
+        );
+        await sync.adopt(deployment);
+        sync.publish(deployment);
+        await resyncCommands([deployment]);
+      },
+      failed: async (deployment) => {
+        logs.append(
+          deployment.guildId,
+          "error",
+          `flora: deployment ${deployment.id} failed: ${deployment.error}`,
+        );
+        // Discord may have the failed one's commands: put back the live deployment's.
+        const live = await storage.deployments.current(deployment.guildId);
+        if (live !== null) await resyncCommands([live]);
+        else {
+          await activeDeployer.exclusive(
+            deployment.guildId,
+            () => guildCommands.reconcile(deployment.guildId, []).then(() => {}),
+          );
+        }
+      },
+      error: (error) => notice("warn", `could not settle interrupted deploys: ${describe(error)}`),
+    });
+    const sweep = await sweeper.start();
+    cleanups.push(() => sweeper.close());
+    // In the background: Discord calls only for guilds whose recorded hash differs. A guild the
+    // sweep switched is checked against its new live deployment (and skipped here); one with a
+    // deploy still leased is left to that deploy, or to the sweep once the lease runs out.
+    const held = new Set(sweep?.held.map((d) => d.guildId));
+    resyncCommands(restoredDeployments.filter((d) => !held.has(d.guildId))).then((guilds) => {
+      if (guilds.length > 0) {
+        notice("info", `re-registered the commands of ${guilds.length} guild(s) at start`);
+      }
+    });
 
     router = new EventRouter(sandboxes, directory, interactions);
     await bot.start();

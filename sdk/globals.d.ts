@@ -36,7 +36,7 @@ declare global {
   const ui: typeof globals.ui;
   /** Actions on this guild: messages, reactions, pins, threads, members, roles, channels. */
   const discord: typeof globals.discord;
-  /** The guild's named key-value stores. */
+  /** The guild's named key-value stores; `kv.transact` writes several keys atomically. */
   const kv: typeof globals.kv;
   /** The guild's named sorted sets (leaderboards): `incr`, `top`, `rank`, `range`. */
   const sorted: typeof globals.sorted;

@@ -8,12 +8,13 @@
  * | sessions, cache, rate limits              | Deno KV             | Redis (`REDIS_URL`)        |
  * | deployment events                         | Deno KV watch       | Redis, else PostgreSQL     |
  * | guild KV                                  | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
- * | logs                                      | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
+ * | logs                                      | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  * | guild sorted sets                         | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  *
  * @module
  */
 
+import { answersWithin } from "./backend_deadline.ts";
 import type { DeploymentLimits } from "./deployment_input.ts";
 import { type EmbeddedStorage, embeddedStorageOn } from "./embedded/open.ts";
 import type { GuildKvQuota } from "./guild_kv_limits.ts";
@@ -53,8 +54,8 @@ export interface StorageConfig {
   /** `FLORA_REDIS_PREFIX`: prefix of every Redis key and channel (default `flora:`). */
   redisPrefix?: string;
   /**
-   * `FLORA_GUILD_KV`: where guilds' KV lives, `deno-kv` (the embedded file, or `FLORA_KV_URL`)
-   * or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
+   * `FLORA_GUILD_KV`: where guilds' data (KV, sorted sets, logs) lives, `deno-kv` (the embedded
+   * file, or `FLORA_KV_URL`) or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
    * @default "deno-kv"
    */
   guildKv?: GuildKvBackend;
@@ -208,6 +209,8 @@ export interface OpenStorageOptions {
   postgresSchema?: string;
   /** Prefix of Redis keys and channels (default `flora:`). */
   redisPrefix?: string;
+  /** How long each server has to answer at start, ms (default 5,000). */
+  connectTimeoutMs?: number;
 }
 
 /** Runs each probe with a deadline; a failure or timeout becomes its reason. */
@@ -258,7 +261,13 @@ export async function openStorage(
   try {
     let kv: Deno.Kv;
     if (config.kvUrl !== undefined) {
-      kv = await Deno.openKv(config.kvUrl);
+      const remote = await Deno.openKv(config.kvUrl);
+      kv = remote;
+      // Opening is lazy: one read finds out whether the server answers.
+      await answersWithin("remote Deno KV", config.kvUrl, remote.get(["health"]), {
+        timeoutMs: options.connectTimeoutMs,
+        abandon: () => remote.close(),
+      });
     } else {
       await Deno.mkdir(config.dataDir, { recursive: true });
       kv = await Deno.openKv(`${config.dataDir.replace(/\/+$/, "")}/flora.kv`);
@@ -272,6 +281,8 @@ export async function openStorage(
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
         guildKvQuota: options.guildKvQuota,
+        logs: options.logs,
+        timeoutMs: options.connectTimeoutMs,
         sortedQuota: options.sortedQuota,
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
           ? {}
@@ -282,7 +293,9 @@ export async function openStorage(
     const pgGuildKv = pg !== undefined && config.guildKv === "postgres";
     let redis: RedisStorage | undefined;
     if (config.redisUrl !== undefined) {
-      redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix);
+      redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix, {
+        timeoutMs: options.connectTimeoutMs,
+      });
       closers.push(() => redis?.close());
     }
 
@@ -295,7 +308,7 @@ export async function openStorage(
       sessions: redis?.sessions ?? embedded.sessions,
       cache: redis?.cache ?? embedded.cache,
       rateLimits: redis?.rateLimits ?? embedded.rateLimits,
-      logs: embedded.logs,
+      logs: pgGuildKv ? pg!.logs : embedded.logs,
       events: redis?.events ?? pg?.events ?? embedded.events,
       backends: {
         deployments: pg ? "postgres" : kvName,
@@ -306,7 +319,7 @@ export async function openStorage(
         sessions: redis ? "redis" : kvName,
         cache: redis ? "redis" : kvName,
         rateLimits: redis ? "redis" : kvName,
-        logs: kvName,
+        logs: pgGuildKv ? "postgres" : kvName,
         events: redis ? "redis" : pg ? "postgres" : kvName,
       },
       health: () =>

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { EmulatorClient } from "../emulator/mod.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { startFlora } from "../runtime/flora.ts";
-import { bundle } from "../cli/bundle.ts";
+import { bundle } from "../client/bundle.ts";
 
 async function redisServerAvailable(): Promise<boolean> {
   try {

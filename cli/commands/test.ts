@@ -9,7 +9,7 @@
  */
 
 import type { Command } from "../command.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 
 /** Where the generated import map goes, inside the project. */
 const IMPORT_MAP = ".flora/import_map.json";

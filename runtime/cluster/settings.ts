@@ -8,12 +8,10 @@
  */
 
 import type { StorageConfig } from "../../storage/config.ts";
+import { ClusterConfigError } from "./config_error.ts";
 import { type FloraRole, isSingleProcess } from "./roles.ts";
 
-/** A cluster setting is missing or malformed; the message says what to set. */
-export class ClusterConfigError extends Error {
-  override name = "ClusterConfigError";
-}
+export { ClusterConfigError };
 
 const NATS_SCHEMES = ["nats:", "tls:", "ws:", "wss:"];
 

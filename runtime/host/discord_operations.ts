@@ -21,6 +21,7 @@ import { fetchOperations } from "./operations/fetch_ops.ts";
 import { guildOperations } from "./operations/guild_ops.ts";
 import { interactionOperations } from "./operations/interaction_ops.ts";
 import { kvOperations } from "./operations/kv_ops.ts";
+import { kvTransactionOperations } from "./operations/kv_transaction_ops.ts";
 import { messageOperations } from "./operations/message_ops.ts";
 import { sortedOperations } from "./operations/sorted_ops.ts";
 import { GuildScope } from "./operations/scope.ts";
@@ -36,6 +37,7 @@ const HANDLERS: OperationHandlers<OperationName> = {
   ...messageOperations,
   ...guildOperations,
   ...kvOperations,
+  ...kvTransactionOperations,
   ...sortedOperations,
   ...fetchOperations,
 };

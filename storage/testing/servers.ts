@@ -84,3 +84,29 @@ export function natsGate(url = TEST_NATS_URL): Promise<ServerGate> {
     }
   });
 }
+
+/**
+ * A TCP listener on 127.0.0.1 that accepts connections and never says a
+ * word (a server that hangs), for start-up deadline tests.
+ */
+export function silentListener(): { port: number; close(): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) held.push(conn);
+    } catch { /* closed */ }
+  })();
+  return {
+    port: listener.addr.port,
+    async close() {
+      listener.close();
+      await accepting;
+      for (const conn of held) {
+        try {
+          conn.close();
+        } catch { /* closed by the client */ }
+      }
+    },
+  };
+}

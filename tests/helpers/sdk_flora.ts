@@ -8,7 +8,7 @@
  * @module
  */
 
-import { bundle } from "../../cli/bundle.ts";
+import { bundle } from "../../client/bundle.ts";
 import { type BotAction, EmulatorClient, type SeededWorld } from "../../emulator/mod.ts";
 import type { DispatchEvent, EmulatorState } from "../../emulator/state.ts";
 import type { ApiInteraction, ApiInteractionData } from "../../emulator/types.ts";

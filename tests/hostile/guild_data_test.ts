@@ -1,6 +1,6 @@
 /**
  * Two guilds' workers in one sandbox process: one guild's script cannot
- * read or change another guild's sorted sets (and, below, its other data),
+ * read or change another guild's sorted sets or KV through a transaction,
  * whatever it names: the host always uses the asking worker's own guild.
  */
 
@@ -11,6 +11,10 @@ const NEIGHBOUR = `
 createBot({ prefixCommands: [
   prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
   prefix({ name: "score", run: async (ctx) => ctx.reply(String(await sorted("xp").incr("alice", 42))) }),
+  prefix({ name: "deposit", run: async (ctx) => {
+    const [coins] = await kv.transact([["bank", "alice"]], ([c = 0]) => [c + 42]);
+    await ctx.reply(String(coins));
+  } }),
 ] });
 `;
 
@@ -24,13 +28,20 @@ const SORTED_ATTACK = attackScript(`
     deleted: await xp.delete("alice"),
   };
   await xp.incr("alice", -1000);
+  let bank;
+  await kv.transact([["bank", "alice"], ["bank", "mallory"]], ([alice, mallory]) => {
+    bank = { alice: alice ?? null, mallory: mallory ?? null };
+    return [kv.DELETE, 1000];
+  });
+  seen.bank = bank;
   let reserved;
   try { await sorted("flora.tasks").score("x"); reserved = "read"; } catch (e) { reserved = e.message; }
   await ctx.reply(JSON.stringify({ ...seen, reserved }));
 `);
 
 Deno.test({
-  name: "a guild cannot see or touch another guild's sorted sets in the same sandbox process",
+  name:
+    "a guild cannot see or touch another guild's sorted sets or KV (transact) in the same sandbox process",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -41,11 +52,20 @@ Deno.test({
       assert.equal((await arena.deploy(neighbour, NEIGHBOUR)).status, "active");
       assert.equal((await arena.deploy(hostile, SORTED_ATTACK)).status, "active");
       assert.equal(await arena.ask(neighbour, "!score"), "42");
+      assert.equal(await arena.ask(neighbour, "!deposit"), "42");
 
       const seen = JSON.parse(await arena.ask(hostile, "!attack"));
       assert.deepEqual(
         { ...seen, reserved: undefined },
-        { score: null, rank: null, top: [], range: [], deleted: false, reserved: undefined },
+        {
+          score: null,
+          rank: null,
+          top: [],
+          range: [],
+          deleted: false,
+          bank: { alice: null, mallory: null },
+          reserved: undefined,
+        },
       );
       assert.match(seen.reserved, /reserved/);
 
@@ -70,6 +90,10 @@ Deno.test({
       }
       assert.equal(await sortedSets.score(neighbour.id, "xp", "alice"), 42);
       assert.equal(await arena.ask(neighbour, "!score"), "84");
+      assert.equal(await arena.ask(neighbour, "!deposit"), "84");
+      const kvs = arena.flora.guildKv;
+      assert.equal(await kvs.get(neighbour.id, "bank", "mallory"), null);
+      assert.equal((await kvs.get(hostile.id, "bank", "mallory"))?.value, 1000);
     } finally {
       await arena.close();
     }
