@@ -29,6 +29,8 @@ export interface BannerInput {
     /** A member who may post in the guilds (bob in the default world). */
     memberId?: string;
   };
+  /** A Discord-compatible API named by DISCORD_API_URL (e.g. a shared emulator). */
+  discordApiUrl?: string;
   restored: number;
 }
 
@@ -120,7 +122,9 @@ export function bannerLines(input: BannerInput): string[] {
     }
   } else {
     lines.push(
-      "  Discord:    connected with DISCORD_TOKEN",
+      input.discordApiUrl
+        ? `  Discord:    the Discord-compatible API at ${input.discordApiUrl} (DISCORD_API_URL)`
+        : "  Discord:    connected with DISCORD_TOKEN",
       "",
       "Deploy a bot:",
       `  ${cli} deploy --guild ${guildId} examples/ping.ts`,
