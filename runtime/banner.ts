@@ -7,7 +7,7 @@
  */
 
 import type { BackendName } from "../storage/config.ts";
-import { count } from "./plural.ts";
+import { count } from "../shared/plural.ts";
 
 /** What the banner describes. */
 export interface BannerInput {

@@ -11,7 +11,7 @@ import type { Command } from "../command.ts";
 import { resolveGuild, resolveTarget } from "../config.ts";
 import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import { table } from "../format.ts";
-import { count } from "../../runtime/plural.ts";
+import { count } from "../../shared/plural.ts";
 
 interface Entry {
   key: string;

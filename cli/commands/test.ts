@@ -10,6 +10,7 @@
 
 import type { Command } from "../command.ts";
 import { CliError, ExitCode } from "../../client/exit_codes.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
 /** Where the generated import map goes, inside the project. */
 const IMPORT_MAP = ".flora/import_map.json";
@@ -55,7 +56,7 @@ export async function writeTestImportMap(projectDir: string): Promise<string> {
       ExitCode.Usage,
       error instanceof Deno.errors.NotFound
         ? `no deno.json in ${projectDir}: run flora test in a project (flora init makes one)`
-        : `${projectDir}/deno.json is not valid JSON: ${(error as Error).message}`,
+        : `${projectDir}/deno.json is not valid JSON: ${errorMessage(error)}`,
     );
   }
   const kit = await import("../../testing/scaffold.ts");

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { count } from "../../plural.ts";
+import { count } from "../../../shared/plural.ts";
 import type { LogLevel } from "../../sandbox/protocol/mod.ts";
 import type { LogSink } from "../logs.ts";
 
