@@ -13,6 +13,7 @@ import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
+import { startPartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
@@ -108,10 +109,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     }
   };
   try {
-    if (!isSingleProcess(config.roles)) {
+    // Split roles so far: a gateway node (startGatewayNode), and runtime nodes that serve the API.
+    const consumesBus = !isSingleProcess(config.roles);
+    if (consumesBus && !(config.roles.has("runtime") && config.roles.has("api"))) {
       throw new Error(
-        `FLORA_ROLE=${[...config.roles].join(",")}: running roles in separate processes is not ` +
-          "available yet (docs/cluster.md says what exists); use FLORA_ROLE=all",
+        `FLORA_ROLE=${[...config.roles].join(",")}: not available yet; a cluster runs ` +
+          "FLORA_ROLE=gateway and FLORA_ROLE=runtime,api nodes (docs/cluster.md says what exists)",
       );
     }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
@@ -341,10 +344,25 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    await bot.start();
-    cron.start();
-    cleanups.push(() => cron.close());
-    cleanups.push(() => activeBot.shutdown());
+    if (consumesBus) {
+      // Events come from the gateway nodes through the bus; the bot is only the REST client.
+      const intake = await startPartitionIntake({
+        natsUrl: config.natsUrl ?? [],
+        busPrefix: config.busPrefix,
+        partitions: config.partitions,
+        nodeId: config.nodeId,
+        route: (payload, shardId) => router?.route(payload, shardId),
+        onNotice: (level, message) => notice(level, `cluster: ${message}`),
+      });
+      cron.start();
+      cleanups.push(() => cron.close());
+      cleanups.push(() => intake.close());
+    } else {
+      await bot.start();
+      cron.start();
+      cleanups.push(() => cron.close());
+      cleanups.push(() => activeBot.shutdown());
+    }
 
     const apiShutdown = new AbortController();
     const app = createApi({
