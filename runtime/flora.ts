@@ -40,6 +40,7 @@ import { GuildTasks } from "./host/tasks/guild_tasks.ts";
 import { TaskScheduler } from "./host/tasks/scheduler.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
+import { count } from "../shared/plural.ts";
 import { listening } from "./port_in_use.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
 import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
@@ -269,7 +270,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
       const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
-      if (abandoned > 0) notice("warn", `shutdown: ${abandoned} event(s) did not finish in time`);
+      if (abandoned > 0) {
+        notice("warn", `shutdown: ${count(abandoned, "event")} did not finish in time`);
+      }
     });
 
     const activeBot = bot;
