@@ -19,6 +19,7 @@ import { clickables, messageText } from "./message_text.ts";
 import { FeedHub } from "./playground/feed.ts";
 import type { DevSession } from "./session.ts";
 import { parseSlashLine, SlashParseError } from "./slash_args.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** Options of {@linkcode runRepl}. */
 export interface ReplOptions {
@@ -44,6 +45,7 @@ export const REPL_HELP = `Type a message to send it, or:
   .members / .channels      list who and where
   .kv                       show the guild's KV data
   .top <set> [n]            show a sorted set's n (default 10) highest scores
+  .tasks                    list the pending tasks (tasks.schedule), soonest first
   .reload                   redeploy the script now
   .help                     this help
   .exit                     quit`;
@@ -57,7 +59,7 @@ function describe(error: unknown): string {
       body?.errors ? " " + JSON.stringify(body.errors) : ""
     }`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Splits `a=1 b=two words` into pairs; a value runs until the next ` name=`. */
@@ -302,6 +304,19 @@ export async function runRepl(options: ReplOptions): Promise<void> {
               .join("\n"),
           );
         }
+        return true;
+      }
+      case ".tasks": {
+        const { tasks } = await session.flora.tasks.list(guild.id, { limit: 100 });
+        write(
+          tasks.length === 0
+            ? "(no pending tasks)"
+            : tasks.map((t) =>
+              `${t.scheduledAt} ${t.name}${t.key ? ` [${t.key}]` : ""} ${
+                JSON.stringify(t.payload)
+              } (id ${t.id}${t.attempt > 0 ? `, attempt ${t.attempt}` : ""})`
+            ).join("\n"),
+        );
         return true;
       }
       case ".top": {
