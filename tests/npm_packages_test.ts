@@ -79,7 +79,7 @@ Deno.test("a bundle over the size limit is refused before upload, naming the pac
       );
       assert.match(
         error.message,
-        /What takes the room:\n  npm:date-fns@4\.\d+\.\d+: \d+ KiB of source/,
+        /What takes the room:\n {2}npm:date-fns@4\.\d+\.\d+: \d+ KiB of source/,
       );
       assert.match(error.message, /npm:ky@1\.\d+\.\d+/);
       return true;
