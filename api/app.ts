@@ -40,6 +40,7 @@ import { registerKvRoutes } from "./routes/kv.ts";
 import { type LogFeed, registerLogRoutes } from "./routes/logs.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { registerSecretRoutes } from "./routes/secrets.ts";
+import { registerUsageRoutes, type UsageSource } from "./routes/usage.ts";
 
 /** The API's version, reported in `/health` and the OpenAPI document. */
 export const API_VERSION = "1.0.0";
@@ -61,6 +62,8 @@ export interface ApiOptions {
    * Routes declared on `router` get authentication, guild authorization, limits and OpenAPI.
    */
   secrets?: SecretStore;
+  /** Per-guild usage counters (`GET /guilds/:guild/usage`; absent: the route is not served). */
+  usage?: UsageSource;
   /** Discord as the bot sees it (permission checks, the bot's guilds). */
   discord: DiscordDirectory;
   settings?: Partial<ApiSettings>;
@@ -153,6 +156,7 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
   registerLogRoutes(router, options.logs, options.shutdown);
   registerKvRoutes(router, options.guildKv);
   if (options.secrets) registerSecretRoutes(router, options.secrets);
+  if (options.usage) registerUsageRoutes(router, options.usage);
   if (options.metrics) app.route("/metrics", metricsRoutes(options.metrics, options.operatorToken));
 
   router.route({

@@ -41,6 +41,7 @@ export const REPL_HELP = `Type a message to send it, or:
   .react <emoji>            toggle your reaction on the newest message
   .members / .channels      list who and where
   .kv                       show the guild's KV data
+  .top <set> [n]            show a sorted set's n (default 10) highest scores
   .reload                   redeploy the script now
   .help                     this help
   .exit                     quit`;
@@ -244,13 +245,7 @@ export async function runRepl(options: ReplOptions): Promise<void> {
       }
       case ".modal": {
         if (!modal) throw new ReplError("no modal is open for this member");
-        const response = await fetch(`${emulator.controlUrl}/interactions/modal`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ interactionId: modal.interactionId, values: assignments(arg) }),
-        });
-        const answer = await response.json();
-        if (!response.ok) throw new EmulatorClientError(response.status, answer);
+        await emu.submitModal({ interactionId: modal.interactionId, values: assignments(arg) });
         modal = null;
         return true;
       }
@@ -265,6 +260,18 @@ export async function runRepl(options: ReplOptions): Promise<void> {
               .join("\n"),
           );
         }
+        return true;
+      }
+      case ".top": {
+        const [set, count = "10"] = rest;
+        const n = Number(count);
+        if (!set || !Number.isInteger(n)) throw new ReplError("usage: .top <set> [n]");
+        const top = await session.flora.guildSorted.top(guild.id, set, n);
+        write(
+          top.length === 0
+            ? `(sorted set ${set} is empty)`
+            : top.map((e, i) => `${i + 1}. ${e.key} ${e.score}`).join("\n"),
+        );
         return true;
       }
       case ".reload": {

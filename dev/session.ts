@@ -16,10 +16,10 @@
  * @module
  */
 
-import { type DeploymentSummary, request } from "../cli/api_client.ts";
-import { bundle, typeCheck } from "../cli/bundle.ts";
+import { type DeploymentSummary, request } from "../client/api_client.ts";
+import { bundle, typeCheck } from "../client/bundle.ts";
 import { EmulatorClient, type GuildSummary } from "../emulator/mod.ts";
-import { type FloraConfig, loadConfig } from "../runtime/config.ts";
+import { CONFIG_DEFAULTS, type FloraConfig, loadConfig } from "../runtime/config.ts";
 import { type Flora, startFlora } from "../runtime/flora.ts";
 import type { LogLine } from "../runtime/host/logs.ts";
 import { carryOverGuildData } from "./guild_data.ts";
@@ -92,7 +92,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     emulatorPort: 0,
     sandboxProcesses: options.sandboxProcesses ?? 1,
     sandboxHeapMb: 256,
-    eventTimeoutMs: options.eventTimeoutMs ?? 10_000,
+    eventTimeoutMs: options.eventTimeoutMs ?? CONFIG_DEFAULTS.eventTimeoutMs,
     // Local runs and tests may log in bursts (e.g. a month of cron runs at once): no log limit.
     guildLogLinesPer10s: 1_000_000,
     // The operator token is per-session: a dev data dir is never reached from outside.

@@ -1,12 +1,14 @@
 /**
  * The WebSocket gateway: HELLO, IDENTIFY → READY + GUILD_CREATEs, heartbeats,
  * RESUME with replay, INVALID_SESSION, RECONNECT and Discord's close codes.
- * JSON encoding only, no compression. Sessions outlive their sockets so a
- * client can RESUME and receive what it missed, as on Discord.
+ * JSON encoding, optionally with zlib-stream or zstd-stream transport
+ * compression. Sessions outlive their sockets so a client can RESUME and
+ * receive what it missed, as on Discord.
  *
  * @module
  */
 
+import { parseCompression, TransportCompressor } from "./gateway_compression.ts";
 import { shardForGuild } from "./snowflake.ts";
 import { type DispatchEvent, type EmulatorState, Intents } from "./state.ts";
 
@@ -77,6 +79,12 @@ const RESUME_WINDOW_MS = 5 * 60 * 1000;
 const REPLAY_BUFFER = 2000;
 /** Frames a connection may send per minute before Discord closes it with 4008. */
 const SEND_LIMIT_PER_MINUTE = 120;
+/**
+ * After the send limit, how long the client must stay quiet before the 4008 close
+ * goes out, ms: Deno drops a connection (1006) that receives data after sending
+ * its close frame, so a burst's frames still in flight would hide the code.
+ */
+const RATE_LIMIT_QUIET_MS = 50;
 /** Largest frame a client may send, bytes (Discord closes with 4002 above it). */
 const MAX_FRAME_BYTES = 4096;
 
@@ -114,6 +122,10 @@ export interface GatewayConnection {
   /** Frames received in the current minute (gateway send limit). */
   sentInWindow: number;
   windowStartedAt: number;
+  /** Set once over the send limit: frames are dropped until the 4008 close goes out. */
+  rateLimitClose?: ReturnType<typeof setTimeout>;
+  /** The transport compression stream (`compress=` in the URL), if any. */
+  compressor: TransportCompressor | null;
 }
 
 /** Faults the control API can switch on. */
@@ -174,10 +186,15 @@ export class GatewayServer {
   handle(request: Request): Response {
     const url = new URL(request.url);
     const encoding = url.searchParams.get("encoding") ?? "json";
-    if (encoding !== "json" || url.searchParams.has("compress")) {
-      // Only JSON without transport compression is emulated; refusing beats garbling.
+    const compression = parseCompression(url.searchParams.get("compress"));
+    if (encoding !== "json" || compression === undefined) {
+      // ETF is not emulated (see gateway_compression.ts for why); refusing beats garbling.
       return Response.json(
-        { message: "The emulator supports encoding=json without compression only.", code: 0 },
+        {
+          message:
+            "The emulator supports encoding=json, with compress=zlib-stream, zstd-stream or none.",
+          code: 0,
+        },
         { status: 400 },
       );
     }
@@ -190,6 +207,7 @@ export class GatewayServer {
       lastHeartbeatAt: Date.now(),
       sentInWindow: 0,
       windowStartedAt: Date.now(),
+      compressor: compression ? new TransportCompressor(compression) : null,
     };
     const version = url.searchParams.get("v");
     socket.onopen = () => {
@@ -211,6 +229,7 @@ export class GatewayServer {
     socket.onclose = (event) => {
       this.#disarmZombieTimer(connection);
       this.connections.delete(connection);
+      connection.compressor?.close();
       const session = connection.session;
       if (session && session.connection === connection) {
         this.#detach(connection);
@@ -231,7 +250,10 @@ export class GatewayServer {
       // session is disconnected now (resumable from the client's last seq), not once the
       // client has answered the closing handshake.
       this.#detach(connection);
-      connection.socket.close(code, reason ?? CLOSE_REASONS[code] ?? "");
+      const close = () => connection.socket.close(code, reason ?? CLOSE_REASONS[code] ?? "");
+      // Compressed frames still being flushed go out before the close frame.
+      if (connection.compressor) void connection.compressor.drained().then(close);
+      else close();
     }
   }
 
@@ -330,9 +352,35 @@ export class GatewayServer {
   }
 
   #send(connection: GatewayConnection, payload: GatewayPayload): void {
-    if (connection.socket.readyState === WebSocket.OPEN) {
-      connection.socket.send(JSON.stringify(payload));
+    const socket = connection.socket;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    const text = JSON.stringify(payload);
+    if (!connection.compressor) {
+      socket.send(text);
+      return;
     }
+    connection.compressor.compress(text).then(
+      (bytes) => {
+        if (socket.readyState === WebSocket.OPEN) socket.send(bytes);
+      },
+      () => {}, // The connection closed meanwhile; RESUME replays what it missed.
+    );
+  }
+
+  /** A timer the server's close() cancels. */
+  #timer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #clearTimer(timer: ReturnType<typeof setTimeout> | undefined): void {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#timers.delete(timer);
   }
 
   #armZombieTimer(connection: GatewayConnection): void {
@@ -359,7 +407,13 @@ export class GatewayServer {
       connection.sentInWindow = 0;
     }
     if (++connection.sentInWindow > SEND_LIMIT_PER_MINUTE) {
-      this.closeConnection(connection, CloseCodes.RATE_LIMITED);
+      // Frames past the limit are ignored; the close waits for the burst to end.
+      this.#detach(connection);
+      this.#clearTimer(connection.rateLimitClose);
+      connection.rateLimitClose = this.#timer(
+        () => this.closeConnection(connection, CloseCodes.RATE_LIMITED),
+        RATE_LIMIT_QUIET_MS,
+      );
       return;
     }
     if (typeof data !== "string" || new TextEncoder().encode(data).length > MAX_FRAME_BYTES) {
@@ -408,11 +462,7 @@ export class GatewayServer {
     }
     const ack: GatewayPayload = { op: Op.HEARTBEAT_ACK, d: null, s: null, t: null };
     if (this.faults.heartbeatAckDelayMs > 0) {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        this.#send(connection, ack);
-      }, this.faults.heartbeatAckDelayMs);
-      this.#timers.add(timer);
+      this.#timer(() => this.#send(connection, ack), this.faults.heartbeatAckDelayMs);
       return;
     }
     this.#send(connection, ack);
@@ -501,7 +551,7 @@ export class GatewayServer {
     );
     this.#dispatch(session, "READY", {
       v: 10,
-      user: { ...state.botUser, verified: true, mfa_enabled: false, email: null },
+      user: { ...state.botUser, verified: true, mfa_enabled: false, email: null, locale: "en-US" },
       user_settings: {},
       guilds: guildIds.map((id) => ({ id, unavailable: true })),
       presences: [],

@@ -19,10 +19,20 @@ import {
   isThread,
   type MessageRecord,
 } from "./state.ts";
-import type { ApiEmbed, ApiInteractionMetadata, ApiMessage, ApiUser } from "./types.ts";
+import type {
+  ApiAttachment,
+  ApiEmbed,
+  ApiInteractionMetadata,
+  ApiMessage,
+  ApiMessageSnapshot,
+  ApiUser,
+} from "./types.ts";
 
 /** How long enforce_nonce deduplicates, ms (Discord: "a few minutes"). */
 const NONCE_WINDOW_MS = 5 * 60 * 1000;
+
+/** `message_reference.type`: a reply (0) or a forward (1). */
+export const MessageReferenceTypes = { DEFAULT: 0, FORWARD: 1 } as const;
 
 /** Message types the emulator produces. */
 export const MessageTypes = { DEFAULT: 0, REPLY: 19, CHAT_INPUT_COMMAND: 20 } as const;
@@ -168,7 +178,9 @@ export function postMessage(
   const channelRecord = state.channel(channelId);
   const channel = channelRecord.channel;
   validateMessageBody(body, files);
-  if (!extras.allowEmpty && !hasPayload(body, files)) {
+  const isForward = isRecord(body.message_reference) &&
+    body.message_reference.type === MessageReferenceTypes.FORWARD;
+  if (!extras.allowEmpty && !isForward && !hasPayload(body, files)) {
     throw new DiscordError(400, ErrorCodes.CannotSendEmptyMessage);
   }
   if (channel.type === 4) {
@@ -219,10 +231,31 @@ export function postMessage(
   }
   let referenced: MessageRecord | undefined;
   const reference = isRecord(body.message_reference) ? body.message_reference : undefined;
+  const forward = reference?.type === MessageReferenceTypes.FORWARD;
   if (reference) {
-    const refChannel = typeof reference.channel_id === "string" ? reference.channel_id : channelId;
-    const refId = typeof reference.message_id === "string" ? reference.message_id : undefined;
+    const refChannel = reference.channel_id !== undefined && reference.channel_id !== null
+      ? String(reference.channel_id)
+      : channelId;
+    const refId = reference.message_id !== undefined && reference.message_id !== null
+      ? String(reference.message_id)
+      : undefined;
     referenced = refId ? state.channels.get(refChannel)?.messages.get(refId) : undefined;
+    if (forward && !referenced) {
+      // A forward needs the source: an unknown one fails whatever fail_if_not_exists says.
+      throw invalidField(
+        ["message_reference"],
+        "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+        "Unknown message",
+      );
+    }
+    if (forward && referenced && !extras.skipPermissions) {
+      requireChannelPermissions(
+        state,
+        refChannel,
+        author.id,
+        Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY,
+      );
+    }
     if (!referenced && reference.fail_if_not_exists !== false) {
       throw invalidField(
         ["message_reference"],
@@ -242,7 +275,7 @@ export function postMessage(
     content,
     body.allowed_mentions,
   );
-  if (referenced && allowsRepliedUser(body.allowed_mentions)) {
+  if (referenced && !forward && allowsRepliedUser(body.allowed_mentions)) {
     const repliedTo = referenced.message.author;
     if (!mentions.users.some((u) => u.id === repliedTo.id)) mentions.users.push(repliedTo);
   }
@@ -258,26 +291,15 @@ export function postMessage(
     mention_everyone: mentions.everyone,
     mentions: mentions.users,
     mention_roles: mentions.roles,
-    attachments: files.map((file) => {
-      const id = state.ids.next();
-      const url = `https://cdn.discordapp.com/attachments/${channelId}/${id}/${file.filename}`;
-      return {
-        id,
-        filename: file.filename,
-        size: file.size,
-        url,
-        proxy_url: url.replace("cdn.discordapp.com", "media.discordapp.net"),
-        content_type: file.contentType,
-      };
-    }),
-    embeds: Array.isArray(body.embeds)
-      ? body.embeds.filter(isRecord).map((e) => ({ type: "rich", ...e }) as ApiEmbed)
-      : [],
+    attachments: [],
+    embeds: [],
     pinned: false,
     type: extras.type ?? (referenced ? MessageTypes.REPLY : MessageTypes.DEFAULT),
     flags: flagsIn,
-    components: Array.isArray(body.components) ? cloneJson(body.components) : [],
+    components: Array.isArray(body.components) ? numberComponents(body.components) : [],
   };
+  message.attachments = uploadAttachments(state, channelId, files, body.attachments);
+  message.embeds = embedsOf(body.embeds, message.attachments);
   if (
     body.nonce !== undefined && (typeof body.nonce === "string" || typeof body.nonce === "number")
   ) {
@@ -286,9 +308,19 @@ export function postMessage(
   if (extras.webhookId) message.webhook_id = extras.webhookId;
   if (extras.applicationId) message.application_id = extras.applicationId;
   if (extras.interactionMetadata) message.interaction_metadata = extras.interactionMetadata;
-  if (reference && referenced) {
+  if (reference && referenced && forward) {
+    // A forward carries a snapshot of the message as it is now, not a live reply.
     message.message_reference = {
-      type: 0,
+      type: MessageReferenceTypes.FORWARD,
+      message_id: referenced.message.id,
+      channel_id: referenced.message.channel_id,
+      guild_id: state.channels.get(referenced.message.channel_id)?.channel.guild_id,
+    };
+    message.message_snapshots = [{ message: snapshotOf(referenced.message) }];
+    message.type = MessageTypes.DEFAULT;
+  } else if (reference && referenced) {
+    message.message_reference = {
+      type: MessageReferenceTypes.DEFAULT,
       message_id: referenced.message.id,
       channel_id: referenced.message.channel_id,
       guild_id: channel.guild_id,
@@ -363,13 +395,9 @@ export function editMessage(
     message.mention_roles = mentions.roles;
     message.mention_everyone = mentions.everyone;
   }
-  if (body.embeds !== undefined) {
-    message.embeds = Array.isArray(body.embeds)
-      ? body.embeds.filter(isRecord).map((e) => ({ type: "rich", ...e }) as ApiEmbed)
-      : [];
-  }
+  const embedsChanged = body.embeds !== undefined;
   if (body.components !== undefined) {
-    message.components = Array.isArray(body.components) ? cloneJson(body.components) : [];
+    message.components = Array.isArray(body.components) ? numberComponents(body.components) : [];
   }
   if (typeof body.flags === "number") {
     // Only SUPPRESS_EMBEDS may be toggled on edit; other flags are kept.
@@ -382,19 +410,10 @@ export function editMessage(
     );
     message.attachments = message.attachments.filter((a) => keep.has(a.id));
   }
-  for (const file of files) {
-    const id = state.ids.next();
-    const url =
-      `https://cdn.discordapp.com/attachments/${message.channel_id}/${id}/${file.filename}`;
-    message.attachments.push({
-      id,
-      filename: file.filename,
-      size: file.size,
-      url,
-      proxy_url: url,
-      content_type: file.contentType,
-    });
-  }
+  message.attachments.push(
+    ...uploadAttachments(state, message.channel_id, files, body.attachments),
+  );
+  if (embedsChanged) message.embeds = embedsOf(body.embeds, message.attachments);
   // A deferred placeholder stops "thinking" once edited.
   message.flags &= ~MessageFlags.LOADING;
   // A deferred reply's first followup fills the placeholder without showing "(edited)".
@@ -471,4 +490,109 @@ function parseMentions(
     everyone = (perms & Permissions.MENTION_EVERYONE) !== 0n;
   }
   return { users, roles, everyone };
+}
+
+/**
+ * Stores uploaded files as attachments. `files[n]` pairs with the
+ * `attachments` entry whose `id` is n (a number or a numeric string, as
+ * Discord's own examples send), which may rename it and describe it.
+ */
+function uploadAttachments(
+  state: EmulatorState,
+  channelId: string,
+  files: UploadedFile[],
+  metadata: unknown,
+): ApiAttachment[] {
+  const described = Array.isArray(metadata) ? metadata.filter(isRecord) : [];
+  return files.map((file, i) => {
+    const index = /^files\[(\d+)\]$/.exec(file.field)?.[1] ?? String(i);
+    const meta = described.find((a) => String(a.id) === index);
+    const filename = typeof meta?.filename === "string" ? meta.filename : file.filename;
+    const id = state.ids.next();
+    const url = `https://cdn.discordapp.com/attachments/${channelId}/${id}/${filename}`;
+    const attachment: ApiAttachment = {
+      id,
+      filename,
+      size: file.size,
+      url,
+      proxy_url: url.replace("cdn.discordapp.com", "media.discordapp.net"),
+      content_type: file.contentType,
+    };
+    if (typeof meta?.description === "string") attachment.description = meta.description;
+    return attachment;
+  });
+}
+
+/** Embed fields that may point at an upload with `attachment://filename`. */
+const ATTACHMENT_URL_FIELDS = [
+  ["image", "url"],
+  ["thumbnail", "url"],
+  ["author", "icon_url"],
+  ["footer", "icon_url"],
+] as const;
+
+/**
+ * A body's embeds as stored: typed `rich`, fields' `inline` made explicit,
+ * and `attachment://` URLs rewritten to the uploaded attachment's CDN URL.
+ */
+function embedsOf(embeds: unknown, attachments: ApiAttachment[]): ApiEmbed[] {
+  if (!Array.isArray(embeds)) return [];
+  return embeds.filter(isRecord).map((input) => {
+    const embed = { type: "rich", ...cloneJson(input) } as ApiEmbed;
+    if (Array.isArray(embed.fields)) {
+      embed.fields = embed.fields.map((f) => ({ ...f, inline: f.inline === true }));
+    }
+    for (const [key, field] of ATTACHMENT_URL_FIELDS) {
+      const part = embed[key];
+      if (!isRecord(part) || typeof part[field] !== "string") continue;
+      const name = /^attachment:\/\/(.+)$/.exec(part[field])?.[1];
+      const attachment = name ? attachments.find((a) => a.filename === name) : undefined;
+      if (!attachment) continue;
+      part[field] = attachment.url;
+      part[field === "url" ? "proxy_url" : "proxy_icon_url"] = attachment.proxy_url;
+    }
+    return embed;
+  });
+}
+
+/** What a forward keeps of the original message (Discord's message snapshot). */
+function snapshotOf(message: ApiMessage): ApiMessageSnapshot["message"] {
+  return cloneJson({
+    type: message.type,
+    content: message.content,
+    embeds: message.embeds,
+    attachments: message.attachments,
+    timestamp: message.timestamp,
+    edited_timestamp: message.edited_timestamp,
+    flags: message.flags,
+    mentions: message.mentions,
+    mention_roles: message.mention_roles,
+    components: message.components,
+  });
+}
+
+/**
+ * A copy of `components` where every component has a numeric `id`: those the
+ * bot set are kept, the rest numbered in tree order from 1, skipping taken
+ * ids — what Discord does.
+ */
+export function numberComponents(components: unknown[]): unknown[] {
+  const copy = cloneJson(components);
+  const all: Record<string, unknown>[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!isRecord(node)) return;
+    if (typeof node.type === "number") all.push(node);
+    for (const key of ["components", "accessory", "items"]) walk(node[key]);
+  };
+  walk(copy);
+  const taken = new Set(all.map((c) => c.id).filter((id) => typeof id === "number"));
+  let next = 1;
+  for (const component of all) {
+    if (typeof component.id === "number") continue;
+    while (taken.has(next)) next++;
+    component.id = next;
+    taken.add(next);
+  }
+  return copy;
 }

@@ -12,6 +12,7 @@ const role = (id: string, permissions: bigint, position: number): ApiRole => ({
   id,
   name: id,
   color: 0,
+  colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
   hoist: false,
   icon: null,
   unicode_emoji: null,

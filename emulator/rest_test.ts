@@ -5,36 +5,17 @@
  */
 
 import { EmulatorClient, startEmulator } from "./mod.ts";
-import type { Emulator } from "./mod.ts";
-import { assert, assertEquals, assertRejects, startTestBot } from "./test_helpers.ts";
+import {
+  api,
+  assert,
+  assertEquals,
+  assertRejects,
+  type Reply,
+  startTestBot,
+} from "./test_helpers.ts";
 import type { ApiChannel, ApiGuildMember, ApiMessage } from "./types.ts";
 
 const FAST = { heartbeatIntervalMs: 1100 };
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-async function api(
-  emu: Emulator,
-  method: string,
-  path: string,
-  body?: unknown,
-  auth: string | null = `Bot ${emu.token}`,
-): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (auth) headers.authorization = auth;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`${emu.restBase}/v10${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
-}
 
 Deno.test("auth: 401 without or with a wrong token; 404 shape for unknown routes", async () => {
   const emu = await startEmulator(FAST);
@@ -575,6 +556,9 @@ Deno.test("slash options: user/channel/role values are resolved; unknown ids ref
     const resolved = view.interaction.data?.resolved;
     assertEquals(resolved?.users?.[member]?.username, "bob");
     assertEquals(resolved?.members?.[member]?.roles, [guild.roles.member]);
+    // Discord leaves voice state out of resolved members.
+    assertEquals("deaf" in resolved!.members![member], false);
+    assertEquals("mute" in resolved!.members![member], false);
     assertEquals(resolved?.channels?.[guild.channels.botCommands]?.name, "bot-commands");
     assertEquals(resolved?.roles?.[guild.roles.member]?.name, "Member");
     await assertRejects(() => invoke("123456789012345678"));

@@ -9,6 +9,7 @@
 import { type Bot, createBot, GatewayIntents } from "@discordeno/bot";
 import nodeAssert from "node:assert/strict";
 import { type Emulator, EmulatorClient, type EmulatorOptions, startEmulator } from "./mod.ts";
+import { specViolations } from "./spec_conformance.ts";
 
 /** A gateway payload as Discordeno hands it over (snake case, untransformed). */
 export interface RawPayload {
@@ -118,7 +119,8 @@ export interface TestBotContext {
 }
 
 /**
- * Runs `fn` with an emulator, a READY test bot and a control client, and
+ * Runs `fn` with an emulator, a READY test bot and a control client, checks
+ * every REST response and dispatch of the run against Discord's spec, and
  * tears both down afterwards, whatever `fn` does.
  *
  * @example
@@ -138,6 +140,8 @@ export async function withTestBot(
     const tb = await startTestBot(emu, botOptions);
     try {
       await fn({ emu, tb, control: new EmulatorClient(emu.url) });
+      // Whatever the test did, everything sent must match Discord's spec.
+      assertEquals(specViolations(emu.actions.list(), tb.payloads), [], "spec violations");
     } finally {
       await tb.stop();
     }
@@ -154,6 +158,42 @@ export async function stopBot(bot: Bot): Promise<void> {
     clearTimeout(queue.timeoutId);
   }
   bot.rest.queues.clear();
+}
+
+/** A REST reply as tests read it. */
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Calls the emulator's REST API as the bot (or with `auth`); a `FormData`
+ * body is sent as multipart (uploads), anything else as JSON.
+ *
+ * @example
+ * ```ts
+ * const me = await api(emu, "GET", "/users/@me");
+ * ```
+ */
+export async function api(
+  emu: Emulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  auth: string | null = `Bot ${emu.token}`,
+): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (auth) headers.authorization = auth;
+  const multipart = body instanceof FormData;
+  if (body !== undefined && !multipart) headers["content-type"] = "application/json";
+  const response = await fetch(`${emu.restBase}/v10${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : multipart ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
 }
 
 // ---- assertions (JSR's @std/assert is unreachable here; node's is wrapped to std's shape) ----

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { CommandDefinition, ScriptEventName } from "../runtime/sandbox/protocol.ts";
-import { SCRIPT_EVENT_NAMES } from "../runtime/sandbox/protocol.ts";
+import type { CommandDefinition } from "../runtime/sandbox/protocol/declarations.ts";
+import { SCRIPT_EVENT_NAMES, type ScriptEventName } from "../runtime/sandbox/protocol/events.ts";
 import { parseArgs } from "./args.ts";
 import { call } from "./bridge.ts";
 import { toCommandDefinition, toContextMenuDefinition } from "./commands.ts";

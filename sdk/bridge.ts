@@ -6,14 +6,14 @@
  * @module
  */
 
-import {
-  type LogLevel,
-  type OperationName,
-  type PongMessage,
-  PROTOCOL_VERSION,
-  type ResultMessage,
-  type WorkerToHost,
-} from "../runtime/sandbox/protocol.ts";
+import type { OperationName } from "../runtime/sandbox/protocol/operations.ts";
+import type { LogLevel } from "../runtime/sandbox/protocol/values.ts";
+import { PROTOCOL_VERSION } from "../runtime/sandbox/protocol/version.ts";
+import type {
+  PongMessage,
+  ResultMessage,
+  WorkerToHost,
+} from "../runtime/sandbox/protocol/worker_messages.ts";
 
 /** The part of a dedicated worker's global scope this module uses. */
 interface WorkerScope {

@@ -6,7 +6,10 @@
  * @module
  */
 
-import type { CommandDefinition, CommandOptionDefinition } from "../runtime/sandbox/protocol.ts";
+import type {
+  CommandDefinition,
+  CommandOptionDefinition,
+} from "../runtime/sandbox/protocol/declarations.ts";
 import {
   type ContextMenuCommand,
   type MessageCommandDefinition,

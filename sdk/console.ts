@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { LogLevel } from "../runtime/sandbox/protocol.ts";
+import type { LogLevel } from "../runtime/sandbox/protocol/values.ts";
 import { log } from "./bridge.ts";
 import { formatError } from "./errors.ts";
 

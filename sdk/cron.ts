@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { CronDefinition } from "../runtime/sandbox/protocol.ts";
+import type { CronDefinition } from "../runtime/sandbox/protocol/declarations.ts";
 import { log } from "./bridge.ts";
 import type { CronContext, CronOptions } from "./types.ts";
 

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { OperationArgs, OperationName } from "../runtime/sandbox/protocol.ts";
+import type { OperationArgs, OperationName } from "../runtime/sandbox/protocol/operations.ts";
 import { call } from "./bridge.ts";
 import { toMessageBody } from "./reply.ts";
 import type { Channel, Member, Message, ReplyInput, Role } from "./types.ts";

@@ -19,7 +19,7 @@
  * @module
  */
 
-import type { FetchResult } from "../runtime/sandbox/protocol.ts";
+import type { FetchResult } from "../runtime/sandbox/protocol/operations.ts";
 import { call } from "./bridge.ts";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;

@@ -7,15 +7,19 @@
  * | deployments, tokens, secrets              | Deno KV             | PostgreSQL (`DATABASE_URL`) |
  * | sessions, cache, rate limits              | Deno KV             | Redis (`REDIS_URL`)        |
  * | deployment events                         | Deno KV watch       | Redis, else PostgreSQL     |
- * | guild KV, logs                            | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
+ * | guild KV                                  | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
+ * | logs                                      | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
+ * | guild sorted sets                         | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  *
  * @module
  */
 
+import { answersWithin } from "./backend_deadline.ts";
 import type { DeploymentLimits } from "./deployment_input.ts";
 import { type EmbeddedStorage, embeddedStorageOn } from "./embedded/open.ts";
 import type { GuildKvQuota } from "./guild_kv_limits.ts";
 import type { LogOptions } from "./logs_common.ts";
+import type { SortedQuota } from "./sorted_limits.ts";
 import { openPostgresStorage, type PostgresStorage } from "./postgres/open.ts";
 import { openRedisStorage, type RedisStorage } from "./redis/open.ts";
 import { SecretCipher } from "./secrets_crypto.ts";
@@ -25,6 +29,7 @@ import type {
   DeploymentEvents,
   DeploymentStore,
   GuildKvStore,
+  GuildSortedStore,
   LogStore,
   RateLimitStore,
   SecretStore,
@@ -48,7 +53,16 @@ export interface StorageConfig {
   postgresSchema?: string;
   /** `FLORA_REDIS_PREFIX`: prefix of every Redis key and channel (default `flora:`). */
   redisPrefix?: string;
+  /**
+   * `FLORA_GUILD_KV`: where guilds' data (KV, sorted sets, logs) lives, `deno-kv` (the embedded
+   * file, or `FLORA_KV_URL`) or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
+   * @default "deno-kv"
+   */
+  guildKv?: GuildKvBackend;
 }
+
+/** Values of `FLORA_GUILD_KV`. */
+export type GuildKvBackend = "deno-kv" | "postgres";
 
 /** Every problem found in the environment, one per line. */
 export class StorageConfigError extends Error {
@@ -112,6 +126,19 @@ export function readStorageConfig(
   const redisPrefix = value("FLORA_REDIS_PREFIX");
   if (redisPrefix !== undefined) config.redisPrefix = redisPrefix;
   if (redisUrl) config.redisUrl = redisUrl;
+  const guildKv = value("FLORA_GUILD_KV");
+  if (guildKv === "postgres") {
+    if (databaseUrl === undefined) {
+      problems.push(
+        "FLORA_GUILD_KV=postgres needs DATABASE_URL (the database to keep guild KV in)",
+      );
+    }
+    config.guildKv = guildKv;
+  } else if (guildKv !== undefined && guildKv !== "deno-kv") {
+    problems.push(
+      `FLORA_GUILD_KV must be "deno-kv" (default) or "postgres" (got ${JSON.stringify(guildKv)})`,
+    );
+  }
   if (kvUrl) {
     config.kvUrl = kvUrl;
     if (value("DENO_KV_ACCESS_TOKEN") === undefined) {
@@ -145,6 +172,8 @@ export type BackendName = "deno-kv" | "remote-deno-kv" | "postgres" | "redis";
 export interface Storage {
   deployments: DeploymentStore;
   guildKv: GuildKvStore;
+  /** Sorted sets (leaderboards): beside the guild KV (`FLORA_GUILD_KV`). */
+  guildSorted: GuildSortedStore;
   tokens: TokenStore;
   secrets: SecretStore;
   sessions: SessionStore;
@@ -155,6 +184,7 @@ export interface Storage {
   backends: Record<
     | "deployments"
     | "guildKv"
+    | "guildSorted"
     | "tokens"
     | "secrets"
     | "sessions"
@@ -173,11 +203,14 @@ export interface Storage {
 export interface OpenStorageOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
   guildKvQuota?: Partial<GuildKvQuota>;
+  sortedQuota?: Partial<SortedQuota>;
   logs?: Partial<LogOptions>;
   /** PostgreSQL schema (default: the server's search_path). */
   postgresSchema?: string;
   /** Prefix of Redis keys and channels (default `flora:`). */
   redisPrefix?: string;
+  /** How long each server has to answer at start, ms (default 5,000). */
+  connectTimeoutMs?: number;
 }
 
 /** Runs each probe with a deadline; a failure or timeout becomes its reason. */
@@ -228,7 +261,13 @@ export async function openStorage(
   try {
     let kv: Deno.Kv;
     if (config.kvUrl !== undefined) {
-      kv = await Deno.openKv(config.kvUrl);
+      const remote = await Deno.openKv(config.kvUrl);
+      kv = remote;
+      // Opening is lazy: one read finds out whether the server answers.
+      await answersWithin("remote Deno KV", config.kvUrl, remote.get(["health"]), {
+        timeoutMs: options.connectTimeoutMs,
+        abandon: () => remote.close(),
+      });
     } else {
       await Deno.mkdir(config.dataDir, { recursive: true });
       kv = await Deno.openKv(`${config.dataDir.replace(/\/+$/, "")}/flora.kv`);
@@ -241,37 +280,46 @@ export async function openStorage(
     if (config.databaseUrl !== undefined) {
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
+        guildKvQuota: options.guildKvQuota,
+        logs: options.logs,
+        timeoutMs: options.connectTimeoutMs,
+        sortedQuota: options.sortedQuota,
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
           ? {}
           : { schema: options.postgresSchema ?? config.postgresSchema }),
       });
       closers.push(() => pg?.close());
     }
+    const pgGuildKv = pg !== undefined && config.guildKv === "postgres";
     let redis: RedisStorage | undefined;
     if (config.redisUrl !== undefined) {
-      redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix);
+      redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix, {
+        timeoutMs: options.connectTimeoutMs,
+      });
       closers.push(() => redis?.close());
     }
 
     return {
       deployments: pg?.deployments ?? embedded.deployments,
-      guildKv: embedded.guildKv,
+      guildKv: pgGuildKv ? pg!.guildKv : embedded.guildKv,
+      guildSorted: pgGuildKv ? pg!.guildSorted : embedded.guildSorted,
       tokens: pg?.tokens ?? embedded.tokens,
       secrets: pg?.secrets ?? embedded.secrets,
       sessions: redis?.sessions ?? embedded.sessions,
       cache: redis?.cache ?? embedded.cache,
       rateLimits: redis?.rateLimits ?? embedded.rateLimits,
-      logs: embedded.logs,
+      logs: pgGuildKv ? pg!.logs : embedded.logs,
       events: redis?.events ?? pg?.events ?? embedded.events,
       backends: {
         deployments: pg ? "postgres" : kvName,
-        guildKv: kvName,
+        guildKv: pgGuildKv ? "postgres" : kvName,
+        guildSorted: pgGuildKv ? "postgres" : kvName,
         tokens: pg ? "postgres" : kvName,
         secrets: pg ? "postgres" : kvName,
         sessions: redis ? "redis" : kvName,
         cache: redis ? "redis" : kvName,
         rateLimits: redis ? "redis" : kvName,
-        logs: kvName,
+        logs: pgGuildKv ? "postgres" : kvName,
         events: redis ? "redis" : pg ? "postgres" : kvName,
       },
       health: () =>

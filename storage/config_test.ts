@@ -82,6 +82,33 @@ Deno.test("readStorageConfig: a shared database needs a shared secrets key", () 
   assert(error.problems[0].startsWith("FLORA_SECRETS_KEY is required"));
 });
 
+Deno.test("readStorageConfig: FLORA_GUILD_KV picks the guild KV backend", () => {
+  assertEquals(
+    readStorageConfig({
+      DATABASE_URL: "postgres://db/flora",
+      FLORA_SECRETS_KEY: KEY,
+      FLORA_GUILD_KV: "postgres",
+    }).guildKv,
+    "postgres",
+  );
+  assertEquals(readStorageConfig({ FLORA_GUILD_KV: "deno-kv" }).guildKv, undefined);
+  for (
+    const [env, problem] of [
+      [{ FLORA_GUILD_KV: "postgres" }, "FLORA_GUILD_KV=postgres needs DATABASE_URL"],
+      [{ FLORA_GUILD_KV: "pg" }, 'FLORA_GUILD_KV must be "deno-kv" (default) or "postgres"'],
+    ] as const
+  ) {
+    try {
+      readStorageConfig(env);
+      throw new Error("expected StorageConfigError");
+    } catch (error) {
+      assert(error instanceof StorageConfigError, String(error));
+      assertEquals(error.problems.length, 1, error.message);
+      assert(error.problems[0].startsWith(problem), error.problems[0]);
+    }
+  }
+});
+
 Deno.test("openStorage: embedded survives a restart (deployments, secrets, logs, guild KV)", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "flora-storage-" });
   try {
@@ -157,19 +184,21 @@ Deno.test({
         DATABASE_URL: TEST_DATABASE_URL,
         REDIS_URL: TEST_REDIS_URL,
         FLORA_SECRETS_KEY: KEY,
+        FLORA_GUILD_KV: "postgres",
       }),
       { postgresSchema: schema, redisPrefix: prefix },
     );
     try {
       assertEquals(storage.backends, {
         deployments: "postgres",
-        guildKv: "deno-kv",
+        guildKv: "postgres",
+        guildSorted: "postgres",
         tokens: "postgres",
         secrets: "postgres",
         sessions: "redis",
         cache: "redis",
         rateLimits: "redis",
-        logs: "deno-kv",
+        logs: "postgres",
         events: "redis",
       });
       const d = await storage.deployments.create({
@@ -178,6 +207,17 @@ Deno.test({
         bundle: { entry: "main.ts", code: "export {}" },
       });
       assertEquals((await storage.deployments.get(d.id))?.revision, 1);
+      await storage.guildKv.set("g", "s", "k", 1);
+      await storage.logs.append("g", { level: "info", message: "hello" });
+      const sql = await connectPostgres(TEST_DATABASE_URL, { schema, max: 1 });
+      try {
+        const rows = await sql`select key from guild_kv`;
+        assertEquals(rows.map((r) => r.key), ["k"], "guild KV lives in PostgreSQL");
+        const lines = await sql`select message from guild_logs`;
+        assertEquals(lines.map((r) => r.message), ["hello"], "guild logs live in PostgreSQL");
+      } finally {
+        await sql.end();
+      }
       await storage.cache.set("k", [1], 60_000);
       assertEquals(await storage.cache.get("k"), [1]);
     } finally {

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { EmulatorClient } from "../emulator/client.ts";
 import { type ApiFlora, loginAs, startApiFlora } from "./helpers/api_flora.ts";
 
 const V1 = `createBot({}); console.log("v1 loaded");`;
@@ -209,12 +210,110 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "health counts the guilds the gateway sees, and those with a live script",
+        async () => {
+          const health = await (await h.call("/health")).json();
+          // The emulator's two seeded guilds, whatever is deployed to them.
+          assert.equal(health.guilds, 2);
+          assert.equal(typeof health.activeGuilds, "number");
+          assert.ok(health.activeGuilds <= health.guilds);
+        },
+      );
+
+      await t.step("usage: a guild's events, Discord calls, 429s, KV ops and errors", async () => {
+        const emu = new EmulatorClient(h.flora.emulator!.url);
+        const channel = h.world.guilds[0].channels.general;
+        const script = `createBot({ prefixCommands: [
+          prefix({ name: "count", run: async (ctx) => {
+            await kv("usage").increment("n", 1);
+            await ctx.reply("counted");
+          } }),
+          prefix({ name: "boom", run: () => { throw new Error("boom"); } }),
+        ] });`;
+        const deployed = await call("POST", `/deployments/${guild}`, {
+          entry: "u.ts",
+          code: script,
+        });
+        assert.equal(deployed.status, 201, JSON.stringify(deployed.body));
+        const before = (await call("GET", `/guilds/${guild}/usage`)).body.totals;
+        // Discord rate-limits the first reply once: Discordeno retries it, the guild is charged.
+        await emu.restFault({ route: "POST /channels/:id/messages", status: 429, count: 1 });
+        const user = h.world.users.member;
+        await emu.sendMessage({
+          guildId: guild,
+          channelId: channel,
+          userId: user,
+          content: "!count",
+        });
+        await emu.waitForAction((a) =>
+          a.route === "POST /channels/:id/messages" && a.status === 200 &&
+          (a.body as { content?: string }).content === "counted"
+        );
+        await emu.sendMessage({
+          guildId: guild,
+          channelId: channel,
+          userId: user,
+          content: "!boom",
+        });
+        let usage = (await call("GET", `/guilds/${guild}/usage`)).body;
+        for (let i = 0; i < 100 && usage.totals.errors === before.errors; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          usage = (await call("GET", `/guilds/${guild}/usage`)).body;
+        }
+        assert.equal(usage.guildId, guild);
+        assert.equal(usage.hours.length, 24);
+        assert.equal(usage.totals.eventsHandled - before.eventsHandled >= 2, true);
+        assert.equal(usage.totals.errors - before.errors, 1);
+        assert.equal(usage.totals.kvOps - before.kvOps, 1);
+        assert.equal(usage.totals.discordCalls - before.discordCalls, 1);
+        assert.equal(usage.totals.discord429 - before.discord429, 1);
+        assert.ok(usage.totals.cpuMs > 0, `cpuMs ${usage.totals.cpuMs}`);
+        // The other guild was charged nothing.
+        const other = await call("GET", `/guilds/${h.world.guilds[1].id}/usage`);
+        assert.equal(other.body.totals.eventsHandled, 0);
+        assert.equal(other.body.totals.discord429, 0);
+        const member = await loginAs(h, h.world.users.member);
+        const refused = await json(h, member)("GET", `/guilds/${guild}/usage`);
+        assert.equal(refused.status, 403);
+      });
+
+      await t.step("a revision's project files come back exactly as written", async () => {
+        const files = ["createBot({});\r\n// main\n", "export type Unused = 1;\n"];
+        const sourceMap = JSON.stringify({
+          version: 3,
+          sources: ["flora:main.ts", "flora:lib/types.ts"],
+          sourcesContent: files,
+          mappings: "",
+        });
+        const d = await call("POST", `/deployments/${guild}`, {
+          entry: "main.ts",
+          code: "createBot({});",
+          sourceMap,
+        });
+        assert.equal(d.status, 201, JSON.stringify(d.body));
+        const rev = d.body.deployment.revision;
+        const got = await call("GET", `/deployments/${guild}/revisions/${rev}/sources`);
+        assert.equal(got.status, 200);
+        assert.deepEqual(got.body, {
+          revision: rev,
+          entry: "main.ts",
+          files: [{ path: "main.ts", content: files[0] }, {
+            path: "lib/types.ts",
+            content: files[1],
+          }],
+        });
+        const missing = await call("GET", `/deployments/${guild}/revisions/9999/sources`);
+        assert.equal(missing.status, 404);
+      });
+
       await t.step("OpenAPI document and the reference page", async () => {
         const doc = await (await h.call("/openapi.json")).json();
         assert.equal(doc.openapi, "3.1.0");
         const put = doc.paths["/kv/{guild}/{store}/entry"].put;
         assert.equal(put.requestBody.content["application/json"].schema.required[0], "value");
         assert.ok(put.parameters.some((p: { name: string }) => p.name === "key"));
+        assert.ok(doc.paths["/guilds/{guild}/usage"].get);
         const page = await h.call("/docs");
         assert.match(await page.text(), /flora API reference/);
       });

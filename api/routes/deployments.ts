@@ -11,6 +11,7 @@ import { hostPattern, MAX_HOST_PATTERNS } from "../../storage/host_patterns.ts";
 import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/types.ts";
 import { actorName } from "../auth.ts";
 import { lexerReady, sealScript } from "../../runtime/sandbox/script_imports.ts";
+import { projectFiles } from "../project_sources.ts";
 import { ApiError, errorResponse } from "../errors.ts";
 import { type ApiRouter, snowflake } from "../routing.ts";
 
@@ -81,6 +82,20 @@ const rollbackBody = z.union([
 ]).describe("the revision number or deployment id to roll back to");
 
 const revisionText = z.string().regex(/^\d{1,9}$/, "must be a revision number").transform(Number);
+
+/** A guild's revision, or a 404 saying there is none. */
+async function findRevision(
+  store: DeploymentStore,
+  guildId: string,
+  revision: number,
+): Promise<Deployment> {
+  const list = await store.list(guildId, { limit: 1000 });
+  const found = list.find((d) => d.revision === revision);
+  if (!found) {
+    throw new ApiError(404, "no_revision", `guild ${guildId} has no revision ${revision}`);
+  }
+  return found;
+}
 
 /** Registers the deployment routes. */
 export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRoutesOptions): void {
@@ -180,20 +195,32 @@ export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRout
     }),
     responses: { 200: "the revision", 404: "no such revision" },
   }, async (c, { params, query }) => {
-    const list = await options.store.list(params.guild, { limit: 1000 });
-    const found = list.find((d) => d.revision === params.revision);
-    if (!found) {
-      throw new ApiError(
-        404,
-        "no_revision",
-        `guild ${params.guild} has no revision ${params.revision}`,
-      );
-    }
+    const found = await findRevision(options.store, params.guild, params.revision);
     return c.json({
       deployment: {
         ...summarize(found),
         ...(query.code === "true" ? { code: found.bundle.code } : {}),
       },
+    });
+  });
+
+  api.route({
+    method: "get",
+    path: "/deployments/:guild/revisions/:revision/sources",
+    tag: "deployments",
+    auth: "user",
+    summary: "One revision's project files, exactly as written",
+    description: "Read from the revision's source map (`sources` + `sourcesContent`): every file " +
+      "the dashboard deployed, or for a CLI deploy every file that went into the bundle. " +
+      "`files` is empty when the revision was deployed without a source map.",
+    params: z.object({ guild: snowflake, revision: revisionText }),
+    responses: { 200: "{ revision, entry, files: [{ path, content }] }", 404: "no such revision" },
+  }, async (c, { params }) => {
+    const found = await findRevision(options.store, params.guild, params.revision);
+    return c.json({
+      revision: found.revision,
+      entry: found.bundle.entry,
+      files: projectFiles(found.bundle.sourceMap),
     });
   });
 

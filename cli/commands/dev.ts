@@ -12,7 +12,7 @@ import { runRepl } from "../../dev/repl.ts";
 import { type DeployResult, type DevSession, startDevSession } from "../../dev/session.ts";
 import { watchScript } from "../../dev/watch.ts";
 import type { LogLine } from "../../runtime/host/logs.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import type { Output } from "../output.ts";
 
 export const devHelp = `Usage: flora dev <script.ts> [options]

@@ -33,7 +33,7 @@ Deno.test("flora init scaffolds a project whose test type-checks the script agai
     const config = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`));
     assert.equal(config.tasks.deploy, "flora deploy --guild 100000000000000001 main.ts");
     assert.deepEqual(config.compilerOptions.types, ["./.flora/types/sdk/globals.d.ts"]);
-    await Deno.stat(`${dir}/.flora/types/runtime/sandbox/protocol.ts`);
+    await Deno.stat(`${dir}/.flora/types/runtime/sandbox/protocol/values.ts`);
 
     // The test kit's example test is scaffolded (testing/scaffold_test.ts runs it in a project).
     assert.match(await Deno.readTextFile(`${dir}/main_test.ts`), /from "flora\/testing"/);

@@ -17,10 +17,11 @@ import {
 } from "../messaging.ts";
 import { Permissions } from "../permissions.ts";
 import { snowflakeTime } from "../snowflake.ts";
-import { Intents, isoTimestamp } from "../state.ts";
+import { Intents, isoTimestamp, type MessageRecord } from "../state.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
 const EPHEMERAL = 1 << 6;
+const READ_HISTORY = Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY;
 const FOURTEEN_DAYS_MS = 14 * 24 * 60 * 60 * 1000;
 
 export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
@@ -29,17 +30,8 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "GET", "/channels/:channel_id/messages", ({ params, query }) => {
     const channel = state.channel(params.channel_id);
-    requireChannelPermissions(
-      state,
-      params.channel_id,
-      bot().id,
-      Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY,
-    );
-    const limitRaw = query.get("limit");
-    const limit = limitRaw === null ? 50 : Number(limitRaw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      throw invalidField(["limit"], "NUMBER_TYPE_MAX", "int value should be between 1 and 100.");
-    }
+    requireChannelPermissions(state, params.channel_id, bot().id, READ_HISTORY);
+    const limit = limitParam(query, 100);
     // Newest first, as Discord returns them; ephemeral messages are not in the history.
     let messages = [...channel.messages.values()].filter((m) => !(m.message.flags & EPHEMERAL))
       .sort((a, b) => BigInt(b.message.id) > BigInt(a.message.id) ? 1 : -1);
@@ -63,13 +55,11 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
     return ok(messages.slice(0, limit).map((m) => state.messageToApi(m)));
   });
 
+  // Pins first: `/messages/pins` must not be read as a message id.
+  registerPinRoutes(app, ctx);
+
   route(app, ctx, "GET", "/channels/:channel_id/messages/:message_id", ({ params }) => {
-    requireChannelPermissions(
-      state,
-      params.channel_id,
-      bot().id,
-      Permissions.VIEW_CHANNEL | Permissions.READ_MESSAGE_HISTORY,
-    );
+    requireChannelPermissions(state, params.channel_id, bot().id, READ_HISTORY);
     const record = state.message(params.channel_id, params.message_id);
     if (record.message.flags & EPHEMERAL) throw new DiscordError(404, ErrorCodes.UnknownMessage);
     return ok(state.messageToApi(record));
@@ -150,12 +140,40 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
     });
     return noContent();
   });
+}
+
+/** Pins: the older `/channels/:id/pins` routes and the current `/messages/pins` ones. */
+function registerPinRoutes(app: Hono, ctx: RestContext): void {
+  const { state } = ctx;
+  const bot = () => state.botUser;
 
   route(app, ctx, "GET", "/channels/:channel_id/pins", ({ params }) => {
     const channel = state.channel(params.channel_id);
     requireChannelPermissions(state, params.channel_id, bot().id, Permissions.VIEW_CHANNEL);
     const pins = channel.pins.map((id) => channel.messages.get(id)).filter((m) => m !== undefined);
     return ok(pins.reverse().map((m) => state.messageToApi(m)));
+  });
+
+  // The current shape: newest pin first, `before` an ISO timestamp, pages of ≤ 50.
+  route(app, ctx, "GET", "/channels/:channel_id/messages/pins", ({ params, query }) => {
+    const channel = state.channel(params.channel_id);
+    requireChannelPermissions(state, params.channel_id, bot().id, READ_HISTORY);
+    const limit = limitParam(query, 50);
+    const beforeRaw = query.get("before");
+    const before = beforeRaw === null ? Infinity : Date.parse(beforeRaw);
+    if (Number.isNaN(before)) {
+      throw invalidField(["before"], "DATE_TYPE_PARSE", `Could not parse ${beforeRaw}.`);
+    }
+    const pinned = channel.pins.map((id) => channel.messages.get(id))
+      .filter((m) => m?.pinnedAt !== undefined && Date.parse(m.pinnedAt) < before)
+      .reverse() as (MessageRecord & { pinnedAt: string })[];
+    return ok({
+      items: pinned.slice(0, limit).map((m) => ({
+        pinned_at: m.pinnedAt,
+        message: state.messageToApi(m),
+      })),
+      has_more: pinned.length > limit,
+    });
   });
 
   const setPinned = (channelId: string, messageId: string, pinned: boolean) => {
@@ -170,8 +188,12 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
     if (pinned && !record.message.pinned) {
       if (channel.pins.length >= 50) throw new DiscordError(400, ErrorCodes.MaxPins);
       channel.pins.push(messageId);
+      record.pinnedAt = isoTimestamp();
     }
-    if (!pinned) channel.pins = channel.pins.filter((id) => id !== messageId);
+    if (!pinned) {
+      channel.pins = channel.pins.filter((id) => id !== messageId);
+      delete record.pinnedAt;
+    }
     if (record.message.pinned === pinned) return;
     record.message.pinned = pinned;
     channel.channel.last_pin_timestamp = pinned
@@ -187,13 +209,25 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
     state.emit({ t: "CHANNEL_PINS_UPDATE", d, guildId, intent: Intents.GUILDS });
   };
 
-  route(app, ctx, "PUT", "/channels/:channel_id/pins/:message_id", ({ params }) => {
-    setPinned(params.channel_id, params.message_id, true);
-    return noContent();
-  });
+  // The older `/pins/:id` paths and the current `/messages/pins/:id` ones behave alike.
+  for (const base of ["/channels/:channel_id/pins", "/channels/:channel_id/messages/pins"]) {
+    route(app, ctx, "PUT", `${base}/:message_id`, ({ params }) => {
+      setPinned(params.channel_id, params.message_id, true);
+      return noContent();
+    });
+    route(app, ctx, "DELETE", `${base}/:message_id`, ({ params }) => {
+      setPinned(params.channel_id, params.message_id, false);
+      return noContent();
+    });
+  }
+}
 
-  route(app, ctx, "DELETE", "/channels/:channel_id/pins/:message_id", ({ params }) => {
-    setPinned(params.channel_id, params.message_id, false);
-    return noContent();
-  });
+/** `?limit=` between 1 and `max` (default 50), else Discord's 50035. */
+function limitParam(query: URLSearchParams, max: number): number {
+  const raw = query.get("limit");
+  const limit = raw === null ? 50 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw invalidField(["limit"], "NUMBER_TYPE_MAX", `int value should be between 1 and ${max}.`);
+  }
+  return limit;
 }

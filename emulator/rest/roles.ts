@@ -6,7 +6,7 @@
  */
 
 import type { Hono } from "hono";
-import { objectBody } from "../body.ts";
+import { isRecord, objectBody } from "../body.ts";
 import { DiscordError, invalidField, missingPermissions } from "../errors.ts";
 import { ALL_PERMISSIONS, highestRolePosition, Permissions } from "../permissions.ts";
 import { type EmulatorState, Intents } from "../state.ts";
@@ -44,7 +44,19 @@ function applyFields(role: ApiRole, input: Record<string, unknown>): void {
     }
     role.name = input.name;
   }
-  if (typeof input.color === "number") role.color = input.color;
+  if (typeof input.color === "number") {
+    role.color = input.color;
+    role.colors = { ...role.colors, primary_color: input.color };
+  }
+  if (isRecord(input.colors) && typeof input.colors.primary_color === "number") {
+    const { primary_color, secondary_color, tertiary_color } = input.colors;
+    role.colors = {
+      primary_color,
+      secondary_color: typeof secondary_color === "number" ? secondary_color : null,
+      tertiary_color: typeof tertiary_color === "number" ? tertiary_color : null,
+    };
+    role.color = primary_color;
+  }
   if (typeof input.hoist === "boolean") role.hoist = input.hoist;
   if (typeof input.mentionable === "boolean") role.mentionable = input.mentionable;
 }

@@ -127,6 +127,17 @@ export function validateBody(label: string, body: unknown): void {
       issue.code === "invalid_type" && (issue.expected === "number" || issue.expected === "int") &&
       typeof input === "string" && /^\d+$/.test(input)
     ) continue;
+    // Discord reads snowflakes sent as JSON integers too (its own docs send
+    // `attachments: [{ id: 0 }]`); the spec's string-only type does not say so.
+    if (
+      issue.code === "invalid_type" && issue.expected === "string" &&
+      Number.isSafeInteger(input) && (input as number) >= 0 && isSnowflakeField(issue.path)
+    ) continue;
+    // The spec lists only replies (0); Discord also accepts forwards (1).
+    if (
+      issue.code === "invalid_value" && input === 1 &&
+      issue.path.join(".") === "message_reference.type"
+    ) continue;
     addIssue(tree, { ...issue, input });
     count++;
   }
@@ -134,7 +145,16 @@ export function validateBody(label: string, body: unknown): void {
   throw new DiscordError(400, ErrorCodes.InvalidFormBody, tree);
 }
 
-function valueAt(root: unknown, path: PropertyKey[]): unknown {
+/** `id`, `*_id`, or an element of a `*_ids` list. */
+function isSnowflakeField(path: PropertyKey[]): boolean {
+  const last = path.at(-1);
+  const key = typeof last === "number" ? path.at(-2) : last;
+  return typeof key === "string" &&
+    (key === "id" || key.endsWith("_id") || (typeof last === "number" && key.endsWith("_ids")));
+}
+
+/** The value at `path` inside `root` (undefined where the path leaves it). */
+export function valueAt(root: unknown, path: PropertyKey[]): unknown {
   let node = root;
   for (const key of path) {
     if (typeof node !== "object" || node === null) return undefined;

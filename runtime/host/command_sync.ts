@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CommandDefinition, CommandOptionDefinition } from "../sandbox/protocol.ts";
+import type { CommandDefinition, CommandOptionDefinition } from "../sandbox/protocol/mod.ts";
 import type { DiscordRequest } from "./operations/discord_request.ts";
 
 type Canonical = Record<string, unknown>;

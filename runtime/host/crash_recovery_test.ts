@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { SandboxPool } from "../sandbox/pool.ts";
-import type { OperationName } from "../sandbox/protocol.ts";
+import type { OperationName } from "../sandbox/protocol/mod.ts";
 import { type OperationExecutor, SandboxManager } from "./sandboxes.ts";
 import { messagePayload, testDeployment, withSandboxes } from "./test_fixtures.ts";
 

@@ -12,7 +12,7 @@
 
 import { Cron } from "croner";
 import type { Deployment, GuildKvStore, JsonValue } from "../../storage/types.ts";
-import type { CronDefinition, LoadedMessage, ScriptEventName } from "../sandbox/protocol.ts";
+import type { CronDefinition, LoadedMessage, ScriptEventName } from "../sandbox/protocol/mod.ts";
 
 /** The guild KV store the scheduler keeps its state in (reserved: scripts cannot open it). */
 export const CRON_STORE = "flora.cron";
@@ -105,6 +105,17 @@ export class CronScheduler {
     const done = run.then(() => {}, () => {});
     this.#ticking = done;
     return run;
+  }
+
+  /**
+   * The distinct schedules of the jobs of a guild's active deployment (as
+   * stored when it loaded), e.g. for a test clock to visit each due instant.
+   */
+  async schedules(guildId: string): Promise<string[]> {
+    const deployment = this.target.activeDeployment(guildId);
+    if (!deployment) return [];
+    const jobs = await this.#jobsOf(deployment);
+    return [...new Set(jobs.map((job) => job.schedule))];
   }
 
   async #tick(now: Date): Promise<{ guildId: string; name: string }[]> {

@@ -67,7 +67,15 @@ export class DeploymentSync {
     if (!deployment || deployment.guildId !== change.guildId || deployment.status !== "active") {
       return; // superseded again meanwhile, or not ours to trust
     }
-    if (this.sandboxes.residentGuilds().includes(change.guildId)) {
+    await this.adopt(deployment);
+  }
+
+  /**
+   * Serves an active deployment another host made live (or one finished after
+   * an interrupted deploy): a running guild loads it now, others on their next event.
+   */
+  async adopt(deployment: Deployment): Promise<void> {
+    if (this.sandboxes.residentGuilds().includes(deployment.guildId)) {
       await this.sandboxes.load(deployment);
       this.sandboxes.activate(deployment);
     } else {

@@ -7,7 +7,7 @@
  */
 
 import type { LogRecord, LogStore } from "../../storage/types.ts";
-import type { LogLevel } from "../sandbox/protocol.ts";
+import type { LogLevel } from "../sandbox/protocol/mod.ts";
 import type { LogSink } from "./logs.ts";
 
 /** Receives each stored record of one guild. */

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { batchLength, isDroppable, type ScriptEventName } from "../sandbox/protocol.ts";
+import { batchLength, isDroppable, type ScriptEventName } from "../sandbox/protocol/mod.ts";
 
 // The list lives in the protocol: the sandbox process batches the same events.
-export { DROPPABLE_EVENTS, isDroppable } from "../sandbox/protocol.ts";
+export { DROPPABLE_EVENTS, isDroppable } from "../sandbox/protocol/mod.ts";
 
 /** One event waiting for delivery. */
 export interface QueuedEvent {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { OperationName } from "../sandbox/protocol.ts";
+import type { OperationName } from "../sandbox/protocol/mod.ts";
 
 /** Discord's interaction types that matter here. */
 const MESSAGE_COMPONENT = 3;

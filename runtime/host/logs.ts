@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { LogLevel } from "../sandbox/protocol.ts";
+import type { LogLevel } from "../sandbox/protocol/mod.ts";
 
 /** One line of a guild's log. */
 export interface LogLine {

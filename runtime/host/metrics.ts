@@ -6,6 +6,8 @@
  * @module
  */
 
+import { GuildUsage } from "./guild_usage.ts";
+
 type Labels = Record<string, string>;
 
 function labelText(labels: Labels): string {
@@ -194,6 +196,8 @@ export class FloraMetrics {
     "flora_interactions_failed_total",
     "Interactions answered with an ephemeral error because the guild could not run them.",
   );
+  /** The same events counted per guild, hour by hour (`GET /guilds/:guild/usage`). */
+  readonly usage = new GuildUsage();
   #gauges: Gauge[] = [];
 
   /** Adds a gauge read at scrape time. */

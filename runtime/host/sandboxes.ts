@@ -22,27 +22,29 @@ import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
 import {
   type CommandDefinition,
+  type DoneMessage,
   isDroppable,
   type LoadedMessage,
   type LogLevel,
   MAX_BATCH,
   type OperationName,
-  parseOperationArgs,
-  parseWorkerMessage,
   PROTOCOL_VERSION,
   type ScriptEventName,
   type WorkerExitReason,
   type WorkerKey,
-  type WorkerToHost,
-} from "../sandbox/protocol.ts";
+} from "../sandbox/protocol/mod.ts";
 import { requeueFirst, StartedEvents } from "./guard/redelivery.ts";
 import { GuildQueue, type QueuedEvent } from "./guild_queue.ts";
+import { GuildWorker } from "./guild_worker.ts";
 import { InteractionAcks } from "./interaction_acks.ts";
 import type { LogSink } from "./logs.ts";
-import { mapStackTrace } from "./stack_map.ts";
 import { FloraMetrics } from "./metrics.ts";
+import { type ProcessLoad, ProcessLoads } from "./process_load.ts";
 import { Residency } from "./residency.ts";
-import { StartGate } from "./start_gate.ts";
+import { type SchedulingOptions, schedulingOptions } from "./scheduling_options.ts";
+import { WorkerMessages } from "./worker_messages.ts";
+
+export type { SchedulingOptions } from "./scheduling_options.ts";
 
 /** Executes a validated operation for a guild; throws a readable error when refused. */
 export interface OperationExecutor {
@@ -61,37 +63,6 @@ export class ScriptLoadError extends Error {
   }
 }
 
-/** How the manager schedules workers; every field has a default. */
-export interface SchedulingOptions {
-  /** Resident workers before the least recently used idle ones are evicted (default 500). */
-  maxResident: number;
-  /** A worker with nothing to do for this long is evicted, ms (default 5 minutes). */
-  idleMs: number;
-  /** Droppable events a guild may have waiting before new ones are dropped (default 2,000). */
-  maxBacklog: number;
-  /** Events one worker may have in flight at once: its largest batch (default 64). */
-  maxInflightPerGuild: number;
-  /** Events one sandbox process may have in flight at once (default 16,384). */
-  maxInflightPerProcess: number;
-  /** How long a script gets to answer an interaction before the host defers it, ms (default 2,000). */
-  interactionAckMs: number;
-  /** How long a replaced worker may finish its in-flight events before it is stopped, ms. */
-  retireMs: number;
-  /** Cold starts one sandbox process runs at once; more wait their turn (default 4). */
-  maxConcurrentStarts: number;
-}
-
-const DEFAULTS: SchedulingOptions = {
-  maxResident: 500,
-  idleMs: 5 * 60_000,
-  maxBacklog: 2_000,
-  maxInflightPerGuild: 64,
-  maxInflightPerProcess: 16_384,
-  interactionAckMs: 2_000,
-  retireMs: 10_000,
-  maxConcurrentStarts: 4,
-};
-
 /** Optional collaborators of the manager. */
 export interface ManagerHooks {
   /** A script loaded (at deploy or cold start): e.g. the cron scheduler records its jobs. */
@@ -105,53 +76,18 @@ export interface ManagerHooks {
   onScriptLog?(guildId: string, level: LogLevel, message: string): void;
 }
 
-interface Loading {
-  resolve(commands: CommandDefinition[]): void;
-  reject(error: Error): void;
-}
-
-/** One worker running one deployment of one guild. */
-class GuildSandbox {
-  nextEventId = 1;
-  loading: Loading | null = null;
-  /** Loaded and serving (a deploy's worker becomes ready when activated). */
-  ready = false;
-  /** Events sent and not yet done: id → event. */
-  inflight = new Map<number, QueuedEvent>();
-  /** Replaced by a newer deployment; stops once its in-flight events finish. */
-  retiring = false;
-  /** Loaded beside the active worker by a deploy: holds the guild's queue until settled. */
-  holdsQueue = false;
-  retireTimer?: ReturnType<typeof setTimeout>;
-  constructor(
-    readonly key: WorkerKey,
-    readonly deployment: Deployment,
-    /** Index of the sandbox process it lives in. */
-    readonly process: number,
-  ) {}
-}
-
 /** A deployed guild: what serves it and what waits for it. */
 class Guild {
   /** The active deployment (known from storage even while no worker runs). */
   deployment: Deployment | null = null;
   /** The worker serving the active deployment, if resident (maybe still starting). */
-  worker: GuildSandbox | null = null;
+  worker: GuildWorker | null = null;
   /** Deploys loading beside the active worker; while > 0 nothing is cold-started. */
   holds = 0;
   readonly queue: GuildQueue;
   constructor(readonly id: string, maxBacklog: number) {
     this.queue = new GuildQueue(maxBacklog);
   }
-}
-
-/** In-flight accounting of one sandbox process. */
-interface ProcessLoad {
-  inflight: number;
-  /** Guilds waiting for this process to have room. */
-  waiting: Set<Guild>;
-  /** Cold starts in progress and waiting. */
-  starts: StartGate<Guild>;
 }
 
 /**
@@ -174,10 +110,11 @@ function preciseNow(): number {
 /** Routes events to guild sandboxes and serves what their workers ask. */
 export class SandboxManager {
   /** Every live worker, including one loaded beside the active one and retiring ones. */
-  #sandboxes = new Map<string, GuildSandbox>();
+  #workers = new Map<string, GuildWorker>();
   /** Every guild with an active deployment. */
   #guilds = new Map<string, Guild>();
-  #processes = new Map<number, ProcessLoad>();
+  #processes: ProcessLoads<Guild>;
+  #messages: WorkerMessages;
   #pool: SandboxPool | null = null;
   #residency: Residency;
   #sweep: ReturnType<typeof setInterval> | null = null;
@@ -199,8 +136,30 @@ export class SandboxManager {
     metrics?: FloraMetrics,
     readonly hooks: ManagerHooks = {},
   ) {
-    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.options = { ...DEFAULTS, ...given };
+    this.options = schedulingOptions(options);
+    this.#processes = new ProcessLoads({
+      maxInflight: this.options.maxInflightPerProcess,
+      maxConcurrentStarts: this.options.maxConcurrentStarts,
+    });
+    this.#messages = new WorkerMessages(
+      {
+        worker: (key) => this.#workers.get(keyId(key)),
+        loaded: (worker, message) => {
+          this.hooks.onLoaded?.(worker.deployment, message);
+          worker.markLoaded(message.commands);
+        },
+        loadFailed: (worker, error) => this.#failLoad(worker, error),
+        done: (worker, message) => {
+          this.#recordUsage(worker, message);
+          for (const event of message.events) this.#done(worker, event.id, event.startedAt);
+        },
+        run: (guildId, op, args) =>
+          this.acks.run(guildId, op, args, (g, o, a) => this.#execute(g, o, a)),
+        answer: (key, result) => this.#p.send(key, result),
+      },
+      logs,
+      hooks.onScriptLog && ((guildId, level, line) => hooks.onScriptLog!(guildId, level, line)),
+    );
     this.metrics = metrics ?? new FloraMetrics();
     this.#residency = new Residency({
       maxResident: this.options.maxResident,
@@ -275,9 +234,7 @@ export class SandboxManager {
 
   /** Events sent to workers and not yet finished. */
   inflightEvents(): number {
-    let n = 0;
-    for (const p of this.#processes.values()) n += p.inflight;
-    return n;
+    return this.#processes.inflight;
   }
 
   #guild(guildId: string): Guild {
@@ -286,17 +243,8 @@ export class SandboxManager {
     return guild;
   }
 
-  #load(processIndex: number): ProcessLoad {
-    let load = this.#processes.get(processIndex);
-    if (!load) {
-      load = {
-        inflight: 0,
-        waiting: new Set(),
-        starts: new StartGate(this.options.maxConcurrentStarts),
-      };
-      this.#processes.set(processIndex, load);
-    }
-    return load;
+  #load(processIndex: number): ProcessLoad<Guild> {
+    return this.#processes.of(processIndex);
   }
 
   /**
@@ -315,27 +263,24 @@ export class SandboxManager {
    * guild's events go to the running worker, or wait if none runs.
    */
   load(deployment: Deployment): Promise<CommandDefinition[]> {
-    const sandbox = this.#spawn(deployment);
-    sandbox.holdsQueue = true;
+    const worker = this.#spawn(deployment, { holdsQueue: true });
     this.#guild(deployment.guildId).holds++;
-    return this.#loaded(sandbox);
+    return this.#loaded(worker);
   }
 
-  #spawn(deployment: Deployment): GuildSandbox {
+  #spawn(deployment: Deployment, options: { holdsQueue: boolean }): GuildWorker {
     const key = { guildId: deployment.guildId, deploymentId: deployment.id };
-    const existing = this.#sandboxes.get(keyId(key));
+    const existing = this.#workers.get(keyId(key));
     if (existing) this.#stop(existing);
-    const sandbox = new GuildSandbox(key, deployment, this.#p.indexOf(deployment.guildId));
-    this.#sandboxes.set(keyId(key), sandbox);
-    return sandbox;
+    const worker = new GuildWorker(key, deployment, this.#p.indexOf(deployment.guildId), options);
+    this.#workers.set(keyId(key), worker);
+    return worker;
   }
 
-  #loaded(sandbox: GuildSandbox): Promise<CommandDefinition[]> {
-    const loaded = new Promise<CommandDefinition[]>((resolve, reject) => {
-      sandbox.loading = { resolve, reject };
-    });
-    const { deployment } = sandbox;
-    this.#p.spawn(sandbox.key, {
+  /** Starts the worker's script in its process; settles with {@linkcode GuildWorker.loaded}. */
+  #loaded(worker: GuildWorker): Promise<CommandDefinition[]> {
+    const { deployment } = worker;
+    this.#p.spawn(worker.key, {
       v: PROTOCOL_VERSION,
       type: "load",
       guildId: deployment.guildId,
@@ -343,79 +288,77 @@ export class SandboxManager {
       entry: deployment.bundle.entry,
       code: deployment.bundle.code,
       sourceMap: deployment.bundle.sourceMap,
-    }).catch((error) => this.#failLoad(sandbox, `could not start the sandbox: ${error}`));
-    return loaded;
+    }).catch((error) => this.#failLoad(worker, `could not start the sandbox: ${error}`));
+    return worker.loaded;
   }
 
   /** Makes a loaded deployment serve its guild; the one it replaces finishes, then stops. */
   activate(deployment: Deployment): void {
-    const sandbox = this.#sandboxes.get(
+    const worker = this.#workers.get(
       keyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
     );
-    if (!sandbox) throw new Error(`deployment ${deployment.id} is not loaded`);
+    if (!worker) throw new Error(`deployment ${deployment.id} is not loaded`);
     const guild = this.#guild(deployment.guildId);
-    this.#release(sandbox);
+    this.#release(worker);
     const previous = guild.worker;
     guild.deployment = deployment;
-    guild.worker = sandbox;
-    sandbox.ready = true;
+    guild.worker = worker;
+    worker.serve();
     this.#touch(guild);
     this.#idleCheck();
-    if (previous && previous !== sandbox) this.#retire(previous);
+    if (previous && previous !== worker) this.#retire(previous);
     this.#pump(guild);
   }
 
-  /** Stops a loaded sandbox that will not be activated (e.g. failed checks after load). */
+  /** Stops a loaded worker that will not be activated (e.g. failed checks after load). */
   discard(deployment: Deployment): void {
-    const sandbox = this.#sandboxes.get(
+    const worker = this.#workers.get(
       keyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
     );
-    if (!sandbox) return;
+    if (!worker) return;
     const guild = this.#guilds.get(deployment.guildId);
-    if (guild?.worker === sandbox) return;
-    this.#release(sandbox);
-    this.#stop(sandbox);
+    if (guild?.worker === worker) return;
+    this.#release(worker);
+    this.#stop(worker);
     if (guild) this.#pump(guild);
   }
 
   /** A deploy's worker stops holding its guild's queue (activated, discarded or failed). */
-  #release(sandbox: GuildSandbox): void {
-    if (!sandbox.holdsQueue) return;
-    sandbox.holdsQueue = false;
-    const guild = this.#guilds.get(sandbox.key.guildId);
+  #release(worker: GuildWorker): void {
+    if (!worker.releaseQueue()) return;
+    const guild = this.#guilds.get(worker.key.guildId);
     if (guild) guild.holds--;
   }
 
-  #retire(sandbox: GuildSandbox): void {
-    sandbox.ready = false;
-    sandbox.retiring = true;
-    if (sandbox.inflight.size === 0) {
-      this.#stop(sandbox);
+  #retire(worker: GuildWorker): void {
+    if (worker.inflight.size === 0) {
+      this.#stop(worker);
       return;
     }
-    sandbox.retireTimer = setTimeout(() => this.#stop(sandbox), this.options.retireMs);
+    worker.retire(setTimeout(() => this.#stop(worker), this.options.retireMs));
   }
 
-  #stop(sandbox: GuildSandbox): void {
-    clearTimeout(sandbox.retireTimer);
-    if (this.#sandboxes.get(keyId(sandbox.key)) !== sandbox) return;
-    this.#sandboxes.delete(keyId(sandbox.key));
-    this.#forgetInflight(sandbox);
-    const guild = this.#guilds.get(sandbox.key.guildId);
-    if (guild?.worker === sandbox) {
+  #stop(worker: GuildWorker): void {
+    worker.clearTimer();
+    if (this.#workers.get(keyId(worker.key)) !== worker) return;
+    worker.stop();
+    this.#workers.delete(keyId(worker.key));
+    this.#forgetInflight(worker);
+    const guild = this.#guilds.get(worker.key.guildId);
+    if (guild?.worker === worker) {
       guild.worker = null;
       this.#residency.remove(guild.id);
     }
-    this.#p.terminate(sandbox.key).catch(() => {});
+    this.#p.terminate(worker.key).catch(() => {});
     this.#idleCheck();
   }
 
   /** Returns a stopped worker's in-flight slots to its process. */
-  #forgetInflight(sandbox: GuildSandbox): void {
-    if (sandbox.inflight.size === 0) return;
-    const load = this.#load(sandbox.process);
-    load.inflight -= sandbox.inflight.size;
-    sandbox.inflight.clear();
+  #forgetInflight(worker: GuildWorker): void {
+    if (worker.inflight.size === 0) return;
+    const load = this.#load(worker.process);
+    load.inflight -= worker.inflight.size;
+    worker.inflight.clear();
     this.#wakeWaiting(load);
   }
 
@@ -439,6 +382,7 @@ export class SandboxManager {
     }
     if (!guild.queue.push({ name, payload, receivedAt: performance.now() })) {
       this.metrics.eventsDropped.inc(name);
+      this.metrics.usage.add(guildId, "eventsDropped");
       return true;
     }
     this.#pump(guild);
@@ -454,9 +398,9 @@ export class SandboxManager {
     }
     // One batch in flight per worker: what arrives meanwhile waits and goes in the next
     // one, so under load each wake-up of the worker's thread runs many events.
-    if (!worker.ready || guild.queue.length === 0 || worker.inflight.size > 0) return;
+    if (!worker.serving || guild.queue.length === 0 || worker.inflight.size > 0) return;
     const load = this.#load(worker.process);
-    const room = this.options.maxInflightPerProcess - load.inflight;
+    const room = load.room;
     // Wait for room for a whole batch rather than send a sliver: slivers mean more wake-ups.
     if (room < Math.min(this.#fullBatch, guild.queue.length)) {
       load.waiting.add(guild);
@@ -476,7 +420,7 @@ export class SandboxManager {
     return Math.max(1, Math.min(this.options.maxInflightPerGuild, MAX_BATCH));
   }
 
-  #send(worker: GuildSandbox, batch: QueuedEvent[], load: ProcessLoad): void {
+  #send(worker: GuildWorker, batch: QueuedEvent[], load: ProcessLoad<Guild>): void {
     const events = batch.map((event) => {
       const id = worker.nextEventId++;
       worker.inflight.set(id, event);
@@ -507,25 +451,25 @@ export class SandboxManager {
     }
     const started = performance.now();
     this.metrics.coldStarts.inc();
-    const sandbox = this.#spawn(deployment);
-    guild.worker = sandbox;
+    const worker = this.#spawn(deployment, { holdsQueue: false });
+    guild.worker = worker;
     this.#touch(guild);
     this.#idleCheck();
-    this.#loaded(sandbox).then(() => {
+    this.#loaded(worker).then(() => {
       this.metrics.coldStartLatency.observe((performance.now() - started) / 1000);
       settled();
-      if (guild.worker !== sandbox) return;
-      sandbox.ready = true;
+      if (guild.worker !== worker) return;
+      worker.serve();
       if (this.#readySeen) {
         const ready = { name: "ready" as const, payload: { guildId: guild.id }, receivedAt: 0 };
-        this.#send(sandbox, [ready], this.#load(sandbox.process));
+        this.#send(worker, [ready], this.#load(worker.process));
       }
       this.#pump(guild);
     }, (error: Error) => {
       settled();
       if (this.#retryStart(guild, error)) return;
       this.logs.append(guild.id, "error", `flora: the script could not start: ${error.message}`);
-      if (guild.worker === sandbox) guild.worker = null;
+      if (guild.worker === worker) guild.worker = null;
       this.#residency.remove(guild.id);
       // Nothing can run these now; answer the interactions, let the rest go.
       for (const event of guild.queue.drain()) {
@@ -576,7 +520,7 @@ export class SandboxManager {
   #busy(guildId: string): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild?.worker) return false;
-    return !guild.worker.ready || guild.worker.inflight.size > 0 || guild.queue.length > 0 ||
+    return !guild.worker.serving || guild.worker.inflight.size > 0 || guild.queue.length > 0 ||
       guild.holds > 0;
   }
 
@@ -607,53 +551,28 @@ export class SandboxManager {
 
   /** Handles something a worker posted. Never throws: workers are untrusted. */
   workerMessage(key: WorkerKey, raw: unknown): void {
-    const sandbox = this.#sandboxes.get(keyId(key));
-    if (!sandbox) return; // a worker we already stopped
-    const parsed = parseWorkerMessage(raw);
-    if (!parsed.ok) {
-      this.logs.append(
-        key.guildId,
-        "error",
-        `flora: rejected a malformed message from the script: ${parsed.error}`,
-      );
-      return;
-    }
-    this.#handle(sandbox, parsed.message);
+    this.#messages.receive(key, raw);
   }
 
-  #handle(sandbox: GuildSandbox, message: WorkerToHost): void {
-    switch (message.type) {
-      case "loaded":
-        this.hooks.onLoaded?.(sandbox.deployment, message);
-        sandbox.loading?.resolve(message.commands);
-        sandbox.loading = null;
-        return;
-      case "loadFailed":
-        this.#failLoad(sandbox, mapStackTrace(sandbox.deployment, message.error));
-        return;
-      case "log": {
-        const line = mapStackTrace(sandbox.deployment, message.message);
-        // The script's own lines may be rate-limited (guard/log_limiter.ts); the host's never are.
-        if (this.hooks.onScriptLog) {
-          this.hooks.onScriptLog(sandbox.key.guildId, message.level, line);
-        } else this.logs.append(sandbox.key.guildId, message.level, line);
-        return;
-      }
-      case "done":
-        for (const event of message.events) this.#done(sandbox, event.id, event.startedAt);
-        return;
-      case "call":
-        this.#call(sandbox, message.callId, message.op, message.args);
-        return;
+  /** Counts a finished batch in the guild's usage: events, handler errors, worker CPU. */
+  #recordUsage(worker: GuildWorker, message: DoneMessage): void {
+    const guildId = worker.key.guildId;
+    const usage = this.metrics.usage;
+    usage.add(guildId, "eventsHandled", message.events.length);
+    usage.add(guildId, "errors", message.events.filter((e) => e.error !== undefined).length);
+    if (message.cpuMs !== undefined) {
+      // The worker reports its thread's CPU so far; a guild is charged what grew since.
+      usage.add(guildId, "cpuMs", message.cpuMs - worker.cpuMs);
+      worker.cpuMs = Math.max(worker.cpuMs, message.cpuMs);
     }
   }
 
-  #done(sandbox: GuildSandbox, id: number, startedAt: number | undefined): void {
-    const event = sandbox.inflight.get(id);
+  #done(worker: GuildWorker, id: number, startedAt: number | undefined): void {
+    const event = worker.inflight.get(id);
     if (!event) return;
-    sandbox.inflight.delete(id);
-    this.#started.finish(sandbox, id);
-    const load = this.#load(sandbox.process);
+    worker.inflight.delete(id);
+    this.#started.finish(worker, id);
+    const load = this.#load(worker.process);
     load.inflight--;
     if (event.receivedAt > 0) {
       // The worker reports when the handler started; fall back to when it ended.
@@ -665,92 +584,58 @@ export class SandboxManager {
       const interactionId = (event.payload as { id?: unknown })?.id;
       if (typeof interactionId === "string") this.acks.handled(interactionId);
     }
-    if (sandbox.retiring && sandbox.inflight.size === 0) this.#stop(sandbox);
-    const guild = this.#guilds.get(sandbox.key.guildId);
-    if (guild && guild.worker === sandbox) this.#pump(guild);
+    if (worker.retiring && worker.inflight.size === 0) this.#stop(worker);
+    const guild = this.#guilds.get(worker.key.guildId);
+    if (guild && guild.worker === worker) this.#pump(guild);
     this.#wakeWaiting(load);
     if (this.#drained && this.#idle()) this.#drained();
   }
 
   /** Lets guilds waiting for room in a process send again. */
-  #wakeWaiting(load: ProcessLoad): void {
-    // Only with room for a whole batch, so a woken guild is never put back mid-iteration.
-    const full = () => this.options.maxInflightPerProcess - load.inflight < this.#fullBatch;
-    if (load.waiting.size === 0 || full()) return;
-    for (const guild of load.waiting) {
-      load.waiting.delete(guild);
-      this.#pump(guild);
-      if (full()) return;
-    }
+  #wakeWaiting(load: ProcessLoad<Guild>): void {
+    for (const guild of load.wake(this.#fullBatch)) this.#pump(guild);
   }
 
-  #failLoad(sandbox: GuildSandbox, error: string, neighbourCrash = false): void {
-    if (!sandbox.loading) return;
-    sandbox.loading.reject(new ScriptLoadError(error, neighbourCrash));
-    sandbox.loading = null;
-    const wasDeploy = sandbox.holdsQueue;
-    this.#release(sandbox);
-    this.#stop(sandbox);
+  #failLoad(worker: GuildWorker, error: string, neighbourCrash = false): void {
+    if (!worker.loading) return;
+    const wasDeploy = worker.holdsQueue;
+    this.#release(worker);
+    worker.failLoad(new ScriptLoadError(error, neighbourCrash));
+    this.#stop(worker);
     // A failed deploy frees the queue it held: the running version takes it.
-    const guild = this.#guilds.get(sandbox.key.guildId);
+    const guild = this.#guilds.get(worker.key.guildId);
     if (guild && wasDeploy) this.#pump(guild);
   }
 
   #execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
     this.metrics.restCalls.inc(op);
+    if (op.startsWith("kv.")) this.metrics.usage.add(guildId, "kvOps");
+    else if (op !== "fetch") this.metrics.usage.add(guildId, "discordCalls");
     return this.operations.execute(guildId, op, args);
-  }
-
-  async #call(
-    sandbox: GuildSandbox,
-    callId: number,
-    op: OperationName,
-    args: unknown,
-  ): Promise<void> {
-    const guildId = sandbox.key.guildId; // from the process's tag, never from the worker
-    let result: { ok: true; value: unknown } | { ok: false; error: string };
-    const parsed = parseOperationArgs(op, args);
-    if (!parsed.ok) {
-      result = { ok: false, error: parsed.error };
-    } else {
-      try {
-        const value = await this.acks.run(
-          guildId,
-          op,
-          parsed.args,
-          (g, o, a) => this.#execute(g, o, a),
-        );
-        result = { ok: true, value };
-      } catch (error) {
-        result = { ok: false, error: error instanceof Error ? error.message : String(error) };
-      }
-    }
-    if (!this.#sandboxes.has(keyId(sandbox.key))) return;
-    await this.#p.send(sandbox.key, { v: PROTOCOL_VERSION, type: "result", callId, ...result })
-      .catch(() => {});
   }
 
   /** The process handed these events to the worker (they are no longer safe to deliver again). */
   eventsStarted(key: WorkerKey, ids: number[]): void {
-    const sandbox = this.#sandboxes.get(keyId(key));
-    if (!sandbox) return;
-    for (const id of ids) if (sandbox.inflight.has(id)) this.#started.mark(sandbox, id);
+    const worker = this.#workers.get(keyId(key));
+    if (!worker) return;
+    for (const id of ids) if (worker.inflight.has(id)) this.#started.mark(worker, id);
   }
 
   /** A worker was stopped or died: fail its load, or let the next event start a fresh one. */
   workerExit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void {
-    const sandbox = this.#sandboxes.get(keyId(key));
-    if (!sandbox) return;
-    if (sandbox.loading) {
-      this.#failLoad(sandbox, detail, reason === "process");
+    const worker = this.#workers.get(keyId(key));
+    if (!worker) return;
+    if (worker.loading) {
+      this.#failLoad(worker, detail, reason === "process");
       return;
     }
     if (reason === "timeout") this.metrics.timeouts.inc();
     else this.metrics.crashes.inc();
     const guild = this.#guilds.get(key.guildId);
-    const serving = guild?.worker === sandbox;
+    const serving = guild?.worker === worker;
+    if (serving) this.metrics.usage.add(key.guildId, "restarts");
     const suspension = serving
-      ? this.hooks.onWorkerFailure?.(sandbox.deployment, reason, detail) ?? null
+      ? this.hooks.onWorkerFailure?.(worker.deployment, reason, detail) ?? null
       : null;
     if (serving) {
       this.logs.append(
@@ -764,16 +649,17 @@ export class SandboxManager {
     const lastUse = serving && reason === "process" ? this.#residency.lastUse(key.guildId) : 0;
     const restart = lastUse !== undefined && lastUse > Date.now() - RESTART_RECENT_MS;
     // Events the process never handed to the worker go to its successor, once.
-    const { replay, interrupted } = this.#started.split(sandbox, sandbox.inflight);
+    const { replay, interrupted } = this.#started.split(worker, worker.inflight);
     for (const event of suspension || !serving ? [...interrupted, ...replay] : interrupted) {
       if (event.name === "interactionCreate") {
         this.#failInteraction(event.payload, "This server's bot script stopped while answering.");
       } else if (isDroppable(event.name)) {
         // Part of a batch the worker may or may not have run: never repeated, so counted lost.
         this.metrics.eventsDropped.inc(event.name);
+        this.metrics.usage.add(key.guildId, "eventsDropped");
       }
     }
-    this.#stop(sandbox);
+    this.#stop(worker);
     if (guild && serving && suspension) this.#suspend(guild, suspension);
     else if (guild && serving) {
       requeueFirst(guild.queue, replay);
@@ -830,7 +716,7 @@ export class SandboxManager {
     this.#closing = true;
     if (this.#sweep) clearInterval(this.#sweep);
     this.#sweep = null;
-    for (const sandbox of this.#sandboxes.values()) clearTimeout(sandbox.retireTimer);
+    for (const worker of this.#workers.values()) worker.clearTimer();
     this.acks.close();
   }
 }

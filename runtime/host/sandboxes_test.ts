@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { OperationName } from "../sandbox/protocol.ts";
+import type { OperationName } from "../sandbox/protocol/mod.ts";
 import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager, ScriptLoadError } from "./sandboxes.ts";
 import { messagePayload, testDeployment, withSandboxes } from "./test_fixtures.ts";

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { OperationName } from "../sandbox/protocol.ts";
+import type { OperationName } from "../sandbox/protocol/mod.ts";
 import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
 import { messagePayload, testDeployment, withSandboxes } from "./test_fixtures.ts";

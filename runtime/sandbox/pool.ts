@@ -22,7 +22,7 @@ import {
   type ToWorkerMessage,
   type WorkerExitReason,
   type WorkerKey,
-} from "./protocol.ts";
+} from "./protocol/mod.ts";
 import { lexerReady, sealScript } from "./script_imports.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type PoolListener, type PoolOptions, SandboxPool, ScriptRefused } from "./pool.ts";
-import { PROTOCOL_VERSION } from "./protocol.ts";
+import { PROTOCOL_VERSION } from "./protocol/mod.ts";
 import { bundleWorkerRuntime } from "./worker_bundle.ts";
 
 const runtime = bundleWorkerRuntime();

@@ -43,7 +43,7 @@ import {
   type SandboxLimits,
   type WorkerExitReason,
   type WorkerKey,
-} from "./protocol.ts";
+} from "./protocol/mod.ts";
 import { UnexplainedCpu } from "./thread_cpu.ts";
 import {
   budgetFor,
@@ -75,6 +75,8 @@ interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
   /** The batch in flight, how far the worker got, and the running event's budget timer. */
   current: InFlight | null;
   loadTimer?: ReturnType<typeof setTimeout>;
+  /** The worker thread's CPU ms in its latest batch report, relayed to the host (usage). */
+  cpuReported?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -175,7 +177,7 @@ function finished(running: RunningWorker, reported: unknown): void {
     ...running.key,
     v: PROTOCOL_VERSION,
     type: "fromWorker",
-    message: { v: PROTOCOL_VERSION, type: "done", events: accepted },
+    message: { v: PROTOCOL_VERSION, type: "done", events: accepted, cpuMs: running.cpuReported },
   });
   pump(running);
 }
@@ -207,6 +209,8 @@ function observe(running: RunningWorker, data: unknown): boolean {
       // twice per watchdog round at most, so a busy worker's CPU history stays short.
       const halfRound = (limits.pingIntervalMs ?? 200) / 2;
       const cpuMs = (data as { cpuMs?: unknown }).cpuMs;
+      // The latest figure goes to the host with the batch (the guild's usage), taken or not.
+      if (typeof cpuMs === "number" && Number.isFinite(cpuMs)) running.cpuReported = cpuMs;
       if (performance.now() - running.pongAt >= halfRound && takeCpuReport(running, cpuMs)) {
         return false;
       }

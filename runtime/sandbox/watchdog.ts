@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { SandboxLimits, ScriptEventName } from "./protocol.ts";
+import type { SandboxLimits, ScriptEventName } from "./protocol/mod.ts";
 
 const MiB = 1024 * 1024;
 

@@ -21,7 +21,7 @@ import {
   type HostToWorker,
   type LoadMessage,
   PROTOCOL_VERSION,
-} from "./protocol.ts";
+} from "./protocol/mod.ts";
 
 installGlobals(globalThis);
 // Captured before the script runs: the process's liveness pings read the heap through it.

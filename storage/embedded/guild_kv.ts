@@ -16,39 +16,35 @@
  * @module
  */
 
-import { WriteRateLimiter } from "../write_rate.ts";
 import {
   checkGuildId,
-  checkIncrement,
   checkPageLimit,
   checkPrefix,
   checkStoreName,
-  DEFAULT_GUILD_KV_QUOTA,
-  encodeJson,
   type GuildKvQuota,
-  MAX_METADATA_BYTES,
-  MAX_VALUE_BYTES,
 } from "../guild_kv_limits.ts";
 import {
+  checkAddress,
+  type KeyChange,
+  PlannedGuildKv,
+  type PlannedWrite,
+} from "../guild_kv_plan.ts";
+import {
   type GuildKvStore,
-  type JsonValue,
   type KvEntry,
   type KvListOptions,
   type KvPage,
-  type KvSetOptions,
+  type KvRef,
   StorageInputError,
 } from "../types.ts";
 import {
   type Accounting,
   acctKey,
   bytesKey,
-  checkAddress,
   countKey,
   entryKey,
   type EntryState,
   NO_TAIL,
-  type PlannedWrite,
-  planSet,
   tailKey,
   toLive,
   ttlKey,
@@ -60,18 +56,14 @@ import { AGAIN, type Attempt, done, retryAtomic } from "./retry.ts";
 const encoder = new TextEncoder();
 
 /** Per-guild KV on a Deno KV database the caller opened (and closes). */
-export class KvGuildKvStore implements GuildKvStore {
+export class KvGuildKvStore extends PlannedGuildKv implements GuildKvStore {
   readonly #kv: Deno.Kv;
-  readonly #quota: GuildKvQuota;
   /** Writes of one guild all check its byte counter, so they take turns in-process. */
   readonly #writes = new KeyedQueue();
 
-  readonly #writeRate: WriteRateLimiter;
-
   constructor(kv: Deno.Kv, quota: Partial<GuildKvQuota> = {}) {
+    super(quota);
     this.#kv = kv;
-    this.#quota = { ...DEFAULT_GUILD_KV_QUOTA, ...quota };
-    this.#writeRate = new WriteRateLimiter(this.#quota.maxWritesPerMinute);
   }
 
   async get(guildId: string, store: string, key: string): Promise<KvEntry | null> {
@@ -86,24 +78,8 @@ export class KvGuildKvStore implements GuildKvStore {
     });
   }
 
-  async set(
-    guildId: string,
-    store: string,
-    key: string,
-    value: JsonValue,
-    options?: KvSetOptions,
-  ): Promise<KvEntry> {
-    checkAddress(guildId, store, key);
-    const plan = planSet(value, options);
-    this.#writeRate.take(guildId);
-    const entry = await this.#write(guildId, store, key, () => plan);
-    if (entry === null) throw new Error("unreachable: unconditional set was refused");
-    return entry;
-  }
-
   async delete(guildId: string, store: string, key: string): Promise<boolean> {
-    checkAddress(guildId, store, key);
-    this.#writeRate.take(guildId);
+    this.takeWrite(guildId, store, key);
     return await this.#writes.run(guildId, () => this.#delete(guildId, store, key));
   }
 
@@ -154,54 +130,6 @@ export class KvGuildKvStore implements GuildKvStore {
       throw error;
     }
     return { entries };
-  }
-
-  async compareAndSet(
-    guildId: string,
-    store: string,
-    key: string,
-    expectedVersion: string | null,
-    value: JsonValue,
-    options?: KvSetOptions,
-  ): Promise<KvEntry | null> {
-    checkAddress(guildId, store, key);
-    if (expectedVersion !== null && typeof expectedVersion !== "string") {
-      throw new StorageInputError("expectedVersion must be a version string or null");
-    }
-    const plan = planSet(value, options);
-    this.#writeRate.take(guildId);
-    return await this.#write(guildId, store, key, (live) => {
-      const matches = expectedVersion === null ? live === null : live?.version === expectedVersion;
-      return matches ? plan : null;
-    });
-  }
-
-  async increment(guildId: string, store: string, key: string, by: number): Promise<number> {
-    checkAddress(guildId, store, key);
-    checkIncrement(by);
-    this.#writeRate.take(guildId);
-    const entry = await this.#write(guildId, store, key, (live) => {
-      const current = live === null ? 0 : live.value;
-      if (typeof current !== "number") {
-        throw new StorageInputError(`cannot increment ${store}/${key}: its value is not a number`);
-      }
-      const value = current + by;
-      if (!Number.isFinite(value)) {
-        throw new StorageInputError(`incrementing ${store}/${key} would overflow`);
-      }
-      // Like Redis INCR: the entry keeps its metadata and expiry.
-      return {
-        value,
-        valueBytes: encodeJson(value, "value", MAX_VALUE_BYTES),
-        ...(live?.metadata === undefined ? {} : {
-          metadata: live.metadata,
-          metadataBytes: encodeJson(live.metadata, "metadata", MAX_METADATA_BYTES),
-        }),
-        ...(live?.expiresAt === undefined ? {} : { expiresAt: live.expiresAt }),
-      };
-    });
-    if (entry === null) throw new Error("unreachable: increment was refused");
-    return entry.value as number;
   }
 
   async stores(guildId: string): Promise<string[]> {
@@ -299,40 +227,89 @@ export class KvGuildKvStore implements GuildKvStore {
   }
 
   /**
-   * The shared write path of set, compareAndSet and increment: `decide` sees
-   * the live entry and returns what to write, or null to write nothing.
+   * The shared write path of set, compareAndSet, increment and atomic:
+   * `decide` sees the live entries and returns what to do with each, or null
+   * to write nothing. One atomic commit, checked against everything read.
    */
-  async #write(
+  protected override async writeMany(
     g: string,
-    s: string,
-    k: string,
-    decide: (live: KvEntry | null) => PlannedWrite | null,
-  ): Promise<KvEntry | null> {
-    return await this.#writes.run(g, () => this.#writeNow(g, s, k, decide));
+    refs: KvRef[],
+    decide: (lives: (KvEntry | null)[]) => KeyChange[] | null,
+  ): Promise<(KvEntry | null)[] | null> {
+    return await this.#writes.run(g, () => this.#writeManyNow(g, refs, decide));
   }
 
-  async #writeNow(
+  async #writeManyNow(
     g: string,
-    s: string,
-    k: string,
-    decide: (live: KvEntry | null) => PlannedWrite | null,
-  ): Promise<KvEntry | null> {
-    const keyBytes = encoder.encode(k).length;
+    refs: KvRef[],
+    decide: (lives: (KvEntry | null)[]) => KeyChange[] | null,
+  ): Promise<(KvEntry | null)[] | null> {
     let purged = false;
-    return await retryAtomic("write", async (): Promise<Attempt<KvEntry | null>> => {
-      const state = await this.#read(g, s, k);
-      if (state === null) return AGAIN;
-      const plan = decide(state.live);
-      if (plan === null) return done(null);
+    return await retryAtomic("write", async (): Promise<Attempt<(KvEntry | null)[] | null>> => {
+      const states: EntryState[] = [];
+      for (const { store, key } of refs) {
+        const state = await this.#read(g, store, key);
+        if (state === null) return AGAIN;
+        states.push(state);
+      }
+      const changes = decide(states.map((state) => state.live));
+      if (changes === null) return done(null);
 
-      const record = encodeRecord(plan.valueBytes, plan.metadataBytes, plan.expiresAt);
-      const size = keyBytes + record.length;
-      const previous = state.acct.value;
-      const used = (state.bytes.value ?? 0) - (previous?.size ?? 0) + size;
-      const count = (state.count.value ?? 0) + (previous === null ? 1 : 0);
-      const overBytes = size > (previous?.size ?? 0) && used > this.#quota.maxGuildBytes;
-      const overCount = previous === null && count > this.#quota.maxEntriesPerStore;
-      if (overBytes || overCount) {
+      // The guild's bytes and each store's count, as the first read of each saw them.
+      const bytes = states[0].bytes;
+      let used = bytes.value ?? 0;
+      let grew = false;
+      const counts = new Map<string, { entry: Deno.KvEntryMaybe<number>; value: number }>();
+      refs.forEach(({ store }, i) => {
+        if (!counts.has(store)) {
+          counts.set(store, { entry: states[i].count, value: states[i].count.value ?? 0 });
+        }
+      });
+      const op = this.#kv.atomic().check(bytes);
+      for (const { entry } of counts.values()) op.check(entry);
+      const now = Date.now();
+      const planned: { ref: KvRef; plan: PlannedWrite }[] = [];
+      refs.forEach((ref, i) => {
+        const { store: s, key: k } = ref;
+        const state = states[i];
+        const change = changes[i];
+        op.check(state.head).check(state.tail).check(state.acct);
+        const previous = state.acct.value;
+        const count = counts.get(s)!;
+        if (change === "keep" || (change === "delete" && previous === null)) return;
+        if (previous !== null) {
+          used -= previous.size;
+          if (previous.expiresAt !== undefined) op.delete(ttlKey(g, previous.expiresAt, s, k));
+        }
+        if (change === "delete") {
+          count.value--;
+          op.delete(entryKey(g, s, k)).delete(tailKey(g, s, k)).delete(acctKey(g, s, k));
+          return;
+        }
+        const record = encodeRecord(change.valueBytes, change.metadataBytes, change.expiresAt);
+        const size = encoder.encode(k).length + record.length;
+        used += size;
+        if (size > (previous?.size ?? 0)) grew = true;
+        if (previous === null) count.value++;
+        const expireIn = change.expiresAt === undefined
+          ? undefined
+          : { expireIn: Math.max(1, change.expiresAt - now) };
+        const { head, tail } = splitRecord(record);
+        op.set(entryKey(g, s, k), head, expireIn);
+        if (tail) op.set(tailKey(g, s, k), tail, expireIn);
+        else op.delete(tailKey(g, s, k));
+        const acct: Accounting = change.expiresAt === undefined
+          ? { size }
+          : { size, expiresAt: change.expiresAt };
+        op.set(acctKey(g, s, k), acct);
+        if (change.expiresAt !== undefined) op.set(ttlKey(g, change.expiresAt, s, k), true);
+        planned.push({ ref, plan: change });
+      });
+      const overBytes = grew && used > this.quota.maxGuildBytes;
+      const full = [...counts].find(([, count]) =>
+        count.value > this.quota.maxEntriesPerStore && count.value > (count.entry.value ?? 0)
+      );
+      if (overBytes || full) {
         if (!purged) {
           // Expired entries still count until swept; sweep once, then decide again.
           purged = true;
@@ -341,35 +318,31 @@ export class KvGuildKvStore implements GuildKvStore {
         }
         throw new StorageInputError(
           overBytes
-            ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.#quota.maxGuildBytes}`
-            : `store ${s} is full: it may hold at most ${this.#quota.maxEntriesPerStore} entries`,
+            ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.quota.maxGuildBytes}`
+            : `store ${
+              full![0]
+            } is full: it may hold at most ${this.quota.maxEntriesPerStore} entries`,
         );
       }
-
-      const now = Date.now();
-      const expireIn = plan.expiresAt === undefined
-        ? undefined
-        : { expireIn: Math.max(1, plan.expiresAt - now) };
-      const { head, tail } = splitRecord(record);
-      const op = this.#check(state).set(entryKey(g, s, k), head, expireIn);
-      if (tail) op.set(tailKey(g, s, k), tail, expireIn);
-      else op.delete(tailKey(g, s, k));
-      const acct: Accounting = plan.expiresAt === undefined
-        ? { size }
-        : { size, expiresAt: plan.expiresAt };
-      op.set(acctKey(g, s, k), acct);
-      if (previous?.expiresAt !== undefined) op.delete(ttlKey(g, previous.expiresAt, s, k));
-      if (plan.expiresAt !== undefined) op.set(ttlKey(g, plan.expiresAt, s, k), true);
-      op.set(bytesKey(g), used).set(countKey(g, s), count);
+      op.set(bytesKey(g), Math.max(0, used));
+      for (const [store, { value }] of counts) {
+        if (value > 0) op.set(countKey(g, store), value);
+        else op.delete(countKey(g, store));
+      }
       const result = await op.commit();
       if (!result.ok) return AGAIN;
-      return done({
-        key: k,
-        value: plan.value,
-        ...(plan.metadata === undefined ? {} : { metadata: plan.metadata }),
-        ...(plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt }),
-        version: result.versionstamp,
-      });
+      const written = new Map(planned.map(({ ref, plan }) => [ref, plan]));
+      return done(refs.map((ref) => {
+        const plan = written.get(ref);
+        if (plan === undefined) return null;
+        return {
+          key: ref.key,
+          value: plan.value,
+          ...(plan.metadata === undefined ? {} : { metadata: plan.metadata }),
+          ...(plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt }),
+          version: result.versionstamp,
+        };
+      }));
     });
   }
 }

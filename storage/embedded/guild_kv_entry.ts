@@ -6,29 +6,12 @@
  * @module
  */
 
-import {
-  checkGuildId,
-  checkKey,
-  checkSetOptions,
-  checkStoreName,
-  encodeJson,
-  MAX_VALUE_BYTES,
-} from "../guild_kv_limits.ts";
-import type { JsonValue, KvEntry, KvSetOptions } from "../types.ts";
+import type { KvEntry } from "../types.ts";
 import { decodeRecord, type EntryRecord, expiryOf, isComplete } from "./guild_kv_record.ts";
 
 /** What `["gkvacct", g, s, k]` holds. */
 export interface Accounting {
   size: number;
-  expiresAt?: number;
-}
-
-/** A write decided from the entry's current (live) state. */
-export interface PlannedWrite {
-  value: JsonValue;
-  valueBytes: Uint8Array;
-  metadata?: JsonValue;
-  metadataBytes?: Uint8Array;
   expiresAt?: number;
 }
 
@@ -57,27 +40,6 @@ export const bytesKey = (g: string): Deno.KvKey => ["gkvuse", g, "bytes"];
 export const countKey = (g: string, s: string): Deno.KvKey => ["gkvuse", g, "count", s];
 
 export const NO_TAIL: Deno.KvEntryMaybe<Uint8Array> = { key: [], value: null, versionstamp: null };
-
-export function checkAddress(guildId: string, store: string, key: string): void {
-  checkGuildId(guildId);
-  checkStoreName(store);
-  checkKey(key);
-}
-
-export function planSet(value: JsonValue, options: KvSetOptions | undefined): PlannedWrite {
-  const valueBytes = encodeJson(value, "value", MAX_VALUE_BYTES);
-  const { expiresAt, metadata } = checkSetOptions(options, Date.now());
-  return {
-    // Round-trip so the returned entry equals what a later get returns.
-    value: JSON.parse(new TextDecoder().decode(valueBytes)),
-    valueBytes,
-    ...(metadata === undefined ? {} : {
-      metadata: JSON.parse(new TextDecoder().decode(metadata)),
-      metadataBytes: metadata,
-    }),
-    ...(expiresAt === undefined ? {} : { expiresAt }),
-  };
-}
 
 /**
  * The entry callers see: null when absent or expired; undefined when the head

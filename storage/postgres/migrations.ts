@@ -87,6 +87,91 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table guild_secrets add column allowed_hosts text[] not null default '{}';
     `,
   },
+  {
+    version: 5,
+    name: "guild kv",
+    sql: `
+      -- One row per entry. Keys sort by their UTF-8 bytes (collation "C"), as on Deno KV.
+      -- value and metadata are JSON text exactly as the script wrote it (jsonb would reorder keys).
+      create table guild_kv (
+        guild_id text not null,
+        store text not null,
+        key text collate "C" not null,
+        value text not null,
+        metadata text,
+        expires_at bigint,
+        version bigint not null,
+        size integer not null,
+        primary key (guild_id, store, key)
+      );
+      create index guild_kv_expiry on guild_kv (guild_id, expires_at) where expires_at is not null;
+      create sequence guild_kv_versions;
+      -- Bytes a guild has charged against its quota; writers lock this row, one guild at a time.
+      create table guild_kv_usage (
+        guild_id text primary key,
+        bytes bigint not null
+      );
+      create table guild_kv_stores (
+        guild_id text not null,
+        store text not null,
+        entries integer not null,
+        primary key (guild_id, store)
+      );
+    `,
+  },
+  {
+    version: 6,
+    name: "guild sorted sets",
+    sql: `
+      -- Leaderboards: keys compare by code point ("C"), as on the embedded backend.
+      create table guild_sorted (
+        guild_id text not null,
+        set_name text not null,
+        key text collate "C" not null,
+        score double precision not null,
+        primary key (guild_id, set_name, key)
+      );
+      create index guild_sorted_order on guild_sorted (guild_id, set_name, score desc, key);
+    `,
+  },
+  {
+    version: 7,
+    name: "deploy recovery",
+    sql: `
+      -- A pending deployment's lease (renewed by the deploying host) and the commands it recorded.
+      alter table deployments add column lease_until timestamptz;
+      alter table deployments add column commands jsonb;
+      create index deployments_pending on deployments (id) where status = 'pending';
+      -- Hash of the commands last sent to Discord per guild (re-synced at start when it differs).
+      create table guild_commands (
+        guild_id text primary key,
+        hash text not null,
+        updated_at timestamptz not null
+      );
+    `,
+  },
+  {
+    version: 8,
+    name: "guild logs",
+    sql: `
+      -- A ring buffer per guild: record n lives in slot n mod capacity, so appends never clean up.
+      create table guild_log_seq (
+        guild_id text primary key,
+        next bigint not null
+      );
+      create table guild_logs (
+        guild_id text not null,
+        slot integer not null,
+        seq bigint not null,
+        level text not null,
+        message text not null,
+        deployment_id text,
+        at text not null,
+        primary key (guild_id, slot)
+      );
+      create index guild_logs_seq on guild_logs (guild_id, seq);
+    `,
+  },
 ];
 
 /** Arbitrary constant identifying flora's migration lock among advisory locks. */

@@ -11,7 +11,7 @@ import {
   ALLOWED_GLOBALS,
   ALLOWED_INHERITED,
 } from "../../runtime/sandbox/global_allowlist.ts";
-import { PROTOCOL_VERSION } from "../../runtime/sandbox/protocol.ts";
+import { PROTOCOL_VERSION } from "../../runtime/sandbox/protocol/mod.ts";
 import { bundleWorkerRuntime } from "../../runtime/sandbox/worker_bundle.ts";
 import { globals } from "../../sdk/globals.ts";
 

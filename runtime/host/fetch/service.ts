@@ -18,7 +18,7 @@
 
 import { hostMatches } from "../../../storage/host_patterns.ts";
 import type { RevealedSecret, SecretStore } from "../../../storage/types.ts";
-import type { FetchArgs, FetchResult } from "../../sandbox/protocol.ts";
+import type { FetchArgs, FetchResult } from "../../sandbox/protocol/mod.ts";
 import type { AddressAllowance, Resolver } from "../guard/address.ts";
 import {
   defaultPort,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { RevealedSecret } from "../../../storage/types.ts";
-import type { FetchArgs } from "../../sandbox/protocol.ts";
+import type { FetchArgs } from "../../sandbox/protocol/mod.ts";
 import { AddressAllowance } from "../guard/address.ts";
 import { FetchFailed, FetchRefused } from "./client.ts";
 import { DEFAULT_FETCH_LIMITS, FetchService, type FetchServiceOptions } from "./service.ts";

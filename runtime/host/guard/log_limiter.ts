@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LogLevel } from "../../sandbox/protocol.ts";
+import type { LogLevel } from "../../sandbox/protocol/mod.ts";
 import type { LogSink } from "../logs.ts";
 
 /** How many lines a guild may log per window. */

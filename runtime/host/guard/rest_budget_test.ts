@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { OperationName } from "../../sandbox/protocol.ts";
+import type { OperationName } from "../../sandbox/protocol/mod.ts";
 import type { OperationExecutor } from "../sandboxes.ts";
 import { GuildRestBudget, RestBudgetExceeded } from "./rest_budget.ts";
 

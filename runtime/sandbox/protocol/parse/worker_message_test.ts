@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseOperationArgs, parseWorkerMessage, PROTOCOL_VERSION } from "./protocol.ts";
+import { parseOperationArgs, parseWorkerMessage, PROTOCOL_VERSION } from "../mod.ts";
 
 Deno.test("parseWorkerMessage accepts each well-formed message", () => {
   const v = PROTOCOL_VERSION;
@@ -8,6 +8,7 @@ Deno.test("parseWorkerMessage accepts each well-formed message", () => {
       { v, type: "loaded", commands: [{ name: "ping", description: "d", type: 1 }] },
       { v, type: "loadFailed", error: "boom" },
       { v, type: "done", events: [{ id: 3 }] },
+      { v, type: "done", events: [{ id: 6 }], cpuMs: 12.5 },
       { v, type: "done", events: [{ id: 4, error: "handler threw" }, { id: 5, startedAt: 1.5 }] },
       { v, type: "call", callId: 1, op: "message.send", args: {} },
       { v, type: "log", level: "warn", message: "careful" },
@@ -26,6 +27,8 @@ Deno.test("parseWorkerMessage rejects forged or malformed messages with a reason
     [{ v: 2, type: "done", id: 3 }, /events/],
     [{ v: 2, type: "done", events: [] }, /events/],
     [{ v: 2, type: "done", events: [{ id: 1, startedAt: "soon" }] }, /startedAt/],
+    [{ v: 2, type: "done", events: [{ id: 1 }], cpuMs: -1 }, /message\.cpuMs/],
+    [{ v: 2, type: "done", events: [{ id: 1 }], cpuMs: "lots" }, /message\.cpuMs/],
     [{ v: 2, type: "exec", code: "x" }, /unknown message type/],
     [{ v: 2, type: "call", callId: 1, op: "guild.delete", args: {} }, /unknown operation/],
     [{ v: 2, type: "call", callId: -1, op: "message.send", args: {} }, /callId/],

@@ -8,6 +8,7 @@
 
 import { lexerReady, sealScript } from "../runtime/sandbox/script_imports.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
+import { copySdkTypes } from "./sdk_files.ts";
 
 /** The deployable form of a script. */
 export interface Bundle {
@@ -16,8 +17,6 @@ export interface Bundle {
   sourceMap?: string;
 }
 
-/** Files the SDK's declarations need, relative to the repository root. */
-const SDK_TYPE_SOURCES = ["sdk/", "runtime/sandbox/protocol.ts"];
 const ROOT = new URL("../", import.meta.url);
 
 /** True inside a `deno compile`d binary, whose embedded files other processes cannot read. */
@@ -32,18 +31,7 @@ function isCompiled(): boolean {
 export async function sdkTypesUrl(tempDir: () => Promise<string>): Promise<string> {
   if (!isCompiled()) return new URL("sdk/globals.d.ts", ROOT).href;
   const dir = await tempDir();
-  for (const source of SDK_TYPE_SOURCES) {
-    const files = source.endsWith("/")
-      ? [...Deno.readDirSync(new URL(source, ROOT))].filter((e) =>
-        e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")
-      ).map((e) => source + e.name)
-      : [source];
-    for (const file of files) {
-      const target = `${dir}/${file}`;
-      await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(target, await Deno.readTextFile(new URL(file, ROOT)));
-    }
-  }
+  await copySdkTypes(dir);
   return new URL(`file://${dir}/sdk/globals.d.ts`).href;
 }
 

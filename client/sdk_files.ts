@@ -8,13 +8,23 @@
 
 const ROOT = new URL("../", import.meta.url);
 
+/**
+ * Folders whose type files the SDK's declarations need: the SDK and the
+ * protocol's shapes. The protocol's host-only parsers (`protocol/parse/`) and
+ * its re-exporting `mod.ts` stay behind.
+ */
+const SDK_TYPE_FOLDERS = ["sdk/", "runtime/sandbox/protocol/"];
+
 /** Files the SDK's declarations need, relative to the repository root. */
 export function sdkTypeFiles(): string[] {
-  const sdk = [...Deno.readDirSync(new URL("sdk/", ROOT))]
-    .filter((e) => e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts"))
-    .map((e) => `sdk/${e.name}`)
-    .sort();
-  return [...sdk, "runtime/sandbox/protocol.ts"];
+  return SDK_TYPE_FOLDERS.flatMap((folder) =>
+    [...Deno.readDirSync(new URL(folder, ROOT))]
+      .filter((e) =>
+        e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts") && e.name !== "mod.ts"
+      )
+      .map((e) => folder + e.name)
+      .sort()
+  );
 }
 
 /** Copies the SDK sources under `dir`, keeping their relative layout; returns the paths written. */

@@ -6,8 +6,13 @@
  * @module
  */
 
-import type { ApiTarget } from "./config.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
+
+/** Which flora API to talk to, and as whom. */
+export interface ApiTarget {
+  url: string;
+  token: string;
+}
 
 /** A deployment as the API reports it. */
 export interface DeploymentSummary {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { OPERATION_NAMES, parseOperationArgs, parseWorkerMessage } from "./protocol.ts";
+import { OPERATION_NAMES, parseOperationArgs, parseWorkerMessage } from "../mod.ts";
 
 Deno.test("every operation has a parser, and good arguments pass through", () => {
   const samples: Record<string, unknown> = {
