@@ -7,6 +7,7 @@
  */
 
 import { CliError, ExitCode } from "./exit_codes.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** Which flora API to talk to, and as whom. */
 export interface ApiTarget {
@@ -77,9 +78,7 @@ export async function send(
     if (options.signal?.aborted) throw error;
     throw new CliError(
       ExitCode.Api,
-      `could not reach the flora API at ${target.url}: ${
-        error instanceof Error ? error.message : error
-      }`,
+      `could not reach the flora API at ${target.url}: ${errorMessage(error)}`,
     );
   }
 }

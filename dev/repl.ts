@@ -19,6 +19,7 @@ import { clickables, messageText } from "./message_text.ts";
 import { FeedHub } from "./playground/feed.ts";
 import type { DevSession } from "./session.ts";
 import { parseSlashLine, SlashParseError } from "./slash_args.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** Options of {@linkcode runRepl}. */
 export interface ReplOptions {
@@ -55,7 +56,7 @@ function describe(error: unknown): string {
       body?.errors ? " " + JSON.stringify(body.errors) : ""
     }`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Splits `a=1 b=two words` into pairs; a value runs until the next ` name=`. */

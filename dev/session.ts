@@ -23,6 +23,7 @@ import { CONFIG_DEFAULTS, type FloraConfig, loadConfig } from "../runtime/config
 import { type Flora, startFlora } from "../runtime/flora.ts";
 import type { LogLine } from "../runtime/host/logs.ts";
 import { carryOverGuildData } from "./guild_data.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** How one deploy of the script went. */
 export interface DeployResult {
@@ -74,10 +75,6 @@ export interface DevSession {
   /** Subscribes to deploy results; returns the unsubscribe function. */
   onDeploy(listener: (result: DeployResult) => void): () => void;
   close(): Promise<void>;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Starts flora with the emulator on `dataDir`; does not deploy yet. */
@@ -152,7 +149,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         at: Date.now(),
       };
     } catch (error) {
-      return { ok: false, error: message(error), at: Date.now() };
+      return { ok: false, error: errorMessage(error), at: Date.now() };
     }
   };
 

@@ -16,6 +16,7 @@
 
 import type { SeededWorld } from "./seed.ts";
 import type { EmulatorState } from "./state.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** The snapshot format's version; a file of another version is refused, not guessed at. */
 const FORMAT = 1;
@@ -88,7 +89,7 @@ export async function readWorldFile(path: string): Promise<SavedWorld | null> {
   } catch (error) {
     throw new WorldFileError(
       `the emulator's world file ${path} is not valid JSON (${
-        error instanceof Error ? error.message : error
+        errorMessage(error)
       }); move it away to start a fresh world (deployments stay, under the old guild ids)`,
     );
   }

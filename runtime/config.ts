@@ -12,6 +12,7 @@ import { DEFAULT_FETCH_LIMITS } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { SCHEDULING_DEFAULTS } from "./host/scheduling_options.ts";
 import type { LinkTransport } from "./sandbox/host_link.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /**
  * The runtime's configuration, read from the environment and validated at
@@ -441,7 +442,7 @@ function allowance(text: string | undefined): AddressAllowance {
   } catch (error) {
     throw new ConfigError(
       `FLORA_FETCH_ALLOW_PRIVATE must be comma-separated IP addresses or CIDR ranges ` +
-        `(e.g. 127.0.0.1/32,::1/128): ${error instanceof Error ? error.message : error}`,
+        `(e.g. 127.0.0.1/32,::1/128): ${errorMessage(error)}`,
     );
   }
 }

@@ -12,6 +12,7 @@ import type { Emulator } from "../emulator/mod.ts";
 import { bannerLines } from "./banner.ts";
 import { EMULATOR_WORLD_FILE, type Flora, startFlora } from "./flora.ts";
 import { writeRuntimeInfo } from "./runtime_info.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 const LEVEL_COLORS = { debug: "\x1b[90m", info: "\x1b[36m", warn: "\x1b[33m", error: "\x1b[31m" };
 const RESET = "\x1b[0m";
@@ -49,7 +50,7 @@ try {
     onApiLog: (line) => console.error(line),
   });
 } catch (error) {
-  console.error(`flora: could not start: ${error instanceof Error ? error.message : error}`);
+  console.error(`flora: could not start: ${errorMessage(error)}`);
   Deno.exit(1);
 }
 

@@ -36,6 +36,7 @@ import type {
   SessionStore,
   TokenStore,
 } from "./types.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** Validated storage configuration. */
 export interface StorageConfig {
@@ -228,7 +229,7 @@ async function probeAll(
         await Promise.race([probe(), deadline]);
         return [name, "ok"] as const;
       } catch (error) {
-        return [name, `down: ${error instanceof Error ? error.message : String(error)}`] as const;
+        return [name, `down: ${errorMessage(error)}`] as const;
       } finally {
         clearTimeout(timer);
       }

@@ -12,7 +12,7 @@ import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/t
 import { actorName } from "../auth.ts";
 import { lexerReady, sealScript } from "../../runtime/sandbox/script_imports.ts";
 import { projectFiles } from "../project_sources.ts";
-import { ApiError, errorResponse } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import { type ApiRouter, snowflake } from "../routing.ts";
 
 /** Rolls out deployments (the runtime's deployer). */
@@ -126,8 +126,7 @@ export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRout
   }, async (c, { params, body, principal }) => {
     const bytes = new TextEncoder().encode(body.code).length;
     if (bytes > options.maxBundleBytes) {
-      return errorResponse(
-        c,
+      throw new ApiError(
         413,
         "bundle_too_large",
         `the script bundle is ${bytes} bytes; the limit is ${options.maxBundleBytes}`,
@@ -136,7 +135,7 @@ export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRout
     // A script that imports modules (node: built-ins above all) is refused before it is stored.
     await lexerReady;
     const sealed = sealScript(body.code);
-    if (!sealed.ok) return errorResponse(c, 422, "script_imports", sealed.error);
+    if (!sealed.ok) throw new ApiError(422, "script_imports", sealed.error);
     const { fetchHosts, ...bundle } = body;
     const r = respond(
       await options.deployer.deploy({
@@ -160,7 +159,7 @@ export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRout
   }, async (c, { params }) => {
     const current = await options.store.current(params.guild);
     if (!current) {
-      return errorResponse(c, 404, "no_deployment", "this guild has no active deployment");
+      throw new ApiError(404, "no_deployment", "this guild has no active deployment");
     }
     return c.json({ deployment: summarize(current) });
   });

@@ -22,6 +22,7 @@ import {
   type ToWorkerMessage,
   type WorkerExitReason,
   type WorkerKey,
+  workerKeyId,
 } from "./protocol/mod.ts";
 import { lexerReady, sealScript } from "./script_imports.ts";
 
@@ -112,10 +113,6 @@ function passThroughEnv(names: string[]): Record<string, string> {
     if (value !== undefined) env[name] = value;
   }
   return env;
-}
-
-function keyId(key: WorkerKey): string {
-  return `${key.guildId}:${key.deploymentId}`;
 }
 
 /** Where a child's messages and its exit go: the slot it serves, or the pool's standby list. */
@@ -282,7 +279,7 @@ class SandboxProcess implements ChildOwner {
         );
         break;
       case "workerSilent":
-        this.#silent.set(keyId(message), performance.now());
+        this.#silent.set(workerKeyId(message), performance.now());
         break;
       case "eventsStarted":
         this.listener.eventsStarted?.(
@@ -292,7 +289,7 @@ class SandboxProcess implements ChildOwner {
         break;
       case "workerExit": {
         const key = { guildId: message.guildId, deploymentId: message.deploymentId };
-        this.workers.delete(keyId(key));
+        this.workers.delete(workerKeyId(key));
         this.listener.workerExit(key, message.reason, message.detail);
         break;
       }
@@ -320,7 +317,7 @@ class SandboxProcess implements ChildOwner {
     if (standby) this.#adopt(standby);
     else this.start();
     for (const key of lost) {
-      const suspect = suspects.has(keyId(key));
+      const suspect = suspects.has(workerKeyId(key));
       this.listener.workerExit(
         key,
         suspect ? "abort" : "process",
@@ -452,7 +449,7 @@ export class SandboxPool {
     const sealed = sealScript(load.code);
     if (!sealed.ok) return Promise.reject(new ScriptRefused(sealed.error));
     const process = this.#processOf(key);
-    process.workers.set(keyId(key), key);
+    process.workers.set(workerKeyId(key), key);
     const message = { ...load, code: sealed.code };
     return process.send({ ...key, v: PROTOCOL_VERSION, type: "spawn", load: message });
   }
@@ -465,7 +462,7 @@ export class SandboxPool {
   /** Stops a worker. */
   terminate(key: WorkerKey): Promise<void> {
     const process = this.#processOf(key);
-    process.workers.delete(keyId(key));
+    process.workers.delete(workerKeyId(key));
     return process.send({ ...key, v: PROTOCOL_VERSION, type: "terminate" });
   }
 

@@ -20,6 +20,7 @@ import type { OperationExecutor } from "../sandboxes.ts";
 import { CrashLoopDetector } from "./crash_loop.ts";
 import { RateLimitedLogSink } from "./log_limiter.ts";
 import { GuildRestBudget } from "./rest_budget.ts";
+import { errorMessage } from "../../../shared/error_message.ts";
 
 /** What the guards wrap or report to. */
 export interface GuardInputs {
@@ -93,9 +94,7 @@ export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
       inputs.deployments.setStatus(deployment.id, "suspended", why).catch((error) =>
         inputs.notice(
           "error",
-          `could not mark deployment ${deployment.id} suspended: ${
-            error instanceof Error ? error.message : error
-          }`,
+          `could not mark deployment ${deployment.id} suspended: ${errorMessage(error)}`,
         )
       );
       return why;
