@@ -6,6 +6,7 @@
  * @module
  */
 
+import { lexerReady, sealScript } from "../runtime/sandbox/script_imports.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { copySdkTypes } from "./sdk_files.ts";
 import { errorMessage } from "../shared/error_message.ts";
@@ -130,6 +131,12 @@ export async function bundle(entryPath: string): Promise<Bundle> {
     throw new CliError(ExitCode.Script, `could not bundle ${entryPath}:\n${messages.join("\n")}`);
   }
   const text = result.outputFiles[0].text();
+  // What the host would refuse (node: built-ins and other imports left in the bundle) stops here.
+  await lexerReady;
+  const sealed = sealScript(text);
+  if (!sealed.ok) {
+    throw new CliError(ExitCode.Script, `cannot deploy ${entryPath}: ${sealed.error}`);
+  }
   const match = INLINE_MAP.exec(text);
   return {
     entry: entryPath,

@@ -1,11 +1,14 @@
 import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
 import { DEFAULT_EMULATOR_PORT } from "../emulator/defaults.ts";
 import { type FloraRole, parseRoles } from "./cluster/roles.ts";
+import { DEFAULT_PARTITION_COUNT } from "./cluster/partitions.ts";
 import {
   checkClusterNeeds,
   ClusterConfigError,
+  parseBusPrefix,
   parseDiscordApiUrl,
   parseNatsUrl,
+  parseNodeId,
 } from "./cluster/settings.ts";
 import { DEFAULT_DEPLOY_LEASE_MS } from "./host/deployer.ts";
 import { DEFAULT_FETCH_LIMITS } from "./host/fetch/service.ts";
@@ -40,6 +43,21 @@ export interface FloraConfig {
   roles: ReadonlySet<FloraRole>;
   /** `NATS_URL`: servers of the cluster's event bus; required unless every role runs here. */
   natsUrl?: string[];
+  /**
+   * `FLORA_BUS_PREFIX`: names the cluster's JetStream stream and buckets.
+   * @default "flora"
+   */
+  busPrefix: string;
+  /**
+   * `FLORA_PARTITIONS`: event partitions of the cluster (every node must agree; fixed for its life).
+   * @default 64
+   */
+  partitions: number;
+  /**
+   * `FLORA_NODE_ID`: this process's name in leases.
+   * @default host name, pid and a random suffix
+   */
+  nodeId: string;
   /** Where the embedded database and runtime files live. */
   dataDir: string;
   /** Interface the API listens on. */
@@ -189,6 +207,8 @@ export interface FloraConfig {
  */
 export const CONFIG_DEFAULTS = {
   apiPort: 8787,
+  /** The built-in emulator's port: the emulator's own default, one above the API's. */
+  emulatorPort: DEFAULT_EMULATOR_PORT,
   sandboxProcesses: 2,
   sandboxHeapMb: 512,
   sandboxStandby: 1,
@@ -274,12 +294,18 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     if (error instanceof StorageConfigError) throw new ConfigError(error.message);
     throw error;
   }
-  let cluster: Pick<FloraConfig, "roles" | "natsUrl" | "discordApiUrl">;
+  let cluster: Pick<
+    FloraConfig,
+    "roles" | "natsUrl" | "discordApiUrl" | "busPrefix" | "nodeId" | "partitions"
+  >;
   try {
     cluster = {
       roles: parseRoles(env.FLORA_ROLE),
       natsUrl: parseNatsUrl(env.NATS_URL),
       discordApiUrl: parseDiscordApiUrl(env.DISCORD_API_URL),
+      busPrefix: parseBusPrefix(env.FLORA_BUS_PREFIX),
+      nodeId: parseNodeId(env.FLORA_NODE_ID),
+      partitions: integer(env, "FLORA_PARTITIONS", DEFAULT_PARTITION_COUNT, 1, 4_096),
     };
     checkClusterNeeds({ ...cluster, storage, discordToken: token || undefined });
   } catch (error) {
@@ -293,7 +319,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",
     apiPort: integer(env, "FLORA_API_PORT", CONFIG_DEFAULTS.apiPort, 0, 65535),
-    emulatorPort: integer(env, "FLORA_EMULATOR_PORT", DEFAULT_EMULATOR_PORT, 0, 65535),
+    emulatorPort: integer(env, "FLORA_EMULATOR_PORT", CONFIG_DEFAULTS.emulatorPort, 0, 65535),
     operatorToken: operatorToken || undefined,
     sandboxProcesses: integer(
       env,

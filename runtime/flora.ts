@@ -13,6 +13,7 @@ import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
+import { startPartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
@@ -35,8 +36,11 @@ import { SandboxManager } from "./host/sandboxes.ts";
 import { FetchService } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
+import { GuildTasks } from "./host/tasks/guild_tasks.ts";
+import { TaskScheduler } from "./host/tasks/scheduler.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
+import { count } from "../shared/plural.ts";
 import { listening } from "./port_in_use.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
 import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
@@ -69,6 +73,8 @@ export interface Flora {
   restored: number;
   /** The cron scheduler (tests call `cron.tick(later)` instead of waiting). */
   cron: CronScheduler;
+  /** The task scheduler (tests set `tasks.now` and call `tasks.tick(later)`). */
+  tasks: TaskScheduler;
   /** Stops intake, then every component, in reverse order of start. */
   close(): Promise<void>;
 }
@@ -107,10 +113,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     }
   };
   try {
-    if (!isSingleProcess(config.roles)) {
+    // Split roles so far: a gateway node (startGatewayNode), and runtime nodes that serve the API.
+    const consumesBus = !isSingleProcess(config.roles);
+    if (consumesBus && !(config.roles.has("runtime") && config.roles.has("api"))) {
       throw new Error(
-        `FLORA_ROLE=${[...config.roles].join(",")}: running roles in separate processes is not ` +
-          "available yet (docs/cluster.md says what exists); use FLORA_ROLE=all",
+        `FLORA_ROLE=${[...config.roles].join(",")}: not available yet; a cluster runs ` +
+          "FLORA_ROLE=gateway and FLORA_ROLE=runtime,api nodes (docs/cluster.md says what exists)",
       );
     }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
@@ -200,11 +208,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         ...(deployer?.loading(guildId)?.fetchHosts ?? []),
       ],
     });
+    const tasks = new TaskScheduler(
+      new GuildTasks(storage.guildKv),
+      (guildId, level, message) => logs.append(guildId, level, message),
+    );
     const operations = new DiscordOperations(
       rest,
       directory,
       interactions,
-      { kv: storage.guildKv, sorted: storage.guildSorted },
+      { kv: storage.guildKv, sorted: storage.guildSorted, tasks },
       fetcher,
     );
     const metrics = new FloraMetrics();
@@ -241,6 +253,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       sandboxes,
       (guildId, level, message) => logs.append(guildId, level, message),
     );
+    tasks.attach(sandboxes);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
@@ -257,7 +270,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
       const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
-      if (abandoned > 0) notice("warn", `shutdown: ${abandoned} event(s) did not finish in time`);
+      if (abandoned > 0) {
+        notice("warn", `shutdown: ${count(abandoned, "event")} did not finish in time`);
+      }
     });
 
     const activeBot = bot;
@@ -338,10 +353,29 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    await bot.start();
-    cron.start();
-    cleanups.push(() => cron.close());
-    cleanups.push(() => activeBot.shutdown());
+    if (consumesBus) {
+      // Events come from the gateway nodes through the bus; the bot is only the REST client.
+      const intake = await startPartitionIntake({
+        natsUrl: config.natsUrl ?? [],
+        busPrefix: config.busPrefix,
+        partitions: config.partitions,
+        nodeId: config.nodeId,
+        route: (payload, shardId) => router?.route(payload, shardId),
+        onNotice: (level, message) => notice(level, `cluster: ${message}`),
+      });
+      cron.start();
+      cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
+      cleanups.push(() => intake.close());
+    } else {
+      await bot.start();
+      cron.start();
+      cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
+      cleanups.push(() => activeBot.shutdown());
+    }
 
     const apiShutdown = new AbortController();
     const app = createApi({
@@ -414,6 +448,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       backends: storage.backends,
       restored,
       cron,
+      tasks,
       close,
     };
   } catch (error) {

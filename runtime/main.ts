@@ -12,6 +12,7 @@ import type { Emulator } from "../emulator/mod.ts";
 import { bannerLines } from "./banner.ts";
 import { EMULATOR_WORLD_FILE, type Flora, startFlora } from "./flora.ts";
 import { writeRuntimeInfo } from "./runtime_info.ts";
+import { runGatewayNode } from "./cluster/gateway_node.ts";
 import { errorMessage } from "../shared/error_message.ts";
 
 const LEVEL_COLORS = { debug: "\x1b[90m", info: "\x1b[36m", warn: "\x1b[33m", error: "\x1b[31m" };
@@ -33,6 +34,10 @@ try {
     Deno.exit(2);
   }
   throw error;
+}
+
+if (config.roles.size === 1 && config.roles.has("gateway")) {
+  Deno.exit(await runGatewayNode(config));
 }
 
 let flora: Flora;
@@ -77,6 +82,7 @@ console.log(
       guilds: emulatorGuilds(emulator),
       memberId: emulator.seeded?.users.member,
     },
+    discordApiUrl: config.discordApiUrl,
     restored: flora.restored,
   }).join("\n"),
 );
