@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkBundleSize } from "./bundle_size.ts";
 import { lexerReady, sealScript } from "../runtime/sandbox/script_imports.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { copySdkTypes } from "./sdk_files.ts";
@@ -105,8 +106,14 @@ function describeBundleError(error: unknown): string {
   return [`${shown}:${at[2]}:${at[3]}: ${headline}`, ...frame].join("\n");
 }
 
-/** Bundles the script and its local imports into one module. */
-export async function bundle(entryPath: string): Promise<Bundle> {
+/**
+ * Bundles the script, its local imports and the npm packages it imports
+ * (`npm:date-fns@4`) into one module, within `maxBytes` (code and source map).
+ */
+export async function bundle(
+  entryPath: string,
+  options: { maxBytes?: number } = {},
+): Promise<Bundle> {
   let result: Deno.bundle.Result;
   try {
     result = await Deno.bundle({
@@ -138,9 +145,11 @@ export async function bundle(entryPath: string): Promise<Bundle> {
     throw new CliError(ExitCode.Script, `cannot deploy ${entryPath}: ${sealed.error}`);
   }
   const match = INLINE_MAP.exec(text);
-  return {
+  const built = {
     entry: entryPath,
     code: match ? text.slice(0, match.index) + "\n" : text,
     sourceMap: match ? decodeBase64(match[1]) : undefined,
   };
+  checkBundleSize(built, options.maxBytes);
+  return built;
 }
