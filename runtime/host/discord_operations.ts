@@ -24,6 +24,7 @@ import { kvOperations } from "./operations/kv_ops.ts";
 import { messageOperations } from "./operations/message_ops.ts";
 import { sortedOperations } from "./operations/sorted_ops.ts";
 import { GuildScope } from "./operations/scope.ts";
+import { ReplyNonces } from "./operations/reply_nonces.ts";
 import { requestingGuild } from "./rest_metrics.ts";
 import type { OperationExecutor } from "./sandboxes.ts";
 
@@ -54,6 +55,8 @@ export class DiscordOperations implements OperationExecutor {
     this.request = discordRequest(rest);
   }
 
+  readonly #replyNonces = new ReplyNonces();
+
   execute<N extends OperationName>(
     guildId: string,
     op: N,
@@ -68,6 +71,7 @@ export class DiscordOperations implements OperationExecutor {
       kv: this.stores.kv,
       sorted: this.stores.sorted,
       fetch: this.fetcher,
+      replyNonces: this.#replyNonces,
     };
     const handler = HANDLERS[op] as (c: OperationContext, a: OperationArgs<N>) => Promise<unknown>;
     // Discord requests made for this operation are charged to the guild (its 429s, usage).

@@ -18,6 +18,11 @@ export interface QueuedEvent {
   payload: unknown;
   /** `performance.now()` when the host received it (for dispatch latency). */
   receivedAt: number;
+  /**
+   * Called once the event is handled, or will never be (dropped, or lost with
+   * its worker); not called for events left unfinished at shutdown.
+   */
+  settled?: () => void;
 }
 
 /**

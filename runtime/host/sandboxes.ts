@@ -358,6 +358,7 @@ export class SandboxManager {
     if (worker.inflight.size === 0) return;
     const load = this.#load(worker.process);
     load.inflight -= worker.inflight.size;
+    for (const event of worker.inflight.values()) settle(event);
     worker.inflight.clear();
     this.#wakeWaiting(load);
   }
@@ -366,23 +367,33 @@ export class SandboxManager {
    * Delivers an event to a guild: queued, then sent to its worker (started
    * if needed) in arrival order. False when the guild has no deployment.
    */
-  deliver(guildId: string, name: ScriptEventName, payload: unknown): boolean {
+  deliver(
+    guildId: string,
+    name: ScriptEventName,
+    payload: unknown,
+    settled?: () => void,
+  ): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
     this.metrics.eventsIn.inc(name);
     if (name === "interactionCreate") this.acks.track(guildId, payload);
     if (this.#closing) {
+      // Not settled: a gateway RESUME hands it to the next start.
       if (name === "interactionCreate") this.#failInteraction(payload, "flora is restarting.");
       return true;
     }
     if (name === "ready") {
       this.#readySeen = true;
       // A guild without a worker gets its `ready` when one starts; don't start one for it.
-      if (!guild.worker && guild.queue.length === 0) return true;
+      if (!guild.worker && guild.queue.length === 0) {
+        settled?.();
+        return true;
+      }
     }
-    if (!guild.queue.push({ name, payload, receivedAt: performance.now() })) {
+    if (!guild.queue.push({ name, payload, receivedAt: performance.now(), settled })) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
+      settled?.();
       return true;
     }
     this.#pump(guild);
@@ -473,6 +484,7 @@ export class SandboxManager {
       this.#residency.remove(guild.id);
       // Nothing can run these now; answer the interactions, let the rest go.
       for (const event of guild.queue.drain()) {
+        settle(event);
         if (event.name === "interactionCreate") {
           this.#failInteraction(event.payload, "This server's bot script failed to start.");
         }
@@ -571,6 +583,7 @@ export class SandboxManager {
     const event = worker.inflight.get(id);
     if (!event) return;
     worker.inflight.delete(id);
+    settle(event);
     this.#started.finish(worker, id);
     const load = this.#load(worker.process);
     load.inflight--;
@@ -651,6 +664,7 @@ export class SandboxManager {
     // Events the process never handed to the worker go to its successor, once.
     const { replay, interrupted } = this.#started.split(worker, worker.inflight);
     for (const event of suspension || !serving ? [...interrupted, ...replay] : interrupted) {
+      settle(event);
       if (event.name === "interactionCreate") {
         this.#failInteraction(event.payload, "This server's bot script stopped while answering.");
       } else if (isDroppable(event.name)) {
@@ -659,7 +673,10 @@ export class SandboxManager {
         this.metrics.usage.add(key.guildId, "eventsDropped");
       }
     }
+    // Stopping settles what was in flight; the events handed on are not done yet.
+    const handedOn = replay.map((event) => event.settled);
     this.#stop(worker);
+    replay.forEach((event, i) => event.settled = handedOn[i]);
     if (guild && serving && suspension) this.#suspend(guild, suspension);
     else if (guild && serving) {
       requeueFirst(guild.queue, replay);
@@ -677,6 +694,7 @@ export class SandboxManager {
       `flora: the script was suspended: ${reason}. Deploy again to resume.`,
     );
     for (const event of guild.queue.drain()) {
+      settle(event);
       if (event.name === "interactionCreate") {
         this.#failInteraction(event.payload, "This server's bot script is suspended.");
       }
@@ -719,4 +737,11 @@ export class SandboxManager {
     for (const worker of this.#workers.values()) worker.clearTimer();
     this.acks.close();
   }
+}
+
+/** Reports an event settled, once (it may pass several clean-up paths). */
+function settle(event: QueuedEvent): void {
+  const settled = event.settled;
+  event.settled = undefined;
+  settled?.();
 }

@@ -13,6 +13,7 @@ import type {
 } from "../../sandbox/protocol/mod.ts";
 import type { InteractionRegistry } from "../interactions.ts";
 import type { DiscordRequest } from "./discord_request.ts";
+import type { ReplyNonces } from "./reply_nonces.ts";
 import type { GuildScope } from "./scope.ts";
 
 /** The slice of Discordeno's REST manager interaction answers use (token routes). */
@@ -38,6 +39,8 @@ export interface OperationContext {
   sorted: GuildSortedStore;
   /** Outbound requests (`fetch/service.ts`); absent: the host offers none. */
   fetch?: Fetcher;
+  /** Nonces that keep a reply from being posted twice when its event is replayed. */
+  replyNonces: ReplyNonces;
 }
 
 /** The guild data stores operations read and write (always with the asking guild's id). */
