@@ -1,7 +1,8 @@
 /**
  * `deno task emulator`: starts an emulator and prints where everything is.
  * Flags: --port=N (default 8788, one above flora's API), --heartbeat=MS,
- * --shards=N, --token=T, --world=FILE (keep the world in a JSON file across restarts).
+ * --shards=N, --token=T, --world=FILE (keep the world in a JSON file across restarts),
+ * --max-messages=N (messages kept per channel; default 1,000).
  *
  * @module
  */
@@ -23,6 +24,7 @@ try {
     shards: flag("shards") ? Number(flag("shards")) : undefined,
     token: flag("token"),
     worldFile: flag("world"),
+    maxMessagesPerChannel: flag("max-messages") ? Number(flag("max-messages")) : undefined,
   });
 } catch (error) {
   if (!(error instanceof Deno.errors.AddrInUse)) throw error;
