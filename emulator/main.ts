@@ -2,7 +2,8 @@
  * `deno task emulator`: starts an emulator and prints where everything is.
  * Flags: --port=N (default 8788, one above flora's API), --heartbeat=MS,
  * --shards=N, --token=T, --world=FILE (keep the world in a JSON file across restarts),
- * --max-messages=N (messages kept per channel; default 1,000).
+ * --identify-interval=MS (default Discord's 5000; 0 turns the identify limit off),
+ * --max-concurrency=N, --max-messages=N (messages kept per channel; default 1,000).
  *
  * @module
  */
@@ -24,6 +25,8 @@ try {
     shards: flag("shards") ? Number(flag("shards")) : undefined,
     token: flag("token"),
     worldFile: flag("world"),
+    identifyIntervalMs: flag("identify-interval") ? Number(flag("identify-interval")) : undefined,
+    maxConcurrency: flag("max-concurrency") ? Number(flag("max-concurrency")) : undefined,
     maxMessagesPerChannel: flag("max-messages") ? Number(flag("max-messages")) : undefined,
   });
 } catch (error) {

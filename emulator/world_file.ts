@@ -16,12 +16,21 @@
 
 import type { SeededWorld } from "./seed.ts";
 import type { EmulatorState } from "./state.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** The snapshot format's version; a file of another version is refused, not guessed at. */
 const FORMAT = 1;
 
 /** The world's maps that are kept (interactions are not: see the module doc). */
-const KEPT = ["users", "guilds", "channels", "commands", "webhooks", "dmChannels"] as const;
+const KEPT = [
+  "users",
+  "guilds",
+  "channels",
+  "commands",
+  "webhooks",
+  "dmChannels",
+  "auditLog",
+] as const;
 
 /** What the file holds. */
 interface WorldSnapshot {
@@ -88,7 +97,7 @@ export async function readWorldFile(path: string): Promise<SavedWorld | null> {
   } catch (error) {
     throw new WorldFileError(
       `the emulator's world file ${path} is not valid JSON (${
-        error instanceof Error ? error.message : error
+        errorMessage(error)
       }); move it away to start a fresh world (deployments stay, under the old guild ids)`,
     );
   }
@@ -107,7 +116,9 @@ export async function readWorldFile(path: string): Promise<SavedWorld | null> {
       for (const name of KEPT) {
         const target = state[name] as Map<unknown, unknown>;
         target.clear();
-        for (const [key, value] of snapshot.world[name] as Map<unknown, unknown>) {
+        // A file from before a map was kept lacks it: that map starts empty.
+        const saved = (snapshot.world[name] ?? new Map()) as Map<unknown, unknown>;
+        for (const [key, value] of saved) {
           target.set(key, value);
         }
       }

@@ -78,6 +78,20 @@ Deno.test("loadConfig reads FLORA_ROLE, NATS_URL and DISCORD_API_URL for a clust
   assert.deepEqual([...config.roles], ["gateway", "runtime"]);
   assert.deepEqual(config.natsUrl, ["nats://a:4222", "tls://b:4222"]);
   assert.equal(config.discordApiUrl, "http://127.0.0.1:8787/api");
+  assert.equal(config.busPrefix, "flora");
+  assert.equal(config.partitions, 64);
+  assert.match(config.nodeId, /^[-_.A-Za-z0-9]+-\d+-[0-9a-f]{6}$/, "host-pid-random");
+  const named = loadConfig({
+    ...CLUSTER,
+    FLORA_ROLE: "gateway",
+    FLORA_BUS_PREFIX: "staging",
+    FLORA_PARTITIONS: "16",
+    FLORA_NODE_ID: "gw-1",
+  });
+  assert.deepEqual([named.busPrefix, named.partitions, named.nodeId], ["staging", 16, "gw-1"]);
+  assert.throws(() => loadConfig({ FLORA_BUS_PREFIX: "a.b" }), /FLORA_BUS_PREFIX must be 1–32/);
+  assert.throws(() => loadConfig({ FLORA_NODE_ID: "a b" }), /FLORA_NODE_ID must be 1–64/);
+  assert.throws(() => loadConfig({ FLORA_PARTITIONS: "0" }), /FLORA_PARTITIONS must be a whole/);
   // The api role alone serves no guilds: no Discord token, no shared guild KV needed.
   const api = loadConfig({ ...CLUSTER, DISCORD_TOKEN: "", FLORA_GUILD_KV: "", FLORA_ROLE: "api" });
   assert.deepEqual([...api.roles], ["api"]);

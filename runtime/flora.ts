@@ -13,11 +13,12 @@ import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
+import { startPartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
-import type { FloraConfig } from "./config.ts";
-import { DEFAULT_DEPLOY_LEASE_MS, Deployer, describe } from "./host/deployer.ts";
+import { CONFIG_DEFAULTS, type FloraConfig } from "./config.ts";
+import { Deployer, describe } from "./host/deployer.ts";
 import { InterruptedDeploySweeper } from "./host/deploy_recovery.ts";
 import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
@@ -33,11 +34,14 @@ import type { LogLine } from "./host/logs.ts";
 import { FloraMetrics } from "./host/metrics.ts";
 import { countRateLimits, type StatusObservableRest } from "./host/rest_metrics.ts";
 import { SandboxManager } from "./host/sandboxes.ts";
-import { DEFAULT_FETCH_LIMITS, FetchService } from "./host/fetch/service.ts";
+import { FetchService } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
+import { GuildTasks } from "./host/tasks/guild_tasks.ts";
+import { TaskScheduler } from "./host/tasks/scheduler.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
+import { count } from "../shared/plural.ts";
 import { listening } from "./port_in_use.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
 import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
@@ -70,6 +74,8 @@ export interface Flora {
   restored: number;
   /** The cron scheduler (tests call `cron.tick(later)` instead of waiting). */
   cron: CronScheduler;
+  /** The task scheduler (tests set `tasks.now` and call `tasks.tick(later)`). */
+  tasks: TaskScheduler;
   /** Stops intake, then every component, in reverse order of start. */
   close(): Promise<void>;
 }
@@ -87,6 +93,8 @@ export interface StartOptions {
   spawnShardDelay?: number;
   /** Heartbeat interval the emulator asks for, ms (tests lower it). */
   emulatorHeartbeatMs?: number;
+  /** The emulator's spacing between IDENTIFYs per bucket, ms (Discord's 5000; tests set 0). */
+  emulatorIdentifyIntervalMs?: number;
   /**
    * Connect to this Discord-compatible API instead of Discord or the built-in
    * emulator (e.g. an emulator in another process, as `deno task bench` does).
@@ -108,10 +116,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     }
   };
   try {
-    if (!isSingleProcess(config.roles)) {
+    // Split roles so far: a gateway node (startGatewayNode), and runtime nodes that serve the API.
+    const consumesBus = !isSingleProcess(config.roles);
+    if (consumesBus && !(config.roles.has("runtime") && config.roles.has("api"))) {
       throw new Error(
-        `FLORA_ROLE=${[...config.roles].join(",")}: running roles in separate processes is not ` +
-          "available yet (docs/cluster.md says what exists); use FLORA_ROLE=all",
+        `FLORA_ROLE=${[...config.roles].join(",")}: not available yet; a cluster runs ` +
+          "FLORA_ROLE=gateway and FLORA_ROLE=runtime,api nodes (docs/cluster.md says what exists)",
       );
     }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
@@ -137,6 +147,10 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
             port: config.emulatorPort,
             heartbeatIntervalMs: options.emulatorHeartbeatMs,
             shards: config.shards,
+            identifyIntervalMs: options.emulatorIdentifyIntervalMs,
+            // One identify bucket per shard (as large bots get): every shard starts at once,
+            // while a shard identifying again still waits Discord's 5 s.
+            maxConcurrency: config.shards,
             // Same guilds and ids after a restart: deployments, KV and logs are keyed by them.
             worldFile: `${config.dataDir}/${EMULATOR_WORLD_FILE}`,
             onWorldFileError: (error) =>
@@ -202,9 +216,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     let sandboxes: SandboxManager | null = null;
     const fetcher = new FetchService({
       limits: {
-        timeoutMs: config.fetchTimeoutMs ?? DEFAULT_FETCH_LIMITS.timeoutMs,
-        maxResponseBytes: config.fetchMaxResponseBytes ?? DEFAULT_FETCH_LIMITS.maxResponseBytes,
-        maxRequestBytes: config.fetchMaxRequestBytes ?? DEFAULT_FETCH_LIMITS.maxRequestBytes,
+        timeoutMs: config.fetchTimeoutMs ?? CONFIG_DEFAULTS.fetchTimeoutMs,
+        maxResponseBytes: config.fetchMaxResponseBytes ?? CONFIG_DEFAULTS.fetchMaxResponseBytes,
+        maxRequestBytes: config.fetchMaxRequestBytes ?? CONFIG_DEFAULTS.fetchMaxRequestBytes,
       },
       allowance: config.fetchAllowPrivate ?? AddressAllowance.none,
       secrets: storage.secrets,
@@ -213,11 +227,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         ...(deployer?.loading(guildId)?.fetchHosts ?? []),
       ],
     });
+    const tasks = new TaskScheduler(
+      new GuildTasks(storage.guildKv),
+      (guildId, level, message) => logs.append(guildId, level, message),
+    );
     const operations = new DiscordOperations(
       rest,
       directory,
       interactions,
-      { kv: storage.guildKv, sorted: storage.guildSorted },
+      { kv: storage.guildKv, sorted: storage.guildSorted, tasks },
       fetcher,
     );
     const metrics = new FloraMetrics();
@@ -254,11 +272,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       sandboxes,
       (guildId, level, message) => logs.append(guildId, level, message),
     );
+    tasks.attach(sandboxes);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
-      standby: config.sandboxStandby ?? 1,
-      nice: config.sandboxNice ?? 0,
+      standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       limits: guards.limits,
@@ -271,8 +290,10 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     cleanups.push(() => resume.persist());
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
-      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? 10_000);
-      if (abandoned > 0) notice("warn", `shutdown: ${abandoned} event(s) did not finish in time`);
+      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
+      if (abandoned > 0) {
+        notice("warn", `shutdown: ${count(abandoned, "event")} did not finish in time`);
+      }
     });
 
     const activeBot = bot;
@@ -284,7 +305,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       await syncGuildCommands(operations.request, applicationId, guildId, commands);
     };
     const guildCommands = new GuildCommands(storage.deployments, registerCommands);
-    const leaseMs = config.deployLeaseMs ?? DEFAULT_DEPLOY_LEASE_MS;
+    const leaseMs = config.deployLeaseMs ?? CONFIG_DEFAULTS.deployLeaseMs;
     deployer = new Deployer(
       storage.deployments,
       sandboxes,
@@ -353,19 +374,38 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    const gateway = bot.gateway;
-    router.shardOf = (guildId) => Number((BigInt(guildId) >> 22n) % BigInt(gateway.totalShards));
-    resume.attach(gateway);
-    await bot.start();
-    resume.start();
-    if (resume.resumed.length > 0) {
-      notice("info", `resumed the gateway session of shard(s) ${resume.resumed.join(", ")}`);
+    if (consumesBus) {
+      // Events come from the gateway nodes through the bus; the bot is only the REST client.
+      const intake = await startPartitionIntake({
+        natsUrl: config.natsUrl ?? [],
+        busPrefix: config.busPrefix,
+        partitions: config.partitions,
+        nodeId: config.nodeId,
+        route: (payload, shardId) => router?.route(payload, shardId),
+        onNotice: (level, message) => notice(level, `cluster: ${message}`),
+      });
+      cron.start();
+      cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
+      cleanups.push(() => intake.close());
+    } else {
+      const gateway = bot.gateway;
+      router.shardOf = (guildId) => Number((BigInt(guildId) >> 22n) % BigInt(gateway.totalShards));
+      resume.attach(gateway);
+      await bot.start();
+      resume.start();
+      if (resume.resumed.length > 0) {
+        notice("info", `resumed the gateway session of shard(s) ${resume.resumed.join(", ")}`);
+      }
+      cron.start();
+      cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
+      cleanups.push(() => activeBot.shutdown());
+      // Before the gateway stops: from then on, idle no longer means every event was handled.
+      cleanups.push(() => resume.stop());
     }
-    cron.start();
-    cleanups.push(() => cron.close());
-    cleanups.push(() => activeBot.shutdown());
-    // Before the gateway stops: from then on, idle no longer means every event was handled.
-    cleanups.push(() => resume.stop());
 
     const apiShutdown = new AbortController();
     const app = createApi({
@@ -438,6 +478,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       backends: storage.backends,
       restored,
       cron,
+      tasks,
       close,
     };
   } catch (error) {

@@ -12,6 +12,8 @@ import type { Emulator } from "../emulator/mod.ts";
 import { bannerLines } from "./banner.ts";
 import { EMULATOR_WORLD_FILE, type Flora, startFlora } from "./flora.ts";
 import { writeRuntimeInfo } from "./runtime_info.ts";
+import { runGatewayNode } from "./cluster/gateway_node.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 const LEVEL_COLORS = { debug: "\x1b[90m", info: "\x1b[36m", warn: "\x1b[33m", error: "\x1b[31m" };
 const RESET = "\x1b[0m";
@@ -34,6 +36,10 @@ try {
   throw error;
 }
 
+if (config.roles.size === 1 && config.roles.has("gateway")) {
+  Deno.exit(await runGatewayNode(config));
+}
+
 let flora: Flora;
 try {
   flora = await startFlora(config, {
@@ -49,7 +55,7 @@ try {
     onApiLog: (line) => console.error(line),
   });
 } catch (error) {
-  console.error(`flora: could not start: ${error instanceof Error ? error.message : error}`);
+  console.error(`flora: could not start: ${errorMessage(error)}`);
   Deno.exit(1);
 }
 
@@ -76,6 +82,7 @@ console.log(
       guilds: emulatorGuilds(emulator),
       memberId: emulator.seeded?.users.member,
     },
+    discordApiUrl: config.discordApiUrl,
     restored: flora.restored,
   }).join("\n"),
 );

@@ -14,6 +14,7 @@
  */
 
 import { call } from "./bridge.ts";
+import { DELETE, transact } from "./kv_transaction.ts";
 import type { JsonValue, KvEntry, KvPage, KvStore } from "./types.ts";
 
 /** Throws a TypeError saying what to change when `name` is not a valid store name. */
@@ -27,8 +28,16 @@ export function checkStoreName(name: string, what: string): void {
   }
 }
 
-/** Returns the guild's store called `name` (default "default"); stores need no creation. */
-export function kv(name = "default"): KvStore {
+/**
+ * Returns the guild's store called `name` (default "default"); stores need no
+ * creation. `kv.transact` writes several keys of any stores atomically.
+ */
+export const kv: ((name?: string) => KvStore) & {
+  transact: typeof transact;
+  DELETE: typeof DELETE;
+} = Object.assign(store, { transact, DELETE: DELETE as typeof DELETE });
+
+function store(name = "default"): KvStore {
   checkStoreName(name, "kv store");
   const store = name;
   return Object.freeze(

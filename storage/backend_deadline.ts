@@ -6,6 +6,8 @@
  * @module
  */
 
+import { errorMessage } from "../shared/error_message.ts";
+
 /** How long a backend has to answer at start, ms. @default 5_000 */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -61,7 +63,7 @@ export async function answersWithin<T>(
     } catch { /* the connection is being dropped anyway */ }
     if (error instanceof BackendUnavailableError) throw error;
     throw new BackendUnavailableError(
-      `${name}: ${error instanceof Error ? error.message : String(error)}`,
+      `${name}: ${errorMessage(error)}`,
       { cause: error },
     );
   } finally {

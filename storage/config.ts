@@ -8,7 +8,7 @@
  * | sessions, cache, rate limits              | Deno KV             | Redis (`REDIS_URL`)        |
  * | deployment events                         | Deno KV watch       | Redis, else PostgreSQL     |
  * | guild KV                                  | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
- * | logs                                      | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
+ * | logs                                      | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  * | guild sorted sets                         | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  *
  * @module
@@ -36,6 +36,7 @@ import type {
   SessionStore,
   TokenStore,
 } from "./types.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** Validated storage configuration. */
 export interface StorageConfig {
@@ -54,8 +55,8 @@ export interface StorageConfig {
   /** `FLORA_REDIS_PREFIX`: prefix of every Redis key and channel (default `flora:`). */
   redisPrefix?: string;
   /**
-   * `FLORA_GUILD_KV`: where guilds' KV lives, `deno-kv` (the embedded file, or `FLORA_KV_URL`)
-   * or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
+   * `FLORA_GUILD_KV`: where guilds' data (KV, sorted sets, logs) lives, `deno-kv` (the embedded
+   * file, or `FLORA_KV_URL`) or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
    * @default "deno-kv"
    */
   guildKv?: GuildKvBackend;
@@ -228,7 +229,7 @@ async function probeAll(
         await Promise.race([probe(), deadline]);
         return [name, "ok"] as const;
       } catch (error) {
-        return [name, `down: ${error instanceof Error ? error.message : String(error)}`] as const;
+        return [name, `down: ${errorMessage(error)}`] as const;
       } finally {
         clearTimeout(timer);
       }
@@ -281,6 +282,7 @@ export async function openStorage(
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
         guildKvQuota: options.guildKvQuota,
+        logs: options.logs,
         timeoutMs: options.connectTimeoutMs,
         sortedQuota: options.sortedQuota,
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
@@ -307,7 +309,7 @@ export async function openStorage(
       sessions: redis?.sessions ?? embedded.sessions,
       cache: redis?.cache ?? embedded.cache,
       rateLimits: redis?.rateLimits ?? embedded.rateLimits,
-      logs: embedded.logs,
+      logs: pgGuildKv ? pg!.logs : embedded.logs,
       events: redis?.events ?? pg?.events ?? embedded.events,
       backends: {
         deployments: pg ? "postgres" : kvName,
@@ -318,7 +320,7 @@ export async function openStorage(
         sessions: redis ? "redis" : kvName,
         cache: redis ? "redis" : kvName,
         rateLimits: redis ? "redis" : kvName,
-        logs: kvName,
+        logs: pgGuildKv ? "postgres" : kvName,
         events: redis ? "redis" : pg ? "postgres" : kvName,
       },
       health: () =>

@@ -11,6 +11,11 @@
 // the protocol and the SDK.
 import type { JsonValue, LogLevel } from "../runtime/sandbox/protocol/values.ts";
 import type { SortedEntry, SortedPage } from "../runtime/sandbox/protocol/sorted_operations.ts";
+import {
+  type KvRefArgs,
+  type KvWriteArgs,
+  MAX_TRANSACTION_KEYS,
+} from "../runtime/sandbox/protocol/kv_transaction_operations.ts";
 export type { JsonValue, LogLevel, SortedEntry, SortedPage };
 
 /** Lifecycle of a deployment. */
@@ -184,7 +189,26 @@ export interface GuildKvStore {
   increment(guildId: string, store: string, key: string, by: number): Promise<number>;
   /** Names of the guild's stores that hold at least one entry. */
   stores(guildId: string): Promise<string[]>;
+  /**
+   * Applies `writes` only if every key in `checks` is still at its version
+   * (null: absent), all at once: up to {@linkcode MAX_TRANSACTION_KEYS}
+   * distinct keys across the guild's stores. Resolves to false, writing
+   * nothing, when a check failed.
+   */
+  atomic(guildId: string, checks: KvCheck[], writes: KvWrite[]): Promise<boolean>;
 }
+
+/** Most distinct keys one {@linkcode GuildKvStore.atomic} call may check or write. */
+export { MAX_TRANSACTION_KEYS };
+
+/** A key of one of a guild's stores. */
+export type KvRef = KvRefArgs;
+
+/** "This key is still at this version" (null: still absent). */
+export type KvCheck = KvRef & { version: string | null };
+
+/** A write of an atomic operation: set a value, or delete the key. */
+export type KvWrite = KvWriteArgs;
 
 // ---------------------------------------------------------------------------
 // Sorted sets (leaderboards)

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { EmulatorClient } from "../emulator/mod.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { startFlora } from "../runtime/flora.ts";
-import { bundle } from "../cli/bundle.ts";
+import { bundle } from "../client/bundle.ts";
 
 const MESSAGES = 5_000;
 const DISCONNECTS = 50;
@@ -42,7 +42,7 @@ Deno.test({
         // Every message must reach the handler: no backlog drops in this test.
         FLORA_GUILD_BACKLOG: "100000",
       }),
-      { emulatorHeartbeatMs: 30_000, spawnShardDelay: 0 },
+      { emulatorHeartbeatMs: 30_000, emulatorIdentifyIntervalMs: 0, spawnShardDelay: 0 },
     );
     try {
       const emulator = flora.emulator!;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { EmulatorClient } from "../emulator/mod.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { startFlora } from "../runtime/flora.ts";
-import { bundle } from "../cli/bundle.ts";
+import { bundle } from "../client/bundle.ts";
 
 async function redisServerAvailable(): Promise<boolean> {
   try {
@@ -56,7 +56,7 @@ Deno.test({
         FLORA_SANDBOX_PROCESSES: "1",
         REDIS_URL: `redis://127.0.0.1:${port}`,
       }),
-      { emulatorHeartbeatMs: 30_000, spawnShardDelay: 0 },
+      { emulatorHeartbeatMs: 30_000, emulatorIdentifyIntervalMs: 0, spawnShardDelay: 0 },
     );
     try {
       const emulator = flora.emulator!;

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { bundle } from "../cli/bundle.ts";
+import { bundle } from "../client/bundle.ts";
 import { EmulatorClient } from "../emulator/mod.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { startFlora } from "../runtime/flora.ts";

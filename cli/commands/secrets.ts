@@ -6,11 +6,11 @@
  * @module
  */
 
-import { request } from "../api_client.ts";
+import { request } from "../../client/api_client.ts";
 import { COMMON_HELP, hostList, parse } from "../args.ts";
 import type { Command } from "../command.ts";
 import { resolveGuild, resolveTarget } from "../config.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import { table, when } from "../format.ts";
 
 const HELP = `Usage: flora secrets <action> --guild <id> [arguments] [options]
@@ -96,7 +96,11 @@ export const secrets: Command = {
         need(1, "delete <name>");
         const { body } = await request<{ deleted: boolean }>(target, "DELETE", path(args[0]));
         if (values.json) out.json(body);
-        else out.info(body.deleted === false ? `No secret ${args[0]}.` : `Deleted ${args[0]}.`);
+        if (body.deleted === false) {
+          if (!values.json) out.error(`flora secrets: no secret ${args[0]} in this guild`);
+          return ExitCode.NotFound;
+        }
+        if (!values.json) out.info(`Deleted ${args[0]}.`);
         return ExitCode.Ok;
       }
       case "list": {

@@ -22,6 +22,7 @@ import { buildClient } from "./client_bundle.ts";
 import { FeedHub } from "./feed.ts";
 import { STYLES } from "./styles.ts";
 import type { PlaygroundWorld } from "./ui/types.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
 /** A running playground server. */
 export interface Playground {
@@ -90,7 +91,7 @@ export async function createPlaygroundApp(
     if (error instanceof EmulatorClientError) {
       return c.json({ error: describeEmulatorError(error) }, error.status >= 500 ? 502 : 400);
     }
-    return c.json({ error: error instanceof Error ? error.message : String(error) }, 500);
+    return c.json({ error: errorMessage(error) }, 500);
   });
 
   app.get("/", (c) => c.html("<!doctype html>" + (<Page />).toString()));
@@ -118,6 +119,8 @@ export async function createPlaygroundApp(
         };
       }),
       commands: guild.commands.filter((cmd) => (cmd.type ?? 1) === 1),
+      contextMenus: guild.commands.filter((cmd) => cmd.type === 2 || cmd.type === 3)
+        .map((cmd) => ({ id: cmd.id, name: cmd.name, type: cmd.type as 2 | 3 })),
       deploy: session.lastDeploy() ?? null,
     };
     return c.json(view);
@@ -188,6 +191,19 @@ export async function createPlaygroundApp(
       userId: text(input, "userId"),
       name: text(input, "name"),
       options: options as never,
+    });
+    return c.json(result, 201);
+  });
+
+  /** Apps → a user or message context-menu command, on its target. */
+  app.post("/api/context-menu", async (c) => {
+    const input = await body(c);
+    const result = await emu.invokeContextMenu({
+      guildId,
+      channelId: text(input, "channelId"),
+      userId: text(input, "userId"),
+      commandId: text(input, "commandId"),
+      targetId: text(input, "targetId"),
     });
     return c.json(result, 201);
   });

@@ -47,6 +47,8 @@ export interface BusEvent {
   guildId: string;
   /** The gateway payload, as the event router receives it. */
   payload: unknown;
+  /** The shard that received it. */
+  shardId?: number;
 }
 
 /** Where one cluster's bus lives; every node of the cluster must agree. */
@@ -93,6 +95,9 @@ export function busNames(prefix = "flora") {
     subject: (partition: number) => `${prefix}.events.${partition}`,
     handled: `${prefix}_handled`,
     consumer: (partition: number) => `p${partition}`,
+    /** Lease buckets of the partitions and of the live runtime nodes. */
+    partitionLeases: `${prefix}_partitions`,
+    memberLeases: `${prefix}_members`,
   };
 }
 
@@ -126,12 +131,16 @@ export async function ensureEventBus(
   await new Kvm(nc).create(names.handled, { history: 1, ttl: handledTtlMs });
 }
 
-/** Removes the bus's stream and bucket (tests, and tearing a cluster down). */
+/** Removes the bus's stream and buckets (tests, and tearing a cluster down). */
 export async function removeEventBus(nc: NatsConnection, prefix = "flora"): Promise<void> {
   const names = busNames(prefix);
   const jsm = await jetstreamManager(nc);
   await jsm.streams.delete(names.stream).catch(() => false);
-  await (await new Kvm(nc).open(names.handled)).destroy().catch(() => false);
+  const kvm = new Kvm(nc);
+  for (const bucket of [names.handled, names.partitionLeases, names.memberLeases]) {
+    // Opening a missing bucket fails; there is nothing to remove then.
+    await kvm.open(bucket).then((kv) => kv.destroy()).catch(() => false);
+  }
 }
 
 /** What a publish did. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ClusterConfigError } from "./settings.ts";
+import { ClusterConfigError } from "./config_error.ts";
 
 /** One role of a cluster node. */
 export type FloraRole = "gateway" | "runtime" | "api";

@@ -8,12 +8,10 @@
  */
 
 import type { StorageConfig } from "../../storage/config.ts";
+import { ClusterConfigError } from "./config_error.ts";
 import { type FloraRole, isSingleProcess } from "./roles.ts";
 
-/** A cluster setting is missing or malformed; the message says what to set. */
-export class ClusterConfigError extends Error {
-  override name = "ClusterConfigError";
-}
+export { ClusterConfigError };
 
 const NATS_SCHEMES = ["nats:", "tls:", "ws:", "wss:"];
 
@@ -134,4 +132,53 @@ export function checkClusterNeeds(needs: ClusterNeeds): void {
   if (problems.length > 1) {
     throw new ClusterConfigError(`cluster configuration:\n  - ${problems.join("\n  - ")}`);
   }
+}
+
+const BUS_PREFIX = /^[A-Za-z0-9_-]{1,32}$/;
+const NODE_ID = /^[-_.A-Za-z0-9]{1,64}$/;
+
+/**
+ * Parses `FLORA_BUS_PREFIX`, which names the cluster's JetStream stream and
+ * buckets (two clusters on one NATS need different prefixes).
+ *
+ * @example
+ * ```ts
+ * parseBusPrefix(undefined); // "flora"
+ * ```
+ */
+export function parseBusPrefix(text: string | undefined): string {
+  const value = text?.trim() || "flora";
+  if (!BUS_PREFIX.test(value)) {
+    throw new ClusterConfigError(
+      `FLORA_BUS_PREFIX must be 1–32 letters, digits, "_" or "-" (got ${JSON.stringify(value)})`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Parses `FLORA_NODE_ID`, this process's name in leases; by default the host
+ * name, pid and a random suffix (unique per process, so a restarted node
+ * never mistakes an old tenure for its own).
+ *
+ * @example
+ * ```ts
+ * parseNodeId("runtime-1"); // "runtime-1"
+ * ```
+ */
+export function parseNodeId(text: string | undefined): string {
+  const value = text?.trim();
+  if (value) {
+    if (!NODE_ID.test(value)) {
+      throw new ClusterConfigError(
+        `FLORA_NODE_ID must be 1–64 letters, digits, ".", "_" or "-" (got ${
+          JSON.stringify(value)
+        })`,
+      );
+    }
+    return value;
+  }
+  const host = Deno.hostname().replace(/[^-_.A-Za-z0-9]/g, "-").slice(0, 40);
+  const random = crypto.getRandomValues(new Uint8Array(3));
+  return `${host}-${Deno.pid}-${[...random].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

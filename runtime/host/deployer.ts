@@ -16,6 +16,7 @@ import type { CommandDefinition } from "../sandbox/protocol/mod.ts";
 import type { RegisterCommands } from "./guild_commands.ts";
 import type { LogSink } from "./logs.ts";
 import { type SandboxManager, ScriptLoadError } from "./sandboxes.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
 /** How long a deploying host's lease on its pending deployment lasts, ms. @default 30_000 */
 export const DEFAULT_DEPLOY_LEASE_MS = 30_000;
@@ -139,7 +140,7 @@ export class Deployer {
     } catch (error) {
       const reason = error instanceof ScriptLoadError
         ? `the script failed to load: ${error.message}`
-        : `the script could not be started: ${error instanceof Error ? error.message : error}`;
+        : `the script could not be started: ${errorMessage(error)}`;
       return this.#fail(deployment, reason);
     }
     // From here a host that dies leaves the switch for the next one to finish.

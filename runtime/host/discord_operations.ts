@@ -21,8 +21,10 @@ import { fetchOperations } from "./operations/fetch_ops.ts";
 import { guildOperations } from "./operations/guild_ops.ts";
 import { interactionOperations } from "./operations/interaction_ops.ts";
 import { kvOperations } from "./operations/kv_ops.ts";
+import { kvTransactionOperations } from "./operations/kv_transaction_ops.ts";
 import { messageOperations } from "./operations/message_ops.ts";
 import { sortedOperations } from "./operations/sorted_ops.ts";
+import { taskOperations } from "./operations/task_ops.ts";
 import { GuildScope } from "./operations/scope.ts";
 import { ReplyNonces } from "./operations/reply_nonces.ts";
 import { requestingGuild } from "./rest_metrics.ts";
@@ -37,7 +39,9 @@ const HANDLERS: OperationHandlers<OperationName> = {
   ...messageOperations,
   ...guildOperations,
   ...kvOperations,
+  ...kvTransactionOperations,
   ...sortedOperations,
+  ...taskOperations,
   ...fetchOperations,
 };
 
@@ -70,6 +74,7 @@ export class DiscordOperations implements OperationExecutor {
       interactions: this.interactions,
       kv: this.stores.kv,
       sorted: this.stores.sorted,
+      tasks: this.stores.tasks,
       fetch: this.fetcher,
       replyNonces: this.#replyNonces,
     };

@@ -101,3 +101,10 @@ export class GuildQueue {
     return rest;
   }
 }
+
+/** Reports an event settled, once (it may pass several clean-up paths). */
+export function settle(event: QueuedEvent): void {
+  const settled = event.settled;
+  event.settled = undefined;
+  settled?.();
+}

@@ -23,6 +23,7 @@ import {
 import type { GuildWorker } from "./guild_worker.ts";
 import type { LogSink } from "./logs.ts";
 import { mapStackTrace } from "./stack_map.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
 /** What handling workers' messages needs from the sandbox manager. */
 export interface WorkerMessageHost {
@@ -36,7 +37,7 @@ export interface WorkerMessageHost {
   done(worker: GuildWorker, message: DoneMessage): void;
   /** Runs a checked operation for a guild. Throws a readable error when refused. */
   run(guildId: string, op: OperationName, args: unknown): Promise<unknown>;
-  /** Sends the answer to a call back to the worker. */
+  /** Sends the answer to a call back to the worker; never rejects (a lost worker is reported apart). */
   answer(key: WorkerKey, result: ResultMessage): Promise<void>;
 }
 
@@ -102,11 +103,10 @@ export class WorkerMessages {
       try {
         result = { ok: true, value: await this.host.run(guildId, op, parsed.args) };
       } catch (error) {
-        result = { ok: false, error: error instanceof Error ? error.message : String(error) };
+        result = { ok: false, error: errorMessage(error) };
       }
     }
     if (!this.host.worker(worker.key)) return;
-    await this.host.answer(worker.key, { v: PROTOCOL_VERSION, type: "result", callId, ...result })
-      .catch(() => {});
+    await this.host.answer(worker.key, { v: PROTOCOL_VERSION, type: "result", callId, ...result });
   }
 }

@@ -22,7 +22,9 @@ import {
   type ToWorkerMessage,
   type WorkerExitReason,
   type WorkerKey,
+  workerKeyId,
 } from "./protocol/mod.ts";
+import { lexerReady, sealScript } from "./script_imports.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
 /** A worker reported silent this recently when its process died is blamed for it, ms. */
@@ -72,6 +74,11 @@ export interface PoolOptions {
   memoryReducer?: boolean;
 }
 
+/** A script the pool will not start (it imports modules); the message says what to change. */
+export class ScriptRefused extends Error {
+  override name = "ScriptRefused";
+}
+
 /** What the pool reports to its owner. */
 export interface PoolListener {
   /** A worker posted something (untrusted). */
@@ -106,10 +113,6 @@ function passThroughEnv(names: string[]): Record<string, string> {
     if (value !== undefined) env[name] = value;
   }
   return env;
-}
-
-function keyId(key: WorkerKey): string {
-  return `${key.guildId}:${key.deploymentId}`;
 }
 
 /** Where a child's messages and its exit go: the slot it serves, or the pool's standby list. */
@@ -150,7 +153,10 @@ class SandboxChild {
         "--no-lock",
         "--no-remote",
         "--no-npm",
-        `--v8-flags=--max-old-space-size=${this.options.heapMb}${
+        // No code from strings (eval, new Function): a script could otherwise write an
+        // import() that script_imports.ts never saw.
+        `--v8-flags=--max-old-space-size=${this.options.heapMb},` +
+        `--disallow-code-generation-from-strings${
           this.options.memoryReducer ? "" : ",--no-memory-reducer"
         }`,
         PROCESS_MAIN.href,
@@ -273,7 +279,7 @@ class SandboxProcess implements ChildOwner {
         );
         break;
       case "workerSilent":
-        this.#silent.set(keyId(message), performance.now());
+        this.#silent.set(workerKeyId(message), performance.now());
         break;
       case "eventsStarted":
         this.listener.eventsStarted?.(
@@ -283,7 +289,7 @@ class SandboxProcess implements ChildOwner {
         break;
       case "workerExit": {
         const key = { guildId: message.guildId, deploymentId: message.deploymentId };
-        this.workers.delete(keyId(key));
+        this.workers.delete(workerKeyId(key));
         this.listener.workerExit(key, message.reason, message.detail);
         break;
       }
@@ -311,7 +317,7 @@ class SandboxProcess implements ChildOwner {
     if (standby) this.#adopt(standby);
     else this.start();
     for (const key of lost) {
-      const suspect = suspects.has(keyId(key));
+      const suspect = suspects.has(workerKeyId(key));
       this.listener.workerExit(
         key,
         suspect ? "abort" : "process",
@@ -371,6 +377,7 @@ export class SandboxPool {
 
   /** Starts every process; resolves when all are ready (standbys start after, unawaited). */
   async start(): Promise<void> {
+    await lexerReady;
     if ((this.options.transport ?? defaultTransport()) === "unix") {
       this.#link = await LinkListener.open();
     }
@@ -433,22 +440,32 @@ export class SandboxPool {
     return processIndex(guildId, this.#processes.length);
   }
 
-  /** Starts a worker and sends it its script. */
+  /**
+   * Starts a worker and sends it its script, its module loading sealed
+   * (`script_imports.ts`); rejects, starting nothing, when the script imports
+   * a module.
+   */
   spawn(key: WorkerKey, load: LoadMessage): Promise<void> {
+    const sealed = sealScript(load.code);
+    if (!sealed.ok) return Promise.reject(new ScriptRefused(sealed.error));
     const process = this.#processOf(key);
-    process.workers.set(keyId(key), key);
-    return process.send({ ...key, v: PROTOCOL_VERSION, type: "spawn", load });
+    process.workers.set(workerKeyId(key), key);
+    const message = { ...load, code: sealed.code };
+    return process.send({ ...key, v: PROTOCOL_VERSION, type: "spawn", load: message });
   }
 
-  /** Relays an event or a call result to a worker. */
+  /**
+   * Relays an event or a call result to a worker. Never rejects: a message to
+   * a process that died is dropped (its workers are reported lost instead).
+   */
   send(key: WorkerKey, message: ToWorkerMessage["message"]): Promise<void> {
     return this.#processOf(key).send({ ...key, v: PROTOCOL_VERSION, type: "toWorker", message });
   }
 
-  /** Stops a worker. */
+  /** Stops a worker. Never rejects, like {@linkcode send}. */
   terminate(key: WorkerKey): Promise<void> {
     const process = this.#processOf(key);
-    process.workers.delete(keyId(key));
+    process.workers.delete(workerKeyId(key));
     return process.send({ ...key, v: PROTOCOL_VERSION, type: "terminate" });
   }
 

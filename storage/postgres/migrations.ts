@@ -150,6 +150,28 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: "guild logs",
+    sql: `
+      -- A ring buffer per guild: record n lives in slot n mod capacity, so appends never clean up.
+      create table guild_log_seq (
+        guild_id text primary key,
+        next bigint not null
+      );
+      create table guild_logs (
+        guild_id text not null,
+        slot integer not null,
+        seq bigint not null,
+        level text not null,
+        message text not null,
+        deployment_id text,
+        at text not null,
+        primary key (guild_id, slot)
+      );
+      create index guild_logs_seq on guild_logs (guild_id, seq);
+    `,
+  },
 ];
 
 /** Arbitrary constant identifying flora's migration lock among advisory locks. */

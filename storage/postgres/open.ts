@@ -8,12 +8,14 @@
 import type postgres from "postgres";
 import type { DeploymentLimits } from "../deployment_input.ts";
 import type { GuildKvQuota } from "../guild_kv_limits.ts";
+import type { LogOptions } from "../logs_common.ts";
 import type { SecretCipher } from "../secrets_crypto.ts";
 import type { SortedQuota } from "../sorted_limits.ts";
 import { connectPostgres, type PostgresOptions } from "./connect.ts";
 import { PgDeploymentStore } from "./deployments.ts";
 import { PgDeploymentEvents } from "./events.ts";
 import { PgGuildKvStore } from "./guild_kv.ts";
+import { PgLogStore } from "./logs.ts";
 import { migrate } from "./migrations.ts";
 import { PgSecretStore } from "./secrets.ts";
 import { PgSortedBackend } from "./sorted.ts";
@@ -29,6 +31,8 @@ export interface PostgresStorage {
   events: PgDeploymentEvents;
   /** Per-guild KV (used when `FLORA_GUILD_KV=postgres`). */
   guildKv: PgGuildKvStore;
+  /** Per-guild logs (used when `FLORA_GUILD_KV=postgres`). */
+  logs: PgLogStore;
   /** Ends the pool (and its LISTEN connection). */
   close(): Promise<void>;
 }
@@ -37,6 +41,7 @@ export interface OpenPostgresOptions extends PostgresOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
   sortedQuota?: Partial<SortedQuota>;
   guildKvQuota?: Partial<GuildKvQuota>;
+  logs?: Partial<LogOptions>;
 }
 
 /** Connects to `url`, migrates, and returns the PostgreSQL-backed stores. */
@@ -60,6 +65,7 @@ export async function openPostgresStorage(
     guildSorted: new CheckedSortedStore(new PgSortedBackend(sql), options.sortedQuota),
     events: new PgDeploymentEvents(sql, options.schema),
     guildKv: new PgGuildKvStore(sql, options.guildKvQuota),
+    logs: new PgLogStore(sql, options.logs),
     close: () => sql.end(),
   };
 }

@@ -10,6 +10,7 @@ import postgres from "postgres";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { createClient } from "redis";
+import { errorMessage } from "../../shared/error_message.ts";
 
 export const TEST_DATABASE_URL = Deno.env.get("FLORA_TEST_DATABASE_URL") ??
   "postgres://postgres@127.0.0.1:5432/test";
@@ -35,9 +36,7 @@ async function gate(kind: string, url: string, probe: () => Promise<void>): Prom
     await probe();
     return { ignore: false, note: "" };
   } catch (error) {
-    const reason = `${kind} unreachable at ${url} (${
-      error instanceof Error ? error.message : error
-    })`;
+    const reason = `${kind} unreachable at ${url} (${errorMessage(error)})`;
     if (inCi()) return { ignore: false, note: "" }; // CI must have the server: let the tests fail.
     console.warn(`skipping ${kind} tests: ${reason}; set CI=true to make this a failure`);
     return { ignore: true, note: ` [skipped: ${reason}]` };

@@ -13,7 +13,9 @@ import {
 } from "../operations.ts";
 import type { JsonValue } from "../values.ts";
 import { fail, int, Invalid, json, optional, record, snowflake, storeName, str } from "./fields.ts";
+import { kvTransactionParsers } from "./kv_transaction_args.ts";
 import { sortedParsers } from "./sorted_args.ts";
+import { taskParsers } from "./task_args.ts";
 
 const RESPONSE_TYPES = [4, 5, 6, 7, 8, 9];
 
@@ -182,7 +184,9 @@ const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => 
       if (typeof a.by !== "number" || !Number.isFinite(a.by)) fail("args.by", "expected a number");
       return { store: storeName(a.store), key: str(a.key, "args.key"), by: a.by };
     },
+    ...kvTransactionParsers,
     ...sortedParsers,
+    ...taskParsers,
     fetch: fetchArgs,
   };
 
