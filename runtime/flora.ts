@@ -38,6 +38,7 @@ import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { GuildTasks } from "./host/tasks/guild_tasks.ts";
 import { TaskScheduler } from "./host/tasks/scheduler.ts";
+import { CpuBursts } from "./host/guard/cpu_bursts.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { count } from "../shared/plural.ts";
@@ -212,14 +213,25 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       new GuildTasks(storage.guildKv),
       (guildId, level, message) => logs.append(guildId, level, message),
     );
+    const metrics = new FloraMetrics();
+    const bursts = new CpuBursts({
+      capacityMs: config.cpuBurstMs ?? CONFIG_DEFAULTS.cpuBurstMs,
+      refillMsPerMinute: config.cpuBurstRefillMsPerMinute ??
+        CONFIG_DEFAULTS.cpuBurstRefillMsPerMinute,
+    }, {
+      granted: (_guildId, ms) => {
+        metrics.cpuBursts.inc("granted");
+        metrics.cpuBurstMs.inc("", ms);
+      },
+      refused: () => metrics.cpuBursts.inc("refused"),
+    });
     const operations = new DiscordOperations(
       rest,
       directory,
       interactions,
-      { kv: storage.guildKv, sorted: storage.guildSorted, tasks },
+      { kv: storage.guildKv, sorted: storage.guildSorted, tasks, bursts },
       fetcher,
     );
-    const metrics = new FloraMetrics();
     countRateLimits(
       bot.rest as unknown as StatusObservableRest,
       metrics.restRateLimited,

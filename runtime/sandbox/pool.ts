@@ -460,6 +460,11 @@ export class SandboxPool {
   }
 
   /** Stops a worker. */
+  /** Lets the worker's running event run `ms` longer (a CPU burst the host granted). */
+  extendBudget(key: WorkerKey, ms: number): Promise<void> {
+    return this.#processOf(key).send({ ...key, v: PROTOCOL_VERSION, type: "extendBudget", ms });
+  }
+
   terminate(key: WorkerKey): Promise<void> {
     const process = this.#processOf(key);
     process.workers.delete(workerKeyId(key));
