@@ -6,6 +6,7 @@
  * @module
  */
 
+import { dashboardAssets } from "../dashboard/assets.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { type Flora, startFlora } from "./flora.ts";
 import { writeRuntimeInfo } from "./runtime_info.ts";
@@ -60,6 +61,9 @@ const lines = [
   "",
   "flora is running.",
   `  API:        ${flora.apiUrl}`,
+  `  dashboard:  ${flora.apiUrl}/dashboard${
+    flora.emulator ? "  (sign in as an emulator user; \"Try it\" acts in its guilds)" : ""
+  }`,
   `  data:       ${config.dataDir}/ (embedded Deno KV)`,
   `  operator:   ${flora.operatorToken}${
     flora.operatorTokenCreated ? "  (new; kept in " + config.dataDir + "/operator-token)" : ""
@@ -86,6 +90,13 @@ if (flora.emulator) {
 }
 if (flora.restored > 0) lines.push("", `Restored ${flora.restored} deployment(s).`);
 console.log(lines.join("\n") + "\n");
+// Built from npm once per version and cached on disk; warmed now so the first visit is quick.
+dashboardAssets().then(
+  (built) => {
+    if (built.buildMs > 0) console.error(`[flora] dashboard assets built in ${built.buildMs} ms`);
+  },
+  (error) => console.error(`[flora] warn: the dashboard could not be built: ${error}`),
+);
 
 let stopping = false;
 const stop = async () => {
