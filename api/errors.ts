@@ -8,10 +8,25 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** An error the API reports to the client as-is (thrown from handlers). */
+/**
+ * An error the API reports to the client as-is. Routes throw it; the app's
+ * one error handler turns it into the response (`errorResponse`).
+ *
+ * @example
+ * ```ts
+ * throw new ApiError(404, "no_deployment", "this guild has no active deployment");
+ * ```
+ */
 export class ApiError extends Error {
-  constructor(readonly status: ContentfulStatusCode, readonly code: string, message: string) {
-    super(message);
+  override name = "ApiError";
+  /** @param options `cause`: the error behind this one, kept for logs (never sent). */
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
   }
 }
 

@@ -67,6 +67,7 @@ export async function startBenchFlora(
   const config = loadConfig({
     FLORA_DATA_DIR: dataDir,
     FLORA_API_PORT: "0",
+    FLORA_EMULATOR_PORT: "0",
     FLORA_OPERATOR_TOKEN: "bench-operator-token-000000",
     FLORA_SANDBOX_PROCESSES: "2",
     FLORA_MAX_RESIDENT_WORKERS: String(maxResident),

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { bundle } from "../cli/bundle.ts";
+import { bundle } from "../client/bundle.ts";
 import { EmulatorClient } from "../emulator/mod.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { startFlora } from "../runtime/flora.ts";
@@ -52,6 +52,7 @@ async function measure(env: Record<string, string>): Promise<Figures> {
     loadConfig({
       FLORA_DATA_DIR: dataDir,
       FLORA_API_PORT: "0",
+      FLORA_EMULATOR_PORT: "0",
       FLORA_EVENT_TIMEOUT_MS: "120000",
       ...env,
     }),

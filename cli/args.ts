@@ -8,7 +8,7 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { hostPattern } from "../storage/host_patterns.ts";
-import { CliError, ExitCode } from "./exit_codes.ts";
+import { CliError, ExitCode } from "../client/exit_codes.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

@@ -10,12 +10,10 @@
  */
 
 import { readRuntimeInfo } from "../runtime/runtime_info.ts";
-import { CliError, ExitCode } from "./exit_codes.ts";
+import type { ApiTarget } from "../client/api_client.ts";
+import { CliError, ExitCode } from "../client/exit_codes.ts";
 
-export interface ApiTarget {
-  url: string;
-  token: string;
-}
+export type { ApiTarget };
 
 export interface TargetFlags {
   api?: string;

@@ -13,7 +13,7 @@ import { login, logout, whoami } from "./commands/login.ts";
 import { logs } from "./commands/logs.ts";
 import { secrets } from "./commands/secrets.ts";
 import { tokens } from "./commands/tokens.ts";
-import { CliError, ExitCode } from "./exit_codes.ts";
+import { CliError, ExitCode } from "../client/exit_codes.ts";
 import { consoleOutput, type Output } from "./output.ts";
 
 const commands: Record<

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { sdkTypeFiles } from "../cli/sdk_files.ts";
+import { sdkTypeFiles } from "../client/sdk_files.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const UI = new URL("./ui/", import.meta.url);

@@ -1,7 +1,8 @@
 /**
  * Keeps a dev data dir's KV data across `flora dev` restarts. The emulator
- * mints a new guild id on every start, and KV data is keyed by guild, so
- * the dev guild's id is remembered in the data dir and, when it changes,
+ * keeps its world (and so the guild's id) in the data dir; when that file was
+ * deleted, or the data dir predates it, the guild id changes, and KV data is
+ * keyed by guild, so the dev guild's id is remembered in the data dir and, when it changes,
  * the previous guild's stores are copied to the new one (then removed from
  * the old). Copy before delete: an interrupted move is redone next start.
  *

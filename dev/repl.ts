@@ -19,6 +19,7 @@ import { clickables, messageText } from "./message_text.ts";
 import { FeedHub } from "./playground/feed.ts";
 import type { DevSession } from "./session.ts";
 import { parseSlashLine, SlashParseError } from "./slash_args.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** Options of {@linkcode runRepl}. */
 export interface ReplOptions {
@@ -41,6 +42,7 @@ export const REPL_HELP = `Type a message to send it, or:
   .react <emoji>            toggle your reaction on the newest message
   .members / .channels      list who and where
   .kv                       show the guild's KV data
+  .top <set> [n]            show a sorted set's n (default 10) highest scores
   .reload                   redeploy the script now
   .help                     this help
   .exit                     quit`;
@@ -54,7 +56,7 @@ function describe(error: unknown): string {
       body?.errors ? " " + JSON.stringify(body.errors) : ""
     }`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Splits `a=1 b=two words` into pairs; a value runs until the next ` name=`. */
@@ -244,13 +246,7 @@ export async function runRepl(options: ReplOptions): Promise<void> {
       }
       case ".modal": {
         if (!modal) throw new ReplError("no modal is open for this member");
-        const response = await fetch(`${emulator.controlUrl}/interactions/modal`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ interactionId: modal.interactionId, values: assignments(arg) }),
-        });
-        const answer = await response.json();
-        if (!response.ok) throw new EmulatorClientError(response.status, answer);
+        await emu.submitModal({ interactionId: modal.interactionId, values: assignments(arg) });
         modal = null;
         return true;
       }
@@ -265,6 +261,18 @@ export async function runRepl(options: ReplOptions): Promise<void> {
               .join("\n"),
           );
         }
+        return true;
+      }
+      case ".top": {
+        const [set, count = "10"] = rest;
+        const n = Number(count);
+        if (!set || !Number.isInteger(n)) throw new ReplError("usage: .top <set> [n]");
+        const top = await session.flora.guildSorted.top(guild.id, set, n);
+        write(
+          top.length === 0
+            ? `(sorted set ${set} is empty)`
+            : top.map((e, i) => `${i + 1}. ${e.key} ${e.score}`).join("\n"),
+        );
         return true;
       }
       case ".reload": {

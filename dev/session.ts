@@ -16,13 +16,14 @@
  * @module
  */
 
-import { type DeploymentSummary, request } from "../cli/api_client.ts";
-import { bundle, typeCheck } from "../cli/bundle.ts";
+import { type DeploymentSummary, request } from "../client/api_client.ts";
+import { bundle, typeCheck } from "../client/bundle.ts";
 import { EmulatorClient, type GuildSummary } from "../emulator/mod.ts";
-import { type FloraConfig, loadConfig } from "../runtime/config.ts";
+import { CONFIG_DEFAULTS, type FloraConfig, loadConfig } from "../runtime/config.ts";
 import { type Flora, startFlora } from "../runtime/flora.ts";
 import type { LogLine } from "../runtime/host/logs.ts";
 import { carryOverGuildData } from "./guild_data.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** How one deploy of the script went. */
 export interface DeployResult {
@@ -76,10 +77,6 @@ export interface DevSession {
   close(): Promise<void>;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Starts flora with the emulator on `dataDir`; does not deploy yet. */
 export async function startDevSession(options: DevSessionOptions): Promise<DevSession> {
   const stat = await Deno.stat(options.entry).catch(() => null);
@@ -92,7 +89,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     emulatorPort: 0,
     sandboxProcesses: options.sandboxProcesses ?? 1,
     sandboxHeapMb: 256,
-    eventTimeoutMs: options.eventTimeoutMs ?? 10_000,
+    eventTimeoutMs: options.eventTimeoutMs ?? CONFIG_DEFAULTS.eventTimeoutMs,
     // Local runs and tests may log in bursts (e.g. a month of cron runs at once): no log limit.
     guildLogLinesPer10s: 1_000_000,
     // The operator token is per-session: a dev data dir is never reached from outside.
@@ -152,7 +149,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         at: Date.now(),
       };
     } catch (error) {
-      return { ok: false, error: message(error), at: Date.now() };
+      return { ok: false, error: errorMessage(error), at: Date.now() };
     }
   };
 

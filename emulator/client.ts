@@ -219,6 +219,13 @@ export class EmulatorClient {
     return this.#request("POST", "/interactions/component", input);
   }
 
+  /** A user fills and submits the modal the bot opened in answer to `interactionId`. */
+  submitModal(
+    input: { interactionId: string; values: Record<string, string> },
+  ): Promise<{ interactionId: string; token: string }> {
+    return this.#request("POST", "/interactions/modal", input);
+  }
+
   /** An interaction with its responses and followups. */
   interaction(id: string): Promise<InteractionView> {
     return this.#request("GET", `/interactions/${id}`);

@@ -10,12 +10,18 @@
 import type { Hono } from "hono";
 import { isRecord } from "./body.ts";
 import { jsonBody } from "./control_http.ts";
-import type { ControlContext } from "./control.ts";
 import type { GatewayFault, RestFault } from "./control_types.ts";
 import { invalidField } from "./errors.ts";
-import type { RateLimitOptions } from "./rest/ratelimit.ts";
+import type { GatewayServer } from "./gateway.ts";
+import type { RateLimiter, RateLimitOptions } from "./rest/ratelimit.ts";
 
-export function registerFaultRoutes(app: Hono, ctx: ControlContext): void {
+/** What the fault routes act on (declared here so this module need not import control.ts). */
+export interface FaultTargets {
+  gateway: GatewayServer;
+  rateLimits: RateLimiter;
+}
+
+export function registerFaultRoutes(app: Hono, ctx: FaultTargets): void {
   const { gateway } = ctx;
   app.get("/gateway", (c) =>
     c.json({

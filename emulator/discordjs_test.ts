@@ -7,6 +7,7 @@
 import { REST } from "@discordjs/rest";
 import { WebSocketManager, WebSocketShardEvents } from "@discordjs/ws";
 import { EmulatorClient, startEmulator } from "./mod.ts";
+import { specViolations } from "./spec_conformance.ts";
 import { assert, assertEquals, assertRejects } from "./test_helpers.ts";
 
 const FAST = { heartbeatIntervalMs: 1100 };
@@ -95,6 +96,7 @@ Deno.test("@discordjs/ws + @discordjs/rest: READY, GUILD_CREATE, MESSAGE_CREATE,
     await waitFor((d) => d.t === "MESSAGE_CREATE" && d.d.id === missed.id);
     assert(emu.gateway.events.some((e) => e.kind === "resume"));
     assertEquals(dispatches.filter((d) => d.t === "READY").length, 1);
+    assertEquals(specViolations(emu.actions.list(), dispatches), []);
   } finally {
     await manager.destroy();
     rest.clearHashSweeper();

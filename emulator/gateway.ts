@@ -8,6 +8,7 @@
  * @module
  */
 
+import { isRecord } from "./body.ts";
 import { parseCompression, TransportCompressor } from "./gateway_compression.ts";
 import { shardForGuild } from "./snowflake.ts";
 import { type DispatchEvent, type EmulatorState, Intents } from "./state.ts";
@@ -28,40 +29,31 @@ export const Op = {
   REQUEST_SOUNDBOARD_SOUNDS: 31,
 } as const;
 
-/** Gateway close codes (4000–4014). */
-export const CloseCodes = {
-  UNKNOWN_ERROR: 4000,
-  UNKNOWN_OPCODE: 4001,
-  DECODE_ERROR: 4002,
-  NOT_AUTHENTICATED: 4003,
-  AUTHENTICATION_FAILED: 4004,
-  ALREADY_AUTHENTICATED: 4005,
-  INVALID_SEQ: 4007,
-  RATE_LIMITED: 4008,
-  SESSION_TIMED_OUT: 4009,
-  INVALID_SHARD: 4010,
-  SHARDING_REQUIRED: 4011,
-  INVALID_API_VERSION: 4012,
-  INVALID_INTENTS: 4013,
-  DISALLOWED_INTENTS: 4014,
+/** Gateway close codes (4000–4014) with the reason Discord sends: one table, two views. */
+const CLOSE_TABLE = {
+  UNKNOWN_ERROR: [4000, "Unknown error."],
+  UNKNOWN_OPCODE: [4001, "Unknown opcode."],
+  DECODE_ERROR: [4002, "Decode error."],
+  NOT_AUTHENTICATED: [4003, "Not authenticated."],
+  AUTHENTICATION_FAILED: [4004, "Authentication failed."],
+  ALREADY_AUTHENTICATED: [4005, "Already authenticated."],
+  INVALID_SEQ: [4007, "Invalid seq."],
+  RATE_LIMITED: [4008, "Rate limited."],
+  SESSION_TIMED_OUT: [4009, "Session timed out."],
+  INVALID_SHARD: [4010, "Invalid shard."],
+  SHARDING_REQUIRED: [4011, "Sharding required."],
+  INVALID_API_VERSION: [4012, "Invalid API version."],
+  INVALID_INTENTS: [4013, "Invalid intent(s)."],
+  DISALLOWED_INTENTS: [4014, "Disallowed intent(s)."],
 } as const;
 
-const CLOSE_REASONS: Record<number, string> = {
-  4000: "Unknown error.",
-  4001: "Unknown opcode.",
-  4002: "Decode error.",
-  4003: "Not authenticated.",
-  4004: "Authentication failed.",
-  4005: "Already authenticated.",
-  4007: "Invalid seq.",
-  4008: "Rate limited.",
-  4009: "Session timed out.",
-  4010: "Invalid shard.",
-  4011: "Sharding required.",
-  4012: "Invalid API version.",
-  4013: "Invalid intent(s).",
-  4014: "Disallowed intent(s).",
-};
+/** Gateway close codes (4000–4014) by name. */
+export const CloseCodes = Object.fromEntries(
+  Object.entries(CLOSE_TABLE).map(([name, [code]]) => [name, code]),
+) as { readonly [N in keyof typeof CLOSE_TABLE]: (typeof CLOSE_TABLE)[N][0] };
+
+/** The reason sent with each close code. */
+const CLOSE_REASONS: Record<number, string> = Object.fromEntries(Object.values(CLOSE_TABLE));
 
 /** Every intent bit Discord defines (bits 0–16, 20, 21, 24, 25). */
 const KNOWN_INTENTS = 0x1ffff | (1 << 20) | (1 << 21) | (1 << 24) | (1 << 25);
@@ -551,7 +543,7 @@ export class GatewayServer {
     );
     this.#dispatch(session, "READY", {
       v: 10,
-      user: { ...state.botUser, verified: true, mfa_enabled: false, email: null },
+      user: { ...state.botUser, verified: true, mfa_enabled: false, email: null, locale: "en-US" },
       user_settings: {},
       guilds: guildIds.map((id) => ({ id, unavailable: true })),
       presences: [],
@@ -704,8 +696,4 @@ export class GatewayServer {
     if (session.history.length > REPLAY_BUFFER) session.history.shift();
     if (session.connection) this.#send(session.connection, payload);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

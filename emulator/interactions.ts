@@ -289,7 +289,8 @@ function resolveOptions(
     (resolved.users ??= {})[id] = user;
     const member = guild.members.get(id);
     if (member) {
-      const { user: _user, ...partial } = state.memberToApi(member);
+      // Resolved members leave out the user (it is in `users`) and voice state.
+      const { user: _user, deaf: _deaf, mute: _mute, ...partial } = state.memberToApi(member);
       (resolved.members ??= {})[id] = {
         ...partial,
         permissions: state.permissions(guildId, id, channelId).toString(),

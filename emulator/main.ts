@@ -1,23 +1,36 @@
 /**
  * `deno task emulator`: starts an emulator and prints where everything is.
- * Flags: --port=N (default 8787), --heartbeat=MS, --shards=N, --token=T.
+ * Flags: --port=N (default 8788, one above flora's API), --heartbeat=MS,
+ * --shards=N, --token=T, --world=FILE (keep the world in a JSON file across restarts).
  *
  * @module
  */
 
-import { startEmulator } from "./mod.ts";
+import { DEFAULT_EMULATOR_PORT } from "./defaults.ts";
+import { type Emulator, startEmulator } from "./mod.ts";
 
 function flag(name: string): string | undefined {
   const prefix = `--${name}=`;
   return Deno.args.find((a) => a.startsWith(prefix))?.slice(prefix.length);
 }
 
-const emu = await startEmulator({
-  port: Number(flag("port") ?? 8787),
-  heartbeatIntervalMs: flag("heartbeat") ? Number(flag("heartbeat")) : undefined,
-  shards: flag("shards") ? Number(flag("shards")) : undefined,
-  token: flag("token"),
-});
+const port = Number(flag("port") ?? DEFAULT_EMULATOR_PORT);
+let emu: Emulator;
+try {
+  emu = await startEmulator({
+    port,
+    heartbeatIntervalMs: flag("heartbeat") ? Number(flag("heartbeat")) : undefined,
+    shards: flag("shards") ? Number(flag("shards")) : undefined,
+    token: flag("token"),
+    worldFile: flag("world"),
+  });
+} catch (error) {
+  if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+  console.error(
+    `emulator: port ${port} is already in use; pass --port=N with a free port (--port=0: any)`,
+  );
+  Deno.exit(2);
+}
 
 const lines = [
   "flora Discord emulator",

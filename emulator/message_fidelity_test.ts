@@ -122,3 +122,22 @@ Deno.test("roles: colors mirrors color in REST, and PATCH colors updates both", 
     });
   });
 });
+
+Deno.test("components: every component gets a numeric id unless the bot chose one", async () => {
+  await withEmulator(async (emu, general) => {
+    const sent = await api(emu, "POST", `/channels/${general}/messages`, {
+      components: [{
+        type: 1,
+        components: [
+          { type: 2, style: 1, custom_id: "a", label: "A" },
+          { type: 2, style: 1, custom_id: "b", label: "B", id: 2 },
+        ],
+      }],
+    });
+    const [row] = (sent.body as unknown as ApiMessage).components as {
+      id: number;
+      components: { id: number }[];
+    }[];
+    assertEquals([row.id, ...row.components.map((c) => c.id)], [1, 3, 2]);
+  });
+});

@@ -296,7 +296,7 @@ export function postMessage(
     pinned: false,
     type: extras.type ?? (referenced ? MessageTypes.REPLY : MessageTypes.DEFAULT),
     flags: flagsIn,
-    components: Array.isArray(body.components) ? cloneJson(body.components) : [],
+    components: Array.isArray(body.components) ? numberComponents(body.components) : [],
   };
   message.attachments = uploadAttachments(state, channelId, files, body.attachments);
   message.embeds = embedsOf(body.embeds, message.attachments);
@@ -397,7 +397,7 @@ export function editMessage(
   }
   const embedsChanged = body.embeds !== undefined;
   if (body.components !== undefined) {
-    message.components = Array.isArray(body.components) ? cloneJson(body.components) : [];
+    message.components = Array.isArray(body.components) ? numberComponents(body.components) : [];
   }
   if (typeof body.flags === "number") {
     // Only SUPPRESS_EMBEDS may be toggled on edit; other flags are kept.
@@ -569,4 +569,30 @@ function snapshotOf(message: ApiMessage): ApiMessageSnapshot["message"] {
     mention_roles: message.mention_roles,
     components: message.components,
   });
+}
+
+/**
+ * A copy of `components` where every component has a numeric `id`: those the
+ * bot set are kept, the rest numbered in tree order from 1, skipping taken
+ * ids — what Discord does.
+ */
+export function numberComponents(components: unknown[]): unknown[] {
+  const copy = cloneJson(components);
+  const all: Record<string, unknown>[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!isRecord(node)) return;
+    if (typeof node.type === "number") all.push(node);
+    for (const key of ["components", "accessory", "items"]) walk(node[key]);
+  };
+  walk(copy);
+  const taken = new Set(all.map((c) => c.id).filter((id) => typeof id === "number"));
+  let next = 1;
+  for (const component of all) {
+    if (typeof component.id === "number") continue;
+    while (taken.has(next)) next++;
+    component.id = next;
+    taken.add(next);
+  }
+  return copy;
 }

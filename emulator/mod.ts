@@ -23,6 +23,7 @@ import { RateLimiter, type RateLimitOptions } from "./rest/ratelimit.ts";
 import { type SeededWorld, seedWorld } from "./seed.ts";
 import { EmulatorState } from "./state.ts";
 import { botIdFromToken, makeToken } from "./token.ts";
+import { readWorldFile, WorldFile } from "./world_file.ts";
 
 export { EmulatorClient } from "./client.ts";
 export type * from "./control_types.ts";
@@ -31,6 +32,7 @@ export type { BotAction } from "./actions.ts";
 export { EmulatorState, Intents } from "./state.ts";
 export type { SeededWorld } from "./seed.ts";
 export type { RateLimitOptions } from "./rest/ratelimit.ts";
+export { WorldFileError } from "./world_file.ts";
 
 export interface EmulatorOptions {
   /** 0 / undefined = a random free port on 127.0.0.1. */
@@ -53,6 +55,14 @@ export interface EmulatorOptions {
   applicationFlags?: number;
   /** Interactions' initial-response window, ms (Discord's 3000 by default; raise for slow CI). */
   interactionResponseWindowMs?: number;
+  /**
+   * Keep the world in this JSON file: read at start when it exists (same ids, messages and
+   * commands; `seed` and `token` are then the file's), written soon after every change and on
+   * close. Default: the world lives in memory only.
+   */
+  worldFile?: string;
+  /** A world file could not be written (the emulator keeps running). */
+  onWorldFileError?: (error: unknown) => void;
 }
 
 export interface Emulator {
@@ -79,14 +89,36 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 41250;
   if (heartbeatIntervalMs < 1) throw new RangeError("heartbeatIntervalMs must be positive");
+  const saved = options.worldFile ? await readWorldFile(options.worldFile) : null;
   const tokenBotId = options.token ? botIdFromToken(options.token) : undefined;
+  if (saved && tokenBotId !== undefined && tokenBotId !== saved.botUserId) {
+    throw new RangeError(
+      `the token's bot (${tokenBotId}) is not the saved world's (${saved.botUserId}); ` +
+        `drop the token or move ${options.worldFile} away`,
+    );
+  }
   const state = new EmulatorState({
-    botUserId: tokenBotId,
-    applicationFlags: options.applicationFlags,
+    botUserId: saved?.botUserId ?? tokenBotId,
+    applicationFlags: options.applicationFlags ?? saved?.applicationFlags,
     interactionResponseWindowMs: options.interactionResponseWindowMs,
   });
-  const token = options.token ?? makeToken(state.botUser.id);
-  const seeded = options.seed === false ? undefined : seedWorld(state);
+  saved?.restore(state);
+  const token = options.token ?? saved?.token ?? makeToken(state.botUser.id);
+  const seeded = saved ? saved.seeded : options.seed === false ? undefined : seedWorld(state);
+  const worldFile = options.worldFile
+    ? new WorldFile({
+      path: options.worldFile,
+      state,
+      token,
+      seeded,
+      onError: options.onWorldFileError,
+    })
+    : undefined;
+  if (worldFile && !saved) {
+    // A fresh world is saved at once: its ids hold even if this process dies right away.
+    worldFile.changed();
+    await worldFile.flush();
+  }
   const actions = new ActionLog();
   const rateLimits = new RateLimiter(options.rateLimits);
   const starts = new SessionStartLimit();
@@ -137,11 +169,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     hostname: "127.0.0.1",
     port: options.port ?? 0,
     onListen: (addr) => listening.resolve(addr as Deno.NetAddr),
-  }, (request) => {
+  }, async (request) => {
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
       return gateway.handle(request);
     }
-    return root.fetch(request);
+    const response = await root.fetch(request);
+    // Every change to the world comes through a REST or control request that is not a read.
+    if (request.method !== "GET" && request.method !== "HEAD") worldFile?.changed();
+    return response;
   });
   const addr = await listening.promise;
   const url = `http://127.0.0.1:${addr.port}`;
@@ -164,6 +199,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         actions.close();
         await gateway.close();
         await server.shutdown();
+        await worldFile?.flush();
       })();
       return closing;
     },

@@ -556,6 +556,9 @@ Deno.test("slash options: user/channel/role values are resolved; unknown ids ref
     const resolved = view.interaction.data?.resolved;
     assertEquals(resolved?.users?.[member]?.username, "bob");
     assertEquals(resolved?.members?.[member]?.roles, [guild.roles.member]);
+    // Discord leaves voice state out of resolved members.
+    assertEquals("deaf" in resolved!.members![member], false);
+    assertEquals("mute" in resolved!.members![member], false);
     assertEquals(resolved?.channels?.[guild.channels.botCommands]?.name, "bot-commands");
     assertEquals(resolved?.roles?.[guild.roles.member]?.name, "Member");
     await assertRejects(() => invoke("123456789012345678"));

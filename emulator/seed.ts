@@ -25,6 +25,8 @@ export interface SeededWorld {
 export function seedWorld(state: EmulatorState): SeededWorld {
   const admin = state.createUser({ username: "alice", globalName: "Alice" });
   const member = state.createUser({ username: "bob", globalName: "Bob" });
+  // Alice develops the bot: she is its application's owner, as on the developer portal.
+  state.application.owner = admin;
   const guild = (name: string): SeededGuild => {
     const record = state.createGuild({ name, ownerId: admin.id, memberIds: [member.id] });
     const id = record.guild.id;

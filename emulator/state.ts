@@ -186,6 +186,7 @@ export class EmulatorState {
       bot: true,
       public_flags: 0,
       flags: 0,
+      primary_guild: null,
     };
     this.users.set(botId, this.botUser);
     this.application = {
@@ -199,6 +200,11 @@ export class EmulatorState {
       verify_key: "0".repeat(64),
       flags: options.applicationFlags ?? PRIVILEGED_INTENT_FLAGS,
       team: null,
+      type: null,
+      flags_new: String(options.applicationFlags ?? PRIVILEGED_INTENT_FLAGS),
+      redirect_uris: [],
+      role_connections_verification_url: null,
+      explicit_content_filter: 0,
       summary: "",
       interactions_endpoint_url: null,
     };
@@ -387,6 +393,7 @@ export class EmulatorState {
       avatar: null,
       public_flags: 0,
       flags: 0,
+      primary_guild: null,
     };
     if (input.bot) user.bot = true;
     this.users.set(user.id, user);
@@ -522,6 +529,10 @@ export class EmulatorState {
         stickers: [],
         premium_progress_bar_enabled: false,
         safety_alerts_channel_id: null,
+        region: "deprecated",
+        nsfw: false,
+        home_header: null,
+        incidents_data: null,
       },
       roles: new Map(),
       members: new Map(),

@@ -9,6 +9,7 @@
 import { type Bot, createBot, GatewayIntents } from "@discordeno/bot";
 import nodeAssert from "node:assert/strict";
 import { type Emulator, EmulatorClient, type EmulatorOptions, startEmulator } from "./mod.ts";
+import { specViolations } from "./spec_conformance.ts";
 
 /** A gateway payload as Discordeno hands it over (snake case, untransformed). */
 export interface RawPayload {
@@ -118,7 +119,8 @@ export interface TestBotContext {
 }
 
 /**
- * Runs `fn` with an emulator, a READY test bot and a control client, and
+ * Runs `fn` with an emulator, a READY test bot and a control client, checks
+ * every REST response and dispatch of the run against Discord's spec, and
  * tears both down afterwards, whatever `fn` does.
  *
  * @example
@@ -138,6 +140,8 @@ export async function withTestBot(
     const tb = await startTestBot(emu, botOptions);
     try {
       await fn({ emu, tb, control: new EmulatorClient(emu.url) });
+      // Whatever the test did, everything sent must match Discord's spec.
+      assertEquals(specViolations(emu.actions.list(), tb.payloads), [], "spec violations");
     } finally {
       await tb.stop();
     }

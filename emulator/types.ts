@@ -17,6 +17,16 @@ export interface ApiUser {
   system?: boolean;
   public_flags: number;
   flags?: number;
+  /** The user's displayed server tag; null when they show none. */
+  primary_guild: ApiPrimaryGuild | null;
+}
+
+/** A user's server tag (`primary_guild`). */
+export interface ApiPrimaryGuild {
+  identity_guild_id: Snowflake | null;
+  identity_enabled: boolean | null;
+  tag: string | null;
+  badge: string | null;
 }
 
 /** A role's colours; `color` mirrors `primary_color` for older clients. */
@@ -138,6 +148,17 @@ export interface ApiGuild {
   stickers: unknown[];
   premium_progress_bar_enabled: boolean;
   safety_alerts_channel_id: Snowflake | null;
+  /** Voice regions moved to channels; Discord still sends `"deprecated"`. */
+  region: string;
+  nsfw: boolean;
+  home_header: string | null;
+  incidents_data: ApiIncidentsData | null;
+}
+
+/** Raid-protection state (`incidents_data`); null when nothing is paused. */
+export interface ApiIncidentsData {
+  invites_disabled_until: string | null;
+  dms_disabled_until: string | null;
 }
 
 /** GUILD_CREATE adds these gateway-only fields to the guild object. */
@@ -292,7 +313,7 @@ export interface ApiInteractionOption {
 /** Entities referenced by user/channel/role/mentionable options, keyed by id. */
 export interface ApiResolvedData {
   users?: Record<Snowflake, ApiUser>;
-  members?: Record<Snowflake, Omit<ApiGuildMember, "user">>;
+  members?: Record<Snowflake, Omit<ApiGuildMember, "user" | "deaf" | "mute">>;
   roles?: Record<Snowflake, ApiRole>;
   channels?: Record<
     Snowflake,
@@ -347,6 +368,11 @@ export interface ApiApplication {
   flags: number;
   team: null;
   owner?: ApiUser;
+  type: number | null;
+  flags_new: string;
+  redirect_uris: string[];
+  role_connections_verification_url: string | null;
+  explicit_content_filter: number;
   summary: string;
   approximate_guild_count?: number;
   interactions_endpoint_url: string | null;

@@ -51,3 +51,73 @@ Deno.test("loadConfig reads the outbound fetch settings; private addresses stay 
   );
   assert.throws(() => loadConfig({ FLORA_FETCH_TIMEOUT_MS: "0" }), /FLORA_FETCH_TIMEOUT_MS/);
 });
+
+const KEY = btoa(String.fromCharCode(...new Uint8Array(32)));
+const CLUSTER = {
+  DISCORD_TOKEN: "MTIz.abc.def",
+  NATS_URL: "nats://127.0.0.1:4222",
+  DATABASE_URL: "postgres://db/flora",
+  FLORA_SECRETS_KEY: KEY,
+  FLORA_GUILD_KV: "postgres",
+};
+
+Deno.test("loadConfig: one process plays every role and needs no NATS by default", () => {
+  const config = loadConfig({});
+  assert.deepEqual([...config.roles], ["gateway", "runtime", "api"]);
+  assert.equal(config.natsUrl, undefined);
+  assert.equal(config.discordApiUrl, undefined);
+});
+
+Deno.test("loadConfig reads FLORA_ROLE, NATS_URL and DISCORD_API_URL for a cluster node", () => {
+  const config = loadConfig({
+    ...CLUSTER,
+    FLORA_ROLE: "gateway,runtime",
+    NATS_URL: "nats://a:4222, tls://b:4222",
+    DISCORD_API_URL: "http://127.0.0.1:8787/api/v10/",
+  });
+  assert.deepEqual([...config.roles], ["gateway", "runtime"]);
+  assert.deepEqual(config.natsUrl, ["nats://a:4222", "tls://b:4222"]);
+  assert.equal(config.discordApiUrl, "http://127.0.0.1:8787/api");
+  assert.equal(config.busPrefix, "flora");
+  assert.equal(config.partitions, 64);
+  assert.match(config.nodeId, /^[-_.A-Za-z0-9]+-\d+-[0-9a-f]{6}$/, "host-pid-random");
+  const named = loadConfig({
+    ...CLUSTER,
+    FLORA_ROLE: "gateway",
+    FLORA_BUS_PREFIX: "staging",
+    FLORA_PARTITIONS: "16",
+    FLORA_NODE_ID: "gw-1",
+  });
+  assert.deepEqual([named.busPrefix, named.partitions, named.nodeId], ["staging", 16, "gw-1"]);
+  assert.throws(() => loadConfig({ FLORA_BUS_PREFIX: "a.b" }), /FLORA_BUS_PREFIX must be 1–32/);
+  assert.throws(() => loadConfig({ FLORA_NODE_ID: "a b" }), /FLORA_NODE_ID must be 1–64/);
+  assert.throws(() => loadConfig({ FLORA_PARTITIONS: "0" }), /FLORA_PARTITIONS must be a whole/);
+  // The api role alone serves no guilds: no Discord token, no shared guild KV needed.
+  const api = loadConfig({ ...CLUSTER, DISCORD_TOKEN: "", FLORA_GUILD_KV: "", FLORA_ROLE: "api" });
+  assert.deepEqual([...api.roles], ["api"]);
+});
+
+Deno.test("loadConfig says what a cluster role lacks, all at once", () => {
+  assert.throws(
+    () => loadConfig({ FLORA_ROLE: "runtime" }),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.message.includes("FLORA_ROLE=runtime needs NATS_URL") &&
+      e.message.includes("FLORA_ROLE=runtime needs DATABASE_URL") &&
+      e.message.includes("set FLORA_GUILD_KV=postgres (or FLORA_KV_URL)") &&
+      e.message.includes("FLORA_ROLE=runtime needs DISCORD_TOKEN"),
+  );
+  assert.throws(() => loadConfig({ FLORA_ROLE: "gatway" }), /unknown role "gatway"/);
+  assert.throws(
+    () => loadConfig({ ...CLUSTER, FLORA_ROLE: "api", NATS_URL: "http://x:4222" }),
+    /NATS_URL must list nats:\/\/, tls:\/\/, ws:\/\/ or wss:\/\/ URLs/,
+  );
+  assert.throws(
+    () => loadConfig({ DISCORD_API_URL: "http://127.0.0.1:8787/api" }),
+    /DISCORD_API_URL needs DISCORD_TOKEN/,
+  );
+  assert.throws(
+    () => loadConfig({ DISCORD_TOKEN: "a.b.c", DISCORD_API_URL: "ftp://x/api" }),
+    /DISCORD_API_URL must start with http:\/\/ or https:\/\//,
+  );
+});

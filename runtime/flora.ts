@@ -14,10 +14,14 @@ import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
-import { openStorage } from "../storage/config.ts";
-import type { GuildKvStore } from "../storage/types.ts";
-import type { FloraConfig } from "./config.ts";
+import { startPartitionIntake } from "./cluster/partition_intake.ts";
+import { isSingleProcess } from "./cluster/roles.ts";
+import { openStorage, type Storage } from "../storage/config.ts";
+import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
+import { CONFIG_DEFAULTS, type FloraConfig } from "./config.ts";
 import { Deployer, describe } from "./host/deployer.ts";
+import { InterruptedDeploySweeper } from "./host/deploy_recovery.ts";
+import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
 import { DiscordOperations, type DiscordRest } from "./host/discord_operations.ts";
 import { EventRouter } from "./host/event_router.ts";
@@ -30,14 +34,18 @@ import type { LogLine } from "./host/logs.ts";
 import { FloraMetrics } from "./host/metrics.ts";
 import { countRateLimits, type StatusObservableRest } from "./host/rest_metrics.ts";
 import { SandboxManager } from "./host/sandboxes.ts";
-import { DEFAULT_FETCH_LIMITS, FetchService } from "./host/fetch/service.ts";
+import { FetchService } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
+import { listening } from "./port_in_use.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
 import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
 import { bundleWorkerRuntime } from "./sandbox/worker_bundle.ts";
+
+/** The emulator's world, kept in the data dir (see `emulator/world_file.ts`). */
+export const EMULATOR_WORLD_FILE = "emulator-world.json";
 
 /** A running flora. */
 export interface Flora {
@@ -51,10 +59,14 @@ export interface Flora {
   logs: StoredGuildLogs;
   /** Guild KV data (the dev playground and test kit read it). */
   guildKv: GuildKvStore;
+  /** Guild sorted sets (the test kit and the REPL read them). */
+  guildSorted: GuildSortedStore;
   pool: SandboxPool;
   sandboxes: SandboxManager;
   metrics: FloraMetrics;
   bot: Bot;
+  /** Which backend serves each storage concern. */
+  backends: Storage["backends"];
   /** Deployments restored from storage at start. */
   restored: number;
   /** The cron scheduler (tests call `cron.tick(later)` instead of waiting). */
@@ -97,6 +109,14 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     }
   };
   try {
+    // Split roles so far: a gateway node (startGatewayNode), and runtime nodes that serve the API.
+    const consumesBus = !isSingleProcess(config.roles);
+    if (consumesBus && !(config.roles.has("runtime") && config.roles.has("api"))) {
+      throw new Error(
+        `FLORA_ROLE=${[...config.roles].join(",")}: not available yet; a cluster runs ` +
+          "FLORA_ROLE=gateway and FLORA_ROLE=runtime,api nodes (docs/cluster.md says what exists)",
+      );
+    }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
     const storage = await openStorage(config.storage);
     // Chunks of a deploy a crash interrupted (embedded store only); harmless when none.
@@ -111,13 +131,23 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
 
     let emulator: Emulator | undefined;
     let token = options.discord?.token ?? config.discordToken;
-    let restBase = options.discord?.restBase;
+    let restBase = options.discord?.restBase ?? config.discordApiUrl;
     if (!token) {
-      emulator = await startEmulator({
-        port: config.emulatorPort,
-        heartbeatIntervalMs: options.emulatorHeartbeatMs,
-        shards: config.shards,
-      });
+      await Deno.mkdir(config.dataDir, { recursive: true });
+      emulator = await listening(
+        () =>
+          startEmulator({
+            port: config.emulatorPort,
+            heartbeatIntervalMs: options.emulatorHeartbeatMs,
+            shards: config.shards,
+            // Same guilds and ids after a restart: deployments, KV and logs are keyed by them.
+            worldFile: `${config.dataDir}/${EMULATOR_WORLD_FILE}`,
+            onWorldFileError: (error) =>
+              notice("warn", `the emulator's world was not saved: ${describe(error)}`),
+          }),
+        config.emulatorPort,
+        "FLORA_EMULATOR_PORT",
+      );
       cleanups.push(() => emulator?.close());
       token = emulator.token;
       restBase = emulator.restBase;
@@ -163,9 +193,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     let sandboxes: SandboxManager | null = null;
     const fetcher = new FetchService({
       limits: {
-        timeoutMs: config.fetchTimeoutMs ?? DEFAULT_FETCH_LIMITS.timeoutMs,
-        maxResponseBytes: config.fetchMaxResponseBytes ?? DEFAULT_FETCH_LIMITS.maxResponseBytes,
-        maxRequestBytes: config.fetchMaxRequestBytes ?? DEFAULT_FETCH_LIMITS.maxRequestBytes,
+        timeoutMs: config.fetchTimeoutMs ?? CONFIG_DEFAULTS.fetchTimeoutMs,
+        maxResponseBytes: config.fetchMaxResponseBytes ?? CONFIG_DEFAULTS.fetchMaxResponseBytes,
+        maxRequestBytes: config.fetchMaxRequestBytes ?? CONFIG_DEFAULTS.fetchMaxRequestBytes,
       },
       allowance: config.fetchAllowPrivate ?? AddressAllowance.none,
       secrets: storage.secrets,
@@ -178,7 +208,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       rest,
       directory,
       interactions,
-      storage.guildKv,
+      { kv: storage.guildKv, sorted: storage.guildSorted },
       fetcher,
     );
     const metrics = new FloraMetrics();
@@ -218,8 +248,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
-      standby: config.sandboxStandby ?? 1,
-      nice: config.sandboxNice ?? 0,
+      standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       limits: guards.limits,
@@ -230,7 +260,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     cleanups.push(() => pool.close());
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
-      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? 10_000);
+      const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
       if (abandoned > 0) notice("warn", `shutdown: ${abandoned} event(s) did not finish in time`);
     });
 
@@ -242,18 +272,95 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       );
       await syncGuildCommands(operations.request, applicationId, guildId, commands);
     };
-    deployer = new Deployer(storage.deployments, sandboxes, registerCommands, logs);
-    const restored = await deployer.restore();
+    const guildCommands = new GuildCommands(storage.deployments, registerCommands);
+    const leaseMs = config.deployLeaseMs ?? CONFIG_DEFAULTS.deployLeaseMs;
+    deployer = new Deployer(
+      storage.deployments,
+      sandboxes,
+      (guildId, commands) => guildCommands.register(guildId, commands),
+      logs,
+      leaseMs,
+    );
+    const restoredDeployments = await deployer.restore();
+    const restored = restoredDeployments.length;
     const sync = new DeploymentSync(storage.deployments, sandboxes, storage.events, logs);
     await sync.start();
     cleanups.push(() => sync.close());
     deployer.onActivated = (deployment) => sync.publish(deployment);
+    const activeDeployer = deployer;
+    const resyncCommands = (deployments: Deployment[]) =>
+      guildCommands.resync(deployments, {
+        onError: (guildId, error) =>
+          logs.append(
+            guildId,
+            "warn",
+            `flora: could not re-register the live deployment's commands: ${describe(error)}`,
+          ),
+        isLive: (d) => sandboxes.activeDeployment(d.guildId)?.id === d.id,
+        exclusive: (guildId, fn) => activeDeployer.exclusive(guildId, fn),
+      });
+    const sweeper = new InterruptedDeploySweeper(storage.deployments, leaseMs, {
+      finished: async (deployment) => {
+        logs.append(
+          deployment.guildId,
+          "info",
+          `flora: deployment r${deployment.revision} (${deployment.id}) was interrupted during ` +
+            `its switch; finished by a host start`,
+        );
+        await sync.adopt(deployment);
+        sync.publish(deployment);
+        await resyncCommands([deployment]);
+      },
+      failed: async (deployment) => {
+        logs.append(
+          deployment.guildId,
+          "error",
+          `flora: deployment ${deployment.id} failed: ${deployment.error}`,
+        );
+        // Discord may have the failed one's commands: put back the live deployment's.
+        const live = await storage.deployments.current(deployment.guildId);
+        if (live !== null) await resyncCommands([live]);
+        else {
+          await activeDeployer.exclusive(
+            deployment.guildId,
+            () => guildCommands.reconcile(deployment.guildId, []).then(() => {}),
+          );
+        }
+      },
+      error: (error) => notice("warn", `could not settle interrupted deploys: ${describe(error)}`),
+    });
+    const sweep = await sweeper.start();
+    cleanups.push(() => sweeper.close());
+    // In the background: Discord calls only for guilds whose recorded hash differs. A guild the
+    // sweep switched is checked against its new live deployment (and skipped here); one with a
+    // deploy still leased is left to that deploy, or to the sweep once the lease runs out.
+    const held = new Set(sweep?.held.map((d) => d.guildId));
+    resyncCommands(restoredDeployments.filter((d) => !held.has(d.guildId))).then((guilds) => {
+      if (guilds.length > 0) {
+        notice("info", `re-registered the commands of ${guilds.length} guild(s) at start`);
+      }
+    });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    await bot.start();
-    cron.start();
-    cleanups.push(() => cron.close());
-    cleanups.push(() => activeBot.shutdown());
+    if (consumesBus) {
+      // Events come from the gateway nodes through the bus; the bot is only the REST client.
+      const intake = await startPartitionIntake({
+        natsUrl: config.natsUrl ?? [],
+        busPrefix: config.busPrefix,
+        partitions: config.partitions,
+        nodeId: config.nodeId,
+        route: (payload, shardId) => router?.route(payload, shardId),
+        onNotice: (level, message) => notice(level, `cluster: ${message}`),
+      });
+      cron.start();
+      cleanups.push(() => cron.close());
+      cleanups.push(() => intake.close());
+    } else {
+      await bot.start();
+      cron.start();
+      cleanups.push(() => cron.close());
+      cleanups.push(() => activeBot.shutdown());
+    }
 
     const apiShutdown = new AbortController();
     const app = createApi({
@@ -291,16 +398,22 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       extraRoutes: [dashboardRoutes({ emulatorUrl: emulator?.url })],
       health: async () => ({
         discord: emulator ? "emulator" : "discord",
-        guilds: sandboxes.activeGuilds().length,
+        guilds: router?.guildCount ?? 0,
+        activeGuilds: sandboxes.activeGuilds().length,
         storage: await storage.health(),
         backends: storage.backends,
       }),
     });
-    const server = Deno.serve({
-      hostname: config.apiHost,
-      port: config.apiPort,
-      onListen: () => {},
-    }, app.fetch);
+    const server = await listening(
+      () =>
+        Deno.serve({
+          hostname: config.apiHost,
+          port: config.apiPort,
+          onListen: () => {},
+        }, app.fetch),
+      config.apiPort,
+      "FLORA_API_PORT",
+    );
     cleanups.push(() => server.shutdown());
     // Runs first: open log streams end, so the graceful shutdown above does not wait on them.
     cleanups.push(() => apiShutdown.abort());
@@ -313,10 +426,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       emulator,
       logs,
       guildKv: storage.guildKv,
+      guildSorted: storage.guildSorted,
       pool,
       sandboxes,
       metrics,
       bot,
+      backends: storage.backends,
       restored,
       cron,
       close,

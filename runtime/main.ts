@@ -8,8 +8,13 @@
 
 import { dashboardAssets } from "../dashboard/assets.ts";
 import { ConfigError, loadConfig } from "./config.ts";
-import { type Flora, startFlora } from "./flora.ts";
+import { floraCommand, installCommand } from "./cli_invocation.ts";
+import type { Emulator } from "../emulator/mod.ts";
+import { bannerLines } from "./banner.ts";
+import { EMULATOR_WORLD_FILE, type Flora, startFlora } from "./flora.ts";
 import { writeRuntimeInfo } from "./runtime_info.ts";
+import { runGatewayNode } from "./cluster/gateway_node.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 const LEVEL_COLORS = { debug: "\x1b[90m", info: "\x1b[36m", warn: "\x1b[33m", error: "\x1b[31m" };
 const RESET = "\x1b[0m";
@@ -32,6 +37,10 @@ try {
   throw error;
 }
 
+if (config.roles.size === 1 && config.roles.has("gateway")) {
+  Deno.exit(await runGatewayNode(config));
+}
+
 let flora: Flora;
 try {
   flora = await startFlora(config, {
@@ -47,7 +56,7 @@ try {
     onApiLog: (line) => console.error(line),
   });
 } catch (error) {
-  console.error(`flora: could not start: ${error instanceof Error ? error.message : error}`);
+  console.error(`flora: could not start: ${errorMessage(error)}`);
   Deno.exit(1);
 }
 
@@ -57,39 +66,38 @@ await writeRuntimeInfo(config.dataDir, {
   pid: Deno.pid,
 });
 
-const lines = [
-  "",
-  "flora is running.",
-  `  API:        ${flora.apiUrl}`,
-  `  dashboard:  ${flora.apiUrl}/dashboard${
-    flora.emulator ? "  (sign in as an emulator user; \"Try it\" acts in its guilds)" : ""
-  }`,
-  `  data:       ${config.dataDir}/ (embedded Deno KV)`,
-  `  operator:   ${flora.operatorToken}${
-    flora.operatorTokenCreated ? "  (new; kept in " + config.dataDir + "/operator-token)" : ""
-  }`,
-];
-if (flora.emulator) {
-  const world = flora.emulator.seeded?.guilds ?? [];
-  lines.push(
-    `  Discord:    built-in emulator at ${flora.emulator.url} (no DISCORD_TOKEN set)`,
-    "",
-    "Guilds in the emulator:",
-    ...world.map((g) => `  ${g.id}  ${g.name}`),
-    "",
-    "Deploy the example bot to the first one:",
-    `  deno task deploy --guild ${world[0]?.id ?? "<guild id>"} examples/ping.ts`,
-  );
-} else {
-  lines.push(
-    "  Discord:    connected with DISCORD_TOKEN",
-    "",
-    "Deploy a bot:",
-    "  deno task deploy --guild <guild id> examples/ping.ts",
-  );
+const env = Deno.env.toObject();
+const emulator = flora.emulator;
+console.log(
+  bannerLines({
+    apiUrl: flora.apiUrl,
+    dataDir: config.dataDir,
+    operatorToken: flora.operatorToken,
+    operatorTokenCreated: flora.operatorTokenCreated,
+    backends: flora.backends,
+    flora: floraCommand(env),
+    install: installCommand(env),
+    emulator: emulator && {
+      url: emulator.url,
+      worldFile: `${config.dataDir}/${EMULATOR_WORLD_FILE}`,
+      guilds: emulatorGuilds(emulator),
+      memberId: emulator.seeded?.users.member,
+    },
+    restored: flora.restored,
+  }).join("\n"),
+);
+
+/** The guilds the bot is in, seeded ones first, each with its first text channel. */
+function emulatorGuilds(emulator: Emulator) {
+  const { state } = emulator;
+  return [...state.guilds.values()]
+    .filter((g) => g.members.has(state.botUser.id))
+    .map((g) => ({
+      id: g.guild.id,
+      name: g.guild.name,
+      general: g.channelIds.find((id) => state.channels.get(id)?.channel.type === 0),
+    }));
 }
-if (flora.restored > 0) lines.push("", `Restored ${flora.restored} deployment(s).`);
-console.log(lines.join("\n") + "\n");
 // Built from npm once per version and cached on disk; warmed now so the first visit is quick.
 dashboardAssets().then(
   (built) => {

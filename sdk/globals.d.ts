@@ -36,8 +36,10 @@ declare global {
   const ui: typeof globals.ui;
   /** Actions on this guild: messages, reactions, pins, threads, members, roles, channels. */
   const discord: typeof globals.discord;
-  /** The guild's named key-value stores. */
+  /** The guild's named key-value stores; `kv.transact` writes several keys atomically. */
   const kv: typeof globals.kv;
+  /** The guild's named sorted sets (leaderboards): `incr`, `top`, `rank`, `range`. */
+  const sorted: typeof globals.sorted;
   /** Declares a job on a five-field UTC cron schedule. */
   const cron: typeof globals.cron;
   /**
@@ -73,6 +75,9 @@ declare global {
     export type JsonValue = T.JsonValue;
     export type KvStore = T.KvStore;
     export type KvEntry<V extends T.JsonValue = T.JsonValue> = T.KvEntry<V>;
+    export type SortedStore = T.SortedStore;
+    export type SortedEntry = T.SortedEntry;
+    export type SortedPage = T.SortedPage;
     export type CronContext = T.CronContext;
   }
 }

@@ -13,6 +13,7 @@ import { cron } from "./cron.ts";
 import { discord } from "./discord.ts";
 import { fetch, secret } from "./fetch.ts";
 import { kv } from "./kv.ts";
+import { sorted } from "./sorted.ts";
 import { onComponent, onModal } from "./routing.ts";
 import { OptionType } from "./types.ts";
 import { ui } from "./ui.ts";
@@ -32,6 +33,7 @@ export const globals = {
   ui,
   discord,
   kv,
+  sorted,
   cron,
   secret,
 } as const;

@@ -14,17 +14,31 @@
  */
 
 import { call } from "./bridge.ts";
+import { DELETE, transact } from "./kv_transaction.ts";
 import type { JsonValue, KvEntry, KvPage, KvStore } from "./types.ts";
 
-/** Returns the guild's store called `name` (default "default"); stores need no creation. */
-export function kv(name = "default"): KvStore {
+/** Throws a TypeError saying what to change when `name` is not a valid store name. */
+export function checkStoreName(name: string, what: string): void {
   if (typeof name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
     throw new TypeError(
-      `kv store name ${
+      `${what} name ${
         JSON.stringify(name)
       } is invalid: use 1-64 characters from A-Z, a-z, 0-9, "_", "." and "-"`,
     );
   }
+}
+
+/**
+ * Returns the guild's store called `name` (default "default"); stores need no
+ * creation. `kv.transact` writes several keys of any stores atomically.
+ */
+export const kv: ((name?: string) => KvStore) & {
+  transact: typeof transact;
+  DELETE: typeof DELETE;
+} = Object.assign(store, { transact, DELETE: DELETE as typeof DELETE });
+
+function store(name = "default"): KvStore {
+  checkStoreName(name, "kv store");
   const store = name;
   return Object.freeze(
     {

@@ -8,15 +8,18 @@
  * | sessions, cache, rate limits              | Deno KV             | Redis (`REDIS_URL`)        |
  * | deployment events                         | Deno KV watch       | Redis, else PostgreSQL     |
  * | guild KV                                  | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
- * | logs                                      | Deno KV             | remote Deno KV (`FLORA_KV_URL`) |
+ * | logs                                      | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
+ * | guild sorted sets                         | Deno KV             | PostgreSQL (`FLORA_GUILD_KV=postgres`), remote Deno KV (`FLORA_KV_URL`) |
  *
  * @module
  */
 
+import { answersWithin } from "./backend_deadline.ts";
 import type { DeploymentLimits } from "./deployment_input.ts";
 import { type EmbeddedStorage, embeddedStorageOn } from "./embedded/open.ts";
 import type { GuildKvQuota } from "./guild_kv_limits.ts";
 import type { LogOptions } from "./logs_common.ts";
+import type { SortedQuota } from "./sorted_limits.ts";
 import { openPostgresStorage, type PostgresStorage } from "./postgres/open.ts";
 import { openRedisStorage, type RedisStorage } from "./redis/open.ts";
 import { SecretCipher } from "./secrets_crypto.ts";
@@ -26,12 +29,14 @@ import type {
   DeploymentEvents,
   DeploymentStore,
   GuildKvStore,
+  GuildSortedStore,
   LogStore,
   RateLimitStore,
   SecretStore,
   SessionStore,
   TokenStore,
 } from "./types.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** Validated storage configuration. */
 export interface StorageConfig {
@@ -50,8 +55,8 @@ export interface StorageConfig {
   /** `FLORA_REDIS_PREFIX`: prefix of every Redis key and channel (default `flora:`). */
   redisPrefix?: string;
   /**
-   * `FLORA_GUILD_KV`: where guilds' KV lives, `deno-kv` (the embedded file, or `FLORA_KV_URL`)
-   * or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
+   * `FLORA_GUILD_KV`: where guilds' data (KV, sorted sets, logs) lives, `deno-kv` (the embedded
+   * file, or `FLORA_KV_URL`) or `postgres` (needs `DATABASE_URL`; shared by every node of a cluster).
    * @default "deno-kv"
    */
   guildKv?: GuildKvBackend;
@@ -168,6 +173,8 @@ export type BackendName = "deno-kv" | "remote-deno-kv" | "postgres" | "redis";
 export interface Storage {
   deployments: DeploymentStore;
   guildKv: GuildKvStore;
+  /** Sorted sets (leaderboards): beside the guild KV (`FLORA_GUILD_KV`). */
+  guildSorted: GuildSortedStore;
   tokens: TokenStore;
   secrets: SecretStore;
   sessions: SessionStore;
@@ -178,6 +185,7 @@ export interface Storage {
   backends: Record<
     | "deployments"
     | "guildKv"
+    | "guildSorted"
     | "tokens"
     | "secrets"
     | "sessions"
@@ -196,11 +204,14 @@ export interface Storage {
 export interface OpenStorageOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
   guildKvQuota?: Partial<GuildKvQuota>;
+  sortedQuota?: Partial<SortedQuota>;
   logs?: Partial<LogOptions>;
   /** PostgreSQL schema (default: the server's search_path). */
   postgresSchema?: string;
   /** Prefix of Redis keys and channels (default `flora:`). */
   redisPrefix?: string;
+  /** How long each server has to answer at start, ms (default 5,000). */
+  connectTimeoutMs?: number;
 }
 
 /** Runs each probe with a deadline; a failure or timeout becomes its reason. */
@@ -218,7 +229,7 @@ async function probeAll(
         await Promise.race([probe(), deadline]);
         return [name, "ok"] as const;
       } catch (error) {
-        return [name, `down: ${error instanceof Error ? error.message : String(error)}`] as const;
+        return [name, `down: ${errorMessage(error)}`] as const;
       } finally {
         clearTimeout(timer);
       }
@@ -251,7 +262,13 @@ export async function openStorage(
   try {
     let kv: Deno.Kv;
     if (config.kvUrl !== undefined) {
-      kv = await Deno.openKv(config.kvUrl);
+      const remote = await Deno.openKv(config.kvUrl);
+      kv = remote;
+      // Opening is lazy: one read finds out whether the server answers.
+      await answersWithin("remote Deno KV", config.kvUrl, remote.get(["health"]), {
+        timeoutMs: options.connectTimeoutMs,
+        abandon: () => remote.close(),
+      });
     } else {
       await Deno.mkdir(config.dataDir, { recursive: true });
       kv = await Deno.openKv(`${config.dataDir.replace(/\/+$/, "")}/flora.kv`);
@@ -265,6 +282,9 @@ export async function openStorage(
       pg = await openPostgresStorage(config.databaseUrl, cipher, {
         deploymentLimits: options.deploymentLimits,
         guildKvQuota: options.guildKvQuota,
+        logs: options.logs,
+        timeoutMs: options.connectTimeoutMs,
+        sortedQuota: options.sortedQuota,
         ...((options.postgresSchema ?? config.postgresSchema) === undefined
           ? {}
           : { schema: options.postgresSchema ?? config.postgresSchema }),
@@ -274,29 +294,33 @@ export async function openStorage(
     const pgGuildKv = pg !== undefined && config.guildKv === "postgres";
     let redis: RedisStorage | undefined;
     if (config.redisUrl !== undefined) {
-      redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix);
+      redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix, {
+        timeoutMs: options.connectTimeoutMs,
+      });
       closers.push(() => redis?.close());
     }
 
     return {
       deployments: pg?.deployments ?? embedded.deployments,
       guildKv: pgGuildKv ? pg!.guildKv : embedded.guildKv,
+      guildSorted: pgGuildKv ? pg!.guildSorted : embedded.guildSorted,
       tokens: pg?.tokens ?? embedded.tokens,
       secrets: pg?.secrets ?? embedded.secrets,
       sessions: redis?.sessions ?? embedded.sessions,
       cache: redis?.cache ?? embedded.cache,
       rateLimits: redis?.rateLimits ?? embedded.rateLimits,
-      logs: embedded.logs,
+      logs: pgGuildKv ? pg!.logs : embedded.logs,
       events: redis?.events ?? pg?.events ?? embedded.events,
       backends: {
         deployments: pg ? "postgres" : kvName,
         guildKv: pgGuildKv ? "postgres" : kvName,
+        guildSorted: pgGuildKv ? "postgres" : kvName,
         tokens: pg ? "postgres" : kvName,
         secrets: pg ? "postgres" : kvName,
         sessions: redis ? "redis" : kvName,
         cache: redis ? "redis" : kvName,
         rateLimits: redis ? "redis" : kvName,
-        logs: kvName,
+        logs: pgGuildKv ? "postgres" : kvName,
         events: redis ? "redis" : pg ? "postgres" : kvName,
       },
       health: () =>

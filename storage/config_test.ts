@@ -192,12 +192,13 @@ Deno.test({
       assertEquals(storage.backends, {
         deployments: "postgres",
         guildKv: "postgres",
+        guildSorted: "postgres",
         tokens: "postgres",
         secrets: "postgres",
         sessions: "redis",
         cache: "redis",
         rateLimits: "redis",
-        logs: "deno-kv",
+        logs: "postgres",
         events: "redis",
       });
       const d = await storage.deployments.create({
@@ -207,9 +208,16 @@ Deno.test({
       });
       assertEquals((await storage.deployments.get(d.id))?.revision, 1);
       await storage.guildKv.set("g", "s", "k", 1);
+      await storage.logs.append("g", { level: "info", message: "hello" });
       const sql = await connectPostgres(TEST_DATABASE_URL, { schema, max: 1 });
-      const rows = await sql`select key from guild_kv`.finally(() => sql.end());
-      assertEquals(rows.map((r) => r.key), ["k"], "guild KV lives in PostgreSQL");
+      try {
+        const rows = await sql`select key from guild_kv`;
+        assertEquals(rows.map((r) => r.key), ["k"], "guild KV lives in PostgreSQL");
+        const lines = await sql`select message from guild_logs`;
+        assertEquals(lines.map((r) => r.message), ["hello"], "guild logs live in PostgreSQL");
+      } finally {
+        await sql.end();
+      }
       await storage.cache.set("k", [1], 60_000);
       assertEquals(await storage.cache.get("k"), [1]);
     } finally {

@@ -18,7 +18,16 @@ import {
   MAX_METADATA_BYTES,
   MAX_VALUE_BYTES,
 } from "./guild_kv_limits.ts";
-import { type JsonValue, type KvEntry, type KvSetOptions, StorageInputError } from "./types.ts";
+import {
+  type JsonValue,
+  type KvCheck,
+  type KvEntry,
+  type KvRef,
+  type KvSetOptions,
+  type KvWrite,
+  MAX_TRANSACTION_KEYS,
+  StorageInputError,
+} from "./types.ts";
 import { WriteRateLimiter } from "./write_rate.ts";
 
 /** A write decided from the entry's current (live) state. */
@@ -30,7 +39,50 @@ export interface PlannedWrite {
   expiresAt?: number;
 }
 
+/** What a multi-key write does to one key: store a plan, delete the key, or leave it. */
+export type KeyChange = PlannedWrite | "delete" | "keep";
+
+/** Most bytes of values one atomic operation may write (Deno KV commits at most 800 KiB). */
+export const MAX_TRANSACTION_BYTES = 512 * 1024;
+
 const decoder = new TextDecoder();
+const refId = (ref: KvRef) => JSON.stringify([ref.store, ref.key]);
+
+/**
+ * The distinct keys an atomic operation touches, checked: at most
+ * {@linkcode MAX_TRANSACTION_KEYS}, each written at most once.
+ */
+export function transactionKeys(guildId: string, checks: KvCheck[], writes: KvWrite[]): KvRef[] {
+  checkGuildId(guildId);
+  if (!Array.isArray(checks) || !Array.isArray(writes)) {
+    throw new StorageInputError("an atomic operation needs a list of checks and a list of writes");
+  }
+  const refs = new Map<string, KvRef>();
+  const written = new Set<string>();
+  for (const check of checks) {
+    if (check.version !== null && typeof check.version !== "string") {
+      throw new StorageInputError("a check's version must be a version string or null (absent)");
+    }
+  }
+  for (const ref of [...checks, ...writes]) {
+    checkAddress(guildId, ref.store, ref.key);
+    refs.set(refId(ref), { store: ref.store, key: ref.key });
+  }
+  for (const write of writes) {
+    if (written.has(refId(write))) {
+      throw new StorageInputError(
+        `${write.store}/${write.key} is written twice in one transaction`,
+      );
+    }
+    written.add(refId(write));
+  }
+  if (refs.size > MAX_TRANSACTION_KEYS) {
+    throw new StorageInputError(
+      `a transaction may touch at most ${MAX_TRANSACTION_KEYS} keys; this one touches ${refs.size}`,
+    );
+  }
+  return [...refs.values()];
+}
 
 /** Checks a guild id, store name and key together (each throws StorageInputError). */
 export function checkAddress(guildId: string, store: string, key: string): void {
@@ -113,15 +165,56 @@ export abstract class PlannedGuildKv {
   }
 
   /**
-   * Atomically reads the entry, passes the live one (null: absent or expired)
-   * to `decide`, and stores what it returns (null: store nothing).
+   * Atomically reads the entries of `refs` (distinct keys), passes the live
+   * ones (null: absent or expired) to `decide`, and applies the change it
+   * returns for each key (null: change nothing). Resolves to the written
+   * entries (null for a key deleted or left), or null when `decide` refused.
    */
-  protected abstract write(
+  protected abstract writeMany(
+    guildId: string,
+    refs: KvRef[],
+    decide: (lives: (KvEntry | null)[]) => KeyChange[] | null,
+  ): Promise<(KvEntry | null)[] | null>;
+
+  /** {@linkcode writeMany} for one key. */
+  protected async write(
     guildId: string,
     store: string,
     key: string,
     decide: (live: KvEntry | null) => PlannedWrite | null,
-  ): Promise<KvEntry | null>;
+  ): Promise<KvEntry | null> {
+    const written = await this.writeMany(guildId, [{ store, key }], ([live]) => {
+      const plan = decide(live);
+      return plan === null ? null : [plan];
+    });
+    return written?.[0] ?? null;
+  }
+
+  async atomic(guildId: string, checks: KvCheck[], writes: KvWrite[]): Promise<boolean> {
+    const refs = transactionKeys(guildId, checks, writes);
+    const changes = new Map<string, KeyChange>();
+    let bytes = 0;
+    for (const write of writes) {
+      const change = "delete" in write ? "delete" : planSet(write.value, undefined);
+      if (change !== "delete") bytes += change.valueBytes.length;
+      changes.set(refId(write), change);
+    }
+    if (bytes > MAX_TRANSACTION_BYTES) {
+      throw new StorageInputError(
+        `a transaction may write at most ${MAX_TRANSACTION_BYTES} bytes of values; this one writes ${bytes}`,
+      );
+    }
+    for (const write of writes) this.takeWrite(guildId, write.store, write.key);
+    const index = new Map(refs.map((ref, i) => [refId(ref), i]));
+    const written = await this.writeMany(guildId, refs, (lives) => {
+      const holds = checks.every((check) => {
+        const live = lives[index.get(refId(check))!];
+        return check.version === null ? live === null : live?.version === check.version;
+      });
+      return holds ? refs.map((ref) => changes.get(refId(ref)) ?? "keep") : null;
+    });
+    return written !== null;
+  }
 
   /** Checks an address and counts a write against the guild's rate (throws when over). */
   protected takeWrite(guildId: string, store: string, key: string): void {

@@ -10,7 +10,13 @@
 // A JSON value (what the per-guild KV holds) and a log line's level: one home, shared with
 // the protocol and the SDK.
 import type { JsonValue, LogLevel } from "../runtime/sandbox/protocol/values.ts";
-export type { JsonValue, LogLevel };
+import type { SortedEntry, SortedPage } from "../runtime/sandbox/protocol/sorted_operations.ts";
+import {
+  type KvRefArgs,
+  type KvWriteArgs,
+  MAX_TRANSACTION_KEYS,
+} from "../runtime/sandbox/protocol/kv_transaction_operations.ts";
+export type { JsonValue, LogLevel, SortedEntry, SortedPage };
 
 /** Lifecycle of a deployment. */
 export type DeploymentStatus =
@@ -60,6 +66,25 @@ export interface Deployment {
    * empty: outbound fetch is off. Present only when non-empty.
    */
   fetchHosts?: string[];
+  /**
+   * While `pending`: the deploying host renews this (ISO 8601) as it works.
+   * Past it, the host is presumed dead and any host may finish or fail the
+   * deployment. Absent on deployments that were never renewed.
+   */
+  leaseUntil?: string;
+  /**
+   * The application commands the script registered when it loaded (Discord's
+   * JSON), recorded before they are sent to Discord. Absent until then.
+   */
+  commands?: JsonValue[];
+}
+
+/** What an in-flight deploy records about itself (see `DeploymentStore.recordProgress`). */
+export interface DeploymentProgress {
+  /** Renewed lease end. */
+  leaseUntil: Date;
+  /** The loaded script's commands, once known. */
+  commands?: JsonValue[];
 }
 
 /** What a caller provides to create a deployment. */
@@ -87,6 +112,17 @@ export interface DeploymentStore {
   list(guildId: string, options?: { limit?: number }): Promise<Deployment[]>;
   /** Every guild's active deployment (used at start to restore the runtime). */
   listActive(): Promise<Deployment[]>;
+  /**
+   * Renews a `pending` deployment's lease and records its commands (when
+   * given). Resolves false, changing nothing, when it is no longer pending.
+   */
+  recordProgress(id: string, progress: DeploymentProgress): Promise<boolean>;
+  /** Every guild's `pending` deployments, oldest first (hosts finish or fail orphans at start). */
+  listPending(): Promise<Deployment[]>;
+  /** The hash of the commands last sent to Discord for the guild, or null. */
+  registeredCommands(guildId: string): Promise<string | null>;
+  /** Records the hash of the commands being sent to Discord for the guild (before sending). */
+  setRegisteredCommands(guildId: string, hash: string): Promise<void>;
 }
 
 /** One entry of a guild's KV store. */
@@ -153,6 +189,62 @@ export interface GuildKvStore {
   increment(guildId: string, store: string, key: string, by: number): Promise<number>;
   /** Names of the guild's stores that hold at least one entry. */
   stores(guildId: string): Promise<string[]>;
+  /**
+   * Applies `writes` only if every key in `checks` is still at its version
+   * (null: absent), all at once: up to {@linkcode MAX_TRANSACTION_KEYS}
+   * distinct keys across the guild's stores. Resolves to false, writing
+   * nothing, when a check failed.
+   */
+  atomic(guildId: string, checks: KvCheck[], writes: KvWrite[]): Promise<boolean>;
+}
+
+/** Most distinct keys one {@linkcode GuildKvStore.atomic} call may check or write. */
+export { MAX_TRANSACTION_KEYS };
+
+/** A key of one of a guild's stores. */
+export type KvRef = KvRefArgs;
+
+/** "This key is still at this version" (null: still absent). */
+export type KvCheck = KvRef & { version: string | null };
+
+/** A write of an atomic operation: set a value, or delete the key. */
+export type KvWrite = KvWriteArgs;
+
+// ---------------------------------------------------------------------------
+// Sorted sets (leaderboards)
+
+/** Which part of a sorted set {@linkcode GuildSortedStore.range} returns. */
+export interface SortedRangeOptions {
+  /** Lowest score included (default: no bound). */
+  min?: number;
+  /** Highest score included (default: no bound). */
+  max?: number;
+  /** Page size, 1–1000 (default 100). */
+  limit?: number;
+  /** Opaque cursor from a previous page of the same range. */
+  cursor?: string;
+}
+
+/**
+ * Per-guild sorted sets: numeric scores by key, read in order, highest score
+ * first (ties: key in ascending order). Every method takes the guild id
+ * first; the runtime passes the sandbox's own guild. Writes are atomic.
+ */
+export interface GuildSortedStore {
+  /** Adds `by` to the key's score (absent counts as 0); resolves to the new score. */
+  incr(guildId: string, set: string, key: string, by: number): Promise<number>;
+  /** Sets the key's score. */
+  set(guildId: string, set: string, key: string, score: number): Promise<void>;
+  /** The key's score, or null when absent. */
+  score(guildId: string, set: string, key: string): Promise<number | null>;
+  /** Removes the key; resolves to whether it was there. */
+  delete(guildId: string, set: string, key: string): Promise<boolean>;
+  /** The `n` highest-scored keys, highest first. */
+  top(guildId: string, set: string, n: number): Promise<SortedEntry[]>;
+  /** The key's position, 1 for the highest score, or null when absent. */
+  rank(guildId: string, set: string, key: string): Promise<number | null>;
+  /** Keys with `min ≤ score ≤ max`, highest first, a page at a time. */
+  range(guildId: string, set: string, options?: SortedRangeOptions): Promise<SortedPage>;
 }
 
 /** Thrown for input a store refuses (limits, bad names); the message says what to fix. */

@@ -210,6 +210,17 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "health counts the guilds the gateway sees, and those with a live script",
+        async () => {
+          const health = await (await h.call("/health")).json();
+          // The emulator's two seeded guilds, whatever is deployed to them.
+          assert.equal(health.guilds, 2);
+          assert.equal(typeof health.activeGuilds, "number");
+          assert.ok(health.activeGuilds <= health.guilds);
+        },
+      );
+
       await t.step("usage: a guild's events, Discord calls, 429s, KV ops and errors", async () => {
         const emu = new EmulatorClient(h.flora.emulator!.url);
         const channel = h.world.guilds[0].channels.general;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { EmulatorClient } from "../emulator/mod.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { startFlora } from "../runtime/flora.ts";
-import { bundle } from "../cli/bundle.ts";
+import { bundle } from "../client/bundle.ts";
 
 const MESSAGES = 5_000;
 const DISCONNECTS = 50;
@@ -37,6 +37,7 @@ Deno.test({
       loadConfig({
         FLORA_DATA_DIR: dataDir,
         FLORA_API_PORT: "0",
+        FLORA_EMULATOR_PORT: "0",
         FLORA_SANDBOX_PROCESSES: "1",
         // Every message must reach the handler: no backlog drops in this test.
         FLORA_GUILD_BACKLOG: "100000",

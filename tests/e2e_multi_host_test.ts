@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { bundle } from "../cli/bundle.ts";
+import { bundle } from "../client/bundle.ts";
 import { EmulatorClient } from "../emulator/mod.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { startFlora } from "../runtime/flora.ts";
@@ -43,6 +43,7 @@ Deno.test({
     const env = {
       FLORA_DATA_DIR: dataDir,
       FLORA_API_PORT: "0",
+      FLORA_EMULATOR_PORT: "0",
       FLORA_SANDBOX_PROCESSES: "1",
       DATABASE_URL: TEST_DATABASE_URL,
       FLORA_POSTGRES_SCHEMA: schema,

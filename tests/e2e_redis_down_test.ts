@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { EmulatorClient } from "../emulator/mod.ts";
 import { loadConfig } from "../runtime/config.ts";
 import { startFlora } from "../runtime/flora.ts";
-import { bundle } from "../cli/bundle.ts";
+import { bundle } from "../client/bundle.ts";
 
 async function redisServerAvailable(): Promise<boolean> {
   try {
@@ -52,6 +52,7 @@ Deno.test({
       loadConfig({
         FLORA_DATA_DIR: dataDir,
         FLORA_API_PORT: "0",
+        FLORA_EMULATOR_PORT: "0",
         FLORA_SANDBOX_PROCESSES: "1",
         REDIS_URL: `redis://127.0.0.1:${port}`,
       }),

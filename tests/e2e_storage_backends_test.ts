@@ -159,6 +159,7 @@ Deno.test({
       env: {
         FLORA_DATA_DIR: await Deno.makeTempDir({ prefix: "flora-pgdown-" }),
         FLORA_API_PORT: "0",
+        FLORA_EMULATOR_PORT: "0",
         // Port 9 (discard) has no PostgreSQL: the connection is refused at once.
         DATABASE_URL: "postgres://postgres@127.0.0.1:9/test",
         FLORA_SECRETS_KEY: randomKey(),

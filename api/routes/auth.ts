@@ -13,7 +13,7 @@ import { z } from "zod";
 import type { CacheStore, SessionStore, TokenStore } from "../../storage/types.ts";
 import { csrfToken, type Principal, SESSION_COOKIE, timingSafeEqual, userScopes } from "../auth.ts";
 import type { DiscordOAuth } from "../discord.ts";
-import { ApiError, errorResponse } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import type { ApiRouter } from "../routing.ts";
 
 const STATE_COOKIE = "flora_oauth";
@@ -319,8 +319,7 @@ export function registerAuthRoutes(api: ApiRouter, o: AuthRoutesOptions): void {
     responses: { 201: "the token (shown once)", 403: "the operator has no user to create it for" },
   }, async (c, { principal, body }) => {
     if (principal.kind === "operator") {
-      return errorResponse(
-        c,
+      throw new ApiError(
         403,
         "forbidden",
         "API tokens belong to a Discord user: log in (flora login) and create them as that user",

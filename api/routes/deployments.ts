@@ -11,7 +11,7 @@ import { hostPattern, MAX_HOST_PATTERNS } from "../../storage/host_patterns.ts";
 import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/types.ts";
 import { actorName } from "../auth.ts";
 import { projectFiles } from "../project_sources.ts";
-import { ApiError, errorResponse } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import { type ApiRouter, snowflake } from "../routing.ts";
 
 /** Rolls out deployments (the runtime's deployer). */
@@ -120,8 +120,7 @@ export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRout
   }, async (c, { params, body, principal }) => {
     const bytes = new TextEncoder().encode(body.code).length;
     if (bytes > options.maxBundleBytes) {
-      return errorResponse(
-        c,
+      throw new ApiError(
         413,
         "bundle_too_large",
         `the script bundle is ${bytes} bytes; the limit is ${options.maxBundleBytes}`,
@@ -150,7 +149,7 @@ export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRout
   }, async (c, { params }) => {
     const current = await options.store.current(params.guild);
     if (!current) {
-      return errorResponse(c, 404, "no_deployment", "this guild has no active deployment");
+      throw new ApiError(404, "no_deployment", "this guild has no active deployment");
     }
     return c.json({ deployment: summarize(current) });
   });

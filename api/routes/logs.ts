@@ -9,7 +9,7 @@
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { LogLevel, LogRecord } from "../../storage/types.ts";
-import { errorResponse } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import { type ApiRouter, snowflake } from "../routing.ts";
 
 /** Reads a guild's logs and follows new ones (the runtime's StoredGuildLogs). */
@@ -71,8 +71,7 @@ export function registerLogRoutes(api: ApiRouter, feed: LogFeed, shutdown?: Abor
   }, (c, { params, query }) => {
     const header = c.req.header("last-event-id");
     if (header !== undefined && !logId.safeParse(header).success) {
-      return errorResponse(
-        c,
+      throw new ApiError(
         400,
         "invalid_last_event_id",
         "Last-Event-ID must be a log id from this stream",

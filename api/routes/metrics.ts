@@ -8,7 +8,7 @@
 
 import { Hono } from "hono";
 import { timingSafeEqual } from "../auth.ts";
-import { errorResponse } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 
 /** Prometheus text exposition format 0.0.4. */
 const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -19,15 +19,14 @@ export function metricsRoutes(render: () => string, operatorToken: string): Hono
   app.get("/", (c) => {
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
     if (!match) {
-      return errorResponse(
-        c,
+      throw new ApiError(
         401,
         "unauthorized",
         "send the operator token as 'Authorization: Bearer <token>'",
       );
     }
     if (!timingSafeEqual(match[1], operatorToken)) {
-      return errorResponse(c, 403, "forbidden", "/metrics needs the operator token");
+      throw new ApiError(403, "forbidden", "/metrics needs the operator token");
     }
     return c.body(render(), 200, { "content-type": CONTENT_TYPE });
   });

@@ -5,11 +5,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { type DeploymentSummary, request } from "../api_client.ts";
+import { type DeploymentSummary, request } from "../../client/api_client.ts";
 import { hostList } from "../args.ts";
-import { bundle, typeCheck } from "../bundle.ts";
+import { bundle, typeCheck } from "../../client/bundle.ts";
 import { resolveGuild, resolveTarget } from "../config.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import type { Output } from "../output.ts";
 
 export const deployHelp = `Usage: flora deploy --guild <id> <script.ts> [options]

@@ -4,11 +4,11 @@
  * @module
  */
 
-import { type DeploymentSummary, request } from "../api_client.ts";
+import { type DeploymentSummary, request } from "../../client/api_client.ts";
 import { COMMON_HELP, parse } from "../args.ts";
 import type { Command } from "../command.ts";
 import { resolveGuild, resolveTarget } from "../config.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import { table, when } from "../format.ts";
 
 const GUILD_HELP = "  --guild <id>    The guild (default: $FLORA_GUILD or the config file)";

@@ -12,8 +12,9 @@ import { runRepl } from "../../dev/repl.ts";
 import { type DeployResult, type DevSession, startDevSession } from "../../dev/session.ts";
 import { watchScript } from "../../dev/watch.ts";
 import type { LogLine } from "../../runtime/host/logs.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import type { Output } from "../output.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
 export const devHelp = `Usage: flora dev <script.ts> [options]
 
@@ -107,7 +108,7 @@ export async function dev(argv: string[], out: Output): Promise<number> {
     if (values.temp) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     throw new CliError(
       ExitCode.Failed,
-      `could not start: ${error instanceof Error ? error.message : error}`,
+      `could not start: ${errorMessage(error)}`,
     );
   }
 

@@ -8,8 +8,8 @@
 
 import { parse } from "../args.ts";
 import type { Command } from "../command.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
-import { copySdkTypes } from "../sdk_files.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
+import { copySdkTypes } from "../../client/sdk_files.ts";
 
 /** Where the SDK's declaration files go inside the project. */
 const TYPES_DIR = ".flora/types";

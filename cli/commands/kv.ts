@@ -5,11 +5,11 @@
  * @module
  */
 
-import { request, requestText } from "../api_client.ts";
+import { request, requestText } from "../../client/api_client.ts";
 import { COMMON_HELP, parse } from "../args.ts";
 import type { Command } from "../command.ts";
 import { resolveGuild, resolveTarget } from "../config.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import { table } from "../format.ts";
 
 interface Entry {

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { failure, request, send } from "../api_client.ts";
+import { failure, request, send } from "../../client/api_client.ts";
 import { COMMON_HELP, parse } from "../args.ts";
 import type { Command } from "../command.ts";
 import { type ApiTarget, resolveGuild, resolveTarget } from "../config.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import { logLine } from "../format.ts";
 import type { Output } from "../output.ts";
 

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { request } from "../api_client.ts";
+import { request } from "../../client/api_client.ts";
 import { COMMON_HELP, hostList, parse } from "../args.ts";
 import type { Command } from "../command.ts";
 import { resolveGuild, resolveTarget } from "../config.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import { table, when } from "../format.ts";
 
 const HELP = `Usage: flora secrets <action> --guild <id> [arguments] [options]

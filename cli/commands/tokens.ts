@@ -5,11 +5,11 @@
  * @module
  */
 
-import { request } from "../api_client.ts";
+import { request } from "../../client/api_client.ts";
 import { COMMON_HELP, parse } from "../args.ts";
 import type { Command } from "../command.ts";
 import { resolveTarget } from "../config.ts";
-import { CliError, ExitCode } from "../exit_codes.ts";
+import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import { table, when } from "../format.ts";
 
 interface TokenInfo {

@@ -22,6 +22,7 @@ import { buildClient } from "./client_bundle.ts";
 import { FeedHub } from "./feed.ts";
 import { STYLES } from "./styles.ts";
 import type { PlaygroundWorld } from "./ui/types.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
 /** A running playground server. */
 export interface Playground {
@@ -90,7 +91,7 @@ export async function createPlaygroundApp(
     if (error instanceof EmulatorClientError) {
       return c.json({ error: describeEmulatorError(error) }, error.status >= 500 ? 502 : 400);
     }
-    return c.json({ error: error instanceof Error ? error.message : String(error) }, 500);
+    return c.json({ error: errorMessage(error) }, 500);
   });
 
   app.get("/", (c) => c.html("<!doctype html>" + (<Page />).toString()));

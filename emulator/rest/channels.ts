@@ -352,6 +352,7 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
       threads: threads.map((r) => r.channel),
       members: threads.filter((r) => r.threadMembers.has(botId()))
         .map((r) => threadMember(r.channel.id, botId())),
+      has_more: false,
     });
   });
 

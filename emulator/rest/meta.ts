@@ -72,6 +72,9 @@ export function registerMetaRoutes(app: Hono, ctx: RestContext, starts: SessionS
     ...state.application,
     approximate_guild_count:
       [...state.guilds.values()].filter((g) => g.members.has(state.botUser.id)).length,
+    approximate_user_install_count: 0,
+    approximate_user_authorization_count: 0,
+    eligible_oauth2_scopes: ["bot", "applications.commands"],
   });
   route(app, ctx, "GET", "/applications/@me", () => ok(application()));
   route(app, ctx, "GET", "/oauth2/applications/@me", () => ok(application()));

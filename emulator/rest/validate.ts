@@ -153,7 +153,8 @@ function isSnowflakeField(path: PropertyKey[]): boolean {
     (key === "id" || key.endsWith("_id") || (typeof last === "number" && key.endsWith("_ids")));
 }
 
-function valueAt(root: unknown, path: PropertyKey[]): unknown {
+/** The value at `path` inside `root` (undefined where the path leaves it). */
+export function valueAt(root: unknown, path: PropertyKey[]): unknown {
   let node = root;
   for (const key of path) {
     if (typeof node !== "object" || node === null) return undefined;

@@ -75,6 +75,8 @@ function author(webhook: ApiWebhook, input: Record<string, unknown>): ApiUser {
     avatar: webhook.avatar,
     bot: true,
     public_flags: 0,
+    flags: 0,
+    primary_guild: null,
   };
 }
 

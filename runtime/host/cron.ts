@@ -107,6 +107,17 @@ export class CronScheduler {
     return run;
   }
 
+  /**
+   * The distinct schedules of the jobs of a guild's active deployment (as
+   * stored when it loaded), e.g. for a test clock to visit each due instant.
+   */
+  async schedules(guildId: string): Promise<string[]> {
+    const deployment = this.target.activeDeployment(guildId);
+    if (!deployment) return [];
+    const jobs = await this.#jobsOf(deployment);
+    return [...new Set(jobs.map((job) => job.schedule))];
+  }
+
   async #tick(now: Date): Promise<{ guildId: string; name: string }[]> {
     const fired: { guildId: string; name: string }[] = [];
     for (const guildId of this.target.activeGuilds()) {

@@ -3,16 +3,23 @@
  * the running one, register its commands with Discord, then switch. Any
  * failure leaves the previous deployment serving.
  *
+ * While it works the deployer renews a lease on the pending deployment; once
+ * the script loaded it records the commands before sending them to Discord.
+ * So a host that dies mid-deploy leaves enough behind for the next one to
+ * finish the switch or fail the deployment (`deploy_recovery.ts`).
+ *
  * @module
  */
 
-import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/types.ts";
+import type { Deployment, DeploymentStore, JsonValue, NewDeployment } from "../../storage/types.ts";
 import type { CommandDefinition } from "../sandbox/protocol/mod.ts";
+import type { RegisterCommands } from "./guild_commands.ts";
 import type { LogSink } from "./logs.ts";
 import { type SandboxManager, ScriptLoadError } from "./sandboxes.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
-/** Registers a guild's application commands with Discord (bulk overwrite). */
-export type RegisterCommands = (guildId: string, commands: CommandDefinition[]) => Promise<void>;
+/** How long a deploying host's lease on its pending deployment lasts, ms. @default 30_000 */
+export const DEFAULT_DEPLOY_LEASE_MS = 30_000;
 
 /** Deploys scripts and restores deployments at start. */
 export class Deployer {
@@ -28,6 +35,7 @@ export class Deployer {
     readonly sandboxes: SandboxManager,
     readonly registerCommands: RegisterCommands,
     readonly logs: LogSink,
+    readonly leaseMs: number = DEFAULT_DEPLOY_LEASE_MS,
   ) {}
 
   /**
@@ -35,11 +43,16 @@ export class Deployer {
    * `active`, or `failed` with the reason (the previous one keeps running).
    */
   deploy(input: NewDeployment): Promise<Deployment> {
-    const previous = this.#guildLocks.get(input.guildId) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => this.#deploy(input));
-    this.#guildLocks.set(input.guildId, next);
+    return this.exclusive(input.guildId, () => this.#deploy(input));
+  }
+
+  /** Runs `fn` when no deploy of the guild runs, and holds off its next deploy until done. */
+  exclusive<T>(guildId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#guildLocks.get(guildId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(fn);
+    this.#guildLocks.set(guildId, next);
     next.finally(() => {
-      if (this.#guildLocks.get(input.guildId) === next) this.#guildLocks.delete(input.guildId);
+      if (this.#guildLocks.get(guildId) === next) this.#guildLocks.delete(guildId);
     }).catch(() => {});
     return next;
   }
@@ -82,16 +95,38 @@ export class Deployer {
   async #deploy(input: NewDeployment): Promise<Deployment> {
     const deployment = await this.store.create(input);
     this.#loading.set(deployment.guildId, deployment);
+    const lease = this.#holdLease(deployment);
     try {
-      return await this.#rollOut(deployment);
+      return await this.#rollOut(deployment, lease);
     } finally {
+      lease.release();
       if (this.#loading.get(deployment.guildId) === deployment) {
         this.#loading.delete(deployment.guildId);
       }
     }
   }
 
-  async #rollOut(deployment: Deployment): Promise<Deployment> {
+  /** Renews the deployment's lease every third of its length until released. */
+  #holdLease(deployment: Deployment): Lease {
+    const renew = (commands?: CommandDefinition[]) =>
+      this.store.recordProgress(deployment.id, {
+        leaseUntil: new Date(Date.now() + this.leaseMs),
+        ...(commands === undefined ? {} : { commands: commands as unknown as JsonValue[] }),
+      });
+    const timer = setInterval(() => {
+      renew().catch((error) =>
+        this.logs.append(
+          deployment.guildId,
+          "warn",
+          `flora: could not renew the lease of deployment ${deployment.id}: ${describe(error)}`,
+        )
+      );
+    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    renew().catch(() => {}); // the timer retries; a store that is down fails the deploy anyway
+    return { record: (commands) => renew(commands), release: () => clearInterval(timer) };
+  }
+
+  async #rollOut(deployment: Deployment, lease: Lease): Promise<Deployment> {
     let commands: CommandDefinition[];
     try {
       commands = await this.sandboxes.load(deployment).catch((error) => {
@@ -105,8 +140,21 @@ export class Deployer {
     } catch (error) {
       const reason = error instanceof ScriptLoadError
         ? `the script failed to load: ${error.message}`
-        : `the script could not be started: ${error instanceof Error ? error.message : error}`;
+        : `the script could not be started: ${errorMessage(error)}`;
       return this.#fail(deployment, reason);
+    }
+    // From here a host that dies leaves the switch for the next one to finish.
+    let recorded: boolean;
+    try {
+      recorded = await lease.record(commands);
+    } catch (error) {
+      this.sandboxes.discard(deployment);
+      return this.#fail(deployment, `its commands could not be recorded: ${describe(error)}`);
+    }
+    if (!recorded) {
+      // Another host took it for interrupted and settled it; its decision stands.
+      this.sandboxes.discard(deployment);
+      return await this.store.get(deployment.id) ?? deployment;
     }
     try {
       await this.registerCommands(deployment.guildId, commands);
@@ -137,13 +185,20 @@ export class Deployer {
   /**
    * Registers every guild's active deployment (at host start) without
    * starting workers: each guild's worker starts on its first event.
-   * Returns how many were registered.
+   * Returns the deployments it registered.
    */
-  async restore(): Promise<number> {
+  async restore(): Promise<Deployment[]> {
     const deployments = await this.store.listActive();
     for (const deployment of deployments) this.sandboxes.register(deployment);
-    return deployments.length;
+    return deployments;
   }
+}
+
+/** A deploying host's hold on its pending deployment. */
+interface Lease {
+  /** Renews the lease and records the commands; false once another host settled the deployment. */
+  record(commands: CommandDefinition[]): Promise<boolean>;
+  release(): void;
 }
 
 /** A readable description of a thrown value (Discordeno throws plain objects). */

@@ -15,6 +15,7 @@ import type {
 } from "../../storage/types.ts";
 import type { LogSink } from "./logs.ts";
 import type { SandboxManager } from "./sandboxes.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
 /** Publishes local activations and applies remote ones. */
 export class DeploymentSync {
@@ -35,7 +36,7 @@ export class DeploymentSync {
           change.guildId,
           "error",
           `flora: could not switch to deployment ${change.deploymentId} from another host: ${
-            error instanceof Error ? error.message : error
+            errorMessage(error)
           }`,
         );
       });
@@ -52,9 +53,7 @@ export class DeploymentSync {
       this.logs.append(
         deployment.guildId,
         "warn",
-        `flora: other hosts were not told of deployment ${deployment.id}: ${
-          error instanceof Error ? error.message : error
-        }`,
+        `flora: other hosts were not told of deployment ${deployment.id}: ${errorMessage(error)}`,
       );
     });
   }
@@ -67,7 +66,15 @@ export class DeploymentSync {
     if (!deployment || deployment.guildId !== change.guildId || deployment.status !== "active") {
       return; // superseded again meanwhile, or not ours to trust
     }
-    if (this.sandboxes.residentGuilds().includes(change.guildId)) {
+    await this.adopt(deployment);
+  }
+
+  /**
+   * Serves an active deployment another host made live (or one finished after
+   * an interrupted deploy): a running guild loads it now, others on their next event.
+   */
+  async adopt(deployment: Deployment): Promise<void> {
+    if (this.sandboxes.residentGuilds().includes(deployment.guildId)) {
       await this.sandboxes.load(deployment);
       this.sandboxes.activate(deployment);
     } else {

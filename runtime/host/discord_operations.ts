@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { GuildKvStore } from "../../storage/types.ts";
 import type { OperationArgs, OperationName } from "../sandbox/protocol/mod.ts";
 import type { GuildDirectory } from "./guild_directory.ts";
 import type { InteractionRegistry } from "./interactions.ts";
 import type {
   Fetcher,
+  GuildStores,
   InteractionRest,
   OperationContext,
   OperationHandlers,
@@ -21,7 +21,9 @@ import { fetchOperations } from "./operations/fetch_ops.ts";
 import { guildOperations } from "./operations/guild_ops.ts";
 import { interactionOperations } from "./operations/interaction_ops.ts";
 import { kvOperations } from "./operations/kv_ops.ts";
+import { kvTransactionOperations } from "./operations/kv_transaction_ops.ts";
 import { messageOperations } from "./operations/message_ops.ts";
+import { sortedOperations } from "./operations/sorted_ops.ts";
 import { GuildScope } from "./operations/scope.ts";
 import { requestingGuild } from "./rest_metrics.ts";
 import type { OperationExecutor } from "./sandboxes.ts";
@@ -35,6 +37,8 @@ const HANDLERS: OperationHandlers<OperationName> = {
   ...messageOperations,
   ...guildOperations,
   ...kvOperations,
+  ...kvTransactionOperations,
+  ...sortedOperations,
   ...fetchOperations,
 };
 
@@ -46,7 +50,7 @@ export class DiscordOperations implements OperationExecutor {
     readonly rest: DiscordRest,
     readonly directory: GuildDirectory,
     readonly interactions: InteractionRegistry,
-    readonly kv: GuildKvStore,
+    readonly stores: GuildStores,
     readonly fetcher?: Fetcher,
   ) {
     this.request = discordRequest(rest);
@@ -63,7 +67,8 @@ export class DiscordOperations implements OperationExecutor {
       request: this.request,
       interactionRest: this.rest,
       interactions: this.interactions,
-      kv: this.kv,
+      kv: this.stores.kv,
+      sorted: this.stores.sorted,
       fetch: this.fetcher,
     };
     const handler = HANDLERS[op] as (c: OperationContext, a: OperationArgs<N>) => Promise<unknown>;

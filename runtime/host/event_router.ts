@@ -79,7 +79,10 @@ export class EventRouter {
         this.#guildsOf(shardId).add(String(d.id));
         return;
       case "GUILD_DELETE":
-        if (d.unavailable !== true) this.directory.removeGuild(String(d.id));
+        if (d.unavailable !== true) {
+          this.directory.removeGuild(String(d.id));
+          this.#guildsOf(shardId).delete(String(d.id));
+        }
         return;
       case "CHANNEL_CREATE":
       case "THREAD_CREATE":
@@ -97,6 +100,13 @@ export class EventRouter {
     // GUILD_UPDATE is the guild itself: its own id is the guild's.
     const guildId = payload.t === "GUILD_UPDATE" ? d.id : d.guild_id;
     if (name && typeof guildId === "string") this.sink.deliver(guildId, name, d);
+  }
+
+  /** Guilds the bot is in, as the gateway reported them (outages included). */
+  get guildCount(): number {
+    let count = 0;
+    for (const guilds of this.#shardGuilds.values()) count += guilds.size;
+    return count;
   }
 
   #guildsOf(shardId: number): Set<string> {

@@ -20,8 +20,11 @@ export interface GatewayOptions {
   token: string;
   /** REST base URL without `/v10` (the emulator's `…/api`); Discord's when absent. */
   restBase?: string;
-  /** Receives every gateway payload. Must not throw. */
-  onPayload(payload: GatewayPayload, shardId: number): void;
+  /**
+   * Receives every gateway payload, with the shard's session id (a RESUME keeps it, so
+   * `sessionId:s` names one dispatch for good). Must not throw.
+   */
+  onPayload(payload: GatewayPayload, shardId: number, sessionId?: string): void;
   /** Delay between shard spawns, ms (Discordeno's default is 5.3 s). */
   spawnShardDelay?: number;
   /**
@@ -59,7 +62,7 @@ export function createGateway(options: GatewayOptions): Bot {
         // Bypass Discordeno's object transformers: scripts get Discord's own payloads.
         message: (shard, payload) => {
           try {
-            options.onPayload(payload as GatewayPayload, shard.id);
+            options.onPayload(payload as GatewayPayload, shard.id, shard.sessionId);
           } catch (error) {
             log("error", `event routing failed: ${error}`);
           }

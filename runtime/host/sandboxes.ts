@@ -32,6 +32,7 @@ import {
   type ScriptEventName,
   type WorkerExitReason,
   type WorkerKey,
+  workerKeyId,
 } from "../sandbox/protocol/mod.ts";
 import { requeueFirst, StartedEvents } from "./guard/redelivery.ts";
 import { GuildQueue, type QueuedEvent } from "./guild_queue.ts";
@@ -98,10 +99,6 @@ const RESTART_RECENT_MS = 60_000;
 /** A cold start cut short by a neighbour's crash is retried, at most once per this long, ms. */
 const START_RETRY_WINDOW_MS = 10_000;
 
-function keyId(key: WorkerKey): string {
-  return `${key.guildId}:${key.deploymentId}`;
-}
-
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 function preciseNow(): number {
   return performance.timeOrigin + performance.now();
@@ -143,7 +140,7 @@ export class SandboxManager {
     });
     this.#messages = new WorkerMessages(
       {
-        worker: (key) => this.#workers.get(keyId(key)),
+        worker: (key) => this.#workers.get(workerKeyId(key)),
         loaded: (worker, message) => {
           this.hooks.onLoaded?.(worker.deployment, message);
           worker.markLoaded(message.commands);
@@ -270,10 +267,10 @@ export class SandboxManager {
 
   #spawn(deployment: Deployment, options: { holdsQueue: boolean }): GuildWorker {
     const key = { guildId: deployment.guildId, deploymentId: deployment.id };
-    const existing = this.#workers.get(keyId(key));
+    const existing = this.#workers.get(workerKeyId(key));
     if (existing) this.#stop(existing);
     const worker = new GuildWorker(key, deployment, this.#p.indexOf(deployment.guildId), options);
-    this.#workers.set(keyId(key), worker);
+    this.#workers.set(workerKeyId(key), worker);
     return worker;
   }
 
@@ -295,7 +292,7 @@ export class SandboxManager {
   /** Makes a loaded deployment serve its guild; the one it replaces finishes, then stops. */
   activate(deployment: Deployment): void {
     const worker = this.#workers.get(
-      keyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
+      workerKeyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
     );
     if (!worker) throw new Error(`deployment ${deployment.id} is not loaded`);
     const guild = this.#guild(deployment.guildId);
@@ -313,7 +310,7 @@ export class SandboxManager {
   /** Stops a loaded worker that will not be activated (e.g. failed checks after load). */
   discard(deployment: Deployment): void {
     const worker = this.#workers.get(
-      keyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
+      workerKeyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
     );
     if (!worker) return;
     const guild = this.#guilds.get(deployment.guildId);
@@ -340,9 +337,9 @@ export class SandboxManager {
 
   #stop(worker: GuildWorker): void {
     worker.clearTimer();
-    if (this.#workers.get(keyId(worker.key)) !== worker) return;
+    if (this.#workers.get(workerKeyId(worker.key)) !== worker) return;
     worker.stop();
-    this.#workers.delete(keyId(worker.key));
+    this.#workers.delete(workerKeyId(worker.key));
     this.#forgetInflight(worker);
     const guild = this.#guilds.get(worker.key.guildId);
     if (guild?.worker === worker) {
@@ -616,14 +613,14 @@ export class SandboxManager {
 
   /** The process handed these events to the worker (they are no longer safe to deliver again). */
   eventsStarted(key: WorkerKey, ids: number[]): void {
-    const worker = this.#workers.get(keyId(key));
+    const worker = this.#workers.get(workerKeyId(key));
     if (!worker) return;
     for (const id of ids) if (worker.inflight.has(id)) this.#started.mark(worker, id);
   }
 
   /** A worker was stopped or died: fail its load, or let the next event start a fresh one. */
   workerExit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void {
-    const worker = this.#workers.get(keyId(key));
+    const worker = this.#workers.get(workerKeyId(key));
     if (!worker) return;
     if (worker.loading) {
       this.#failLoad(worker, detail, reason === "process");

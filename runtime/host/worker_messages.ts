@@ -23,6 +23,7 @@ import {
 import type { GuildWorker } from "./guild_worker.ts";
 import type { LogSink } from "./logs.ts";
 import { mapStackTrace } from "./stack_map.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
 /** What handling workers' messages needs from the sandbox manager. */
 export interface WorkerMessageHost {
@@ -102,7 +103,7 @@ export class WorkerMessages {
       try {
         result = { ok: true, value: await this.host.run(guildId, op, parsed.args) };
       } catch (error) {
-        result = { ok: false, error: error instanceof Error ? error.message : String(error) };
+        result = { ok: false, error: errorMessage(error) };
       }
     }
     if (!this.host.worker(worker.key)) return;

@@ -22,6 +22,7 @@ import {
   type ToWorkerMessage,
   type WorkerExitReason,
   type WorkerKey,
+  workerKeyId,
 } from "./protocol/mod.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
@@ -106,10 +107,6 @@ function passThroughEnv(names: string[]): Record<string, string> {
     if (value !== undefined) env[name] = value;
   }
   return env;
-}
-
-function keyId(key: WorkerKey): string {
-  return `${key.guildId}:${key.deploymentId}`;
 }
 
 /** Where a child's messages and its exit go: the slot it serves, or the pool's standby list. */
@@ -273,7 +270,7 @@ class SandboxProcess implements ChildOwner {
         );
         break;
       case "workerSilent":
-        this.#silent.set(keyId(message), performance.now());
+        this.#silent.set(workerKeyId(message), performance.now());
         break;
       case "eventsStarted":
         this.listener.eventsStarted?.(
@@ -283,7 +280,7 @@ class SandboxProcess implements ChildOwner {
         break;
       case "workerExit": {
         const key = { guildId: message.guildId, deploymentId: message.deploymentId };
-        this.workers.delete(keyId(key));
+        this.workers.delete(workerKeyId(key));
         this.listener.workerExit(key, message.reason, message.detail);
         break;
       }
@@ -311,7 +308,7 @@ class SandboxProcess implements ChildOwner {
     if (standby) this.#adopt(standby);
     else this.start();
     for (const key of lost) {
-      const suspect = suspects.has(keyId(key));
+      const suspect = suspects.has(workerKeyId(key));
       this.listener.workerExit(
         key,
         suspect ? "abort" : "process",
@@ -436,7 +433,7 @@ export class SandboxPool {
   /** Starts a worker and sends it its script. */
   spawn(key: WorkerKey, load: LoadMessage): Promise<void> {
     const process = this.#processOf(key);
-    process.workers.set(keyId(key), key);
+    process.workers.set(workerKeyId(key), key);
     return process.send({ ...key, v: PROTOCOL_VERSION, type: "spawn", load });
   }
 
@@ -448,7 +445,7 @@ export class SandboxPool {
   /** Stops a worker. */
   terminate(key: WorkerKey): Promise<void> {
     const process = this.#processOf(key);
-    process.workers.delete(keyId(key));
+    process.workers.delete(workerKeyId(key));
     return process.send({ ...key, v: PROTOCOL_VERSION, type: "terminate" });
   }
 

@@ -181,6 +181,54 @@ const cases: ContractCase<DeploymentStore>[] = [
     },
   },
   {
+    name: "recordProgress renews a pending deployment's lease and keeps its commands",
+    async run(store) {
+      const d = await store.create(input("gp"));
+      const other = await store.create(input("gq"));
+      assertEquals((await store.listPending()).map((p) => p.id), [d.id, other.id]);
+      const lease = new Date(Date.now() + 30_000);
+      assertEquals(await store.recordProgress(d.id, { leaseUntil: lease }), true);
+      assertEquals((await store.get(d.id))?.leaseUntil, lease.toISOString());
+      assertEquals((await store.get(d.id))?.commands, undefined);
+      const commands = [{ name: "ping", description: "Pong", options: [{ type: 3, name: "x" }] }];
+      await store.recordProgress(d.id, { leaseUntil: lease, commands });
+      // A later renewal without commands keeps them.
+      await store.recordProgress(d.id, { leaseUntil: new Date(lease.getTime() + 1_000) });
+      assertEquals((await store.get(d.id))?.commands, commands);
+      await store.setStatus(d.id, "active");
+      assertEquals((await store.listPending()).map((p) => p.id), [other.id]);
+      assertEquals((await store.current("gp"))?.commands, commands, "kept once active");
+      await store.setStatus(other.id, "failed", "interrupted");
+      assertEquals(await store.listPending(), []);
+    },
+  },
+  {
+    name: "recordProgress changes nothing once a deployment is settled",
+    async run(store) {
+      const d = await store.create(input("gs"));
+      await store.setStatus(d.id, "failed", "broken");
+      const lease = new Date(Date.now() + 30_000);
+      assertEquals(await store.recordProgress(d.id, { leaseUntil: lease, commands: [] }), false);
+      const after = await store.get(d.id);
+      assertEquals([after?.leaseUntil, after?.commands], [undefined, undefined]);
+      await assertRejects(
+        () => store.recordProgress("nope", { leaseUntil: lease }),
+        StorageNotFoundError,
+      );
+    },
+  },
+  {
+    name: "the registered commands hash is kept per guild",
+    async run(store) {
+      assertEquals(await store.registeredCommands("g1"), null);
+      await store.setRegisteredCommands("g1", "abc");
+      await store.setRegisteredCommands("g2", "def");
+      await store.setRegisteredCommands("g1", "ghi");
+      assertEquals(await store.registeredCommands("g1"), "ghi");
+      assertEquals(await store.registeredCommands("g2"), "def");
+    },
+  },
+  {
     name: "taking the active deployment out of service clears current",
     async run(store) {
       const d = await store.create(input("g"));

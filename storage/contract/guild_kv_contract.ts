@@ -266,6 +266,121 @@ const cases: Case[] = [
       await kv.set(G, "s", "c", "x".repeat(2000));
     },
   },
+  {
+    name: "atomic writes several keys at once when every check holds",
+    async run(kv) {
+      const alice = await kv.set(G, "bank", "alice", 50);
+      const ok = await kv.atomic(G, [
+        { store: "bank", key: "alice", version: alice.version },
+        { store: "bank", key: "bob", version: null },
+      ], [
+        { store: "bank", key: "alice", value: 40 },
+        { store: "bank", key: "bob", value: 10 },
+        { store: "log", key: "1", value: "alice paid bob 10" },
+      ]);
+      assertEquals(ok, true);
+      assertEquals((await kv.get(G, "bank", "alice"))?.value, 40);
+      assertEquals((await kv.get(G, "bank", "bob"))?.value, 10);
+      assertEquals((await kv.get(G, "log", "1"))?.value, "alice paid bob 10");
+      assertEquals((await kv.stores(G)).sort(), ["bank", "log"]);
+    },
+  },
+  {
+    name: "atomic writes nothing when one check fails",
+    async run(kv) {
+      const stale = await kv.set(G, "bank", "alice", 50);
+      await kv.set(G, "bank", "alice", 60);
+      const ok = await kv.atomic(G, [
+        { store: "bank", key: "alice", version: stale.version },
+        { store: "bank", key: "bob", version: null },
+      ], [
+        { store: "bank", key: "alice", value: 0 },
+        { store: "bank", key: "bob", value: 50 },
+      ]);
+      assertEquals(ok, false);
+      assertEquals((await kv.get(G, "bank", "alice"))?.value, 60);
+      assertEquals(await kv.get(G, "bank", "bob"), null);
+      await kv.set(G, "bank", "carol", 1);
+      assertEquals(
+        await kv.atomic(G, [{ store: "bank", key: "carol", version: null }], []),
+        false,
+        "a null version means absent",
+      );
+    },
+  },
+  {
+    name: "atomic deletes, and counts entries and bytes like single writes",
+    options: { maxEntriesPerStore: 2 },
+    async run(kv) {
+      await kv.set(G, "s", "a", 1);
+      await kv.set(G, "s", "b", 2);
+      assertEquals(
+        await kv.atomic(G, [], [{ store: "s", key: "a", delete: true }, {
+          store: "s",
+          key: "c",
+          value: 3,
+        }]),
+        true,
+      );
+      assertEquals((await kv.list(G, "s")).entries.map((e) => e.key), ["b", "c"]);
+      await assertRejects(
+        () => kv.atomic(G, [], [{ store: "s", key: "d", value: 4 }]),
+        StorageInputError,
+        "at most 2 entries",
+      );
+      assertEquals(await kv.atomic(G, [], [{ store: "s", key: "zz", delete: true }]), true);
+      assertEquals((await kv.list(G, "s")).entries.map((e) => e.key), ["b", "c"]);
+    },
+  },
+  {
+    name: "atomic refuses more than 10 keys, a key written twice and bad versions",
+    async run(kv) {
+      const writes = Array.from({ length: 11 }, (_, i) => ({ store: "s", key: `k${i}`, value: i }));
+      await assertRejects(() => kv.atomic(G, [], writes), StorageInputError, "at most 10 keys");
+      await assertRejects(
+        () =>
+          kv.atomic(G, [], [{ store: "s", key: "a", value: 1 }, {
+            store: "s",
+            key: "a",
+            value: 2,
+          }]),
+        StorageInputError,
+        "written twice",
+      );
+      await assertRejects(
+        () => kv.atomic(G, [{ store: "s", key: "a", version: 5 as unknown as string }], []),
+        StorageInputError,
+        "version",
+      );
+      assertEquals((await kv.list(G, "s")).entries, []);
+    },
+  },
+  {
+    name: "concurrent atomic transfers never lose or create money",
+    async run(kv) {
+      await kv.set(G, "bank", "a", 100);
+      await kv.set(G, "bank", "b", 100);
+      const transfer = async (from: string, to: string) => {
+        while (true) {
+          const [x, y] = [await kv.get(G, "bank", from), await kv.get(G, "bank", to)];
+          const ok = await kv.atomic(G, [
+            { store: "bank", key: from, version: x!.version },
+            { store: "bank", key: to, version: y!.version },
+          ], [
+            { store: "bank", key: from, value: (x!.value as number) - 1 },
+            { store: "bank", key: to, value: (y!.value as number) + 1 },
+          ]);
+          if (ok) return;
+        }
+      };
+      await Promise.all([
+        ...Array.from({ length: 10 }, () => transfer("a", "b")),
+        ...Array.from({ length: 5 }, () => transfer("b", "a")),
+      ]);
+      assertEquals((await kv.get(G, "bank", "a"))?.value, 95);
+      assertEquals((await kv.get(G, "bank", "b"))?.value, 105);
+    },
+  },
 ];
 
 /** Registers the GuildKvStore contract; the factory must honour the quota it is given. */

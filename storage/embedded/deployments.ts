@@ -7,6 +7,9 @@
  * - `["deploy", "rev", guildId]` — the guild's last revision number
  * - `["deploy", "guild", guildId, revision]` — id, for newest-first listing
  * - `["deploy", "active", guildId]` — id of the guild's active deployment
+ * - `["deploy", "pending", id]` — guild id, while the deployment is `pending` (for `listPending`)
+ * - `["deploy", "cmds", id, i]` — chunks of the commands JSON the deploy recorded
+ * - `["deploy", "registered", guildId]` — hash of the commands last sent to Discord
  * - `["deploy", "upload", id]` — start time of a create still writing chunks; removed by the
  *   commit, so leftovers mark chunks of creates a crash interrupted (see `collectOrphanChunks`)
  *
@@ -30,6 +33,7 @@ import {
   type Deployment,
   type DeploymentStatus,
   type DeploymentStore,
+  type JsonValue,
   type NewDeployment,
   StorageNotFoundError,
 } from "../types.ts";
@@ -52,6 +56,9 @@ interface DeploymentMeta {
   mapChunks?: number;
   /** Absent when fetch is off. */
   fetchHosts?: string[];
+  leaseUntil?: string;
+  /** Chunks of the commands JSON; absent until the deploy recorded them. */
+  commandChunks?: number;
 }
 
 const metaKey = (id: string): Deno.KvKey => ["deploy", "meta", id];
@@ -66,8 +73,12 @@ const guildIndexKey = (guildId: string, revision: number): Deno.KvKey => [
 ];
 const activeKey = (guildId: string): Deno.KvKey => ["deploy", "active", guildId];
 const uploadKey = (id: string): Deno.KvKey => ["deploy", "upload", id];
+const pendingKey = (id: string): Deno.KvKey => ["deploy", "pending", id];
+const commandsKey = (id: string): Deno.KvKey => ["deploy", "cmds", id];
+const registeredKey = (guildId: string): Deno.KvKey => ["deploy", "registered", guildId];
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /** Deployments on a Deno KV database the caller opened (and closes). */
 export class KvDeploymentStore implements DeploymentStore {
@@ -113,6 +124,7 @@ export class KvDeploymentStore implements DeploymentStore {
           .set(revKey(input.guildId), revision)
           .set(metaKey(id), record)
           .set(guildIndexKey(input.guildId, revision), id)
+          .set(pendingKey(id), input.guildId)
           .delete(uploadKey(id))
           .commit();
         return result.ok ? done(record) : AGAIN;
@@ -178,6 +190,8 @@ export class KvDeploymentStore implements DeploymentStore {
       else updated.error = message;
 
       const op = kv.atomic().check(current).check(active).set(metaKey(id), updated);
+      if (next === "pending") op.set(pendingKey(id), updated.guildId);
+      else op.delete(pendingKey(id));
       if (next === "active") {
         op.set(activeKey(updated.guildId), id);
         if (active.value !== null && active.value !== id) {
@@ -231,6 +245,56 @@ export class KvDeploymentStore implements DeploymentStore {
     return await this.#getAll(ids);
   }
 
+  async recordProgress(
+    id: string,
+    progress: { leaseUntil: Date; commands?: JsonValue[] },
+  ): Promise<boolean> {
+    const kv = this.#kv;
+    const pending = async () => {
+      const current = await kv.get<DeploymentMeta>(metaKey(id));
+      if (current.value === null) throw new StorageNotFoundError(`deployment ${id} does not exist`);
+      return current.value.status === "pending" ? current : null;
+    };
+    let commandChunks: number | undefined;
+    if (progress.commands !== undefined) {
+      if (await pending() === null) return false;
+      // Rewritten whole: a shorter list must not leave chunks of the longer one behind.
+      await deleteChunks(kv, commandsKey(id));
+      commandChunks = await writeChunks(
+        kv,
+        commandsKey(id),
+        encoder.encode(JSON.stringify(progress.commands)),
+      );
+    }
+    return await retryAtomic("record deploy progress", async () => {
+      const current = await pending();
+      if (current === null) return done(false);
+      const updated: DeploymentMeta = {
+        ...current.value,
+        leaseUntil: progress.leaseUntil.toISOString(),
+        ...(commandChunks === undefined ? {} : { commandChunks }),
+      };
+      const result = await kv.atomic().check(current).set(metaKey(id), updated).commit();
+      return result.ok ? done(true) : AGAIN;
+    });
+  }
+
+  async listPending(): Promise<Deployment[]> {
+    const ids: string[] = [];
+    for await (const entry of this.#kv.list<string>({ prefix: ["deploy", "pending"] })) {
+      ids.push(String(entry.key[2]));
+    }
+    return await this.#getAll(ids);
+  }
+
+  async registeredCommands(guildId: string): Promise<string | null> {
+    return (await this.#kv.get<string>(registeredKey(guildId))).value;
+  }
+
+  async setRegisteredCommands(guildId: string, hash: string): Promise<void> {
+    await write("record registered commands", () => this.#kv.set(registeredKey(guildId), hash));
+  }
+
   async #getAll(ids: string[]): Promise<Deployment[]> {
     const out: Deployment[] = [];
     for (const id of ids) {
@@ -248,8 +312,12 @@ export class KvDeploymentStore implements DeploymentStore {
     if (code === null || map === null) {
       throw new Error(`deployment ${meta.id}: stored bundle is incomplete`);
     }
+    const commands = meta.commandChunks === undefined
+      ? undefined
+      : await readChunks(this.#kv, commandsKey(meta.id), meta.commandChunks);
     return {
       ...toDeployment(meta),
+      ...(commands ? { commands: JSON.parse(decoder.decode(commands)) as JsonValue[] } : {}),
       bundle: {
         entry: meta.entry,
         code: decoder.decode(code),
@@ -270,5 +338,6 @@ function toDeployment(meta: DeploymentMeta): Omit<Deployment, "bundle"> {
     createdAt: meta.createdAt,
     updatedAt: meta.updatedAt,
     ...(meta.fetchHosts?.length ? { fetchHosts: meta.fetchHosts } : {}),
+    ...(meta.leaseUntil === undefined ? {} : { leaseUntil: meta.leaseUntil }),
   };
 }

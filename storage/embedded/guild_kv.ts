@@ -23,12 +23,18 @@ import {
   checkStoreName,
   type GuildKvQuota,
 } from "../guild_kv_limits.ts";
-import { checkAddress, PlannedGuildKv, type PlannedWrite } from "../guild_kv_plan.ts";
+import {
+  checkAddress,
+  type KeyChange,
+  PlannedGuildKv,
+  type PlannedWrite,
+} from "../guild_kv_plan.ts";
 import {
   type GuildKvStore,
   type KvEntry,
   type KvListOptions,
   type KvPage,
+  type KvRef,
   StorageInputError,
 } from "../types.ts";
 import {
@@ -221,40 +227,89 @@ export class KvGuildKvStore extends PlannedGuildKv implements GuildKvStore {
   }
 
   /**
-   * The shared write path of set, compareAndSet and increment: `decide` sees
-   * the live entry and returns what to write, or null to write nothing.
+   * The shared write path of set, compareAndSet, increment and atomic:
+   * `decide` sees the live entries and returns what to do with each, or null
+   * to write nothing. One atomic commit, checked against everything read.
    */
-  protected override async write(
+  protected override async writeMany(
     g: string,
-    s: string,
-    k: string,
-    decide: (live: KvEntry | null) => PlannedWrite | null,
-  ): Promise<KvEntry | null> {
-    return await this.#writes.run(g, () => this.#writeNow(g, s, k, decide));
+    refs: KvRef[],
+    decide: (lives: (KvEntry | null)[]) => KeyChange[] | null,
+  ): Promise<(KvEntry | null)[] | null> {
+    return await this.#writes.run(g, () => this.#writeManyNow(g, refs, decide));
   }
 
-  async #writeNow(
+  async #writeManyNow(
     g: string,
-    s: string,
-    k: string,
-    decide: (live: KvEntry | null) => PlannedWrite | null,
-  ): Promise<KvEntry | null> {
-    const keyBytes = encoder.encode(k).length;
+    refs: KvRef[],
+    decide: (lives: (KvEntry | null)[]) => KeyChange[] | null,
+  ): Promise<(KvEntry | null)[] | null> {
     let purged = false;
-    return await retryAtomic("write", async (): Promise<Attempt<KvEntry | null>> => {
-      const state = await this.#read(g, s, k);
-      if (state === null) return AGAIN;
-      const plan = decide(state.live);
-      if (plan === null) return done(null);
+    return await retryAtomic("write", async (): Promise<Attempt<(KvEntry | null)[] | null>> => {
+      const states: EntryState[] = [];
+      for (const { store, key } of refs) {
+        const state = await this.#read(g, store, key);
+        if (state === null) return AGAIN;
+        states.push(state);
+      }
+      const changes = decide(states.map((state) => state.live));
+      if (changes === null) return done(null);
 
-      const record = encodeRecord(plan.valueBytes, plan.metadataBytes, plan.expiresAt);
-      const size = keyBytes + record.length;
-      const previous = state.acct.value;
-      const used = (state.bytes.value ?? 0) - (previous?.size ?? 0) + size;
-      const count = (state.count.value ?? 0) + (previous === null ? 1 : 0);
-      const overBytes = size > (previous?.size ?? 0) && used > this.quota.maxGuildBytes;
-      const overCount = previous === null && count > this.quota.maxEntriesPerStore;
-      if (overBytes || overCount) {
+      // The guild's bytes and each store's count, as the first read of each saw them.
+      const bytes = states[0].bytes;
+      let used = bytes.value ?? 0;
+      let grew = false;
+      const counts = new Map<string, { entry: Deno.KvEntryMaybe<number>; value: number }>();
+      refs.forEach(({ store }, i) => {
+        if (!counts.has(store)) {
+          counts.set(store, { entry: states[i].count, value: states[i].count.value ?? 0 });
+        }
+      });
+      const op = this.#kv.atomic().check(bytes);
+      for (const { entry } of counts.values()) op.check(entry);
+      const now = Date.now();
+      const planned: { ref: KvRef; plan: PlannedWrite }[] = [];
+      refs.forEach((ref, i) => {
+        const { store: s, key: k } = ref;
+        const state = states[i];
+        const change = changes[i];
+        op.check(state.head).check(state.tail).check(state.acct);
+        const previous = state.acct.value;
+        const count = counts.get(s)!;
+        if (change === "keep" || (change === "delete" && previous === null)) return;
+        if (previous !== null) {
+          used -= previous.size;
+          if (previous.expiresAt !== undefined) op.delete(ttlKey(g, previous.expiresAt, s, k));
+        }
+        if (change === "delete") {
+          count.value--;
+          op.delete(entryKey(g, s, k)).delete(tailKey(g, s, k)).delete(acctKey(g, s, k));
+          return;
+        }
+        const record = encodeRecord(change.valueBytes, change.metadataBytes, change.expiresAt);
+        const size = encoder.encode(k).length + record.length;
+        used += size;
+        if (size > (previous?.size ?? 0)) grew = true;
+        if (previous === null) count.value++;
+        const expireIn = change.expiresAt === undefined
+          ? undefined
+          : { expireIn: Math.max(1, change.expiresAt - now) };
+        const { head, tail } = splitRecord(record);
+        op.set(entryKey(g, s, k), head, expireIn);
+        if (tail) op.set(tailKey(g, s, k), tail, expireIn);
+        else op.delete(tailKey(g, s, k));
+        const acct: Accounting = change.expiresAt === undefined
+          ? { size }
+          : { size, expiresAt: change.expiresAt };
+        op.set(acctKey(g, s, k), acct);
+        if (change.expiresAt !== undefined) op.set(ttlKey(g, change.expiresAt, s, k), true);
+        planned.push({ ref, plan: change });
+      });
+      const overBytes = grew && used > this.quota.maxGuildBytes;
+      const full = [...counts].find(([, count]) =>
+        count.value > this.quota.maxEntriesPerStore && count.value > (count.entry.value ?? 0)
+      );
+      if (overBytes || full) {
         if (!purged) {
           // Expired entries still count until swept; sweep once, then decide again.
           purged = true;
@@ -264,34 +319,30 @@ export class KvGuildKvStore extends PlannedGuildKv implements GuildKvStore {
         throw new StorageInputError(
           overBytes
             ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.quota.maxGuildBytes}`
-            : `store ${s} is full: it may hold at most ${this.quota.maxEntriesPerStore} entries`,
+            : `store ${
+              full![0]
+            } is full: it may hold at most ${this.quota.maxEntriesPerStore} entries`,
         );
       }
-
-      const now = Date.now();
-      const expireIn = plan.expiresAt === undefined
-        ? undefined
-        : { expireIn: Math.max(1, plan.expiresAt - now) };
-      const { head, tail } = splitRecord(record);
-      const op = this.#check(state).set(entryKey(g, s, k), head, expireIn);
-      if (tail) op.set(tailKey(g, s, k), tail, expireIn);
-      else op.delete(tailKey(g, s, k));
-      const acct: Accounting = plan.expiresAt === undefined
-        ? { size }
-        : { size, expiresAt: plan.expiresAt };
-      op.set(acctKey(g, s, k), acct);
-      if (previous?.expiresAt !== undefined) op.delete(ttlKey(g, previous.expiresAt, s, k));
-      if (plan.expiresAt !== undefined) op.set(ttlKey(g, plan.expiresAt, s, k), true);
-      op.set(bytesKey(g), used).set(countKey(g, s), count);
+      op.set(bytesKey(g), Math.max(0, used));
+      for (const [store, { value }] of counts) {
+        if (value > 0) op.set(countKey(g, store), value);
+        else op.delete(countKey(g, store));
+      }
       const result = await op.commit();
       if (!result.ok) return AGAIN;
-      return done({
-        key: k,
-        value: plan.value,
-        ...(plan.metadata === undefined ? {} : { metadata: plan.metadata }),
-        ...(plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt }),
-        version: result.versionstamp,
-      });
+      const written = new Map(planned.map(({ ref, plan }) => [ref, plan]));
+      return done(refs.map((ref) => {
+        const plan = written.get(ref);
+        if (plan === undefined) return null;
+        return {
+          key: ref.key,
+          value: plan.value,
+          ...(plan.metadata === undefined ? {} : { metadata: plan.metadata }),
+          ...(plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt }),
+          version: result.versionstamp,
+        };
+      }));
     });
   }
 }

@@ -8,6 +8,7 @@
 import type { DeploymentLimits } from "../deployment_input.ts";
 import type { GuildKvQuota } from "../guild_kv_limits.ts";
 import type { LogOptions } from "../logs_common.ts";
+import type { SortedQuota } from "../sorted_limits.ts";
 import type { SecretCipher } from "../secrets_crypto.ts";
 import { loadOrCreateKeyFile } from "../secrets_key.ts";
 import { KvCacheStore } from "./cache.ts";
@@ -18,12 +19,15 @@ import { KvLogStore } from "./logs.ts";
 import { KvRateLimitStore } from "./rate_limits.ts";
 import { KvSecretStore } from "./secrets.ts";
 import { KvSessionStore } from "./sessions.ts";
+import { KvSortedBackend } from "./sorted.ts";
+import { CheckedSortedStore } from "../sorted_store.ts";
 import { KvTokenStore } from "./tokens.ts";
 
 /** Tunables for the embedded stores; every field has a default. */
 export interface EmbeddedOptions {
   deploymentLimits?: Partial<DeploymentLimits>;
   guildKvQuota?: Partial<GuildKvQuota>;
+  sortedQuota?: Partial<SortedQuota>;
   logs?: Partial<LogOptions>;
   /** Key for guild secrets. Default (openEmbeddedStorage): `${dataDir}/secrets.key`, created if missing. */
   cipher?: SecretCipher;
@@ -34,6 +38,7 @@ export interface EmbeddedStorage {
   kv: Deno.Kv;
   deployments: KvDeploymentStore;
   guildKv: KvGuildKvStore;
+  guildSorted: CheckedSortedStore;
   tokens: KvTokenStore;
   secrets: KvSecretStore;
   sessions: KvSessionStore;
@@ -67,6 +72,7 @@ export function embeddedStorageOn(kv: Deno.Kv, options: EmbeddedOptions = {}): E
     kv,
     deployments: new KvDeploymentStore(kv, options.deploymentLimits),
     guildKv: new KvGuildKvStore(kv, options.guildKvQuota),
+    guildSorted: new CheckedSortedStore(new KvSortedBackend(kv), options.sortedQuota),
     tokens: new KvTokenStore(kv),
     secrets: new KvSecretStore(kv, options.cipher ?? null),
     sessions: new KvSessionStore(kv),

@@ -6,12 +6,15 @@
  */
 
 import postgres from "postgres";
+import { answersWithin } from "../backend_deadline.ts";
 
 export interface PostgresOptions {
   /** Schema to create (if missing) and use as `search_path`. Default: the server's default. */
   schema?: string;
   /** Pool size. Default 10. */
   max?: number;
+  /** How long the server has to answer the first query, ms (default 5,000). */
+  timeoutMs?: number;
 }
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -30,6 +33,11 @@ export async function connectPostgres(
     connect_timeout: 5,
     onnotice: () => {},
     ...(schema === undefined ? {} : { connection: { search_path: schema } }),
+  });
+  // The pool connects lazily: the first query finds out whether anyone answers.
+  await answersWithin("PostgreSQL", url, sql`select 1`, {
+    timeoutMs: options.timeoutMs,
+    abandon: () => sql.end({ timeout: 0 }),
   });
   if (schema !== undefined) {
     try {

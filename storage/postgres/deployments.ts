@@ -18,8 +18,10 @@ import {
 import { newId } from "../ids.ts";
 import {
   type Deployment,
+  type DeploymentProgress,
   type DeploymentStatus,
   type DeploymentStore,
+  type JsonValue,
   type NewDeployment,
   StorageNotFoundError,
 } from "../types.ts";
@@ -37,6 +39,8 @@ interface DeploymentRow {
   code: Uint8Array;
   source_map: Uint8Array | null;
   fetch_hosts: string[];
+  lease_until: Date | null;
+  commands: JsonValue[] | null;
 }
 
 const decoder = new TextDecoder();
@@ -134,6 +138,38 @@ export class PgDeploymentStore implements DeploymentStore {
       select * from deployments where status = 'active' order by guild_id`;
     return rows.map(toDeployment);
   }
+
+  async recordProgress(id: string, progress: DeploymentProgress): Promise<boolean> {
+    const commands = progress.commands === undefined
+      ? null
+      : this.#sql.json(progress.commands as postgres.JSONValue);
+    const rows = await this.#sql`
+      update deployments
+      set lease_until = ${progress.leaseUntil}, commands = coalesce(${commands}, commands)
+      where id = ${id} and status = 'pending' returning id`;
+    if (rows.length > 0) return true;
+    const [exists] = await this.#sql`select 1 from deployments where id = ${id}`;
+    if (exists === undefined) throw new StorageNotFoundError(`deployment ${id} does not exist`);
+    return false;
+  }
+
+  async listPending(): Promise<Deployment[]> {
+    const rows = await this.#sql<DeploymentRow[]>`
+      select * from deployments where status = 'pending' order by id`;
+    return rows.map(toDeployment);
+  }
+
+  async registeredCommands(guildId: string): Promise<string | null> {
+    const [row] = await this.#sql<{ hash: string }[]>`
+      select hash from guild_commands where guild_id = ${guildId}`;
+    return row?.hash ?? null;
+  }
+
+  async setRegisteredCommands(guildId: string, hash: string): Promise<void> {
+    await this.#sql`
+      insert into guild_commands (guild_id, hash, updated_at) values (${guildId}, ${hash}, now())
+      on conflict (guild_id) do update set hash = excluded.hash, updated_at = excluded.updated_at`;
+  }
 }
 
 function toDeployment(row: DeploymentRow): Deployment {
@@ -152,5 +188,7 @@ function toDeployment(row: DeploymentRow): Deployment {
       ...(row.source_map === null ? {} : { sourceMap: decoder.decode(row.source_map) }),
     },
     ...(row.fetch_hosts.length === 0 ? {} : { fetchHosts: row.fetch_hosts }),
+    ...(row.lease_until === null ? {} : { leaseUntil: row.lease_until.toISOString() }),
+    ...(row.commands === null ? {} : { commands: row.commands }),
   };
 }

@@ -25,12 +25,13 @@ import {
   checkStoreName,
   type GuildKvQuota,
 } from "../guild_kv_limits.ts";
-import { checkAddress, PlannedGuildKv, type PlannedWrite } from "../guild_kv_plan.ts";
+import { checkAddress, type KeyChange, PlannedGuildKv } from "../guild_kv_plan.ts";
 import {
   type GuildKvStore,
   type KvEntry,
   type KvListOptions,
   type KvPage,
+  type KvRef,
   StorageInputError,
 } from "../types.ts";
 import { base64url } from "../tokens_common.ts";
@@ -147,69 +148,107 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
   }
 
   /**
-   * The shared write path of set, compareAndSet and increment: `decide` sees
-   * the live entry and returns what to write, or null to write nothing.
+   * The shared write path of set, compareAndSet, increment and atomic:
+   * `decide` sees the live entries and returns what to do with each, or null
+   * to write nothing. One transaction, under the guild's lock.
    */
-  protected override write(
+  protected override writeMany(
     g: string,
-    s: string,
-    k: string,
-    decide: (live: KvEntry | null) => PlannedWrite | null,
-  ): Promise<KvEntry | null> {
-    const keyBytes = encoder.encode(k).length;
+    refs: KvRef[],
+    decide: (lives: (KvEntry | null)[]) => KeyChange[] | null,
+  ): Promise<(KvEntry | null)[] | null> {
     return this.#inGuild(g, async (tx) => {
       for (let purged = false;; purged = true) {
-        const [row] = await tx<Row[]>`
-          select key, value, metadata, expires_at, version, size from guild_kv
-          where guild_id = ${g} and store = ${s} and key = ${k}`;
-        const plan = decide(row !== undefined && isLive(row, Date.now()) ? toEntry(row) : null);
-        if (plan === null) return null;
+        const rows: (Row | undefined)[] = [];
+        for (const { store, key } of refs) {
+          const [row] = await tx<Row[]>`
+            select key, value, metadata, expires_at, version, size from guild_kv
+            where guild_id = ${g} and store = ${store} and key = ${key}`;
+          rows.push(row);
+        }
+        const now = Date.now();
+        const changes = decide(rows.map((row) => row && isLive(row, now) ? toEntry(row) : null));
+        if (changes === null) return null;
 
-        const size = keyBytes + plan.valueBytes.length + (plan.metadataBytes?.length ?? 0);
         const [usage] = await tx<{ bytes: string }[]>`
           select bytes from guild_kv_usage where guild_id = ${g}`;
-        const used = Number(usage.bytes) - (row?.size ?? 0) + size;
-        let overCount = false;
-        if (row === undefined) {
+        let used = Number(usage.bytes);
+        let grew = false;
+        const added = new Map<string, number>();
+        refs.forEach(({ store, key }, i) => {
+          const change = changes[i];
+          const row = rows[i];
+          if (change === "keep" || (change === "delete" && row === undefined)) return;
+          used -= row?.size ?? 0;
+          if (change === "delete") {
+            added.set(store, (added.get(store) ?? 0) - 1);
+            return;
+          }
+          const size = encoder.encode(key).length + change.valueBytes.length +
+            (change.metadataBytes?.length ?? 0);
+          used += size;
+          if (size > (row?.size ?? 0)) grew = true;
+          if (row === undefined) added.set(store, (added.get(store) ?? 0) + 1);
+        });
+        let full: string | undefined;
+        for (const [store, more] of added) {
+          if (more <= 0) continue;
           const [count] = await tx<{ entries: number }[]>`
-            select entries from guild_kv_stores where guild_id = ${g} and store = ${s}`;
-          overCount = (count?.entries ?? 0) + 1 > this.quota.maxEntriesPerStore;
+            select entries from guild_kv_stores where guild_id = ${g} and store = ${store}`;
+          if ((count?.entries ?? 0) + more > this.quota.maxEntriesPerStore) full = store;
         }
-        const overBytes = size > (row?.size ?? 0) && used > this.quota.maxGuildBytes;
-        if (overBytes || overCount) {
+        const overBytes = grew && used > this.quota.maxGuildBytes;
+        if (overBytes || full !== undefined) {
           // Expired entries still count until swept; sweep once, then decide again.
           if (!purged && await purge(tx, g) > 0) continue;
           throw new StorageInputError(
             overBytes
               ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.quota.maxGuildBytes}`
-              : `store ${s} is full: it may hold at most ${this.quota.maxEntriesPerStore} entries`,
+              : `store ${full} is full: it may hold at most ${this.quota.maxEntriesPerStore} entries`,
           );
         }
 
-        const value = decoder.decode(plan.valueBytes);
-        const metadata = plan.metadataBytes ? decoder.decode(plan.metadataBytes) : null;
-        const expiresAt = plan.expiresAt ?? null;
-        const [written] = await tx<{ version: string }[]>`
-          insert into guild_kv (guild_id, store, key, value, metadata, expires_at, version, size)
-          values (${g}, ${s}, ${k}, ${value}, ${metadata}, ${expiresAt},
-                  nextval('guild_kv_versions'), ${size})
-          on conflict (guild_id, store, key) do update set
-            value = excluded.value, metadata = excluded.metadata,
-            expires_at = excluded.expires_at, version = excluded.version, size = excluded.size
-          returning version`;
-        await tx`update guild_kv_usage set bytes = ${used} where guild_id = ${g}`;
-        if (row === undefined) {
-          await tx`insert into guild_kv_stores (guild_id, store, entries) values (${g}, ${s}, 1)
-                   on conflict (guild_id, store)
-                   do update set entries = guild_kv_stores.entries + 1`;
+        const written: (KvEntry | null)[] = [];
+        for (const [i, { store, key }] of refs.entries()) {
+          const change = changes[i];
+          if (change === "keep" || change === "delete") {
+            if (change === "delete" && rows[i] !== undefined) {
+              await tx`delete from guild_kv
+                       where guild_id = ${g} and store = ${store} and key = ${key}`;
+            }
+            written.push(null);
+            continue;
+          }
+          const size = encoder.encode(key).length + change.valueBytes.length +
+            (change.metadataBytes?.length ?? 0);
+          const value = decoder.decode(change.valueBytes);
+          const metadata = change.metadataBytes ? decoder.decode(change.metadataBytes) : null;
+          const [row] = await tx<{ version: string }[]>`
+            insert into guild_kv (guild_id, store, key, value, metadata, expires_at, version, size)
+            values (${g}, ${store}, ${key}, ${value}, ${metadata}, ${change.expiresAt ?? null},
+                    nextval('guild_kv_versions'), ${size})
+            on conflict (guild_id, store, key) do update set
+              value = excluded.value, metadata = excluded.metadata,
+              expires_at = excluded.expires_at, version = excluded.version, size = excluded.size
+            returning version`;
+          written.push({
+            key,
+            value: change.value,
+            ...(change.metadata === undefined ? {} : { metadata: change.metadata }),
+            ...(change.expiresAt === undefined ? {} : { expiresAt: change.expiresAt }),
+            version: row.version,
+          });
         }
-        return {
-          key: k,
-          value: plan.value,
-          ...(plan.metadata === undefined ? {} : { metadata: plan.metadata }),
-          ...(plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt }),
-          version: written.version,
-        };
+        await tx`update guild_kv_usage set bytes = ${Math.max(0, used)} where guild_id = ${g}`;
+        for (const [store, more] of added) {
+          if (more === 0) continue;
+          await tx`insert into guild_kv_stores (guild_id, store, entries)
+                   values (${g}, ${store}, ${more})
+                   on conflict (guild_id, store)
+                   do update set entries = guild_kv_stores.entries + ${more}`;
+        }
+        await tx`delete from guild_kv_stores where guild_id = ${g} and entries <= 0`;
+        return written;
       }
     });
   }

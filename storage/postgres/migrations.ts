@@ -119,6 +119,59 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "guild sorted sets",
+    sql: `
+      -- Leaderboards: keys compare by code point ("C"), as on the embedded backend.
+      create table guild_sorted (
+        guild_id text not null,
+        set_name text not null,
+        key text collate "C" not null,
+        score double precision not null,
+        primary key (guild_id, set_name, key)
+      );
+      create index guild_sorted_order on guild_sorted (guild_id, set_name, score desc, key);
+    `,
+  },
+  {
+    version: 7,
+    name: "deploy recovery",
+    sql: `
+      -- A pending deployment's lease (renewed by the deploying host) and the commands it recorded.
+      alter table deployments add column lease_until timestamptz;
+      alter table deployments add column commands jsonb;
+      create index deployments_pending on deployments (id) where status = 'pending';
+      -- Hash of the commands last sent to Discord per guild (re-synced at start when it differs).
+      create table guild_commands (
+        guild_id text primary key,
+        hash text not null,
+        updated_at timestamptz not null
+      );
+    `,
+  },
+  {
+    version: 8,
+    name: "guild logs",
+    sql: `
+      -- A ring buffer per guild: record n lives in slot n mod capacity, so appends never clean up.
+      create table guild_log_seq (
+        guild_id text primary key,
+        next bigint not null
+      );
+      create table guild_logs (
+        guild_id text not null,
+        slot integer not null,
+        seq bigint not null,
+        level text not null,
+        message text not null,
+        deployment_id text,
+        at text not null,
+        primary key (guild_id, slot)
+      );
+      create index guild_logs_seq on guild_logs (guild_id, seq);
+    `,
+  },
 ];
 
 /** Arbitrary constant identifying flora's migration lock among advisory locks. */

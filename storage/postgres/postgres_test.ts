@@ -6,9 +6,11 @@ import { deploymentEventsContract } from "../contract/events_contract.ts";
 import type { ContractOptions, Factory } from "../contract/harness.ts";
 import { secretStoreContract } from "../contract/secrets_contract.ts";
 import { tokenStoreContract } from "../contract/tokens_contract.ts";
+import { CAPACITY, logStoreContract } from "../contract/logs_contract.ts";
 import { SecretCipher } from "../secrets_crypto.ts";
 import { postgresGate, TEST_DATABASE_URL, uniqueName } from "../testing/servers.ts";
 import { connectPostgres } from "./connect.ts";
+import { PgLogStore } from "./logs.ts";
 import { migrate, MigrationMismatchError, MIGRATIONS } from "./migrations.ts";
 import { openPostgresStorage, type PostgresStorage } from "./open.ts";
 
@@ -26,7 +28,8 @@ function onSharedSchema<T>(
   let storage: PostgresStorage | undefined;
   contract(`postgres${gate.note}`, async () => {
     if (storage === undefined) throw new Error("suite schema is not open");
-    await storage.sql`truncate deployments, guild_revisions, api_tokens, guild_secrets`;
+    await storage.sql`truncate deployments, guild_revisions, api_tokens, guild_secrets,
+      guild_logs, guild_log_seq`;
     return { store: pick(storage), close: () => {} };
   }, {
     ignore: gate.ignore,
@@ -57,6 +60,7 @@ onSharedSchema(deploymentStoreContract, (s) => s.deployments);
 onSharedSchema(tokenStoreContract, (s) => s.tokens);
 onSharedSchema(secretStoreContract, (s) => s.secrets);
 onSharedSchema(deploymentEventsContract, (s) => s.events);
+onSharedSchema(logStoreContract, (s) => new PgLogStore(s.sql, { capacity: CAPACITY }));
 
 Deno.test({
   name: `postgres migrations: two hosts starting at once apply each migration once${gate.note}`,

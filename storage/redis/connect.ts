@@ -7,6 +7,7 @@
  */
 
 import { createClient } from "redis";
+import { answersWithin } from "../backend_deadline.ts";
 
 function makeClient(url: string, state: { connected: boolean }) {
   return createClient({
@@ -27,14 +28,24 @@ function makeClient(url: string, state: { connected: boolean }) {
 /** The client type as flora creates it (default modules, RESP3). */
 export type RedisClient = ReturnType<typeof makeClient>;
 
-/** A connected client; later connection errors are logged while node-redis reconnects. */
-export async function connectRedis(url: string): Promise<RedisClient> {
+/**
+ * A connected client; later connection errors are logged while node-redis
+ * reconnects. Rejects with a {@linkcode BackendUnavailableError} naming Redis
+ * when it refuses, or does not answer within `timeoutMs`.
+ */
+export async function connectRedis(
+  url: string,
+  options: { timeoutMs?: number } = {},
+): Promise<RedisClient> {
   const state = { connected: false };
   const client = makeClient(url, state);
   client.on("error", (error: unknown) => {
     if (state.connected) console.error("redis:", error);
   });
-  await client.connect();
+  await answersWithin("Redis", url, client.connect(), {
+    timeoutMs: options.timeoutMs,
+    abandon: () => client.destroy(),
+  });
   state.connected = true;
   return client;
 }

@@ -22,8 +22,12 @@ export interface RedisStorage {
 }
 
 /** Connects to `url`; every key and channel starts with `prefix`. */
-export async function openRedisStorage(url: string, prefix = "flora:"): Promise<RedisStorage> {
-  const client = await connectRedis(url);
+export async function openRedisStorage(
+  url: string,
+  prefix = "flora:",
+  options: { timeoutMs?: number } = {},
+): Promise<RedisStorage> {
+  const client = await connectRedis(url, options);
   return {
     client,
     sessions: new RedisSessionStore(client, prefix),

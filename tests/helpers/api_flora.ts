@@ -28,6 +28,7 @@ export async function startApiFlora(env: Record<string, string> = {}): Promise<A
   const config = loadConfig({
     FLORA_DATA_DIR: dataDir,
     FLORA_API_PORT: "0",
+    FLORA_EMULATOR_PORT: "0",
     FLORA_SANDBOX_PROCESSES: "1",
     ...env,
   });

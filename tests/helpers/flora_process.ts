@@ -44,6 +44,7 @@ export async function startFloraProcess(
     env: {
       FLORA_DATA_DIR: dataDir,
       FLORA_API_PORT: "0",
+      FLORA_EMULATOR_PORT: "0",
       FLORA_SANDBOX_PROCESSES: "2",
       NO_COLOR: "1",
       ...env,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { bundle } from "../../cli/bundle.ts";
+import { bundle } from "../../client/bundle.ts";
 import { type BotAction, EmulatorClient, type SeededWorld } from "../../emulator/mod.ts";
 import type { DispatchEvent, EmulatorState } from "../../emulator/state.ts";
 import type { ApiInteraction, ApiInteractionData } from "../../emulator/types.ts";
@@ -58,6 +58,7 @@ export async function startSdkFlora(dataDir?: string): Promise<SdkFlora> {
   const config = loadConfig({
     FLORA_DATA_DIR: dir,
     FLORA_API_PORT: "0",
+    FLORA_EMULATOR_PORT: "0",
     FLORA_SANDBOX_PROCESSES: "1",
   });
   const flora = await startFlora(config, { emulatorHeartbeatMs: 30_000, spawnShardDelay: 0 });

@@ -97,6 +97,7 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
   const config = loadConfig({
     FLORA_DATA_DIR: dataDir,
     FLORA_API_PORT: "0",
+    FLORA_EMULATOR_PORT: "0",
     FLORA_OPERATOR_TOKEN: token,
     FLORA_SANDBOX_PROCESSES: "2",
     FLORA_SANDBOX_HEAP_MB: "128",

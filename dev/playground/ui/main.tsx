@@ -17,6 +17,7 @@ import { type ApiMessage, type Component, MessageView } from "./message.tsx";
 import { ModalView } from "./modal.tsx";
 import { KvPane, LogPane } from "./panes.tsx";
 import type { KvStoreView, LogEntry, OpenModal, PlaygroundWorld } from "./types.ts";
+import { errorMessage } from "../../../shared/error_message.ts";
 
 type FeedEvent =
   | { type: "messages"; channelId?: string }
@@ -56,7 +57,7 @@ function App() {
       getJson<KvStoreView[]>("/api/kv").then(setKv).catch(() => {});
     }, 150);
   };
-  const report = (e: unknown) => setError(e instanceof Error ? e.message : String(e));
+  const report = (e: unknown) => setError(errorMessage(e));
 
   useEffect(() => {
     (async () => {

@@ -13,13 +13,14 @@
  */
 
 import type { DeploymentStore } from "../../../storage/types.ts";
-import type { FloraConfig } from "../../config.ts";
+import { CONFIG_DEFAULTS, type FloraConfig } from "../../config.ts";
 import type { SandboxLimits } from "../../sandbox/protocol/mod.ts";
 import type { LogSink } from "../logs.ts";
 import type { OperationExecutor } from "../sandboxes.ts";
 import { CrashLoopDetector } from "./crash_loop.ts";
 import { RateLimitedLogSink } from "./log_limiter.ts";
 import { GuildRestBudget } from "./rest_budget.ts";
+import { errorMessage } from "../../../shared/error_message.ts";
 
 /** What the guards wrap or report to. */
 export interface GuardInputs {
@@ -46,18 +47,19 @@ export interface Guards {
 /** Builds the guards from the configuration. */
 export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
   const crashLoops = new CrashLoopDetector({
-    maxFailures: config.crashLoopFailures ?? 5,
-    windowMs: config.crashLoopWindowMs ?? 300_000,
+    maxFailures: config.crashLoopFailures ?? CONFIG_DEFAULTS.crashLoopFailures,
+    windowMs: config.crashLoopWindowMs ?? CONFIG_DEFAULTS.crashLoopWindowMs,
   });
-  const restPerSecond = config.guildRestPerSecond ?? 5;
+  const restPerSecond = config.guildRestPerSecond ?? CONFIG_DEFAULTS.guildRestPerSecond;
+  const fetchPerSecond = config.fetchPerSecond ?? CONFIG_DEFAULTS.fetchPerSecond;
   const scriptLogs = new RateLimitedLogSink(inputs.logs, {
-    lines: config.guildLogLinesPer10s ?? 200,
+    lines: config.guildLogLinesPer10s ?? CONFIG_DEFAULTS.guildLogLinesPer10s,
     windowMs: 10_000,
   });
   return {
     operations: new GuildRestBudget(
       new GuildRestBudget(inputs.operations, {
-        concurrency: config.guildRestConcurrency ?? 4,
+        concurrency: config.guildRestConcurrency ?? CONFIG_DEFAULTS.guildRestConcurrency,
         perSecond: restPerSecond,
         burst: restPerSecond * 2,
         maxWaiting: 50,
@@ -65,8 +67,8 @@ export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
       // Outbound requests: their own per-guild share, so they cannot starve Discord calls.
       {
         concurrency: 4,
-        perSecond: config.fetchPerSecond ?? 5,
-        burst: (config.fetchPerSecond ?? 5) * 2,
+        perSecond: fetchPerSecond,
+        burst: fetchPerSecond * 2,
         maxWaiting: 20,
       },
       undefined,
@@ -92,9 +94,7 @@ export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
       inputs.deployments.setStatus(deployment.id, "suspended", why).catch((error) =>
         inputs.notice(
           "error",
-          `could not mark deployment ${deployment.id} suspended: ${
-            error instanceof Error ? error.message : error
-          }`,
+          `could not mark deployment ${deployment.id} suspended: ${errorMessage(error)}`,
         )
       );
       return why;

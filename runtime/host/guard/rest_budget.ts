@@ -51,7 +51,8 @@ interface GuildState {
  */
 export function isBudgetedOperation(op: OperationName | string): boolean {
   // Outbound fetch never reaches Discord: it has a budget of its own (`mod.ts`).
-  return !op.startsWith("interaction.") && !op.startsWith("kv.") && op !== "fetch";
+  return !op.startsWith("interaction.") && !op.startsWith("kv.") && !op.startsWith("sorted.") &&
+    op !== "fetch";
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { GuildKvStore } from "../../../storage/types.ts";
+import type { GuildKvStore, GuildSortedStore } from "../../../storage/types.ts";
 import type {
   FetchArgs,
   FetchResult,
@@ -35,8 +35,15 @@ export interface OperationContext {
   interactionRest: InteractionRest;
   interactions: InteractionRegistry;
   kv: GuildKvStore;
+  sorted: GuildSortedStore;
   /** Outbound requests (`fetch/service.ts`); absent: the host offers none. */
   fetch?: Fetcher;
+}
+
+/** The guild data stores operations read and write (always with the asking guild's id). */
+export interface GuildStores {
+  kv: GuildKvStore;
+  sorted: GuildSortedStore;
 }
 
 /** Carries out a script's outbound request for its guild. */

@@ -23,6 +23,8 @@ export * from "./values.ts";
 export * from "./declarations.ts";
 export * from "./events.ts";
 export * from "./operations.ts";
+export * from "./sorted_operations.ts";
+export * from "./kv_transaction_operations.ts";
 export * from "./worker_messages.ts";
 export * from "./process_messages.ts";
 export * from "./parse/worker_message.ts";

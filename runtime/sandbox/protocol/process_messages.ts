@@ -41,6 +41,18 @@ export interface WorkerKey {
   deploymentId: string;
 }
 
+/**
+ * A worker key as one string, for maps keyed by worker.
+ *
+ * @example
+ * ```ts
+ * workerKeyId({ guildId: "1", deploymentId: "d1" }); // "1:d1"
+ * ```
+ */
+export function workerKeyId(key: WorkerKey): string {
+  return `${key.guildId}:${key.deploymentId}`;
+}
+
 /** Sent once after the process starts: the pre-bundled worker runtime (SDK included). */
 export interface InitMessage {
   v: typeof PROTOCOL_VERSION;

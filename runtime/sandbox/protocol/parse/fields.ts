@@ -6,6 +6,9 @@
  * @module
  */
 
+import { RESERVED_STORE_PREFIX } from "../operations.ts";
+import type { JsonValue } from "../values.ts";
+
 /** A validation failure: what was wrong, where. */
 export class Invalid extends Error {}
 
@@ -44,4 +47,28 @@ export function int(value: unknown, path: string): number {
 /** `check(value)`, or undefined when the value is absent. */
 export function optional<T>(value: unknown, check: (v: unknown) => T): T | undefined {
   return value === undefined ? undefined : check(value);
+}
+
+/** A script's store name (KV store or sorted set); the host's own prefix is refused. */
+export function storeName(value: unknown): string {
+  const name = str(value, "args.store", 1, 64);
+  if (name.startsWith(RESERVED_STORE_PREFIX)) {
+    fail("args.store", `store names starting with "${RESERVED_STORE_PREFIX}" are reserved`);
+  }
+  return name;
+}
+
+/** A JSON value, rebuilt: finite numbers only, bounded depth. */
+export function json(value: unknown, path: string, depth = 0): JsonValue {
+  if (depth > 32) fail(path, "nested too deeply");
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) fail(path, "numbers must be finite");
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => json(v, `${path}[${i}]`, depth + 1));
+  const o = record(value, path);
+  const out: { [key: string]: JsonValue } = {};
+  for (const [k, v] of Object.entries(o)) out[k] = json(v, `${path}.${k}`, depth + 1);
+  return out;
 }

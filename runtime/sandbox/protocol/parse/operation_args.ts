@@ -10,10 +10,11 @@ import {
   MAX_FETCH_BODY_BYTES,
   type OperationArgs,
   type OperationName,
-  RESERVED_STORE_PREFIX,
 } from "../operations.ts";
 import type { JsonValue } from "../values.ts";
-import { fail, int, Invalid, optional, record, snowflake, str } from "./fields.ts";
+import { fail, int, Invalid, json, optional, record, snowflake, storeName, str } from "./fields.ts";
+import { kvTransactionParsers } from "./kv_transaction_args.ts";
+import { sortedParsers } from "./sorted_args.ts";
 
 const RESPONSE_TYPES = [4, 5, 6, 7, 8, 9];
 
@@ -36,28 +37,6 @@ function emoji(value: unknown, path: string): string {
   const e = str(value, path, 1, 100);
   if (/[\/?#\s]/.test(e)) fail(path, "expected a unicode emoji or name:id");
   return e;
-}
-
-function storeName(value: unknown): string {
-  const name = str(value, "args.store", 1, 64);
-  if (name.startsWith(RESERVED_STORE_PREFIX)) {
-    fail("args.store", `store names starting with "${RESERVED_STORE_PREFIX}" are reserved`);
-  }
-  return name;
-}
-
-function json(value: unknown, path: string, depth = 0): JsonValue {
-  if (depth > 32) fail(path, "nested too deeply");
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) fail(path, "numbers must be finite");
-    return value;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => json(v, `${path}[${i}]`, depth + 1));
-  const o = record(value, path);
-  const out: { [key: string]: JsonValue } = {};
-  for (const [k, v] of Object.entries(o)) out[k] = json(v, `${path}.${k}`, depth + 1);
-  return out;
 }
 
 function kvSetOptions(a: Record<string, unknown>) {
@@ -204,6 +183,8 @@ const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => 
       if (typeof a.by !== "number" || !Number.isFinite(a.by)) fail("args.by", "expected a number");
       return { store: storeName(a.store), key: str(a.key, "args.key"), by: a.by };
     },
+    ...kvTransactionParsers,
+    ...sortedParsers,
     fetch: fetchArgs,
   };
 

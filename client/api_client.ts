@@ -6,8 +6,14 @@
  * @module
  */
 
-import type { ApiTarget } from "./config.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
+import { errorMessage } from "../shared/error_message.ts";
+
+/** Which flora API to talk to, and as whom. */
+export interface ApiTarget {
+  url: string;
+  token: string;
+}
 
 /** A deployment as the API reports it. */
 export interface DeploymentSummary {
@@ -72,9 +78,7 @@ export async function send(
     if (options.signal?.aborted) throw error;
     throw new CliError(
       ExitCode.Api,
-      `could not reach the flora API at ${target.url}: ${
-        error instanceof Error ? error.message : error
-      }`,
+      `could not reach the flora API at ${target.url}: ${errorMessage(error)}`,
     );
   }
 }

@@ -8,6 +8,7 @@
 
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { copySdkTypes } from "./sdk_files.ts";
+import { errorMessage } from "../shared/error_message.ts";
 
 /** The deployable form of a script. */
 export interface Bundle {
@@ -92,7 +93,7 @@ function decodeBase64(text: string): string {
 
 /** Puts a parse error's `file:line:column` first, as editors and terminals link it. */
 function describeBundleError(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   const at = /\n\s*at (file:\/\/\S+?):(\d+):(\d+)\s*$/.exec(text);
   // The code frame between the message and the location stays, below it.
   if (!at) return text;

@@ -1,0 +1,351 @@
+/**
+ * The cluster's event bus on NATS JetStream. Gateway nodes publish each
+ * routed dispatch to its guild's partition subject; the runtime node that
+ * owns a partition consumes it with explicit acks.
+ *
+ * - **Dedup on publish.** Every event carries a stable id (for a gateway
+ *   dispatch: its session id and sequence number, which a RESUME elsewhere
+ *   replays unchanged), sent as `Nats-Msg-Id`: JetStream drops a second publish
+ *   of the same id within the stream's duplicate window.
+ * - **Per-guild order.** A partition's events arrive in stream order and run
+ *   one after another per guild (guilds of a partition run side by side, up to
+ *   `maxInFlight` events unacked).
+ * - **Ack after the handler.** An event is acked only after its handler
+ *   finished and its id was marked handled (a JetStream KV bucket with a TTL).
+ * - **Takeover from the ack floor.** A new owner replaces the partition's
+ *   durable consumer with one starting after the old one's ack floor, so the
+ *   old owner (dead, or paused and fenced out) can ack nothing more and every
+ *   event it did not finish is delivered again. Events up to the old
+ *   consumer's last delivery, and redeliveries, are checked against the
+ *   handled marks first, so what the old owner finished does not run twice.
+ *
+ * @module
+ */
+
+import {
+  AckPolicy,
+  type Consumer,
+  type ConsumerMessages,
+  DeliverPolicy,
+  jetstream,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { KeyedQueue } from "../../storage/embedded/keyed_queue.ts";
+import { base64url } from "../../storage/tokens_common.ts";
+import { DEFAULT_PARTITION_COUNT, partitionOf } from "./partitions.ts";
+
+/** One routed dispatch on the bus. */
+export interface BusEvent {
+  /** Stable id: the same event published twice (e.g. replayed by a RESUME) has the same id. */
+  id: string;
+  guildId: string;
+  /** The gateway payload, as the event router receives it. */
+  payload: unknown;
+  /** The shard that received it. */
+  shardId?: number;
+}
+
+/** Where one cluster's bus lives; every node of the cluster must agree. */
+export interface BusOptions {
+  /**
+   * Names the stream (`<prefix>_events`), subjects (`<prefix>.events.<partition>`) and the
+   * handled-marks bucket (`<prefix>_handled`); letters, digits, `_` and `-`.
+   * @default "flora"
+   */
+  prefix?: string;
+  /** @default DEFAULT_PARTITION_COUNT */
+  partitions?: number;
+}
+
+/** Retention settings, used when the stream and bucket are created. */
+export interface BusRetention {
+  /**
+   * How long a published id is remembered for dedup, ms.
+   * @default 120_000
+   */
+  duplicateWindowMs?: number;
+  /**
+   * How long events stay in the stream, acked or not, ms.
+   * @default 3_600_000
+   */
+  maxAgeMs?: number;
+  /**
+   * How long a handled mark is kept, ms (must exceed a takeover's redelivery span).
+   * @default 600_000
+   */
+  handledTtlMs?: number;
+}
+
+const PREFIX = /^[A-Za-z0-9_-]{1,32}$/;
+const MS = 1_000_000; // JetStream durations are nanoseconds
+
+/** The names a bus prefix gives its JetStream resources. */
+export function busNames(prefix = "flora") {
+  if (!PREFIX.test(prefix)) {
+    throw new RangeError(`bus prefix ${JSON.stringify(prefix)} must match ${PREFIX}`);
+  }
+  return {
+    stream: `${prefix}_events`,
+    subject: (partition: number) => `${prefix}.events.${partition}`,
+    handled: `${prefix}_handled`,
+    consumer: (partition: number) => `p${partition}`,
+    /** Lease buckets of the partitions and of the live runtime nodes. */
+    partitionLeases: `${prefix}_partitions`,
+    memberLeases: `${prefix}_members`,
+  };
+}
+
+/**
+ * Creates the bus's stream and handled-marks bucket if missing (every node may
+ * call it at start; an existing stream is kept as it is).
+ */
+export async function ensureEventBus(
+  nc: NatsConnection,
+  options: BusOptions & BusRetention = {},
+): Promise<void> {
+  const {
+    prefix = "flora",
+    duplicateWindowMs = 120_000,
+    maxAgeMs = 3_600_000,
+    handledTtlMs = 600_000,
+  } = options;
+  const names = busNames(prefix);
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.streams.info(names.stream);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError)) throw error;
+    await jsm.streams.add({
+      name: names.stream,
+      subjects: [`${prefix}.events.*`],
+      duplicate_window: duplicateWindowMs * MS,
+      max_age: maxAgeMs * MS,
+    });
+  }
+  await new Kvm(nc).create(names.handled, { history: 1, ttl: handledTtlMs });
+}
+
+/** Removes the bus's stream and buckets (tests, and tearing a cluster down). */
+export async function removeEventBus(nc: NatsConnection, prefix = "flora"): Promise<void> {
+  const names = busNames(prefix);
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(names.stream).catch(() => false);
+  const kvm = new Kvm(nc);
+  for (const bucket of [names.handled, names.partitionLeases, names.memberLeases]) {
+    // Opening a missing bucket fails; there is nothing to remove then.
+    await kvm.open(bucket).then((kv) => kv.destroy()).catch(() => false);
+  }
+}
+
+/** What a publish did. */
+export interface Published {
+  partition: number;
+  /** Stream sequence of the event (of the first publish, for a duplicate). */
+  seq: number;
+  /** True when the id was already published within the duplicate window (nothing was added). */
+  duplicate: boolean;
+}
+
+/** Publishes routed dispatches to their partitions (the gateway role's side). */
+export class EventPublisher {
+  readonly #js: JetStreamClient;
+  readonly #names: ReturnType<typeof busNames>;
+  readonly partitions: number;
+
+  constructor(nc: NatsConnection, options: BusOptions = {}) {
+    this.#js = jetstream(nc);
+    this.#names = busNames(options.prefix);
+    this.partitions = options.partitions ?? DEFAULT_PARTITION_COUNT;
+  }
+
+  /**
+   * Publishes `event` to its guild's partition and waits for JetStream to store it.
+   *
+   * @example
+   * ```ts
+   * await publisher.publish({ id: `${sessionId}:${seq}`, guildId, payload });
+   * ```
+   */
+  async publish(event: BusEvent): Promise<Published> {
+    const partition = partitionOf(event.guildId, this.partitions);
+    const ack = await this.#js.publish(this.#names.subject(partition), JSON.stringify(event), {
+      msgID: event.id,
+    });
+    return { partition, seq: ack.seq, duplicate: ack.duplicate };
+  }
+}
+
+/** Counters of one partition consumer. */
+export interface ConsumerStats {
+  handled: number;
+  /** Events skipped because a previous owner (or an earlier delivery) had handled them. */
+  duplicates: number;
+  /** Events not handled because the lease was no longer valid (fenced out). */
+  fenced: number;
+  /** Handlers that threw (the event is still acked: a bad script must not block its guild). */
+  failed: number;
+}
+
+export interface PartitionConsumerOptions extends BusOptions {
+  partition: number;
+  /** Runs one event; the next event of the same guild waits for it. */
+  handle(event: BusEvent): Promise<void> | void;
+  /**
+   * Whether this node may still act for the partition (its lease is valid); checked before
+   * each event. Once false, nothing more is handled or acked.
+   */
+  fence(): boolean;
+  /**
+   * Most events delivered but not yet acked (across the partition's guilds).
+   * @default 256
+   */
+  maxInFlight?: number;
+  /**
+   * How long an unacked event waits before JetStream delivers it again, ms.
+   * @default 60_000
+   */
+  ackWaitMs?: number;
+  /** Receives handler and bus errors (the consumer keeps going). */
+  onError?(error: unknown): void;
+}
+
+/**
+ * Consumes one partition for the node that owns it. `start` takes the
+ * partition over from whoever had it before; `stop` stops taking events and
+ * waits for the ones in flight (drain before handing the partition over).
+ */
+export class PartitionConsumer {
+  readonly stats: ConsumerStats = { handled: 0, duplicates: 0, fenced: 0, failed: 0 };
+  readonly #options: PartitionConsumerOptions;
+  readonly #handled: KV;
+  readonly #messages: ConsumerMessages;
+  /** Stream sequence up to which a previous owner may have handled events. */
+  readonly #highWater: number;
+  readonly #guilds = new KeyedQueue();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #loop: Promise<void>;
+  #stopping = false;
+
+  private constructor(
+    options: PartitionConsumerOptions,
+    handled: KV,
+    messages: ConsumerMessages,
+    highWater: number,
+  ) {
+    this.#options = options;
+    this.#handled = handled;
+    this.#messages = messages;
+    this.#highWater = highWater;
+    this.#loop = this.#run();
+  }
+
+  /** Takes the partition over (see the module doc) and starts consuming it. */
+  static async start(
+    nc: NatsConnection,
+    options: PartitionConsumerOptions,
+  ): Promise<PartitionConsumer> {
+    const names = busNames(options.prefix);
+    const jsm = await jetstreamManager(nc);
+    const highWater = await replaceConsumer(jsm, names, options);
+    const consumer: Consumer = await jetstream(nc).consumers.get(
+      names.stream,
+      names.consumer(options.partition),
+    );
+    const messages = await consumer.consume({ max_messages: options.maxInFlight ?? 256 });
+    const handled = await new Kvm(nc).open(names.handled);
+    return new PartitionConsumer(options, handled, messages, highWater);
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for await (const message of this.#messages) {
+        if (this.#stopping) break;
+        const event = message.json<BusEvent>();
+        const task = this.#guilds.run(event.guildId, () => this.#process(message, event));
+        this.#inFlight.add(task);
+        task.finally(() => this.#inFlight.delete(task));
+      }
+    } catch (error) {
+      if (!this.#stopping) this.#options.onError?.(error);
+    }
+  }
+
+  async #process(message: JsMsg, event: BusEvent): Promise<void> {
+    if (!this.#options.fence()) {
+      this.stats.fenced++;
+      return;
+    }
+    const mark = `e.${base64url(new TextEncoder().encode(event.id))}`;
+    try {
+      const mayBeDone = message.seq <= this.#highWater || message.redelivered;
+      if (mayBeDone && (await this.#handled.get(mark))?.operation === "PUT") {
+        this.stats.duplicates++;
+      } else {
+        try {
+          await this.#options.handle(event);
+        } catch (error) {
+          this.stats.failed++;
+          this.#options.onError?.(error);
+        }
+        this.stats.handled++;
+        await this.#handled.put(mark, "");
+      }
+      // Fenced out meanwhile: the next owner owns the acks (and finds the mark).
+      if (this.#options.fence()) await message.ackAck();
+    } catch (error) {
+      // The mark or ack failed (bus down, consumer replaced): the event will be delivered again.
+      this.#options.onError?.(error);
+    }
+  }
+
+  /**
+   * Stops taking events and waits for those already taken: each runs to its
+   * end (or is skipped, when the fence says the lease is gone).
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#messages.close();
+    await this.#loop;
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+}
+
+/**
+ * Replaces the partition's durable consumer with one that starts after the
+ * old one's ack floor; returns the old one's last delivered sequence (0 when
+ * there was none).
+ */
+async function replaceConsumer(
+  jsm: JetStreamManager,
+  names: ReturnType<typeof busNames>,
+  options: PartitionConsumerOptions,
+): Promise<number> {
+  const name = names.consumer(options.partition);
+  let startSeq: number | undefined;
+  let highWater = 0;
+  try {
+    const old = await jsm.consumers.info(names.stream, name);
+    startSeq = old.ack_floor.stream_seq + 1;
+    highWater = old.delivered.stream_seq;
+    await jsm.consumers.delete(names.stream, name);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError)) throw error; // not found: first owner
+  }
+  await jsm.consumers.add(names.stream, {
+    durable_name: name,
+    filter_subject: names.subject(options.partition),
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: (options.ackWaitMs ?? 60_000) * MS,
+    max_ack_pending: options.maxInFlight ?? 256,
+    ...(startSeq === undefined
+      ? { deliver_policy: DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }),
+  });
+  return highWater;
+}

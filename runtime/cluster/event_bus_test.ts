@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
+import {
+  type BusEvent,
+  busNames,
+  ensureEventBus,
+  EventPublisher,
+  PartitionConsumer,
+  removeEventBus,
+} from "./event_bus.ts";
+import { withNats } from "./testing.ts";
+
+const gate = await natsGate();
+const nats = { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false };
+
+/** Runs `fn` on a bus of its own (unique prefix), removed afterwards. */
+function withBus(
+  partitions: number,
+  fn: (nc: NatsConnection, prefix: string) => Promise<void>,
+): Promise<void> {
+  return withNats(async (nc) => {
+    const prefix = uniqueName("t");
+    await ensureEventBus(nc, { prefix, partitions });
+    try {
+      await fn(nc, prefix);
+    } finally {
+      await removeEventBus(nc, prefix);
+    }
+  });
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const event = (guildId: string, n: number): BusEvent => ({
+  id: `session-${guildId}:${n}`,
+  guildId,
+  payload: { t: "MESSAGE_CREATE", s: n, d: { guild_id: guildId, content: `#${n}` } },
+});
+
+Deno.test({
+  ...nats,
+  name: `EventBus delivers every event once, in order per guild, across partitions${gate.note}`,
+  fn: () =>
+    withBus(4, async (nc, prefix) => {
+      const publisher = new EventPublisher(nc, { prefix, partitions: 4 });
+      const guilds = ["101", "202", "303", "404", "505", "606"];
+      const published: Promise<unknown>[] = [];
+      for (let n = 1; n <= 50; n++) {
+        for (const g of guilds) published.push(publisher.publish(event(g, n)));
+      }
+      await Promise.all(published);
+
+      const seen = new Map<string, number[]>();
+      const consumers = await Promise.all(
+        [0, 1, 2, 3].map((partition) =>
+          PartitionConsumer.start(nc, {
+            prefix,
+            partition,
+            fence: () => true,
+            async handle(e) {
+              // Uneven handler times must not reorder a guild's events.
+              await new Promise((r) => setTimeout(r, Number(e.guildId) % 3));
+              const list = seen.get(e.guildId) ?? [];
+              list.push((e.payload as { s: number }).s);
+              seen.set(e.guildId, list);
+            },
+          })
+        ),
+      );
+      await until(() => [...seen.values()].flat().length === 300, "300 events");
+      await Promise.all(consumers.map((c) => c.stop()));
+      const inOrder = Array.from({ length: 50 }, (_, i) => i + 1);
+      for (const g of guilds) assert.deepEqual(seen.get(g), inOrder, `guild ${g} in order`);
+      const jsm = await jetstreamManager(nc);
+      for (const partition of [0, 1, 2, 3]) {
+        const info = await jsm.consumers.info(busNames(prefix).stream, `p${partition}`);
+        assert.equal(info.num_ack_pending, 0, `partition ${partition} fully acked`);
+      }
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name: `EventBus drops a second publish of the same event id${gate.note}`,
+  fn: () =>
+    withBus(2, async (nc, prefix) => {
+      const publisher = new EventPublisher(nc, { prefix, partitions: 2 });
+      const first = await publisher.publish(event("7", 1));
+      const again = await publisher.publish(event("7", 1)); // e.g. replayed after a RESUME
+      assert.equal(first.duplicate, false);
+      assert.equal(again.duplicate, true);
+      assert.equal(again.seq, first.seq);
+      const info = await (await jetstreamManager(nc)).streams.info(busNames(prefix).stream);
+      assert.equal(info.state.messages, 1);
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `EventBus takeover: the next owner runs what a fenced-out owner left, nothing twice${gate.note}`,
+  fn: () =>
+    withBus(1, async (nc, prefix) => {
+      const publisher = new EventPublisher(nc, { prefix, partitions: 1 });
+      // Guild X's first event blocks on node A; guild Y's five events finish (acked past
+      // the ack floor, which stays before X1); X2 waits behind X1.
+      for (
+        const e of [
+          event("X", 1),
+          ...[1, 2, 3, 4, 5].map((n) => event("Y", n)),
+          event("X", 2),
+        ]
+      ) {
+        await publisher.publish(e);
+      }
+      const ran: string[] = [];
+      let release = () => {};
+      const blocked = new Promise<void>((r) => (release = r));
+      let aValid = true;
+      const a = await PartitionConsumer.start(nc, {
+        prefix,
+        partition: 0,
+        fence: () => aValid,
+        async handle(e) {
+          if (e.id === event("X", 1).id) await blocked;
+          ran.push(`A ${e.id}`);
+        },
+      });
+      await until(() => ran.filter((r) => r.includes("Y")).length === 5, "A runs Y1..Y5");
+      // Y's acks reach the server: only X1 (running) and X2 (queued) are pending.
+      const jsm = await jetstreamManager(nc);
+      const pending = async () =>
+        (await jsm.consumers.info(busNames(prefix).stream, "p0")).num_ack_pending;
+      for (let i = 0; i < 500 && await pending() !== 2; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(await pending(), 2);
+
+      // A is paused past its lease: its fence closes. X1's handler, already running, ends.
+      aValid = false;
+      release();
+      await a.stop();
+      assert.equal(a.stats.fenced, 1, "A does not start X2 once fenced out");
+
+      const b = await PartitionConsumer.start(nc, {
+        prefix,
+        partition: 0,
+        fence: () => true,
+        handle: (e) => void ran.push(`B ${e.id}`),
+      });
+      await until(() => ran.includes(`B ${event("X", 2).id}`), "B runs X2");
+      await b.stop();
+      const ids = ran.map((r) => r.slice(2)).sort();
+      assert.deepEqual(ids, [...new Set(ids)], `nothing ran twice: ${ran.join(", ")}`);
+      assert.equal(ids.length, 7, "every event ran");
+      assert.ok(ran.indexOf(`A ${event("X", 1).id}`) < ran.indexOf(`B ${event("X", 2).id}`));
+      // X1 (finished by A after its fence closed, so marked but not acked) and Y1..Y5 (acked
+      // past the ack floor) come to B again; their marks say A ran them.
+      assert.equal(b.stats.duplicates, 6, "B skipped what A had run");
+      assert.equal(b.stats.handled, 1);
+    }),
+});

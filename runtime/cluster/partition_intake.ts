@@ -1,0 +1,111 @@
+/**
+ * The runtime role's intake (`FLORA_ROLE=runtime,api`): instead of holding
+ * gateway shards, the node owns a share of the event partitions and routes
+ * their events as if its own shards had received them.
+ *
+ * @module
+ */
+
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import type { GatewayPayload } from "../host/event_router.ts";
+import { busNames, ensureEventBus, PartitionConsumer } from "./event_bus.ts";
+import { LeaseTable } from "./leases.ts";
+import { PartitionOwnership } from "./partitions.ts";
+
+export interface PartitionIntakeOptions {
+  natsUrl: string[];
+  busPrefix: string;
+  partitions: number;
+  nodeId: string;
+  /** Routes one event (the event router's `route`). */
+  route(payload: GatewayPayload, shardId: number): void;
+  /**
+   * Lease timing; a dead node's partitions move within about `ttlMs + skewMs + tickMs`.
+   * @default { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 }
+   */
+  lease?: { ttlMs: number; skewMs: number; safetyMs: number };
+  /**
+   * How often ownership is renewed and rebalanced, ms.
+   * @default 2_000
+   */
+  tickMs?: number;
+  onNotice?: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+/** A runtime node's partition intake. */
+export interface PartitionIntake {
+  ownership: PartitionOwnership;
+  consumers: ReadonlyMap<number, PartitionConsumer>;
+  /** Drains and hands back every partition, then disconnects. */
+  close(): Promise<void>;
+}
+
+/** Joins the cluster's runtime nodes and starts taking partitions. */
+export async function startPartitionIntake(
+  options: PartitionIntakeOptions,
+): Promise<PartitionIntake> {
+  const notice = options.onNotice ?? (() => {});
+  const nc: NatsConnection = await connect({ servers: options.natsUrl, name: options.nodeId });
+  try {
+    await ensureEventBus(nc, { prefix: options.busPrefix, partitions: options.partitions });
+    const kvm = new Kvm(nc);
+    const timing = options.lease ?? { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 };
+    const names = busNames(options.busPrefix);
+    const table = async (bucket: string) =>
+      new LeaseTable(await kvm.create(bucket, { history: 1 }), {
+        holder: options.nodeId,
+        ...timing,
+      });
+    const partitionLeases = await table(names.partitionLeases);
+    const consumers = new Map<number, PartitionConsumer>();
+    const stopConsumer = async (partition: number) => {
+      const consumer = consumers.get(partition);
+      consumers.delete(partition);
+      await consumer?.stop();
+    };
+    const ownership: PartitionOwnership = new PartitionOwnership({
+      count: options.partitions,
+      partitions: partitionLeases,
+      members: await table(names.memberLeases),
+      hooks: {
+        async gained(partition) {
+          const consumer = await PartitionConsumer.start(nc, {
+            prefix: options.busPrefix,
+            partitions: options.partitions,
+            partition,
+            fence: () => {
+              const lease = ownership.owned().get(partition);
+              return lease !== undefined && partitionLeases.isValid(lease);
+            },
+            handle: (event) => options.route(event.payload as GatewayPayload, event.shardId ?? 0),
+            onError: (error) => notice("warn", `partition ${partition}: ${error}`),
+          });
+          consumers.set(partition, consumer);
+          notice("info", `took partition ${partition}`);
+        },
+        draining: (partition) => stopConsumer(partition),
+        lost(partition) {
+          notice("warn", `lost partition ${partition} (lease expired)`);
+          return stopConsumer(partition);
+        },
+      },
+    });
+    const tick = () =>
+      ownership.tick().catch((error) => notice("warn", `partition ownership: ${error}`));
+    await tick();
+    const timer = setInterval(tick, options.tickMs ?? 2_000);
+    return {
+      ownership,
+      consumers,
+      async close() {
+        clearInterval(timer);
+        await ownership.leave().catch((error) => notice("warn", `leaving the cluster: ${error}`));
+        await nc.drain();
+      },
+    };
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Event partitions: a guild's events all go to one partition (a stable hash
+ * of its id over a fixed count), and each partition is owned by one runtime
+ * node at a time through a lease. Nodes share partitions evenly: each aims
+ * for `ceil(count / live runtime nodes)`, taking free ones and giving up its
+ * surplus (after draining it) when a node joins.
+ *
+ * @module
+ */
+
+import type { Lease, LeaseTable } from "./leases.ts";
+
+/**
+ * Default number of partitions. Fixed for the life of a cluster (changing it
+ * moves guilds between partitions); enough to spread over dozens of nodes.
+ */
+export const DEFAULT_PARTITION_COUNT = 64;
+
+/**
+ * The partition of a guild: FNV-1a (32-bit) of its id's UTF-8 bytes, modulo
+ * `count`. Stable across processes, versions and languages.
+ *
+ * @example
+ * ```ts
+ * partitionOf("81384788765712384", 64); // always the same partition
+ * ```
+ */
+export function partitionOf(guildId: string, count: number = DEFAULT_PARTITION_COUNT): number {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`partition count must be a positive integer (got ${count})`);
+  }
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(guildId)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % count;
+}
+
+/** Lease name of a partition (`partition.7`). */
+export const partitionLease = (partition: number): string => `partition.${partition}`;
+
+/** Lease name of a runtime node's membership (`runtime.<holder>`). */
+export const memberLease = (holder: string): string => `runtime.${holder}`;
+
+/** What the owner of partitions is told; every hook is awaited. */
+export interface PartitionHooks {
+  /** This node now owns `partition` (start consuming it, fenced by `lease.token`). */
+  gained(partition: number, lease: Lease): Promise<void> | void;
+  /** About to give `partition` up: stop taking its events and finish the ones in flight. */
+  draining(partition: number): Promise<void> | void;
+  /** The lease was lost (expired and taken, or not renewable): stop at once, ack nothing more. */
+  lost(partition: number): Promise<void> | void;
+}
+
+export interface PartitionOwnershipOptions {
+  /** Leases of the partitions (`partition.N`). */
+  partitions: LeaseTable;
+  /** Leases of the live runtime nodes (`runtime.<holder>`), same holder id. */
+  members: LeaseTable;
+  hooks: PartitionHooks;
+  /** @default DEFAULT_PARTITION_COUNT */
+  count?: number;
+}
+
+/**
+ * One runtime node's share of the partitions. Call `tick()` every
+ * `ttlMs / 3` or so: it renews what the node holds, reports what it lost,
+ * hands back its surplus and takes free partitions up to its fair share.
+ *
+ * @example
+ * ```ts
+ * const owner = new PartitionOwnership({ partitions, members, hooks });
+ * const timer = setInterval(() => owner.tick(), 2_000);
+ * // on shutdown:
+ * clearInterval(timer); await owner.leave();
+ * ```
+ */
+export class PartitionOwnership {
+  readonly count: number;
+  readonly #partitions: LeaseTable;
+  readonly #members: LeaseTable;
+  readonly #hooks: PartitionHooks;
+  readonly #held = new Map<number, Lease>();
+  #membership: Lease | null = null;
+  #ticking: Promise<void> | null = null;
+
+  constructor(options: PartitionOwnershipOptions) {
+    const count = options.count ?? DEFAULT_PARTITION_COUNT;
+    if (!Number.isInteger(count) || count < 1) {
+      throw new RangeError(`partition count must be a positive integer (got ${count})`);
+    }
+    if (options.partitions.holder !== options.members.holder) {
+      throw new RangeError("partition and member leases must have the same holder");
+    }
+    this.count = count;
+    this.#partitions = options.partitions;
+    this.#members = options.members;
+    this.#hooks = options.hooks;
+  }
+
+  /** Partitions this node holds now, with their leases (fencing tokens). */
+  owned(): ReadonlyMap<number, Lease> {
+    return this.#held;
+  }
+
+  /** One round of renew, rebalance and take; rounds never overlap. */
+  tick(): Promise<void> {
+    this.#ticking ??= this.#tick().finally(() => (this.#ticking = null));
+    return this.#ticking;
+  }
+
+  async #tick(): Promise<void> {
+    const holder = this.#partitions.holder;
+    this.#membership = (this.#membership && await this.#members.renew(this.#membership)) ??
+      await this.#members.acquire(memberLease(holder));
+
+    for (const [partition, lease] of [...this.#held]) {
+      const renewed = await this.#partitions.renew(lease);
+      if (renewed) {
+        this.#held.set(partition, renewed);
+      } else {
+        this.#held.delete(partition);
+        await this.#hooks.lost(partition);
+      }
+    }
+
+    const members = [...(await this.#members.list()).keys()].filter((n) =>
+      n.startsWith("runtime.")
+    );
+    const nodes = Math.max(1, members.length + (this.#membership ? 0 : 1));
+    const target = Math.ceil(this.count / nodes);
+
+    // Surplus goes back highest first, drained before its lease is released.
+    for (const partition of [...this.#held.keys()].sort((a, b) => b - a)) {
+      if (this.#held.size <= target) break;
+      await this.#hooks.draining(partition);
+      const lease = this.#held.get(partition);
+      this.#held.delete(partition);
+      if (lease) await this.#partitions.release(lease);
+    }
+
+    if (this.#held.size >= target) return;
+    const taken = await this.#partitions.list();
+    // Start at a node-specific offset so joining nodes do not all race for partition 0.
+    const offset = partitionOf(holder, this.count);
+    for (let i = 0; i < this.count && this.#held.size < target; i++) {
+      const partition = (offset + i) % this.count;
+      if (this.#held.has(partition) || taken.has(partitionLease(partition))) continue;
+      const lease = await this.#partitions.acquire(partitionLease(partition));
+      if (lease === null) continue;
+      this.#held.set(partition, lease);
+      await this.#hooks.gained(partition, lease);
+    }
+  }
+
+  /** Leaves the cluster cleanly: drains and releases every partition, then the membership. */
+  async leave(): Promise<void> {
+    await this.#ticking;
+    for (const [partition, lease] of [...this.#held]) {
+      await this.#hooks.draining(partition);
+      this.#held.delete(partition);
+      await this.#partitions.release(lease);
+    }
+    if (this.#membership) await this.#members.release(this.#membership);
+    this.#membership = null;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * flora as a cluster of separate processes: one standalone emulator, one
+ * gateway node and two runtime nodes (which also serve the API), over NATS
+ * JetStream and PostgreSQL. Every `!ping` in every guild is answered exactly
+ * once, and both runtime nodes take a share of the partitions.
+ */
+
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import postgres from "postgres";
+import { bundle } from "../client/bundle.ts";
+import { EmulatorClient } from "../emulator/mod.ts";
+import { Kvm } from "@nats-io/kv";
+import { busNames, removeEventBus } from "../runtime/cluster/event_bus.ts";
+import { LeaseTable } from "../runtime/cluster/leases.ts";
+import { partitionLease, partitionOf } from "../runtime/cluster/partitions.ts";
+import {
+  natsGate,
+  postgresGate,
+  TEST_DATABASE_URL,
+  TEST_NATS_URL,
+  uniqueName,
+} from "../storage/testing/servers.ts";
+import { startEmulatorProcess } from "./helpers/emulator_process.ts";
+import { type FloraProcess, startFloraProcess } from "./helpers/flora_process.ts";
+
+const pg = await postgresGate();
+const nats = await natsGate();
+const ROOT = new URL("../", import.meta.url);
+
+/** Starts `runtime/main.ts` as a gateway node and waits until it publishes. */
+async function startGatewayProcess(env: Record<string, string>) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "runtime/main.ts"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", FLORA_ROLE: "gateway", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const pumps = Promise.all([child.stdout, child.stderr].map(async (stream) => {
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  }));
+  for (let i = 0; !text.includes("flora gateway node"); i++) {
+    if (i > 600) throw new Error(`gateway node did not start:\n${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    output: () => text,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await pumps;
+    },
+  };
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test({
+  name:
+    `cluster: a gateway node and two runtime nodes answer every !ping exactly once, also after a runtime node is killed${
+      pg.note || nats.note
+    }`,
+  ignore: pg.ignore || nats.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const emulator = await startEmulatorProcess(["--heartbeat=30000"]);
+    const schema = uniqueName("flora_cluster");
+    const prefix = uniqueName("t");
+    const operatorToken = `op-${uniqueName("token")}`;
+    const env = {
+      DISCORD_TOKEN: emulator.token,
+      DISCORD_API_URL: emulator.restBase,
+      NATS_URL: TEST_NATS_URL,
+      DATABASE_URL: TEST_DATABASE_URL,
+      FLORA_POSTGRES_SCHEMA: schema,
+      FLORA_SECRETS_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+      FLORA_GUILD_KV: "postgres",
+      FLORA_BUS_PREFIX: prefix,
+      FLORA_PARTITIONS: "8",
+      FLORA_OPERATOR_TOKEN: operatorToken,
+      FLORA_SANDBOX_PROCESSES: "1",
+      FLORA_SANDBOX_STANDBY: "0",
+    };
+    const runtimes: FloraProcess[] = [];
+    let gateway: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
+    const scripts = await Deno.makeTempDir({ prefix: "flora-cluster-" });
+    try {
+      for (const id of ["runtime-1", "runtime-2"]) {
+        runtimes.push(
+          await startFloraProcess({
+            env: { ...env, FLORA_ROLE: "runtime,api", FLORA_NODE_ID: id },
+          }),
+        );
+      }
+      gateway = await startGatewayProcess({ ...env, FLORA_NODE_ID: "gateway-1" });
+
+      // Deploy through one node's API; both runtime nodes load it (PostgreSQL LISTEN/NOTIFY).
+      const path = `${scripts}/ping.ts`;
+      await Deno.writeTextFile(
+        path,
+        `createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong") })] });\n`,
+      );
+      const code = await bundle(path);
+      for (const guild of emulator.guilds) {
+        const response = await fetch(`${runtimes[0].info.apiUrl}/deployments/${guild.id}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json" },
+          body: JSON.stringify(code),
+        });
+        assert.equal(response.status, 201, await response.text());
+      }
+      for (const node of runtimes) {
+        await until("both guilds live on every runtime node", async () => {
+          const health = await (await fetch(`${node.info.apiUrl}/health`)).json();
+          return health.activeGuilds === emulator.guilds.length;
+        });
+      }
+      // Both runtime nodes hold partitions once the first has handed the second its share.
+      await until(
+        "both runtime nodes own partitions",
+        () => runtimes.every((node) => node.output().includes("took partition")),
+      );
+
+      const emu = new EmulatorClient(emulator.controlUrl);
+      const since = (await emu.actions()).at(-1)?.seq ?? 0;
+      const sent: string[] = [];
+      const repliesTo = async () => {
+        const counts = new Map<string, number>();
+        for (const action of await emu.actions({ since })) {
+          const body = action.body as {
+            content?: string;
+            message_reference?: { message_id?: string };
+          };
+          const target = body?.message_reference?.message_id;
+          if (action.route === "POST /channels/:id/messages" && target) {
+            counts.set(target, (counts.get(target) ?? 0) + 1);
+          }
+        }
+        return counts;
+      };
+      const pingAll = async (rounds: number) => {
+        for (let round = 0; round < rounds; round++) {
+          for (const guild of emulator.guilds) {
+            const message = await emu.sendMessage({
+              guildId: guild.id,
+              channelId: guild.general,
+              userId: emulator.users.member,
+              content: "!ping",
+            });
+            sent.push(message.id);
+          }
+        }
+      };
+      const answeredOnce = async () => {
+        await until("every !ping answered", async () => (await repliesTo()).size === sent.length);
+        await new Promise((r) => setTimeout(r, 1_000)); // a second answer would come by now
+        const counts = await repliesTo();
+        for (const id of sent) assert.equal(counts.get(id), 1, `message ${id} answered once`);
+        assert.equal(counts.size, sent.length);
+      };
+      await pingAll(5);
+      await answeredOnce();
+
+      // kill -9 of the runtime node that owns the first guild's partition: its partitions move
+      // to the other, whose answers resume within the lease time (6 s TTL + 1 s skew + a 2 s
+      // tick); nothing is lost.
+      const nc = await connect({ servers: TEST_NATS_URL });
+      const leases = new LeaseTable(
+        await new Kvm(nc).open(busNames(prefix).partitionLeases),
+        { holder: "test" },
+      );
+      const owner = await leases.read(partitionLease(partitionOf(emulator.guilds[0].id, 8)));
+      await nc.close();
+      const victim = owner?.holder === "runtime-2" ? 1 : 0;
+      assert.equal(owner?.holder, `runtime-${victim + 1}`);
+      await runtimes[victim].kill();
+      const killedAt = Date.now();
+      await pingAll(3);
+      await answeredOnce();
+      const resumedMs = Date.now() - killedAt;
+      console.log(`cluster: answers resumed ${resumedMs} ms after a runtime node's kill -9`);
+      assert.ok(resumedMs < 20_000, `answers resumed after ${resumedMs} ms`);
+    } finally {
+      await gateway?.stop();
+      for (const node of runtimes) await node.stop();
+      await emulator.stop();
+      await Deno.remove(scripts, { recursive: true }).catch(() => {});
+      const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+      await sql.unsafe(`drop schema if exists ${schema} cascade`).finally(() => sql.end());
+      const nc = await connect({ servers: TEST_NATS_URL });
+      await removeEventBus(nc, prefix).finally(() => nc.close());
+    }
+  },
+});

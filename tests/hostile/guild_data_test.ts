@@ -1,0 +1,101 @@
+/**
+ * Two guilds' workers in one sandbox process: one guild's script cannot
+ * read or change another guild's sorted sets or KV through a transaction,
+ * whatever it names: the host always uses the asking worker's own guild.
+ */
+
+import assert from "node:assert/strict";
+import { type Arena, attackScript, openArena } from "./arena.ts";
+
+const NEIGHBOUR = `
+createBot({ prefixCommands: [
+  prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
+  prefix({ name: "score", run: async (ctx) => ctx.reply(String(await sorted("xp").incr("alice", 42))) }),
+  prefix({ name: "deposit", run: async (ctx) => {
+    const [coins] = await kv.transact([["bank", "alice"]], ([c = 0]) => [c + 42]);
+    await ctx.reply(String(coins));
+  } }),
+] });
+`;
+
+const SORTED_ATTACK = attackScript(`
+  const xp = sorted("xp");
+  const seen = {
+    score: await xp.score("alice"),
+    rank: await xp.rank("alice"),
+    top: await xp.top(10),
+    range: (await xp.range()).entries,
+    deleted: await xp.delete("alice"),
+  };
+  await xp.incr("alice", -1000);
+  let bank;
+  await kv.transact([["bank", "alice"], ["bank", "mallory"]], ([alice, mallory]) => {
+    bank = { alice: alice ?? null, mallory: mallory ?? null };
+    return [kv.DELETE, 1000];
+  });
+  seen.bank = bank;
+  let reserved;
+  try { await sorted("flora.tasks").score("x"); reserved = "read"; } catch (e) { reserved = e.message; }
+  await ctx.reply(JSON.stringify({ ...seen, reserved }));
+`);
+
+Deno.test({
+  name:
+    "a guild cannot see or touch another guild's sorted sets or KV (transact) in the same sandbox process",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const arena: Arena = await openArena();
+    try {
+      const [hostile, neighbour] = arena.guilds;
+      assert.equal(hostile.process, neighbour.process, "both guilds share a sandbox process");
+      assert.equal((await arena.deploy(neighbour, NEIGHBOUR)).status, "active");
+      assert.equal((await arena.deploy(hostile, SORTED_ATTACK)).status, "active");
+      assert.equal(await arena.ask(neighbour, "!score"), "42");
+      assert.equal(await arena.ask(neighbour, "!deposit"), "42");
+
+      const seen = JSON.parse(await arena.ask(hostile, "!attack"));
+      assert.deepEqual(
+        { ...seen, reserved: undefined },
+        {
+          score: null,
+          rank: null,
+          top: [],
+          range: [],
+          deleted: false,
+          bank: { alice: null, mallory: null },
+          reserved: undefined,
+        },
+      );
+      assert.match(seen.reserved, /reserved/);
+
+      // A forged call naming the neighbour's guild is answered for the caller's own guild.
+      const key = {
+        guildId: hostile.id,
+        deploymentId: arena.flora.sandboxes.activeDeployment(hostile.id)!.id,
+      };
+      arena.flora.sandboxes.workerMessage(key, {
+        v: 2,
+        type: "call",
+        callId: 999_999,
+        op: "sorted.delete",
+        args: { store: "xp", key: "alice", guildId: neighbour.id },
+      });
+
+      const sortedSets = arena.flora.guildSorted;
+      await arena.assertAnswers(neighbour);
+      for (let i = 0; await sortedSets.score(hostile.id, "xp", "alice") !== null; i++) {
+        assert.ok(i < 100, "the forged delete should hit the caller's own set");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(await sortedSets.score(neighbour.id, "xp", "alice"), 42);
+      assert.equal(await arena.ask(neighbour, "!score"), "84");
+      assert.equal(await arena.ask(neighbour, "!deposit"), "84");
+      const kvs = arena.flora.guildKv;
+      assert.equal(await kvs.get(neighbour.id, "bank", "mallory"), null);
+      assert.equal((await kvs.get(hostile.id, "bank", "mallory"))?.value, 1000);
+    } finally {
+      await arena.close();
+    }
+  },
+});
