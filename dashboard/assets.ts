@@ -41,6 +41,7 @@ const TYPES: Record<string, string> = {
   css: "text/css; charset=utf-8",
   json: "application/json; charset=utf-8",
   wasm: "application/wasm",
+  ts: "text/plain; charset=utf-8",
 };
 
 function contentType(name: string): string {
@@ -123,6 +124,10 @@ async function build(): Promise<Map<string, Asset>> {
     body: new TextEncoder().encode(JSON.stringify(types)),
     contentType: TYPES.json,
   });
+  files.set("starter.ts", {
+    body: await Deno.readFile(new URL("examples/ping.ts", ROOT)),
+    contentType: TYPES.ts,
+  });
   files.set("styles.css", {
     body: await Deno.readFile(new URL("styles.css", UI)),
     contentType: TYPES.css,
@@ -144,6 +149,7 @@ async function versionKey(): Promise<string> {
   }
   parts.push(await Deno.readTextFile(new URL("deno.lock", ROOT)).catch(() => ""));
   parts.push(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  parts.push(await Deno.readTextFile(new URL("examples/ping.ts", ROOT)));
   for (const file of sdkTypeFiles()) parts.push(file, await Deno.readTextFile(new URL(file, ROOT)));
   parts.push(Deno.version.deno);
   return await sha256(parts);

@@ -6,8 +6,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 /** An API error answer. */
 export class ApiFailure extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {

@@ -5,8 +5,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 /** Bundle these project files from `entry`. */
 export interface BundleRequest {
   entry: string;

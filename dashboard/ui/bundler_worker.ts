@@ -9,8 +9,6 @@
  * @module
  */
 
-/// <reference lib="webworker" />
-
 import * as esbuild from "esbuild-wasm/esm/browser.js";
 import type { BundleRequest, BundleResult } from "./bundle_protocol.ts";
 

@@ -6,8 +6,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | boolean | undefined | ((event: Event) => void)>;
 

@@ -7,8 +7,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 import { closeBrackets, completionKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { javascript } from "@codemirror/lang-javascript";
@@ -39,7 +37,7 @@ import {
   loadDraft,
   type ProjectState,
   saveDraft,
-  STARTER,
+  starterProject,
 } from "./project.ts";
 import type { TsDiagnostic } from "./ts_protocol.ts";
 
@@ -47,6 +45,8 @@ import type { TsDiagnostic } from "./ts_protocol.ts";
 export interface EditorAssets {
   bundlerWorker: string;
   esbuildWasm: string;
+  /** The starter bot for a guild with nothing deployed. */
+  starter: string;
 }
 
 /** A problem at a place in a file (type or bundle error). */
@@ -82,7 +82,10 @@ function bundle(assets: EditorAssets, entry: string, files: Record<string, strin
 }
 
 /** Opens a guild's project: its draft, else its live revision's files, else the starter. */
-async function openProject(guildId: string): Promise<{ project: ProjectState; draft: boolean }> {
+async function openProject(
+  guildId: string,
+  assets: EditorAssets,
+): Promise<{ project: ProjectState; draft: boolean }> {
   const draft = loadDraft(guildId);
   if (draft) return { project: draft, draft: true };
   try {
@@ -101,7 +104,7 @@ async function openProject(guildId: string): Promise<{ project: ProjectState; dr
       return { project: { entry, files, baseRevision: rev }, draft: false };
     }
   } catch { /* nothing deployed yet */ }
-  return { project: structuredClone(STARTER), draft: false };
+  return { project: await starterProject(assets.starter), draft: false };
 }
 
 /** Renders the editor for a guild into `root`; returns a function that jumps to file:line. */
@@ -112,7 +115,7 @@ export async function renderEditor(
   assets: EditorAssets,
   onDeployed: () => void,
 ): Promise<(path: string, line: number) => void> {
-  const opened = await openProject(guildId);
+  const opened = await openProject(guildId, assets);
   const project = opened.project;
   let current = project.files[project.entry] !== undefined
     ? project.entry

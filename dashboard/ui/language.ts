@@ -6,8 +6,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 import { autocompletion, type CompletionContext } from "@codemirror/autocomplete";
 import { type Diagnostic, linter } from "@codemirror/lint";
 import { type Extension, StateEffect, StateField } from "@codemirror/state";

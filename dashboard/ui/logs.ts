@@ -6,8 +6,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 import { fill, h } from "./dom.ts";
 
 interface LogLine {

@@ -7,8 +7,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 import { api, ApiFailure, setCsrfToken } from "./api.ts";
 import { announce, fill, h } from "./dom.ts";
 import { renderDeployments } from "./deployments.ts";
@@ -44,6 +42,7 @@ const localMode = body.dataset.local === "true";
 const assets: EditorAssets = {
   bundlerWorker: `${assetBase}/bundler_worker.js`,
   esbuildWasm: `${assetBase}/esbuild.wasm`,
+  starter: `${assetBase}/starter.ts`,
 };
 const main = document.getElementById("main")!;
 const nav = document.getElementById("user-nav")!;

@@ -6,8 +6,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 /** The files of a project and its entry. */
 export interface ProjectState {
   entry: string;
@@ -16,26 +14,11 @@ export interface ProjectState {
   baseRevision: number | null;
 }
 
-/** The starting project of a guild with nothing deployed. */
-export const STARTER: ProjectState = {
-  entry: "main.ts",
-  baseRevision: null,
-  files: {
-    "main.ts": `const ping = slash({
-  name: "ping",
-  description: "Respond with pong",
-  run: async (ctx) => {
-    await ctx.reply("pong!");
-  },
-});
-
-createBot({
-  slashCommands: [ping],
-  prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong!") })],
-});
-`,
-  },
-};
+/** The starting project of a guild with nothing deployed: `examples/ping.ts`, served as `starter`. */
+export async function starterProject(starterUrl: string): Promise<ProjectState> {
+  const text = await fetch(starterUrl).then((r) => r.ok ? r.text() : "createBot({});\n");
+  return { entry: "main.ts", baseRevision: null, files: { "main.ts": text } };
+}
 
 const key = (guildId: string) => `flora.draft.${guildId}`;
 

@@ -6,8 +6,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 /** One request; the worker answers `{ id, result }` or `{ id, error }`. */
 export type TsRequest =
   | { type: "init"; types: Record<string, string> }

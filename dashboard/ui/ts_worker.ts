@@ -8,8 +8,6 @@
  * @module
  */
 
-/// <reference lib="webworker" />
-
 import ts from "typescript";
 import type { TsRequest } from "./ts_protocol.ts";
 

@@ -5,8 +5,6 @@
  * @module
  */
 
-/// <reference lib="dom" />
-
 import { api } from "./api.ts";
 import { fill, h } from "./dom.ts";
 

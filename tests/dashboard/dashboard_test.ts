@@ -10,8 +10,6 @@
  * also writes the screenshots in docs/dashboard/.
  */
 
-/// <reference lib="dom" />
-
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { EmulatorClient } from "../../emulator/client.ts";
@@ -49,9 +47,16 @@ async function setCode(page: Page, code: string): Promise<void> {
   await page.keyboard.press("Delete");
   // Pasted in one go, as an author would: typed text would get auto-closed brackets.
   await content.evaluate((el, text) => {
-    const data = new DataTransfer();
+    // Runs in the page; the browser's types are not in this program's libs.
+    const page = globalThis as unknown as {
+      DataTransfer: new () => { setData(type: string, data: string): void };
+      ClipboardEvent: new (type: string, init: object) => Event;
+    };
+    const data = new page.DataTransfer();
     data.setData("text/plain", text);
-    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+    (el as unknown as EventTarget).dispatchEvent(
+      new page.ClipboardEvent("paste", { clipboardData: data, bubbles: true }),
+    );
   }, code);
 }
 
@@ -98,6 +103,15 @@ Deno.test({
       const botless = await post("/guilds", { name: "No Bot Here", ownerId: admin, memberIds: [] });
       await emu.removeBot(botless.id);
 
+      /** bob says `content` in guild A's #general. */
+      const say = (content: string) =>
+        emu.sendMessage({ guildId: guildA.id, channelId: channel, userId: member, content });
+      /** Waits for the bot to post `content` (since `since`, an action sequence number). */
+      const botSays = (content: string, since = 0) =>
+        emu.waitForAction((a) =>
+          a.seq > since && a.route === "POST /channels/:id/messages" &&
+          (a.body as { content?: string }).content === content
+        );
       const page = await browser.context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(String(e)));
@@ -137,28 +151,15 @@ Deno.test({
         await page.locator("#status", { hasText: "is live" }).waitFor({ timeout: 30_000 });
         deployMs = performance.now() - started;
         console.log(`deploy round trip (Ctrl+S to live): ${Math.round(deployMs)} ms`);
-        await emu.sendMessage({
-          guildId: guildA.id,
-          channelId: channel,
-          userId: member,
-          content: "!ping",
-        });
-        await emu.waitForAction((a) =>
-          a.route === "POST /channels/:id/messages" &&
-          (a.body as { content?: string }).content === "pong!"
-        );
+        await say("!ping");
+        await botSays("pong!");
       });
 
       await t.step("the script's log line appears in the live pane within 2 s", async () => {
         await page.getByRole("link", { name: "Logs" }).click();
         await page.locator(".stream-state", { hasText: "live" }).waitFor();
         const sent = performance.now();
-        await emu.sendMessage({
-          guildId: guildA.id,
-          channelId: channel,
-          userId: member,
-          content: "!ping",
-        });
+        await say("!ping");
         await page.getByTestId("logs").getByText(/ping from/).last().waitFor({ timeout: 2_000 });
         console.log(`log line in the pane after ${Math.round(performance.now() - sent)} ms`);
         await shot(page, "logs");
@@ -179,16 +180,8 @@ Deno.test({
         await page.getByRole("button", { name: "Save" }).click();
         await page.locator("#status", { hasText: "Saved greeting" }).waitFor();
         await shot(page, "kv");
-        await emu.sendMessage({
-          guildId: guildA.id,
-          channelId: channel,
-          userId: member,
-          content: "!greet",
-        });
-        await emu.waitForAction((a) =>
-          a.route === "POST /channels/:id/messages" &&
-          (a.body as { content?: string }).content === "hi from the dashboard"
-        );
+        await say("!greet");
+        await botSays("hi from the dashboard");
       });
 
       await t.step("deploy r2, then roll back to r1", async () => {
@@ -208,17 +201,9 @@ Deno.test({
         const current =
           await (await h.call(`/deployments/${guildA.id}/current`, { token: h.operator })).json();
         assert.equal(current.deployment.revision, 3);
-        await emu.sendMessage({
-          guildId: guildA.id,
-          channelId: channel,
-          userId: member,
-          content: "!ping",
-        });
-        await emu.waitForAction((a) =>
-          a.route === "POST /channels/:id/messages" &&
-          (a.body as { content?: string }).content === "pong!" &&
-          a.seq > 0
-        );
+        const since = (await emu.actions()).at(-1)?.seq ?? 0;
+        await say("!ping");
+        await botSays("pong!", since);
       });
 
       await t.step(
