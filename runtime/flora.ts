@@ -258,6 +258,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
       standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      livenessMs: config.sandboxLivenessMs ?? CONFIG_DEFAULTS.sandboxLivenessMs,
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
