@@ -92,6 +92,8 @@ export interface StartOptions {
   spawnShardDelay?: number;
   /** Heartbeat interval the emulator asks for, ms (tests lower it). */
   emulatorHeartbeatMs?: number;
+  /** The emulator's spacing between IDENTIFYs per bucket, ms (Discord's 5000; tests set 0). */
+  emulatorIdentifyIntervalMs?: number;
   /**
    * Connect to this Discord-compatible API instead of Discord or the built-in
    * emulator (e.g. an emulator in another process, as `deno task bench` does).
@@ -144,6 +146,10 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
             port: config.emulatorPort,
             heartbeatIntervalMs: options.emulatorHeartbeatMs,
             shards: config.shards,
+            identifyIntervalMs: options.emulatorIdentifyIntervalMs,
+            // One identify bucket per shard (as large bots get): every shard starts at once,
+            // while a shard identifying again still waits Discord's 5 s.
+            maxConcurrency: config.shards,
             // Same guilds and ids after a restart: deployments, KV and logs are keyed by them.
             worldFile: `${config.dataDir}/${EMULATOR_WORLD_FILE}`,
             onWorldFileError: (error) =>

@@ -329,7 +329,7 @@ export class SandboxManager {
       guild.worker = null;
       this.#residency.remove(guild.id);
     }
-    this.#p.terminate(worker.key).catch(() => {});
+    this.#p.terminate(worker.key); // never rejects: see SandboxPool.send
     this.#idleCheck();
   }
 
@@ -407,7 +407,7 @@ export class SandboxManager {
       return { id, name: event.name, payload: event.payload };
     });
     load.inflight += events.length;
-    this.#p.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events }).catch(() => {});
+    this.#p.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events });
   }
 
   #touch(guild: Guild): void {
@@ -462,7 +462,7 @@ export class SandboxManager {
 
   #failInteraction(payload: unknown, message: string): void {
     const id = (payload as { id?: unknown })?.id;
-    if (typeof id === "string") this.acks.fail(id, message).catch(() => {});
+    if (typeof id === "string") this.acks.fail(id, message); // never rejects
   }
 
   /** Has something to do: starting, running events, events waiting, or a deploy loading. */

@@ -515,12 +515,15 @@ export class SandboxPool {
     return process.send({ ...key, v: PROTOCOL_VERSION, type: "spawn", load: message });
   }
 
-  /** Relays an event or a call result to a worker. */
+  /**
+   * Relays an event or a call result to a worker. Never rejects: a message to
+   * a process that died is dropped (its workers are reported lost instead).
+   */
   send(key: WorkerKey, message: ToWorkerMessage["message"]): Promise<void> {
     return this.#processOf(key).send({ ...key, v: PROTOCOL_VERSION, type: "toWorker", message });
   }
 
-  /** Stops a worker. */
+  /** Stops a worker. Never rejects, like {@linkcode send}. */
   terminate(key: WorkerKey): Promise<void> {
     const process = this.#processOf(key);
     process.workers.delete(workerKeyId(key));
