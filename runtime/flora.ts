@@ -8,6 +8,7 @@
 
 import type { Bot } from "@discordeno/bot";
 import { createApi } from "../api/app.ts";
+import { dashboardRoutes } from "../dashboard/routes.ts";
 import { readApiSettings } from "../api/config.ts";
 import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
@@ -417,6 +418,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       log: options.onApiLog,
       metrics: () => metrics.render(),
       usage: metrics.usage,
+      extraRoutes: [dashboardRoutes({ emulatorUrl: emulator?.url })],
       health: async () => ({
         discord: emulator ? "emulator" : "discord",
         guilds: router?.guildCount ?? 0,
