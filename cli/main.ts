@@ -12,6 +12,7 @@ import { kv } from "./commands/kv.ts";
 import { login, logout, whoami } from "./commands/login.ts";
 import { logs } from "./commands/logs.ts";
 import { secrets } from "./commands/secrets.ts";
+import { test } from "./commands/test.ts";
 import { tokens } from "./commands/tokens.ts";
 import { CliError, ExitCode } from "../client/exit_codes.ts";
 import { consoleOutput, type Output } from "./output.ts";
@@ -44,6 +45,7 @@ const commands: Record<
   kv,
   secrets,
   tokens,
+  test,
 };
 
 const usage = `Usage: flora <command> [options]

@@ -43,6 +43,7 @@ export const REPL_HELP = `Type a message to send it, or:
   .members / .channels      list who and where
   .kv                       show the guild's KV data
   .top <set> [n]            show a sorted set's n (default 10) highest scores
+  .tasks                    list the pending tasks (tasks.schedule), soonest first
   .reload                   redeploy the script now
   .help                     this help
   .exit                     quit`;
@@ -261,6 +262,19 @@ export async function runRepl(options: ReplOptions): Promise<void> {
               .join("\n"),
           );
         }
+        return true;
+      }
+      case ".tasks": {
+        const { tasks } = await session.flora.tasks.list(guild.id, { limit: 100 });
+        write(
+          tasks.length === 0
+            ? "(no pending tasks)"
+            : tasks.map((t) =>
+              `${t.scheduledAt} ${t.name}${t.key ? ` [${t.key}]` : ""} ${
+                JSON.stringify(t.payload)
+              } (id ${t.id}${t.attempt > 0 ? `, attempt ${t.attempt}` : ""})`
+            ).join("\n"),
+        );
         return true;
       }
       case ".top": {

@@ -7,6 +7,7 @@
  */
 
 import type { BackendName } from "../storage/config.ts";
+import { count } from "../shared/plural.ts";
 
 /** What the banner describes. */
 export interface BannerInput {
@@ -28,6 +29,8 @@ export interface BannerInput {
     /** A member who may post in the guilds (bob in the default world). */
     memberId?: string;
   };
+  /** A Discord-compatible API named by DISCORD_API_URL (e.g. a shared emulator). */
+  discordApiUrl?: string;
   restored: number;
 }
 
@@ -119,7 +122,9 @@ export function bannerLines(input: BannerInput): string[] {
     }
   } else {
     lines.push(
-      "  Discord:    connected with DISCORD_TOKEN",
+      input.discordApiUrl
+        ? `  Discord:    the Discord-compatible API at ${input.discordApiUrl} (DISCORD_API_URL)`
+        : "  Discord:    connected with DISCORD_TOKEN",
       "",
       "Deploy a bot:",
       `  ${cli} deploy --guild ${guildId} examples/ping.ts`,
@@ -130,7 +135,7 @@ export function bannerLines(input: BannerInput): string[] {
     lines.push(`A \`flora\` command that needs no deno on PATH: ${input.install}`);
   }
   if (input.restored > 0) {
-    lines.push("", `Restored ${input.restored} deployment${input.restored === 1 ? "" : "s"}.`);
+    lines.push("", `Restored ${count(input.restored, "deployment")}.`);
   }
   lines.push("");
   return lines;

@@ -73,3 +73,9 @@ Deno.test("bannerLines counts restored deployments in words that agree", () => {
   assert.ok(bannerLines({ ...INPUT, restored: 1 }).includes("Restored 1 deployment."));
   assert.ok(bannerLines({ ...INPUT, restored: 3 }).includes("Restored 3 deployments."));
 });
+
+Deno.test("bannerLines names a DISCORD_API_URL rather than claiming Discord", () => {
+  const text = bannerLines({ ...INPUT, discordApiUrl: "http://127.0.0.1:9000/api" }).join("\n");
+  assert.match(text, /Discord: +the Discord-compatible API at http:\/\/127\.0\.0\.1:9000\/api/);
+  assert.doesNotMatch(text, /DISCORD_TOKEN/);
+});

@@ -207,6 +207,8 @@ export interface FloraConfig {
  */
 export const CONFIG_DEFAULTS = {
   apiPort: 8787,
+  /** The built-in emulator's port: the emulator's own default, one above the API's. */
+  emulatorPort: DEFAULT_EMULATOR_PORT,
   sandboxProcesses: 2,
   sandboxHeapMb: 512,
   sandboxStandby: 1,
@@ -317,7 +319,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",
     apiPort: integer(env, "FLORA_API_PORT", CONFIG_DEFAULTS.apiPort, 0, 65535),
-    emulatorPort: integer(env, "FLORA_EMULATOR_PORT", DEFAULT_EMULATOR_PORT, 0, 65535),
+    emulatorPort: integer(env, "FLORA_EMULATOR_PORT", CONFIG_DEFAULTS.emulatorPort, 0, 65535),
     operatorToken: operatorToken || undefined,
     sandboxProcesses: integer(
       env,

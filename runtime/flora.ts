@@ -36,8 +36,11 @@ import { SandboxManager } from "./host/sandboxes.ts";
 import { FetchService } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
+import { GuildTasks } from "./host/tasks/guild_tasks.ts";
+import { TaskScheduler } from "./host/tasks/scheduler.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
+import { count } from "../shared/plural.ts";
 import { listening } from "./port_in_use.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
 import type { CommandDefinition } from "./sandbox/protocol/mod.ts";
@@ -70,6 +73,8 @@ export interface Flora {
   restored: number;
   /** The cron scheduler (tests call `cron.tick(later)` instead of waiting). */
   cron: CronScheduler;
+  /** The task scheduler (tests set `tasks.now` and call `tasks.tick(later)`). */
+  tasks: TaskScheduler;
   /** Stops intake, then every component, in reverse order of start. */
   close(): Promise<void>;
 }
@@ -203,11 +208,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         ...(deployer?.loading(guildId)?.fetchHosts ?? []),
       ],
     });
+    const tasks = new TaskScheduler(
+      new GuildTasks(storage.guildKv),
+      (guildId, level, message) => logs.append(guildId, level, message),
+    );
     const operations = new DiscordOperations(
       rest,
       directory,
       interactions,
-      { kv: storage.guildKv, sorted: storage.guildSorted },
+      { kv: storage.guildKv, sorted: storage.guildSorted, tasks },
       fetcher,
     );
     const metrics = new FloraMetrics();
@@ -247,6 +256,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       // In a cluster a guild's jobs run on the node that owns its partition.
       consumesBus ? { owns: (guildId) => intake?.owns(guildId) ?? false } : {},
     );
+    tasks.attach(sandboxes);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
@@ -263,7 +273,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
       const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
-      if (abandoned > 0) notice("warn", `shutdown: ${abandoned} event(s) did not finish in time`);
+      if (abandoned > 0) {
+        notice("warn", `shutdown: ${count(abandoned, "event")} did not finish in time`);
+      }
     });
 
     const activeBot = bot;
@@ -356,12 +368,16 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       });
       cron.start();
       cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
       const started = intake;
       cleanups.push(() => started.close());
     } else {
       await bot.start();
       cron.start();
       cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
       cleanups.push(() => activeBot.shutdown());
     }
 
@@ -436,6 +452,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       backends: storage.backends,
       restored,
       cron,
+      tasks,
       close,
     };
   } catch (error) {

@@ -82,6 +82,7 @@ console.log(
       guilds: emulatorGuilds(emulator),
       memberId: emulator.seeded?.users.member,
     },
+    discordApiUrl: config.discordApiUrl,
     restored: flora.restored,
   }).join("\n"),
 );

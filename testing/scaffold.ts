@@ -1,8 +1,9 @@
 /**
  * What a bot project needs to test its script with this flora checkout's
  * test kit: `deno.json` imports (flora's own, plus `flora/testing`), the
- * unstable APIs the runtime uses, and an example test. `flora init` can
- * write these; the kit needs flora's sources on disk (not a compiled binary).
+ * unstable APIs the runtime uses, and an example test. `flora init` writes
+ * the example; `flora test` maps the imports in at run time (the project's
+ * deno.json names no checkout). The kit needs flora's sources on disk.
  *
  * @example
  * ```ts

@@ -186,6 +186,8 @@ Deno.test({
         assert.equal(get.stdout.trim(), "42");
         const stores = await cli(["kv", "list", "--json"]);
         assert.ok(JSON.parse(stores.stdout).includes("prefs"));
+        // The scripts deployed here declare no cron jobs: no runtime store shows up beside theirs.
+        assert.ok(!JSON.parse(stores.stdout).includes("flora.cron"), stores.stdout);
         const keys = await cli(["kv", "list", "--store", "prefs"]);
         assert.match(keys.stdout, /KEY\s+VALUE\ncolor\s+"green"\nnote\s+"hi there"\nsize\s+42/);
         const exported = `${work}/prefs.jsonl`;
@@ -196,6 +198,12 @@ Deno.test({
         assert.match(del.stdout, /Deleted copy\/color/);
         const gone = await cli(["kv", "get", "--store", "copy", "color"]);
         assert.equal(gone.code, 6);
+        const delMissing = await cli(["kv", "delete", "--store", "copy", "color"]);
+        assert.equal(delMissing.code, 6, "docs/cli.md: 6 is not found");
+        assert.match(delMissing.stderr, /copy\/color does not exist/);
+        await Deno.writeTextFile(`${work}/one.jsonl`, '{"key":"a","value":1}\n');
+        const one = await cli(["kv", "import", "--store", "copy", `${work}/one.jsonl`]);
+        assert.match(one.stdout, /^Imported 1 key into copy\.$/m);
         await Deno.writeTextFile(`${work}/bad.jsonl`, '{"key":"a","value":1}\n{"value":2}\n');
         const bad = await cli(["kv", "import", "--store", "copy", `${work}/bad.jsonl`]);
         assert.equal(bad.code, 3);
@@ -284,6 +292,9 @@ Deno.test({
         assert.equal(bad.code, 3);
         assert.match(bad.stderr, /name: must be 1-64 characters/);
         assert.match((await cli(["secrets", "delete", "OTHER"])).stdout, /Deleted OTHER/);
+        const missing = await cli(["secrets", "delete", "NOPE"]);
+        assert.equal(missing.code, 6, "docs/cli.md: 6 is not found");
+        assert.match(missing.stderr, /no secret NOPE/);
         const after = JSON.parse((await cli(["secrets", "list", "--json"])).stdout);
         assert.deepEqual(after.map((s: { name: string }) => s.name), ["API_KEY"]);
       });

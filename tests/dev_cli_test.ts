@@ -14,6 +14,8 @@ const V1 = `const counter = kv("counter");
 createBot({
   prefixCommands: [prefix({ name: "hi", run: async (ctx) => {
     const n = await counter.increment("n");
+    await sorted("hits").incr("bob");
+    await tasks.schedule("later", { in: "1h" }, n, { key: "later" });
     console.log("hi number " + n);
     await ctx.reply("v1 n=" + n);
   } })],
@@ -140,6 +142,10 @@ Deno.test({
         at = await dev.waitFor("reacted 👍 to Flora's message", at);
         await dev.write(".kv");
         at = await dev.waitFor("counter:\n  n = 4", at);
+        await dev.write(".top hits");
+        at = await dev.waitFor("1. bob 4", at);
+        await dev.write(".tasks");
+        at = await dev.waitFor(/Z later \[later\] 4 \(id \w+\)/, at);
       });
 
       await t.step(".exit stops it cleanly", async () => {

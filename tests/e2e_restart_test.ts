@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { EmulatorClient } from "../emulator/mod.ts";
-import { type FloraProcess, startFloraProcess } from "./helpers/flora_process.ts";
+import { type FloraProcess, runCli, startFloraProcess } from "./helpers/flora_process.ts";
 import { nodeOnlyPath, runAsPrinted } from "./helpers/node_only_path.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -73,6 +73,51 @@ Deno.test({
       await flora.stop();
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
       await Deno.remove(path, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "flora logs -f says when it lost the API and when it is back",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "flora-logs-restart-" });
+    const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = String((free.addr as Deno.NetAddr).port);
+    free.close();
+    // The same API port after the restart: the follower reconnects to where it was.
+    const env = { FLORA_API_PORT: port };
+    let flora = await startFloraProcess({ env, dataDir, keepDataDir: true });
+    const deploy = printedAfter(flora.output(), /^Deploy the example bot/);
+    const guild = deploy.match(/--guild (\d+)/)![1];
+    const follow = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "cli/main.ts", "logs", "-f", "-n", "5", "--guild", guild],
+      cwd: ROOT,
+      env: { FLORA_DATA_DIR: dataDir, NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let stderr = "";
+    const pump = (async () => {
+      for await (const chunk of follow.stderr.pipeThrough(new TextDecoderStream())) stderr += chunk;
+    })();
+    try {
+      const deployed = await runCli(["deploy", "--guild", guild, "examples/ping.ts"], {
+        FLORA_DATA_DIR: dataDir,
+      });
+      assert.equal(deployed.code, 0, deployed.stderr);
+      await flora.stop();
+      await waitFor("the lost connection", () => Promise.resolve(/reconnecting…/.test(stderr)));
+      assert.doesNotMatch(stderr, /\(reconnected\)/);
+      flora = await startFloraProcess({ env, dataDir, keepDataDir: true });
+      await waitFor("the reconnection", () => Promise.resolve(/\(reconnected\)/.test(stderr)));
+    } finally {
+      follow.kill("SIGINT");
+      await follow.status;
+      await pump;
+      await flora.stop();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     }
   },
 });

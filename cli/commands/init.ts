@@ -10,6 +10,7 @@ import { parse } from "../args.ts";
 import type { Command } from "../command.ts";
 import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import { copySdkTypes } from "../../client/sdk_files.ts";
+import { EXAMPLE_TEST } from "../../testing/scaffold.ts";
 
 /** Where the SDK's declaration files go inside the project. */
 const TYPES_DIR = ".flora/types";
@@ -52,40 +53,26 @@ export function fromFileUrl(url: URL): string {
 }
 `;
 
-/** The test kit's project settings and example test, when flora's sources are on disk. */
-interface TestKit {
-  config: { imports: Record<string, string>; unstable: string[] };
-  example: string;
-}
+/** Machine-local files `flora test` regenerates: not part of the project. */
+const GITIGNORE = `.flora/import_map.json
+`;
 
 /**
- * Loads `testing/scaffold.ts` (the test kit's own scaffold). A compiled flora binary has no
- * sources for the kit to run from, so projects made by one get only the type-check test.
+ * The project's `deno.json`: nothing in it names this flora checkout or its dependencies, so the
+ * project works wherever it is moved; `flora test` maps the test kit in at run time.
  */
-async function loadTestKit(): Promise<TestKit | null> {
-  if (Deno.mainModule.includes("/deno-compile-")) return null;
-  try {
-    const kit = await import("../../testing/scaffold.ts");
-    return { config: await kit.testKitDenoConfig(), example: kit.EXAMPLE_TEST };
-  } catch {
-    return null;
-  }
-}
-
-function denoJson(guild: string | undefined, kit: TestKit | null) {
+function denoJson(guild: string | undefined) {
+  const guildFlag = guild ? ` --guild ${guild}` : "";
   return JSON.stringify(
     {
       tasks: {
         check: "deno check main.ts",
-        // check_test.ts runs the type check (once, over the script and the SDK); checking the
-        // test kit's own sources again from here would take long.
-        test: kit ? "deno test -A --no-check" : "deno test --no-check --allow-run --allow-read",
-        deploy: `flora deploy${guild ? ` --guild ${guild}` : ""} main.ts`,
-        logs: `flora logs${guild ? ` --guild ${guild}` : ""} -f`,
+        test: "flora test",
+        deploy: `flora deploy${guildFlag} main.ts`,
+        logs: `flora logs${guildFlag} -f`,
       },
       compilerOptions: { strict: true, types: [`./${TYPES_DIR}/sdk/globals.d.ts`] },
       fmt: { lineWidth: 100 },
-      ...(kit ? kit.config : {}),
     },
     null,
     2,
@@ -98,14 +85,16 @@ export const init: Command = {
 
 Creates a bot project in dir (default: the current directory):
 
-  deno.json           tasks (check, test, deploy, logs) and the SDK's
-                      declarations as compiler types, so your editor
-                      completes createBot, slash, prefix, on… without imports
+  deno.json           tasks (check, test, deploy, logs: they run \`flora\`) and
+                      the SDK's declarations as compiler types, so your editor
+                      completes createBot, slash, prefix, on… without imports;
+                      nothing in it points into flora's checkout
   main.ts             an example bot (/ping and !ping)
   main_test.ts        tests that run main.ts with flora's test kit
-                      (flora/testing: the sandbox and the Discord emulator)
+                      (flora/testing: the sandbox and the Discord emulator;
+                      \`flora test\` maps it in)
   check_test.ts       a test that type-checks main.ts against the SDK
-                      (a compiled flora writes only this one, as main_test.ts)
+  .gitignore          the import map \`flora test\` writes under .flora/
   ${TYPES_DIR}/       the SDK's declaration files (re-run with --types-only
                       to update them after upgrading flora)
 
@@ -135,12 +124,13 @@ Exit codes: 0 created, 1 a file exists (use --force), 2 usage.`,
     }
     const dir = (positionals[0] ?? ".").replace(/\/+$/, "") || "/";
     await Deno.mkdir(dir, { recursive: true });
-    const kit = values["types-only"] ? null : await loadTestKit();
     const files: Record<string, string> = values["types-only"] ? {} : {
-      "deno.json": denoJson(values.guild, kit),
+      "deno.json": denoJson(values.guild),
       "main.ts": EXAMPLE,
-      ...(kit ? { "main_test.ts": kit.example, "check_test.ts": TEST } : { "main_test.ts": TEST }),
+      "main_test.ts": EXAMPLE_TEST,
+      "check_test.ts": TEST,
       ".flora/path.ts": PATH_HELPER,
+      ".gitignore": GITIGNORE,
     };
     if (!values.force) {
       const existing: string[] = [];
@@ -171,8 +161,9 @@ Exit codes: 0 created, 1 a file exists (use --force), 2 usage.`,
       out.info(
         `Created a flora bot in ${dir}.\n\nNext:\n` +
           (dir === "." ? "" : `  cd ${dir}\n`) +
-          "  deno task test        # type-check main.ts against the SDK\n" +
-          `  flora deploy --guild ${values.guild ?? "<id>"} main.ts`,
+          "  deno task test        # main.ts type-checked, and run with flora's test kit\n" +
+          `  flora deploy --guild ${values.guild ?? "<id>"} main.ts\n\n` +
+          "The tasks run `flora` (from `deno task install` in flora's checkout).",
       );
     }
     return ExitCode.Ok;

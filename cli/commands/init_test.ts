@@ -35,9 +35,8 @@ Deno.test("flora init scaffolds a project whose test type-checks the script agai
     assert.deepEqual(config.compilerOptions.types, ["./.flora/types/sdk/globals.d.ts"]);
     await Deno.stat(`${dir}/.flora/types/runtime/sandbox/protocol/values.ts`);
 
-    // The test kit's example test is scaffolded (testing/scaffold_test.ts runs it in a project).
+    // The test kit's example test is scaffolded; `flora test` maps the kit in (below).
     assert.match(await Deno.readTextFile(`${dir}/main_test.ts`), /from "flora\/testing"/);
-    assert.ok(config.imports["flora/testing"].endsWith("/testing/mod.ts"));
     // The type-check test passes as is, and fails with file:line once the script has a type error.
     const check = ["test", "--no-check", "--allow-run", "--allow-read", "check_test.ts"];
     const passing = await denoIn(dir, check);
@@ -55,6 +54,55 @@ Deno.test("flora init scaffolds a project whose test type-checks the script agai
     assert.equal(await main(["init", dir, "--types-only"], capture()), 0);
     assert.equal(await Deno.readTextFile(`${dir}/main.ts`), `createBot({ prefix: 42 });\n`);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("flora init makes a project that stands alone: moved elsewhere, flora test runs it", async () => {
+  const parent = await Deno.makeTempDir({ prefix: "flora-init-" });
+  try {
+    assert.equal(await main(["init", `${parent}/made-here`], capture()), 0);
+    const config = await Deno.readTextFile(`${parent}/made-here/deno.json`);
+    // Nothing points into flora's checkout, and no import map rides along.
+    assert.doesNotMatch(config, /file:|"imports"|postgres|redis|playwright/);
+    const tasks = JSON.parse(config).tasks;
+    assert.deepEqual(Object.values(tasks).filter((t) => !/^(deno|flora) /.test(String(t))), []);
+    assert.equal(tasks.test, "flora test");
+
+    await Deno.mkdir(`${parent}/elsewhere`);
+    await Deno.rename(`${parent}/made-here`, `${parent}/elsewhere/bot`);
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname, "test"],
+      cwd: `${parent}/elsewhere/bot`,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+    assert.equal(run.code, 0, text);
+    assert.match(text, /ok \| 3 passed \| 0 failed/);
+    assert.equal(
+      await Deno.readTextFile(`${parent}/elsewhere/bot/.gitignore`),
+      ".flora/import_map.json\n",
+    );
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("flora test outside a project says what to do", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flora-test-" });
+  const cwd = Deno.cwd();
+  try {
+    Deno.chdir(dir);
+    const out = capture();
+    assert.equal(await main(["test"], out), 2);
+    assert.match(
+      out.text(),
+      /no deno\.json in \.: run flora test in a project \(flora init makes one\)/,
+    );
+  } finally {
+    Deno.chdir(cwd);
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -11,6 +11,7 @@ import type { Command } from "../command.ts";
 import { resolveGuild, resolveTarget } from "../config.ts";
 import { CliError, ExitCode } from "../../client/exit_codes.ts";
 import { table } from "../format.ts";
+import { count } from "../../shared/plural.ts";
 
 interface Entry {
   key: string;
@@ -48,7 +49,7 @@ Options:
 ${COMMON_HELP}
 
 Exit codes: 0 ok, 2 usage, 3 API error (the message says what to fix),
-5 not allowed, 6 no such key.`;
+5 not allowed, 6 no such key (get, delete).`;
 
 async function readInput(path: string): Promise<string> {
   try {
@@ -131,9 +132,12 @@ export const kv: Command = {
         need(1, "delete <key>");
         const { body } = await request<{ deleted: boolean }>(target, "DELETE", entryPath(args[0]));
         if (values.json) out.json(body);
-        else {out.info(
-            body.deleted ? `Deleted ${store}/${args[0]}.` : `${store}/${args[0]} did not exist.`,
-          );}
+        if (!body.deleted) {
+          // Nothing was there: docs/cli.md's exit code 6, so scripts can tell.
+          if (!values.json) out.error(`flora kv: ${store}/${args[0]} does not exist`);
+          return ExitCode.NotFound;
+        }
+        if (!values.json) out.info(`Deleted ${store}/${args[0]}.`);
         return ExitCode.Ok;
       }
       case "list": {
@@ -177,7 +181,7 @@ export const kv: Command = {
         if (values.out) {
           await Deno.writeTextFile(values.out, text);
           out.progress(
-            `Exported ${text.split("\n").filter(Boolean).length} keys to ${values.out}.`,
+            `Exported ${count(text.split("\n").filter(Boolean).length, "key")} to ${values.out}.`,
           );
         } else {
           await Deno.stdout.write(new TextEncoder().encode(text));
@@ -197,7 +201,7 @@ export const kv: Command = {
         if (values.json) out.json(body);
         else {
           out.info(
-            `Imported ${body.imported} keys into ${store}${
+            `Imported ${count(body.imported, "key")} into ${store}${
               body.skipped ? ` (${body.skipped} already expired, skipped)` : ""
             }.`,
           );

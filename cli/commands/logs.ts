@@ -55,6 +55,8 @@ async function follow(
   signal: AbortSignal,
 ): Promise<void> {
   let failures = 0;
+  // Set while a dropped stream is being re-established, so its return is announced too.
+  let reconnecting = false;
   while (!signal.aborted) {
     let response: Response;
     try {
@@ -65,12 +67,15 @@ async function follow(
     } catch (error) {
       if (signal.aborted) return;
       if (++failures > 30) throw error;
-      out.progress(`(connection lost; reconnecting…)`);
+      if (!reconnecting) out.progress(`(connection lost; reconnecting…)`);
+      reconnecting = true;
       await new Promise((r) => setTimeout(r, Math.min(5_000, 500 * failures)));
       continue;
     }
     if (!response.ok) throw await failure(response);
     failures = 0;
+    if (reconnecting) out.progress("(reconnected)");
+    reconnecting = false;
     try {
       for await (const record of sseRecords(response)) {
         lastId = record.id;
@@ -79,6 +84,7 @@ async function follow(
     } catch (error) {
       if (signal.aborted) return;
       out.progress(`(stream interrupted: ${(error as Error).message}; reconnecting…)`);
+      reconnecting = true;
     }
     if (!signal.aborted) await new Promise((r) => setTimeout(r, 500));
   }

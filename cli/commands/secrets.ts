@@ -96,7 +96,11 @@ export const secrets: Command = {
         need(1, "delete <name>");
         const { body } = await request<{ deleted: boolean }>(target, "DELETE", path(args[0]));
         if (values.json) out.json(body);
-        else out.info(body.deleted === false ? `No secret ${args[0]}.` : `Deleted ${args[0]}.`);
+        if (body.deleted === false) {
+          if (!values.json) out.error(`flora secrets: no secret ${args[0]} in this guild`);
+          return ExitCode.NotFound;
+        }
+        if (!values.json) out.info(`Deleted ${args[0]}.`);
         return ExitCode.Ok;
       }
       case "list": {

@@ -92,6 +92,9 @@ export class CronScheduler {
       }
     });
     this.#jobs.set(deployment.id, valid);
+    // A script without cron jobs gets no flora.cron store: its KV shows only its own stores
+    // (a missing list reads as no jobs; an earlier deployment's is pruned on the next tick).
+    if (valid.length === 0) return;
     this.store.set(
       deployment.guildId,
       CRON_STORE,

@@ -87,6 +87,28 @@ Deno.test("a changed schedule re-arms; a new deployment's leftovers of the old o
   });
 });
 
+Deno.test("a script without cron jobs leaves no flora.cron store, even after one that had some", async () => {
+  await withScheduler(async (scheduler, target, store) => {
+    const none = deployment("01A");
+    scheduler.onLoaded(none, loaded([]));
+    target.active = none;
+    await scheduler.tick(new Date("2030-01-01T00:01:00Z"));
+    assert.deepEqual(await store.stores(GUILD), []);
+
+    const some = deployment("01B");
+    scheduler.onLoaded(some, loaded([{ name: "q", schedule: "*/15 * * * *" }]));
+    target.active = some;
+    await scheduler.tick(new Date("2030-01-01T00:02:00Z"));
+    assert.deepEqual(await store.stores(GUILD), [CRON_STORE]);
+
+    const again = deployment("01C");
+    scheduler.onLoaded(again, loaded([]));
+    target.active = again;
+    await scheduler.tick(new Date("2030-01-01T00:03:00Z"));
+    assert.deepEqual(await store.stores(GUILD), []);
+  });
+});
+
 Deno.test("two nodes' schedulers on one store fire each due run once, only for guilds they own", async () => {
   const kv = await Deno.openKv(":memory:");
   try {

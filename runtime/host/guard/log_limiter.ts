@@ -7,6 +7,7 @@
  * @module
  */
 
+import { count } from "../../../shared/plural.ts";
 import type { LogLevel } from "../../sandbox/protocol/mod.ts";
 import type { LogSink } from "../logs.ts";
 
@@ -52,9 +53,9 @@ export class RateLimitedLogSink implements LogSink {
         this.inner.append(
           guildId,
           "warn",
-          `flora: ${window.dropped} log line(s) were dropped (limit ${this.budget.lines} per ${
-            this.budget.windowMs / 1000
-          } s)`,
+          `flora: ${
+            count(window.dropped, "log line was", "log lines were")
+          } dropped (limit ${this.budget.lines} per ${this.budget.windowMs / 1000} s)`,
         );
       }
       window = { startedAt: now, count: 0, dropped: 0 };
