@@ -40,6 +40,8 @@ export const REPL_HELP = `Type a message to send it, or:
   .select <label|id> <v…>   pick values in a select menu
   .modal k=v k2=v2 …        submit the modal the bot opened (values may contain spaces)
   .react <emoji>            toggle your reaction on the newest message
+  .user <member> <command>  run a user context-menu command (Apps) on a member
+  .message <command>        run a message context-menu command (Apps) on the newest message
   .members / .channels      list who and where
   .kv                       show the guild's KV data
   .top <set> [n]            show a sorted set's n (default 10) highest scores
@@ -243,6 +245,46 @@ export async function runRepl(options: ReplOptions): Promise<void> {
           await emu.addReaction({ ...target, emoji: arg });
           write(`reacted ${arg} to ${author}'s message`);
         }
+        return true;
+      }
+      case ".user":
+      case ".message": {
+        const type = command === ".user" ? 2 : 3;
+        const [targetName, ...nameParts] = type === 2 ? rest : ["", ...rest];
+        const name = nameParts.join(" ");
+        if (!name || (type === 2 && !targetName)) {
+          throw new ReplError(
+            type === 2 ? "usage: .user <member> <command>" : "usage: .message <command>",
+          );
+        }
+        const world = await emu.world();
+        const menus = (world.guilds.find((g) => g.id === guild.id)?.commands ?? [])
+          .filter((c) => c.type === type);
+        const menu = menus.find((c) => c.name.toLowerCase() === name.toLowerCase());
+        if (!menu) {
+          throw new ReplError(
+            `no ${type === 2 ? "user" : "message"} command "${name}" (registered: ${
+              menus.map((c) => c.name).join(", ") || "none"
+            })`,
+          );
+        }
+        let targetId: string;
+        if (type === 2) {
+          const target = findMember(targetName);
+          if (!target) throw new ReplError(`no member "${targetName}"`);
+          targetId = target.userId;
+        } else {
+          const newest = (await emu.messages(channel.id)).at(-1);
+          if (!newest) throw new ReplError(`#${channel.name} has no messages yet`);
+          targetId = newest.id;
+        }
+        await emu.invokeContextMenu({
+          guildId: guild.id,
+          channelId: channel.id,
+          userId: member.userId,
+          commandId: menu.id,
+          targetId,
+        });
         return true;
       }
       case ".modal": {

@@ -8,6 +8,7 @@
 
 import type { Bot } from "@discordeno/bot";
 import { createApi } from "../api/app.ts";
+import { dashboardRoutes } from "../dashboard/routes.ts";
 import { readApiSettings } from "../api/config.ts";
 import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
@@ -92,6 +93,8 @@ export interface StartOptions {
   spawnShardDelay?: number;
   /** Heartbeat interval the emulator asks for, ms (tests lower it). */
   emulatorHeartbeatMs?: number;
+  /** The emulator's spacing between IDENTIFYs per bucket, ms (Discord's 5000; tests set 0). */
+  emulatorIdentifyIntervalMs?: number;
   /**
    * Connect to this Discord-compatible API instead of Discord or the built-in
    * emulator (e.g. an emulator in another process, as `deno task bench` does).
@@ -144,6 +147,10 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
             port: config.emulatorPort,
             heartbeatIntervalMs: options.emulatorHeartbeatMs,
             shards: config.shards,
+            identifyIntervalMs: options.emulatorIdentifyIntervalMs,
+            // One identify bucket per shard (as large bots get): every shard starts at once,
+            // while a shard identifying again still waits Discord's 5 s.
+            maxConcurrency: config.shards,
             // Same guilds and ids after a restart: deployments, KV and logs are keyed by them.
             worldFile: `${config.dataDir}/${EMULATOR_WORLD_FILE}`,
             onWorldFileError: (error) =>
@@ -414,6 +421,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       log: options.onApiLog,
       metrics: () => metrics.render(),
       usage: metrics.usage,
+      extraRoutes: [dashboardRoutes({ emulatorUrl: emulator?.url })],
       health: async () => ({
         discord: emulator ? "emulator" : "discord",
         guilds: router?.guildCount ?? 0,

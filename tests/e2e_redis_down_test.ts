@@ -56,7 +56,7 @@ Deno.test({
         FLORA_SANDBOX_PROCESSES: "1",
         REDIS_URL: `redis://127.0.0.1:${port}`,
       }),
-      { emulatorHeartbeatMs: 30_000, spawnShardDelay: 0 },
+      { emulatorHeartbeatMs: 30_000, emulatorIdentifyIntervalMs: 0, spawnShardDelay: 0 },
     );
     try {
       const emulator = flora.emulator!;

@@ -10,6 +10,7 @@ import {
   callbackOf,
   eventually,
   invokeInteraction,
+  runContextMenu,
   sentTo,
   startSdkFlora,
 } from "./helpers/sdk_flora.ts";
@@ -73,18 +74,13 @@ Deno.test({
             sentTo(general, (b) => /not allowed here \(warning 2\)/.test(String(b.content))),
           );
 
-          const menu = invokeInteraction(h.state, {
+          const menu = await runContextMenu(h.emu, {
             guildId: g.id,
             channelId: general,
             userId: admin,
+            name: "Warnings",
             type: 2,
-            data: {
-              id: g.id,
-              name: "Warnings",
-              type: 2,
-              target_id: member,
-              resolved: { users: { [member]: h.state.user(member) } },
-            },
+            targetId: member,
           });
           const card = await h.waitAfter(since, callbackOf(menu));
           const embed = ((body(card).data as Body).embeds as Body[])[0];

@@ -135,7 +135,11 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
     FLORA_GUILD_LOG_LINES: "50",
     ...env,
   });
-  const flora = await startFlora(config, { spawnShardDelay: 1, emulatorHeartbeatMs: 2_000 });
+  const flora = await startFlora(config, {
+    spawnShardDelay: 1,
+    emulatorHeartbeatMs: 2_000,
+    emulatorIdentifyIntervalMs: 0,
+  });
   const emu = new EmulatorClient(flora.emulator!.url);
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
 
