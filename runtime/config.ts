@@ -1,3 +1,4 @@
+import { DEFAULT_LIVENESS_MS } from "./sandbox/liveness.ts";
 import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
 import { DEFAULT_EMULATOR_PORT } from "../emulator/defaults.ts";
 import { type FloraRole, parseRoles } from "./cluster/roles.ts";
@@ -78,6 +79,11 @@ export interface FloraConfig {
    * @default {1}
    */
   sandboxStandby?: number;
+  /**
+   * A sandbox process silent this long (stopped, deadlocked, swapping) is killed and replaced, ms.
+   * @default {5000}
+   */
+  sandboxLivenessMs?: number;
   /**
    * Niceness of the sandbox processes (e.g. 10 puts the host's gateway and REST first).
    * @default {0}
@@ -223,6 +229,7 @@ export const CONFIG_DEFAULTS = {
   sandboxProcesses: 2,
   sandboxHeapMb: 512,
   sandboxStandby: 1,
+  sandboxLivenessMs: DEFAULT_LIVENESS_MS,
   sandboxNice: 0,
   eventTimeoutMs: 10_000,
   loadTimeoutMs: 10_000,
@@ -343,6 +350,13 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     ),
     sandboxHeapMb: integer(env, "FLORA_SANDBOX_HEAP_MB", CONFIG_DEFAULTS.sandboxHeapMb, 64, 16384),
     sandboxStandby: integer(env, "FLORA_SANDBOX_STANDBY", CONFIG_DEFAULTS.sandboxStandby, 0, 8),
+    sandboxLivenessMs: integer(
+      env,
+      "FLORA_SANDBOX_LIVENESS_MS",
+      CONFIG_DEFAULTS.sandboxLivenessMs,
+      1_000,
+      600_000,
+    ),
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", CONFIG_DEFAULTS.sandboxNice, 0, 19),
     sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
     sandboxMemoryReducer: integer(env, "FLORA_SANDBOX_MEMORY_REDUCER", 0, 0, 1) === 1,

@@ -14,7 +14,7 @@ import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
-import { startPartitionIntake } from "./cluster/partition_intake.ts";
+import { type PartitionIntake, startPartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
@@ -267,16 +267,20 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         onScriptLog: guards.onScriptLog,
       },
     );
+    let intake: PartitionIntake | undefined;
     const cron = new CronScheduler(
       storage.guildKv,
       sandboxes,
       (guildId, level, message) => logs.append(guildId, level, message),
+      // In a cluster a guild's jobs run on the node that owns its partition.
+      consumesBus ? { owns: (guildId) => intake?.owns(guildId) ?? false } : {},
     );
     tasks.attach(sandboxes);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
       standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      livenessMs: config.sandboxLivenessMs ?? CONFIG_DEFAULTS.sandboxLivenessMs,
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
@@ -374,7 +378,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     router = new EventRouter(sandboxes, directory, interactions);
     if (consumesBus) {
       // Events come from the gateway nodes through the bus; the bot is only the REST client.
-      const intake = await startPartitionIntake({
+      intake = await startPartitionIntake({
         natsUrl: config.natsUrl ?? [],
         busPrefix: config.busPrefix,
         partitions: config.partitions,
@@ -386,7 +390,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       cleanups.push(() => cron.close());
       tasks.start();
       cleanups.push(() => tasks.close());
-      cleanups.push(() => intake.close());
+      const started = intake;
+      cleanups.push(() => started.close());
     } else {
       await bot.start();
       cron.start();

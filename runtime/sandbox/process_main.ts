@@ -38,6 +38,7 @@ import {
   type HostToProcess,
   type LoadMessage,
   MAX_BATCH,
+  PROCESS_HEARTBEAT_MS,
   type ProcessToHost,
   PROTOCOL_VERSION,
   type SandboxLimits,
@@ -92,6 +93,7 @@ let spares = null as SpareWorkers | null;
 let limits: SandboxLimits = { eventTimeoutMs: 10_000, loadTimeoutMs: 10_000 };
 let pingTimer: ReturnType<typeof setInterval> | undefined;
 let pingSeq = 0;
+let aliveTimer: ReturnType<typeof setInterval> | undefined;
 /** The process's CPU time, to notice a busy worker that was not pinged. */
 const cpuMeter = new UnexplainedCpu();
 /** CPU ms the workers reported in pongs since the last watchdog round. */
@@ -393,6 +395,12 @@ function handle(message: HostToProcess): void {
       spares = new SpareWorkers(runtimeUrl, 2);
       clearInterval(pingTimer);
       pingTimer = setInterval(watch, limits.pingIntervalMs ?? 200);
+      // The host's view of this process's liveness (pool.ts): silence means kill and replace.
+      clearInterval(aliveTimer);
+      aliveTimer = setInterval(
+        () => send({ v: PROTOCOL_VERSION, type: "alive" }),
+        PROCESS_HEARTBEAT_MS,
+      );
       send({ v: PROTOCOL_VERSION, type: "ready" });
       return;
     }
@@ -439,6 +447,7 @@ for await (const message of readNdjson(link.input)) {
 }
 // The link closed: the host is gone or asked us to stop.
 clearInterval(pingTimer);
+clearInterval(aliveTimer);
 spares?.close();
 for (const running of workers.values()) running.worker.terminate();
 await out.close();

@@ -150,7 +150,21 @@ export interface WorkerSilentMessage extends WorkerKey {
   silentMs: number;
 }
 
+/**
+ * How often a sandbox process says it is alive, ms: the host kills and
+ * replaces one it has not heard from in a while (stopped, deadlocked,
+ * swapping), whatever the cause (`pool.ts`).
+ */
+export const PROCESS_HEARTBEAT_MS = 250;
+
+/** Sent every {@linkcode PROCESS_HEARTBEAT_MS} from the process's own event loop. */
+export interface ProcessAliveMessage {
+  v: typeof PROTOCOL_VERSION;
+  type: "alive";
+}
+
 export type ProcessToHost =
+  | ProcessAliveMessage
   | WorkerSilentMessage
   | ProcessReadyMessage
   | FromWorkerMessage
