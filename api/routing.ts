@@ -18,7 +18,27 @@ import { ApiError, errorResponse } from "./errors.ts";
 import { MemoryRateLimitStore } from "./memory_rate_limits.ts";
 
 /** A Discord id (snowflake), as every `:guild` path parameter must be. */
-export const snowflake = z.string().regex(/^\d{17,20}$/, "must be a Discord id (17-20 digits)");
+export const snowflake = z.string().regex(
+  /^[1-9]\d{16,19}$/,
+  "must be a Discord id (17-20 digits, not starting with 0)",
+);
+
+/**
+ * Whether a request's Content-Type says JSON (`application/json`, with any
+ * parameters, or a `+json` type). A JSON body sent as anything else is
+ * refused rather than guessed at.
+ *
+ * @example
+ * ```ts
+ * isJsonContentType("application/json; charset=utf-8"); // true
+ * isJsonContentType("text/plain"); // false
+ * isJsonContentType(undefined); // false
+ * ```
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  const type = header?.split(";")[0].trim().toLowerCase() ?? "";
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
 
 type Method = "get" | "post" | "put" | "delete";
 
@@ -196,6 +216,17 @@ export class ApiRouter {
       let body: unknown = undefined;
       let text = "";
       if (spec.body || spec.rawBody) {
+        const type = c.req.header("content-type");
+        if (spec.body && !isJsonContentType(type)) {
+          return errorResponse(
+            c,
+            415,
+            "unsupported_media_type",
+            `the body must be JSON sent with 'Content-Type: application/json' (got ${
+              type ? `'${type}'` : "no Content-Type"
+            }); see /openapi.json`,
+          );
+        }
         text = await readBody(c, spec.maxBodyBytes ?? o.maxBodyBytes);
         if (spec.body) {
           let json: unknown;

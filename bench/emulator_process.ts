@@ -22,7 +22,7 @@ export interface EmulatorProcess {
 /** Starts the emulator on a free port and reads its address and token from its banner. */
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN.href, "--port=0", "--heartbeat=30000"],
+    args: ["run", "-A", MAIN.href, "--port=0", "--heartbeat=30000", "--identify-interval=0"],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

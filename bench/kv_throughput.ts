@@ -56,7 +56,7 @@ async function measure(env: Record<string, string>): Promise<Figures> {
       FLORA_EVENT_TIMEOUT_MS: "120000",
       ...env,
     }),
-    { emulatorHeartbeatMs: 30_000, spawnShardDelay: 0 },
+    { emulatorHeartbeatMs: 30_000, emulatorIdentifyIntervalMs: 0, spawnShardDelay: 0 },
   );
   try {
     const emulator = flora.emulator!;

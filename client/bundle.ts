@@ -6,6 +6,8 @@
  * @module
  */
 
+import { checkBundleSize } from "./bundle_size.ts";
+import { lexerReady, sealScript } from "../runtime/sandbox/script_imports.ts";
 import { CliError, ExitCode } from "./exit_codes.ts";
 import { copySdkTypes } from "./sdk_files.ts";
 import { errorMessage } from "../shared/error_message.ts";
@@ -104,8 +106,14 @@ function describeBundleError(error: unknown): string {
   return [`${shown}:${at[2]}:${at[3]}: ${headline}`, ...frame].join("\n");
 }
 
-/** Bundles the script and its local imports into one module. */
-export async function bundle(entryPath: string): Promise<Bundle> {
+/**
+ * Bundles the script, its local imports and the npm packages it imports
+ * (`npm:date-fns@4`) into one module, within `maxBytes` (code and source map).
+ */
+export async function bundle(
+  entryPath: string,
+  options: { maxBytes?: number } = {},
+): Promise<Bundle> {
   let result: Deno.bundle.Result;
   try {
     result = await Deno.bundle({
@@ -130,10 +138,18 @@ export async function bundle(entryPath: string): Promise<Bundle> {
     throw new CliError(ExitCode.Script, `could not bundle ${entryPath}:\n${messages.join("\n")}`);
   }
   const text = result.outputFiles[0].text();
+  // What the host would refuse (node: built-ins and other imports left in the bundle) stops here.
+  await lexerReady;
+  const sealed = sealScript(text);
+  if (!sealed.ok) {
+    throw new CliError(ExitCode.Script, `cannot deploy ${entryPath}: ${sealed.error}`);
+  }
   const match = INLINE_MAP.exec(text);
-  return {
+  const built = {
     entry: entryPath,
     code: match ? text.slice(0, match.index) + "\n" : text,
     sourceMap: match ? decodeBase64(match[1]) : undefined,
   };
+  checkBundleSize(built, options.maxBytes);
+  return built;
 }

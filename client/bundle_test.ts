@@ -39,6 +39,18 @@ Deno.test("bundle reports a syntax error with file:line:column", async () => {
   });
 });
 
+Deno.test("bundle refuses a script that imports a node: built-in, saying why", async () => {
+  await inTempDir({
+    "main.ts": `import { readFileSync } from "node:fs";\nconsole.log(readFileSync);\n`,
+  }, async (dir) => {
+    await assert.rejects(() => bundle(`${dir}/main.ts`), (e: Error) => {
+      assert.ok(e instanceof CliError && e.code === ExitCode.Script);
+      assert.match(e.message, /imports "node:fs" \(line \d+\)\. .*no module loading/);
+      return true;
+    });
+  });
+});
+
 Deno.test("typeCheck knows the SDK globals and reports type errors with file:line", async () => {
   await inTempDir({
     "ok.ts":

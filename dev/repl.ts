@@ -40,9 +40,12 @@ export const REPL_HELP = `Type a message to send it, or:
   .select <label|id> <v…>   pick values in a select menu
   .modal k=v k2=v2 …        submit the modal the bot opened (values may contain spaces)
   .react <emoji>            toggle your reaction on the newest message
+  .user <member> <command>  run a user context-menu command (Apps) on a member
+  .message <command>        run a message context-menu command (Apps) on the newest message
   .members / .channels      list who and where
   .kv                       show the guild's KV data
   .top <set> [n]            show a sorted set's n (default 10) highest scores
+  .tasks                    list the pending tasks (tasks.schedule), soonest first
   .reload                   redeploy the script now
   .help                     this help
   .exit                     quit`;
@@ -244,6 +247,46 @@ export async function runRepl(options: ReplOptions): Promise<void> {
         }
         return true;
       }
+      case ".user":
+      case ".message": {
+        const type = command === ".user" ? 2 : 3;
+        const [targetName, ...nameParts] = type === 2 ? rest : ["", ...rest];
+        const name = nameParts.join(" ");
+        if (!name || (type === 2 && !targetName)) {
+          throw new ReplError(
+            type === 2 ? "usage: .user <member> <command>" : "usage: .message <command>",
+          );
+        }
+        const world = await emu.world();
+        const menus = (world.guilds.find((g) => g.id === guild.id)?.commands ?? [])
+          .filter((c) => c.type === type);
+        const menu = menus.find((c) => c.name.toLowerCase() === name.toLowerCase());
+        if (!menu) {
+          throw new ReplError(
+            `no ${type === 2 ? "user" : "message"} command "${name}" (registered: ${
+              menus.map((c) => c.name).join(", ") || "none"
+            })`,
+          );
+        }
+        let targetId: string;
+        if (type === 2) {
+          const target = findMember(targetName);
+          if (!target) throw new ReplError(`no member "${targetName}"`);
+          targetId = target.userId;
+        } else {
+          const newest = (await emu.messages(channel.id)).at(-1);
+          if (!newest) throw new ReplError(`#${channel.name} has no messages yet`);
+          targetId = newest.id;
+        }
+        await emu.invokeContextMenu({
+          guildId: guild.id,
+          channelId: channel.id,
+          userId: member.userId,
+          commandId: menu.id,
+          targetId,
+        });
+        return true;
+      }
       case ".modal": {
         if (!modal) throw new ReplError("no modal is open for this member");
         await emu.submitModal({ interactionId: modal.interactionId, values: assignments(arg) });
@@ -261,6 +304,19 @@ export async function runRepl(options: ReplOptions): Promise<void> {
               .join("\n"),
           );
         }
+        return true;
+      }
+      case ".tasks": {
+        const { tasks } = await session.flora.tasks.list(guild.id, { limit: 100 });
+        write(
+          tasks.length === 0
+            ? "(no pending tasks)"
+            : tasks.map((t) =>
+              `${t.scheduledAt} ${t.name}${t.key ? ` [${t.key}]` : ""} ${
+                JSON.stringify(t.payload)
+              } (id ${t.id}${t.attempt > 0 ? `, attempt ${t.attempt}` : ""})`
+            ).join("\n"),
+        );
         return true;
       }
       case ".top": {

@@ -8,6 +8,7 @@
 import type { BotAction } from "./actions.ts";
 import type {
   ComponentInvocation,
+  ContextMenuInvocation,
   GatewayFault,
   GatewaySessionView,
   GuildSummary,
@@ -212,6 +213,16 @@ export class EmulatorClient {
   /** A user types into an autocomplete option (mark it `focused: true`); expects callback type 8. */
   invokeAutocomplete(input: SlashInvocation): Promise<{ interactionId: string; token: string }> {
     return this.#request("POST", "/interactions/autocomplete", input);
+  }
+
+  /**
+   * A user runs a registered user or message context-menu command on a target;
+   * the interaction carries `target_id` and the target in `resolved`.
+   */
+  invokeContextMenu(
+    input: ContextMenuInvocation,
+  ): Promise<{ interactionId: string; token: string }> {
+    return this.#request("POST", "/interactions/context-menu", input);
   }
 
   /** A user clicks a component on one of the bot's messages. */

@@ -83,6 +83,17 @@ export interface SlashInvocation {
   }[];
 }
 
+/** A user or message context-menu command, run on `targetId`; see `EmulatorClient.invokeContextMenu`. */
+export interface ContextMenuInvocation {
+  guildId: string;
+  channelId: string;
+  userId: string;
+  /** The registered command's id (from `world()` or the bot's registration). */
+  commandId: string;
+  /** The user (user command) or the message in `channelId` (message command). */
+  targetId: string;
+}
+
 export interface ComponentInvocation {
   channelId: string;
   messageId: string;

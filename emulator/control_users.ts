@@ -11,12 +11,17 @@ import type { Context, Hono } from "hono";
 import { isRecord } from "./body.ts";
 import { jsonBody, str } from "./control_http.ts";
 import { DiscordError, ErrorCodes, invalidField, notFound } from "./errors.ts";
-import { invokeAutocomplete, invokeComponent, invokeSlash } from "./interactions.ts";
+import {
+  invokeAutocomplete,
+  invokeComponent,
+  invokeContextMenu,
+  invokeSlash,
+} from "./interactions.ts";
 import { deleteMessage, editMessage, postMessage, requireChannelPermissions } from "./messaging.ts";
 import { Permissions } from "./permissions.ts";
 import { addReaction, removeReaction } from "./reacting.ts";
 import { removeMember } from "./rest/guilds.ts";
-import { type EmulatorState, Intents } from "./state.ts";
+import { type EmulatorState, Intents, type InteractionRecord } from "./state.ts";
 import type { ApiInteractionOption } from "./types.ts";
 
 export function registerUserActions(app: Hono, state: EmulatorState): void {
@@ -146,9 +151,21 @@ export function registerUserActions(app: Hono, state: EmulatorState): void {
         name: str(input, "name"),
         options,
       });
-      return c.json({ interactionId: record.interaction.id, token: record.interaction.token }, 201);
+      return c.json(created(record), 201);
     });
   }
+
+  app.post("/interactions/context-menu", async (c) => {
+    const input = await jsonBody(c);
+    const record = invokeContextMenu(state, {
+      guildId: str(input, "guildId"),
+      channelId: str(input, "channelId"),
+      userId: str(input, "userId"),
+      commandId: str(input, "commandId"),
+      targetId: str(input, "targetId"),
+    });
+    return c.json(created(record), 201);
+  });
 
   app.post("/interactions/component", async (c) => {
     const input = await jsonBody(c);
@@ -160,8 +177,13 @@ export function registerUserActions(app: Hono, state: EmulatorState): void {
       componentType: typeof input.componentType === "number" ? input.componentType : undefined,
       values: Array.isArray(input.values) ? input.values.map(String) : undefined,
     });
-    return c.json({ interactionId: record.interaction.id, token: record.interaction.token }, 201);
+    return c.json(created(record), 201);
   });
+}
+
+/** What creating an interaction answers: its id and token. */
+function created(record: InteractionRecord): { interactionId: string; token: string } {
+  return { interactionId: record.interaction.id, token: record.interaction.token };
 }
 
 /** Checks the shape of user-supplied interaction options (name, type, value, nesting). */

@@ -9,6 +9,7 @@
 
 import { cloneJson } from "./clone.ts";
 import { DiscordError, ErrorCodes, invalidField, notFound } from "./errors.ts";
+import { ATTACHMENT_SIZE_LIMIT } from "./messaging.ts";
 import { Permissions } from "./permissions.ts";
 import type { EmulatorState, InteractionRecord } from "./state.ts";
 import type {
@@ -35,6 +36,17 @@ export interface SlashInput {
   userId: string;
   name: string;
   options?: ApiInteractionOption[];
+}
+
+/** A user runs a registered user (type 2) or message (type 3) context-menu command. */
+export interface ContextMenuInput {
+  guildId: string;
+  channelId: string;
+  userId: string;
+  /** The registered command's id (guild or global). */
+  commandId: string;
+  /** The user (type 2) or message in `channelId` (type 3) the menu was opened on. */
+  targetId: string;
 }
 
 export interface ComponentInput {
@@ -159,7 +171,7 @@ export function invocation(
     entitlements: [],
     authorizing_integration_owners: { "0": guildId },
     context: 0,
-    attachment_size_limit: 10 * 1024 * 1024,
+    attachment_size_limit: ATTACHMENT_SIZE_LIMIT,
   };
 }
 
@@ -189,16 +201,88 @@ export function invokeSlash(state: EmulatorState, input: SlashInput): Interactio
   if (options.length) data.options = cloneJson(options);
   const resolved = resolveOptions(state, input, options);
   if (resolved) data.resolved = resolved;
+  return dispatchCommand(state, input, data);
+}
+
+/** Application command types of context menus. */
+const USER_COMMAND = 2;
+const MESSAGE_COMMAND = 3;
+
+/**
+ * A user picks a context-menu command on a user or a message: Discord sends
+ * the command's id, name and type, `target_id`, and the target in
+ * `resolved` (the user and their member, or the message).
+ */
+export function invokeContextMenu(
+  state: EmulatorState,
+  input: ContextMenuInput,
+): InteractionRecord {
+  const guild = state.guild(input.guildId);
+  if (!guild.members.has(state.botUser.id)) throw new DiscordError(403, ErrorCodes.MissingAccess);
+  const command = [
+    ...(state.commands.get(input.guildId) ?? []),
+    ...(state.commands.get("global") ?? []),
+  ].find((c) => c.id === input.commandId);
+  if (!command) throw notFound(ErrorCodes.UnknownApplicationCommand);
+  if (command.type !== USER_COMMAND && command.type !== MESSAGE_COMMAND) {
+    throw invalidField(
+      ["command_id"],
+      "APPLICATION_COMMAND_TYPE_INVALID",
+      `/${command.name} is a slash command; use invokeSlash for it.`,
+    );
+  }
+  requireUsable(state, command, input);
+  const resolved: ApiResolvedData = {};
+  if (command.type === USER_COMMAND) {
+    const target = state.users.get(input.targetId);
+    if (!target) throw notFound(ErrorCodes.UnknownUser);
+    resolved.users = { [target.id]: target };
+    const member = resolvedMember(state, input.guildId, target.id, input.channelId);
+    if (member) resolved.members = { [target.id]: member };
+  } else {
+    const target = state.message(input.channelId, input.targetId);
+    resolved.messages = { [input.targetId]: state.messageToApi(target) };
+  }
+  const data: ApiInteractionData = {
+    id: command.id,
+    name: command.name,
+    type: command.type,
+    target_id: input.targetId,
+    resolved,
+  };
+  if (command.guild_id) data.guild_id = command.guild_id;
+  return dispatchCommand(state, input, data);
+}
+
+/** Records an application-command interaction and sends INTERACTION_CREATE. */
+function dispatchCommand(
+  state: EmulatorState,
+  where: { guildId: string; channelId: string; userId: string },
+  data: ApiInteractionData,
+): InteractionRecord {
   const interaction: ApiInteraction = {
     id: state.ids.next(),
     application_id: state.application.id,
     type: InteractionTypes.APPLICATION_COMMAND,
     data,
-    ...invocation(state, input.guildId, input.channelId, input.userId),
+    ...invocation(state, where.guildId, where.channelId, where.userId),
   };
   const record = newRecord(state, interaction);
-  state.emit({ t: "INTERACTION_CREATE", d: interaction, guildId: input.guildId });
+  state.emit({ t: "INTERACTION_CREATE", d: interaction, guildId: where.guildId });
   return record;
+}
+
+/** A member as `resolved.members` carries it: no user (it is in `users`), no voice state. */
+function resolvedMember(
+  state: EmulatorState,
+  guildId: string,
+  userId: string,
+  channelId: string,
+): NonNullable<ApiResolvedData["members"]>[string] | undefined {
+  const member = state.guilds.get(guildId)?.members.get(userId);
+  if (!member) return undefined;
+  const { user: _user, deaf: _deaf, mute: _mute, ...partial } = state.memberToApi(member);
+  return { ...partial, permissions: state.permissions(guildId, userId, channelId).toString() };
 }
 
 /** A user clicks a button / picks from a select menu on one of the bot's messages. */
@@ -287,15 +371,8 @@ function resolveOptions(
     const user = state.users.get(id);
     if (!user) return false;
     (resolved.users ??= {})[id] = user;
-    const member = guild.members.get(id);
-    if (member) {
-      // Resolved members leave out the user (it is in `users`) and voice state.
-      const { user: _user, deaf: _deaf, mute: _mute, ...partial } = state.memberToApi(member);
-      (resolved.members ??= {})[id] = {
-        ...partial,
-        permissions: state.permissions(guildId, id, channelId).toString(),
-      };
-    }
+    const member = resolvedMember(state, guildId, id, channelId);
+    if (member) (resolved.members ??= {})[id] = member;
     return true;
   };
   const addRole = (id: string) => {

@@ -1,7 +1,9 @@
 /**
  * `deno task emulator`: starts an emulator and prints where everything is.
  * Flags: --port=N (default 8788, one above flora's API), --heartbeat=MS,
- * --shards=N, --token=T, --world=FILE (keep the world in a JSON file across restarts).
+ * --shards=N, --token=T, --world=FILE (keep the world in a JSON file across restarts),
+ * --identify-interval=MS (default Discord's 5000; 0 turns the identify limit off),
+ * --max-concurrency=N.
  *
  * @module
  */
@@ -23,6 +25,8 @@ try {
     shards: flag("shards") ? Number(flag("shards")) : undefined,
     token: flag("token"),
     worldFile: flag("world"),
+    identifyIntervalMs: flag("identify-interval") ? Number(flag("identify-interval")) : undefined,
+    maxConcurrency: flag("max-concurrency") ? Number(flag("max-concurrency")) : undefined,
   });
 } catch (error) {
   if (!(error instanceof Deno.errors.AddrInUse)) throw error;

@@ -4,24 +4,14 @@
  * forwards, role colours.
  */
 
-import { startEmulator } from "./mod.ts";
-import type { Emulator } from "./mod.ts";
-import { api, assert, assertEquals } from "./test_helpers.ts";
+import { api, assert, assertEquals, withEmulator } from "./test_helpers.ts";
 import type { ApiMessage, ApiRole } from "./types.ts";
 
-const FAST = { heartbeatIntervalMs: 1100 };
-
-async function withEmulator(fn: (emu: Emulator, general: string) => Promise<void>) {
-  const emu = await startEmulator(FAST);
-  try {
-    await fn(emu, emu.seeded!.guilds[0].channels.general);
-  } finally {
-    await emu.close();
-  }
-}
+// Tests identify again within seconds; Discord's 5 s identify spacing is off (gateway_test checks it).
+const FAST = { heartbeatIntervalMs: 1100, identifyIntervalMs: 0 };
 
 Deno.test("pins: PUT/GET/DELETE /channels/:id/messages/pins list newest first with pinned_at", async () => {
-  await withEmulator(async (emu, general) => {
+  await withEmulator(FAST, async (emu, general) => {
     const ids: string[] = [];
     for (const content of ["one", "two", "three"]) {
       const sent = await api(emu, "POST", `/channels/${general}/messages`, { content });
@@ -50,7 +40,7 @@ Deno.test("pins: PUT/GET/DELETE /channels/:id/messages/pins list newest first wi
 });
 
 Deno.test("uploads: attachments[].id as an integer pairs with files[n]; attachment:// embeds resolve", async () => {
-  await withEmulator(async (emu, general) => {
+  await withEmulator(FAST, async (emu, general) => {
     const form = new FormData();
     form.append(
       "payload_json",
@@ -74,7 +64,7 @@ Deno.test("uploads: attachments[].id as an integer pairs with files[n]; attachme
 });
 
 Deno.test("embeds: fields sent without inline come back with inline false", async () => {
-  await withEmulator(async (emu, general) => {
+  await withEmulator(FAST, async (emu, general) => {
     const sent = await api(emu, "POST", `/channels/${general}/messages`, {
       embeds: [{ fields: [{ name: "a", value: "b" }, { name: "c", value: "d", inline: true }] }],
     });
@@ -84,7 +74,7 @@ Deno.test("embeds: fields sent without inline come back with inline false", asyn
 });
 
 Deno.test("forwards: message_reference.type 1 carries a snapshot, not a reply", async () => {
-  await withEmulator(async (emu, general) => {
+  await withEmulator(FAST, async (emu, general) => {
     const other = emu.seeded!.guilds[0].channels.botCommands;
     const original = await api(emu, "POST", `/channels/${general}/messages`, { content: "news" });
     const forwarded = await api(emu, "POST", `/channels/${other}/messages`, {
@@ -105,7 +95,7 @@ Deno.test("forwards: message_reference.type 1 carries a snapshot, not a reply", 
 });
 
 Deno.test("roles: colors mirrors color in REST, and PATCH colors updates both", async () => {
-  await withEmulator(async (emu) => {
+  await withEmulator(FAST, async (emu) => {
     const guildId = emu.seeded!.guilds[0].id;
     const roles = (await api(emu, "GET", `/guilds/${guildId}/roles`)).body as unknown as ApiRole[];
     assert(roles.every((r) => r.colors.primary_color === r.color));
@@ -124,7 +114,7 @@ Deno.test("roles: colors mirrors color in REST, and PATCH colors updates both", 
 });
 
 Deno.test("components: every component gets a numeric id unless the bot chose one", async () => {
-  await withEmulator(async (emu, general) => {
+  await withEmulator(FAST, async (emu, general) => {
     const sent = await api(emu, "POST", `/channels/${general}/messages`, {
       components: [{
         type: 1,

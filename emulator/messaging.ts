@@ -10,6 +10,7 @@
 import type { UploadedFile } from "./body.ts";
 import { isRecord } from "./body.ts";
 import { cloneJson } from "./clone.ts";
+import { IS_COMPONENTS_V2, validateComponents } from "./components.ts";
 import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "./errors.ts";
 import { Permissions } from "./permissions.ts";
 import {
@@ -43,7 +44,7 @@ export const MessageFlags = {
   EPHEMERAL: 1 << 6,
   LOADING: 1 << 7,
   SUPPRESS_NOTIFICATIONS: 1 << 12,
-  IS_COMPONENTS_V2: 1 << 15,
+  IS_COMPONENTS_V2,
 } as const;
 
 /** Extra facts about who is posting (webhooks, interactions). */
@@ -60,8 +61,20 @@ export interface PostExtras {
   allowEmpty?: boolean;
 }
 
-/** Validates a message body's fields Discord checks before anything else. */
-export function validateMessageBody(body: Record<string, unknown>, files: UploadedFile[]): void {
+/** Largest upload per file in a guild without boosts, bytes (Discord: 10 MiB). */
+export const ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024;
+/** Most characters all of a message's embeds may hold together. */
+const EMBED_TOTAL_LIMIT = 6000;
+
+/**
+ * Validates a message body's fields Discord checks before anything else;
+ * `flags` are the message's flags after the change (for component rules).
+ */
+export function validateMessageBody(
+  body: Record<string, unknown>,
+  files: UploadedFile[],
+  flags: number = typeof body.flags === "number" ? body.flags : 0,
+): void {
   const content = body.content;
   if (content !== undefined && content !== null) {
     if (typeof content !== "string") {
@@ -78,6 +91,14 @@ export function validateMessageBody(body: Record<string, unknown>, files: Upload
     }
     if (embeds.length > 10) {
       throw invalidField(["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.");
+    }
+    const total = embeds.reduce((sum: number, embed) => sum + embedLength(embed), 0);
+    if (total > EMBED_TOTAL_LIMIT) {
+      throw invalidField(
+        ["embeds"],
+        "MAX_EMBED_SIZE_EXCEEDED",
+        `Embed size exceeds maximum size of ${EMBED_TOTAL_LIMIT}`,
+      );
     }
     embeds.forEach((embed, i) => {
       if (!isRecord(embed)) {
@@ -119,7 +140,42 @@ export function validateMessageBody(body: Record<string, unknown>, files: Upload
       }
     }
   }
-  void files;
+  validateComponents(body.components, flags, body);
+  const tooBig = files.find((file) => file.size > ATTACHMENT_SIZE_LIMIT);
+  if (tooBig) {
+    throw new DiscordError(413, { code: 40005, message: "Request entity too large" });
+  }
+}
+
+/** The characters an embed counts toward the 6,000 limit (Discord's list of fields). */
+function embedLength(embed: unknown): number {
+  if (!isRecord(embed)) return 0;
+  const text = (value: unknown) => typeof value === "string" ? value.length : 0;
+  let length = text(embed.title) + text(embed.description);
+  if (isRecord(embed.footer)) length += text(embed.footer.text);
+  if (isRecord(embed.author)) length += text(embed.author.name);
+  if (Array.isArray(embed.fields)) {
+    for (const field of embed.fields) {
+      if (isRecord(field)) length += text(field.name) + text(field.value);
+    }
+  }
+  return length;
+}
+
+/** Uploads need ATTACH_FILES and embeds EMBED_LINKS in guild channels (50013). */
+export function requireContentPermissions(
+  state: EmulatorState,
+  channelId: string,
+  userId: string,
+  body: Record<string, unknown>,
+  files: UploadedFile[],
+): void {
+  if (files.length > 0) {
+    requireChannelPermissions(state, channelId, userId, Permissions.ATTACH_FILES);
+  }
+  if (Array.isArray(body.embeds) && body.embeds.length > 0) {
+    requireChannelPermissions(state, channelId, userId, Permissions.EMBED_LINKS);
+  }
 }
 
 /** Slowmode: members without MANAGE_MESSAGES/MANAGE_CHANNELS wait rate_limit_per_user seconds. */
@@ -210,6 +266,7 @@ export function postMessage(
       ? Permissions.SEND_MESSAGES_IN_THREADS
       : Permissions.SEND_MESSAGES;
     requireChannelPermissions(state, channelId, author.id, send);
+    requireContentPermissions(state, channelId, author.id, body, files);
   }
   if (!extras.skipPermissions) checkSlowmode(state, channelId, author.id);
   // enforce_nonce: a repeated nonce from the same author returns the message already created.
@@ -287,7 +344,11 @@ export function postMessage(
     content,
     timestamp: isoTimestamp(now),
     edited_timestamp: null,
-    tts: body.tts === true,
+    // Without SEND_TTS_MESSAGES Discord quietly sends the message without text-to-speech.
+    tts: body.tts === true &&
+      (!channel.guild_id || extras.skipPermissions === true ||
+        (state.permissions(channel.guild_id, author.id, channelId) &
+            Permissions.SEND_TTS_MESSAGES) !== 0n),
     mention_everyone: mentions.everyone,
     mentions: mentions.users,
     mention_roles: mentions.roles,
@@ -379,8 +440,8 @@ export function editMessage(
   files: UploadedFile[] = [],
   options: { markEdited?: boolean } = {},
 ): MessageRecord {
-  validateMessageBody(body, files);
   const message = record.message;
+  validateMessageBody(body, files, message.flags);
   if (body.content !== undefined) {
     message.content = typeof body.content === "string" ? body.content : "";
     const channel = state.channels.get(message.channel_id)?.channel;

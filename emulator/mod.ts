@@ -34,6 +34,9 @@ export type { SeededWorld } from "./seed.ts";
 export type { RateLimitOptions } from "./rest/ratelimit.ts";
 export { WorldFileError } from "./world_file.ts";
 
+/** Discord's spacing between IDENTIFYs of one `max_concurrency` bucket, ms. */
+export const DISCORD_IDENTIFY_INTERVAL_MS = 5000;
+
 export interface EmulatorOptions {
   /** 0 / undefined = a random free port on 127.0.0.1. */
   port?: number;
@@ -47,7 +50,10 @@ export interface EmulatorOptions {
   seed?: boolean;
   /** session_start_limit.max_concurrency (default 1). */
   maxConcurrency?: number;
-  /** Minimum ms between IDENTIFYs per concurrency bucket; Discord's is 5000 (default 0 = off). */
+  /**
+   * Minimum ms between IDENTIFYs per concurrency bucket (0 = off).
+   * @default {5000} Discord's; tests and benches that re-identify at once turn it off.
+   */
   identifyIntervalMs?: number;
   /** REST rate limits (on by default, with Discord-like buckets). */
   rateLimits?: RateLimitOptions;
@@ -82,6 +88,8 @@ export interface Emulator {
   actions: ActionLog;
   /** Ids of the seeded world (undefined with `seed: false`). */
   seeded?: SeededWorld;
+  /** Every HTTP route served (REST under `/api/v10`, control under `/_emulator`), for fuzzing. */
+  routes(): { method: string; path: string }[];
   close(): Promise<void>;
 }
 
@@ -129,7 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     token,
     heartbeatIntervalMs,
     gatewayUrl: () => gatewayUrl,
-    identifyIntervalMs: options.identifyIntervalMs ?? 0,
+    identifyIntervalMs: options.identifyIntervalMs ?? DISCORD_IDENTIFY_INTERVAL_MS,
     maxConcurrency,
     onIdentify: () => starts.record(),
   });
@@ -194,6 +202,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     gateway,
     actions,
     seeded,
+    routes: () =>
+      root.routes.filter((r) => r.method !== "ALL").map(({ method, path }) => ({ method, path })),
     close() {
       closing ??= (async () => {
         actions.close();

@@ -86,6 +86,7 @@ Deno.test("spec conformance: a broad run's REST responses and dispatches match d
     ).then((r) => r.body?.cancel());
     await api(emu, "PUT", `/guilds/${guild.id}/bans/${users.member}`);
     await get(`/guilds/${guild.id}/bans`);
+    await get(`/guilds/${guild.id}/audit-logs`);
     const problems = specViolations(emu.actions.list(), tb.payloads);
     assertEquals(problems, []);
   });

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ApiAuditLogEntry } from "./audit_log.ts";
 import { cloneJson } from "./clone.ts";
 import { SnowflakeGenerator } from "./snowflake.ts";
 import { DiscordError, ErrorCodes, notFound } from "./errors.ts";
@@ -167,6 +168,8 @@ export class EmulatorState {
   readonly webhooks = new Map<string, ApiWebhook & { token: string }>();
   /** DM channel per user id. */
   readonly dmChannels = new Map<string, string>();
+  /** Audit log entries per guild id, oldest first (see audit_log.ts). */
+  readonly auditLog = new Map<string, ApiAuditLogEntry[]>();
   readonly application: ApiApplication;
   readonly botUser: ApiUser;
   /** Initial-response window for interactions, ms. */
@@ -633,4 +636,5 @@ const BOT_ROLE_PERMISSIONS = Permissions.KICK_MEMBERS | Permissions.BAN_MEMBERS 
   Permissions.MANAGE_MESSAGES | Permissions.EMBED_LINKS | Permissions.ATTACH_FILES |
   Permissions.READ_MESSAGE_HISTORY | Permissions.USE_EXTERNAL_EMOJIS | Permissions.MANAGE_ROLES |
   Permissions.MANAGE_THREADS | Permissions.CREATE_PUBLIC_THREADS |
-  Permissions.SEND_MESSAGES_IN_THREADS | Permissions.MODERATE_MEMBERS | Permissions.PIN_MESSAGES;
+  Permissions.SEND_MESSAGES_IN_THREADS | Permissions.MODERATE_MEMBERS | Permissions.PIN_MESSAGES |
+  Permissions.VIEW_AUDIT_LOG;

@@ -160,6 +160,29 @@ export async function stopBot(bot: Bot): Promise<void> {
   bot.rest.queues.clear();
 }
 
+/**
+ * Runs `fn` with an emulator (no bot) and the seeded guild's #general, and
+ * closes the emulator afterwards, whatever `fn` does.
+ *
+ * @example
+ * ```ts
+ * await withEmulator({ identifyIntervalMs: 0 }, async (emu, general) => {
+ *   await api(emu, "POST", `/channels/${general}/messages`, { content: "hi" });
+ * });
+ * ```
+ */
+export async function withEmulator(
+  options: EmulatorOptions,
+  fn: (emu: Emulator, general: string) => Promise<void>,
+): Promise<void> {
+  const emu = await startEmulator(options);
+  try {
+    await fn(emu, emu.seeded!.guilds[0].channels.general);
+  } finally {
+    await emu.close();
+  }
+}
+
 /** A REST reply as tests read it. */
 export interface Reply {
   status: number;

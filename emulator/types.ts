@@ -319,6 +319,8 @@ export interface ApiResolvedData {
     Snowflake,
     Pick<ApiChannel, "id" | "type" | "name" | "parent_id"> & { permissions: string }
   >;
+  /** Message context-menu targets. */
+  messages?: Record<Snowflake, ApiMessage>;
 }
 
 export interface ApiInteractionData {
@@ -328,6 +330,8 @@ export interface ApiInteractionData {
   guild_id?: Snowflake;
   options?: ApiInteractionOption[];
   resolved?: ApiResolvedData;
+  /** Context menus: the user or message the command was run on. */
+  target_id?: Snowflake;
   custom_id?: string;
   component_type?: number;
   values?: string[];

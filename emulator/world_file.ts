@@ -22,7 +22,15 @@ import { errorMessage } from "../shared/error_message.ts";
 const FORMAT = 1;
 
 /** The world's maps that are kept (interactions are not: see the module doc). */
-const KEPT = ["users", "guilds", "channels", "commands", "webhooks", "dmChannels"] as const;
+const KEPT = [
+  "users",
+  "guilds",
+  "channels",
+  "commands",
+  "webhooks",
+  "dmChannels",
+  "auditLog",
+] as const;
 
 /** What the file holds. */
 interface WorldSnapshot {
@@ -108,7 +116,9 @@ export async function readWorldFile(path: string): Promise<SavedWorld | null> {
       for (const name of KEPT) {
         const target = state[name] as Map<unknown, unknown>;
         target.clear();
-        for (const [key, value] of snapshot.world[name] as Map<unknown, unknown>) {
+        // A file from before a map was kept lacks it: that map starts empty.
+        const saved = (snapshot.world[name] ?? new Map()) as Map<unknown, unknown>;
+        for (const [key, value] of saved) {
           target.set(key, value);
         }
       }

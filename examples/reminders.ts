@@ -1,18 +1,23 @@
 /// <reference types="../sdk/globals.d.ts" />
 /**
- * Reminders: `/remind minutes:<n> text:<what>` stores a reminder in KV; a
- * cron job checks every minute for due ones and posts them (skipping a run
- * while the previous one is still delivering). `/reminders` lists yours.
+ * Reminders: `/remind minutes:<n> text:<what>` schedules a durable task that
+ * posts the reminder when it is due (it survives restarts and redeploys);
+ * `/reminders` lists yours and `/unremind id:<id>` cancels one.
  */
-
-const reminders = kv("reminders");
 
 interface Reminder {
   userId: string;
   channelId: string;
   text: string;
-  due: number;
 }
+
+tasks.on("remind", async (task) => {
+  const r = task.payload as unknown as Reminder;
+  await discord.sendMessage(r.channelId, {
+    content: `⏰ <@${r.userId}>: ${r.text}`,
+    allowedMentions: { users: [r.userId] },
+  });
+});
 
 const remind = slash({
   name: "remind",
@@ -35,18 +40,17 @@ const remind = slash({
     },
   ],
   run: async (ctx) => {
-    const due = Date.now() + ctx.options.minutes * 60_000;
-    // Keys sort by due time, so the cron job reads only what is due.
-    const key = `${String(due).padStart(15, "0")}:${ctx.interaction.id}`;
     const reminder: Reminder = {
       userId: ctx.user.id,
       channelId: ctx.channelId,
       text: ctx.options.text,
-      due,
     };
-    await reminders.set(key, { ...reminder });
+    const task = await tasks.schedule("remind", { in: ctx.options.minutes * 60_000 }, {
+      ...reminder,
+    });
+    const due = Math.floor(Date.parse(task.scheduledAt) / 1000);
     await ctx.reply({
-      content: `⏰ I'll remind you <t:${Math.floor(due / 1000)}:R>.`,
+      content: `⏰ I'll remind you <t:${due}:R> (id ${task.id}).`,
       ephemeral: true,
     });
   },
@@ -59,10 +63,11 @@ const list = slash({
     const mine: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await reminders.list({ cursor, limit: 100 });
-      for (const entry of page.entries) {
-        const r = entry.value as unknown as Reminder;
-        if (r.userId === ctx.user.id) mine.push(`• <t:${Math.floor(r.due / 1000)}:R> ${r.text}`);
+      const page = await tasks.list({ name: "remind", cursor });
+      for (const task of page.tasks) {
+        const r = task.payload as unknown as Reminder;
+        const due = Math.floor(Date.parse(task.scheduledAt) / 1000);
+        if (r.userId === ctx.user.id) mine.push(`• <t:${due}:R> ${r.text} (id ${task.id})`);
       }
       cursor = page.cursor;
     } while (cursor);
@@ -70,23 +75,19 @@ const list = slash({
   },
 });
 
-cron("deliver-reminders", "* * * * *", async (run) => {
-  // Everything due by this run's time (a run that fires late still catches up).
-  const now = Math.max(Date.now(), Date.parse(run.scheduledAt));
-  let cursor: string | undefined;
-  do {
-    const page = await reminders.list({ cursor, limit: 100 });
-    for (const entry of page.entries) {
-      const r = entry.value as unknown as Reminder;
-      if (r.due > now) return; // sorted by due time: the rest are later
-      await discord.sendMessage(r.channelId, {
-        content: `⏰ <@${r.userId}>: ${r.text}`,
-        allowedMentions: { users: [r.userId] },
-      });
-      await reminders.delete(entry.key);
-    }
-    cursor = page.cursor;
-  } while (cursor);
-}, { skipIfRunning: true });
+const unremind = slash({
+  name: "unremind",
+  description: "Cancel one of your reminders",
+  options: [{ name: "id", description: "Its id", type: OptionType.String, required: true }],
+  run: async (ctx) => {
+    const task = await tasks.get(ctx.options.id);
+    const mine = task !== null && (task.payload as unknown as Reminder).userId === ctx.user.id;
+    const cancelled = mine && await tasks.cancel(ctx.options.id);
+    await ctx.reply({
+      content: cancelled ? "Cancelled." : "You have no such reminder.",
+      ephemeral: true,
+    });
+  },
+});
 
-createBot({ slashCommands: [remind, list] });
+createBot({ slashCommands: [remind, list, unremind] });

@@ -36,6 +36,8 @@ import { SandboxManager } from "./host/sandboxes.ts";
 import { FetchService } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
+import { GuildTasks } from "./host/tasks/guild_tasks.ts";
+import { TaskScheduler } from "./host/tasks/scheduler.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { count } from "../shared/plural.ts";
@@ -71,6 +73,8 @@ export interface Flora {
   restored: number;
   /** The cron scheduler (tests call `cron.tick(later)` instead of waiting). */
   cron: CronScheduler;
+  /** The task scheduler (tests set `tasks.now` and call `tasks.tick(later)`). */
+  tasks: TaskScheduler;
   /** Stops intake, then every component, in reverse order of start. */
   close(): Promise<void>;
 }
@@ -90,6 +94,8 @@ export interface StartOptions {
   spawnShardDelay?: number;
   /** Heartbeat interval the emulator asks for, ms (tests lower it). */
   emulatorHeartbeatMs?: number;
+  /** The emulator's spacing between IDENTIFYs per bucket, ms (Discord's 5000; tests set 0). */
+  emulatorIdentifyIntervalMs?: number;
   /**
    * Connect to this Discord-compatible API instead of Discord or the built-in
    * emulator (e.g. an emulator in another process, as `deno task bench` does).
@@ -144,6 +150,10 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
             port: config.emulatorPort,
             heartbeatIntervalMs: options.emulatorHeartbeatMs,
             shards: config.shards,
+            identifyIntervalMs: options.emulatorIdentifyIntervalMs,
+            // One identify bucket per shard (as large bots get): every shard starts at once,
+            // while a shard identifying again still waits Discord's 5 s.
+            maxConcurrency: config.shards,
             // Same guilds and ids after a restart: deployments, KV and logs are keyed by them.
             worldFile: `${config.dataDir}/${EMULATOR_WORLD_FILE}`,
             onWorldFileError: (error) =>
@@ -208,11 +218,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         ...(deployer?.loading(guildId)?.fetchHosts ?? []),
       ],
     });
+    const tasks = new TaskScheduler(
+      new GuildTasks(storage.guildKv),
+      (guildId, level, message) => logs.append(guildId, level, message),
+    );
     const operations = new DiscordOperations(
       rest,
       directory,
       interactions,
-      { kv: storage.guildKv, sorted: storage.guildSorted },
+      { kv: storage.guildKv, sorted: storage.guildSorted, tasks },
       fetcher,
     );
     const metrics = new FloraMetrics();
@@ -249,6 +263,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       sandboxes,
       (guildId, level, message) => logs.append(guildId, level, message),
     );
+    tasks.attach(sandboxes);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
@@ -361,11 +376,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       });
       cron.start();
       cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
       cleanups.push(() => intake.close());
     } else {
       await bot.start();
       cron.start();
       cleanups.push(() => cron.close());
+      tasks.start();
+      cleanups.push(() => tasks.close());
       cleanups.push(() => activeBot.shutdown());
     }
 
@@ -440,6 +459,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       backends: storage.backends,
       restored,
       cron,
+      tasks,
       close,
     };
   } catch (error) {

@@ -13,6 +13,7 @@ import { call } from "./bridge.ts";
 import { toCommandDefinition, toContextMenuDefinition } from "./commands.ts";
 import { prefixContext } from "./contexts.ts";
 import { runCron } from "./cron.ts";
+import { runTask } from "./tasks.ts";
 import {
   answerAutocomplete,
   autocompleteContext,
@@ -36,6 +37,7 @@ import type {
   PrefixCommand,
   SlashCommand,
   Subcommand,
+  TaskInfo,
 } from "./types.ts";
 
 /** Discord interaction types. */
@@ -231,5 +233,6 @@ export async function dispatch(name: ScriptEventName, payload: unknown): Promise
   if (name === "messageCreate") await runPrefixCommand(payload as Message);
   if (name === "interactionCreate") await runInteraction(payload as Interaction);
   if (name === "cron") await runCron(payload as CronContext);
+  if (name === "task") await runTask(payload as TaskInfo);
   for (const handler of handlers.get(name) ?? []) await handler(payload as never);
 }

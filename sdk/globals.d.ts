@@ -40,6 +40,8 @@ declare global {
   const kv: typeof globals.kv;
   /** The guild's named sorted sets (leaderboards): `incr`, `top`, `rank`, `range`. */
   const sorted: typeof globals.sorted;
+  /** Durable one-off tasks: `tasks.schedule(name, { in: "10m" }, payload)`, `tasks.on(name, …)`. */
+  const tasks: typeof globals.tasks;
   /** Declares a job on a five-field UTC cron schedule. */
   const cron: typeof globals.cron;
   /**
@@ -78,6 +80,7 @@ declare global {
     export type SortedStore = T.SortedStore;
     export type SortedEntry = T.SortedEntry;
     export type SortedPage = T.SortedPage;
+    export type TaskInfo = T.TaskInfo;
     export type CronContext = T.CronContext;
   }
 }

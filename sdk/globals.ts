@@ -14,6 +14,7 @@ import { discord } from "./discord.ts";
 import { fetch, secret } from "./fetch.ts";
 import { kv } from "./kv.ts";
 import { sorted } from "./sorted.ts";
+import { tasks } from "./tasks.ts";
 import { onComponent, onModal } from "./routing.ts";
 import { OptionType } from "./types.ts";
 import { ui } from "./ui.ts";
@@ -34,6 +35,7 @@ export const globals = {
   discord,
   kv,
   sorted,
+  tasks,
   cron,
   secret,
 } as const;

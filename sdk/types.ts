@@ -9,6 +9,7 @@
 
 import type { JsonValue } from "../runtime/sandbox/protocol/values.ts";
 import type { SortedEntry, SortedPage } from "../runtime/sandbox/protocol/sorted_operations.ts";
+import type { TaskInfo } from "../runtime/sandbox/protocol/task_operations.ts";
 
 // ---------------------------------------------------------------------------
 // Discord objects (the fields scripts commonly read; Discord may send more)
@@ -570,6 +571,8 @@ export interface EventMap {
   interactionCreate: Interaction;
   /** A cron job is due (its handler also runs). */
   cron: CronContext;
+  /** A scheduled task is due (its `tasks.on` handler also runs). */
+  task: TaskInfo;
 }
 
 // ---------------------------------------------------------------------------
@@ -630,6 +633,9 @@ export interface KvStore {
 
 // ---------------------------------------------------------------------------
 // Sorted sets
+
+/** A scheduled task: its id, name, key, payload, when it was due and which delivery this is. */
+export type { TaskInfo };
 
 /** A key with its score, and a page of `range` (pass `cursor` to the next `range`). */
 export type { SortedEntry, SortedPage };

@@ -16,6 +16,7 @@ import type { LogLine } from "../runtime/host/logs.ts";
 import type { JsonValue } from "../storage/types.ts";
 import { waitForAnswer } from "./answers.ts";
 import { type TestClock, VirtualClock } from "./clock.ts";
+import type { TaskInfo } from "../runtime/sandbox/protocol/mod.ts";
 import {
   ActionMark,
   describeMatch,
@@ -125,7 +126,12 @@ export class TestBot {
     }
     const mark = new ActionMark();
     // The scheduler learns the jobs' first runs from now (virtual time starts at the real one).
-    const clock = await VirtualClock.start(session.flora.cron, session.guild.id, () => mark.mark());
+    const clock = await VirtualClock.start(
+      session.flora.cron,
+      session.guild.id,
+      () => mark.mark(),
+      session.flora.tasks,
+    );
     return new TestBot(session, options.timeoutMs ?? 10_000, logs, clock, mark);
   }
 
@@ -279,7 +285,12 @@ export class TestBot {
     };
   }
 
-  /** Virtual time for the script's cron jobs. */
+  /** The script's pending tasks (`tasks.schedule`), in the order they are due (up to 100). */
+  async tasks(): Promise<TaskInfo[]> {
+    return (await this.session.flora.tasks.list(this.guild.id, { limit: 100 })).tasks;
+  }
+
+  /** Virtual time for the script's cron jobs and tasks. */
   get clock(): TestClock {
     return this.#clock;
   }

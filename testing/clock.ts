@@ -6,40 +6,45 @@
  */
 
 import { nextRun } from "../runtime/host/cron.ts";
+import type { TaskInfo } from "../runtime/sandbox/protocol/mod.ts";
+import { parseDuration } from "../sdk/duration.ts";
 
-/** Virtual time for cron jobs. */
+export { parseDuration };
+
+/** Virtual time for cron jobs and tasks. */
 export interface TestClock {
   /** The current virtual time. */
   now(): Date;
   /**
    * Moves time forward by `ms` (or "90s", "15m", "2h", "1d"), firing each
-   * cron run that falls due on the way, in order, through flora's scheduler.
-   * Resolves with the runs it fired, oldest first.
+   * cron run and task that falls due on the way, in order, through flora's
+   * schedulers. Resolves with what it fired, oldest first (tasks carry `task`).
    */
-  advance(by: number | string): Promise<{ name: string; at: Date }[]>;
+  advance(by: number | string): Promise<ClockRun[]>;
   /** Moves time forward to `time` (never back), firing what falls due on the way. */
-  advanceTo(time: Date): Promise<{ name: string; at: Date }[]>;
+  advanceTo(time: Date): Promise<ClockRun[]>;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/**
- * Milliseconds in `90s`, `15m`, `2h`, `1d` or a number.
- *
- * @example
- * ```ts
- * parseDuration("15m"); // 900_000
- * ```
- */
-export function parseDuration(by: number | string): number {
-  if (typeof by === "number") {
-    if (!Number.isFinite(by) || by < 0) throw new RangeError("a duration must be ≥ 0 ms");
-    return by;
-  }
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(by.trim());
-  if (!match) throw new RangeError(`"${by}" is not a duration like 90s, 15m, 2h or 1d`);
-  return Number(match[1]) * UNITS[match[2]];
+/** A cron run or a task the clock fired. */
+export interface ClockRun {
+  /** The cron job's or the task's name. */
+  name: string;
+  at: Date;
+  /** Set for a task. */
+  task?: TaskInfo;
 }
+
+/** The public side of flora's task scheduler the clock drives (`TaskScheduler`). */
+export interface ClockTasks {
+  /** The clock tasks are scheduled by; the virtual clock sets it to itself. */
+  now: () => number;
+  tick(now: Date): Promise<{ guildId: string; task: TaskInfo }[]>;
+  nextDue(guildId: string): Promise<number | null>;
+  get(guildId: string, ref: { id: string }): Promise<TaskInfo | null>;
+}
+
+/** Longest (real) wait for a fired task's handler to finish before time moves on, ms. */
+const TASK_SETTLE_MS = 2_000;
 
 /** The public side of flora's cron scheduler the clock drives (`CronScheduler`). */
 export interface ClockScheduler {
@@ -61,8 +66,10 @@ export class VirtualClock implements TestClock {
     readonly guildId: string,
     readonly onAdvance: () => void,
     now: number,
+    readonly tasks?: ClockTasks,
   ) {
     this.#now = now;
+    if (tasks) tasks.now = () => this.#now;
   }
 
   /**
@@ -78,21 +85,22 @@ export class VirtualClock implements TestClock {
     scheduler: ClockScheduler,
     guildId: string,
     onAdvance: () => void,
+    tasks?: ClockTasks,
   ): Promise<VirtualClock> {
     const now = Date.now();
     await scheduler.tick(new Date(now));
-    return new VirtualClock(scheduler, guildId, onAdvance, now);
+    return new VirtualClock(scheduler, guildId, onAdvance, now, tasks);
   }
 
   now(): Date {
     return new Date(this.#now);
   }
 
-  advance(by: number | string): Promise<{ name: string; at: Date }[]> {
+  advance(by: number | string): Promise<ClockRun[]> {
     return this.advanceTo(new Date(this.#now + parseDuration(by)));
   }
 
-  async advanceTo(time: Date): Promise<{ name: string; at: Date }[]> {
+  async advanceTo(time: Date): Promise<ClockRun[]> {
     const target = time.getTime();
     if (!Number.isFinite(target)) throw new RangeError("advanceTo needs a valid date");
     if (target < this.#now) {
@@ -102,22 +110,51 @@ export class VirtualClock implements TestClock {
         }`,
       );
     }
-    const fired: { name: string; at: Date }[] = [];
+    const fired: ClockRun[] = [];
     const schedules = await this.scheduler.schedules(this.guildId);
     this.onAdvance();
-    // Visit each instant a job falls due on the way (not every minute: years stay fast).
-    let t = this.#now;
-    while (schedules.length > 0) {
-      const next = Math.min(
+    // Visit each instant a job or a task falls due on the way (not every minute: years stay fast).
+    // A due task the scheduler did not deliver (no active deployment) waits for time to move.
+    let undeliveredAt = -Infinity;
+    while (true) {
+      const t = this.#now;
+      const nextCron = Math.min(
         ...schedules.map((s) => nextRun(s, new Date(t))?.getTime() ?? Infinity),
       );
+      let nextTask = Math.max(t, await this.tasks?.nextDue(this.guildId) ?? Infinity);
+      if (nextTask <= undeliveredAt) nextTask = Infinity;
+      const next = Math.min(nextCron, nextTask);
       if (next > target) break;
-      for (const run of await this.scheduler.tick(new Date(next))) {
-        if (run.guildId === this.guildId) fired.push({ name: run.name, at: new Date(next) });
+      this.#now = next;
+      if (next === nextCron) {
+        for (const run of await this.scheduler.tick(new Date(next))) {
+          if (run.guildId === this.guildId) fired.push({ name: run.name, at: new Date(next) });
+        }
       }
-      t = next;
+      if (next === nextTask && this.tasks) {
+        const delivered = (await this.tasks.tick(new Date(next)))
+          .filter((run) => run.guildId === this.guildId);
+        if (delivered.length === 0) undeliveredAt = next;
+        for (const { task } of delivered) fired.push({ name: task.name, at: new Date(next), task });
+        await this.#settle(delivered.map((run) => run.task));
+      }
     }
     this.#now = target;
     return fired;
+  }
+
+  /**
+   * Waits (in real time, briefly) for fired tasks' handlers to finish, so
+   * virtual time does not run past their lease while they still run.
+   */
+  async #settle(fired: TaskInfo[]): Promise<void> {
+    const deadline = Date.now() + TASK_SETTLE_MS;
+    for (const task of fired) {
+      while (Date.now() < deadline) {
+        const pending = await this.tasks!.get(this.guildId, { id: task.id });
+        if (pending === null || pending.attempt !== task.attempt) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
   }
 }

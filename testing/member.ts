@@ -143,6 +143,54 @@ export class TestMember {
     return reply.choices;
   }
 
+  /**
+   * Runs a user context-menu command (Apps → `name` on a member) on `target`
+   * and waits for the bot's answer.
+   */
+  async userCommand(
+    name: string,
+    target: TestMember,
+    where: { channel?: string } = {},
+  ): Promise<InteractionReply> {
+    return await this.#contextMenu(name, 2, target.userId, this.#context.channel(where.channel));
+  }
+
+  /**
+   * Runs a message context-menu command (Apps → `name` on a message) on
+   * `message` and waits for the bot's answer.
+   */
+  async messageCommand(name: string, message: ApiMessage): Promise<InteractionReply> {
+    return await this.#contextMenu(name, 3, message.id, message.channel_id);
+  }
+
+  async #contextMenu(
+    name: string,
+    type: 2 | 3,
+    targetId: string,
+    channelId: string,
+  ): Promise<InteractionReply> {
+    const world = await this.#context.emulator.world();
+    const commands = world.guilds.find((g) => g.id === this.#context.guildId)?.commands ?? [];
+    const command = commands.find((c) => c.name === name && c.type === type);
+    const kind = type === 2 ? "user" : "message";
+    if (!command) {
+      throw new ExpectationError(
+        `no ${kind} command "${name}" is registered; the script registered ${kind} commands: ${
+          commands.filter((c) => c.type === type).map((c) => `"${c.name}"`).join(", ") || "none"
+        }`,
+      );
+    }
+    this.#context.mark();
+    const { interactionId } = await this.#context.emulator.invokeContextMenu({
+      guildId: this.#context.guildId,
+      channelId,
+      userId: this.userId,
+      commandId: command.id,
+      targetId,
+    });
+    return await this.#context.answer(interactionId);
+  }
+
   /** Toggles this member's reaction (a Unicode emoji) on a message, as clicking it does. */
   async react(message: ApiMessage, emoji: string): Promise<void> {
     this.#context.mark();

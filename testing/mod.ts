@@ -30,7 +30,8 @@ export {
   type TestSortedStore,
 } from "./bot.ts";
 export { type SlashOptions, TestMember } from "./member.ts";
-export { parseDuration, type TestClock } from "./clock.ts";
+export { type ClockRun, parseDuration, type TestClock } from "./clock.ts";
+export type { TaskInfo } from "../runtime/sandbox/protocol/mod.ts";
 export { ExpectationError, type MessageMatch } from "./expect.ts";
 export type { InteractionReply } from "./answers.ts";
 export { EmulatorClientError } from "../emulator/client.ts";

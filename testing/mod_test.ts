@@ -66,6 +66,18 @@ testBot("members chat, run commands, click, pick and fill modals", GARDEN, async
     assert.deepEqual(after.reactions?.map((r) => [r.emoji.name, r.count]), [["🌿", 1]]);
   });
 
+  await t.step("user and message context-menu commands get their target", async () => {
+    const card = await alice.userCommand("Gardener card", bob);
+    assert.equal(card.message?.content, "🧑‍🌾 bob tends this garden.");
+    const said = await bob.send("first rose of spring");
+    const pressed = await alice.messageCommand("Press flower", said);
+    assert.equal(pressed.message?.content, '🌸 Pressed: "first rose of spring"');
+    await assert.rejects(
+      alice.userCommand("Nope", bob),
+      /no user command "Nope" is registered; the script registered user commands: "Gardener card"/,
+    );
+  });
+
   await t.step("mistakes in a test are explained", async () => {
     await assert.rejects(bob.click(poll.message!, "Maybe"), /no component "Maybe"; it has: Yes/);
     await assert.rejects(bob.slash("nope"), /\/nope is not registered; .*\/poll/);

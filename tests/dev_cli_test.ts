@@ -14,6 +14,8 @@ const V1 = `const counter = kv("counter");
 createBot({
   prefixCommands: [prefix({ name: "hi", run: async (ctx) => {
     const n = await counter.increment("n");
+    await sorted("hits").incr("bob");
+    await tasks.schedule("later", { in: "1h" }, n, { key: "later" });
     console.log("hi number " + n);
     await ctx.reply("v1 n=" + n);
   } })],
@@ -138,8 +140,14 @@ Deno.test({
         at = await dev.waitFor('error: no bot message in #bot-commands has a component "Yes"', at);
         await dev.write(".react 👍");
         at = await dev.waitFor("reacted 👍 to Flora's message", at);
+        await dev.write(".user bob Inspect");
+        at = await dev.waitFor('error: no user command "Inspect" (registered: none)', at);
         await dev.write(".kv");
         at = await dev.waitFor("counter:\n  n = 4", at);
+        await dev.write(".top hits");
+        at = await dev.waitFor("1. bob 4", at);
+        await dev.write(".tasks");
+        at = await dev.waitFor(/Z later \[later\] 4 \(id \w+\)/, at);
       });
 
       await t.step(".exit stops it cleanly", async () => {
@@ -175,6 +183,25 @@ Deno.test({
         "bot-commands",
       ]);
       assert.deepEqual(world.commands.map((c: { name: string }) => c.name), ["poll", "plant"]);
+      // The Apps menus: a user command runs on a member and the script answers it.
+      const menus = world.contextMenus as { id: string; name: string; type: number }[];
+      assert.deepEqual(menus.map((c) => [c.name, c.type]), [["Gardener card", 2], [
+        "Press flower",
+        3,
+      ]]);
+      const bob = world.members.find((m: { name: string }) => m.name === "Bob");
+      const run = await fetch(`${url}/api/context-menu`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          channelId: world.channels[0].id,
+          userId: bob.id,
+          commandId: menus[0].id,
+          targetId: bob.id,
+        }),
+      });
+      assert.equal(run.status, 201);
+      assert.ok((await run.json()).interactionId);
       const refused = await fetch(`${url}/api/messages`, { method: "POST", body: "nope" });
       assert.equal(refused.status, 400);
       assert.deepEqual(await refused.json(), { error: "the body must be a JSON object" });

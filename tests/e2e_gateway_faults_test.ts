@@ -42,7 +42,7 @@ Deno.test({
         // Every message must reach the handler: no backlog drops in this test.
         FLORA_GUILD_BACKLOG: "100000",
       }),
-      { emulatorHeartbeatMs: 30_000, spawnShardDelay: 0 },
+      { emulatorHeartbeatMs: 30_000, emulatorIdentifyIntervalMs: 0, spawnShardDelay: 0 },
     );
     try {
       const emulator = flora.emulator!;

@@ -52,7 +52,11 @@ Deno.test({
       FLORA_SECRETS_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
     };
     const config = loadConfig(env);
-    const flora = await startFlora(config, { emulatorHeartbeatMs: 30_000, spawnShardDelay: 0 });
+    const flora = await startFlora(config, {
+      emulatorHeartbeatMs: 30_000,
+      emulatorIdentifyIntervalMs: 0,
+      spawnShardDelay: 0,
+    });
     const other = await openStorage(
       loadConfig({ ...env, FLORA_DATA_DIR: `${dataDir}/other` }).storage,
     );

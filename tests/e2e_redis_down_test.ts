@@ -61,6 +61,7 @@ Deno.test({
       }),
       {
         emulatorHeartbeatMs: 30_000,
+        emulatorIdentifyIntervalMs: 0,
         spawnShardDelay: 0,
         onNotice: (level, message) => output.line(`[flora] ${level}: ${message}`),
       },

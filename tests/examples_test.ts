@@ -10,6 +10,7 @@ import {
   callbackOf,
   eventually,
   invokeInteraction,
+  runContextMenu,
   sentTo,
   startSdkFlora,
 } from "./helpers/sdk_flora.ts";
@@ -73,18 +74,13 @@ Deno.test({
             sentTo(general, (b) => /not allowed here \(warning 2\)/.test(String(b.content))),
           );
 
-          const menu = invokeInteraction(h.state, {
+          const menu = await runContextMenu(h.emu, {
             guildId: g.id,
             channelId: general,
             userId: admin,
+            name: "Warnings",
             type: 2,
-            data: {
-              id: g.id,
-              name: "Warnings",
-              type: 2,
-              target_id: member,
-              resolved: { users: { [member]: h.state.user(member) } },
-            },
+            targetId: member,
           });
           const card = await h.waitAfter(since, callbackOf(menu));
           const embed = ((body(card).data as Body).embeds as Body[])[0];
@@ -343,7 +339,7 @@ Deno.test({
         },
       );
 
-      await t.step("reminders: stored by /remind, delivered by the cron job when due", async () => {
+      await t.step("reminders: scheduled by /remind, delivered as a task when due", async () => {
         const g = await guild("Reminders");
         const general = channel(g, "general");
         assert.equal((await h.deploy(g.id, `${EXAMPLES}reminders.ts`)).status, 201);
@@ -374,16 +370,16 @@ Deno.test({
           /stretch/,
         );
 
-        // The scheduler's clock: first sight arms the job, a later tick finds it due.
-        await h.flora.cron.tick(new Date());
+        // The task scheduler's clock: a tick before the task is due fires nothing.
+        assert.deepEqual(await h.flora.tasks.tick(new Date()), []);
         since = h.lastSeq();
-        const fired = await h.flora.cron.tick(new Date(Date.now() + 3 * 60_000));
-        assert.deepEqual(fired.filter((f) => f.guildId === g.id).map((f) => f.name), [
-          "deliver-reminders",
+        const fired = await h.flora.tasks.tick(new Date(Date.now() + 3 * 60_000));
+        assert.deepEqual(fired.filter((f) => f.guildId === g.id).map((f) => f.task.name), [
+          "remind",
         ]);
         await h.waitAfter(since, sentTo(general, (b) => b.content === `⏰ <@${member}>: stretch`));
         await eventually(async () => {
-          assert.equal((await h.flora.guildKv.list(g.id, "reminders")).entries.length, 0);
+          assert.deepEqual((await h.flora.tasks.list(g.id, {})).tasks, []);
         });
       });
 

@@ -11,6 +11,7 @@ import {
   callbackOf,
   eventually,
   invokeInteraction,
+  runContextMenu,
   sentTo,
   startSdkFlora,
 } from "./helpers/sdk_flora.ts";
@@ -188,32 +189,24 @@ Deno.test({
 
       await t.step("user and message context-menu commands get their target", async () => {
         let since = h.lastSeq();
-        const user = invokeInteraction(h.state, {
+        const user = await runContextMenu(h.emu, {
           guildId: a.id,
           channelId: general,
           userId: admin,
+          name: "Inspect",
           type: 2,
-          data: {
-            name: "Inspect",
-            type: 2,
-            target_id: member,
-            resolved: { users: { [member]: h.state.user(member) } },
-          },
+          targetId: member,
         });
         assert.equal(data(await h.waitAfter(since, callbackOf(user))).content, "user bob");
         const said = await say("quote me", member);
         since = h.lastSeq();
-        const msg = invokeInteraction(h.state, {
+        const msg = await runContextMenu(h.emu, {
           guildId: a.id,
           channelId: general,
           userId: admin,
-          type: 2,
-          data: {
-            name: "Quote",
-            type: 3,
-            target_id: said.id,
-            resolved: { messages: { [said.id]: said } },
-          },
+          name: "Quote",
+          type: 3,
+          targetId: said.id,
         });
         assert.equal(data(await h.waitAfter(since, callbackOf(msg))).content, "> quote me");
       });

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { hostPattern, MAX_HOST_PATTERNS } from "../../storage/host_patterns.ts";
 import type { Deployment, DeploymentStore, NewDeployment } from "../../storage/types.ts";
 import { actorName } from "../auth.ts";
+import { lexerReady, sealScript } from "../../runtime/sandbox/script_imports.ts";
 import { projectFiles } from "../project_sources.ts";
 import { ApiError } from "../errors.ts";
 import { type ApiRouter, snowflake } from "../routing.ts";
@@ -116,7 +117,12 @@ export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRout
     body: deployBody,
     // JSON escaping can grow a bundle; leave room for it and the source map.
     maxBodyBytes: options.maxBundleBytes * 3,
-    responses: { 201: "live", 400: "bad input", 413: "too large", 422: "failed to load" },
+    responses: {
+      201: "live",
+      400: "bad input",
+      413: "too large",
+      422: "failed to load, or imports modules",
+    },
   }, async (c, { params, body, principal }) => {
     const bytes = new TextEncoder().encode(body.code).length;
     if (bytes > options.maxBundleBytes) {
@@ -126,6 +132,10 @@ export function registerDeploymentRoutes(api: ApiRouter, options: DeploymentRout
         `the script bundle is ${bytes} bytes; the limit is ${options.maxBundleBytes}`,
       );
     }
+    // A script that imports modules (node: built-ins above all) is refused before it is stored.
+    await lexerReady;
+    const sealed = sealScript(body.code);
+    if (!sealed.ok) throw new ApiError(422, "script_imports", sealed.error);
     const { fetchHosts, ...bundle } = body;
     const r = respond(
       await options.deployer.deploy({

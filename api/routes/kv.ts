@@ -20,12 +20,17 @@ import {
   type KvEntry,
   StorageInputError,
 } from "../../storage/types.ts";
+import { RESERVED_STORE_PREFIX } from "../../runtime/sandbox/protocol/mod.ts";
 import { ApiError } from "../errors.ts";
 import { type ApiRouter, snowflake } from "../routing.ts";
 
+// The host's own stores (cron state, tasks) are not the guild's to read or write.
 const storeName = z.string().regex(
   /^[A-Za-z0-9_.-]{1,64}$/,
   'must be 1-64 characters from A-Z, a-z, 0-9, "_", "." and "-"',
+).refine(
+  (name) => !name.startsWith(RESERVED_STORE_PREFIX),
+  `names starting with "${RESERVED_STORE_PREFIX}" are reserved for flora itself`,
 );
 const storeParams = z.object({ guild: snowflake, store: storeName });
 const keyQuery = z.object({
@@ -70,7 +75,10 @@ export function registerKvRoutes(api: ApiRouter, kv: GuildKvStore): void {
     summary: "The guild's stores (those holding at least one entry)",
     params: z.object({ guild: snowflake }),
     responses: { 200: "store names" },
-  }, async (c, { params }) => c.json({ stores: await kv.stores(params.guild) }));
+  }, async (c, { params }) => {
+    const stores = await kv.stores(params.guild);
+    return c.json({ stores: stores.filter((name) => !name.startsWith(RESERVED_STORE_PREFIX)) });
+  });
 
   api.route({
     method: "get",

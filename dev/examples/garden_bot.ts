@@ -132,8 +132,21 @@ const plant = slash({
   run: (ctx) => ctx.reply(`🌱 Planted ${ctx.options.name}.`),
 });
 
+// Apps menus: right-click a member or a message in the playground.
+const gardener = userCommand({
+  name: "Gardener card",
+  run: (ctx) =>
+    ctx.reply({ content: `🧑‍🌾 ${ctx.target.username} tends this garden.`, ephemeral: true }),
+});
+
+const pressFlower = messageCommand({
+  name: "Press flower",
+  run: (ctx) => ctx.reply(`🌸 Pressed: "${ctx.target.content}"`),
+});
+
 createBot({
   slashCommands: [poll, plant],
+  contextMenus: [gardener, pressFlower],
   prefixCommands: [
     prefix({
       name: "water",

@@ -119,6 +119,8 @@ export async function createPlaygroundApp(
         };
       }),
       commands: guild.commands.filter((cmd) => (cmd.type ?? 1) === 1),
+      contextMenus: guild.commands.filter((cmd) => cmd.type === 2 || cmd.type === 3)
+        .map((cmd) => ({ id: cmd.id, name: cmd.name, type: cmd.type as 2 | 3 })),
       deploy: session.lastDeploy() ?? null,
     };
     return c.json(view);
@@ -189,6 +191,19 @@ export async function createPlaygroundApp(
       userId: text(input, "userId"),
       name: text(input, "name"),
       options: options as never,
+    });
+    return c.json(result, 201);
+  });
+
+  /** Apps → a user or message context-menu command, on its target. */
+  app.post("/api/context-menu", async (c) => {
+    const input = await body(c);
+    const result = await emu.invokeContextMenu({
+      guildId,
+      channelId: text(input, "channelId"),
+      userId: text(input, "userId"),
+      commandId: text(input, "commandId"),
+      targetId: text(input, "targetId"),
     });
     return c.json(result, 201);
   });

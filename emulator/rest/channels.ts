@@ -320,6 +320,8 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
         message: "Cannot execute action on this channel type",
       });
     }
+    // Thread members are visible only to whoever can see the thread (50001 otherwise).
+    requireChannelPermissions(state, id, botId(), Permissions.VIEW_CHANNEL);
     return record;
   };
 

@@ -68,6 +68,7 @@ function validateOptions(options: unknown): ErrorTree | null {
     };
   }
   const errors: ErrorTree = {};
+  let optionalSeen = false;
   options.forEach((option, i) => {
     const e: ErrorTree = {};
     if (!isRecord(option)) {
@@ -92,6 +93,24 @@ function validateOptions(options: unknown): ErrorTree | null {
         _errors: [{
           code: "BASE_TYPE_BAD_LENGTH",
           message: "Must be between 1 and 100 in length.",
+        }],
+      };
+    }
+    // Required options come first: Discord refuses one after an optional option.
+    if (option.required === true && optionalSeen) {
+      e.required = {
+        _errors: [{
+          code: "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+          message: "Required options must be placed before non-required options",
+        }],
+      };
+    }
+    if (option.type !== 1 && option.type !== 2 && option.required !== true) optionalSeen = true;
+    if (option.autocomplete === true && Array.isArray(option.choices) && option.choices.length) {
+      e.autocomplete = {
+        _errors: [{
+          code: "APPLICATION_COMMAND_OPTION_AUTOCOMPLETE_WITH_CHOICES",
+          message: "Autocomplete cannot be enabled on an option that has choices",
         }],
       };
     }

@@ -14,10 +14,12 @@ import {
   emitMessage,
   postMessage,
   requireChannelPermissions,
+  requireContentPermissions,
 } from "../messaging.ts";
 import { Permissions } from "../permissions.ts";
-import { snowflakeTime } from "../snowflake.ts";
+import { isSnowflake, snowflakeTime } from "../snowflake.ts";
 import { Intents, isoTimestamp, type MessageRecord } from "../state.ts";
+import { limitParam, snowflakeParam } from "./query.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
 const EPHEMERAL = 1 << 6;
@@ -35,9 +37,9 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
     // Newest first, as Discord returns them; ephemeral messages are not in the history.
     let messages = [...channel.messages.values()].filter((m) => !(m.message.flags & EPHEMERAL))
       .sort((a, b) => BigInt(b.message.id) > BigInt(a.message.id) ? 1 : -1);
-    const before = query.get("before");
-    const after = query.get("after");
-    const around = query.get("around");
+    const [before, after, around] = ["before", "after", "around"].map((key) =>
+      snowflakeParam(query, key)
+    );
     if (before) messages = messages.filter((m) => BigInt(m.message.id) < BigInt(before));
     if (after) {
       messages = messages.filter((m) => BigInt(m.message.id) > BigInt(after)).reverse()
@@ -79,6 +81,7 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
       if (!onlyFlags) throw new DiscordError(403, ErrorCodes.CannotEditOtherUsersMessage);
       requireChannelPermissions(state, params.channel_id, bot().id, Permissions.MANAGE_MESSAGES);
     }
+    requireContentPermissions(state, params.channel_id, bot().id, input, body.files);
     return ok(state.messageToApi(editMessage(state, record, input, body.files)));
   });
 
@@ -104,14 +107,32 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
     if (ids.length > 100) {
       throw invalidField(["messages"], "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.");
     }
+    const unique = new Set<string>();
+    ids.forEach((raw, i) => {
+      const id = typeof raw === "number" && Number.isSafeInteger(raw) ? String(raw) : raw;
+      if (!isSnowflake(id)) {
+        throw invalidField(
+          ["messages", i],
+          "NUMBER_TYPE_COERCE",
+          `Value "${raw}" is not snowflake.`,
+        );
+      }
+      if (unique.has(id)) {
+        throw invalidField(
+          ["messages", i],
+          "SET_TYPE_ALREADY_CONTAINS_VALUE",
+          "The set already contains this value",
+        );
+      }
+      unique.add(id);
+    });
     requireChannelPermissions(state, params.channel_id, bot().id, Permissions.MANAGE_MESSAGES);
-    const unique = [...new Set(ids.map(String))];
     for (const id of unique) {
       if (Date.now() - snowflakeTime(id) > FOURTEEN_DAYS_MS) {
         throw new DiscordError(400, ErrorCodes.BulkDeleteTooOld);
       }
     }
-    const deleted = unique.filter((id) => channel.messages.delete(id));
+    const deleted = [...unique].filter((id) => channel.messages.delete(id));
     channel.pins = channel.pins.filter((id) => !deleted.includes(id));
     const guildId = channel.channel.guild_id;
     const d: Record<string, unknown> = { ids: deleted, channel_id: params.channel_id };
@@ -220,14 +241,4 @@ function registerPinRoutes(app: Hono, ctx: RestContext): void {
       return noContent();
     });
   }
-}
-
-/** `?limit=` between 1 and `max` (default 50), else Discord's 50035. */
-function limitParam(query: URLSearchParams, max: number): number {
-  const raw = query.get("limit");
-  const limit = raw === null ? 50 : Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw invalidField(["limit"], "NUMBER_TYPE_MAX", `int value should be between 1 and ${max}.`);
-  }
-  return limit;
 }

@@ -6,6 +6,7 @@
  */
 
 import { Hono } from "hono";
+import { registerAuditLogRoutes } from "./audit_logs.ts";
 import { registerChannelRoutes } from "./channels.ts";
 import { registerCommandRoutes } from "./commands.ts";
 import { registerGuildRoutes } from "./guilds.ts";
@@ -33,6 +34,7 @@ export function createRestApp(ctx: RestContext, starts: SessionStartLimit): Hono
   registerCommandRoutes(app, ctx);
   registerInteractionRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
+  registerAuditLogRoutes(app, ctx);
   // Unmatched requests: a known path with another method is Discord's 405.
   app.all("*", (c) => {
     const path = c.req.path.replace(/^\/api\/v\d+/, "");

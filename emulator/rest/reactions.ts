@@ -9,6 +9,7 @@ import type { Hono } from "hono";
 import { requireChannelPermissions } from "../messaging.ts";
 import { Permissions } from "../permissions.ts";
 import { addReaction, parseEmoji, reactionEvent, removeReaction } from "../reacting.ts";
+import { limitParam, snowflakeParam } from "./query.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
 export function registerReactionRoutes(app: Hono, ctx: RestContext): void {
@@ -49,8 +50,8 @@ export function registerReactionRoutes(app: Hono, ctx: RestContext): void {
   route(app, ctx, "GET", `${base}/:emoji`, ({ params, query }) => {
     const record = state.message(params.channel_id, params.message_id);
     const { key } = parseEmoji(params.emoji);
-    const limit = Math.min(Math.max(Number(query.get("limit") ?? 25), 1), 100);
-    const after = BigInt(query.get("after") ?? "0");
+    const limit = limitParam(query, 100, 25);
+    const after = BigInt(snowflakeParam(query, "after") ?? "0");
     const users = (record.reactions.get(key)?.users ?? [])
       .filter((id) => BigInt(id) > after)
       .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))

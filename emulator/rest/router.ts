@@ -8,8 +8,10 @@
 
 import type { Hono } from "hono";
 import type { ActionLog } from "../actions.ts";
+import { prepareAudit, recordAudit } from "../audit_log.ts";
 import { parseBody, type ParsedBody } from "../body.ts";
-import { DiscordError, unauthorized } from "../errors.ts";
+import { DiscordError, invalidField, unauthorized } from "../errors.ts";
+import { isSnowflake } from "../snowflake.ts";
 import type { GatewayServer } from "../gateway.ts";
 import type { EmulatorState } from "../state.ts";
 import type { RateLimiter } from "./ratelimit.ts";
@@ -107,18 +109,31 @@ export function route(
     try {
       // The body is read before the rate-limit check so even 429s log what was sent.
       body = await parseBody(request);
+      checkPathIds(params);
       const limit = ctx.rateLimits.take(label, params, authorized || options.auth !== false);
       headers = limit.headers;
       if (limit.error) throw limit.error;
       validateBody(label, body.json);
       const reasonHeader = request.headers.get("x-audit-log-reason");
+      const reason = reasonHeader === null ? null : safeDecode(reasonHeader);
+      const before = prepareAudit(ctx.state, label, params);
       result = await handler({
         params,
         query: url.searchParams,
         body,
         headers: request.headers,
-        reason: reasonHeader === null ? null : safeDecode(reasonHeader),
+        reason,
       });
+      if (scope.guildId && result.status < 300) {
+        recordAudit(ctx.state, {
+          label,
+          params,
+          guildId: scope.guildId,
+          reason,
+          response: result.body,
+          before,
+        });
+      }
     } catch (error) {
       if (error instanceof DiscordError) {
         result = { status: error.status, body: error.body };
@@ -174,6 +189,18 @@ function actionScope(
     if (interaction?.channel_id) scope.channelId ??= interaction.channel_id;
   }
   return scope;
+}
+
+/** Path parameters that name something by id; `@me` and `@original` stand for one. */
+const ID_PARAM = /_id$/;
+const ALIASES = new Set(["@me", "@original"]);
+
+/** A malformed id in the path is Discord's 400 50035 ("is not snowflake"), not a 404. */
+function checkPathIds(params: Record<string, string>): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (!ID_PARAM.test(name) || ALIASES.has(value) || isSnowflake(value)) continue;
+    throw invalidField([name], "NUMBER_TYPE_COERCE", `Value "${value}" is not snowflake.`);
+  }
 }
 
 function safeDecode(value: string): string {

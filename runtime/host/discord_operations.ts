@@ -24,6 +24,7 @@ import { kvOperations } from "./operations/kv_ops.ts";
 import { kvTransactionOperations } from "./operations/kv_transaction_ops.ts";
 import { messageOperations } from "./operations/message_ops.ts";
 import { sortedOperations } from "./operations/sorted_ops.ts";
+import { taskOperations } from "./operations/task_ops.ts";
 import { GuildScope } from "./operations/scope.ts";
 import { requestingGuild } from "./rest_metrics.ts";
 import type { OperationExecutor } from "./sandboxes.ts";
@@ -39,6 +40,7 @@ const HANDLERS: OperationHandlers<OperationName> = {
   ...kvOperations,
   ...kvTransactionOperations,
   ...sortedOperations,
+  ...taskOperations,
   ...fetchOperations,
 };
 
@@ -69,6 +71,7 @@ export class DiscordOperations implements OperationExecutor {
       interactions: this.interactions,
       kv: this.stores.kv,
       sorted: this.stores.sorted,
+      tasks: this.stores.tasks,
       fetch: this.fetcher,
     };
     const handler = HANDLERS[op] as (c: OperationContext, a: OperationArgs<N>) => Promise<unknown>;

@@ -29,6 +29,18 @@ import type { Deployment } from "../../storage/types.ts";
 import type { CommandDefinition, WorkerKey } from "../sandbox/protocol/mod.ts";
 import type { QueuedEvent } from "./guild_queue.ts";
 
+/** Why a load failed, as the author should read it. */
+export class ScriptLoadError extends Error {
+  override name = "ScriptLoadError";
+  /**
+   * @param neighbourCrash the load was cut short because its sandbox process died for another
+   * guild's script: not this script's fault, so loading again may succeed.
+   */
+  constructor(message: string, readonly neighbourCrash = false) {
+    super(message);
+  }
+}
+
 interface LoadSettlers {
   resolve(commands: CommandDefinition[]): void;
   reject(error: Error): void;

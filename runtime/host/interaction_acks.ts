@@ -116,6 +116,7 @@ export class InteractionAcks {
   /**
    * Answers an interaction nobody answered with an ephemeral error (or, if
    * the host already deferred it, edits the deferred reply to say so).
+   * Never rejects: a failure to tell the user is dropped here, once.
    */
   fail(interactionId: string, message: string): Promise<void> {
     const tracked = this.#tracked.get(interactionId);

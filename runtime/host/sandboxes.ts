@@ -22,8 +22,6 @@ import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
 import {
   type CommandDefinition,
-  type DoneMessage,
-  isDroppable,
   type LoadedMessage,
   type LogLevel,
   MAX_BATCH,
@@ -34,34 +32,28 @@ import {
   type WorkerKey,
   workerKeyId,
 } from "../sandbox/protocol/mod.ts";
-import { requeueFirst, StartedEvents } from "./guard/redelivery.ts";
-import { GuildQueue, type QueuedEvent } from "./guild_queue.ts";
-import { GuildWorker } from "./guild_worker.ts";
+import { StartedEvents } from "./guard/redelivery.ts";
+import type { QueuedEvent } from "./guild_queue.ts";
+import { Guild } from "./guild_state.ts";
+import { GuildWorker, ScriptLoadError } from "./guild_worker.ts";
+import { IdleSweep, IdleWaiter } from "./idle_sweep.ts";
 import { InteractionAcks } from "./interaction_acks.ts";
 import type { LogSink } from "./logs.ts";
 import { FloraMetrics } from "./metrics.ts";
 import { type ProcessLoad, ProcessLoads } from "./process_load.ts";
 import { Residency } from "./residency.ts";
+import { registerSchedulingGauges } from "./scheduling_gauges.ts";
 import { type SchedulingOptions, schedulingOptions } from "./scheduling_options.ts";
+import { chargeBatch, chargeOperation } from "./usage_charges.ts";
+import { WorkerFailures } from "./worker_failures.ts";
 import { WorkerMessages } from "./worker_messages.ts";
 
 export type { SchedulingOptions } from "./scheduling_options.ts";
+export { ScriptLoadError };
 
 /** Executes a validated operation for a guild; throws a readable error when refused. */
 export interface OperationExecutor {
   execute(guildId: string, op: OperationName, args: unknown): Promise<unknown>;
-}
-
-/** Why a load failed, as the author should read it. */
-export class ScriptLoadError extends Error {
-  override name = "ScriptLoadError";
-  /**
-   * @param neighbourCrash the load was cut short because its sandbox process died for another
-   * guild's script: not this script's fault, so loading again may succeed.
-   */
-  constructor(message: string, readonly neighbourCrash = false) {
-    super(message);
-  }
 }
 
 /** Optional collaborators of the manager. */
@@ -76,28 +68,6 @@ export interface ManagerHooks {
   /** Writes a line the script logged (instead of `logs.append`), e.g. through a volume limit. */
   onScriptLog?(guildId: string, level: LogLevel, message: string): void;
 }
-
-/** A deployed guild: what serves it and what waits for it. */
-class Guild {
-  /** The active deployment (known from storage even while no worker runs). */
-  deployment: Deployment | null = null;
-  /** The worker serving the active deployment, if resident (maybe still starting). */
-  worker: GuildWorker | null = null;
-  /** Deploys loading beside the active worker; while > 0 nothing is cold-started. */
-  holds = 0;
-  readonly queue: GuildQueue;
-  constructor(readonly id: string, maxBacklog: number) {
-    this.queue = new GuildQueue(maxBacklog);
-  }
-}
-
-/**
- * A guild that used its worker this recently, ms, is restarted at once when
- * a neighbour's crash takes its process down, instead of on its next event.
- */
-const RESTART_RECENT_MS = 60_000;
-/** A cold start cut short by a neighbour's crash is retried, at most once per this long, ms. */
-const START_RETRY_WINDOW_MS = 10_000;
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 function preciseNow(): number {
@@ -114,14 +84,13 @@ export class SandboxManager {
   #messages: WorkerMessages;
   #pool: SandboxPool | null = null;
   #residency: Residency;
-  #sweep: ReturnType<typeof setInterval> | null = null;
+  #sweep: IdleSweep;
   #readySeen = false;
   /** Which in-flight events the processes have handed to workers (see guard/redelivery.ts). */
   #started = new StartedEvents();
-  /** When each guild's cold start was last retried after a neighbour's crash (ms). */
-  #startRetried = new WeakMap<Guild, number>();
+  #failures: WorkerFailures;
   #closing = false;
-  #drained: (() => void) | null = null;
+  #drained = new IdleWaiter(() => this.#idle());
   readonly options: SchedulingOptions;
   readonly metrics: FloraMetrics;
   readonly acks: InteractionAcks;
@@ -147,7 +116,7 @@ export class SandboxManager {
         },
         loadFailed: (worker, error) => this.#failLoad(worker, error),
         done: (worker, message) => {
-          this.#recordUsage(worker, message);
+          worker.cpuMs = chargeBatch(this.metrics.usage, worker.key.guildId, message, worker.cpuMs);
           for (const event of message.events) this.#done(worker, event.id, event.startedAt);
         },
         run: (guildId, op, args) =>
@@ -162,6 +131,34 @@ export class SandboxManager {
       maxResident: this.options.maxResident,
       idleMs: this.options.idleMs,
     });
+    this.#sweep = new IdleSweep(Math.max(10, Math.min(1_000, this.options.idleMs / 2)), () => {
+      for (const guildId of this.#residency.idle(Date.now(), (id) => this.#busy(id))) {
+        this.#evict(guildId, "idle");
+      }
+    });
+    this.#failures = new WorkerFailures(
+      {
+        closing: () => this.#closing,
+        worker: (key) => this.#workers.get(workerKeyId(key)),
+        guild: (guildId) => this.#guilds.get(guildId),
+        failLoad: (worker, error, neighbourCrash) => this.#failLoad(worker, error, neighbourCrash),
+        stop: (worker) => this.#stop(worker),
+        pump: (guild) => this.#pump(guild),
+        coldStart: (guild) => this.#coldStart(guild),
+        canStart: (guildId) => this.#load(this.#p.indexOf(guildId)).starts.open,
+        lastUse: (guildId) => this.#residency.lastUse(guildId),
+        forget: (guild) => {
+          this.#guilds.delete(guild.id);
+          this.#residency.remove(guild.id);
+        },
+        failInteraction: (payload, message) => this.#failInteraction(payload, message),
+        settled: () => this.#drained.check(),
+      },
+      this.#started,
+      this.metrics,
+      logs,
+      hooks.onWorkerFailure && ((d, reason, detail) => hooks.onWorkerFailure!(d, reason, detail)),
+    );
     this.acks = new InteractionAcks(
       (guildId, op, args) => this.#execute(guildId, op, args),
       this.options.interactionAckMs,
@@ -170,26 +167,12 @@ export class SandboxManager {
         failed: () => this.metrics.interactionsFailed.inc(),
       },
     );
-    this.metrics.gauge(
-      "flora_workers_resident",
-      "Workers currently running (resident guilds).",
-      () => this.#residency.size,
-    );
-    this.metrics.gauge(
-      "flora_guilds_deployed",
-      "Guilds with an active deployment.",
-      () => this.#guilds.size,
-    );
-    this.metrics.gauge(
-      "flora_events_queued",
-      "Events waiting in guild queues.",
-      () => this.queuedEvents(),
-    );
-    this.metrics.gauge(
-      "flora_events_inflight",
-      "Events sent to workers and not yet finished.",
-      () => this.inflightEvents(),
-    );
+    registerSchedulingGauges(this.metrics, {
+      resident: () => this.#residency.size,
+      deployed: () => this.#guilds.size,
+      queued: () => this.queuedEvents(),
+      inflight: () => this.inflightEvents(),
+    });
   }
 
   /** Attaches the pool (created with this manager as its listener). */
@@ -346,7 +329,7 @@ export class SandboxManager {
       guild.worker = null;
       this.#residency.remove(guild.id);
     }
-    this.#p.terminate(worker.key).catch(() => {});
+    this.#p.terminate(worker.key); // never rejects: see SandboxPool.send
     this.#idleCheck();
   }
 
@@ -424,7 +407,7 @@ export class SandboxManager {
       return { id, name: event.name, payload: event.payload };
     });
     load.inflight += events.length;
-    this.#p.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events }).catch(() => {});
+    this.#p.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events });
   }
 
   #touch(guild: Guild): void {
@@ -464,7 +447,7 @@ export class SandboxManager {
       this.#pump(guild);
     }, (error: Error) => {
       settled();
-      if (this.#retryStart(guild, error)) return;
+      if (this.#failures.retryStart(guild, error)) return;
       this.logs.append(guild.id, "error", `flora: the script could not start: ${error.message}`);
       if (guild.worker === worker) guild.worker = null;
       this.#residency.remove(guild.id);
@@ -477,40 +460,9 @@ export class SandboxManager {
     });
   }
 
-  /**
-   * A cold start cut short by a neighbour's process crash is not the script's
-   * failure, and its queue was never sent: keep the queue and start again in
-   * the new process (once per window, in case the "neighbour" was itself).
-   * True when the failed start's events are taken care of.
-   */
-  #retryStart(guild: Guild, error: Error): boolean {
-    if (!(error instanceof ScriptLoadError) || !error.neighbourCrash || this.#closing) return false;
-    if (guild.worker) return true; // another worker serves the guild and takes its queue
-    const now = Date.now();
-    if (now - (this.#startRetried.get(guild) ?? -Infinity) < START_RETRY_WINDOW_MS) return false;
-    this.#startRetried.set(guild, now);
-    this.#pump(guild);
-    return true;
-  }
-
-  /**
-   * Restarts a guild whose worker a neighbour's process crash took, without
-   * waiting for its next event. After the current turn, so guilds with
-   * events to replay take the start slots first; skipped when none is free
-   * (the next event starts it then).
-   */
-  #restartSoon(guild: Guild): void {
-    queueMicrotask(() => {
-      if (this.#closing || guild.worker || guild.holds > 0 || !guild.deployment) return;
-      if (this.#guilds.get(guild.id) !== guild) return;
-      if (!this.#load(this.#p.indexOf(guild.id)).starts.open) return;
-      this.#coldStart(guild);
-    });
-  }
-
   #failInteraction(payload: unknown, message: string): void {
     const id = (payload as { id?: unknown })?.id;
-    if (typeof id === "string") this.acks.fail(id, message).catch(() => {});
+    if (typeof id === "string") this.acks.fail(id, message); // never rejects
   }
 
   /** Has something to do: starting, running events, events waiting, or a deploy loading. */
@@ -533,35 +485,12 @@ export class SandboxManager {
 
   /** Runs the idle sweep while any worker is resident. */
   #idleCheck(): void {
-    if (this.#residency.size > 0 && !this.#sweep && !this.#closing) {
-      const every = Math.max(10, Math.min(1_000, this.options.idleMs / 2));
-      this.#sweep = setInterval(() => {
-        for (const guildId of this.#residency.idle(Date.now(), (id) => this.#busy(id))) {
-          this.#evict(guildId, "idle");
-        }
-      }, every);
-    } else if (this.#residency.size === 0 && this.#sweep) {
-      clearInterval(this.#sweep);
-      this.#sweep = null;
-    }
+    this.#sweep.check(this.#residency.size, this.#closing);
   }
 
   /** Handles something a worker posted. Never throws: workers are untrusted. */
   workerMessage(key: WorkerKey, raw: unknown): void {
     this.#messages.receive(key, raw);
-  }
-
-  /** Counts a finished batch in the guild's usage: events, handler errors, worker CPU. */
-  #recordUsage(worker: GuildWorker, message: DoneMessage): void {
-    const guildId = worker.key.guildId;
-    const usage = this.metrics.usage;
-    usage.add(guildId, "eventsHandled", message.events.length);
-    usage.add(guildId, "errors", message.events.filter((e) => e.error !== undefined).length);
-    if (message.cpuMs !== undefined) {
-      // The worker reports its thread's CPU so far; a guild is charged what grew since.
-      usage.add(guildId, "cpuMs", message.cpuMs - worker.cpuMs);
-      worker.cpuMs = Math.max(worker.cpuMs, message.cpuMs);
-    }
   }
 
   #done(worker: GuildWorker, id: number, startedAt: number | undefined): void {
@@ -585,7 +514,7 @@ export class SandboxManager {
     const guild = this.#guilds.get(worker.key.guildId);
     if (guild && guild.worker === worker) this.#pump(guild);
     this.#wakeWaiting(load);
-    if (this.#drained && this.#idle()) this.#drained();
+    this.#drained.check();
   }
 
   /** Lets guilds waiting for room in a process send again. */
@@ -606,8 +535,7 @@ export class SandboxManager {
 
   #execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
     this.metrics.restCalls.inc(op);
-    if (op.startsWith("kv.")) this.metrics.usage.add(guildId, "kvOps");
-    else if (op !== "fetch") this.metrics.usage.add(guildId, "discordCalls");
+    chargeOperation(this.metrics.usage, guildId, op);
     return this.operations.execute(guildId, op, args);
   }
 
@@ -620,66 +548,7 @@ export class SandboxManager {
 
   /** A worker was stopped or died: fail its load, or let the next event start a fresh one. */
   workerExit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void {
-    const worker = this.#workers.get(workerKeyId(key));
-    if (!worker) return;
-    if (worker.loading) {
-      this.#failLoad(worker, detail, reason === "process");
-      return;
-    }
-    if (reason === "timeout") this.metrics.timeouts.inc();
-    else this.metrics.crashes.inc();
-    const guild = this.#guilds.get(key.guildId);
-    const serving = guild?.worker === worker;
-    if (serving) this.metrics.usage.add(key.guildId, "restarts");
-    const suspension = serving
-      ? this.hooks.onWorkerFailure?.(worker.deployment, reason, detail) ?? null
-      : null;
-    if (serving) {
-      this.logs.append(
-        key.guildId,
-        "error",
-        `flora: the script was stopped (${reason}): ${detail}; ` +
-          (suspension ? "not restarting it" : "it restarts with the next event"),
-      );
-    }
-    // A guild in use lately comes back at once when only its process failed it.
-    const lastUse = serving && reason === "process" ? this.#residency.lastUse(key.guildId) : 0;
-    const restart = lastUse !== undefined && lastUse > Date.now() - RESTART_RECENT_MS;
-    // Events the process never handed to the worker go to its successor, once.
-    const { replay, interrupted } = this.#started.split(worker, worker.inflight);
-    for (const event of suspension || !serving ? [...interrupted, ...replay] : interrupted) {
-      if (event.name === "interactionCreate") {
-        this.#failInteraction(event.payload, "This server's bot script stopped while answering.");
-      } else if (isDroppable(event.name)) {
-        // Part of a batch the worker may or may not have run: never repeated, so counted lost.
-        this.metrics.eventsDropped.inc(event.name);
-        this.metrics.usage.add(key.guildId, "eventsDropped");
-      }
-    }
-    this.#stop(worker);
-    if (guild && serving && suspension) this.#suspend(guild, suspension);
-    else if (guild && serving) {
-      requeueFirst(guild.queue, replay);
-      this.#pump(guild);
-      if (restart) this.#restartSoon(guild);
-    }
-    if (this.#drained && this.#idle()) this.#drained();
-  }
-
-  /** Stops serving a crash-looping guild until it is deployed again. */
-  #suspend(guild: Guild, reason: string): void {
-    this.logs.append(
-      guild.id,
-      "error",
-      `flora: the script was suspended: ${reason}. Deploy again to resume.`,
-    );
-    for (const event of guild.queue.drain()) {
-      if (event.name === "interactionCreate") {
-        this.#failInteraction(event.payload, "This server's bot script is suspended.");
-      }
-    }
-    this.#guilds.delete(guild.id);
-    this.#residency.remove(guild.id);
+    this.#failures.exit(key, reason, detail);
   }
 
   #idle(): boolean {
@@ -694,14 +563,7 @@ export class SandboxManager {
    */
   async drain(deadlineMs: number): Promise<{ abandoned: number }> {
     this.#closing = true;
-    if (!this.#idle()) {
-      const done = new Promise<void>((resolve) => (this.#drained = resolve));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-      await Promise.race([done, deadline]);
-      clearTimeout(timer);
-      this.#drained = null;
-    }
+    await this.#drained.wait(deadlineMs);
     const abandoned = this.inflightEvents() + this.queuedEvents();
     await this.acks.failAll("flora is restarting; please try again in a moment.");
     this.close();
@@ -711,8 +573,7 @@ export class SandboxManager {
   /** Stops timers (the pool is closed by its owner). */
   close(): void {
     this.#closing = true;
-    if (this.#sweep) clearInterval(this.#sweep);
-    this.#sweep = null;
+    this.#sweep.stop();
     for (const worker of this.#workers.values()) worker.clearTimer();
     this.acks.close();
   }

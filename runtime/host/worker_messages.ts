@@ -37,7 +37,7 @@ export interface WorkerMessageHost {
   done(worker: GuildWorker, message: DoneMessage): void;
   /** Runs a checked operation for a guild. Throws a readable error when refused. */
   run(guildId: string, op: OperationName, args: unknown): Promise<unknown>;
-  /** Sends the answer to a call back to the worker. */
+  /** Sends the answer to a call back to the worker; never rejects (a lost worker is reported apart). */
   answer(key: WorkerKey, result: ResultMessage): Promise<void>;
 }
 
@@ -107,7 +107,6 @@ export class WorkerMessages {
       }
     }
     if (!this.host.worker(worker.key)) return;
-    await this.host.answer(worker.key, { v: PROTOCOL_VERSION, type: "result", callId, ...result })
-      .catch(() => {});
+    await this.host.answer(worker.key, { v: PROTOCOL_VERSION, type: "result", callId, ...result });
   }
 }

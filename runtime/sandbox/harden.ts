@@ -13,10 +13,20 @@
  * - the `Deno` namespace: replaced by a frozen object with the few harmless
  *   members scripts use (`inspect`, `version`, `build`, `errors`);
  * - the SDK's globals: frozen, so tampering with `createBot`, `slash`… or
- *   their properties has no effect.
+ *   their properties has no effect;
+ * - clocks: `performance.now()` and `Temporal.Now` tick in whole
+ *   milliseconds, like `Date.now()` (timing side channels, see
+ *   `docs/isolation.md`);
+ * - `_fimp_`: what the script's dynamic `import()`s were rewritten to call
+ *   (`script_imports.ts`): it always refuses;
+ * - everything else not on the allowlist (`global_allowlist.ts`) is deleted,
+ *   own or inherited, symbols included.
  *
  * @module
  */
+
+import { removeUnlistedGlobals } from "./global_allowlist.ts";
+import { REFUSED_IMPORT, refusedImport } from "./no_modules.ts";
 
 /** Thrown when a script reaches for something the sandbox removed. */
 export class SandboxRestriction extends Error {
@@ -97,5 +107,59 @@ export function hardenWorkerScope(
   lockValue(scope, "Worker", Worker);
   for (const name of ["onmessage", "onerror", "onmessageerror"]) lockHandler(scope, name);
 
+  lockValue(scope, REFUSED_IMPORT, refusedImport);
+  coarsenClocks(scope);
+  removeUnlistedGlobals(scope, new Set(Object.keys(sdkGlobals)));
+
   for (const value of Object.values(sdkGlobals)) deepFreeze(value);
+}
+
+/** The finest step of the clocks scripts see, ms: that of `Date.now()`. */
+export const CLOCK_STEP_MS = 1;
+
+/** The part of `Temporal.Now` scripts get, driven by the coarse clock. */
+interface TemporalLike {
+  Now: { timeZoneId(): string };
+  Instant: {
+    fromEpochMilliseconds(ms: number): {
+      toZonedDateTimeISO(timeZone: string): {
+        toPlainDateTime(): unknown;
+        toPlainDate(): unknown;
+        toPlainTime(): unknown;
+      };
+    };
+  };
+}
+
+/**
+ * Replaces `performance` with a frozen object whose `now()` ticks in whole
+ * milliseconds, and `Temporal.Now` with one read from `Date.now()`: no clock
+ * finer than a millisecond is left to time a cache hit with.
+ */
+function coarsenClocks(scope: typeof globalThis): void {
+  const precise = scope.performance;
+  const preciseNow = precise.now.bind(precise);
+  const step = CLOCK_STEP_MS;
+  const performance = Object.freeze({
+    timeOrigin: precise.timeOrigin,
+    now: () => Math.floor(preciseNow() / step) * step,
+    toJSON: () => ({ timeOrigin: precise.timeOrigin }),
+  });
+  lockValue(scope, "performance", performance);
+
+  const temporal = (scope as unknown as { Temporal?: TemporalLike }).Temporal;
+  if (!temporal) return;
+  const timeZoneId = temporal.Now.timeZoneId.bind(temporal.Now);
+  const zoned = (timeZone?: string) =>
+    temporal.Instant.fromEpochMilliseconds(Date.now()).toZonedDateTimeISO(timeZone ?? timeZoneId());
+  const now = Object.freeze({
+    instant: () => temporal.Instant.fromEpochMilliseconds(Date.now()),
+    timeZoneId,
+    zonedDateTimeISO: zoned,
+    plainDateTimeISO: (timeZone?: string) => zoned(timeZone).toPlainDateTime(),
+    plainDateISO: (timeZone?: string) => zoned(timeZone).toPlainDate(),
+    plainTimeISO: (timeZone?: string) => zoned(timeZone).toPlainTime(),
+    [Symbol.toStringTag]: "Temporal.Now",
+  });
+  lockValue(temporal, "Now", now);
 }

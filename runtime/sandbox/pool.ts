@@ -24,6 +24,7 @@ import {
   type WorkerKey,
   workerKeyId,
 } from "./protocol/mod.ts";
+import { lexerReady, sealScript } from "./script_imports.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
 /** A worker reported silent this recently when its process died is blamed for it, ms. */
@@ -77,6 +78,11 @@ export interface PoolOptions {
    * collect it, and show it only when they fail.
    */
   stderr?: (text: string) => void;
+}
+
+/** A script the pool will not start (it imports modules); the message says what to change. */
+export class ScriptRefused extends Error {
+  override name = "ScriptRefused";
 }
 
 /** What the pool reports to its owner. */
@@ -160,7 +166,10 @@ class SandboxChild {
         "--no-lock",
         "--no-remote",
         "--no-npm",
-        `--v8-flags=--max-old-space-size=${this.options.heapMb}${
+        // No code from strings (eval, new Function): a script could otherwise write an
+        // import() that script_imports.ts never saw.
+        `--v8-flags=--max-old-space-size=${this.options.heapMb},` +
+        `--disallow-code-generation-from-strings${
           this.options.memoryReducer ? "" : ",--no-memory-reducer"
         }`,
         PROCESS_MAIN.href,
@@ -382,6 +391,7 @@ export class SandboxPool {
 
   /** Starts every process; resolves when all are ready (standbys start after, unawaited). */
   async start(): Promise<void> {
+    await lexerReady;
     if ((this.options.transport ?? defaultTransport()) === "unix") {
       this.#link = await LinkListener.open();
     }
@@ -444,19 +454,29 @@ export class SandboxPool {
     return processIndex(guildId, this.#processes.length);
   }
 
-  /** Starts a worker and sends it its script. */
+  /**
+   * Starts a worker and sends it its script, its module loading sealed
+   * (`script_imports.ts`); rejects, starting nothing, when the script imports
+   * a module.
+   */
   spawn(key: WorkerKey, load: LoadMessage): Promise<void> {
+    const sealed = sealScript(load.code);
+    if (!sealed.ok) return Promise.reject(new ScriptRefused(sealed.error));
     const process = this.#processOf(key);
     process.workers.set(workerKeyId(key), key);
-    return process.send({ ...key, v: PROTOCOL_VERSION, type: "spawn", load });
+    const message = { ...load, code: sealed.code };
+    return process.send({ ...key, v: PROTOCOL_VERSION, type: "spawn", load: message });
   }
 
-  /** Relays an event or a call result to a worker. */
+  /**
+   * Relays an event or a call result to a worker. Never rejects: a message to
+   * a process that died is dropped (its workers are reported lost instead).
+   */
   send(key: WorkerKey, message: ToWorkerMessage["message"]): Promise<void> {
     return this.#processOf(key).send({ ...key, v: PROTOCOL_VERSION, type: "toWorker", message });
   }
 
-  /** Stops a worker. */
+  /** Stops a worker. Never rejects, like {@linkcode send}. */
   terminate(key: WorkerKey): Promise<void> {
     const process = this.#processOf(key);
     process.workers.delete(workerKeyId(key));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type PoolListener, type PoolOptions, SandboxPool } from "./pool.ts";
+import { type PoolListener, type PoolOptions, SandboxPool, ScriptRefused } from "./pool.ts";
 import { PROTOCOL_VERSION } from "./protocol/mod.ts";
 import { bundleWorkerRuntime } from "./worker_bundle.ts";
 
@@ -72,8 +72,31 @@ Deno.test({
   async fn() {
     assert.equal(
       await v8FlagsOf(undefined),
-      "--v8-flags=--max-old-space-size=128,--no-memory-reducer",
+      "--v8-flags=--max-old-space-size=128,--disallow-code-generation-from-strings," +
+        "--no-memory-reducer",
     );
-    assert.equal(await v8FlagsOf(true), "--v8-flags=--max-old-space-size=128");
+    assert.equal(
+      await v8FlagsOf(true),
+      "--v8-flags=--max-old-space-size=128,--disallow-code-generation-from-strings",
+    );
   },
+});
+
+Deno.test("the pool refuses to start a script that imports a module", async () => {
+  await withPool({}, ignore, async (pool) => {
+    const key = { guildId: "100000000000000001", deploymentId: "d1" };
+    const load = {
+      v: PROTOCOL_VERSION,
+      type: "load" as const,
+      guildId: key.guildId,
+      deploymentId: key.deploymentId,
+      entry: "main.ts",
+      code: `import os from "node:os";\nconsole.log(os);`,
+    };
+    await assert.rejects(pool.spawn(key, load), (e: Error) => {
+      assert.ok(e instanceof ScriptRefused);
+      assert.match(e.message, /imports "node:os" \(line 1\)/);
+      return true;
+    });
+  });
 });

@@ -26,6 +26,9 @@ import {
 installGlobals(globalThis);
 // Captured before the script runs: the process's liveness pings read the heap through it.
 const memoryUsage = Deno.memoryUsage;
+// The precise clock, for the runtime's own reports: scripts get a coarse one (harden.ts).
+const preciseNow = performance.now.bind(performance);
+const timeOrigin = performance.timeOrigin;
 
 // A rejected promise nobody awaited is the script's bug: log it, keep the worker.
 globalThis.addEventListener("unhandledrejection", (event) => {
@@ -71,10 +74,10 @@ const REPORT_EVERY_MS = 5;
  */
 async function runBatch(batch: EventBatchMessage): Promise<void> {
   let finished: FinishedEvent[] = [];
-  let reportedAt = performance.now();
+  let reportedAt = preciseNow();
   for (const event of batch.events) {
     let error: string | undefined;
-    const startedAt = performance.timeOrigin + performance.now();
+    const startedAt = timeOrigin + preciseNow();
     try {
       await dispatch(event.name, event.payload);
     } catch (thrown) {
@@ -82,7 +85,7 @@ async function runBatch(batch: EventBatchMessage): Promise<void> {
       log("error", `Error in ${event.name} handler: ${error}`);
     }
     finished.push(error ? { id: event.id, startedAt, error } : { id: event.id, startedAt });
-    if (performance.now() - reportedAt >= REPORT_EVERY_MS) {
+    if (preciseNow() - reportedAt >= REPORT_EVERY_MS) {
       send({
         v: PROTOCOL_VERSION,
         type: "done",
@@ -90,7 +93,7 @@ async function runBatch(batch: EventBatchMessage): Promise<void> {
         cpuMs: threadCpuMs() ?? undefined,
       });
       finished = [];
-      reportedAt = performance.now();
+      reportedAt = preciseNow();
     }
   }
   if (finished.length > 0) {

@@ -34,6 +34,7 @@ export async function startApiFlora(env: Record<string, string> = {}): Promise<A
   });
   const flora = await startFlora(config, {
     emulatorHeartbeatMs: 30_000,
+    emulatorIdentifyIntervalMs: 0,
     spawnShardDelay: 0,
     env,
   });

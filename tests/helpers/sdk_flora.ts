@@ -61,7 +61,11 @@ export async function startSdkFlora(dataDir?: string): Promise<SdkFlora> {
     FLORA_EMULATOR_PORT: "0",
     FLORA_SANDBOX_PROCESSES: "1",
   });
-  const flora = await startFlora(config, { emulatorHeartbeatMs: 30_000, spawnShardDelay: 0 });
+  const flora = await startFlora(config, {
+    emulatorHeartbeatMs: 30_000,
+    emulatorIdentifyIntervalMs: 0,
+    spawnShardDelay: 0,
+  });
   const emulator = flora.emulator!;
   const emu = new EmulatorClient(emulator.url);
   const world = emulator.seeded!;
@@ -124,6 +128,36 @@ export function sentTo(channelId: string, match?: (body: Record<string, unknown>
 export function callbackOf(interactionId: string) {
   return (a: BotAction) =>
     a.route === "POST /interactions/:id/:token/callback" && a.interactionId === interactionId;
+}
+
+/**
+ * A member runs a registered context-menu command (user: type 2, message:
+ * type 3) on a target through the control API, as Discord's Apps menu does;
+ * resolves with the interaction id.
+ */
+export async function runContextMenu(
+  emu: EmulatorClient,
+  input: {
+    guildId: string;
+    channelId: string;
+    userId: string;
+    name: string;
+    type: 2 | 3;
+    targetId: string;
+  },
+): Promise<string> {
+  const world = await emu.world();
+  const command = world.guilds.find((g) => g.id === input.guildId)?.commands
+    .find((c) => c.name === input.name && c.type === input.type);
+  if (!command) throw new Error(`no context-menu command "${input.name}" is registered`);
+  const { interactionId } = await emu.invokeContextMenu({
+    guildId: input.guildId,
+    channelId: input.channelId,
+    userId: input.userId,
+    commandId: command.id,
+    targetId: input.targetId,
+  });
+  return interactionId;
 }
 
 function randomToken(): string {

@@ -40,6 +40,34 @@ createBot({ prefixCommands: [
 `;
 }
 
+/**
+ * Script helpers for attack reports: `report(ctx, vectors)` tries each
+ * vector and replies one line per vector, `blocked <name>: <error>` or
+ * `ESCAPED <name>: <result>` (check with {@linkcode assertAllBlocked}).
+ */
+export const ATTEMPTS = `
+const attempt = async (name, fn) => {
+  try {
+    const result = await fn();
+    return "ESCAPED " + name + ": " + String(result).slice(0, 60);
+  } catch (error) {
+    return "blocked " + name + ": " + String(error && error.message).replace(/\\s+/g, " ").slice(0, 120);
+  }
+};
+const report = async (ctx, vectors) => {
+  const lines = [];
+  for (const [name, fn] of Object.entries(vectors)) lines.push(await attempt(name, fn));
+  await ctx.reply(lines.join("\\n"));
+};
+`;
+
+/** Asserts a `report` reply has one line per vector and every one was blocked. */
+export function assertAllBlocked(reply: string, vectors: number): void {
+  const lines = reply.split("\n");
+  assert.equal(lines.length, vectors, reply);
+  for (const line of lines) assert.match(line, /^blocked /, `attack succeeded: ${line}`);
+}
+
 /** A guild of the arena with what tests need to act in it. */
 export interface ArenaGuild {
   id: string;
@@ -124,6 +152,7 @@ export async function openArena(
   const flora = await startFlora(config, {
     spawnShardDelay: 1,
     emulatorHeartbeatMs: 2_000,
+    emulatorIdentifyIntervalMs: 0,
     ...(options.captureOutput
       ? {
         onSandboxStderr: output.write,

@@ -10,22 +10,10 @@
  */
 
 import assert from "node:assert/strict";
-import { type Arena, HEALTHY, openArena } from "./arena.ts";
+import { type Arena, assertAllBlocked, ATTEMPTS, HEALTHY, openArena } from "./arena.ts";
 
 const HOSTILE = `
-const attempt = async (name, fn) => {
-  try {
-    const result = await fn();
-    return "ESCAPED " + name + ": " + String(result).slice(0, 60);
-  } catch (error) {
-    return "blocked " + name + ": " + String(error && error.message).replace(/\\s+/g, " ").slice(0, 90);
-  }
-};
-const report = async (ctx, vectors) => {
-  const lines = [];
-  for (const [name, fn] of Object.entries(vectors)) lines.push(await attempt(name, fn));
-  await ctx.reply(lines.join("\\n"));
-};
+${ATTEMPTS}
 const attacks = {
   files: () => ({
     "Deno.readTextFile": () => Deno.readTextFile("/etc/passwd"),
@@ -115,14 +103,6 @@ on("messageCreate", async (message) => {
   }
 });
 `;
-
-function assertAllBlocked(reply: string, vectors: number): void {
-  const lines = reply.split("\n");
-  assert.equal(lines.length, vectors, reply);
-  for (const line of lines) {
-    assert.match(line, /^blocked /, `attack succeeded: ${line}`);
-  }
-}
 
 Deno.test({
   name: "hostile scripts cannot escape their sandbox or reach another guild",

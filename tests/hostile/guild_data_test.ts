@@ -1,6 +1,6 @@
 /**
  * Two guilds' workers in one sandbox process: one guild's script cannot
- * read or change another guild's sorted sets or KV through a transaction,
+ * read or change another guild's sorted sets, KV (through a transaction) or tasks,
  * whatever it names: the host always uses the asking worker's own guild.
  */
 
@@ -11,6 +11,10 @@ const NEIGHBOUR = `
 createBot({ prefixCommands: [
   prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
   prefix({ name: "score", run: async (ctx) => ctx.reply(String(await sorted("xp").incr("alice", 42))) }),
+  prefix({ name: "plan", run: async (ctx) => {
+    const task = await tasks.schedule("secret", { in: "1h" }, "neighbour-secret", { key: "secret" });
+    await ctx.reply(task.id);
+  } }),
   prefix({ name: "deposit", run: async (ctx) => {
     const [coins] = await kv.transact([["bank", "alice"]], ([c = 0]) => [c + 42]);
     await ctx.reply(String(coins));
@@ -34,6 +38,14 @@ const SORTED_ATTACK = attackScript(`
     return [kv.DELETE, 1000];
   });
   seen.bank = bank;
+  const id = ctx.args[0];
+  seen.tasks = {
+    byId: await tasks.get(id),
+    byKey: await tasks.get({ key: "secret" }),
+    listed: (await tasks.list()).tasks,
+    cancelId: await tasks.cancel(id),
+    cancelKey: await tasks.cancel({ key: "secret" }),
+  };
   let reserved;
   try { await sorted("flora.tasks").score("x"); reserved = "read"; } catch (e) { reserved = e.message; }
   await ctx.reply(JSON.stringify({ ...seen, reserved }));
@@ -41,7 +53,7 @@ const SORTED_ATTACK = attackScript(`
 
 Deno.test({
   name:
-    "a guild cannot see or touch another guild's sorted sets or KV (transact) in the same sandbox process",
+    "a guild cannot see or touch another guild's sorted sets, KV (transact) or tasks in the same sandbox process",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -54,7 +66,8 @@ Deno.test({
       assert.equal(await arena.ask(neighbour, "!score"), "42");
       assert.equal(await arena.ask(neighbour, "!deposit"), "42");
 
-      const seen = JSON.parse(await arena.ask(hostile, "!attack"));
+      const taskId = await arena.ask(neighbour, "!plan");
+      const seen = JSON.parse(await arena.ask(hostile, `!attack ${taskId}`));
       assert.deepEqual(
         { ...seen, reserved: undefined },
         {
@@ -64,6 +77,13 @@ Deno.test({
           range: [],
           deleted: false,
           bank: { alice: null, mallory: null },
+          tasks: {
+            byId: null,
+            byKey: null,
+            listed: [],
+            cancelId: false,
+            cancelKey: false,
+          },
           reserved: undefined,
         },
       );
@@ -81,6 +101,13 @@ Deno.test({
         op: "sorted.delete",
         args: { store: "xp", key: "alice", guildId: neighbour.id },
       });
+      arena.flora.sandboxes.workerMessage(key, {
+        v: 2,
+        type: "call",
+        callId: 999_998,
+        op: "tasks.complete",
+        args: { id: taskId, guildId: neighbour.id },
+      });
 
       const sortedSets = arena.flora.guildSorted;
       await arena.assertAnswers(neighbour);
@@ -91,6 +118,8 @@ Deno.test({
       assert.equal(await sortedSets.score(neighbour.id, "xp", "alice"), 42);
       assert.equal(await arena.ask(neighbour, "!score"), "84");
       assert.equal(await arena.ask(neighbour, "!deposit"), "84");
+      const planned = await arena.flora.tasks.get(neighbour.id, { id: taskId });
+      assert.equal(planned?.payload, "neighbour-secret", "the neighbour's task is untouched");
       const kvs = arena.flora.guildKv;
       assert.equal(await kvs.get(neighbour.id, "bank", "mallory"), null);
       assert.equal((await kvs.get(hostile.id, "bank", "mallory"))?.value, 1000);

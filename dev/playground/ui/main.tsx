@@ -141,6 +141,15 @@ function App() {
         emoji,
       }));
     },
+    messageCommands: world.contextMenus.filter((c) => c.type === 3),
+    runMessageCommand(message: ApiMessage, commandId: string) {
+      act(postJson("/api/context-menu", {
+        channelId: message.channel_id,
+        userId: current.current.userId,
+        commandId,
+        targetId: message.id,
+      }));
+    },
     choices(type: number) {
       if (type === 6) return world.members.map((m) => ({ label: m.name, value: m.id }));
       if (type === 7) return world.channels.map((c) => ({ label: `#${c.name}`, value: c.id }));
@@ -190,6 +199,27 @@ function App() {
             </option>
           ))}
         </select>
+        {world.contextMenus.some((c) => c.type === 2)
+          ? <div class="section-label">Apps on members</div>
+          : null}
+        {world.contextMenus.filter((c) => c.type === 2).flatMap((command) =>
+          world.members.map((m) => (
+            <button
+              type="button"
+              class="channel"
+              data-testid="user-app"
+              onClick={() =>
+                act(postJson("/api/context-menu", {
+                  channelId,
+                  userId,
+                  commandId: command.id,
+                  targetId: m.id,
+                }))}
+            >
+              {command.name} → {m.name}
+            </button>
+          ))
+        )}
         <div class="script">
           <div class="section-label">Script</div>
           <div class="entry">{world.entry}</div>

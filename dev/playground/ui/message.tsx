@@ -75,6 +75,10 @@ export interface ComponentActions {
   react(message: ApiMessage, emoji: string): void;
   /** Options for user/role/channel selects (the guild's). */
   choices(type: number): { label: string; value: string }[];
+  /** The script's message context-menu commands (Apps on a message). */
+  messageCommands: { id: string; name: string }[];
+  /** Runs a context-menu command on a message. */
+  runMessageCommand(message: ApiMessage, commandId: string): void;
 }
 
 export const EPHEMERAL = 1 << 6;
@@ -324,6 +328,17 @@ export function MessageView(
             onClick={() => props.actions.react(m, emoji)}
           >
             {emoji}
+          </button>
+        ))}
+        {props.actions.messageCommands.map((command) => (
+          <button
+            type="button"
+            class="quick-reaction"
+            data-testid="message-app"
+            title={`Apps → ${command.name}`}
+            onClick={() => props.actions.runMessageCommand(m, command.id)}
+          >
+            ⋯ {command.name}
           </button>
         ))}
       </span>

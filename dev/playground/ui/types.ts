@@ -44,6 +44,8 @@ export interface PlaygroundWorld {
   roles: { id: string; name: string }[];
   members: { id: string; name: string; roles: string[] }[];
   commands: Command[];
+  /** User (type 2) and message (type 3) context-menu commands, run from the Apps menus. */
+  contextMenus: { id: string; name: string; type: 2 | 3 }[];
   deploy: DeployStatus | null;
 }
 

@@ -44,6 +44,9 @@ interface GuildState {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
+/** Prefixes of operations that never count as Discord calls (answers, storage). */
+const NOT_DISCORD = ["interaction.", "kv.", "sorted.", "tasks."];
+
 /**
  * Whether an operation counts against the guild's REST budget: interaction
  * answers are exempt from Discord's global limit (and must meet the 3 s
@@ -51,8 +54,7 @@ interface GuildState {
  */
 export function isBudgetedOperation(op: OperationName | string): boolean {
   // Outbound fetch never reaches Discord: it has a budget of its own (`mod.ts`).
-  return !op.startsWith("interaction.") && !op.startsWith("kv.") && !op.startsWith("sorted.") &&
-    op !== "fetch";
+  return !NOT_DISCORD.some((prefix) => op.startsWith(prefix)) && op !== "fetch";
 }
 
 /**

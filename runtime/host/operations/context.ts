@@ -12,6 +12,7 @@ import type {
   OperationName,
 } from "../../sandbox/protocol/mod.ts";
 import type { InteractionRegistry } from "../interactions.ts";
+import type { TaskScheduler } from "../tasks/scheduler.ts";
 import type { DiscordRequest } from "./discord_request.ts";
 import type { GuildScope } from "./scope.ts";
 
@@ -36,6 +37,7 @@ export interface OperationContext {
   interactions: InteractionRegistry;
   kv: GuildKvStore;
   sorted: GuildSortedStore;
+  tasks: GuildTaskService;
   /** Outbound requests (`fetch/service.ts`); absent: the host offers none. */
   fetch?: Fetcher;
 }
@@ -44,7 +46,14 @@ export interface OperationContext {
 export interface GuildStores {
   kv: GuildKvStore;
   sorted: GuildSortedStore;
+  tasks: GuildTaskService;
 }
+
+/** The guild's durable tasks, as operations use them (the host's task scheduler). */
+export type GuildTaskService = Pick<
+  TaskScheduler,
+  "schedule" | "cancel" | "get" | "list" | "complete"
+>;
 
 /** Carries out a script's outbound request for its guild. */
 export interface Fetcher {

@@ -32,6 +32,8 @@ export const SCRIPT_EVENT_NAMES = [
   "interactionCreate",
   /** A `cron()` job is due; payload `{ name, scheduledAt }`. Fired by the host's scheduler. */
   "cron",
+  /** A task the script scheduled is due; payload `TaskInfo`. Fired by the host's task scheduler. */
+  "task",
 ] as const;
 export type ScriptEventName = typeof SCRIPT_EVENT_NAMES[number];
 

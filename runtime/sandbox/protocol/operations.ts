@@ -11,13 +11,15 @@ import {
   type KvTransactionOperationArgsMap,
 } from "./kv_transaction_operations.ts";
 import { SORTED_OPERATION_NAMES, type SortedOperationArgsMap } from "./sorted_operations.ts";
+import { TASK_OPERATION_NAMES, type TaskOperationArgsMap } from "./task_operations.ts";
 import type { JsonValue } from "./values.ts";
 
 /** A Discord message body (content, embeds, components…), in Discord's shape. */
 export type MessageBody = Record<string, unknown>;
 
 /** Host operations a script may ask for, with their argument shapes. */
-export interface OperationArgsMap extends SortedOperationArgsMap, KvTransactionOperationArgsMap {
+export interface OperationArgsMap
+  extends SortedOperationArgsMap, KvTransactionOperationArgsMap, TaskOperationArgsMap {
   /** Initial response to an interaction the guild received (4 message, 5 deferred, 6 deferred update, 7 update, 8 autocomplete, 9 modal). */
   "interaction.respond": {
     interactionId: string;
@@ -151,6 +153,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   "kv.increment",
   ...KV_TRANSACTION_OPERATION_NAMES,
   ...SORTED_OPERATION_NAMES,
+  ...TASK_OPERATION_NAMES,
   "fetch",
 ];
 

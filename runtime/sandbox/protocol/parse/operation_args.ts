@@ -15,6 +15,7 @@ import type { JsonValue } from "../values.ts";
 import { fail, int, Invalid, json, optional, record, snowflake, storeName, str } from "./fields.ts";
 import { kvTransactionParsers } from "./kv_transaction_args.ts";
 import { sortedParsers } from "./sorted_args.ts";
+import { taskParsers } from "./task_args.ts";
 
 const RESPONSE_TYPES = [4, 5, 6, 7, 8, 9];
 
@@ -185,6 +186,7 @@ const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => 
     },
     ...kvTransactionParsers,
     ...sortedParsers,
+    ...taskParsers,
     fetch: fetchArgs,
   };
 

@@ -1,0 +1,25 @@
+/**
+ * A deployed guild as the sandbox manager tracks it: the deployment that
+ * serves it, its worker (if one is resident), the deploys holding its queue,
+ * and the queue of its events waiting for a worker.
+ *
+ * @module
+ */
+
+import type { Deployment } from "../../storage/types.ts";
+import { GuildQueue } from "./guild_queue.ts";
+import type { GuildWorker } from "./guild_worker.ts";
+
+/** A deployed guild: what serves it and what waits for it. */
+export class Guild {
+  /** The active deployment (known from storage even while no worker runs). */
+  deployment: Deployment | null = null;
+  /** The worker serving the active deployment, if resident (maybe still starting). */
+  worker: GuildWorker | null = null;
+  /** Deploys loading beside the active worker; while > 0 nothing is cold-started. */
+  holds = 0;
+  readonly queue: GuildQueue;
+  constructor(readonly id: string, maxBacklog: number) {
+    this.queue = new GuildQueue(maxBacklog);
+  }
+}

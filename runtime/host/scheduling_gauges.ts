@@ -1,0 +1,39 @@
+/**
+ * The gauges the sandbox manager reports at scrape time: resident workers,
+ * deployed guilds, queued and in-flight events.
+ *
+ * @module
+ */
+
+import type { FloraMetrics } from "./metrics.ts";
+
+/** Where each scheduling gauge reads its figure. */
+export interface SchedulingFigures {
+  resident(): number;
+  deployed(): number;
+  queued(): number;
+  inflight(): number;
+}
+
+/**
+ * Registers the scheduling gauges on `metrics`.
+ *
+ * @example
+ * ```ts
+ * registerSchedulingGauges(metrics, { resident: () => 3, deployed: () => 10, queued: () => 0, inflight: () => 1 });
+ * ```
+ */
+export function registerSchedulingGauges(metrics: FloraMetrics, figures: SchedulingFigures): void {
+  metrics.gauge(
+    "flora_workers_resident",
+    "Workers currently running (resident guilds).",
+    figures.resident,
+  );
+  metrics.gauge("flora_guilds_deployed", "Guilds with an active deployment.", figures.deployed);
+  metrics.gauge("flora_events_queued", "Events waiting in guild queues.", figures.queued);
+  metrics.gauge(
+    "flora_events_inflight",
+    "Events sent to workers and not yet finished.",
+    figures.inflight,
+  );
+}

@@ -1,0 +1,152 @@
+/**
+ * The host's task scheduler: scripts schedule durable one-off tasks
+ * (`tasks.schedule`), kept in the guild's KV by {@linkcode GuildTasks}; each
+ * tick claims the due ones of every guild with an active deployment and
+ * delivers a `task` event through the normal event path (which starts the
+ * guild's worker if needed). The SDK confirms a handler that finished
+ * (`tasks.complete`); an unconfirmed task fires again when its lease ends.
+ *
+ * @module
+ */
+
+import type { Deployment } from "../../../storage/types.ts";
+import type { OperationArgs, ScriptEventName, TaskInfo } from "../../sandbox/protocol/mod.ts";
+import type { GuildTasks, StoredTask } from "./guild_tasks.ts";
+
+/** What the scheduler needs from the sandbox manager. */
+export interface TaskTarget {
+  activeGuilds(): string[];
+  activeDeployment(guildId: string): Deployment | undefined;
+  deliver(guildId: string, name: ScriptEventName, payload: unknown): boolean;
+}
+
+/** A task by id, or by the key the script chose. */
+export type TaskRef = { id: string } | { key: string };
+
+function info({ dueAt: _, ...task }: StoredTask): TaskInfo {
+  return task;
+}
+
+function refOf(args: { id?: string; key?: string }): TaskRef {
+  return args.id !== undefined ? { id: args.id } : { key: args.key! };
+}
+
+/** Schedules, lists and fires every guild's tasks. */
+export class TaskScheduler {
+  /** The clock tasks are scheduled by (the test kit's virtual time replaces it). */
+  now: () => number = Date.now;
+  #target: TaskTarget | null = null;
+  /** guild → when its earliest task is due (a lower bound), null: none; absent: not read yet. */
+  #next = new Map<string, number | null>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #ticking: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly tasks: GuildTasks,
+    readonly log: (guildId: string, level: "info" | "warn" | "error", message: string) => void,
+  ) {}
+
+  /** Where due tasks go (the sandbox manager, which needs the operations that use this). */
+  attach(target: TaskTarget): void {
+    this.#target = target;
+  }
+
+  async schedule(guildId: string, args: OperationArgs<"tasks.schedule">): Promise<TaskInfo> {
+    const now = this.now();
+    const task = await this.tasks.schedule(guildId, {
+      name: args.name,
+      dueAt: args.at ?? now + (args.inMs ?? 0),
+      payload: args.payload,
+      ...(args.key === undefined ? {} : { key: args.key }),
+    }, now);
+    const next = this.#next.get(guildId);
+    if (next === undefined || next === null || task.dueAt < next) {
+      this.#next.set(guildId, task.dueAt);
+    }
+    return info(task);
+  }
+
+  cancel(guildId: string, args: { id?: string; key?: string }): Promise<boolean> {
+    return this.tasks.cancel(guildId, refOf(args));
+  }
+
+  complete(guildId: string, id: string): Promise<boolean> {
+    return this.tasks.complete(guildId, id);
+  }
+
+  async get(guildId: string, args: { id?: string; key?: string }): Promise<TaskInfo | null> {
+    const task = await this.tasks.get(guildId, refOf(args));
+    return task === null ? null : info(task);
+  }
+
+  async list(
+    guildId: string,
+    options: OperationArgs<"tasks.list">,
+  ): Promise<{ tasks: TaskInfo[]; cursor?: string }> {
+    const page = await this.tasks.list(guildId, options);
+    return { ...page, tasks: page.tasks.map(info) };
+  }
+
+  /** When the guild's earliest task is due (epoch ms), or null when it has none. */
+  nextDue(guildId: string): Promise<number | null> {
+    return this.tasks.nextDue(guildId);
+  }
+
+  /** Starts checking for due tasks every `intervalMs`. */
+  start(intervalMs = 1_000): void {
+    this.#timer ??= setInterval(() => {
+      this.tick(new Date(this.now())).catch(() => {});
+    }, intervalMs);
+  }
+
+  /** Stops the timer and waits for a running check. */
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#ticking;
+  }
+
+  /**
+   * Delivers every task due at `now` and resolves with what it delivered.
+   * The timer calls it with the clock; tests call it with a later instant.
+   */
+  tick(now: Date): Promise<{ guildId: string; task: TaskInfo }[]> {
+    const run = this.#ticking.then(() => this.#tick(now.getTime()));
+    this.#ticking = run.then(() => {}, () => {});
+    return run;
+  }
+
+  async #tick(now: number): Promise<{ guildId: string; task: TaskInfo }[]> {
+    const target = this.#target;
+    if (!target) return [];
+    const fired: { guildId: string; task: TaskInfo }[] = [];
+    for (const guildId of target.activeGuilds()) {
+      if (!target.activeDeployment(guildId)) continue;
+      try {
+        let next = this.#next.get(guildId);
+        if (next === undefined) {
+          next = await this.tasks.nextDue(guildId);
+          this.#next.set(guildId, next);
+        }
+        if (next === null || next > now) continue;
+        const { claimed, dropped } = await this.tasks.claimDue(guildId, now);
+        for (const task of dropped) {
+          this.log(
+            guildId,
+            "error",
+            `flora: task "${task.name}" (${task.id}) was dropped: its handler did not finish in ${task.attempt} attempts`,
+          );
+        }
+        for (const task of claimed) {
+          if (target.deliver(guildId, "task", info(task))) {
+            fired.push({ guildId, task: info(task) });
+          }
+        }
+        this.#next.set(guildId, await this.tasks.nextDue(guildId));
+      } catch (error) {
+        this.log(guildId, "warn", `flora: tasks could not be checked: ${(error as Error).message}`);
+      }
+    }
+    return fired;
+  }
+}
