@@ -14,7 +14,7 @@ import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
-import { startPartitionIntake } from "./cluster/partition_intake.ts";
+import { type PartitionIntake, startPartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
@@ -39,6 +39,7 @@ import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { GuildTasks } from "./host/tasks/guild_tasks.ts";
 import { TaskScheduler } from "./host/tasks/scheduler.ts";
+import { CpuBursts } from "./host/guard/cpu_bursts.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { count } from "../shared/plural.ts";
@@ -219,14 +220,25 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       new GuildTasks(storage.guildKv),
       (guildId, level, message) => logs.append(guildId, level, message),
     );
+    const metrics = new FloraMetrics();
+    const bursts = new CpuBursts({
+      capacityMs: config.cpuBurstMs ?? CONFIG_DEFAULTS.cpuBurstMs,
+      refillMsPerMinute: config.cpuBurstRefillMsPerMinute ??
+        CONFIG_DEFAULTS.cpuBurstRefillMsPerMinute,
+    }, {
+      granted: (_guildId, ms) => {
+        metrics.cpuBursts.inc("granted");
+        metrics.cpuBurstMs.inc("", ms);
+      },
+      refused: () => metrics.cpuBursts.inc("refused"),
+    });
     const operations = new DiscordOperations(
       rest,
       directory,
       interactions,
-      { kv: storage.guildKv, sorted: storage.guildSorted, tasks },
+      { kv: storage.guildKv, sorted: storage.guildSorted, tasks, bursts },
       fetcher,
     );
-    const metrics = new FloraMetrics();
     countRateLimits(
       bot.rest as unknown as StatusObservableRest,
       metrics.restRateLimited,
@@ -255,16 +267,20 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         onScriptLog: guards.onScriptLog,
       },
     );
+    let intake: PartitionIntake | undefined;
     const cron = new CronScheduler(
       storage.guildKv,
       sandboxes,
       (guildId, level, message) => logs.append(guildId, level, message),
+      // In a cluster a guild's jobs run on the node that owns its partition.
+      consumesBus ? { owns: (guildId) => intake?.owns(guildId) ?? false } : {},
     );
     tasks.attach(sandboxes);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
       standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      livenessMs: config.sandboxLivenessMs ?? CONFIG_DEFAULTS.sandboxLivenessMs,
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
@@ -362,7 +378,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     router = new EventRouter(sandboxes, directory, interactions);
     if (consumesBus) {
       // Events come from the gateway nodes through the bus; the bot is only the REST client.
-      const intake = await startPartitionIntake({
+      intake = await startPartitionIntake({
         natsUrl: config.natsUrl ?? [],
         busPrefix: config.busPrefix,
         partitions: config.partitions,
@@ -374,7 +390,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       cleanups.push(() => cron.close());
       tasks.start();
       cleanups.push(() => tasks.close());
-      cleanups.push(() => intake.close());
+      const started = intake;
+      cleanups.push(() => started.close());
     } else {
       await bot.start();
       cron.start();
