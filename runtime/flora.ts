@@ -279,7 +279,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       // In a cluster a guild's jobs run on the node that owns its partition.
       consumesBus ? { owns: (guildId) => intake?.owns(guildId) ?? false } : {},
     );
-    tasks.attach(sandboxes);
+    // Like cron: in a cluster a guild's tasks fire on the node that owns its partition.
+    tasks.attach(sandboxes, consumesBus ? (guildId) => intake?.owns(guildId) ?? false : undefined);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
