@@ -89,6 +89,8 @@ export interface StartOptions {
   onApiLog?: (line: string) => void;
   /** Environment for the API settings (default: the process's). */
   env?: Record<string, string | undefined>;
+  /** Receives what sandbox processes write to stderr (default: this process's stderr). */
+  onSandboxStderr?: (text: string) => void;
   /** Receives the host's own notices. */
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Delay between shard spawns, ms (tests lower it). */
@@ -127,7 +129,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       );
     }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
-    const storage = await openStorage(config.storage);
+    const storage = await openStorage(config.storage, {
+      onConnectionNotice: (message) => notice("warn", message),
+    });
     // Chunks of a deploy a crash interrupted (embedded store only); harmless when none.
     const deploymentStore = storage.deployments as { collectOrphanChunks?: () => Promise<number> };
     await deploymentStore.collectOrphanChunks?.().catch((error) =>
@@ -288,7 +292,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       // In a cluster a guild's jobs run on the node that owns its partition.
       consumesBus ? { owns: (guildId) => intake?.owns(guildId) ?? false } : {},
     );
-    tasks.attach(sandboxes);
+    // Like cron: in a cluster a guild's tasks fire on the node that owns its partition.
+    tasks.attach(sandboxes, consumesBus ? (guildId) => intake?.owns(guildId) ?? false : undefined);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
@@ -297,6 +302,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
+      stderr: options.onSandboxStderr,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);
