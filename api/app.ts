@@ -75,6 +75,11 @@ export interface ApiOptions {
   health?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Renders `/metrics` (Prometheus text; operator token only). */
   metrics?: () => string;
+  /**
+   * Routes served beside the API's own (the dashboard, local mode), registered with the
+   * same authentication, guild authorization, limits and OpenAPI entries.
+   */
+  extraRoutes?: ((router: ApiRouter) => void)[];
   /** Receives one line per request and per internal error (with the request id). */
   log?: (line: string) => void;
 }
@@ -142,6 +147,7 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
     cache: options.cache,
     sessionSecret,
     sessionTtlMs: settings.sessionTtlMs,
+    botGuilds: () => options.discord.botGuilds(),
   });
   registerGuildRoutes(router, {
     discord: options.discord,
@@ -157,6 +163,7 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
   registerKvRoutes(router, options.guildKv);
   if (options.secrets) registerSecretRoutes(router, options.secrets);
   if (options.usage) registerUsageRoutes(router, options.usage);
+  for (const register of options.extraRoutes ?? []) register(router);
   if (options.metrics) app.route("/metrics", metricsRoutes(options.metrics, options.operatorToken));
 
   router.route({

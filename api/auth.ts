@@ -38,6 +38,25 @@ export function actorName(p: Principal): string {
   return p.kind === "operator" ? "operator" : `${p.username} (${p.userId})`;
 }
 
+/** The header that carries a session's CSRF token on state-changing requests. */
+export const CSRF_HEADER = "x-flora-csrf";
+
+/**
+ * A session's CSRF token: an HMAC of the session id, so it needs no storage and another
+ * site, which cannot read `/auth/me`, cannot know it.
+ */
+export async function csrfToken(sessionId: string, secret: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`csrf:${sessionId}`));
+  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Compares two strings in time independent of where they differ. */
 export function timingSafeEqual(a: string, b: string): boolean {
   const ea = new TextEncoder().encode(a);

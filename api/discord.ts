@@ -21,7 +21,12 @@ export interface DiscordUser {
   username: string;
   global_name?: string | null;
   avatar?: string | null;
+  /** Guilds the user may manage (owner, Administrator or Manage Server), from the login. */
+  managedGuilds?: ManagedGuild[];
 }
+
+/** A guild a user may manage, as their login saw it. */
+export type ManagedGuild = { id: string; name: string };
 
 /** A guild the bot is in. */
 export interface BotGuild {
@@ -117,6 +122,16 @@ export class DiscordOAuth {
     return url.href;
   }
 
+  /** The page that adds the bot to a guild (Discord's bot authorization, preselecting the guild). */
+  inviteUrl(guildId: string): string {
+    const url = new URL(this.settings.authorizeUrl);
+    url.searchParams.set("client_id", this.settings.clientId);
+    url.searchParams.set("scope", "bot applications.commands");
+    url.searchParams.set("guild_id", guildId);
+    url.searchParams.set("disable_guild_select", "true");
+    return url.href;
+  }
+
   /** Exchanges the callback's code for the user (the access token is used once and dropped). */
   async userFromCode(code: string, redirectUri: string): Promise<DiscordUser> {
     const response = await fetch(`${this.settings.apiBase}/oauth2/token`, {
@@ -156,6 +171,30 @@ export class DiscordOAuth {
       username: user.username,
       global_name: user.global_name ?? null,
       avatar: user.avatar ?? null,
+      managedGuilds: await this.#managedGuilds(grant.access_token),
     };
+  }
+
+  /** The user's guilds they may manage (the `guilds` scope); [] when Discord does not answer. */
+  async #managedGuilds(accessToken: string): Promise<ManagedGuild[]> {
+    const response = await fetch(`${this.settings.apiBase}/users/@me/guilds`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    }).catch(() => null);
+    if (!response?.ok) {
+      await response?.body?.cancel();
+      return [];
+    }
+    const guilds = await response.json().catch(() => []) as {
+      id?: unknown;
+      name?: unknown;
+      owner?: unknown;
+      permissions?: unknown;
+    }[];
+    if (!Array.isArray(guilds)) return [];
+    return guilds.filter((g) => {
+      if (typeof g.id !== "string" || typeof g.name !== "string") return false;
+      const perms = /^\d+$/.test(String(g.permissions)) ? BigInt(String(g.permissions)) : 0n;
+      return g.owner === true || (perms & (ADMINISTRATOR | MANAGE_GUILD)) !== 0n;
+    }).map((g) => ({ id: g.id as string, name: g.name as string }));
   }
 }

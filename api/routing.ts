@@ -13,7 +13,15 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { RateLimitStore } from "../storage/types.ts";
 import type { GuildAccess } from "./access.ts";
-import { type ApiEnv, type AuthOptions, type Principal, resolvePrincipal } from "./auth.ts";
+import {
+  type ApiEnv,
+  type AuthOptions,
+  CSRF_HEADER,
+  csrfToken,
+  type Principal,
+  resolvePrincipal,
+  timingSafeEqual,
+} from "./auth.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 import { MemoryRateLimitStore } from "./memory_rate_limits.ts";
 
@@ -190,6 +198,21 @@ export class ApiRouter {
         }
         if ("error" in resolved) return errorResponse(c, 401, "unauthorized", resolved.error);
         c.set("principal", resolved);
+        // A browser sends its cookie on any site's request; only flora's own page knows the token.
+        if (
+          spec.method !== "get" && resolved.kind === "user" && resolved.via === "session" &&
+          !timingSafeEqual(
+            c.req.header(CSRF_HEADER) ?? "",
+            await csrfToken(resolved.sessionId, o.auth.sessionSecret),
+          )
+        ) {
+          return errorResponse(
+            c,
+            403,
+            "csrf",
+            `a signed-in browser must send the ${CSRF_HEADER} header from /auth/me (csrfToken)`,
+          );
+        }
       }
       if (spec.auth === "operator" && principal?.kind !== "operator") {
         return errorResponse(c, 403, "forbidden", "this route needs the operator token");

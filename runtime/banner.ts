@@ -89,6 +89,9 @@ export function bannerLines(input: BannerInput): string[] {
     "",
     "flora is running.",
     `  API:        ${input.apiUrl}`,
+    `  dashboard:  ${input.apiUrl}/dashboard${
+      emulator ? '  (sign in as an emulator user; "Try it" acts in its guilds)' : ""
+    }`,
     `  storage:    ${describeStorage(input.backends, input.dataDir)}`,
     `  operator:   ${input.operatorToken}${
       input.operatorTokenCreated ? `  (new; kept in ${input.dataDir}/operator-token)` : ""

@@ -74,6 +74,11 @@ Deno.test("bannerLines counts restored deployments in words that agree", () => {
   assert.ok(bannerLines({ ...INPUT, restored: 3 }).includes("Restored 3 deployments."));
 });
 
+Deno.test("bannerLines prints the dashboard's address", () => {
+  const text = bannerLines(INPUT).join("\n");
+  assert.match(text, /^ {2}dashboard: {2}http:\/\/127\.0\.0\.1:8787\/dashboard$/m);
+});
+
 Deno.test("bannerLines names a DISCORD_API_URL rather than claiming Discord", () => {
   const text = bannerLines({ ...INPUT, discordApiUrl: "http://127.0.0.1:9000/api" }).join("\n");
   assert.match(text, /Discord: +the Discord-compatible API at http:\/\/127\.0\.0\.1:9000\/api/);

@@ -8,12 +8,13 @@
 
 import type { Bot } from "@discordeno/bot";
 import { createApi } from "../api/app.ts";
+import { dashboardRoutes } from "../dashboard/routes.ts";
 import { readApiSettings } from "../api/config.ts";
 import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
-import { startPartitionIntake } from "./cluster/partition_intake.ts";
+import { type PartitionIntake, startPartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
@@ -26,6 +27,7 @@ import { DiscordOperations, type DiscordRest } from "./host/discord_operations.t
 import { EventRouter } from "./host/event_router.ts";
 import { createGuards } from "./host/guard/mod.ts";
 import { createGateway } from "./host/gateway.ts";
+import { GatewayResume } from "./host/gateway_resume.ts";
 import { GuildDirectory } from "./host/guild_directory.ts";
 import { InteractionRegistry } from "./host/interactions.ts";
 import { StoredGuildLogs } from "./host/guild_logs.ts";
@@ -38,6 +40,7 @@ import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { GuildTasks } from "./host/tasks/guild_tasks.ts";
 import { TaskScheduler } from "./host/tasks/scheduler.ts";
+import { CpuBursts } from "./host/guard/cpu_bursts.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { count } from "../shared/plural.ts";
@@ -86,6 +89,8 @@ export interface StartOptions {
   onApiLog?: (line: string) => void;
   /** Environment for the API settings (default: the process's). */
   env?: Record<string, string | undefined>;
+  /** Receives what sandbox processes write to stderr (default: this process's stderr). */
+  onSandboxStderr?: (text: string) => void;
   /** Receives the host's own notices. */
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Delay between shard spawns, ms (tests lower it). */
@@ -124,7 +129,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       );
     }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
-    const storage = await openStorage(config.storage);
+    const storage = await openStorage(config.storage, {
+      onConnectionNotice: (message) => notice("warn", message),
+    });
     // Chunks of a deploy a crash interrupted (embedded store only); harmless when none.
     const deploymentStore = storage.deployments as { collectOrphanChunks?: () => Promise<number> };
     await deploymentStore.collectOrphanChunks?.().catch((error) =>
@@ -193,10 +200,22 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       restBase,
       spawnShardDelay: options.spawnShardDelay,
       totalShards: config.shards,
-      onPayload: (payload, shardId) => router?.route(payload, shardId),
+      onPayload: (payload, shardId) => {
+        const settled = resume.received(shardId, payload);
+        if (router) router.route(payload, shardId, settled);
+        else settled();
+      },
       log: (level, message) => notice(level, `discord: ${message}`),
     });
     const rest = bot.rest as unknown as DiscordRest;
+    const resume = new GatewayResume(storage.cache, {
+      key: `gateway-sessions:${(bot.rest as unknown as { applicationId: bigint }).applicationId}`,
+      idle: () => sandboxes !== null && sandboxes.inflightEvents() + sandboxes.queuedEvents() === 0,
+      onError: (error) =>
+        notice("warn", `could not store the gateway's resume point: ${describe(error)}`),
+    });
+    // The built-in emulator's sessions end with this process: nothing to resume.
+    if (!emulator) await resume.load();
     // Set once the deployer exists: a guild's fetch hosts are those of its live deployment
     // and of the one it is loading (both chosen by the guild's admins).
     let deployer: Deployer | null = null;
@@ -218,14 +237,25 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       new GuildTasks(storage.guildKv),
       (guildId, level, message) => logs.append(guildId, level, message),
     );
+    const metrics = new FloraMetrics();
+    const bursts = new CpuBursts({
+      capacityMs: config.cpuBurstMs ?? CONFIG_DEFAULTS.cpuBurstMs,
+      refillMsPerMinute: config.cpuBurstRefillMsPerMinute ??
+        CONFIG_DEFAULTS.cpuBurstRefillMsPerMinute,
+    }, {
+      granted: (_guildId, ms) => {
+        metrics.cpuBursts.inc("granted");
+        metrics.cpuBurstMs.inc("", ms);
+      },
+      refused: () => metrics.cpuBursts.inc("refused"),
+    });
     const operations = new DiscordOperations(
       rest,
       directory,
       interactions,
-      { kv: storage.guildKv, sorted: storage.guildSorted, tasks },
+      { kv: storage.guildKv, sorted: storage.guildSorted, tasks, bursts },
       fetcher,
     );
-    const metrics = new FloraMetrics();
     countRateLimits(
       bot.rest as unknown as StatusObservableRest,
       metrics.restRateLimited,
@@ -254,25 +284,33 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         onScriptLog: guards.onScriptLog,
       },
     );
+    let intake: PartitionIntake | undefined;
     const cron = new CronScheduler(
       storage.guildKv,
       sandboxes,
       (guildId, level, message) => logs.append(guildId, level, message),
+      // In a cluster a guild's jobs run on the node that owns its partition.
+      consumesBus ? { owns: (guildId) => intake?.owns(guildId) ?? false } : {},
     );
-    tasks.attach(sandboxes);
+    // Like cron: in a cluster a guild's tasks fire on the node that owns its partition.
+    tasks.attach(sandboxes, consumesBus ? (guildId) => intake?.owns(guildId) ?? false : undefined);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
       standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      livenessMs: config.sandboxLivenessMs ?? CONFIG_DEFAULTS.sandboxLivenessMs,
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
+      stderr: options.onSandboxStderr,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);
     sandboxes.attach(pool);
     await pool.start();
     cleanups.push(() => pool.close());
+    // Runs after the drain: what did not finish stays past the mark, for the next start's RESUME.
+    cleanups.push(() => resume.persist());
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
       const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
@@ -361,7 +399,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     router = new EventRouter(sandboxes, directory, interactions);
     if (consumesBus) {
       // Events come from the gateway nodes through the bus; the bot is only the REST client.
-      const intake = await startPartitionIntake({
+      intake = await startPartitionIntake({
         natsUrl: config.natsUrl ?? [],
         busPrefix: config.busPrefix,
         partitions: config.partitions,
@@ -373,14 +411,24 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       cleanups.push(() => cron.close());
       tasks.start();
       cleanups.push(() => tasks.close());
-      cleanups.push(() => intake.close());
+      const started = intake;
+      cleanups.push(() => started.close());
     } else {
+      const gateway = bot.gateway;
+      router.shardOf = (guildId) => Number((BigInt(guildId) >> 22n) % BigInt(gateway.totalShards));
+      resume.attach(gateway);
       await bot.start();
+      resume.start();
+      if (resume.resumed.length > 0) {
+        notice("info", `resumed the gateway session of shard(s) ${resume.resumed.join(", ")}`);
+      }
       cron.start();
       cleanups.push(() => cron.close());
       tasks.start();
       cleanups.push(() => tasks.close());
       cleanups.push(() => activeBot.shutdown());
+      // Before the gateway stops: from then on, idle no longer means every event was handled.
+      cleanups.push(() => resume.stop());
     }
 
     const apiShutdown = new AbortController();
@@ -416,6 +464,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       log: options.onApiLog,
       metrics: () => metrics.render(),
       usage: metrics.usage,
+      extraRoutes: [dashboardRoutes({ emulatorUrl: emulator?.url })],
       health: async () => ({
         discord: emulator ? "emulator" : "discord",
         guilds: router?.guildCount ?? 0,

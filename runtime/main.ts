@@ -6,6 +6,7 @@
  * @module
  */
 
+import { dashboardAssets } from "../dashboard/assets.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { floraCommand, installCommand } from "./cli_invocation.ts";
 import type { Emulator } from "../emulator/mod.ts";
@@ -98,6 +99,13 @@ function emulatorGuilds(emulator: Emulator) {
       general: g.channelIds.find((id) => state.channels.get(id)?.channel.type === 0),
     }));
 }
+// Built from npm once per version and cached on disk; warmed now so the first visit is quick.
+dashboardAssets().then(
+  (built) => {
+    if (built.buildMs > 0) console.error(`[flora] dashboard assets built in ${built.buildMs} ms`);
+  },
+  (error) => console.error(`[flora] warn: the dashboard could not be built: ${error}`),
+);
 
 let stopping = false;
 const stop = async () => {

@@ -136,13 +136,28 @@ Deno.test({
         const body = await callback.json();
         assert.equal(body.user.id, users.member);
         const who = await h.call("/auth/me", { headers: { cookie: session.split(";")[0] } });
-        assert.equal((await who.json()).via, "session");
+        const me = await who.json();
+        assert.equal(me.via, "session");
+        assert.match(me.csrfToken, /^[0-9a-f]{64}$/);
         const forged = await h.call("/auth/me", { headers: { cookie: "flora_session=abc.def" } });
         assert.equal(forged.status, 401);
         await forged.body?.cancel();
-        const out = await h.call("/auth/logout", {
+        // A cookie alone does not change anything: another site's form would send it too.
+        const forgedPost = await h.call("/auth/logout", {
           method: "POST",
           headers: { cookie: session.split(";")[0] },
+        });
+        assert.equal(forgedPost.status, 403);
+        assert.equal((await forgedPost.json()).error.code, "csrf");
+        const wrongToken = await h.call("/auth/logout", {
+          method: "POST",
+          headers: { cookie: session.split(";")[0], "x-flora-csrf": "0".repeat(64) },
+        });
+        assert.equal(wrongToken.status, 403);
+        await wrongToken.body?.cancel();
+        const out = await h.call("/auth/logout", {
+          method: "POST",
+          headers: { cookie: session.split(";")[0], "x-flora-csrf": me.csrfToken },
         });
         assert.equal(out.status, 200);
         await out.body?.cancel();

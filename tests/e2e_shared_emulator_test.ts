@@ -72,7 +72,7 @@ Deno.test({
   },
 });
 
-Deno.test("startFlora refuses split roles until they are wired, pointing at docs/cluster.md", async () => {
+Deno.test("startFlora refuses role combinations not wired yet, pointing at docs/cluster.md", async () => {
   const config = loadConfig({
     FLORA_ROLE: "api",
     NATS_URL: "nats://127.0.0.1:4222",

@@ -11,7 +11,7 @@
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import { z } from "zod";
 import type { CacheStore, SessionStore, TokenStore } from "../../storage/types.ts";
-import { type Principal, SESSION_COOKIE, timingSafeEqual, userScopes } from "../auth.ts";
+import { csrfToken, type Principal, SESSION_COOKIE, timingSafeEqual, userScopes } from "../auth.ts";
 import type { DiscordOAuth } from "../discord.ts";
 import { ApiError } from "../errors.ts";
 import type { ApiRouter } from "../routing.ts";
@@ -28,6 +28,8 @@ export interface AuthRoutesOptions {
   cache: CacheStore;
   sessionSecret: string;
   sessionTtlMs: number;
+  /** The guilds the bot is in (to tell which of a user's guilds lack it). */
+  botGuilds?: () => Promise<{ id: string }[]>;
 }
 
 function randomId(): string {
@@ -93,6 +95,11 @@ export function registerAuthRoutes(api: ApiRouter, o: AuthRoutesOptions): void {
         .pipe(z.number().int().min(1024).max(65535)).optional(),
       cli_state: z.string().regex(/^[\w-]{16,128}$/, "must be 16-128 letters, digits, _ or -")
         .optional(),
+      next: z.string().regex(
+        /^\/[A-Za-z0-9_\-/]{0,200}$/,
+        "must be a path on this flora (e.g. /dashboard)",
+      ).refine((p) => !p.startsWith("//"), "must be a path on this flora (e.g. /dashboard)")
+        .optional().describe("where to send the browser once logged in"),
     }),
     responses: { 302: "to Discord's authorize page", 404: "login not configured" },
   }, async (c, { query }) => {
@@ -103,7 +110,11 @@ export function registerAuthRoutes(api: ApiRouter, o: AuthRoutesOptions): void {
     const state = randomId();
     await o.cache.set(
       `oauth:${state}`,
-      query.cli_port ? { port: query.cli_port, state: query.cli_state ?? "" } : {},
+      query.cli_port
+        ? { port: query.cli_port, state: query.cli_state ?? "" }
+        : query.next
+        ? { next: query.next }
+        : {},
       STATE_TTL_MS,
     );
     await setSignedCookie(c, STATE_COOKIE, state, o.sessionSecret, {
@@ -155,7 +166,7 @@ export function registerAuthRoutes(api: ApiRouter, o: AuthRoutesOptions): void {
     await o.cache.delete(`oauth:${query.state}`);
     deleteCookie(c, STATE_COOKIE, { path: "/auth" });
     const user = await client.userFromCode(query.code, callbackUrl(c.req.url));
-    const cli = pending as { port?: number; state?: string };
+    const cli = pending as { port?: number; state?: string; next?: string };
     if (cli.port) {
       const code = randomId();
       await o.cache.set(
@@ -168,7 +179,10 @@ export function registerAuthRoutes(api: ApiRouter, o: AuthRoutesOptions): void {
       target.searchParams.set("state", cli.state ?? "");
       return c.redirect(target.href, 302);
     }
-    const session = await o.sessions.create(user.id, { username: user.username }, o.sessionTtlMs);
+    const session = await o.sessions.create(user.id, {
+      username: user.username,
+      managedGuilds: user.managedGuilds ?? [],
+    }, o.sessionTtlMs);
     await setSignedCookie(c, SESSION_COOKIE, session.id, o.sessionSecret, {
       httpOnly: true,
       sameSite: "Lax",
@@ -176,6 +190,7 @@ export function registerAuthRoutes(api: ApiRouter, o: AuthRoutesOptions): void {
       maxAge: Math.floor(o.sessionTtlMs / 1000),
       secure: secure(c.req.url),
     });
+    if (cli.next) return c.redirect(cli.next, 302);
     return c.json({ loggedIn: true, user: { id: user.id, username: user.username } });
   });
 
@@ -215,7 +230,40 @@ export function registerAuthRoutes(api: ApiRouter, o: AuthRoutesOptions): void {
     auth: "user",
     summary: "Who you are",
     responses: { 200: "the caller" },
-  }, (c, { principal }) => c.json(whoami(principal)));
+  }, async (c, { principal }) =>
+    c.json({
+      ...whoami(principal),
+      ...(principal.kind === "user" && principal.via === "session"
+        ? { csrfToken: await csrfToken(principal.sessionId, o.sessionSecret) }
+        : {}),
+    }));
+
+  api.route({
+    method: "get",
+    path: "/auth/guilds",
+    tag: "auth",
+    auth: "user",
+    summary: "Guilds you manage where the bot is not (browser sessions), with an invite link",
+    description: "From the guilds Discord listed at your login (owner, Administrator or Manage " +
+      "Server). Guilds with the bot are at `GET /guilds`.",
+    responses: { 200: "{ guilds: [{ id, name, inviteUrl }] }" },
+  }, async (c, { principal }) => {
+    if (principal.kind !== "user" || principal.via !== "session" || !o.oauth || !o.botGuilds) {
+      return c.json({ guilds: [] });
+    }
+    const session = await o.sessions.get(principal.sessionId);
+    const managed = (session?.data as { managedGuilds?: { id: string; name: string }[] } | null)
+      ?.managedGuilds ?? [];
+    const present = new Set((await o.botGuilds()).map((g) => g.id));
+    const client = o.oauth;
+    return c.json({
+      guilds: managed.filter((g) => !present.has(g.id)).map((g) => ({
+        id: g.id,
+        name: g.name,
+        inviteUrl: client.inviteUrl(g.id),
+      })),
+    });
+  });
 
   api.route({
     method: "post",

@@ -11,7 +11,7 @@ import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
 import { busNames, ensureEventBus, PartitionConsumer } from "./event_bus.ts";
 import { LeaseTable } from "./leases.ts";
-import { PartitionOwnership } from "./partitions.ts";
+import { partitionOf, PartitionOwnership } from "./partitions.ts";
 
 export interface PartitionIntakeOptions {
   natsUrl: string[];
@@ -37,6 +37,8 @@ export interface PartitionIntakeOptions {
 export interface PartitionIntake {
   ownership: PartitionOwnership;
   consumers: ReadonlyMap<number, PartitionConsumer>;
+  /** Whether this node owns `guildId`'s partition now (with a valid lease): it runs its cron. */
+  owns(guildId: string): boolean;
   /** Drains and hands back every partition, then disconnects. */
   close(): Promise<void>;
 }
@@ -98,6 +100,10 @@ export async function startPartitionIntake(
     return {
       ownership,
       consumers,
+      owns(guildId) {
+        const lease = ownership.owned().get(partitionOf(guildId, options.partitions));
+        return lease !== undefined && partitionLeases.isValid(lease);
+      },
       async close() {
         clearInterval(timer);
         await ownership.leave().catch((error) => notice("warn", `leaving the cluster: ${error}`));

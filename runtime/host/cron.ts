@@ -7,6 +7,12 @@
  * A due job is delivered as a `cron` event through the normal event path
  * (which starts the guild's worker if it is not running).
  *
+ * In a cluster every runtime node runs a scheduler, but only for the guilds
+ * it owns (`owns`), and a run fires only on the node whose compare-and-set
+ * moves the job's stored next run on: each due time fires once across the
+ * cluster even while ownership moves (a node that dies between that write
+ * and the delivery loses that one run).
+ *
  * @module
  */
 
@@ -30,6 +36,20 @@ interface JobState {
   nextRunAt: number;
 }
 
+/** A job's state as last read or written, with the stored version it had. */
+interface KnownState {
+  state: JobState;
+  version: string;
+}
+
+export interface CronOptions {
+  /**
+   * Whether this node runs `guildId`'s jobs now (a cluster: it owns the guild's partition).
+   * @default every guild
+   */
+  owns?: (guildId: string) => boolean;
+}
+
 /** The next run of a five-field UTC expression strictly after `from`, or null. */
 export function nextRun(schedule: string, from: Date): Date | null {
   return new Cron(schedule, { timezone: "UTC", paused: true }).nextRun(from);
@@ -40,7 +60,7 @@ export class CronScheduler {
   /** deployment id → its jobs (cache of what is stored). */
   #jobs = new Map<string, CronDefinition[]>();
   /** `guild\0job` → state (cache of what is stored). */
-  #state = new Map<string, JobState>();
+  #state = new Map<string, KnownState>();
   /** guild → the active deployment whose leftovers were last pruned. */
   #pruned = new Map<string, string>();
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -50,6 +70,7 @@ export class CronScheduler {
     readonly store: GuildKvStore,
     readonly target: CronTarget,
     readonly log: (guildId: string, level: "info" | "warn" | "error", message: string) => void,
+    readonly options: CronOptions = {},
   ) {}
 
   /** ManagerHooks.onLoaded: remember (and store) a deployment's jobs. */
@@ -124,6 +145,7 @@ export class CronScheduler {
   async #tick(now: Date): Promise<{ guildId: string; name: string }[]> {
     const fired: { guildId: string; name: string }[] = [];
     for (const guildId of this.target.activeGuilds()) {
+      if (this.options.owns && !this.options.owns(guildId)) continue;
       const deployment = this.target.activeDeployment(guildId);
       if (!deployment) continue;
       let jobs: CronDefinition[];
@@ -189,40 +211,76 @@ export class CronScheduler {
 
   async #due(guildId: string, job: CronDefinition, now: Date): Promise<boolean> {
     const key = `${guildId}\0${job.name}`;
-    let state = this.#state.get(key);
-    if (!state) {
-      const entry = await this.store.get(guildId, CRON_STORE, `job:${job.name}`);
-      state = entry?.value as unknown as JobState | undefined;
-    }
-    if (!state || state.schedule !== job.schedule) {
+    let known = this.#state.get(key) ?? await this.#read(guildId, job.name);
+    if (!known || known.state.schedule !== job.schedule) {
       // New job, or its schedule changed: the first run is the next one from now.
       const first = nextRun(job.schedule, now);
       if (!first) return false;
-      await this.#save(guildId, job.name, { schedule: job.schedule, nextRunAt: first.getTime() });
+      await this.#save(guildId, job.name, known?.version ?? null, {
+        schedule: job.schedule,
+        nextRunAt: first.getTime(),
+      });
       return false;
     }
-    this.#state.set(key, state);
-    if (state.nextRunAt > now.getTime()) return false;
+    if (known.state.nextRunAt > now.getTime()) return false;
+    // Another node may have fired it since this one last looked: read before deciding.
+    if (this.options.owns) {
+      known = await this.#read(guildId, job.name);
+      if (!known || known.state.schedule !== job.schedule) return false;
+      if (known.state.nextRunAt > now.getTime()) return false;
+    }
     // Runs missed while flora was down (or a slow tick) fire once, as the latest due slot.
-    let due = new Date(state.nextRunAt);
+    let due = new Date(known.state.nextRunAt);
     let next = nextRun(job.schedule, due);
     for (let i = 0; next && next.getTime() <= now.getTime() && i < 100_000; i++) {
       due = next;
       next = nextRun(job.schedule, due);
     }
     const scheduledAt = due.toISOString();
-    await this.#save(guildId, job.name, {
+    const won = await this.#save(guildId, job.name, known.version, {
       schedule: job.schedule,
       nextRunAt: next ? next.getTime() : Number.MAX_SAFE_INTEGER,
     });
+    if (!won) return false; // another node fired this run
     // firedAt lets the worker tell a run that was due while the previous one still ran
     // (events reach a worker one at a time, so it may arrive after that run ended).
     this.target.deliver(guildId, "cron", { name: job.name, scheduledAt, firedAt: Date.now() });
     return true;
   }
 
-  async #save(guildId: string, name: string, state: JobState): Promise<void> {
-    this.#state.set(`${guildId}\0${name}`, state);
-    await this.store.set(guildId, CRON_STORE, `job:${name}`, state as unknown as JsonValue);
+  async #read(guildId: string, name: string): Promise<KnownState | undefined> {
+    const entry = await this.store.get(guildId, CRON_STORE, `job:${name}`);
+    if (!entry) {
+      this.#state.delete(`${guildId}\0${name}`);
+      return undefined;
+    }
+    const known = { state: entry.value as unknown as JobState, version: entry.version };
+    this.#state.set(`${guildId}\0${name}`, known);
+    return known;
+  }
+
+  /**
+   * Stores a job's state if it still has `version` (null: absent); false when
+   * another node wrote it first (the cache then holds what it wrote).
+   */
+  async #save(
+    guildId: string,
+    name: string,
+    version: string | null,
+    state: JobState,
+  ): Promise<boolean> {
+    const written = await this.store.compareAndSet(
+      guildId,
+      CRON_STORE,
+      `job:${name}`,
+      version,
+      state as unknown as JsonValue,
+    );
+    if (written === null) {
+      await this.#read(guildId, name);
+      return false;
+    }
+    this.#state.set(`${guildId}\0${name}`, { state, version: written.version });
+    return true;
   }
 }

@@ -108,3 +108,37 @@ Deno.test("a script without cron jobs leaves no flora.cron store, even after one
     assert.deepEqual(await store.stores(GUILD), []);
   });
 });
+
+Deno.test("two nodes' schedulers on one store fire each due run once, only for guilds they own", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const store = new KvGuildKvStore(kv);
+    const owner = { a: true, b: true };
+    const nodes = (["a", "b"] as const).map((name) => {
+      const target = new Target();
+      const scheduler = new CronScheduler(store, target, () => {}, { owns: () => owner[name] });
+      return { scheduler, target };
+    });
+    const d = deployment("01A");
+    for (const { scheduler, target } of nodes) {
+      scheduler.onLoaded(d, loaded([{ name: "q", schedule: "*/15 * * * *" }]));
+      target.active = d;
+    }
+    const tickBoth = (at: string) =>
+      Promise.all(nodes.map(({ scheduler }) => scheduler.tick(new Date(at))));
+    await tickBoth("2030-01-01T00:01:00Z"); // both arm the job; one write wins
+    await tickBoth("2030-01-01T00:15:00Z");
+    await tickBoth("2030-01-01T00:30:00Z");
+    const fired = nodes.flatMap(({ target }) => target.delivered.map((x) => x.payload.scheduledAt));
+    assert.deepEqual(fired.sort(), ["2030-01-01T00:15:00.000Z", "2030-01-01T00:30:00.000Z"]);
+
+    // Ownership moves to b alone (a's partition was taken over): only b fires the next run.
+    owner.a = false;
+    await tickBoth("2030-01-01T00:45:00Z");
+    const all = nodes.flatMap(({ target }) => target.delivered.map((x) => x.payload.scheduledAt));
+    assert.equal(all.filter((at) => at === "2030-01-01T00:45:00.000Z").length, 1);
+    assert.equal(nodes[1].target.delivered.at(-1)?.payload.scheduledAt, "2030-01-01T00:45:00.000Z");
+  } finally {
+    kv.close();
+  }
+});
