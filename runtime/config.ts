@@ -1,3 +1,4 @@
+import { DEFAULT_LIVENESS_MS } from "./sandbox/liveness.ts";
 import { readStorageConfig, type StorageConfig, StorageConfigError } from "../storage/config.ts";
 import { DEFAULT_EMULATOR_PORT } from "../emulator/defaults.ts";
 import { type FloraRole, parseRoles } from "./cluster/roles.ts";
@@ -13,6 +14,7 @@ import {
 import { DEFAULT_DEPLOY_LEASE_MS } from "./host/deployer.ts";
 import { DEFAULT_FETCH_LIMITS } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
+import { DEFAULT_CPU_BURSTS } from "./host/guard/cpu_bursts.ts";
 import { SCHEDULING_DEFAULTS } from "./host/scheduling_options.ts";
 import type { LinkTransport } from "./sandbox/host_link.ts";
 import { errorMessage } from "../shared/error_message.ts";
@@ -77,6 +79,11 @@ export interface FloraConfig {
    * @default {1}
    */
   sandboxStandby?: number;
+  /**
+   * A sandbox process silent this long (stopped, deadlocked, swapping) is killed and replaced, ms.
+   * @default {5000}
+   */
+  sandboxLivenessMs?: number;
   /**
    * Niceness of the sandbox processes (e.g. 10 puts the host's gateway and REST first).
    * @default {0}
@@ -149,6 +156,16 @@ export interface FloraConfig {
    */
   maxCpuShare?: number;
   /**
+   * CPU burst milliseconds a guild's bucket holds (`requestCpuBurst`; 0: no bursts).
+   * @default {30_000}
+   */
+  cpuBurstMs?: number;
+  /**
+   * Burst milliseconds a guild's bucket gets back per minute.
+   * @default {3_000}
+   */
+  cpuBurstRefillMsPerMinute?: number;
+  /**
    * Failures within `crashLoopWindowMs` that suspend a guild.
    * @default {5}
    */
@@ -212,6 +229,7 @@ export const CONFIG_DEFAULTS = {
   sandboxProcesses: 2,
   sandboxHeapMb: 512,
   sandboxStandby: 1,
+  sandboxLivenessMs: DEFAULT_LIVENESS_MS,
   sandboxNice: 0,
   eventTimeoutMs: 10_000,
   loadTimeoutMs: 10_000,
@@ -225,6 +243,8 @@ export const CONFIG_DEFAULTS = {
   sandboxMemoryMb: 2048,
   cpuWindowMs: 30_000,
   maxCpuShare: 0.5,
+  cpuBurstMs: DEFAULT_CPU_BURSTS.capacityMs,
+  cpuBurstRefillMsPerMinute: DEFAULT_CPU_BURSTS.refillMsPerMinute,
   crashLoopFailures: 5,
   crashLoopWindowMs: 300_000,
   guildLogLinesPer10s: 200,
@@ -330,6 +350,13 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     ),
     sandboxHeapMb: integer(env, "FLORA_SANDBOX_HEAP_MB", CONFIG_DEFAULTS.sandboxHeapMb, 64, 16384),
     sandboxStandby: integer(env, "FLORA_SANDBOX_STANDBY", CONFIG_DEFAULTS.sandboxStandby, 0, 8),
+    sandboxLivenessMs: integer(
+      env,
+      "FLORA_SANDBOX_LIVENESS_MS",
+      CONFIG_DEFAULTS.sandboxLivenessMs,
+      1_000,
+      600_000,
+    ),
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", CONFIG_DEFAULTS.sandboxNice, 0, 19),
     sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
     sandboxMemoryReducer: integer(env, "FLORA_SANDBOX_MEMORY_REDUCER", 0, 0, 1) === 1,
@@ -392,6 +419,14 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       1_048_576,
     ),
     cpuWindowMs: integer(env, "FLORA_CPU_WINDOW_MS", CONFIG_DEFAULTS.cpuWindowMs, 1_000, 3_600_000),
+    cpuBurstMs: integer(env, "FLORA_CPU_BURST_MS", CONFIG_DEFAULTS.cpuBurstMs, 0, 3_600_000),
+    cpuBurstRefillMsPerMinute: integer(
+      env,
+      "FLORA_CPU_BURST_REFILL_MS",
+      CONFIG_DEFAULTS.cpuBurstRefillMsPerMinute,
+      0,
+      3_600_000,
+    ),
     maxCpuShare: integer(env, "FLORA_MAX_CPU_PERCENT", CONFIG_DEFAULTS.maxCpuShare * 100, 1, 100) /
       100,
     crashLoopFailures: integer(

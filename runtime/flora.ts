@@ -39,6 +39,7 @@ import { AddressAllowance } from "./host/guard/address.ts";
 import { CronScheduler } from "./host/cron.ts";
 import { GuildTasks } from "./host/tasks/guild_tasks.ts";
 import { TaskScheduler } from "./host/tasks/scheduler.ts";
+import { CpuBursts } from "./host/guard/cpu_bursts.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { count } from "../shared/plural.ts";
@@ -219,14 +220,25 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       new GuildTasks(storage.guildKv),
       (guildId, level, message) => logs.append(guildId, level, message),
     );
+    const metrics = new FloraMetrics();
+    const bursts = new CpuBursts({
+      capacityMs: config.cpuBurstMs ?? CONFIG_DEFAULTS.cpuBurstMs,
+      refillMsPerMinute: config.cpuBurstRefillMsPerMinute ??
+        CONFIG_DEFAULTS.cpuBurstRefillMsPerMinute,
+    }, {
+      granted: (_guildId, ms) => {
+        metrics.cpuBursts.inc("granted");
+        metrics.cpuBurstMs.inc("", ms);
+      },
+      refused: () => metrics.cpuBursts.inc("refused"),
+    });
     const operations = new DiscordOperations(
       rest,
       directory,
       interactions,
-      { kv: storage.guildKv, sorted: storage.guildSorted, tasks },
+      { kv: storage.guildKv, sorted: storage.guildSorted, tasks, bursts },
       fetcher,
     );
-    const metrics = new FloraMetrics();
     countRateLimits(
       bot.rest as unknown as StatusObservableRest,
       metrics.restRateLimited,
@@ -263,11 +275,13 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       // In a cluster a guild's jobs run on the node that owns its partition.
       consumesBus ? { owns: (guildId) => intake?.owns(guildId) ?? false } : {},
     );
-    tasks.attach(sandboxes);
+    // Like cron: in a cluster a guild's tasks fire on the node that owns its partition.
+    tasks.attach(sandboxes, consumesBus ? (guildId) => intake?.owns(guildId) ?? false : undefined);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
       standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
+      livenessMs: config.sandboxLivenessMs ?? CONFIG_DEFAULTS.sandboxLivenessMs,
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,

@@ -122,6 +122,7 @@ export class SandboxManager {
         run: (guildId, op, args) =>
           this.acks.run(guildId, op, args, (g, o, a) => this.#execute(g, o, a)),
         answer: (key, result) => this.#p.send(key, result),
+        extendBudget: (key, ms) => this.#p.extendBudget(key, ms),
       },
       logs,
       hooks.onScriptLog && ((guildId, level, line) => hooks.onScriptLog!(guildId, level, line)),

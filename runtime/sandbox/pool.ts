@@ -25,6 +25,7 @@ import {
   workerKeyId,
 } from "./protocol/mod.ts";
 import { lexerReady, sealScript } from "./script_imports.ts";
+import { checkLiveness, DEFAULT_LIVENESS_MS } from "./liveness.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
 /** A worker reported silent this recently when its process died is blamed for it, ms. */
@@ -72,6 +73,12 @@ export interface PoolOptions {
    * about 2 MiB per resident worker (measured here; `docs/operations.md`).
    */
   memoryReducer?: boolean;
+  /**
+   * A ready sandbox process the host has not heard from for this long
+   * (not even its heartbeat) is killed and replaced, ms (default
+   * {@linkcode DEFAULT_LIVENESS_MS}; `FLORA_SANDBOX_LIVENESS_MS`).
+   */
+  livenessMs?: number;
 }
 
 /** A script the pool will not start (it imports modules); the message says what to change. */
@@ -133,6 +140,10 @@ class SandboxChild {
   /** Resolves on the process's `ready` (or when it exits before that). */
   readonly ready: Promise<void>;
   isReady = false;
+  /** `performance.now()` when the host last read a message from the process. */
+  lastHeardAt = performance.now();
+  /** Why the host killed it, if it did (the exit then says this rather than the signal). */
+  killedFor: string | null = null;
 
   constructor(
     readonly options: PoolOptions,
@@ -209,7 +220,9 @@ class SandboxChild {
   async #read(messages: AsyncIterable<unknown>, ready: () => void): Promise<void> {
     try {
       for await (const raw of messages) {
+        this.lastHeardAt = performance.now();
         const message = raw as ProcessToHost;
+        if (message.type === "alive") continue;
         if (message.type === "ready") {
           this.isReady = true;
           ready();
@@ -224,6 +237,12 @@ class SandboxChild {
     try {
       this.child.kill("SIGKILL");
     } catch { /* already gone */ }
+  }
+
+  /** Kills a process that stopped answering; its exit reports `reason`. */
+  killUnresponsive(reason: string): void {
+    this.killedFor ??= reason;
+    this.#kill();
   }
 
   /** Closes its input (the process exits), killing it if it has not after 2 s. */
@@ -257,6 +276,11 @@ class SandboxProcess implements ChildOwner {
 
   get pid(): number | undefined {
     return this.#current?.pid;
+  }
+
+  /** The child serving this slot now (null between a death and its replacement). */
+  get current(): SandboxChild | null {
+    return this.#current;
   }
 
   start(): Promise<void> {
@@ -307,9 +331,10 @@ class SandboxProcess implements ChildOwner {
     );
     this.#silent.clear();
     if (this.#closing) return;
-    const detail = status.signal
-      ? `sandbox process ${this.index} was killed by ${status.signal}`
-      : `sandbox process ${this.index} exited with code ${status.code}`;
+    const detail = child.killedFor ??
+      (status.signal
+        ? `sandbox process ${this.index} was killed by ${status.signal}`
+        : `sandbox process ${this.index} exited with code ${status.code}`);
     this.restarts++;
     // Bring the process back first, so owners can re-spawn their workers at once: a
     // standby (already initialised, spare workers warm) if there is one, else a new one.
@@ -354,6 +379,8 @@ export class SandboxPool {
   /** Standbys that exited on their own in a row (backs off their replacement). */
   #standbyFailures = 0;
   #closed = false;
+  #liveness: ReturnType<typeof setInterval> | undefined;
+  #livenessCheckedAt: number | null = null;
   #link: LinkListener | null = null;
   /** A standby hosts no workers; if it dies, it is replaced after a pause. */
   readonly #standbyOwner: ChildOwner = {
@@ -388,11 +415,45 @@ export class SandboxPool {
     }
     await Promise.all(this.#processes.map((p) => p.start()));
     this.#fillStandbys();
+    const silenceMs = this.options.livenessMs ?? DEFAULT_LIVENESS_MS;
+    this.#liveness = setInterval(() => this.#checkLiveness(silenceMs), silenceMs / 5);
   }
 
   /** Process ids of the standbys started now, ready or starting (for supervision and tests). */
   standbyPids(): number[] {
     return this.#standbys.map((c) => c.pid);
+  }
+
+  /**
+   * Kills every ready process (serving or standby) the host has not heard
+   * from for `silenceMs`: its slot takes a standby and its guilds' unstarted
+   * events go there, as after a crash. Nobody is blamed for it (reason
+   * `process`) unless a worker of it was reported silent just before.
+   */
+  #checkLiveness(silenceMs: number): void {
+    const now = performance.now();
+    const children = [
+      ...this.#processes.flatMap((p) => (p.current ? [p.current] : [])),
+      ...this.#standbys,
+    ];
+    const { late, silent } = checkLiveness(children, now, this.#livenessCheckedAt, {
+      silenceMs,
+      checkEveryMs: silenceMs / 5,
+    });
+    this.#livenessCheckedAt = now;
+    if (late) {
+      // The host itself was stalled: what looked like silence may be its own.
+      for (const child of children) child.lastHeardAt = now;
+      return;
+    }
+    for (const { process: child, silentMs } of silent) {
+      const slot = this.#processes.findIndex((p) => p.current === child);
+      const name = slot >= 0 ? `sandbox process ${slot}` : "a standby sandbox process";
+      const reason = `${name} (pid ${child.pid}) stopped answering for ${silentMs} ms ` +
+        "(stopped, deadlocked or swapping); it was killed and replaced";
+      console.error(`flora: ${reason}`);
+      child.killUnresponsive(reason);
+    }
   }
 
   /** A standby for a slot whose process died: a ready one first, else the oldest starting. */
@@ -462,6 +523,11 @@ export class SandboxPool {
     return this.#processOf(key).send({ ...key, v: PROTOCOL_VERSION, type: "toWorker", message });
   }
 
+  /** Lets the worker's running event run `ms` longer (a CPU burst the host granted); never rejects. */
+  extendBudget(key: WorkerKey, ms: number): Promise<void> {
+    return this.#processOf(key).send({ ...key, v: PROTOCOL_VERSION, type: "extendBudget", ms });
+  }
+
   /** Stops a worker. Never rejects, like {@linkcode send}. */
   terminate(key: WorkerKey): Promise<void> {
     const process = this.#processOf(key);
@@ -473,6 +539,7 @@ export class SandboxPool {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#refill);
+    clearInterval(this.#liveness);
     const standbys = this.#standbys.splice(0);
     await Promise.all([
       ...this.#processes.map((p) => p.close()),

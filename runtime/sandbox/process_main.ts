@@ -38,6 +38,7 @@ import {
   type HostToProcess,
   type LoadMessage,
   MAX_BATCH,
+  PROCESS_HEARTBEAT_MS,
   type ProcessToHost,
   PROTOCOL_VERSION,
   type SandboxLimits,
@@ -48,6 +49,7 @@ import { UnexplainedCpu } from "./thread_cpu.ts";
 import {
   budgetFor,
   type CpuHealth,
+  grantBurst,
   type LivenessVerdict,
   needsPing,
   newCpuHealth,
@@ -65,6 +67,8 @@ interface InFlight {
   /** Index of the first event the worker has not reported done. */
   next: number;
   timer: ReturnType<typeof setTimeout>;
+  /** When the running event's budget started (`performance.now()`). */
+  startedAt: number;
 }
 
 interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
@@ -89,6 +93,7 @@ let spares = null as SpareWorkers | null;
 let limits: SandboxLimits = { eventTimeoutMs: 10_000, loadTimeoutMs: 10_000 };
 let pingTimer: ReturnType<typeof setInterval> | undefined;
 let pingSeq = 0;
+let aliveTimer: ReturnType<typeof setInterval> | undefined;
 /** The process's CPU time, to notice a busy worker that was not pinged. */
 const cpuMeter = new UnexplainedCpu();
 /** CPU ms the workers reported in pongs since the last watchdog round. */
@@ -133,7 +138,12 @@ function pump(running: RunningWorker): void {
   // The worker first: the bookkeeping below is on nobody's critical path (the report to the
   // host leaves with this turn's other messages either way).
   running.worker.postMessage({ v: PROTOCOL_VERSION, type: "events", events });
-  running.current = { events, next: 0, timer: armBudget(running, events[0]) };
+  running.current = {
+    events,
+    next: 0,
+    timer: armBudget(running, events[0]),
+    startedAt: performance.now(),
+  };
   send({
     ...running.key,
     v: PROTOCOL_VERSION,
@@ -142,12 +152,34 @@ function pump(running: RunningWorker): void {
   });
 }
 
-/** Starts the budget of the event the worker is now running. */
-function armBudget(running: RunningWorker, event: EventMessage): ReturnType<typeof setTimeout> {
-  const budget = budgetFor(event.name, limits);
+/** Starts the budget of the event the worker is now running (plus a burst, after `elapsed`). */
+function armBudget(
+  running: RunningWorker,
+  event: EventMessage,
+  burstMs = 0,
+  elapsed = 0,
+): ReturnType<typeof setTimeout> {
+  const budget = budgetFor(event.name, limits) + burstMs;
+  const burst = burstMs > 0 ? ` (with a CPU burst of ${burstMs} ms)` : "";
   return setTimeout(
-    () => stop(running, "timeout", `the ${event.name} handler ran longer than ${budget} ms`),
-    budget,
+    () =>
+      stop(running, "timeout", `the ${event.name} handler ran longer than ${budget} ms${burst}`),
+    Math.max(0, budget - elapsed),
+  );
+}
+
+/** The host granted the running event a CPU burst: its budget grows by `ms`. */
+function extendBudget(running: RunningWorker, ms: number): void {
+  const current = running.current;
+  if (!current || !Number.isFinite(ms) || ms <= 0) return;
+  const now = performance.now();
+  clearTimeout(current.timer);
+  grantBurst(running, now, ms);
+  current.timer = armBudget(
+    running,
+    current.events[current.next],
+    running.burstMs,
+    now - current.startedAt,
   );
 }
 
@@ -168,8 +200,10 @@ function finished(running: RunningWorker, reported: unknown): void {
   }
   if (accepted.length === 0) return;
   clearTimeout(current.timer);
+  running.burstMs = 0; // a burst lasts for the event it was asked for
   if (current.next < current.events.length) {
     current.timer = armBudget(running, current.events[current.next]);
+    current.startedAt = performance.now();
   } else {
     running.current = null;
   }
@@ -361,6 +395,12 @@ function handle(message: HostToProcess): void {
       spares = new SpareWorkers(runtimeUrl, 2);
       clearInterval(pingTimer);
       pingTimer = setInterval(watch, limits.pingIntervalMs ?? 200);
+      // The host's view of this process's liveness (pool.ts): silence means kill and replace.
+      clearInterval(aliveTimer);
+      aliveTimer = setInterval(
+        () => send({ v: PROTOCOL_VERSION, type: "alive" }),
+        PROCESS_HEARTBEAT_MS,
+      );
       send({ v: PROTOCOL_VERSION, type: "ready" });
       return;
     }
@@ -377,6 +417,11 @@ function handle(message: HostToProcess): void {
       } else {
         running.worker.postMessage(inner);
       }
+      return;
+    }
+    case "extendBudget": {
+      const running = workers.get(idOf(message));
+      if (running) extendBudget(running, message.ms);
       return;
     }
     case "terminate": {
@@ -402,6 +447,7 @@ for await (const message of readNdjson(link.input)) {
 }
 // The link closed: the host is gone or asked us to stop.
 clearInterval(pingTimer);
+clearInterval(aliveTimer);
 spares?.close();
 for (const running of workers.values()) running.worker.terminate();
 await out.close();

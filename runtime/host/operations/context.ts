@@ -12,6 +12,7 @@ import type {
   OperationName,
 } from "../../sandbox/protocol/mod.ts";
 import type { InteractionRegistry } from "../interactions.ts";
+import type { CpuBursts } from "../guard/cpu_bursts.ts";
 import type { TaskScheduler } from "../tasks/scheduler.ts";
 import type { DiscordRequest } from "./discord_request.ts";
 import type { GuildScope } from "./scope.ts";
@@ -38,15 +39,18 @@ export interface OperationContext {
   kv: GuildKvStore;
   sorted: GuildSortedStore;
   tasks: GuildTaskService;
+  bursts?: Pick<CpuBursts, "grant">;
   /** Outbound requests (`fetch/service.ts`); absent: the host offers none. */
   fetch?: Fetcher;
 }
 
-/** The guild data stores operations read and write (always with the asking guild's id). */
-export interface GuildStores {
+/** The guild services operations use (always with the asking guild's id). */
+export interface GuildServices {
   kv: GuildKvStore;
   sorted: GuildSortedStore;
   tasks: GuildTaskService;
+  /** CPU bursts from the guild's bucket (`guard/cpu_bursts.ts`); absent: none are granted. */
+  bursts?: Pick<CpuBursts, "grant">;
 }
 
 /** The guild's durable tasks, as operations use them (the host's task scheduler). */

@@ -81,7 +81,19 @@ export interface TerminateMessage extends WorkerKey {
   type: "terminate";
 }
 
-export type HostToProcess = InitMessage | SpawnMessage | ToWorkerMessage | TerminateMessage;
+/** The worker's running event was granted a CPU burst: its budget grows by `ms`. */
+export interface ExtendBudgetMessage extends WorkerKey {
+  v: typeof PROTOCOL_VERSION;
+  type: "extendBudget";
+  ms: number;
+}
+
+export type HostToProcess =
+  | InitMessage
+  | SpawnMessage
+  | ToWorkerMessage
+  | TerminateMessage
+  | ExtendBudgetMessage;
 
 /** The process is up and initialised. */
 export interface ProcessReadyMessage {
@@ -138,7 +150,21 @@ export interface WorkerSilentMessage extends WorkerKey {
   silentMs: number;
 }
 
+/**
+ * How often a sandbox process says it is alive, ms: the host kills and
+ * replaces one it has not heard from in a while (stopped, deadlocked,
+ * swapping), whatever the cause (`pool.ts`).
+ */
+export const PROCESS_HEARTBEAT_MS = 250;
+
+/** Sent every {@linkcode PROCESS_HEARTBEAT_MS} from the process's own event loop. */
+export interface ProcessAliveMessage {
+  v: typeof PROTOCOL_VERSION;
+  type: "alive";
+}
+
 export type ProcessToHost =
+  | ProcessAliveMessage
   | WorkerSilentMessage
   | ProcessReadyMessage
   | FromWorkerMessage
