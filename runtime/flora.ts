@@ -88,6 +88,8 @@ export interface StartOptions {
   onApiLog?: (line: string) => void;
   /** Environment for the API settings (default: the process's). */
   env?: Record<string, string | undefined>;
+  /** Receives what sandbox processes write to stderr (default: this process's stderr). */
+  onSandboxStderr?: (text: string) => void;
   /** Receives the host's own notices. */
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Delay between shard spawns, ms (tests lower it). */
@@ -126,7 +128,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       );
     }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
-    const storage = await openStorage(config.storage);
+    const storage = await openStorage(config.storage, {
+      onConnectionNotice: (message) => notice("warn", message),
+    });
     // Chunks of a deploy a crash interrupted (embedded store only); harmless when none.
     const deploymentStore = storage.deployments as { collectOrphanChunks?: () => Promise<number> };
     await deploymentStore.collectOrphanChunks?.().catch((error) =>
@@ -285,6 +289,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
+      stderr: options.onSandboxStderr,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);
