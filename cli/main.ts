@@ -5,6 +5,7 @@
  * @module
  */
 
+import { cluster } from "./commands/cluster.ts";
 import { deploy, deployHelp } from "./commands/deploy.ts";
 import { history, list, rollback, status } from "./commands/deployments.ts";
 import { init } from "./commands/init.ts";
@@ -46,6 +47,7 @@ const commands: Record<
   secrets,
   tokens,
   test,
+  cluster,
 };
 
 const usage = `Usage: flora <command> [options]

@@ -14,6 +14,7 @@ import { IS_COMPONENTS_V2, validateComponents } from "./components.ts";
 import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "./errors.ts";
 import { Permissions } from "./permissions.ts";
 import {
+  type ChannelRecord,
   type EmulatorState,
   Intents,
   isoTimestamp,
@@ -405,6 +406,7 @@ export function postMessage(
   }
   const record: MessageRecord = { message, reactions: new Map() };
   channelRecord.messages.set(message.id, record);
+  forgetOldest(channelRecord, state.maxMessagesPerChannel);
   (channelRecord.lastPostAt ??= new Map()).set(author.id, now);
   channel.last_message_id = message.id;
   // Ephemeral messages exist only for the invoking user; bots get no event for them.
@@ -656,4 +658,16 @@ export function numberComponents(components: unknown[]): unknown[] {
     taken.add(next);
   }
   return copy;
+}
+
+/** Drops a channel's oldest messages past `max` (a Map keeps insertion order); pins stay. */
+function forgetOldest(channel: ChannelRecord, max: number): void {
+  let excess = channel.messages.size - max;
+  if (excess <= 0) return;
+  for (const id of channel.messages.keys()) {
+    if (excess === 0) break;
+    if (channel.pins.includes(id)) continue;
+    channel.messages.delete(id);
+    excess--;
+  }
 }

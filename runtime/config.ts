@@ -14,6 +14,7 @@ import {
 import { DEFAULT_DEPLOY_LEASE_MS } from "./host/deployer.ts";
 import { DEFAULT_FETCH_LIMITS } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
+import { DEFAULT_CPU_BURSTS } from "./host/guard/cpu_bursts.ts";
 import { SCHEDULING_DEFAULTS } from "./host/scheduling_options.ts";
 import type { LinkTransport } from "./sandbox/host_link.ts";
 import { errorMessage } from "../shared/error_message.ts";
@@ -155,6 +156,16 @@ export interface FloraConfig {
    */
   maxCpuShare?: number;
   /**
+   * CPU burst milliseconds a guild's bucket holds (`requestCpuBurst`; 0: no bursts).
+   * @default {30_000}
+   */
+  cpuBurstMs?: number;
+  /**
+   * Burst milliseconds a guild's bucket gets back per minute.
+   * @default {3_000}
+   */
+  cpuBurstRefillMsPerMinute?: number;
+  /**
    * Failures within `crashLoopWindowMs` that suspend a guild.
    * @default {5}
    */
@@ -232,6 +243,8 @@ export const CONFIG_DEFAULTS = {
   sandboxMemoryMb: 2048,
   cpuWindowMs: 30_000,
   maxCpuShare: 0.5,
+  cpuBurstMs: DEFAULT_CPU_BURSTS.capacityMs,
+  cpuBurstRefillMsPerMinute: DEFAULT_CPU_BURSTS.refillMsPerMinute,
   crashLoopFailures: 5,
   crashLoopWindowMs: 300_000,
   guildLogLinesPer10s: 200,
@@ -406,6 +419,14 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       1_048_576,
     ),
     cpuWindowMs: integer(env, "FLORA_CPU_WINDOW_MS", CONFIG_DEFAULTS.cpuWindowMs, 1_000, 3_600_000),
+    cpuBurstMs: integer(env, "FLORA_CPU_BURST_MS", CONFIG_DEFAULTS.cpuBurstMs, 0, 3_600_000),
+    cpuBurstRefillMsPerMinute: integer(
+      env,
+      "FLORA_CPU_BURST_REFILL_MS",
+      CONFIG_DEFAULTS.cpuBurstRefillMsPerMinute,
+      0,
+      3_600_000,
+    ),
     maxCpuShare: integer(env, "FLORA_MAX_CPU_PERCENT", CONFIG_DEFAULTS.maxCpuShare * 100, 1, 100) /
       100,
     crashLoopFailures: integer(

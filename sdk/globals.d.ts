@@ -44,6 +44,8 @@ declare global {
   const tasks: typeof globals.tasks;
   /** Declares a job on a five-field UTC cron schedule. */
   const cron: typeof globals.cron;
+  /** Asks for `ms` more budget for the running handler, from the guild's refilling burst bucket. */
+  const requestCpuBurst: typeof globals.requestCpuBurst;
   /**
    * A marker for the guild's secret `name` to put in a `fetch` request (header, URL or
    * body); the host substitutes the value only for hosts the secret allows.

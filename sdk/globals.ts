@@ -15,6 +15,7 @@ import { fetch, secret } from "./fetch.ts";
 import { kv } from "./kv.ts";
 import { sorted } from "./sorted.ts";
 import { tasks } from "./tasks.ts";
+import { requestCpuBurst } from "./cpu_burst.ts";
 import { onComponent, onModal } from "./routing.ts";
 import { OptionType } from "./types.ts";
 import { ui } from "./ui.ts";
@@ -37,6 +38,7 @@ export const globals = {
   sorted,
   tasks,
   cron,
+  requestCpuBurst,
   secret,
 } as const;
 

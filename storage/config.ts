@@ -212,6 +212,8 @@ export interface OpenStorageOptions {
   redisPrefix?: string;
   /** How long each server has to answer at start, ms (default 5,000). */
   connectTimeoutMs?: number;
+  /** Receives a server connection's losses and recoveries, one line each (default: stderr). */
+  onConnectionNotice?: (message: string) => void;
 }
 
 /** Runs each probe with a deadline; a failure or timeout becomes its reason. */
@@ -296,6 +298,7 @@ export async function openStorage(
     if (config.redisUrl !== undefined) {
       redis = await openRedisStorage(config.redisUrl, options.redisPrefix ?? config.redisPrefix, {
         timeoutMs: options.connectTimeoutMs,
+        notice: options.onConnectionNotice,
       });
       closers.push(() => redis?.close());
     }

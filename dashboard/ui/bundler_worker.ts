@@ -108,7 +108,14 @@ async function bundle(request: BundleRequest): Promise<BundleResult> {
   }
 }
 
-self.onmessage = async (event: MessageEvent<BundleRequest & { id: number }>) => {
-  const { id } = event.data;
-  self.postMessage({ id, result: await bundle(event.data) });
+self.onmessage = async (
+  event: MessageEvent<(BundleRequest & { id: number }) | { type: "warm"; wasmUrl: string }>,
+) => {
+  const data = event.data;
+  if ("type" in data) {
+    // Compiling esbuild's WebAssembly takes a while: done ahead, while the author types.
+    ready ??= esbuild.initialize({ wasmURL: data.wasmUrl, worker: false });
+    return;
+  }
+  self.postMessage({ id: data.id, result: await bundle(data) });
 };

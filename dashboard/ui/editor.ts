@@ -60,10 +60,17 @@ interface Problem {
 let bundler: Worker | null = null;
 let bundleSeq = 1;
 
+function bundlerWorker(assets: EditorAssets): Worker {
+  if (!bundler) {
+    bundler = new Worker(assets.bundlerWorker, { type: "module" });
+    bundler.postMessage({ type: "warm", wasmUrl: assets.esbuildWasm });
+  }
+  return bundler;
+}
+
 function bundle(assets: EditorAssets, entry: string, files: Record<string, string>) {
-  bundler ??= new Worker(assets.bundlerWorker, { type: "module" });
+  const worker = bundlerWorker(assets);
   const id = bundleSeq++;
-  const worker = bundler;
   return new Promise<BundleResult>((resolve) => {
     const onMessage = (event: MessageEvent<{ id: number; result: BundleResult }>) => {
       if (event.data.id !== id) return;
@@ -371,6 +378,8 @@ export async function renderEditor(
     ),
   );
   if (opened.draft) draftNote.textContent = "Unsaved draft restored from this browser";
+  // The bundler loads while the author reads and types, so the first deploy does not wait on it.
+  setTimeout(() => bundlerWorker(assets), 1500);
   renderFiles();
   return goTo;
 }

@@ -134,6 +134,23 @@ async function guildList(): Promise<void> {
   );
 }
 
+/** The live revision's file paths (stack frames naming them become links). */
+async function liveFiles(guildId: string): Promise<string[]> {
+  try {
+    const { deployment } = await api<{ deployment: { revision: number } }>(
+      "GET",
+      `/deployments/${guildId}/current`,
+    );
+    const { files } = await api<{ files: { path: string }[] }>(
+      "GET",
+      `/deployments/${guildId}/revisions/${deployment.revision}/sources`,
+    );
+    return files.map((f) => f.path);
+  } catch {
+    return [];
+  }
+}
+
 async function guildView(guildId: string, tab: string): Promise<void> {
   const { guilds } = await api<{ guilds: Guild[] }>("GET", "/guilds");
   const guild = guilds.find((g) => g.id === guildId);
@@ -170,6 +187,7 @@ async function guildView(guildId: string, tab: string): Promise<void> {
     case "deployments":
       return await renderDeployments(panel, guildId, () => void route());
     case "logs":
+      if (projectPaths.size === 0) projectPaths = new Set(await liveFiles(guildId));
       cleanup = renderLogs(panel, guildId, (p) => projectPaths.has(p), (path, line) => {
         location.hash = `#/guild/${guildId}/editor`;
         setTimeout(() => goToLine?.(path, line), 300);

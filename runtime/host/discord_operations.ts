@@ -11,7 +11,7 @@ import type { GuildDirectory } from "./guild_directory.ts";
 import type { InteractionRegistry } from "./interactions.ts";
 import type {
   Fetcher,
-  GuildStores,
+  GuildServices,
   InteractionRest,
   OperationContext,
   OperationHandlers,
@@ -25,7 +25,9 @@ import { kvTransactionOperations } from "./operations/kv_transaction_ops.ts";
 import { messageOperations } from "./operations/message_ops.ts";
 import { sortedOperations } from "./operations/sorted_ops.ts";
 import { taskOperations } from "./operations/task_ops.ts";
+import { cpuOperations } from "./operations/cpu_ops.ts";
 import { GuildScope } from "./operations/scope.ts";
+import { ReplyNonces } from "./operations/reply_nonces.ts";
 import { requestingGuild } from "./rest_metrics.ts";
 import type { OperationExecutor } from "./sandboxes.ts";
 
@@ -41,6 +43,7 @@ const HANDLERS: OperationHandlers<OperationName> = {
   ...kvTransactionOperations,
   ...sortedOperations,
   ...taskOperations,
+  ...cpuOperations,
   ...fetchOperations,
 };
 
@@ -52,11 +55,13 @@ export class DiscordOperations implements OperationExecutor {
     readonly rest: DiscordRest,
     readonly directory: GuildDirectory,
     readonly interactions: InteractionRegistry,
-    readonly stores: GuildStores,
+    readonly stores: GuildServices,
     readonly fetcher?: Fetcher,
   ) {
     this.request = discordRequest(rest);
   }
+
+  readonly #replyNonces = new ReplyNonces();
 
   execute<N extends OperationName>(
     guildId: string,
@@ -72,7 +77,9 @@ export class DiscordOperations implements OperationExecutor {
       kv: this.stores.kv,
       sorted: this.stores.sorted,
       tasks: this.stores.tasks,
+      bursts: this.stores.bursts,
       fetch: this.fetcher,
+      replyNonces: this.#replyNonces,
     };
     const handler = HANDLERS[op] as (c: OperationContext, a: OperationArgs<N>) => Promise<unknown>;
     // Discord requests made for this operation are charged to the guild (its 429s, usage).

@@ -196,6 +196,15 @@ export class FloraMetrics {
     "flora_interactions_failed_total",
     "Interactions answered with an ephemeral error because the guild could not run them.",
   );
+  readonly cpuBursts = new Counter(
+    "flora_cpu_bursts_total",
+    "CPU bursts scripts asked for (requestCpuBurst), by outcome (granted, refused).",
+    "outcome",
+  );
+  readonly cpuBurstMs = new Counter(
+    "flora_cpu_burst_ms_total",
+    "Milliseconds of handler budget granted as CPU bursts.",
+  );
   /** The same events counted per guild, hour by hour (`GET /guilds/:guild/usage`). */
   readonly usage = new GuildUsage();
   #gauges: Gauge[] = [];
@@ -220,6 +229,8 @@ export class FloraMetrics {
       this.restRateLimited,
       this.interactionsDeferred,
       this.interactionsFailed,
+      this.cpuBursts,
+      this.cpuBurstMs,
       ...this.#gauges,
     ].map((m) => m.render());
     return parts.join("\n") + "\n";

@@ -39,6 +39,8 @@ export interface WorkerMessageHost {
   run(guildId: string, op: OperationName, args: unknown): Promise<unknown>;
   /** Sends the answer to a call back to the worker; never rejects (a lost worker is reported apart). */
   answer(key: WorkerKey, result: ResultMessage): Promise<void>;
+  /** Lets the worker's running event run `ms` longer (a CPU burst was granted). */
+  extendBudget(key: WorkerKey, ms: number): Promise<void>;
 }
 
 /** Parses what workers post and acts on it; never throws, whatever a worker sends. */
@@ -102,6 +104,8 @@ export class WorkerMessages {
     } else {
       try {
         result = { ok: true, value: await this.host.run(guildId, op, parsed.args) };
+        // The process learns of a burst before the script does, so it is in force when it goes on.
+        if (op === "cpu.burst") await this.host.extendBudget(worker.key, result.value as number);
       } catch (error) {
         result = { ok: false, error: errorMessage(error) };
       }

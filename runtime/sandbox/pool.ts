@@ -74,6 +74,12 @@ export interface PoolOptions {
    */
   memoryReducer?: boolean;
   /**
+   * Receives what the sandbox processes write to stderr (V8's out-of-memory report when one
+   * aborts, above all). Default: this process's stderr. Tests that crash processes on purpose
+   * collect it, and show it only when they fail.
+   */
+  stderr?: (text: string) => void;
+  /**
    * A ready sandbox process the host has not heard from for this long
    * (not even its heartbeat) is killed and replaced, ms (default
    * {@linkcode DEFAULT_LIVENESS_MS}; `FLORA_SANDBOX_LIVENESS_MS`).
@@ -111,6 +117,13 @@ export function processIndex(guildId: string, processes: number): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash % processes;
+}
+
+/** Hands a stream's text to `sink` until it ends. */
+async function forwardText(stream: ReadableStream<Uint8Array>, sink: (text: string) => void) {
+  try {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) sink(text);
+  } catch { /* the process is gone */ }
 }
 
 function passThroughEnv(names: string[]): Record<string, string> {
@@ -178,8 +191,9 @@ class SandboxChild {
       clearEnv: true,
       stdin: link ? "null" : "piped",
       stdout: link ? "null" : "piped",
-      stderr: "inherit",
+      stderr: options.stderr ? "piped" : "inherit",
     }).spawn();
+    if (options.stderr) forwardText(child.stderr, options.stderr);
     if (options.nice) {
       try {
         setPriority(child.pid, options.nice);
@@ -521,6 +535,11 @@ export class SandboxPool {
    */
   send(key: WorkerKey, message: ToWorkerMessage["message"]): Promise<void> {
     return this.#processOf(key).send({ ...key, v: PROTOCOL_VERSION, type: "toWorker", message });
+  }
+
+  /** Lets the worker's running event run `ms` longer (a CPU burst the host granted); never rejects. */
+  extendBudget(key: WorkerKey, ms: number): Promise<void> {
+    return this.#processOf(key).send({ ...key, v: PROTOCOL_VERSION, type: "extendBudget", ms });
   }
 
   /** Stops a worker. Never rejects, like {@linkcode send}. */

@@ -49,6 +49,7 @@ import { UnexplainedCpu } from "./thread_cpu.ts";
 import {
   budgetFor,
   type CpuHealth,
+  grantBurst,
   type LivenessVerdict,
   needsPing,
   newCpuHealth,
@@ -66,6 +67,8 @@ interface InFlight {
   /** Index of the first event the worker has not reported done. */
   next: number;
   timer: ReturnType<typeof setTimeout>;
+  /** When the running event's budget started (`performance.now()`). */
+  startedAt: number;
 }
 
 interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
@@ -135,7 +138,12 @@ function pump(running: RunningWorker): void {
   // The worker first: the bookkeeping below is on nobody's critical path (the report to the
   // host leaves with this turn's other messages either way).
   running.worker.postMessage({ v: PROTOCOL_VERSION, type: "events", events });
-  running.current = { events, next: 0, timer: armBudget(running, events[0]) };
+  running.current = {
+    events,
+    next: 0,
+    timer: armBudget(running, events[0]),
+    startedAt: performance.now(),
+  };
   send({
     ...running.key,
     v: PROTOCOL_VERSION,
@@ -144,12 +152,34 @@ function pump(running: RunningWorker): void {
   });
 }
 
-/** Starts the budget of the event the worker is now running. */
-function armBudget(running: RunningWorker, event: EventMessage): ReturnType<typeof setTimeout> {
-  const budget = budgetFor(event.name, limits);
+/** Starts the budget of the event the worker is now running (plus a burst, after `elapsed`). */
+function armBudget(
+  running: RunningWorker,
+  event: EventMessage,
+  burstMs = 0,
+  elapsed = 0,
+): ReturnType<typeof setTimeout> {
+  const budget = budgetFor(event.name, limits) + burstMs;
+  const burst = burstMs > 0 ? ` (with a CPU burst of ${burstMs} ms)` : "";
   return setTimeout(
-    () => stop(running, "timeout", `the ${event.name} handler ran longer than ${budget} ms`),
-    budget,
+    () =>
+      stop(running, "timeout", `the ${event.name} handler ran longer than ${budget} ms${burst}`),
+    Math.max(0, budget - elapsed),
+  );
+}
+
+/** The host granted the running event a CPU burst: its budget grows by `ms`. */
+function extendBudget(running: RunningWorker, ms: number): void {
+  const current = running.current;
+  if (!current || !Number.isFinite(ms) || ms <= 0) return;
+  const now = performance.now();
+  clearTimeout(current.timer);
+  grantBurst(running, now, ms);
+  current.timer = armBudget(
+    running,
+    current.events[current.next],
+    running.burstMs,
+    now - current.startedAt,
   );
 }
 
@@ -170,8 +200,10 @@ function finished(running: RunningWorker, reported: unknown): void {
   }
   if (accepted.length === 0) return;
   clearTimeout(current.timer);
+  running.burstMs = 0; // a burst lasts for the event it was asked for
   if (current.next < current.events.length) {
     current.timer = armBudget(running, current.events[current.next]);
+    current.startedAt = performance.now();
   } else {
     running.current = null;
   }
@@ -385,6 +417,11 @@ function handle(message: HostToProcess): void {
       } else {
         running.worker.postMessage(inner);
       }
+      return;
+    }
+    case "extendBudget": {
+      const running = workers.get(idOf(message));
+      if (running) extendBudget(running, message.ms);
       return;
     }
     case "terminate": {

@@ -30,6 +30,8 @@ export interface WorkerHealth {
   pingSentAt: number | null;
   /** Heap + external bytes the worker reported on its last pong (forgeable). */
   reportedBytes: number;
+  /** Extra ms the running event was granted (CPU bursts); absent or 0: none. */
+  burstMs?: number;
 }
 
 /** The CPU time a worker's runtime reported, and what the watchdog derived from it. */
@@ -40,6 +42,8 @@ export interface CpuHealth {
   idleBusySince: number | null;
   /** CPU ms used in that run. */
   idleBusyCpuMs: number;
+  /** CPU bursts granted (when, how many ms): each raises the share allowed over the window. */
+  bursts?: { at: number; ms: number }[];
 }
 
 /** One CPU report: when it arrived and the thread's CPU time so far, ms. */
@@ -132,7 +136,10 @@ export function recordCpu(
   const baseline = cpu.cpuSamples[0];
   const spanMs = sample.at - baseline.at;
   const windowUsed = sample.cpuMs - baseline.cpuMs;
-  if (windowUsed > maxShare * Math.max(windowMs, spanMs)) {
+  // A burst granted in the window (or just before its baseline) is CPU the guild paid for.
+  cpu.bursts = cpu.bursts?.filter((burst) => burst.at > baseline.at - burst.ms);
+  const burstMs = cpu.bursts?.reduce((sum, burst) => sum + burst.ms, 0) ?? 0;
+  if (windowUsed > maxShare * Math.max(windowMs, spanMs) + burstMs) {
     return {
       kind: "share",
       detail: `the script used ${percent(windowUsed / spanMs)} of a CPU core for ` +
@@ -241,7 +248,23 @@ export function budgetFor(name: ScriptEventName, limits: SandboxLimits): number 
 /** The longest a worker may leave a ping unanswered: its thread is busy without a break. */
 export function silenceLimit(health: WorkerHealth, limits: SandboxLimits): number {
   if (health.loading) return limits.loadTimeoutMs;
-  return Math.max(limits.eventTimeoutMs, limits.cronTimeoutMs ?? 0);
+  return Math.max(limits.eventTimeoutMs, limits.cronTimeoutMs ?? 0) + (health.burstMs ?? 0);
+}
+
+/**
+ * Records a CPU burst the host granted the worker's running event: `ms`
+ * more of its budget, of silence, and of CPU over the share window.
+ *
+ * @example
+ * ```ts
+ * const worker = { ...newCpuHealth(), loading: false, pingSeq: 0, pingSentAt: null, reportedBytes: 0 };
+ * grantBurst(worker, performance.now(), 5_000);
+ * silenceLimit(worker, { eventTimeoutMs: 1_000, loadTimeoutMs: 1_000 }); // 6000
+ * ```
+ */
+export function grantBurst(health: WorkerHealth & CpuHealth, now: number, ms: number): void {
+  health.burstMs = (health.burstMs ?? 0) + ms;
+  (health.bursts ??= []).push({ at: now, ms });
 }
 
 /**

@@ -8,6 +8,7 @@
 
 import { createClient } from "redis";
 import { answersWithin } from "../backend_deadline.ts";
+import { errorMessage } from "../../shared/error_message.ts";
 
 function makeClient(url: string, state: { connected: boolean }) {
   return createClient({
@@ -28,20 +29,50 @@ function makeClient(url: string, state: { connected: boolean }) {
 /** The client type as flora creates it (default modules, RESP3). */
 export type RedisClient = ReturnType<typeof makeClient>;
 
+/** Where a Redis connection reports losing and regaining the server (default: stderr). */
+export type RedisNotice = (message: string) => void;
+
 /**
- * A connected client; later connection errors are logged while node-redis
- * reconnects. Rejects with a {@linkcode BackendUnavailableError} naming Redis
+ * Reports a connection's state changes in one line each: lost (with the first error's
+ * message), then back. node-redis emits an error on every reconnect attempt, each with a
+ * stack trace: an outage would otherwise fill the log.
+ *
+ * @example
+ * ```ts
+ * reportConnection(client, "redis", (m) => console.error(m), () => connected);
+ * ```
+ */
+export function reportConnection(
+  client: { on(event: string, listener: (error?: unknown) => void): unknown },
+  name: string,
+  notice: RedisNotice,
+  active: () => boolean = () => true,
+): void {
+  let lost = false;
+  client.on("error", (error: unknown) => {
+    if (lost || !active()) return;
+    lost = true;
+    notice(`${name}: connection lost (${errorMessage(error)}); reconnecting`);
+  });
+  client.on("ready", () => {
+    if (!lost) return;
+    lost = false;
+    notice(`${name}: reconnected`);
+  });
+}
+
+/**
+ * A connected client; later connection losses are reported (see {@linkcode reportConnection})
+ * while node-redis reconnects. Rejects with a {@linkcode BackendUnavailableError} naming Redis
  * when it refuses, or does not answer within `timeoutMs`.
  */
 export async function connectRedis(
   url: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; notice?: RedisNotice } = {},
 ): Promise<RedisClient> {
   const state = { connected: false };
   const client = makeClient(url, state);
-  client.on("error", (error: unknown) => {
-    if (state.connected) console.error("redis:", error);
-  });
+  reportConnection(client, "redis", options.notice ?? console.error, () => state.connected);
   await answersWithin("Redis", url, client.connect(), {
     timeoutMs: options.timeoutMs,
     abandon: () => client.destroy(),

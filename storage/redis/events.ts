@@ -6,15 +6,18 @@
  */
 
 import type { DeploymentChange, DeploymentEvents, Subscription } from "../types.ts";
-import type { RedisClient } from "./connect.ts";
+import { type RedisClient, type RedisNotice, reportConnection } from "./connect.ts";
 
 export class RedisDeploymentEvents implements DeploymentEvents {
   readonly #redis: RedisClient;
   readonly #channel: string;
 
-  constructor(redis: RedisClient, prefix = "flora:") {
+  readonly #notice: RedisNotice;
+
+  constructor(redis: RedisClient, prefix = "flora:", notice: RedisNotice = console.error) {
     this.#redis = redis;
     this.#channel = `${prefix}deployments`;
+    this.#notice = notice;
   }
 
   async publish(change: DeploymentChange): Promise<void> {
@@ -28,7 +31,7 @@ export class RedisDeploymentEvents implements DeploymentEvents {
 
   async subscribe(listener: (change: DeploymentChange) => void): Promise<Subscription> {
     const subscriber = this.#redis.duplicate();
-    subscriber.on("error", (error: unknown) => console.error("redis subscriber:", error));
+    reportConnection(subscriber, "redis subscriber", this.#notice);
     await subscriber.connect();
     try {
       await subscriber.subscribe(this.#channel, (message: string) => {

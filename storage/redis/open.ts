@@ -6,7 +6,7 @@
  */
 
 import { RedisCacheStore } from "./cache.ts";
-import { connectRedis, type RedisClient } from "./connect.ts";
+import { connectRedis, type RedisClient, type RedisNotice } from "./connect.ts";
 import { RedisDeploymentEvents } from "./events.ts";
 import { RedisRateLimitStore } from "./rate_limits.ts";
 import { RedisSessionStore } from "./sessions.ts";
@@ -25,7 +25,7 @@ export interface RedisStorage {
 export async function openRedisStorage(
   url: string,
   prefix = "flora:",
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; notice?: RedisNotice } = {},
 ): Promise<RedisStorage> {
   const client = await connectRedis(url, options);
   return {
@@ -33,7 +33,7 @@ export async function openRedisStorage(
     sessions: new RedisSessionStore(client, prefix),
     cache: new RedisCacheStore(client, prefix),
     rateLimits: new RedisRateLimitStore(client, prefix),
-    events: new RedisDeploymentEvents(client, prefix),
+    events: new RedisDeploymentEvents(client, prefix, options.notice),
     async close() {
       if (client.isOpen) await client.close();
     },

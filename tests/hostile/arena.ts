@@ -7,6 +7,7 @@
  * @module
  */
 
+import { CapturedOutput } from "../helpers/captured_output.ts";
 import assert from "node:assert/strict";
 import { type BotAction, EmulatorClient, type GuildSummary } from "../../emulator/mod.ts";
 import { loadConfig } from "../../runtime/config.ts";
@@ -79,6 +80,11 @@ export interface ArenaGuild {
 /** A running flora and its emulator, set up for hostile tests. */
 export interface Arena {
   flora: Flora;
+  /**
+   * The sandbox processes' stderr and the host's notices, kept aside with `captureOutput`
+   * (a killed process's crash report is expected there); else both go to stderr.
+   */
+  output: CapturedOutput;
   emu: EmulatorClient;
   /** The operator token of the API. */
   token: string;
@@ -118,8 +124,16 @@ export interface Arena {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Starts flora with test-speed budgets; `env` overrides any setting. */
-export async function openArena(env: Record<string, string> = {}): Promise<Arena> {
+/**
+ * Starts flora with test-speed budgets; `env` overrides any setting. With `captureOutput`,
+ * what the sandbox processes print (a memory bomb's out-of-memory report) goes to
+ * `arena.output`, shown only by the steps that fail (`arena.output.step`).
+ */
+export async function openArena(
+  env: Record<string, string> = {},
+  options: { captureOutput?: boolean } = {},
+): Promise<Arena> {
+  const output = new CapturedOutput();
   const dataDir = await Deno.makeTempDir({ prefix: "flora-hostile-" });
   const token = "hostile-test-operator-token";
   const config = loadConfig({
@@ -139,6 +153,12 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
     spawnShardDelay: 1,
     emulatorHeartbeatMs: 2_000,
     emulatorIdentifyIntervalMs: 0,
+    ...(options.captureOutput
+      ? {
+        onSandboxStderr: output.write,
+        onNotice: (level: string, message: string) => output.line(`[flora] ${level}: ${message}`),
+      }
+      : {}),
   });
   const emu = new EmulatorClient(flora.emulator!.url);
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
@@ -253,6 +273,7 @@ export async function openArena(env: Record<string, string> = {}): Promise<Arena
       const { body } = await api(`/deployments/${guild.id}`);
       return body.deployments;
     },
+    output,
     async close() {
       await flora.close();
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});

@@ -1,30 +1,53 @@
 /**
  * Headless Chromium for the playground's browser tests: Debian's `chromium`
- * driven by `playwright-core`. Without the browser the tests are skipped
- * with a message — except in CI (`CI=true`), where a missing browser fails.
+ * driven by `playwright-core`. Without the browser the tests are ignored, and
+ * their name says how to install it — except in CI (`CI=true`), where a
+ * missing browser fails.
  *
  * @module
  */
 
 import { type BrowserContext, chromium } from "playwright-core";
 
-export const CHROMIUM = "/usr/bin/chromium";
+/** Debian's Chromium; `FLORA_CHROMIUM` names another Chromium or Chrome binary. */
+export const CHROMIUM = Deno.env.get("FLORA_CHROMIUM") || "/usr/bin/chromium";
 
-/** Whether the browser is installed; in CI its absence throws. */
-export function chromiumAvailable(): boolean {
+/** How to get a browser, said wherever one is missing. */
+const INSTALL = "install it (Debian/Ubuntu: sudo apt-get install -y chromium; .ci/run does) " +
+  "or set FLORA_CHROMIUM to a Chromium or Chrome binary";
+
+/** Whether the browser tests run, and the note their name carries when they do not. */
+export interface BrowserGate {
+  ignore: boolean;
+  /** Appended to the test's name: the ignored line itself says how to install the browser. */
+  note: string;
+}
+
+/**
+ * Decides whether the browser tests run: with the browser, yes; without it, they are ignored
+ * with a note that says how to install it, except in CI (`CI=true`), where that throws.
+ *
+ * @example
+ * ```ts
+ * const gate = browserGate(Deno.env.toObject());
+ * Deno.test({ name: `the playground works${gate.note}`, ignore: gate.ignore, fn });
+ * ```
+ */
+export function browserGate(
+  env: Record<string, string | undefined>,
+  path: string = CHROMIUM,
+): BrowserGate {
   let found = false;
   try {
-    found = Deno.statSync(CHROMIUM).isFile;
+    found = Deno.statSync(path).isFile;
   } catch { /* absent */ }
-  if (!found && Deno.env.get("CI") === "true") {
-    throw new Error(`${CHROMIUM} is missing; CI must install it (apt-get install -y chromium)`);
-  }
-  if (!found) {
-    console.warn(
-      `skipping the playground browser tests: ${CHROMIUM} is missing (apt-get install -y chromium)`,
+  if (found) return { ignore: false, note: "" };
+  if (env.CI === "true") {
+    throw new Error(
+      `no Chromium at ${path}: the playground's browser tests must run in CI; ${INSTALL}`,
     );
   }
-  return found;
+  return { ignore: true, note: ` (ignored: no Chromium at ${path}; ${INSTALL})` };
 }
 
 /** A browser with a fresh profile; `close()` removes the profile. */

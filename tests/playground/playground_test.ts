@@ -11,7 +11,9 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { startPlayground } from "../../dev/playground/server.tsx";
 import { startDevSession } from "../../dev/session.ts";
-import { chromiumAvailable, launchBrowser } from "./browser.ts";
+import { browserGate, launchBrowser } from "./browser.ts";
+
+const gate = browserGate(Deno.env.toObject());
 
 const BOT = new URL("../../dev/examples/garden_bot.ts", import.meta.url).pathname;
 const BROKEN =
@@ -26,8 +28,9 @@ function message(page: Page, text: string) {
 
 Deno.test({
   name:
-    "the playground chats, runs slash commands, clicks, selects, fills modals, shows logs and KV",
-  ignore: !chromiumAvailable(),
+    "the playground chats, runs slash commands, clicks, selects, fills modals, shows logs and KV" +
+    gate.note,
+  ignore: gate.ignore,
   // The session runs sandbox child processes and Chromium; both are closed in `finally`.
   sanitizeResources: false,
   sanitizeOps: false,

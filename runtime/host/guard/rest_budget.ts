@@ -45,7 +45,7 @@ interface GuildState {
 }
 
 /** Prefixes of operations that never count as Discord calls (answers, storage). */
-const NOT_DISCORD = ["interaction.", "kv.", "sorted.", "tasks."];
+const NOT_DISCORD = ["interaction.", "kv.", "sorted.", "tasks.", "cpu."];
 
 /**
  * Whether an operation counts against the guild's REST budget: interaction

@@ -12,8 +12,10 @@ import type {
   OperationName,
 } from "../../sandbox/protocol/mod.ts";
 import type { InteractionRegistry } from "../interactions.ts";
+import type { CpuBursts } from "../guard/cpu_bursts.ts";
 import type { TaskScheduler } from "../tasks/scheduler.ts";
 import type { DiscordRequest } from "./discord_request.ts";
+import type { ReplyNonces } from "./reply_nonces.ts";
 import type { GuildScope } from "./scope.ts";
 
 /** The slice of Discordeno's REST manager interaction answers use (token routes). */
@@ -38,15 +40,20 @@ export interface OperationContext {
   kv: GuildKvStore;
   sorted: GuildSortedStore;
   tasks: GuildTaskService;
+  bursts?: Pick<CpuBursts, "grant">;
   /** Outbound requests (`fetch/service.ts`); absent: the host offers none. */
   fetch?: Fetcher;
+  /** Nonces that keep a reply from being posted twice when its event is replayed. */
+  replyNonces: ReplyNonces;
 }
 
-/** The guild data stores operations read and write (always with the asking guild's id). */
-export interface GuildStores {
+/** The guild services operations use (always with the asking guild's id). */
+export interface GuildServices {
   kv: GuildKvStore;
   sorted: GuildSortedStore;
   tasks: GuildTaskService;
+  /** CPU bursts from the guild's bucket (`guard/cpu_bursts.ts`); absent: none are granted. */
+  bursts?: Pick<CpuBursts, "grant">;
 }
 
 /** The guild's durable tasks, as operations use them (the host's task scheduler). */

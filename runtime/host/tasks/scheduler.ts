@@ -6,12 +6,19 @@
  * guild's worker if needed). The SDK confirms a handler that finished
  * (`tasks.complete`); an unconfirmed task fires again when its lease ends.
  *
+ * In a cluster every runtime node runs a scheduler for the guilds it owns
+ * (`owns`); a claim is an atomic write, so a task is claimed by one node
+ * even while ownership moves.
+ *
  * @module
  */
 
 import type { Deployment } from "../../../storage/types.ts";
 import type { OperationArgs, ScriptEventName, TaskInfo } from "../../sandbox/protocol/mod.ts";
 import type { GuildTasks, StoredTask } from "./guild_tasks.ts";
+
+/** How long the scheduler trusts what it read of a guild's earliest task, real ms. */
+const NEXT_DUE_REFRESH_MS = 30_000;
 
 /** What the scheduler needs from the sandbox manager. */
 export interface TaskTarget {
@@ -36,8 +43,13 @@ export class TaskScheduler {
   /** The clock tasks are scheduled by (the test kit's virtual time replaces it). */
   now: () => number = Date.now;
   #target: TaskTarget | null = null;
-  /** guild → when its earliest task is due (a lower bound), null: none; absent: not read yet. */
-  #next = new Map<string, number | null>();
+  #owns: (guildId: string) => boolean = () => true;
+  /**
+   * guild → when its earliest task is due (a lower bound; null: none) and when that was read
+   * (real ms): re-read after {@linkcode NEXT_DUE_REFRESH_MS}, so tasks another node scheduled
+   * (the guild moved in a cluster) are found.
+   */
+  #next = new Map<string, { at: number | null; readAt: number }>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking: Promise<void> = Promise.resolve();
 
@@ -46,9 +58,13 @@ export class TaskScheduler {
     readonly log: (guildId: string, level: "info" | "warn" | "error", message: string) => void,
   ) {}
 
-  /** Where due tasks go (the sandbox manager, which needs the operations that use this). */
-  attach(target: TaskTarget): void {
+  /**
+   * Where due tasks go (the sandbox manager, which needs the operations that use this), and
+   * which guilds' tasks this node fires (default: every guild).
+   */
+  attach(target: TaskTarget, owns?: (guildId: string) => boolean): void {
     this.#target = target;
+    if (owns) this.#owns = owns;
   }
 
   async schedule(guildId: string, args: OperationArgs<"tasks.schedule">): Promise<TaskInfo> {
@@ -60,9 +76,7 @@ export class TaskScheduler {
       ...(args.key === undefined ? {} : { key: args.key }),
     }, now);
     const next = this.#next.get(guildId);
-    if (next === undefined || next === null || task.dueAt < next) {
-      this.#next.set(guildId, task.dueAt);
-    }
+    if (next && (next.at === null || task.dueAt < next.at)) next.at = task.dueAt;
     return info(task);
   }
 
@@ -116,18 +130,23 @@ export class TaskScheduler {
     return run;
   }
 
+  /** The guild's earliest due time, from the cache while it is fresh. */
+  async #nextDue(guildId: string): Promise<number | null> {
+    const cached = this.#next.get(guildId);
+    if (cached && Date.now() - cached.readAt < NEXT_DUE_REFRESH_MS) return cached.at;
+    const at = await this.tasks.nextDue(guildId);
+    this.#next.set(guildId, { at, readAt: Date.now() });
+    return at;
+  }
+
   async #tick(now: number): Promise<{ guildId: string; task: TaskInfo }[]> {
     const target = this.#target;
     if (!target) return [];
     const fired: { guildId: string; task: TaskInfo }[] = [];
     for (const guildId of target.activeGuilds()) {
-      if (!target.activeDeployment(guildId)) continue;
+      if (!this.#owns(guildId) || !target.activeDeployment(guildId)) continue;
       try {
-        let next = this.#next.get(guildId);
-        if (next === undefined) {
-          next = await this.tasks.nextDue(guildId);
-          this.#next.set(guildId, next);
-        }
+        const next = await this.#nextDue(guildId);
         if (next === null || next > now) continue;
         const { claimed, dropped } = await this.tasks.claimDue(guildId, now);
         for (const task of dropped) {
@@ -142,7 +161,7 @@ export class TaskScheduler {
             fired.push({ guildId, task: info(task) });
           }
         }
-        this.#next.set(guildId, await this.tasks.nextDue(guildId));
+        this.#next.delete(guildId);
       } catch (error) {
         this.log(guildId, "warn", `flora: tasks could not be checked: ${(error as Error).message}`);
       }

@@ -87,3 +87,15 @@ Deno.test("TaskScheduler does not fire a confirmed task, nor tasks of a guild wi
     assert.equal(to.delivered.length, 1);
     assert.equal((await scheduler.list("9", {})).tasks.length, 1, "kept for when it deploys");
   }));
+
+Deno.test("TaskScheduler fires only the tasks of guilds this node owns (a cluster)", () =>
+  withScheduler(async (make) => {
+    const scheduler = make();
+    const to = target(["1", "2"]);
+    scheduler.attach(to, (guildId) => guildId === "1");
+    await scheduler.schedule("1", { name: "a", at: T0, payload: null });
+    await scheduler.schedule("2", { name: "a", at: T0, payload: null });
+    const fired = await scheduler.tick(new Date(T0));
+    assert.deepEqual(fired.map((f) => f.guildId), ["1"]);
+    assert.equal((await scheduler.list("2", {})).tasks[0].attempt, 0, "left for its owner");
+  }));

@@ -26,6 +26,7 @@ export * from "./operations.ts";
 export * from "./sorted_operations.ts";
 export * from "./kv_transaction_operations.ts";
 export * from "./task_operations.ts";
+export * from "./cpu_operations.ts";
 export * from "./worker_messages.ts";
 export * from "./process_messages.ts";
 export * from "./parse/worker_message.ts";

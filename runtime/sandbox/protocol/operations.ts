@@ -10,6 +10,7 @@ import {
   KV_TRANSACTION_OPERATION_NAMES,
   type KvTransactionOperationArgsMap,
 } from "./kv_transaction_operations.ts";
+import { CPU_OPERATION_NAMES, type CpuOperationArgsMap } from "./cpu_operations.ts";
 import { SORTED_OPERATION_NAMES, type SortedOperationArgsMap } from "./sorted_operations.ts";
 import { TASK_OPERATION_NAMES, type TaskOperationArgsMap } from "./task_operations.ts";
 import type { JsonValue } from "./values.ts";
@@ -19,7 +20,11 @@ export type MessageBody = Record<string, unknown>;
 
 /** Host operations a script may ask for, with their argument shapes. */
 export interface OperationArgsMap
-  extends SortedOperationArgsMap, KvTransactionOperationArgsMap, TaskOperationArgsMap {
+  extends
+    SortedOperationArgsMap,
+    KvTransactionOperationArgsMap,
+    TaskOperationArgsMap,
+    CpuOperationArgsMap {
   /** Initial response to an interaction the guild received (4 message, 5 deferred, 6 deferred update, 7 update, 8 autocomplete, 9 modal). */
   "interaction.respond": {
     interactionId: string;
@@ -154,6 +159,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   ...KV_TRANSACTION_OPERATION_NAMES,
   ...SORTED_OPERATION_NAMES,
   ...TASK_OPERATION_NAMES,
+  ...CPU_OPERATION_NAMES,
   "fetch",
 ];
 

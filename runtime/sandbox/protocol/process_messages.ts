@@ -81,7 +81,19 @@ export interface TerminateMessage extends WorkerKey {
   type: "terminate";
 }
 
-export type HostToProcess = InitMessage | SpawnMessage | ToWorkerMessage | TerminateMessage;
+/** The worker's running event was granted a CPU burst: its budget grows by `ms`. */
+export interface ExtendBudgetMessage extends WorkerKey {
+  v: typeof PROTOCOL_VERSION;
+  type: "extendBudget";
+  ms: number;
+}
+
+export type HostToProcess =
+  | InitMessage
+  | SpawnMessage
+  | ToWorkerMessage
+  | TerminateMessage
+  | ExtendBudgetMessage;
 
 /** The process is up and initialised. */
 export interface ProcessReadyMessage {

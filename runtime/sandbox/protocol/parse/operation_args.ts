@@ -187,6 +187,7 @@ const operationParsers: { [N in OperationName]: (a: Record<string, unknown>) => 
     ...kvTransactionParsers,
     ...sortedParsers,
     ...taskParsers,
+    "cpu.burst": (a) => ({ ms: int(a.ms, "args.ms") }),
     fetch: fetchArgs,
   };
 
