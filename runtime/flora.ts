@@ -7,7 +7,7 @@
  */
 
 import type { Bot } from "@discordeno/bot";
-import { createApi } from "../api/app.ts";
+import { API_VERSION, createApi } from "../api/app.ts";
 import { dashboardRoutes } from "../dashboard/routes.ts";
 import { readApiSettings } from "../api/config.ts";
 import { BotDiscordDirectory } from "../api/discord.ts";
@@ -404,6 +404,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         busPrefix: config.busPrefix,
         partitions: config.partitions,
         nodeId: config.nodeId,
+        version: API_VERSION,
         route: (payload, shardId) => router?.route(payload, shardId),
         onNotice: (level, message) => notice(level, `cluster: ${message}`),
       });
@@ -464,6 +465,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       log: options.onApiLog,
       metrics: () => metrics.render(),
       usage: metrics.usage,
+      cluster: consumesBus ? () => intake!.view() : undefined,
       extraRoutes: [dashboardRoutes({ emulatorUrl: emulator?.url })],
       health: async () => ({
         discord: emulator ? "emulator" : "discord",

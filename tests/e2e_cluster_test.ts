@@ -22,7 +22,7 @@ import {
   uniqueName,
 } from "../storage/testing/servers.ts";
 import { startEmulatorProcess } from "./helpers/emulator_process.ts";
-import { type FloraProcess, startFloraProcess } from "./helpers/flora_process.ts";
+import { type FloraProcess, runCli, startFloraProcess } from "./helpers/flora_process.ts";
 
 const pg = await postgresGate();
 const nats = await natsGate();
@@ -170,6 +170,27 @@ Deno.test({
       };
       await pingAll(5);
       await answeredOnce();
+
+      // The operator's view, through the API and the CLI.
+      const view = await (await fetch(`${runtimes[1].info.apiUrl}/cluster`, {
+        headers: { authorization: `Bearer ${operatorToken}` },
+      })).json();
+      assert.deepEqual(
+        view.nodes.map((n: { node: string; roles: string[] }) => [n.node, n.roles.join(",")]),
+        [["gateway-1", "gateway"], ["runtime-1", "runtime,api"], ["runtime-2", "runtime,api"]],
+      );
+      assert.equal(view.partitions.length, 8);
+      for (const p of view.partitions) {
+        assert.ok(["runtime-1", "runtime-2"].includes(p.owner), `partition ${p.partition} owned`);
+        assert.equal(p.pending, 0);
+      }
+      const cli = await runCli(["cluster", "status"], {
+        FLORA_API_URL: runtimes[0].info.apiUrl,
+        FLORA_TOKEN: operatorToken,
+      });
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /gateway-1\s+gateway\s/);
+      assert.match(cli.stdout, /PARTITION\s+OWNER\s+PENDING\s+UNACKED/);
 
       // kill -9 of the runtime node that owns the first guild's partition: its partitions move
       // to the other, whose answers resume within the lease time (6 s TTL + 1 s skew + a 2 s

@@ -98,6 +98,8 @@ export function busNames(prefix = "flora") {
     /** Lease buckets of the partitions and of the live runtime nodes. */
     partitionLeases: `${prefix}_partitions`,
     memberLeases: `${prefix}_members`,
+    /** Heartbeats of every node (any role), for the operator view. */
+    nodes: `${prefix}_nodes`,
   };
 }
 
@@ -137,7 +139,7 @@ export async function removeEventBus(nc: NatsConnection, prefix = "flora"): Prom
   const jsm = await jetstreamManager(nc);
   await jsm.streams.delete(names.stream).catch(() => false);
   const kvm = new Kvm(nc);
-  for (const bucket of [names.handled, names.partitionLeases, names.memberLeases]) {
+  for (const bucket of [names.handled, names.partitionLeases, names.memberLeases, names.nodes]) {
     // Opening a missing bucket fails; there is nothing to remove then.
     await kvm.open(bucket).then((kv) => kv.destroy()).catch(() => false);
   }
