@@ -443,7 +443,9 @@ export function editMessage(
   options: { markEdited?: boolean } = {},
 ): MessageRecord {
   const message = record.message;
-  validateMessageBody(body, files, message.flags);
+  // An edit may switch a message to Components V2 (never back): check it as it will be.
+  const v2 = typeof body.flags === "number" ? body.flags & MessageFlags.IS_COMPONENTS_V2 : 0;
+  validateMessageBody(body, files, message.flags | v2);
   if (body.content !== undefined) {
     message.content = typeof body.content === "string" ? body.content : "";
     const channel = state.channels.get(message.channel_id)?.channel;
@@ -463,9 +465,9 @@ export function editMessage(
     message.components = Array.isArray(body.components) ? storedComponents(body.components) : [];
   }
   if (typeof body.flags === "number") {
-    // Only SUPPRESS_EMBEDS may be toggled on edit; other flags are kept.
+    // Only SUPPRESS_EMBEDS may be toggled on edit, IS_COMPONENTS_V2 only set; others are kept.
     message.flags = (message.flags & ~MessageFlags.SUPPRESS_EMBEDS) |
-      (body.flags & MessageFlags.SUPPRESS_EMBEDS);
+      (body.flags & MessageFlags.SUPPRESS_EMBEDS) | v2;
   }
   if (Array.isArray(body.attachments)) {
     const keep = new Set(

@@ -71,6 +71,19 @@ Deno.test("components: Discord's rules give 400 50035", async () => {
       components: [{ type: 10, content: "hi" }],
     });
     assertEquals(v2.status, 200);
+    // An edit may switch a message to Components V2, but not keep its content then.
+    const legacy = await api(emu, "POST", `/channels/${general}/messages`, { content: "old" });
+    const switched = await api(emu, "PATCH", `/channels/${general}/messages/${legacy.body.id}`, {
+      flags: 1 << 15,
+      content: "",
+      components: [{ type: 10, content: "new" }],
+    });
+    assertEquals(switched.status, 200, JSON.stringify(switched.body));
+    assertEquals((switched.body.flags as number) & (1 << 15), 1 << 15);
+    const again = await api(emu, "PATCH", `/channels/${general}/messages/${legacy.body.id}`, {
+      content: "text is not allowed now",
+    });
+    assertEquals(firstCode(again.body), "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2");
   });
 });
 
