@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { ApiAuditLogEntry } from "./audit_log.ts";
 import { cloneJson } from "./clone.ts";
 import { SnowflakeGenerator } from "./snowflake.ts";
 import { DiscordError, ErrorCodes, notFound } from "./errors.ts";
@@ -21,6 +20,7 @@ import {
 import type {
   ApiApplication,
   ApiApplicationCommand,
+  ApiAuditLogEntry,
   ApiBan,
   ApiChannel,
   ApiGatewayGuild,

@@ -70,6 +70,13 @@ export async function startPartitionIntake(
       const consumer = consumers.get(partition);
       consumers.delete(partition);
       await consumer?.stop();
+      if (consumer && consumer.stats.fenced > 0) {
+        notice(
+          "warn",
+          `partition ${partition}: ${consumer.stats.fenced} event(s) left to the next owner ` +
+            "(they arrived after this node's lease ended)",
+        );
+      }
     };
     const ownership: PartitionOwnership = new PartitionOwnership({
       count: options.partitions,
