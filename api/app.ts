@@ -41,6 +41,7 @@ import { type LogFeed, registerLogRoutes } from "./routes/logs.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { registerSecretRoutes } from "./routes/secrets.ts";
 import { registerUsageRoutes, type UsageSource } from "./routes/usage.ts";
+import { type ClusterSource, registerClusterRoutes } from "./routes/cluster.ts";
 
 /** The API's version, reported in `/health` and the OpenAPI document. */
 export const API_VERSION = "1.0.0";
@@ -64,6 +65,8 @@ export interface ApiOptions {
   secrets?: SecretStore;
   /** Per-guild usage counters (`GET /guilds/:guild/usage`; absent: the route is not served). */
   usage?: UsageSource;
+  /** The cluster's state (`GET /cluster`); absent: a single process. */
+  cluster?: ClusterSource;
   /** Discord as the bot sees it (permission checks, the bot's guilds). */
   discord: DiscordDirectory;
   settings?: Partial<ApiSettings>;
@@ -150,9 +153,9 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
     botGuilds: () => options.discord.botGuilds(),
   });
   registerGuildRoutes(router, {
-    discord: options.discord,
     access,
     deployments: options.deployments,
+    listCacheMs: settings.guildListCacheMs,
   });
   registerDeploymentRoutes(router, {
     store: options.deployments,
@@ -163,6 +166,7 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
   registerKvRoutes(router, options.guildKv);
   if (options.secrets) registerSecretRoutes(router, options.secrets);
   if (options.usage) registerUsageRoutes(router, options.usage);
+  registerClusterRoutes(router, options.cluster);
   for (const register of options.extraRoutes ?? []) register(router);
   if (options.metrics) app.route("/metrics", metricsRoutes(options.metrics, options.operatorToken));
 

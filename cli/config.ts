@@ -85,9 +85,29 @@ export async function writeConfig(changes: CliConfig, env: Env = Deno.env.toObje
   return path;
 }
 
-/** The last fallback: a flora started in this checkout (`./.data`), unless `FLORA_DATA_DIR=""`. */
-function checkoutFlora(env: Env): Promise<{ url?: string; token?: string }> {
-  return env.FLORA_DATA_DIR === "" ? Promise.resolve({}) : localFlora(".data");
+/**
+ * The data dir of the checkout this CLI runs from: the installed `flora` (`deno task install`)
+ * used in a bot project elsewhere still finds the flora `deno task start` runs there.
+ */
+const CHECKOUT_DATA_DIR = decodeURIComponent(new URL("../.data", import.meta.url).pathname);
+
+/**
+ * The last fallback: a flora started in the current folder (`./.data`), else in this CLI's own
+ * checkout; none when `FLORA_DATA_DIR=""`.
+ */
+async function checkoutFlora(
+  env: Env,
+  checkoutDataDir: string,
+): Promise<{ url?: string; token?: string }> {
+  if (env.FLORA_DATA_DIR === "") return {};
+  const here = await localFlora(".data");
+  return here.url ? here : localFlora(checkoutDataDir);
+}
+
+/** Where a local flora is looked for last (tests point it elsewhere). */
+export interface LocalFloraOptions {
+  /** @default the `.data` of the checkout this CLI runs from */
+  checkoutDataDir?: string;
 }
 
 async function localFlora(dataDir: string): Promise<{ url?: string; token?: string }> {
@@ -100,15 +120,20 @@ async function localFlora(dataDir: string): Promise<{ url?: string; token?: stri
 }
 
 /** Resolves the API URL alone (login needs no token yet). */
-export async function resolveApiUrl(flags: TargetFlags, env: Env = Deno.env.toObject()) {
+export async function resolveApiUrl(
+  flags: TargetFlags,
+  env: Env = Deno.env.toObject(),
+  options: LocalFloraOptions = {},
+) {
   const url = flags.api ?? env.FLORA_API_URL ??
     (env.FLORA_DATA_DIR ? (await localFlora(env.FLORA_DATA_DIR)).url : undefined) ??
     (await readConfig(env)).apiUrl ??
-    (await checkoutFlora(env)).url;
+    (await checkoutFlora(env, options.checkoutDataDir ?? CHECKOUT_DATA_DIR)).url;
   if (!url) {
     throw new CliError(
       ExitCode.Usage,
-      "no API to talk to: pass --api <url>, set FLORA_API_URL, or start a local flora with `deno task start`",
+      "no API to talk to: pass --api <url>, set FLORA_API_URL, or start a local flora in flora's " +
+        "checkout with `deno task start` (`npx -y deno@2.9.6 task start` without deno on PATH)",
     );
   }
   try {
@@ -123,6 +148,7 @@ export async function resolveApiUrl(flags: TargetFlags, env: Env = Deno.env.toOb
 export async function resolveTarget(
   flags: TargetFlags,
   env: Env = Deno.env.toObject(),
+  options: LocalFloraOptions = {},
 ): Promise<ApiTarget> {
   const layers: (() => Promise<{ url?: string; token?: string }>)[] = [
     () => Promise.resolve({ url: flags.api, token: flags.token }),
@@ -132,7 +158,7 @@ export async function resolveTarget(
       const c = await readConfig(env);
       return { url: c.apiUrl, token: c.token };
     },
-    () => checkoutFlora(env),
+    () => checkoutFlora(env, options.checkoutDataDir ?? CHECKOUT_DATA_DIR),
   ];
   let url: string | undefined;
   let token: string | undefined;
@@ -146,7 +172,8 @@ export async function resolveTarget(
     throw new CliError(
       ExitCode.Usage,
       "no API to talk to: pass --api <url>, set FLORA_API_URL, run `flora login --api <url>`, " +
-        "or start a local flora with `deno task start`",
+        "or start a local flora in flora's checkout with `deno task start` " +
+        "(`npx -y deno@2.9.6 task start` without deno on PATH)",
     );
   }
   if (!token) {

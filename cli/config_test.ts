@@ -54,3 +54,30 @@ Deno.test("the API and token come from flags, then env, then the config file, th
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("resolveTarget finds the flora of the CLI's own checkout from any folder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "flora-config-" });
+  const cwd = Deno.cwd();
+  try {
+    const data = `${dir}/checkout/.data`;
+    await Deno.mkdir(data, { recursive: true });
+    await Deno.mkdir(`${dir}/bot`);
+    await writeRuntimeInfo(data, { apiUrl: "http://checkout:5", pid: 1 });
+    await Deno.writeTextFile(`${data}/operator-token`, "checkout-operator-token\n");
+    // A bot project elsewhere: no .data here, no config file.
+    Deno.chdir(`${dir}/bot`);
+    const env = { FLORA_CONFIG: `${dir}/none.json` };
+    assert.deepEqual(await resolveTarget({}, env, { checkoutDataDir: data }), {
+      url: "http://checkout:5",
+      token: "checkout-operator-token",
+    });
+    // FLORA_DATA_DIR="" turns local discovery off.
+    await assert.rejects(
+      () => resolveTarget({}, { ...env, FLORA_DATA_DIR: "" }, { checkoutDataDir: data }),
+      /no API to talk to/,
+    );
+  } finally {
+    Deno.chdir(cwd);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

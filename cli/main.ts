@@ -5,6 +5,7 @@
  * @module
  */
 
+import { cluster } from "./commands/cluster.ts";
 import { deploy, deployHelp } from "./commands/deploy.ts";
 import { history, list, rollback, status } from "./commands/deployments.ts";
 import { init } from "./commands/init.ts";
@@ -46,6 +47,7 @@ const commands: Record<
   secrets,
   tokens,
   test,
+  cluster,
 };
 
 const usage = `Usage: flora <command> [options]
@@ -57,7 +59,8 @@ Run 'flora <command> --help' for a command's options.
 
 The API and token come from --api/--token, then FLORA_API_URL/FLORA_TOKEN,
 then the config file ($FLORA_CONFIG or ~/.config/flora/config.json, written
-by 'flora login'), then a local flora ('deno task start').
+by 'flora login'), then a local flora ('deno task start' in ./.data, else in
+the checkout this CLI runs from).
 
 Exit codes: 0 ok, 1 the operation failed (e.g. the script failed to load),
 2 usage, 3 API error, 4 syntax/type error, 5 not logged in or not allowed,

@@ -11,6 +11,7 @@
 
 import { isRecord } from "./body.ts";
 import { type EmulatorState, Intents } from "./state.ts";
+import type { ApiAuditLogEntry } from "./types.ts";
 
 /** Audit log action types, as Discord numbers them. */
 export const AuditLogEvents = {
@@ -36,17 +37,6 @@ export const AuditLogEvents = {
   MESSAGE_UNPIN: 75,
   THREAD_CREATE: 110,
 } as const;
-
-/** One audit log entry (Discord's shape). */
-export interface ApiAuditLogEntry {
-  id: string;
-  user_id: string;
-  target_id: string | null;
-  action_type: number;
-  reason?: string;
-  options?: Record<string, string>;
-  changes?: { key: string; new_value?: unknown; old_value?: unknown }[];
-}
 
 /** What the router knows about a finished request. */
 export interface AuditedRequest {

@@ -3,7 +3,7 @@
  * Flags: --port=N (default 8788, one above flora's API), --heartbeat=MS,
  * --shards=N, --token=T, --world=FILE (keep the world in a JSON file across restarts),
  * --identify-interval=MS (default Discord's 5000; 0 turns the identify limit off),
- * --max-concurrency=N.
+ * --max-concurrency=N, --max-messages=N (messages kept per channel; default 1,000).
  *
  * @module
  */
@@ -27,6 +27,7 @@ try {
     worldFile: flag("world"),
     identifyIntervalMs: flag("identify-interval") ? Number(flag("identify-interval")) : undefined,
     maxConcurrency: flag("max-concurrency") ? Number(flag("max-concurrency")) : undefined,
+    maxMessagesPerChannel: flag("max-messages") ? Number(flag("max-messages")) : undefined,
   });
 } catch (error) {
   if (!(error instanceof Deno.errors.AddrInUse)) throw error;

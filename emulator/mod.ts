@@ -61,6 +61,8 @@ export interface EmulatorOptions {
   applicationFlags?: number;
   /** Interactions' initial-response window, ms (Discord's 3000 by default; raise for slow CI). */
   interactionResponseWindowMs?: number;
+  /** Messages kept per channel, oldest forgotten first (pins are kept; default 1,000). */
+  maxMessagesPerChannel?: number;
   /**
    * Keep the world in this JSON file: read at start when it exists (same ids, messages and
    * commands; `seed` and `token` are then the file's), written soon after every change and on
@@ -109,6 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     botUserId: saved?.botUserId ?? tokenBotId,
     applicationFlags: options.applicationFlags ?? saved?.applicationFlags,
     interactionResponseWindowMs: options.interactionResponseWindowMs,
+    maxMessagesPerChannel: options.maxMessagesPerChannel,
   });
   saved?.restore(state);
   const token = options.token ?? saved?.token ?? makeToken(state.botUser.id);

@@ -151,6 +151,9 @@ const GATEWAY: Record<string, Check> = {
   GUILD_ROLE_CREATE: field("role", one(spec.GuildRoleResponseSchema)),
   GUILD_ROLE_UPDATE: field("role", one(spec.GuildRoleResponseSchema)),
   GUILD_MEMBER_ADD: one(spec.GuildMemberResponseSchema),
+  GUILD_MEMBER_UPDATE: one(spec.GuildMemberResponseSchema),
+  TYPING_START: field("member", one(spec.GuildMemberResponseSchema)),
+  MESSAGE_REACTION_ADD: field("member", one(spec.GuildMemberResponseSchema)),
   GUILD_MEMBERS_CHUNK: field("members", list(spec.GuildMemberResponseSchema)),
   GUILD_BAN_ADD: field("user", one(spec.UserResponseSchema)),
   CHANNEL_CREATE: channel,
@@ -199,8 +202,12 @@ function violations(where: string, check: Check, value: unknown): string[] {
         issue.code === "invalid_format" && issue.format === "datetime" &&
         isDiscordTimestamp(valueAt(part, issue.path))
       ) continue;
+      const got = JSON.stringify(valueAt(part, issue.path)) ?? "undefined";
+      const shown = got.length > 160 ? `${got.slice(0, 160)}…` : got;
       problems.push(
-        `${where} ${label}${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`,
+        `${where} ${label}${
+          issue.path.map((p) => `.${String(p)}`).join("")
+        }: ${issue.message} (got ${shown})`,
       );
     }
   }

@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { ApiAuditLogEntry } from "./audit_log.ts";
 import { cloneJson } from "./clone.ts";
 import { SnowflakeGenerator } from "./snowflake.ts";
 import { DiscordError, ErrorCodes, notFound } from "./errors.ts";
@@ -21,6 +20,7 @@ import {
 import type {
   ApiApplication,
   ApiApplicationCommand,
+  ApiAuditLogEntry,
   ApiBan,
   ApiChannel,
   ApiGatewayGuild,
@@ -134,6 +134,8 @@ export interface InteractionRecord {
 
 /** How long an interaction's initial response may take, ms (Discord: 3 s). */
 export const INTERACTION_RESPONSE_WINDOW_MS = 3000;
+/** Messages a channel keeps before the oldest are forgotten, so long sessions stay small. */
+export const MAX_MESSAGES_PER_CHANNEL = 1_000;
 /** How long interaction tokens stay valid for followups, ms (Discord: 15 min). */
 export const INTERACTION_TOKEN_TTL_MS = 15 * 60 * 1000;
 
@@ -149,6 +151,8 @@ export interface EmulatorStateOptions {
   applicationFlags?: number;
   /** Initial-response window for interactions, ms (Discord: 3000). */
   interactionResponseWindowMs?: number;
+  /** Messages kept per channel; older ones are forgotten (pinned ones are kept). @default 1_000 */
+  maxMessagesPerChannel?: number;
 }
 
 /** Application flags granting all three privileged intents (the "limited" variants). */
@@ -174,11 +178,18 @@ export class EmulatorState {
   readonly botUser: ApiUser;
   /** Initial-response window for interactions, ms. */
   readonly interactionResponseWindowMs: number;
+  readonly maxMessagesPerChannel: number;
   #listeners = new Set<(event: DispatchEvent) => void>();
 
   constructor(options: EmulatorStateOptions = {}) {
     this.interactionResponseWindowMs = options.interactionResponseWindowMs ??
       INTERACTION_RESPONSE_WINDOW_MS;
+    this.maxMessagesPerChannel = options.maxMessagesPerChannel ?? MAX_MESSAGES_PER_CHANNEL;
+    if (!Number.isInteger(this.maxMessagesPerChannel) || this.maxMessagesPerChannel < 1) {
+      throw new RangeError(
+        `maxMessagesPerChannel must be a whole number ≥ 1 (got ${options.maxMessagesPerChannel})`,
+      );
+    }
     const botId = options.botUserId ?? this.ids.next();
     this.botUser = {
       id: botId,

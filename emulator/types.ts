@@ -400,3 +400,14 @@ export interface ApiWebhook {
   token?: string;
   application_id: Snowflake | null;
 }
+
+/** One audit log entry (Discord's shape). */
+export interface ApiAuditLogEntry {
+  id: Snowflake;
+  user_id: Snowflake;
+  target_id: Snowflake | null;
+  action_type: number;
+  reason?: string;
+  options?: Record<string, string>;
+  changes?: { key: string; new_value?: unknown; old_value?: unknown }[];
+}

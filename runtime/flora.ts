@@ -7,7 +7,7 @@
  */
 
 import type { Bot } from "@discordeno/bot";
-import { createApi } from "../api/app.ts";
+import { API_VERSION, createApi } from "../api/app.ts";
 import { dashboardRoutes } from "../dashboard/routes.ts";
 import { readApiSettings } from "../api/config.ts";
 import { BotDiscordDirectory } from "../api/discord.ts";
@@ -27,6 +27,7 @@ import { DiscordOperations, type DiscordRest } from "./host/discord_operations.t
 import { EventRouter } from "./host/event_router.ts";
 import { createGuards } from "./host/guard/mod.ts";
 import { createGateway } from "./host/gateway.ts";
+import { GatewayResume } from "./host/gateway_resume.ts";
 import { GuildDirectory } from "./host/guild_directory.ts";
 import { InteractionRegistry } from "./host/interactions.ts";
 import { StoredGuildLogs } from "./host/guild_logs.ts";
@@ -199,10 +200,22 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       restBase,
       spawnShardDelay: options.spawnShardDelay,
       totalShards: config.shards,
-      onPayload: (payload, shardId) => router?.route(payload, shardId),
+      onPayload: (payload, shardId) => {
+        const settled = resume.received(shardId, payload);
+        if (router) router.route(payload, shardId, settled);
+        else settled();
+      },
       log: (level, message) => notice(level, `discord: ${message}`),
     });
     const rest = bot.rest as unknown as DiscordRest;
+    const resume = new GatewayResume(storage.cache, {
+      key: `gateway-sessions:${(bot.rest as unknown as { applicationId: bigint }).applicationId}`,
+      idle: () => sandboxes !== null && sandboxes.inflightEvents() + sandboxes.queuedEvents() === 0,
+      onError: (error) =>
+        notice("warn", `could not store the gateway's resume point: ${describe(error)}`),
+    });
+    // The built-in emulator's sessions end with this process: nothing to resume.
+    if (!emulator) await resume.load();
     // Set once the deployer exists: a guild's fetch hosts are those of its live deployment
     // and of the one it is loading (both chosen by the guild's admins).
     let deployer: Deployer | null = null;
@@ -296,6 +309,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     sandboxes.attach(pool);
     await pool.start();
     cleanups.push(() => pool.close());
+    // Runs after the drain: what did not finish stays past the mark, for the next start's RESUME.
+    cleanups.push(() => resume.persist());
     // Runs after the gateway stopped (intake) and before the pool closes: handlers finish.
     cleanups.push(async () => {
       const { abandoned } = await sandboxes.drain(config.shutdownMs ?? CONFIG_DEFAULTS.shutdownMs);
@@ -389,6 +404,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         busPrefix: config.busPrefix,
         partitions: config.partitions,
         nodeId: config.nodeId,
+        version: API_VERSION,
         route: (payload, shardId) => router?.route(payload, shardId),
         onNotice: (level, message) => notice(level, `cluster: ${message}`),
       });
@@ -399,12 +415,21 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       const started = intake;
       cleanups.push(() => started.close());
     } else {
+      const gateway = bot.gateway;
+      router.shardOf = (guildId) => Number((BigInt(guildId) >> 22n) % BigInt(gateway.totalShards));
+      resume.attach(gateway);
       await bot.start();
+      resume.start();
+      if (resume.resumed.length > 0) {
+        notice("info", `resumed the gateway session of shard(s) ${resume.resumed.join(", ")}`);
+      }
       cron.start();
       cleanups.push(() => cron.close());
       tasks.start();
       cleanups.push(() => tasks.close());
       cleanups.push(() => activeBot.shutdown());
+      // Before the gateway stops: from then on, idle no longer means every event was handled.
+      cleanups.push(() => resume.stop());
     }
 
     const apiShutdown = new AbortController();
@@ -440,6 +465,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       log: options.onApiLog,
       metrics: () => metrics.render(),
       usage: metrics.usage,
+      cluster: consumesBus ? () => intake!.view() : undefined,
       extraRoutes: [dashboardRoutes({ emulatorUrl: emulator?.url })],
       health: async () => ({
         discord: emulator ? "emulator" : "discord",

@@ -14,6 +14,7 @@ import { bannerLines } from "./banner.ts";
 import { EMULATOR_WORLD_FILE, type Flora, startFlora } from "./flora.ts";
 import { writeRuntimeInfo } from "./runtime_info.ts";
 import { runGatewayNode } from "./cluster/gateway_node.ts";
+import { API_VERSION } from "../api/app.ts";
 import { errorMessage } from "../shared/error_message.ts";
 
 const LEVEL_COLORS = { debug: "\x1b[90m", info: "\x1b[36m", warn: "\x1b[33m", error: "\x1b[31m" };
@@ -38,7 +39,7 @@ try {
 }
 
 if (config.roles.size === 1 && config.roles.has("gateway")) {
-  Deno.exit(await runGatewayNode(config));
+  Deno.exit(await runGatewayNode(config, API_VERSION));
 }
 
 let flora: Flora;

@@ -22,7 +22,7 @@ import {
   uniqueName,
 } from "../storage/testing/servers.ts";
 import { startEmulatorProcess } from "./helpers/emulator_process.ts";
-import { type FloraProcess, startFloraProcess } from "./helpers/flora_process.ts";
+import { type FloraProcess, runCli, startFloraProcess } from "./helpers/flora_process.ts";
 
 const pg = await postgresGate();
 const nats = await natsGate();
@@ -66,7 +66,7 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
 
 Deno.test({
   name:
-    `cluster: a gateway node and two runtime nodes answer every !ping exactly once, also after a runtime node is killed${
+    `cluster: a gateway node and two runtime nodes answer every !ping exactly once, also across a runtime node's pause and kill${
       pg.note || nats.note
     }`,
   ignore: pg.ignore || nats.ignore,
@@ -171,18 +171,68 @@ Deno.test({
       await pingAll(5);
       await answeredOnce();
 
-      // kill -9 of the runtime node that owns the first guild's partition: its partitions move
-      // to the other, whose answers resume within the lease time (6 s TTL + 1 s skew + a 2 s
-      // tick); nothing is lost.
+      // The operator's view, through the API and the CLI.
+      const view = await (await fetch(`${runtimes[1].info.apiUrl}/cluster`, {
+        headers: { authorization: `Bearer ${operatorToken}` },
+      })).json();
+      assert.deepEqual(
+        view.nodes.map((n: { node: string; roles: string[] }) => [n.node, n.roles.join(",")]),
+        [["gateway-1", "gateway"], ["runtime-1", "runtime,api"], ["runtime-2", "runtime,api"]],
+      );
+      assert.equal(view.partitions.length, 8);
+      for (const p of view.partitions) {
+        assert.ok(["runtime-1", "runtime-2"].includes(p.owner), `partition ${p.partition} owned`);
+        assert.equal(p.pending, 0);
+      }
+      const cli = await runCli(["cluster", "status"], {
+        FLORA_API_URL: runtimes[0].info.apiUrl,
+        FLORA_TOKEN: operatorToken,
+      });
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /gateway-1\s+gateway\s/);
+      assert.match(cli.stdout, /PARTITION\s+OWNER\s+PENDING\s+UNACKED/);
+
       const nc = await connect({ servers: TEST_NATS_URL });
       const leases = new LeaseTable(
         await new Kvm(nc).open(busNames(prefix).partitionLeases),
         { holder: "test" },
       );
-      const owner = await leases.read(partitionLease(partitionOf(emulator.guilds[0].id, 8)));
+      /** The runtime node that owns the first guild's partition now. */
+      const ownerOfFirstGuild = async () => {
+        const owner = await leases.read(partitionLease(partitionOf(emulator.guilds[0].id, 8)));
+        const index = ["runtime-1", "runtime-2"].indexOf(owner?.holder ?? "");
+        assert.ok(index >= 0, `a runtime node owns the partition (${owner?.holder})`);
+        return index;
+      };
+
+      // SIGSTOP of that node past its lease: the other takes its partitions and answers what is
+      // sent meanwhile; resumed, the paused node handles nothing of what it lost (fencing) and
+      // rejoins; every message is still answered exactly once.
+      const paused = await ownerOfFirstGuild();
+      Deno.kill(runtimes[paused].info.pid, "SIGSTOP");
+      try {
+        await pingAll(3);
+        await answeredOnce();
+      } finally {
+        Deno.kill(runtimes[paused].info.pid, "SIGCONT");
+      }
+      await until("the paused node rejoins and owns partitions again", async () => {
+        const view = await (await fetch(`${runtimes[1 - paused].info.apiUrl}/cluster`, {
+          headers: { authorization: `Bearer ${operatorToken}` },
+        })).json();
+        return view.partitions.some((p: { owner: string }) => p.owner === `runtime-${paused + 1}`);
+      });
+      assert.match(runtimes[paused].output(), /lost partition \d+ \(lease expired\)/);
+      // Its open pull had events pushed to it while it was stopped: fenced, not handled.
+      assert.match(runtimes[paused].output(), /event\(s\) left to the next owner/);
+      await pingAll(3);
+      await answeredOnce();
+
+      // kill -9 of the node that owns the first guild's partition now: its partitions move to
+      // the other, whose answers resume within the lease time (6 s TTL + 1 s skew + a 2 s
+      // tick); nothing is lost.
+      const victim = await ownerOfFirstGuild();
       await nc.close();
-      const victim = owner?.holder === "runtime-2" ? 1 : 0;
-      assert.equal(owner?.holder, `runtime-${victim + 1}`);
       await runtimes[victim].kill();
       const killedAt = Date.now();
       await pingAll(3);

@@ -62,6 +62,13 @@ Deno.test({
           (a.body as { content?: string }).content === "pong"
         );
         assert.equal(reply.guildId, guild.id);
+        const cluster = await fetch(`${flora.apiUrl}/cluster`, {
+          headers: { authorization: `Bearer ${flora.operatorToken}` },
+        });
+        assert.deepEqual(await cluster.json(), { mode: "single" });
+        const anonymous = await fetch(`${flora.apiUrl}/cluster`);
+        assert.equal(anonymous.status, 401, "the cluster view needs the operator token");
+        await anonymous.body?.cancel();
       } finally {
         await flora.close();
       }

@@ -13,6 +13,7 @@ import type { FloraConfig } from "../config.ts";
 import type { GatewayPayload } from "../host/event_router.ts";
 import { createGateway } from "../host/gateway.ts";
 import { errorMessage } from "../../shared/error_message.ts";
+import { Heartbeat, openNodesBucket } from "./cluster_view.ts";
 import { type BusEvent, ensureEventBus, EventPublisher } from "./event_bus.ts";
 
 /** Dispatches whose guild is their own id rather than `d.guild_id`. */
@@ -61,6 +62,8 @@ export interface GatewayNode {
 }
 
 export interface GatewayNodeOptions {
+  /** flora's version, shown in the operator view. */
+  version: string;
   /** Delay between shard spawns, ms (tests lower it). */
   spawnShardDelay?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
@@ -69,7 +72,7 @@ export interface GatewayNodeOptions {
 /** Starts the gateway role: connects to NATS, ensures the bus, then starts the shards. */
 export async function startGatewayNode(
   config: FloraConfig,
-  options: GatewayNodeOptions = {},
+  options: GatewayNodeOptions,
 ): Promise<GatewayNode> {
   const notice = options.onNotice ?? (() => {});
   if (!config.discordToken || !config.natsUrl) {
@@ -106,11 +109,22 @@ export async function startGatewayNode(
       },
     });
     await bot.start();
+    const heartbeat = new Heartbeat(
+      await openNodesBucket(nc, config.busPrefix),
+      config.nodeId,
+      ["gateway"],
+      options.version,
+    );
+    const beat = () => heartbeat.beat({ ...stats }).catch(() => {});
+    await beat();
+    const timer = setInterval(beat, 2_000);
     return {
       bot,
       stats,
       async close() {
+        clearInterval(timer);
         await bot.shutdown();
+        await heartbeat.remove().catch(() => {});
         await nc.drain();
       },
     };
@@ -124,10 +138,11 @@ export async function startGatewayNode(
  * `deno task start` with `FLORA_ROLE=gateway`: runs a gateway node until
  * SIGINT or SIGTERM; resolves to the process's exit code.
  */
-export async function runGatewayNode(config: FloraConfig): Promise<number> {
+export async function runGatewayNode(config: FloraConfig, version: string): Promise<number> {
   let node: GatewayNode;
   try {
     node = await startGatewayNode(config, {
+      version,
       onNotice: (level, message) => console.error(`[flora] ${level}: ${message}`),
     });
   } catch (error) {

@@ -9,6 +9,7 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
+import { type ClusterView, Heartbeat, openNodesBucket, readClusterView } from "./cluster_view.ts";
 import { busNames, ensureEventBus, PartitionConsumer } from "./event_bus.ts";
 import { LeaseTable } from "./leases.ts";
 import { partitionOf, PartitionOwnership } from "./partitions.ts";
@@ -18,6 +19,8 @@ export interface PartitionIntakeOptions {
   busPrefix: string;
   partitions: number;
   nodeId: string;
+  /** flora's version, shown in the operator view. */
+  version: string;
   /** Routes one event (the event router's `route`). */
   route(payload: GatewayPayload, shardId: number): void;
   /**
@@ -37,6 +40,8 @@ export interface PartitionIntakeOptions {
 export interface PartitionIntake {
   ownership: PartitionOwnership;
   consumers: ReadonlyMap<number, PartitionConsumer>;
+  /** The whole cluster as the operator sees it (`GET /cluster`). */
+  view(): Promise<ClusterView>;
   /** Whether this node owns `guildId`'s partition now (with a valid lease): it runs its cron. */
   owns(guildId: string): boolean;
   /** Drains and hands back every partition, then disconnects. */
@@ -65,6 +70,13 @@ export async function startPartitionIntake(
       const consumer = consumers.get(partition);
       consumers.delete(partition);
       await consumer?.stop();
+      if (consumer && consumer.stats.fenced > 0) {
+        notice(
+          "warn",
+          `partition ${partition}: ${consumer.stats.fenced} event(s) left to the next owner ` +
+            "(they arrived after this node's lease ended)",
+        );
+      }
     };
     const ownership: PartitionOwnership = new PartitionOwnership({
       count: options.partitions,
@@ -93,13 +105,23 @@ export async function startPartitionIntake(
         },
       },
     });
-    const tick = () =>
-      ownership.tick().catch((error) => notice("warn", `partition ownership: ${error}`));
+    const heartbeat = new Heartbeat(
+      await openNodesBucket(nc, options.busPrefix),
+      options.nodeId,
+      ["runtime", "api"],
+      options.version,
+    );
+    const tick = async () => {
+      await ownership.tick().catch((error) => notice("warn", `partition ownership: ${error}`));
+      await heartbeat.beat({ partitions: ownership.owned().size }).catch(() => {});
+    };
     await tick();
     const timer = setInterval(tick, options.tickMs ?? 2_000);
     return {
       ownership,
       consumers,
+      view: () =>
+        readClusterView(nc, { prefix: options.busPrefix, partitions: options.partitions }),
       owns(guildId) {
         const lease = ownership.owned().get(partitionOf(guildId, options.partitions));
         return lease !== undefined && partitionLeases.isValid(lease);
@@ -107,6 +129,7 @@ export async function startPartitionIntake(
       async close() {
         clearInterval(timer);
         await ownership.leave().catch((error) => notice("warn", `leaving the cluster: ${error}`));
+        await heartbeat.remove().catch(() => {});
         await nc.drain();
       },
     };

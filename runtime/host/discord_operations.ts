@@ -27,6 +27,7 @@ import { sortedOperations } from "./operations/sorted_ops.ts";
 import { taskOperations } from "./operations/task_ops.ts";
 import { cpuOperations } from "./operations/cpu_ops.ts";
 import { GuildScope } from "./operations/scope.ts";
+import { ReplyNonces } from "./operations/reply_nonces.ts";
 import { requestingGuild } from "./rest_metrics.ts";
 import type { OperationExecutor } from "./sandboxes.ts";
 
@@ -60,6 +61,8 @@ export class DiscordOperations implements OperationExecutor {
     this.request = discordRequest(rest);
   }
 
+  readonly #replyNonces = new ReplyNonces();
+
   execute<N extends OperationName>(
     guildId: string,
     op: N,
@@ -76,6 +79,7 @@ export class DiscordOperations implements OperationExecutor {
       tasks: this.stores.tasks,
       bursts: this.stores.bursts,
       fetch: this.fetcher,
+      replyNonces: this.#replyNonces,
     };
     const handler = HANDLERS[op] as (c: OperationContext, a: OperationArgs<N>) => Promise<unknown>;
     // Discord requests made for this operation are charged to the guild (its 429s, usage).

@@ -21,7 +21,13 @@ export interface GatewayPayload {
 
 /** Where routed events go (the sandbox manager). */
 export interface EventSink {
-  deliver(guildId: string, name: ScriptEventName, payload: unknown): boolean;
+  /** Takes the event; `settled` is called once it is handled or dropped (never at shutdown). */
+  deliver(
+    guildId: string,
+    name: ScriptEventName,
+    payload: unknown,
+    settled?: () => void,
+  ): boolean;
   activeGuilds(): string[];
 }
 
@@ -57,6 +63,10 @@ type Data = Record<string, unknown>;
 export class EventRouter {
   /** Guild ids each shard reported in READY / GUILD_CREATE. */
   #shardGuilds = new Map<number, Set<string>>();
+  /** Shards whose scripts got `ready` (from READY, or the first RESUMED of a process). */
+  #resumedShards = new Set<number>();
+  /** The shard Discord sends a guild's events on (set by the host once it knows the shard count). */
+  shardOf: (guildId: string) => number = () => 0;
 
   constructor(
     readonly sink: EventSink,
@@ -64,26 +74,38 @@ export class EventRouter {
     readonly interactions: InteractionRegistry,
   ) {}
 
-  /** Handles one gateway payload from a shard. */
-  route(payload: GatewayPayload, shardId: number): void {
+  /**
+   * Handles one gateway payload from a shard. `settled` is called once the
+   * payload is fully handled: at once when no script gets it, else when its
+   * guild's script finished with it.
+   */
+  route(payload: GatewayPayload, shardId: number, settled: () => void = () => {}): void {
     if (payload.op !== 0 || !payload.t || typeof payload.d !== "object" || payload.d === null) {
+      settled();
       return;
     }
-    const d = payload.d as Data;
-    switch (payload.t) {
+    if (!this.#route(payload.t, payload.d as Data, shardId, settled)) settled();
+  }
+
+  /** Routes a dispatch; true when a guild's sandbox took it (and will settle it). */
+  #route(t: string, d: Data, shardId: number, settled: () => void): boolean {
+    switch (t) {
       case "READY":
         this.#ready(d, shardId);
-        return;
+        return false;
+      case "RESUMED":
+        this.#resumed(shardId);
+        return false;
       case "GUILD_CREATE":
         this.directory.addGuild(d as { id: string });
         this.#guildsOf(shardId).add(String(d.id));
-        return;
+        return false;
       case "GUILD_DELETE":
         if (d.unavailable !== true) {
           this.directory.removeGuild(String(d.id));
           this.#guildsOf(shardId).delete(String(d.id));
         }
-        return;
+        return false;
       case "CHANNEL_CREATE":
       case "THREAD_CREATE":
         this.directory.addChannel(d as { id: string; guild_id?: string });
@@ -96,10 +118,11 @@ export class EventRouter {
         this.interactions.record(d as { id: string; token: string; guild_id?: string });
         break;
     }
-    const name = SCRIPT_EVENTS[payload.t];
+    const name = SCRIPT_EVENTS[t];
     // GUILD_UPDATE is the guild itself: its own id is the guild's.
-    const guildId = payload.t === "GUILD_UPDATE" ? d.id : d.guild_id;
-    if (name && typeof guildId === "string") this.sink.deliver(guildId, name, d);
+    const guildId = t === "GUILD_UPDATE" ? d.id : d.guild_id;
+    return name !== undefined && typeof guildId === "string" &&
+      this.sink.deliver(guildId, name, d, settled);
   }
 
   /** Guilds the bot is in, as the gateway reported them (outages included). */
@@ -115,7 +138,20 @@ export class EventRouter {
     return guilds;
   }
 
+  /**
+   * A session resumed at start (no READY, no GUILD_CREATE): each deployed
+   * guild on the shard still gets its `ready`, as after an identify.
+   */
+  #resumed(shardId: number): void {
+    if (this.#resumedShards.has(shardId)) return;
+    this.#resumedShards.add(shardId);
+    for (const guildId of this.sink.activeGuilds()) {
+      if (this.shardOf(guildId) === shardId) this.sink.deliver(guildId, "ready", { guildId });
+    }
+  }
+
   #ready(d: Data, shardId: number): void {
+    this.#resumedShards.add(shardId);
     const guilds = this.#guildsOf(shardId);
     for (const guild of Array.isArray(d.guilds) ? d.guilds : []) {
       const id = (guild as Data | null)?.id;

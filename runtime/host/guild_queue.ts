@@ -18,6 +18,11 @@ export interface QueuedEvent {
   payload: unknown;
   /** `performance.now()` when the host received it (for dispatch latency). */
   receivedAt: number;
+  /**
+   * Called once the event is handled, or will never be (dropped, or lost with
+   * its worker); not called for events left unfinished at shutdown.
+   */
+  settled?: () => void;
 }
 
 /**
@@ -95,4 +100,11 @@ export class GuildQueue {
     this.#head = 0;
     return rest;
   }
+}
+
+/** Reports an event settled, once (it may pass several clean-up paths). */
+export function settle(event: QueuedEvent): void {
+  const settled = event.settled;
+  event.settled = undefined;
+  settled?.();
 }

@@ -33,7 +33,7 @@ import {
   workerKeyId,
 } from "../sandbox/protocol/mod.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
-import type { QueuedEvent } from "./guild_queue.ts";
+import { type QueuedEvent, settle } from "./guild_queue.ts";
 import { Guild } from "./guild_state.ts";
 import { GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
 import { IdleSweep, IdleWaiter } from "./idle_sweep.ts";
@@ -352,6 +352,7 @@ export class SandboxManager {
     if (worker.inflight.size === 0) return;
     const load = this.#load(worker.process);
     load.inflight -= worker.inflight.size;
+    for (const event of worker.inflight.values()) settle(event);
     worker.inflight.clear();
     this.#wakeWaiting(load);
   }
@@ -360,23 +361,33 @@ export class SandboxManager {
    * Delivers an event to a guild: queued, then sent to its worker (started
    * if needed) in arrival order. False when the guild has no deployment.
    */
-  deliver(guildId: string, name: ScriptEventName, payload: unknown): boolean {
+  deliver(
+    guildId: string,
+    name: ScriptEventName,
+    payload: unknown,
+    settled?: () => void,
+  ): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
     this.metrics.eventsIn.inc(name);
     if (name === "interactionCreate") this.acks.track(guildId, payload);
     if (this.#closing) {
+      // Not settled: a gateway RESUME hands it to the next start.
       if (name === "interactionCreate") this.#failInteraction(payload, "flora is restarting.");
       return true;
     }
     if (name === "ready") {
       this.#readySeen = true;
       // A guild without a worker gets its `ready` when one starts; don't start one for it.
-      if (!guild.worker && guild.queue.length === 0) return true;
+      if (!guild.worker && guild.queue.length === 0) {
+        settled?.();
+        return true;
+      }
     }
-    if (!guild.queue.push({ name, payload, receivedAt: performance.now() })) {
+    if (!guild.queue.push({ name, payload, receivedAt: performance.now(), settled })) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
+      settled?.();
       return true;
     }
     this.#pump(guild);
@@ -484,6 +495,7 @@ export class SandboxManager {
       this.#residency.remove(guild.id);
       // Nothing can run these now; answer the interactions, let the rest go.
       for (const event of guild.queue.drain()) {
+        settle(event);
         if (event.name === "interactionCreate") {
           this.#failInteraction(event.payload, "This server's bot script failed to start.");
         }
@@ -528,6 +540,7 @@ export class SandboxManager {
     const event = worker.inflight.get(id);
     if (!event) return;
     worker.inflight.delete(id);
+    settle(event);
     this.#started.finish(worker, id);
     const load = this.#load(worker.process);
     load.inflight--;

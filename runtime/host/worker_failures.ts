@@ -11,6 +11,7 @@
 import type { Deployment } from "../../storage/types.ts";
 import { isDroppable, type WorkerExitReason, type WorkerKey } from "../sandbox/protocol/mod.ts";
 import { requeueFirst, type StartedEvents } from "./guard/redelivery.ts";
+import { settle } from "./guild_queue.ts";
 import type { Guild } from "./guild_state.ts";
 import { type GuildWorker, ScriptLoadError } from "./guild_worker.ts";
 import type { LogSink } from "./logs.ts";
@@ -110,6 +111,7 @@ export class WorkerFailures {
     // Events the process never handed to the worker go to its successor, once.
     const { replay, interrupted } = this.started.split(worker, worker.inflight);
     for (const event of suspension || !serving ? [...interrupted, ...replay] : interrupted) {
+      settle(event);
       if (event.name === "interactionCreate") {
         this.host.failInteraction(
           event.payload,
@@ -121,7 +123,10 @@ export class WorkerFailures {
         this.metrics.usage.add(key.guildId, "eventsDropped");
       }
     }
+    // Stopping settles what was in flight; the events handed on are not done yet.
+    const handedOn = replay.map((event) => event.settled);
     this.host.stop(worker);
+    replay.forEach((event, i) => event.settled = handedOn[i]);
     if (guild && serving && suspension) this.#suspend(guild, suspension);
     else if (guild && serving) {
       requeueFirst(guild.queue, replay);
@@ -172,6 +177,7 @@ export class WorkerFailures {
       `flora: the script was suspended: ${reason}. Deploy again to resume.`,
     );
     for (const event of guild.queue.drain()) {
+      settle(event);
       if (event.name === "interactionCreate") {
         this.host.failInteraction(event.payload, "This server's bot script is suspended.");
       }

@@ -15,6 +15,7 @@ import type { InteractionRegistry } from "../interactions.ts";
 import type { CpuBursts } from "../guard/cpu_bursts.ts";
 import type { TaskScheduler } from "../tasks/scheduler.ts";
 import type { DiscordRequest } from "./discord_request.ts";
+import type { ReplyNonces } from "./reply_nonces.ts";
 import type { GuildScope } from "./scope.ts";
 
 /** The slice of Discordeno's REST manager interaction answers use (token routes). */
@@ -42,6 +43,8 @@ export interface OperationContext {
   bursts?: Pick<CpuBursts, "grant">;
   /** Outbound requests (`fetch/service.ts`); absent: the host offers none. */
   fetch?: Fetcher;
+  /** Nonces that keep a reply from being posted twice when its event is replayed. */
+  replyNonces: ReplyNonces;
 }
 
 /** The guild services operations use (always with the asking guild's id). */

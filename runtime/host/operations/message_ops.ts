@@ -7,6 +7,7 @@
  */
 
 import type { OperationHandlers } from "./context.ts";
+import { withReplyNonce } from "./reply_nonces.ts";
 
 type MessageOp =
   | "message.send"
@@ -28,7 +29,8 @@ export const messageOperations: OperationHandlers<MessageOp> = {
   "message.send": async (ctx, a) => {
     await ctx.scope.channel(a.channelId);
     await ctx.scope.messageBody(a.data);
-    return await ctx.request("POST", `/channels/${a.channelId}/messages`, { body: a.data });
+    const body = withReplyNonce(a.data as Record<string, unknown>, ctx.replyNonces);
+    return await ctx.request("POST", `/channels/${a.channelId}/messages`, { body });
   },
   "message.edit": async (ctx, a) => {
     await ctx.scope.channel(a.channelId);

@@ -1,0 +1,140 @@
+/**
+ * What an operator sees of a cluster (`GET /cluster`, `flora cluster status`):
+ * the nodes with their roles and last heartbeat, which runtime node owns each
+ * partition, and each partition's backlog on the bus. Every node writes a
+ * heartbeat to a KV bucket whose entries expire, so a dead node drops out.
+ *
+ * @module
+ */
+
+import { jetstreamManager } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { busNames } from "./event_bus.ts";
+import { LeaseTable } from "./leases.ts";
+import { partitionLease } from "./partitions.ts";
+
+/** One node's heartbeat. */
+export interface NodeInfo {
+  node: string;
+  roles: string[];
+  /** flora's API version. */
+  version: string;
+  /** ISO 8601. */
+  startedAt: string;
+  /** ISO 8601. */
+  heartbeatAt: string;
+  /** Role-specific counters (e.g. a gateway node's published events). */
+  stats?: Record<string, number>;
+}
+
+/** One partition: owner and backlog. */
+export interface PartitionView {
+  partition: number;
+  /** Runtime node holding its lease; null when nobody does (it is moving). */
+  owner: string | null;
+  /** Fencing token of the owner's tenure. */
+  token: number | null;
+  /** Events on the bus not yet delivered to the owner (consumer lag). */
+  pending: number;
+  /** Delivered to the owner, not yet acked. */
+  ackPending: number;
+  redelivered: number;
+}
+
+export interface ClusterView {
+  mode: "cluster";
+  bus: { stream: string; messages: number; partitions: number };
+  nodes: NodeInfo[];
+  partitions: PartitionView[];
+}
+
+/**
+ * How long a heartbeat lasts without renewal, ms.
+ * @default 15_000
+ */
+export const HEARTBEAT_TTL_MS = 15_000;
+
+/** Opens (creating if missing) the heartbeat bucket of the cluster named by `prefix`. */
+export async function openNodesBucket(nc: NatsConnection, prefix: string): Promise<KV> {
+  return await new Kvm(nc).create(busNames(prefix).nodes, { history: 1, ttl: HEARTBEAT_TTL_MS });
+}
+
+/**
+ * Writes this node's heartbeat (call every few seconds; `remove` on shutdown).
+ *
+ * @example
+ * ```ts
+ * const beat = new Heartbeat(await openNodesBucket(nc, "flora"), "gw-1", ["gateway"], "1");
+ * setInterval(() => beat.beat(), 5_000);
+ * ```
+ */
+export class Heartbeat {
+  readonly startedAt = new Date().toISOString();
+
+  constructor(
+    readonly kv: KV,
+    readonly node: string,
+    readonly roles: string[],
+    readonly version: string,
+  ) {}
+
+  async beat(stats?: Record<string, number>): Promise<void> {
+    const info: NodeInfo = {
+      node: this.node,
+      roles: this.roles,
+      version: this.version,
+      startedAt: this.startedAt,
+      heartbeatAt: new Date().toISOString(),
+      ...(stats ? { stats } : {}),
+    };
+    await this.kv.put(this.node, JSON.stringify(info));
+  }
+
+  async remove(): Promise<void> {
+    await this.kv.delete(this.node);
+  }
+}
+
+/** Reads the whole cluster's state from NATS. */
+export async function readClusterView(
+  nc: NatsConnection,
+  options: { prefix: string; partitions: number },
+): Promise<ClusterView> {
+  const names = busNames(options.prefix);
+  const kvm = new Kvm(nc);
+  const nodesKv = await openNodesBucket(nc, options.prefix);
+  const nodes: NodeInfo[] = [];
+  for await (const key of await nodesKv.keys()) {
+    const entry = await nodesKv.get(key);
+    if (entry?.operation === "PUT") nodes.push(entry.json<NodeInfo>());
+  }
+  nodes.sort((a, b) => a.node.localeCompare(b.node));
+  const leases = new LeaseTable(
+    await kvm.create(names.partitionLeases, { history: 1 }),
+    { holder: "observer" },
+  );
+  const held = await leases.list();
+  const jsm = await jetstreamManager(nc);
+  const stream = await jsm.streams.info(names.stream);
+  const partitions: PartitionView[] = [];
+  for (let partition = 0; partition < options.partitions; partition++) {
+    const lease = held.get(partitionLease(partition));
+    const consumer = await jsm.consumers.info(names.stream, names.consumer(partition))
+      .catch(() => null); // never owned yet
+    partitions.push({
+      partition,
+      owner: lease?.holder ?? null,
+      token: lease?.token ?? null,
+      pending: consumer?.num_pending ?? 0,
+      ackPending: consumer?.num_ack_pending ?? 0,
+      redelivered: consumer?.num_redelivered ?? 0,
+    });
+  }
+  return {
+    mode: "cluster",
+    bus: { stream: names.stream, messages: stream.state.messages, partitions: options.partitions },
+    nodes,
+    partitions,
+  };
+}

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { SequenceWatermark } from "./sequence_watermark.ts";
+
+Deno.test("SequenceWatermark moves only past events whose predecessors all settled", () => {
+  const mark = new SequenceWatermark(10);
+  for (const seq of [11, 12, 13, 14]) assert.equal(mark.received(seq), true);
+  mark.settled(13);
+  mark.settled(12);
+  assert.equal(mark.value, 10, "11 is still running");
+  mark.settled(11);
+  assert.equal(mark.value, 13);
+  assert.equal(mark.unsettled, 1);
+  mark.settled(14);
+  assert.equal(mark.value, 14);
+});
+
+Deno.test("SequenceWatermark ignores replays of what it already counted", () => {
+  const mark = new SequenceWatermark(5);
+  assert.equal(mark.received(5), false);
+  assert.equal(mark.received(6), true);
+  assert.equal(mark.received(6), false);
+  mark.settled(6);
+  assert.equal(mark.value, 6);
+});
+
+Deno.test("SequenceWatermark catches up when the host is idle, and checks its start", () => {
+  const mark = new SequenceWatermark(0);
+  mark.received(1);
+  mark.received(2);
+  mark.settleAll();
+  assert.equal(mark.value, 2);
+  assert.equal(mark.unsettled, 0);
+  assert.throws(() => new SequenceWatermark(-1), /start must be/);
+});
+
+Deno.test("SequenceWatermark stays exact over a long run settled out of order", () => {
+  const mark = new SequenceWatermark(0);
+  for (let seq = 1; seq <= 5_000; seq++) mark.received(seq);
+  for (let seq = 5_000; seq >= 2; seq--) mark.settled(seq);
+  assert.equal(mark.value, 0);
+  mark.settled(1);
+  assert.equal(mark.value, 5_000);
+});
