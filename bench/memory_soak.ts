@@ -4,7 +4,8 @@
  * (each answered) to a few guilds through the emulator (its own process),
  * and prints the sandbox processes' RSS after each round and after an idle
  * pause. `--rounds=N` (default 8), `--per-round=N` (default 5,000),
- * `--reducer` turns V8's memory reducer on in the sandbox processes.
+ * `--reducer` turns V8's memory reducer on in the sandbox processes, `--semi-space=MB` caps
+ * each worker's young generation (`FLORA_SANDBOX_SEMI_SPACE_MB`).
  * CPU-heavy: not part of `deno task bench` nor of CI.
  *
  * @module
@@ -23,6 +24,7 @@ function flag(name: string, fallback: number): number {
 const rounds = flag("rounds", 8);
 const perRound = flag("per-round", 5_000);
 const reducer = Deno.args.includes("--reducer");
+const semiSpace = flag("semi-space", 0);
 const GUILDS = 50;
 
 const emu = await startEmulatorProcess();
@@ -32,6 +34,7 @@ try {
   const guilds = await createGuilds(emu.client, GUILDS);
   bench = await startBenchFlora(emu, 100, {
     ...(reducer ? { FLORA_SANDBOX_MEMORY_REDUCER: "1" } : {}),
+    ...(semiSpace > 0 ? { FLORA_SANDBOX_SEMI_SPACE_MB: String(semiSpace) } : {}),
   });
   register(bench, guilds.map((g) => g.id));
   await warm(bench, emu, guilds);
@@ -52,7 +55,9 @@ try {
   await sleep(15_000);
   const idle = mib(sandboxRss(active));
   console.log(`after 15 s idle: sandbox processes ${idle} MiB`);
-  console.log(JSON.stringify({ reducer, guilds: GUILDS, perRound, rows, idleMiB: idle }));
+  console.log(
+    JSON.stringify({ reducer, semiSpace, guilds: GUILDS, perRound, rows, idleMiB: idle }),
+  );
 } finally {
   await bench?.close();
   await emu.close();
