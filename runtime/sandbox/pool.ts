@@ -26,6 +26,7 @@ import {
 } from "./protocol/mod.ts";
 import { lexerReady, sealScript } from "./script_imports.ts";
 import { checkLiveness, DEFAULT_LIVENESS_MS } from "./liveness.ts";
+import { blameProcessExit } from "./exit_blame.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
 /** A worker reported silent this recently when its process died is blamed for it, ms. */
@@ -365,13 +366,8 @@ class SandboxProcess implements ChildOwner {
     const standby = this.takeStandby();
     if (standby) this.#adopt(standby);
     else this.start();
-    for (const key of lost) {
-      const suspect = suspects.has(workerKeyId(key));
-      this.listener.workerExit(
-        key,
-        suspect ? "abort" : "process",
-        suspect ? `${detail} while this script was not responding` : detail,
-      );
+    for (const { key, reason, detail: why } of blameProcessExit(lost, suspects, detail)) {
+      this.listener.workerExit(key, reason, why);
     }
   }
 
