@@ -73,7 +73,7 @@ async function npmCacheDir(): Promise<string> {
 }
 
 /** A package's folder in the npm cache, at the version `deno.json` pins. */
-async function packageDir(name: string): Promise<string> {
+export async function packageDir(name: string): Promise<string> {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
     imports: Record<string, string>;
   };
