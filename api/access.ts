@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { CacheStore } from "../storage/types.ts";
+import type { CacheStore, JsonValue } from "../storage/types.ts";
 import type { Principal } from "./auth.ts";
-import { ADMINISTRATOR, type DiscordDirectory, MANAGE_GUILD } from "./discord.ts";
+import { ADMINISTRATOR, type BotGuild, type DiscordDirectory, MANAGE_GUILD } from "./discord.ts";
 import { ApiError } from "./errors.ts";
 
 /** Decides whether a principal may manage a guild. */
@@ -33,6 +33,22 @@ export class GuildAccess {
       await this.cache.set(key, perms === null ? "none" : perms.toString(), this.cacheMs);
     }
     return perms !== null && (perms & (ADMINISTRATOR | MANAGE_GUILD)) !== 0n;
+  }
+
+  /**
+   * The bot's guilds the principal may manage, from the cache store when a
+   * list younger than `listCacheMs` is there (so API nodes share it, and a busy
+   * dashboard does not spend Discord's per-route limit on the same answer).
+   */
+  async manageableGuilds(principal: Principal, listCacheMs: number): Promise<BotGuild[]> {
+    const key = `guilds:${principal.kind === "operator" ? "operator" : principal.userId}`;
+    const cached = await this.cache.get(key);
+    if (Array.isArray(cached)) return cached as unknown as BotGuild[];
+    const all = await this.discord.botGuilds();
+    const allowed = await Promise.all(all.map((g) => this.canManage(principal, g.id)));
+    const guilds = all.filter((_, i) => allowed[i]);
+    await this.cache.set(key, guilds as unknown as JsonValue, listCacheMs);
+    return guilds;
   }
 
   /** Throws 403 unless the principal may manage the guild. */

@@ -54,3 +54,39 @@ Deno.test("guild access follows Discord's permissions and the bot's membership, 
     await emulator.close();
   }
 });
+
+Deno.test("manageableGuilds asks Discord once per caller and list lifetime, shared through the cache store", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let calls = 0;
+    const discord = {
+      memberPermissions: (guildId: string) => Promise.resolve(guildId === "1" ? 0x20n : 0n),
+      botGuilds: () => {
+        calls++;
+        return Promise.resolve([
+          { id: "1", name: "mine", icon: null },
+          { id: "2", name: "not mine", icon: null },
+        ]);
+      },
+    };
+    const cache = new KvCacheStore(kv);
+    const alice = {
+      kind: "user" as const,
+      userId: "10",
+      username: "alice",
+      via: "token" as const,
+      tokenId: "t",
+    };
+    // Two API nodes: separate GuildAccess, one cache store.
+    const nodeA = new GuildAccess(discord, cache, 60_000);
+    const nodeB = new GuildAccess(discord, cache, 60_000);
+    const first = await nodeA.manageableGuilds(alice, 60_000);
+    assert.deepEqual(first.map((g) => g.id), ["1"]);
+    for (let i = 0; i < 20; i++) await nodeB.manageableGuilds(alice, 60_000);
+    assert.equal(calls, 1, "one call to Discord for 21 requests");
+    assert.equal((await nodeA.manageableGuilds({ kind: "operator" }, 60_000)).length, 2);
+    assert.equal(calls, 2, "the operator's list is its own");
+  } finally {
+    kv.close();
+  }
+});

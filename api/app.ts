@@ -153,9 +153,9 @@ export function createApi(options: ApiOptions): Hono<ApiEnv> {
     botGuilds: () => options.discord.botGuilds(),
   });
   registerGuildRoutes(router, {
-    discord: options.discord,
     access,
     deployments: options.deployments,
+    listCacheMs: settings.guildListCacheMs,
   });
   registerDeploymentRoutes(router, {
     store: options.deployments,

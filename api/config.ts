@@ -34,6 +34,8 @@ export interface ApiSettings {
   sessionTtlMs: number;
   /** How long a guild permission check against Discord is reused, ms. */
   accessCacheMs: number;
+  /** How long a caller's list of manageable guilds (`GET /guilds`) is reused, ms. */
+  guildListCacheMs: number;
 }
 
 export const DEFAULT_API_SETTINGS: ApiSettings = {
@@ -43,6 +45,7 @@ export const DEFAULT_API_SETTINGS: ApiSettings = {
   maxBundleBytes: 4 * 1024 * 1024,
   sessionTtlMs: 7 * 24 * 3600 * 1000,
   accessCacheMs: 60_000,
+  guildListCacheMs: 15_000,
 };
 
 /** Invalid API settings, one problem per line. */

@@ -18,3 +18,14 @@ Deno.test("memory rate limits count per key within a window", async () => {
   assert.equal(first.allowed, true);
   assert.equal((await limits.hit("c", 1, 1)).allowed, true);
 });
+
+Deno.test("memory rate limits slide: a burst at a window's end still counts after the boundary", async () => {
+  const limits = new MemoryRateLimitStore();
+  const windowMs = 2_000;
+  const late = Math.floor(Date.now() / windowMs) * windowMs + windowMs * 0.7;
+  while (Date.now() < late) await new Promise((r) => setTimeout(r, late - Date.now() + 1));
+  const burst = await Promise.all(Array.from({ length: 4 }, () => limits.hit("s", 4, windowMs)));
+  if (!burst.every((r) => r.allowed && r.resetAt === burst[0].resetAt)) return; // straddled
+  while (Date.now() <= burst[0].resetAt) await new Promise((r) => setTimeout(r, 5));
+  assert.equal((await limits.hit("s", 4, windowMs)).allowed, false);
+});

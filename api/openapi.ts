@@ -32,6 +32,28 @@ function parameters(schema: z.ZodObject | undefined, where: "path" | "query") {
   });
 }
 
+/**
+ * The statuses the router itself may answer for a route, before or around its
+ * handler (a `500` is a bug, so it is not listed).
+ */
+export function routerStatuses(spec: RouteSpec): Record<number, string> {
+  const statuses: Record<number, string> = {};
+  if (spec.params || spec.query || spec.body || spec.rawBody) {
+    statuses[400] = "bad input (the message names the field)";
+  }
+  if (spec.auth !== "none") statuses[401] = "no, or an invalid, token";
+  if (spec.auth === "operator") statuses[403] = "this route needs the operator token";
+  if (spec.guild ?? spec.path.includes(":guild")) {
+    statuses[403] = "you may not manage this guild (Administrator or Manage Server, bot present)";
+    statuses[502] = "Discord could not be reached, or failed, during the permission check";
+    statuses[503] = "Discord is rate limiting flora (`discord_busy`; see the message for when)";
+  }
+  if (spec.body || spec.rawBody) statuses[413] = "the body is larger than the route's limit";
+  if (spec.body) statuses[415] = "a JSON body sent without `Content-Type: application/json`";
+  if (spec.auth !== "none") statuses[429] = "rate limited (see Retry-After)";
+  return statuses;
+}
+
 /** Builds the OpenAPI document for the given routes. */
 export function openApiDocument(specs: RouteSpec[], info: { version: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -42,9 +64,8 @@ export function openApiDocument(specs: RouteSpec[], info: { version: string }) {
     for (const [status, description] of Object.entries(spec.responses)) {
       responses[status] = { description };
     }
-    if (spec.auth !== "none") {
-      responses["401"] ??= { description: "no, or an invalid, token" };
-      responses["429"] ??= { description: "rate limited (see Retry-After)" };
+    for (const [status, description] of Object.entries(routerStatuses(spec))) {
+      responses[status] ??= { description };
     }
     paths[path][spec.method] = {
       summary: spec.summary,

@@ -358,7 +358,7 @@ export function postMessage(
     pinned: false,
     type: extras.type ?? (referenced ? MessageTypes.REPLY : MessageTypes.DEFAULT),
     flags: flagsIn,
-    components: Array.isArray(body.components) ? numberComponents(body.components) : [],
+    components: Array.isArray(body.components) ? storedComponents(body.components) : [],
   };
   message.attachments = uploadAttachments(state, channelId, files, body.attachments);
   message.embeds = embedsOf(body.embeds, message.attachments);
@@ -460,7 +460,7 @@ export function editMessage(
   }
   const embedsChanged = body.embeds !== undefined;
   if (body.components !== undefined) {
-    message.components = Array.isArray(body.components) ? numberComponents(body.components) : [];
+    message.components = Array.isArray(body.components) ? storedComponents(body.components) : [];
   }
   if (typeof body.flags === "number") {
     // Only SUPPRESS_EMBEDS may be toggled on edit; other flags are kept.
@@ -634,12 +634,16 @@ function snapshotOf(message: ApiMessage): ApiMessageSnapshot["message"] {
   });
 }
 
+/** Select menus (string, user, role, mentionable, channel): Discord fills in their value counts. */
+const SELECTS = new Set([3, 5, 6, 7, 8]);
+
 /**
- * A copy of `components` where every component has a numeric `id`: those the
- * bot set are kept, the rest numbered in tree order from 1, skipping taken
- * ids — what Discord does.
+ * `components` as Discord stores them: every component gets a numeric `id`
+ * (those the bot set are kept, the rest numbered in tree order from 1,
+ * skipping taken ids), and select menus get `min_values`/`max_values`
+ * (default 1).
  */
-export function numberComponents(components: unknown[]): unknown[] {
+export function storedComponents(components: unknown[]): unknown[] {
   const copy = cloneJson(components);
   const all: Record<string, unknown>[] = [];
   const walk = (node: unknown) => {
@@ -652,6 +656,10 @@ export function numberComponents(components: unknown[]): unknown[] {
   const taken = new Set(all.map((c) => c.id).filter((id) => typeof id === "number"));
   let next = 1;
   for (const component of all) {
+    if (SELECTS.has(component.type as number)) {
+      component.min_values ??= 1;
+      component.max_values ??= 1;
+    }
     if (typeof component.id === "number") continue;
     while (taken.has(next)) next++;
     component.id = next;

@@ -202,8 +202,12 @@ function violations(where: string, check: Check, value: unknown): string[] {
         issue.code === "invalid_format" && issue.format === "datetime" &&
         isDiscordTimestamp(valueAt(part, issue.path))
       ) continue;
+      const got = JSON.stringify(valueAt(part, issue.path)) ?? "undefined";
+      const shown = got.length > 160 ? `${got.slice(0, 160)}…` : got;
       problems.push(
-        `${where} ${label}${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`,
+        `${where} ${label}${
+          issue.path.map((p) => `.${String(p)}`).join("")
+        }: ${issue.message} (got ${shown})`,
       );
     }
   }

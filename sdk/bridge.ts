@@ -14,6 +14,7 @@ import type {
   ResultMessage,
   WorkerToHost,
 } from "../runtime/sandbox/protocol/worker_messages.ts";
+import { CallGate, cutLogLine, LogRate } from "./worker_bounds.ts";
 
 /** The part of a dedicated worker's global scope this module uses. */
 interface WorkerScope {
@@ -29,6 +30,9 @@ const post: (message: WorkerToHost | PongMessage) => void = typeof scope.postMes
 
 let nextCallId = 1;
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+// Bounds on what this worker puts in flight, applied before anything leaves it.
+const calls = new CallGate();
+const logRate = new LogRate();
 
 /** Sends a protocol message to the host. */
 export function send(message: WorkerToHost | PongMessage): void {
@@ -43,7 +47,7 @@ export function call(op: OperationName, args: unknown): Promise<unknown> {
   const callId = nextCallId++;
   return new Promise((resolve, reject) => {
     pending.set(callId, { resolve, reject });
-    post({ v: PROTOCOL_VERSION, type: "call", callId, op, args });
+    calls.run(() => post({ v: PROTOCOL_VERSION, type: "call", callId, op, args }));
   });
 }
 
@@ -52,11 +56,15 @@ export function settle(result: ResultMessage): void {
   const waiter = pending.get(result.callId);
   if (!waiter) return;
   pending.delete(result.callId);
+  calls.done();
   if (result.ok) waiter.resolve(result.value);
   else waiter.reject(new Error(result.error));
 }
 
 /** Writes a line to the guild's log stream. */
 export function log(level: LogLevel, message: string): void {
-  post({ v: PROTOCOL_VERSION, type: "log", level, message });
+  if (!logRate.take()) return;
+  const dropped = logRate.droppedNote();
+  if (dropped) post({ v: PROTOCOL_VERSION, type: "log", level: "warn", message: dropped });
+  post({ v: PROTOCOL_VERSION, type: "log", level, message: cutLogLine(message) });
 }

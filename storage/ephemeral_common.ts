@@ -7,7 +7,7 @@
 
 import { base64url } from "./tokens_common.ts";
 import { encodeJson } from "./guild_kv_limits.ts";
-import { type JsonValue, StorageInputError } from "./types.ts";
+import { type JsonValue, type RateLimitResult, StorageInputError } from "./types.ts";
 
 /** Largest cached or session value (JSON bytes); fits one Deno KV value. */
 export const MAX_EPHEMERAL_VALUE_BYTES = 60 * 1024;
@@ -75,4 +75,42 @@ export function rateWindow(
   const window = checkTtl(windowMs, "windowMs");
   const start = Math.floor(now / window) * window;
   return { start, resetAt: start + window };
+}
+
+/**
+ * A sliding-window decision from two fixed windows' counts: the previous
+ * window's hits weigh in for the part of it still inside the sliding window
+ * (`prev × (1 − elapsed)`), so no burst straddling a window boundary gets
+ * twice the limit (the fixed windows let a client make 600 requests in 20 s
+ * against a limit of 300 a minute). `prev` and `curr` are the counts before
+ * this hit; only allowed hits are counted.
+ *
+ * @example
+ * ```ts
+ * // 10 hits in the last window, 2 ms into a 1 s window with a limit of 10: refused.
+ * slidingWindow({ prev: 10, curr: 0, start: 1000, now: 1002, limit: 10, windowMs: 1000 }).allowed;
+ * ```
+ */
+export function slidingWindow(input: {
+  prev: number;
+  curr: number;
+  start: number;
+  now: number;
+  limit: number;
+  windowMs: number;
+}): RateLimitResult {
+  const { prev, curr, start, now, limit, windowMs } = input;
+  const weighted = prev * (1 - (now - start) / windowMs) + curr;
+  if (weighted + 1 <= limit) {
+    return {
+      allowed: true,
+      remaining: Math.max(0, Math.floor(limit - weighted - 1)),
+      resetAt: start + windowMs,
+    };
+  }
+  // When the next hit fits: later in this window as the previous one fades, or in the next.
+  const resetAt = curr + 1 <= limit && prev > 0
+    ? start + Math.ceil((1 - (limit - curr - 1) / prev) * windowMs)
+    : start + windowMs + Math.ceil(Math.max(0, 1 - (limit - 1) / Math.max(curr, 1)) * windowMs);
+  return { allowed: false, remaining: 0, resetAt: Math.max(resetAt, now + 1) };
 }

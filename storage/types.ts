@@ -386,9 +386,13 @@ export interface RateLimitResult {
   resetAt: number;
 }
 
-/** Fixed-window counters, shared by every host using the same backend. */
+/** Sliding-window counters, shared by every host using the same backend. */
 export interface RateLimitStore {
-  /** Counts one hit on `key`; allowed while the window holds at most `limit` hits. */
+  /**
+   * Counts one hit on `key`; allowed while the last `windowMs` hold at most
+   * `limit` allowed hits (refused hits are not counted). A sliding window,
+   * approximated from two fixed windows (`ephemeral_common.ts`, `slidingWindow`).
+   */
   hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
 }
 

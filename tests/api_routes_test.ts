@@ -314,6 +314,15 @@ Deno.test({
         assert.equal(put.requestBody.content["application/json"].schema.required[0], "value");
         assert.ok(put.parameters.some((p: { name: string }) => p.name === "key"));
         assert.ok(doc.paths["/guilds/{guild}/usage"].get);
+        // Every status a route can answer is listed, including the router's own.
+        const guilds = doc.paths["/guilds"].get.responses;
+        assert.deepEqual(Object.keys(guilds).sort(), ["200", "401", "429", "502", "503"]);
+        const deploy = doc.paths["/deployments/{guild}"].post.responses;
+        for (
+          const status of ["201", "400", "401", "403", "413", "415", "422", "429", "502", "503"]
+        ) {
+          assert.ok(deploy[status], `POST /deployments/{guild} documents ${status}`);
+        }
         const page = await h.call("/docs");
         assert.match(await page.text(), /flora API reference/);
       });

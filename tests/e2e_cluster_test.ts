@@ -66,7 +66,7 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
 
 Deno.test({
   name:
-    `cluster: a gateway node and two runtime nodes answer every !ping exactly once, also after a runtime node is killed${
+    `cluster: a gateway node and two runtime nodes answer every !ping exactly once, also across a runtime node's pause and kill${
       pg.note || nats.note
     }`,
   ignore: pg.ignore || nats.ignore,
@@ -171,6 +171,19 @@ Deno.test({
       await pingAll(5);
       await answeredOnce();
 
+      // Each runtime node counts what it took from the bus.
+      let handled = 0;
+      for (const node of runtimes) {
+        const text = await (await fetch(`${node.info.apiUrl}/metrics`, {
+          headers: { authorization: `Bearer ${operatorToken}` },
+        })).text();
+        assert.match(text, /^flora_bus_partitions_owned [1-8]$/m);
+        handled += Number(
+          /^flora_bus_events_total\{outcome="handled"\} (\d+)$/m.exec(text)?.[1] ?? 0,
+        );
+      }
+      assert.ok(handled >= sent.length, `the runtime nodes handled ${handled} bus events`);
+
       // The operator's view, through the API and the CLI.
       const view = await (await fetch(`${runtimes[1].info.apiUrl}/cluster`, {
         headers: { authorization: `Bearer ${operatorToken}` },
@@ -192,18 +205,47 @@ Deno.test({
       assert.match(cli.stdout, /gateway-1\s+gateway\s/);
       assert.match(cli.stdout, /PARTITION\s+OWNER\s+PENDING\s+UNACKED/);
 
-      // kill -9 of the runtime node that owns the first guild's partition: its partitions move
-      // to the other, whose answers resume within the lease time (6 s TTL + 1 s skew + a 2 s
-      // tick); nothing is lost.
       const nc = await connect({ servers: TEST_NATS_URL });
       const leases = new LeaseTable(
         await new Kvm(nc).open(busNames(prefix).partitionLeases),
         { holder: "test" },
       );
-      const owner = await leases.read(partitionLease(partitionOf(emulator.guilds[0].id, 8)));
+      /** The runtime node that owns the first guild's partition now. */
+      const ownerOfFirstGuild = async () => {
+        const owner = await leases.read(partitionLease(partitionOf(emulator.guilds[0].id, 8)));
+        const index = ["runtime-1", "runtime-2"].indexOf(owner?.holder ?? "");
+        assert.ok(index >= 0, `a runtime node owns the partition (${owner?.holder})`);
+        return index;
+      };
+
+      // SIGSTOP of that node past its lease: the other takes its partitions and answers what is
+      // sent meanwhile; resumed, the paused node handles nothing of what it lost (fencing) and
+      // rejoins; every message is still answered exactly once.
+      const paused = await ownerOfFirstGuild();
+      Deno.kill(runtimes[paused].info.pid, "SIGSTOP");
+      try {
+        await pingAll(3);
+        await answeredOnce();
+      } finally {
+        Deno.kill(runtimes[paused].info.pid, "SIGCONT");
+      }
+      await until("the paused node rejoins and owns partitions again", async () => {
+        const view = await (await fetch(`${runtimes[1 - paused].info.apiUrl}/cluster`, {
+          headers: { authorization: `Bearer ${operatorToken}` },
+        })).json();
+        return view.partitions.some((p: { owner: string }) => p.owner === `runtime-${paused + 1}`);
+      });
+      assert.match(runtimes[paused].output(), /lost partition \d+ \(lease expired\)/);
+      // Its open pull had events pushed to it while it was stopped: fenced, not handled.
+      assert.match(runtimes[paused].output(), /event\(s\) left to the next owner/);
+      await pingAll(3);
+      await answeredOnce();
+
+      // kill -9 of the node that owns the first guild's partition now: its partitions move to
+      // the other, whose answers resume within the lease time (6 s TTL + 1 s skew + a 2 s
+      // tick); nothing is lost.
+      const victim = await ownerOfFirstGuild();
       await nc.close();
-      const victim = owner?.holder === "runtime-2" ? 1 : 0;
-      assert.equal(owner?.holder, `runtime-${victim + 1}`);
       await runtimes[victim].kill();
       const killedAt = Date.now();
       await pingAll(3);

@@ -8,14 +8,13 @@
 
 import type { DeploymentStore } from "../../storage/types.ts";
 import type { GuildAccess } from "../access.ts";
-import type { DiscordDirectory } from "../discord.ts";
 import type { ApiRouter } from "../routing.ts";
 import { summarize } from "./deployments.ts";
 
 /** Registers `GET /guilds`. */
 export function registerGuildRoutes(
   api: ApiRouter,
-  deps: { discord: DiscordDirectory; access: GuildAccess; deployments: DeploymentStore },
+  deps: { access: GuildAccess; deployments: DeploymentStore; listCacheMs: number },
 ): void {
   api.route({
     method: "get",
@@ -23,12 +22,17 @@ export function registerGuildRoutes(
     tag: "guilds",
     auth: "user",
     summary: "Guilds you may manage",
-    responses: { 200: "the guilds, each with its live deployment (or null)" },
+    description: "The list of guilds is reused for a few seconds (`guildListCacheMs`); each " +
+      "guild's deployment is read live.",
+    responses: {
+      200: "the guilds, each with its live deployment (or null)",
+      502: "Discord could not be reached, or answered with an error",
+      503: "Discord is rate limiting flora (`discord_busy`; try again after the time given)",
+    },
   }, async (c, { principal }) => {
-    const all = await deps.discord.botGuilds();
-    const allowed = await Promise.all(all.map((g) => deps.access.canManage(principal, g.id)));
+    const manageable = await deps.access.manageableGuilds(principal, deps.listCacheMs);
     const guilds = await Promise.all(
-      all.filter((_, i) => allowed[i]).map(async (g) => {
+      manageable.map(async (g) => {
         const current = await deps.deployments.current(g.id);
         return { ...g, deployment: current ? summarize(current) : null };
       }),

@@ -60,6 +60,11 @@ function projectPlugin(files: Record<string, string>): esbuild.Plugin {
 async function bundle(request: BundleRequest): Promise<BundleResult> {
   ready ??= esbuild.initialize({ wasmURL: request.wasmUrl, worker: false });
   await ready;
+  return await build(request);
+}
+
+/** Bundles with esbuild already initialized. */
+async function build(request: BundleRequest): Promise<BundleResult> {
   try {
     const result = await esbuild.build({
       entryPoints: [request.entry],
@@ -114,7 +119,10 @@ self.onmessage = async (
   const data = event.data;
   if ("type" in data) {
     // Compiling esbuild's WebAssembly takes a while: done ahead, while the author types.
-    ready ??= esbuild.initialize({ wasmURL: data.wasmUrl, worker: false });
+    // A first small build too: the first one after start-up is slow (the code is still cold).
+    ready ??= esbuild.initialize({ wasmURL: data.wasmUrl, worker: false }).then(() =>
+      build({ entry: "warm.ts", files: { "warm.ts": "export const a: number = 1;" }, wasmUrl: "" })
+    ).then(() => {});
     return;
   }
   self.postMessage({ id: data.id, result: await bundle(data) });

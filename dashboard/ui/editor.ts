@@ -58,6 +58,8 @@ interface Problem {
 }
 
 let bundler: Worker | null = null;
+
+const ms = (n: number) => `${Math.round(n)} ms`;
 let bundleSeq = 1;
 
 function bundlerWorker(assets: EditorAssets): Worker {
@@ -302,6 +304,7 @@ export async function renderEditor(
         );
         return;
       }
+      const checkedAt = performance.now();
       announce("Bundling…");
       const built = await bundle(assets, project.entry, { ...project.files });
       if (!built.ok) {
@@ -309,6 +312,7 @@ export async function renderEditor(
         showProblems(built.errors, `Not deployed: bundle error at ${first.path}:${first.line}`);
         return;
       }
+      const bundledAt = performance.now();
       announce("Deploying…");
       const result = await api<
         { deployment: { revision: number; status: string; error?: string } }
@@ -332,7 +336,9 @@ export async function renderEditor(
       draftNote.textContent = `Revision ${d.revision} is live`;
       showProblems(
         [],
-        `Revision ${d.revision} is live (${Math.round(performance.now() - started)} ms)`,
+        `Revision ${d.revision} is live (${ms(performance.now() - started)}: types ${
+          ms(checkedAt - started)
+        }, bundle ${ms(bundledAt - checkedAt)}, deploy ${ms(performance.now() - bundledAt)})`,
       );
       onDeployed();
     } catch (error) {
@@ -379,7 +385,7 @@ export async function renderEditor(
   );
   if (opened.draft) draftNote.textContent = "Unsaved draft restored from this browser";
   // The bundler loads while the author reads and types, so the first deploy does not wait on it.
-  setTimeout(() => bundlerWorker(assets), 1500);
+  setTimeout(() => bundlerWorker(assets), 0);
   renderFiles();
   return goTo;
 }

@@ -48,7 +48,8 @@ const main = document.getElementById("main")!;
 const nav = document.getElementById("user-nav")!;
 let ts: TypeScriptClient | null = null;
 let cleanup: (() => void) | null = null;
-let goToLine: ((path: string, line: number) => void) | null = null;
+/** A file:line to show once the editor has opened (a log frame was clicked). */
+let pendingJump: { path: string; line: number } | null = null;
 let projectPaths = new Set<string>();
 
 const TABS: [string, string][] = [
@@ -180,7 +181,11 @@ async function guildView(guildId: string, tab: string): Promise<void> {
   ts ??= new TypeScriptClient(`${assetBase}/ts_worker.js`, `${assetBase}/types.json`);
   switch (tab) {
     case "editor":
-      goToLine = await renderEditor(panel, guildId, ts, assets, () => {});
+      {
+        const goToLine = await renderEditor(panel, guildId, ts, assets, () => {});
+        if (pendingJump) goToLine(pendingJump.path, pendingJump.line);
+        pendingJump = null;
+      }
       // The checker starts once the editor is on screen (its first answers follow shortly).
       setTimeout(() => void ts?.start(), 0);
       return;
@@ -189,8 +194,8 @@ async function guildView(guildId: string, tab: string): Promise<void> {
     case "logs":
       if (projectPaths.size === 0) projectPaths = new Set(await liveFiles(guildId));
       cleanup = renderLogs(panel, guildId, (p) => projectPaths.has(p), (path, line) => {
+        pendingJump = { path, line };
         location.hash = `#/guild/${guildId}/editor`;
-        setTimeout(() => goToLine?.(path, line), 300);
       });
       return;
     case "kv":

@@ -100,12 +100,22 @@ export function busNames(prefix = "flora") {
     memberLeases: `${prefix}_members`,
     /** Heartbeats of every node (any role), for the operator view. */
     nodes: `${prefix}_nodes`,
+    /** Settings every node must share (the partition count). */
+    settings: `${prefix}_settings`,
   };
+}
+
+/** Nodes of one cluster disagree on a setting every node must share. */
+export class BusMismatchError extends Error {
+  override name = "BusMismatchError";
 }
 
 /**
  * Creates the bus's stream and handled-marks bucket if missing (every node may
- * call it at start; an existing stream is kept as it is).
+ * call it at start; an existing stream is kept as it is). The first node
+ * records the partition count; a node configured with another one is refused
+ * ({@linkcode BusMismatchError}), since its events would go to partitions
+ * nobody consumes.
  */
 export async function ensureEventBus(
   nc: NatsConnection,
@@ -130,7 +140,22 @@ export async function ensureEventBus(
       max_age: maxAgeMs * MS,
     });
   }
-  await new Kvm(nc).create(names.handled, { history: 1, ttl: handledTtlMs });
+  const kvm = new Kvm(nc);
+  await kvm.create(names.handled, { history: 1, ttl: handledTtlMs });
+  const partitions = options.partitions ?? DEFAULT_PARTITION_COUNT;
+  const settings = await kvm.create(names.settings, { history: 1 });
+  try {
+    await settings.create("partitions", String(partitions));
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError)) throw error; // recorded already: compare
+  }
+  const recorded = Number((await settings.get("partitions"))?.string());
+  if (recorded !== partitions) {
+    throw new BusMismatchError(
+      `FLORA_PARTITIONS is ${partitions}, but the cluster on bus prefix "${prefix}" was created ` +
+        `with ${recorded}: every node must use the same count (set FLORA_PARTITIONS=${recorded})`,
+    );
+  }
 }
 
 /** Removes the bus's stream and buckets (tests, and tearing a cluster down). */
@@ -139,7 +164,14 @@ export async function removeEventBus(nc: NatsConnection, prefix = "flora"): Prom
   const jsm = await jetstreamManager(nc);
   await jsm.streams.delete(names.stream).catch(() => false);
   const kvm = new Kvm(nc);
-  for (const bucket of [names.handled, names.partitionLeases, names.memberLeases, names.nodes]) {
+  const buckets = [
+    names.handled,
+    names.partitionLeases,
+    names.memberLeases,
+    names.nodes,
+    names.settings,
+  ];
+  for (const bucket of buckets) {
     // Opening a missing bucket fails; there is nothing to remove then.
     await kvm.open(bucket).then((kv) => kv.destroy()).catch(() => false);
   }
@@ -183,6 +215,9 @@ export class EventPublisher {
   }
 }
 
+/** What became of one event a partition consumer took. */
+export type ConsumerOutcome = "handled" | "duplicate" | "fenced" | "failed" | "redelivered";
+
 /** Counters of one partition consumer. */
 export interface ConsumerStats {
   handled: number;
@@ -215,6 +250,8 @@ export interface PartitionConsumerOptions extends BusOptions {
   ackWaitMs?: number;
   /** Receives handler and bus errors (the consumer keeps going). */
   onError?(error: unknown): void;
+  /** Told each event's outcome (`redelivered` in addition to the others), e.g. for metrics. */
+  onOutcome?(outcome: ConsumerOutcome): void;
 }
 
 /**
@@ -281,21 +318,26 @@ export class PartitionConsumer {
   async #process(message: JsMsg, event: BusEvent): Promise<void> {
     if (!this.#options.fence()) {
       this.stats.fenced++;
+      this.#options.onOutcome?.("fenced");
       return;
     }
     const mark = `e.${base64url(new TextEncoder().encode(event.id))}`;
     try {
+      if (message.redelivered) this.#options.onOutcome?.("redelivered");
       const mayBeDone = message.seq <= this.#highWater || message.redelivered;
       if (mayBeDone && (await this.#handled.get(mark))?.operation === "PUT") {
         this.stats.duplicates++;
+        this.#options.onOutcome?.("duplicate");
       } else {
         try {
           await this.#options.handle(event);
         } catch (error) {
           this.stats.failed++;
+          this.#options.onOutcome?.("failed");
           this.#options.onError?.(error);
         }
         this.stats.handled++;
+        this.#options.onOutcome?.("handled");
         await this.#handled.put(mark, "");
       }
       // Fenced out meanwhile: the next owner owns the acks (and finds the mark).

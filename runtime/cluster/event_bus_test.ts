@@ -4,6 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
 import {
   type BusEvent,
+  BusMismatchError,
   busNames,
   ensureEventBus,
   EventPublisher,
@@ -166,5 +167,22 @@ Deno.test({
       // past the ack floor) come to B again; their marks say A ran them.
       assert.equal(b.stats.duplicates, 6, "B skipped what A had run");
       assert.equal(b.stats.handled, 1);
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name: `EventBus refuses a node whose partition count differs from the cluster's${gate.note}`,
+  fn: () =>
+    withBus(4, async (nc, prefix) => {
+      await ensureEventBus(nc, { prefix, partitions: 4 }); // the same count: fine
+      await assert.rejects(
+        () => ensureEventBus(nc, { prefix, partitions: 8 }),
+        (error: unknown) => {
+          assert.ok(error instanceof BusMismatchError);
+          assert.match(error.message, /FLORA_PARTITIONS is 8, but .* created with 4/);
+          return true;
+        },
+      );
     }),
 });

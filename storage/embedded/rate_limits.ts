@@ -1,11 +1,12 @@
 /**
- * RateLimitStore on Deno KV: one counter per key and fixed window,
- * `["ratelimit", key, windowStart]`, expiring with the window.
+ * RateLimitStore on Deno KV: a sliding window over two fixed-window counters
+ * (`storage/ephemeral_common.ts`, `slidingWindow`), `["ratelimit", key,
+ * windowStart]`, each expiring once the window after it has passed.
  *
  * @module
  */
 
-import { rateWindow } from "../ephemeral_common.ts";
+import { rateWindow, slidingWindow } from "../ephemeral_common.ts";
 import type { RateLimitResult, RateLimitStore } from "../types.ts";
 import { AGAIN, done, retryAtomic } from "./retry.ts";
 
@@ -21,14 +22,26 @@ export class KvRateLimitStore implements RateLimitStore {
     const { start, resetAt } = rateWindow(key, limit, windowMs, now);
     const counterKey: Deno.KvKey = ["ratelimit", key, start];
     return await retryAtomic<RateLimitResult>("rate limit", async () => {
-      const entry = await this.#kv.get<number>(counterKey);
-      const count = entry.value ?? 0;
-      if (count >= limit) return done({ allowed: false, remaining: 0, resetAt });
-      const result = await this.#kv.atomic()
-        .check(entry)
-        .set(counterKey, count + 1, { expireIn: Math.max(1, resetAt - Date.now()) })
+      const [previous, current] = await this.#kv.getMany<[number, number]>([
+        ["ratelimit", key, start - windowMs],
+        counterKey,
+      ]);
+      const count = current.value ?? 0;
+      const result = slidingWindow({
+        prev: previous.value ?? 0,
+        curr: count,
+        start,
+        now,
+        limit,
+        windowMs,
+      });
+      if (!result.allowed) return done(result);
+      const committed = await this.#kv.atomic()
+        .check(current)
+        // Kept through the next window, where it weighs in as the previous one.
+        .set(counterKey, count + 1, { expireIn: Math.max(1, resetAt + windowMs - Date.now()) })
         .commit();
-      return result.ok ? done({ allowed: true, remaining: limit - count - 1, resetAt }) : AGAIN;
+      return committed.ok ? done(result) : AGAIN;
     });
   }
 }

@@ -10,6 +10,7 @@
 
 import { bundle } from "../../client/bundle.ts";
 import { type BotAction, EmulatorClient, type SeededWorld } from "../../emulator/mod.ts";
+import { specViolations } from "../../emulator/spec_conformance.ts";
 import type { DispatchEvent, EmulatorState } from "../../emulator/state.ts";
 import type { ApiInteraction, ApiInteractionData } from "../../emulator/types.ts";
 import { loadConfig } from "../../runtime/config.ts";
@@ -110,9 +111,12 @@ export async function startSdkFlora(dataDir?: string): Promise<SdkFlora> {
       throw new Error(`no matching log line within 10 s; last lines:\n${lines.join("\n")}`);
     },
     async close(keepData = false) {
+      // Everything the emulator answered flora's REST calls with must match Discord's spec.
+      const problems = specViolations(emulator.actions.list(), []);
       await flora.close();
       await Deno.remove(scripts, { recursive: true }).catch(() => {});
       if (!keepData) await Deno.remove(dir, { recursive: true }).catch(() => {});
+      if (problems.length) throw new Error(`spec violations:\n${problems.join("\n")}`);
     },
   };
 }

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import {
+  CallGate,
+  cutLogLine,
+  LOG_BURST,
+  LOG_LINES_PER_SECOND,
+  LogRate,
+  MAX_LOG_LINE_CHARS,
+} from "./worker_bounds.ts";
+
+Deno.test("cutLogLine keeps short lines and cuts long ones with a note", () => {
+  assert.equal(cutLogLine("hello"), "hello");
+  const cut = cutLogLine("x".repeat(MAX_LOG_LINE_CHARS + 1_000));
+  assert.ok(cut.startsWith("x".repeat(MAX_LOG_LINE_CHARS) + "…"));
+  assert.match(cut, /1000 more characters cut/);
+  assert.ok(cut.length < MAX_LOG_LINE_CHARS + 200);
+});
+
+Deno.test("LogRate lets a burst through, then the rate, and notes what it dropped", () => {
+  let now = 0;
+  const rate = new LogRate(() => now);
+  for (let i = 0; i < LOG_BURST; i++) assert.ok(rate.take());
+  assert.equal(rate.take(), false);
+  assert.equal(rate.take(), false);
+  now += 1_000 / LOG_LINES_PER_SECOND;
+  assert.ok(rate.take());
+  assert.match(rate.droppedNote() ?? "", /^flora: 2 log lines dropped/);
+  assert.equal(rate.droppedNote(), null);
+});
+
+Deno.test("CallGate keeps at most its limit in flight and starts the rest in order", () => {
+  const gate = new CallGate(2);
+  const started: number[] = [];
+  for (let i = 0; i < 5; i++) gate.run(() => started.push(i));
+  assert.deepEqual(started, [0, 1]);
+  assert.equal(gate.waiting, 3);
+  gate.done();
+  assert.deepEqual(started, [0, 1, 2]);
+  gate.done();
+  gate.done();
+  gate.done();
+  assert.deepEqual(started, [0, 1, 2, 3, 4]);
+  assert.equal(gate.inFlight, 1);
+  gate.done();
+  assert.equal(gate.inFlight, 0);
+  assert.throws(() => new CallGate(0), RangeError);
+});
