@@ -24,7 +24,7 @@ const TS_LIBS = /^lib\.(es[\w.]*|decorators[\w.]*|webworker[\w.]*)\.d\.ts$/;
 
 /** One built file. */
 export interface Asset {
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   contentType: string;
 }
 
