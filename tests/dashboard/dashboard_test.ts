@@ -186,7 +186,12 @@ Deno.test({
         async () => {
           await page.locator(".cm-content").waitFor();
           await setCode(page, BROKEN);
+          // The unsaved text survives a reload (a draft in this browser).
+          await page.reload();
+          await page.locator(".draft-note", { hasText: "Unsaved draft restored" }).waitFor();
+          await page.locator(".cm-content", { hasText: "ctx.reply(42)" }).waitFor();
           await page.locator(".cm-lintRange-error").first().waitFor({ timeout: 30_000 });
+          await page.locator(".cm-content").click();
           await page.keyboard.press("ControlOrMeta+s");
           await page.locator("#status", { hasText: "Not deployed" }).waitFor();
           assert.match(await page.locator("#status").innerText(), /main\.ts:2/);
