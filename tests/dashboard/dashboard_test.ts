@@ -278,6 +278,19 @@ Deno.test({
         await botSays("pong!", since);
       });
 
+      await t.step("a secret is set from the page; its value never comes back", async () => {
+        await page.getByRole("link", { name: "Secrets" }).click();
+        await page.locator("#secret-name").fill("API_KEY");
+        await page.locator("#secret-value").fill("s3cr3t-value-123");
+        await page.locator("#secret-hosts").fill("api.example.com");
+        await page.getByRole("button", { name: "Save secret" }).click();
+        await page.getByRole("cell", { name: "api.example.com" }).waitFor();
+        assert.doesNotMatch(await page.locator("#panel").innerText(), /s3cr3t-value-123/);
+        const listed = await (await h.call(`/secrets/${guildA.id}`, { token: h.operator })).text();
+        assert.match(listed, /API_KEY/);
+        assert.doesNotMatch(listed, /s3cr3t-value-123/);
+      });
+
       await t.step(
         "usage and local mode render; axe-core finds no serious violations",
         async () => {
