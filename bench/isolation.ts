@@ -11,8 +11,10 @@
  *    exit seen; 128 MiB heap here, the arena's). The CPU hog of figure 3 is
  *    stopped first and the emulator's Discord rate limits are off, so the
  *    figure is the restart, not a 5 s per-channel rate-limit wait;
- * 3. p50/p99 reply latency of a healthy guild alone, and with a CPU-hogging
- *    hostile guild in the same sandbox process.
+ * 3. p50/p99 reply latency of a healthy guild alone (the quiet baseline),
+ *    and with a hostile guild in the same sandbox process that hogs a CPU,
+ *    logs 50 MB lines, or keeps 50,000 `kv.get` in flight (issue 15: each
+ *    should stay under twice the baseline).
  *
  * Run: `deno run -A bench/isolation.ts [--samples 200]`. Prints JSON.
  *
@@ -91,6 +93,51 @@ async function stopTimes(arena: Arena, hostile: ArenaGuild, run: string, pattern
   return summarize(overshoot);
 }
 
+/**
+ * The neighbour's reply latency while `hostile` is sent `command` every
+ * `everyMs` (the attack runs throughout the measurement).
+ */
+async function latenciesUnderAttack(
+  arena: Arena,
+  [hostile, neighbour]: [ArenaGuild, ArenaGuild],
+  command: string,
+  everyMs: number,
+): Promise<ReturnType<typeof summarize> & { lost: number; processReplaced: boolean }> {
+  const pidBefore = arena.flora.pool.pids()[neighbour.process];
+  let attacking = true;
+  const driver = (async () => {
+    while (attacking) {
+      await arena.say(hostile, command);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 500));
+  // A ping lost with a sandbox process that died (a started event is not delivered again) is
+  // counted, not waited for.
+  const times: number[] = [];
+  let lost = 0;
+  cursor = (await arena.emu.actions()).at(-1)?.seq ?? 0;
+  for (let i = 0; i < SAMPLES; i++) {
+    try {
+      times.push(await replyLatency(arena, neighbour, "!ping"));
+    } catch {
+      lost++;
+      cursor = (await arena.emu.actions()).at(-1)?.seq ?? 0;
+    }
+  }
+  attacking = false;
+  await driver;
+  const measured = summarize(times);
+  const processReplaced = arena.flora.pool.pids()[neighbour.process] !== pidBefore;
+  return {
+    ...measured,
+    p50: round(measured.p50, 1),
+    p99: round(measured.p99, 1),
+    lost,
+    processReplaced,
+  };
+}
+
 async function latencies(arena: Arena, guild: ArenaGuild, n = SAMPLES): Promise<number[]> {
   cursor = (await arena.emu.actions()).at(-1)?.seq ?? 0;
   const out: number[] = [];
@@ -133,18 +180,27 @@ try {
     hostile,
     `on("messageCreate", () => { const end = Date.now() + 200; while (Date.now() < end) {} });`,
   );
-  let burning = true;
-  const driver = (async () => {
-    while (burning) {
-      await arena.say(hostile, "burn");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  await new Promise((r) => setTimeout(r, 500));
   progress("latency beside a CPU hog");
-  const beside = summarize(await latencies(arena, neighbour));
-  burning = false;
-  await driver;
+  const beside = await latenciesUnderAttack(arena, [hostile, neighbour], "burn", 100);
+  // Each attack runs inside the worker's bounds (sdk/worker_bounds.ts); the neighbour's answer
+  // time is what they protect.
+  await arena.deploy(
+    hostile,
+    attackScript(`
+      if (ctx.args[0] === "log") console.log("x".repeat(50 * 1024 * 1024));
+      if (ctx.args[0] === "kv") {
+        await Promise.all(Array.from({ length: 50000 }, (_, i) => kv("flood").get("k" + i)));
+      }`),
+  );
+  progress("latency beside 50 MB log lines");
+  const besideHugeLog = await latenciesUnderAttack(arena, [hostile, neighbour], "!attack log", 200);
+  progress("latency beside 50,000 kv.get in flight");
+  const besideKvFlood = await latenciesUnderAttack(
+    arena,
+    [hostile, neighbour],
+    "!attack kv",
+    1_000,
+  );
 
   await arena.deploy(hostile, HEALTHY);
   // Memory bombs need a budget long enough for V8 to reach its heap limit (the backstop).
@@ -204,7 +260,9 @@ try {
       memoryBombToAbortMs: summarize(bombToAbort),
       replyLatencyMs: {
         alone: { ...alone, p50: round(alone.p50, 1), p99: round(alone.p99, 1) },
-        besideCpuHog: { ...beside, p50: round(beside.p50, 1), p99: round(beside.p99, 1) },
+        besideCpuHog: beside,
+        beside50MbLogLines: besideHugeLog,
+        beside50kKvGets: besideKvFlood,
       },
     },
     null,

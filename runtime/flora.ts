@@ -302,6 +302,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
+      semiSpaceMb: config.sandboxSemiSpaceMb,
       stderr: options.onSandboxStderr,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
@@ -407,12 +408,18 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         version: API_VERSION,
         route: (payload, shardId) => router?.route(payload, shardId),
         onNotice: (level, message) => notice(level, `cluster: ${message}`),
+        onOutcome: (outcome) => metrics.busEvents.inc(outcome),
       });
+      const started = intake;
+      metrics.gauge(
+        "flora_bus_partitions_owned",
+        "Cluster runtime nodes: event partitions this node owns now.",
+        () => started.ownership.owned().size,
+      );
       cron.start();
       cleanups.push(() => cron.close());
       tasks.start();
       cleanups.push(() => tasks.close());
-      const started = intake;
       cleanups.push(() => started.close());
     } else {
       const gateway = bot.gateway;

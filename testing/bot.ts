@@ -131,6 +131,7 @@ export class TestBot {
       session.guild.id,
       () => mark.mark(),
       session.flora.tasks,
+      () => session.flora.sandboxes.queuedEvents() + session.flora.sandboxes.inflightEvents() === 0,
     );
     return new TestBot(session, options.timeoutMs ?? 10_000, logs, clock, mark);
   }

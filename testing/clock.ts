@@ -60,6 +60,8 @@ export class VirtualClock implements TestClock {
 
   /**
    * @param onAdvance called as time starts to move (the test acted: new bot messages count).
+   * @param tasks the task scheduler, whose clock this becomes and whose due tasks it fires.
+   * @param idle whether no event is queued or running: fired tasks' handlers have finished.
    */
   private constructor(
     readonly scheduler: ClockScheduler,
@@ -67,6 +69,7 @@ export class VirtualClock implements TestClock {
     readonly onAdvance: () => void,
     now: number,
     readonly tasks?: ClockTasks,
+    readonly idle?: () => boolean,
   ) {
     this.#now = now;
     if (tasks) tasks.now = () => this.#now;
@@ -86,10 +89,11 @@ export class VirtualClock implements TestClock {
     guildId: string,
     onAdvance: () => void,
     tasks?: ClockTasks,
+    idle?: () => boolean,
   ): Promise<VirtualClock> {
     const now = Date.now();
     await scheduler.tick(new Date(now));
-    return new VirtualClock(scheduler, guildId, onAdvance, now, tasks);
+    return new VirtualClock(scheduler, guildId, onAdvance, now, tasks, idle);
   }
 
   now(): Date {
@@ -151,6 +155,8 @@ export class VirtualClock implements TestClock {
     const deadline = Date.now() + TASK_SETTLE_MS;
     for (const task of fired) {
       while (Date.now() < deadline) {
+        // Finished (and confirmed), or its handler ended without confirming (threw, no handler).
+        if (this.idle?.()) break;
         const pending = await this.tasks!.get(this.guildId, { id: task.id });
         if (pending === null || pending.attempt !== task.attempt) break;
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -171,6 +171,19 @@ Deno.test({
       await pingAll(5);
       await answeredOnce();
 
+      // Each runtime node counts what it took from the bus.
+      let handled = 0;
+      for (const node of runtimes) {
+        const text = await (await fetch(`${node.info.apiUrl}/metrics`, {
+          headers: { authorization: `Bearer ${operatorToken}` },
+        })).text();
+        assert.match(text, /^flora_bus_partitions_owned [1-8]$/m);
+        handled += Number(
+          /^flora_bus_events_total\{outcome="handled"\} (\d+)$/m.exec(text)?.[1] ?? 0,
+        );
+      }
+      assert.ok(handled >= sent.length, `the runtime nodes handled ${handled} bus events`);
+
       // The operator's view, through the API and the CLI.
       const view = await (await fetch(`${runtimes[1].info.apiUrl}/cluster`, {
         headers: { authorization: `Bearer ${operatorToken}` },

@@ -215,6 +215,9 @@ export class EventPublisher {
   }
 }
 
+/** What became of one event a partition consumer took. */
+export type ConsumerOutcome = "handled" | "duplicate" | "fenced" | "failed" | "redelivered";
+
 /** Counters of one partition consumer. */
 export interface ConsumerStats {
   handled: number;
@@ -247,6 +250,8 @@ export interface PartitionConsumerOptions extends BusOptions {
   ackWaitMs?: number;
   /** Receives handler and bus errors (the consumer keeps going). */
   onError?(error: unknown): void;
+  /** Told each event's outcome (`redelivered` in addition to the others), e.g. for metrics. */
+  onOutcome?(outcome: ConsumerOutcome): void;
 }
 
 /**
@@ -313,21 +318,26 @@ export class PartitionConsumer {
   async #process(message: JsMsg, event: BusEvent): Promise<void> {
     if (!this.#options.fence()) {
       this.stats.fenced++;
+      this.#options.onOutcome?.("fenced");
       return;
     }
     const mark = `e.${base64url(new TextEncoder().encode(event.id))}`;
     try {
+      if (message.redelivered) this.#options.onOutcome?.("redelivered");
       const mayBeDone = message.seq <= this.#highWater || message.redelivered;
       if (mayBeDone && (await this.#handled.get(mark))?.operation === "PUT") {
         this.stats.duplicates++;
+        this.#options.onOutcome?.("duplicate");
       } else {
         try {
           await this.#options.handle(event);
         } catch (error) {
           this.stats.failed++;
+          this.#options.onOutcome?.("failed");
           this.#options.onError?.(error);
         }
         this.stats.handled++;
+        this.#options.onOutcome?.("handled");
         await this.#handled.put(mark, "");
       }
       // Fenced out meanwhile: the next owner owns the acks (and finds the mark).

@@ -10,7 +10,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
 import { type ClusterView, Heartbeat, openNodesBucket, readClusterView } from "./cluster_view.ts";
-import { busNames, ensureEventBus, PartitionConsumer } from "./event_bus.ts";
+import { busNames, type ConsumerOutcome, ensureEventBus, PartitionConsumer } from "./event_bus.ts";
 import { LeaseTable } from "./leases.ts";
 import { partitionOf, PartitionOwnership } from "./partitions.ts";
 
@@ -34,6 +34,8 @@ export interface PartitionIntakeOptions {
    */
   tickMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
+  /** Told each bus event's outcome (the node's metrics count them). */
+  onOutcome?: (outcome: ConsumerOutcome) => void;
 }
 
 /** A runtime node's partition intake. */
@@ -94,6 +96,7 @@ export async function startPartitionIntake(
             },
             handle: (event) => options.route(event.payload as GatewayPayload, event.shardId ?? 0),
             onError: (error) => notice("warn", `partition ${partition}: ${error}`),
+            onOutcome: options.onOutcome,
           });
           consumers.set(partition, consumer);
           notice("info", `took partition ${partition}`);

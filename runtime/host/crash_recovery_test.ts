@@ -7,37 +7,26 @@
 
 import assert from "node:assert/strict";
 import { SandboxPool } from "../sandbox/pool.ts";
-import type { OperationName } from "../sandbox/protocol/mod.ts";
-import { type OperationExecutor, SandboxManager } from "./sandboxes.ts";
-import { messagePayload, testDeployment, withSandboxes } from "./test_fixtures.ts";
+import type { SandboxManager } from "./sandboxes.ts";
+import {
+  messagePayload,
+  ReplyRecorder,
+  testDeployment,
+  until,
+  withSandboxes,
+} from "./test_fixtures.ts";
 
 const GUILD = "100000000000000001";
-
-class RecordingExecutor implements OperationExecutor {
-  contents: string[] = [];
-  execute(_guildId: string, _op: OperationName, args: unknown): Promise<unknown> {
-    this.contents.push(String((args as { data?: { content?: unknown } }).data?.content));
-    return Promise.resolve({ id: "555" });
-  }
-}
 
 const deployment = (code: string) => testDeployment(GUILD, "d1", code);
 
 const message = (content: string) => messagePayload(GUILD, content);
 
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 async function withManager(
   standby: number,
-  fn: (m: SandboxManager, pool: SandboxPool, ex: RecordingExecutor) => Promise<void>,
+  fn: (m: SandboxManager, pool: SandboxPool, ex: ReplyRecorder) => Promise<void>,
 ) {
-  const executor = new RecordingExecutor();
+  const executor = new ReplyRecorder();
   await withSandboxes(executor, { pool: { standby } }, (m, pool) => fn(m, pool, executor));
 }
 

@@ -16,8 +16,12 @@
  * - **stopped**: gone; nothing more happens to it.
  *
  * A deploy's worker also holds its guild's queue from loading until it is
- * activated or dropped (nothing is cold-started meanwhile); the hold lives in
- * the `loading` and `candidate` states, the only ones that can have it.
+ * activated, dropped or lost (nothing is cold-started meanwhile); the hold
+ * lives in the `loading` and `candidate` states, the only ones that can have
+ * it, so a stopped worker never keeps it. A worker stopped while loading
+ * settles {@linkcode GuildWorker.loaded} ({@linkcode LoadStopped} when the
+ * host stopped it), so whoever waits for the load (a cold start's slot, a
+ * deploy) always hears back.
  *
  * Pure bookkeeping: the manager decides when to move a worker on and does
  * the work (processes, queues, timers' effects).
@@ -38,6 +42,18 @@ export class ScriptLoadError extends Error {
    */
   constructor(message: string, readonly neighbourCrash = false) {
     super(message);
+  }
+}
+
+/**
+ * A load the host cut short on purpose (the worker was replaced or stopped
+ * before its script finished loading): not the script's fault, and whoever
+ * stopped it now owns the guild's events.
+ */
+export class LoadStopped extends ScriptLoadError {
+  override name = "LoadStopped";
+  constructor() {
+    super("the worker was stopped before the script finished loading (replaced or shut down)");
   }
 }
 

@@ -205,6 +205,12 @@ export class FloraMetrics {
     "flora_cpu_burst_ms_total",
     "Milliseconds of handler budget granted as CPU bursts.",
   );
+  readonly busEvents = new Counter(
+    "flora_bus_events_total",
+    "Cluster runtime nodes: events taken from the bus, by outcome (handled, duplicate: run " +
+      "before by another node; fenced: left to the next owner; failed; redelivered).",
+    "outcome",
+  );
   /** The same events counted per guild, hour by hour (`GET /guilds/:guild/usage`). */
   readonly usage = new GuildUsage();
   #gauges: Gauge[] = [];
@@ -231,6 +237,7 @@ export class FloraMetrics {
       this.interactionsFailed,
       this.cpuBursts,
       this.cpuBurstMs,
+      this.busEvents,
       ...this.#gauges,
     ].map((m) => m.render());
     return parts.join("\n") + "\n";

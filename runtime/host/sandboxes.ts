@@ -35,7 +35,7 @@ import {
 import { StartedEvents } from "./guard/redelivery.ts";
 import { type QueuedEvent, settle } from "./guild_queue.ts";
 import { Guild } from "./guild_state.ts";
-import { GuildWorker, ScriptLoadError } from "./guild_worker.ts";
+import { GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
 import { IdleSweep, IdleWaiter } from "./idle_sweep.ts";
 import { InteractionAcks } from "./interaction_acks.ts";
 import type { LogSink } from "./logs.ts";
@@ -49,7 +49,7 @@ import { WorkerFailures } from "./worker_failures.ts";
 import { WorkerMessages } from "./worker_messages.ts";
 
 export type { SchedulingOptions } from "./scheduling_options.ts";
-export { ScriptLoadError };
+export { LoadStopped, ScriptLoadError };
 
 /** Executes a validated operation for a guild; throws a readable error when refused. */
 export interface OperationExecutor {
@@ -273,19 +273,28 @@ export class SandboxManager {
     return worker.loaded;
   }
 
-  /** Makes a loaded deployment serve its guild; the one it replaces finishes, then stops. */
+  /**
+   * Makes a loaded deployment serve its guild; the one it replaces finishes,
+   * then stops. Its worker may have moved on since {@linkcode load} resolved:
+   * - still **loading** (the deployment was loaded again meanwhile, e.g. two
+   *   hosts' notices of it): it serves once loaded, as a cold start does;
+   * - **gone** (it died before the switch): the deployment goes live anyway
+   *   (its commands are registered by now) and starts on the guild's next event.
+   */
   activate(deployment: Deployment): void {
     const worker = this.#workers.get(
       workerKeyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
-    );
-    if (!worker) throw new Error(`deployment ${deployment.id} is not loaded`);
+    ) ?? null;
     const guild = this.#guild(deployment.guildId);
-    this.#release(worker);
     const previous = guild.worker;
     guild.deployment = deployment;
     guild.worker = worker;
-    worker.serve();
-    this.#touch(guild);
+    if (worker) {
+      this.#release(worker);
+      if (worker.loading) this.#serveOnceLoaded(guild, worker, () => {});
+      else worker.serve();
+      this.#touch(guild);
+    } else this.#residency.remove(guild.id);
     this.#idleCheck();
     if (previous && previous !== worker) this.#retire(previous);
     this.#pump(guild);
@@ -304,7 +313,7 @@ export class SandboxManager {
     if (guild) this.#pump(guild);
   }
 
-  /** A deploy's worker stops holding its guild's queue (activated, discarded or failed). */
+  /** A deploy's worker stops holding its guild's queue (activated, discarded, failed or lost). */
   #release(worker: GuildWorker): void {
     if (!worker.releaseQueue()) return;
     const guild = this.#guilds.get(worker.key.guildId);
@@ -322,6 +331,10 @@ export class SandboxManager {
   #stop(worker: GuildWorker): void {
     worker.clearTimer();
     if (this.#workers.get(workerKeyId(worker.key)) !== worker) return;
+    // A stopped worker holds no queue (the caller pumps the guild) and leaves no load
+    // unsettled: a cold start cut short frees its start slot, a deploy learns why.
+    this.#release(worker);
+    worker.failLoad(new LoadStopped());
     worker.stop();
     this.#workers.delete(workerKeyId(worker.key));
     this.#forgetInflight(worker);
@@ -447,9 +460,22 @@ export class SandboxManager {
     guild.worker = worker;
     this.#touch(guild);
     this.#idleCheck();
-    this.#loaded(worker).then(() => {
-      this.metrics.coldStartLatency.observe((performance.now() - started) / 1000);
+    this.#loaded(worker);
+    this.#serveOnceLoaded(guild, worker, (loaded) => {
+      if (loaded) this.metrics.coldStartLatency.observe((performance.now() - started) / 1000);
       settled();
+    });
+  }
+
+  /**
+   * Makes a starting worker serve its guild once its script loaded (a fresh
+   * worker missed `ready`: it gets one). A failed load answers the guild's
+   * waiting interactions; a load stopped on purpose leaves the guild's events
+   * to whatever replaced it.
+   */
+  #serveOnceLoaded(guild: Guild, worker: GuildWorker, settled: (loaded: boolean) => void): void {
+    worker.loaded.then(() => {
+      settled(true);
       if (guild.worker !== worker) return;
       worker.serve();
       if (this.#readySeen) {
@@ -458,7 +484,11 @@ export class SandboxManager {
       }
       this.#pump(guild);
     }, (error: Error) => {
-      settled();
+      settled(false);
+      if (error instanceof LoadStopped) {
+        if (!this.#closing) this.#pump(guild);
+        return;
+      }
       if (this.#failures.retryStart(guild, error)) return;
       this.logs.append(guild.id, "error", `flora: the script could not start: ${error.message}`);
       if (guild.worker === worker) guild.worker = null;

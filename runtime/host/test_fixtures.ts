@@ -50,6 +50,31 @@ export function messagePayload(guildId: string, content: string) {
   };
 }
 
+/** An executor that records the content of every message a script sends, and succeeds. */
+export class ReplyRecorder implements OperationExecutor {
+  contents: string[] = [];
+  execute(_guildId: string, _op: string, args: unknown): Promise<unknown> {
+    this.contents.push(String((args as { data?: { content?: unknown } }).data?.content));
+    return Promise.resolve({ id: "555" });
+  }
+}
+
+/**
+ * Waits until `check()` holds, polling every 10 ms; throws naming `what` after `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * await until("the answer", () => recorder.contents.length === 1);
+ * ```
+ */
+export async function until(what: string, check: () => boolean, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 let runtime: Promise<string> | undefined;
 
 /**

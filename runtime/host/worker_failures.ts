@@ -84,6 +84,16 @@ export class WorkerFailures {
     const guild = this.host.guild(key.guildId);
     const serving = guild?.worker === worker;
     if (serving) this.metrics.usage.add(key.guildId, "restarts");
+    // A deploy's worker lost before its switch lets go of the queue it held.
+    const held = worker.holdsQueue;
+    if (held) {
+      this.logs.append(
+        key.guildId,
+        "warn",
+        `flora: deployment ${key.deploymentId}'s worker stopped before it went live ` +
+          `(${reason}): ${detail}`,
+      );
+    }
     const suspension = serving
       ? this.onWorkerFailure?.(worker.deployment, reason, detail) ?? null
       : null;
@@ -122,7 +132,7 @@ export class WorkerFailures {
       requeueFirst(guild.queue, replay);
       this.host.pump(guild);
       if (restart) this.#restartSoon(guild);
-    }
+    } else if (guild && held) this.host.pump(guild);
     this.host.settled();
   }
 

@@ -26,6 +26,7 @@ import {
 } from "./protocol/mod.ts";
 import { lexerReady, sealScript } from "./script_imports.ts";
 import { checkLiveness, DEFAULT_LIVENESS_MS } from "./liveness.ts";
+import { blameProcessExit } from "./exit_blame.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
 /** A worker reported silent this recently when its process died is blamed for it, ms. */
@@ -73,6 +74,12 @@ export interface PoolOptions {
    * about 2 MiB per resident worker (measured here; `docs/operations.md`).
    */
   memoryReducer?: boolean;
+  /**
+   * Cap on each isolate's young-generation semi-space, MiB (`--max-semi-space-size`);
+   * absent: V8's own. Without the memory reducer, a worker's young generation stays as
+   * large as its busiest moment made it; this bounds that (measured in `bench/memory_soak.ts`).
+   */
+  semiSpaceMb?: number;
   /**
    * Receives what the sandbox processes write to stderr (V8's out-of-memory report when one
    * aborts, above all). Default: this process's stderr. Tests that crash processes on purpose
@@ -182,6 +189,10 @@ class SandboxChild {
         `--v8-flags=--max-old-space-size=${this.options.heapMb},` +
         `--disallow-code-generation-from-strings${
           this.options.memoryReducer ? "" : ",--no-memory-reducer"
+        }${
+          this.options.semiSpaceMb === undefined
+            ? ""
+            : `,--max-semi-space-size=${this.options.semiSpaceMb}`
         }`,
         PROCESS_MAIN.href,
         ...(link ? [`--socket=${link.path}`] : []),
@@ -355,13 +366,8 @@ class SandboxProcess implements ChildOwner {
     const standby = this.takeStandby();
     if (standby) this.#adopt(standby);
     else this.start();
-    for (const key of lost) {
-      const suspect = suspects.has(workerKeyId(key));
-      this.listener.workerExit(
-        key,
-        suspect ? "abort" : "process",
-        suspect ? `${detail} while this script was not responding` : detail,
-      );
+    for (const { key, reason, detail: why } of blameProcessExit(lost, suspects, detail)) {
+      this.listener.workerExit(key, reason, why);
     }
   }
 

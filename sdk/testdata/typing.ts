@@ -88,3 +88,23 @@ export async function fetchTypes(): Promise<string> {
   secret(1);
   return await res.text();
 }
+
+export async function guildDataTypes(): Promise<number> {
+  const xp: flora.SortedStore = sorted("xp");
+  const best: flora.SortedEntry[] = await xp.top(10);
+  const place: number | null = await xp.rank("user");
+  const moved = await kv.transact<number>([["bank", "a"], ["bank", "b"]], ([a = 0, b = 0]) => [
+    a - 1,
+    b + 1,
+  ]);
+  // @ts-expect-error a transaction names [store, key] pairs
+  await kv.transact(["bank", "a"], () => null);
+  await kv.transact([["bank", "a"]], () => [kv.DELETE]);
+  tasks.on("remind", (task: flora.TaskInfo) => task.payload);
+  const task = await tasks.schedule("remind", { in: "10m" }, { text: "tea" }, { key: "k" });
+  // @ts-expect-error a task runs at an instant or after a delay
+  await tasks.schedule("remind", { after: 5 });
+  await tasks.cancel(task.id);
+  const granted: number = await requestCpuBurst(1_000);
+  return best.length + (place ?? 0) + (moved?.[0] ?? 0) + granted;
+}
