@@ -24,7 +24,7 @@ const TS_LIBS = /^lib\.(es[\w.]*|decorators[\w.]*|webworker[\w.]*)\.d\.ts$/;
 
 /** One built file. */
 export interface Asset {
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   contentType: string;
 }
 
@@ -73,7 +73,7 @@ async function npmCacheDir(): Promise<string> {
 }
 
 /** A package's folder in the npm cache, at the version `deno.json` pins. */
-async function packageDir(name: string): Promise<string> {
+export async function packageDir(name: string): Promise<string> {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
     imports: Record<string, string>;
   };

@@ -49,7 +49,7 @@ export function dashboardRoutes(options: DashboardOptions = {}): (router: ApiRou
       c.header("content-type", asset.contentType);
       c.header("cache-control", "public, max-age=31536000, immutable");
       c.header("content-security-policy", DASHBOARD_CSP);
-      return c.body(asset.body.slice().buffer);
+      return c.body(asset.body);
     });
     if (options.emulatorUrl) registerLocalRoutes(router, options.emulatorUrl);
   };

@@ -96,6 +96,13 @@ export interface FloraConfig {
    * @default {false} (CPU over memory)
    */
   sandboxMemoryReducer?: boolean;
+  /**
+   * `FLORA_SANDBOX_SEMI_SPACE_MB`: cap on each worker isolate's young-generation semi-space, MiB
+   * (V8's `--max-semi-space-size`). Bounds how far idle workers' heaps stay grown without the
+   * memory reducer (`docs/operations.md`, "Sandbox memory under load").
+   * @default V8's own (up to 16 MiB per semi-space)
+   */
+  sandboxSemiSpaceMb?: number;
   /** Longest an event handler may run, ms. */
   eventTimeoutMs: number;
   /** Longest a script's top level may take to load, ms. */
@@ -360,6 +367,9 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", CONFIG_DEFAULTS.sandboxNice, 0, 19),
     sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
     sandboxMemoryReducer: integer(env, "FLORA_SANDBOX_MEMORY_REDUCER", 0, 0, 1) === 1,
+    ...(env.FLORA_SANDBOX_SEMI_SPACE_MB?.trim()
+      ? { sandboxSemiSpaceMb: integer(env, "FLORA_SANDBOX_SEMI_SPACE_MB", 16, 1, 64) }
+      : {}),
     eventTimeoutMs: integer(
       env,
       "FLORA_EVENT_TIMEOUT_MS",

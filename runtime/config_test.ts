@@ -25,6 +25,12 @@ Deno.test("loadConfig explains what is wrong with a value", () => {
   );
   assert.equal(loadConfig({ FLORA_SANDBOX_TRANSPORT: "stdio" }).sandboxTransport, "stdio");
   assert.equal(loadConfig({}).sandboxMemoryReducer, false);
+  assert.equal(loadConfig({}).sandboxSemiSpaceMb, undefined);
+  assert.equal(loadConfig({ FLORA_SANDBOX_SEMI_SPACE_MB: "2" }).sandboxSemiSpaceMb, 2);
+  assert.throws(
+    () => loadConfig({ FLORA_SANDBOX_SEMI_SPACE_MB: "0" }),
+    /FLORA_SANDBOX_SEMI_SPACE_MB must be a whole number from 1 to 64/,
+  );
   assert.equal(loadConfig({ FLORA_SANDBOX_MEMORY_REDUCER: "1" }).sandboxMemoryReducer, true);
   assert.throws(
     () => loadConfig({ FLORA_SANDBOX_MEMORY_REDUCER: "yes" }),

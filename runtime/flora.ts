@@ -302,6 +302,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
+      semiSpaceMb: config.sandboxSemiSpaceMb,
       stderr: options.onSandboxStderr,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),

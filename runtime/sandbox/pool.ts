@@ -80,6 +80,12 @@ export interface PoolOptions {
    */
   memoryReducer?: boolean;
   /**
+   * Cap on each isolate's young-generation semi-space, MiB (`--max-semi-space-size`);
+   * absent: V8's own. Without the memory reducer, a worker's young generation stays as
+   * large as its busiest moment made it; this bounds that (measured in `bench/memory_soak.ts`).
+   */
+  semiSpaceMb?: number;
+  /**
    * Receives what the sandbox processes write to stderr (V8's out-of-memory report when one
    * aborts, above all). Default: this process's stderr. Tests that crash processes on purpose
    * collect it, and show it only when they fail.
@@ -188,6 +194,10 @@ class SandboxChild {
         `--v8-flags=--max-old-space-size=${this.options.heapMb},` +
         `--disallow-code-generation-from-strings${
           this.options.memoryReducer ? "" : ",--no-memory-reducer"
+        }${
+          this.options.semiSpaceMb === undefined
+            ? ""
+            : `,--max-semi-space-size=${this.options.semiSpaceMb}`
         }`,
         PROCESS_MAIN.href,
         ...(link ? [`--socket=${link.path}`] : []),

@@ -186,7 +186,12 @@ Deno.test({
         async () => {
           await page.locator(".cm-content").waitFor();
           await setCode(page, BROKEN);
+          // The unsaved text survives a reload (a draft in this browser).
+          await page.reload();
+          await page.locator(".draft-note", { hasText: "Unsaved draft restored" }).waitFor();
+          await page.locator(".cm-content", { hasText: "ctx.reply(42)" }).waitFor();
           await page.locator(".cm-lintRange-error").first().waitFor({ timeout: 30_000 });
+          await page.locator(".cm-content").click();
           await page.keyboard.press("ControlOrMeta+s");
           await page.locator("#status", { hasText: "Not deployed" }).waitFor();
           assert.match(await page.locator("#status").innerText(), /main\.ts:2/);
@@ -271,6 +276,19 @@ Deno.test({
         const since = (await emu.actions()).at(-1)?.seq ?? 0;
         await say("!ping");
         await botSays("pong!", since);
+      });
+
+      await t.step("a secret is set from the page; its value never comes back", async () => {
+        await page.getByRole("link", { name: "Secrets" }).click();
+        await page.locator("#secret-name").fill("API_KEY");
+        await page.locator("#secret-value").fill("s3cr3t-value-123");
+        await page.locator("#secret-hosts").fill("api.example.com");
+        await page.getByRole("button", { name: "Save secret" }).click();
+        await page.getByRole("cell", { name: "api.example.com" }).waitFor();
+        assert.doesNotMatch(await page.locator("#panel").innerText(), /s3cr3t-value-123/);
+        const listed = await (await h.call(`/secrets/${guildA.id}`, { token: h.operator })).text();
+        assert.match(listed, /API_KEY/);
+        assert.doesNotMatch(listed, /s3cr3t-value-123/);
       });
 
       await t.step(
