@@ -25,16 +25,6 @@ import {
 } from "./gateway_protocol.ts";
 import { type DispatchEvent, type EmulatorState, Intents } from "./state.ts";
 
-export {
-  CloseCodes,
-  type GatewayConnection,
-  type GatewayEvent,
-  type GatewayFaults,
-  type GatewayPayload,
-  type GatewaySession,
-  Op,
-} from "./gateway_protocol.ts";
-
 /** How long a disconnected session stays resumable, ms. */
 const RESUME_WINDOW_MS = 5 * 60 * 1000;
 /** How many dispatches a session keeps for RESUME replay. */
