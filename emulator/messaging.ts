@@ -329,6 +329,7 @@ export function postMessage(
   const mentions = parseMentions(
     state,
     channel.guild_id,
+    channelId,
     author.id,
     content,
     body.allowed_mentions,
@@ -452,6 +453,7 @@ export function editMessage(
     const mentions = parseMentions(
       state,
       channel?.guild_id,
+      message.channel_id,
       message.author.id,
       message.content,
       body.allowed_mentions,
@@ -521,6 +523,7 @@ function allowsRepliedUser(allowed: unknown): boolean {
 function parseMentions(
   state: EmulatorState,
   guildId: string | undefined,
+  channelId: string,
   authorId: string,
   content: string,
   allowed: unknown,
@@ -549,8 +552,9 @@ function parseMentions(
   }
   let everyone = false;
   if (/@(everyone|here)/.test(content) && parse.includes("everyone") && guildId) {
+    // MENTION_EVERYONE is a channel permission: overwrites can grant or deny it.
     const perms = state.guilds.get(guildId)?.members.has(authorId)
-      ? state.permissions(guildId, authorId)
+      ? state.permissions(guildId, authorId, channelId)
       : 0n;
     everyone = (perms & Permissions.MENTION_EVERYONE) !== 0n;
   }
