@@ -637,7 +637,7 @@ async function denied<T>(f: Fixtures, row: Row, fn: () => Promise<T>): Promise<T
   }
 }
 
-async function fixtures(emu: Emulator): Promise<Fixtures> {
+function fixtures(emu: Emulator): Fixtures {
   const guild = emu.seeded!.guilds[0];
   const state = emu.state;
   state.role(guild.id, guild.roles.bot).permissions = String(GRANTED);
@@ -684,7 +684,7 @@ async function call(emu: Emulator, c: Call): Promise<Reply> {
 Deno.test("permission-gated routes: each denies without its permission and succeeds with it", async () => {
   const emu = await startEmulator(FAST);
   try {
-    const f = await fixtures(emu);
+    const f = fixtures(emu);
     for (const row of ROWS) {
       const expected = row.deniedCode ?? (row.permission === "VIEW_CHANNEL" ? 50001 : 50013);
       // Reaction rows other than "new emoji" need bob's reaction on the message already.
@@ -718,7 +718,7 @@ Deno.test("permission-gated routes: each denies without its permission and succe
 Deno.test("pins: without READ_MESSAGE_HISTORY both pin lists are empty, not an error", async () => {
   const emu = await startEmulator(FAST);
   try {
-    const f = await fixtures(emu);
+    const f = fixtures(emu);
     await api(emu, "PUT", `/channels/${f.channel}/messages/pins/${f.othersMessage()}`);
     const row: Row = {
       route: "pins",
@@ -742,7 +742,7 @@ Deno.test("pins: without READ_MESSAGE_HISTORY both pin lists are empty, not an e
 Deno.test("message send: TTS and @everyone quietly lose their effect without the permission; a locked thread needs MANAGE_THREADS", async () => {
   const emu = await startEmulator(FAST);
   try {
-    const f = await fixtures(emu);
+    const f = fixtures(emu);
     const send = (channel: string, body: Record<string, unknown>) =>
       api(emu, "POST", `/channels/${channel}/messages`, body);
     const row = (permission: keyof typeof Permissions): Row => ({
