@@ -114,6 +114,9 @@ export class GuildWorker {
   ) {
     let settle!: LoadSettlers;
     this.loaded = new Promise((resolve, reject) => (settle = { resolve, reject }));
+    // Whoever waits for the load sees how it failed; a failure nobody waits for (a worker
+    // stopped while loading) must not become the host's unhandled rejection.
+    this.loaded.catch(() => {});
     this.#state = { name: "loading", holdsQueue: options.holdsQueue, settle };
   }
 
@@ -183,9 +186,13 @@ export class GuildWorker {
     this.#to({ name: "retiring", timer });
   }
 
-  /** → stopped, from any state (clears a retiring worker's timer). */
+  /**
+   * → stopped, from any state (clears a retiring worker's timer). A load still
+   * running settles: {@linkcode loaded} rejects with {@linkcode LoadStopped}.
+   */
   stop(): void {
     if (this.#state.name === "stopped") return;
+    if (this.failLoad(new LoadStopped())) return;
     this.#to({ name: "stopped" });
   }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GuildWorker } from "./guild_worker.ts";
+import { GuildWorker, LoadStopped } from "./guild_worker.ts";
 import { testDeployment } from "./test_fixtures.ts";
 
 const GUILD = "100000000000000001";
@@ -70,4 +70,16 @@ Deno.test("GuildWorker refuses transitions out of order", () => {
   r.retire();
   assert.throws(() => r.serve(), /a retiring worker cannot become serving/);
   assert.equal(r.markLoaded([]), false, "a retired load is not taken");
+});
+
+Deno.test("GuildWorker.stop settles a load still running with LoadStopped", async () => {
+  const w = worker(true);
+  w.stop();
+  assert.equal(w.state, "stopped");
+  assert.equal(w.holdsQueue, false, "a stopped worker holds no queue");
+  await assert.rejects(w.loaded, LoadStopped);
+  const loaded = worker();
+  loaded.markLoaded([]);
+  loaded.stop();
+  assert.deepEqual(await loaded.loaded, [], "a finished load stays as it was");
 });

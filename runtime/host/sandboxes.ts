@@ -331,10 +331,9 @@ export class SandboxManager {
   #stop(worker: GuildWorker): void {
     worker.clearTimer();
     if (this.#workers.get(workerKeyId(worker.key)) !== worker) return;
-    // A stopped worker holds no queue (the caller pumps the guild) and leaves no load
-    // unsettled: a cold start cut short frees its start slot, a deploy learns why.
+    // A stopped worker holds no queue (the caller pumps the guild), and a load it cut short
+    // settles (LoadStopped): a cold start frees its start slot, a deploy learns why.
     this.#release(worker);
-    worker.failLoad(new LoadStopped());
     worker.stop();
     this.#workers.delete(workerKeyId(worker.key));
     this.#forgetInflight(worker);
