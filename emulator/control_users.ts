@@ -17,7 +17,8 @@ import {
   invokeContextMenu,
   invokeSlash,
 } from "./interactions.ts";
-import { deleteMessage, editMessage, postMessage, requireChannelPermissions } from "./messaging.ts";
+import { requireChannelPermissions } from "./message_access.ts";
+import { deleteMessage, editMessage, postMessage } from "./messaging.ts";
 import { Permissions } from "./permissions.ts";
 import { addReaction, removeReaction } from "./reacting.ts";
 import { removeMember } from "./rest/guilds.ts";

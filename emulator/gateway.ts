@@ -10,61 +10,21 @@
 
 import { isRecord } from "./body.ts";
 import { parseCompression, TransportCompressor } from "./gateway_compression.ts";
-import { shardForGuild } from "./snowflake.ts";
+import { checkIdentify, readyPayload, shardGuildIds, tokenMatches } from "./gateway_identify.ts";
+import { answerMembersRequest } from "./gateway_members.ts";
+import { guildCreateFor, sessionView } from "./gateway_routing.ts";
+import {
+  CLOSE_REASONS,
+  CloseCodes,
+  type GatewayConnection,
+  type GatewayEvent,
+  type GatewayFaults,
+  type GatewayPayload,
+  type GatewaySession,
+  Op,
+} from "./gateway_protocol.ts";
 import { type DispatchEvent, type EmulatorState, Intents } from "./state.ts";
 
-/** Gateway opcodes. */
-export const Op = {
-  DISPATCH: 0,
-  HEARTBEAT: 1,
-  IDENTIFY: 2,
-  PRESENCE_UPDATE: 3,
-  VOICE_STATE_UPDATE: 4,
-  RESUME: 6,
-  RECONNECT: 7,
-  REQUEST_GUILD_MEMBERS: 8,
-  INVALID_SESSION: 9,
-  HELLO: 10,
-  HEARTBEAT_ACK: 11,
-  REQUEST_SOUNDBOARD_SOUNDS: 31,
-} as const;
-
-/** Gateway close codes (4000–4014) with the reason Discord sends: one table, two views. */
-const CLOSE_TABLE = {
-  UNKNOWN_ERROR: [4000, "Unknown error."],
-  UNKNOWN_OPCODE: [4001, "Unknown opcode."],
-  DECODE_ERROR: [4002, "Decode error."],
-  NOT_AUTHENTICATED: [4003, "Not authenticated."],
-  AUTHENTICATION_FAILED: [4004, "Authentication failed."],
-  ALREADY_AUTHENTICATED: [4005, "Already authenticated."],
-  INVALID_SEQ: [4007, "Invalid seq."],
-  RATE_LIMITED: [4008, "Rate limited."],
-  SESSION_TIMED_OUT: [4009, "Session timed out."],
-  INVALID_SHARD: [4010, "Invalid shard."],
-  SHARDING_REQUIRED: [4011, "Sharding required."],
-  INVALID_API_VERSION: [4012, "Invalid API version."],
-  INVALID_INTENTS: [4013, "Invalid intent(s)."],
-  DISALLOWED_INTENTS: [4014, "Disallowed intent(s)."],
-} as const;
-
-/** Gateway close codes (4000–4014) by name. */
-export const CloseCodes = Object.fromEntries(
-  Object.entries(CLOSE_TABLE).map(([name, [code]]) => [name, code]),
-) as { readonly [N in keyof typeof CLOSE_TABLE]: (typeof CLOSE_TABLE)[N][0] };
-
-/** The reason sent with each close code. */
-const CLOSE_REASONS: Record<number, string> = Object.fromEntries(Object.values(CLOSE_TABLE));
-
-/** Every intent bit Discord defines (bits 0–16, 20, 21, 24, 25). */
-const KNOWN_INTENTS = 0x1ffff | (1 << 20) | (1 << 21) | (1 << 24) | (1 << 25);
-const PRIVILEGED = [
-  { intent: Intents.GUILD_PRESENCES, flags: (1 << 12) | (1 << 13) },
-  { intent: Intents.GUILD_MEMBERS, flags: (1 << 14) | (1 << 15) },
-  { intent: Intents.MESSAGE_CONTENT, flags: (1 << 18) | (1 << 19) },
-];
-
-/** Guilds one shard may carry before Discord requires sharding (4011). */
-const MAX_GUILDS_PER_SHARD = 2500;
 /** How long a disconnected session stays resumable, ms. */
 const RESUME_WINDOW_MS = 5 * 60 * 1000;
 /** How many dispatches a session keeps for RESUME replay. */
@@ -80,54 +40,6 @@ const RATE_LIMIT_QUIET_MS = 50;
 /** Largest frame a client may send, bytes (Discord closes with 4002 above it). */
 const MAX_FRAME_BYTES = 4096;
 
-/** A gateway frame: `{ op, d, s, t }`. */
-export interface GatewayPayload {
-  op: number;
-  d: unknown;
-  s: number | null;
-  t: string | null;
-}
-
-/** A session: identity, intents and the dispatch history RESUME replays. */
-export interface GatewaySession {
-  id: string;
-  shard: [number, number];
-  intents: number;
-  seq: number;
-  /** Dispatches sent (or queued while disconnected), oldest first. */
-  history: GatewayPayload[];
-  /** The open socket carrying the session; null from the moment the gateway closes it. */
-  connection: GatewayConnection | null;
-  createdAt: number;
-  /** When the last socket went away (null while connected). */
-  disconnectedAt: number | null;
-}
-
-/** One WebSocket: a session once it identified or resumed. */
-export interface GatewayConnection {
-  id: number;
-  socket: WebSocket;
-  session: GatewaySession | null;
-  /** Timer closing the socket when heartbeats stop (zombie connection). */
-  heartbeatDeadline: ReturnType<typeof setTimeout> | undefined;
-  lastHeartbeatAt: number;
-  /** Frames received in the current minute (gateway send limit). */
-  sentInWindow: number;
-  windowStartedAt: number;
-  /** Set once over the send limit: frames are dropped until the 4008 close goes out. */
-  rateLimitClose?: ReturnType<typeof setTimeout>;
-  /** The transport compression stream (`compress=` in the URL), if any. */
-  compressor: TransportCompressor | null;
-}
-
-/** Faults the control API can switch on. */
-export interface GatewayFaults {
-  /** Delay before each HEARTBEAT_ACK, ms. */
-  heartbeatAckDelayMs: number;
-  /** Swallow this many upcoming HEARTBEAT_ACKs (Infinity: all); the client should detect a zombie. */
-  dropHeartbeatAcks: number;
-}
-
 export interface GatewayServerOptions {
   state: EmulatorState;
   token: string;
@@ -140,22 +52,6 @@ export interface GatewayServerOptions {
   /** Called on each IDENTIFY that counts against session_start_limit. */
   onIdentify?: () => void;
 }
-
-/** Something observable about the gateway, for the control API and tests. */
-export interface GatewayEvent {
-  at: number;
-  connectionId: number;
-  kind:
-    | "open"
-    | "identify"
-    | "resume"
-    | "close"
-    | "invalid_session"
-    | "reconnect"
-    | "heartbeat_request";
-  detail?: unknown;
-}
-
 /** Accepts gateway WebSockets and routes world events to sessions. */
 export class GatewayServer {
   readonly sessions = new Map<string, GatewaySession>();
@@ -460,56 +356,17 @@ export class GatewayServer {
     this.#send(connection, ack);
   }
 
-  #checkToken(value: unknown): boolean {
-    const token = this.#options.token;
-    return value === token || value === `Bot ${token}`;
-  }
-
   #onIdentify(connection: GatewayConnection, d: unknown): void {
     if (connection.session) {
       this.closeConnection(connection, CloseCodes.ALREADY_AUTHENTICATED);
       return;
     }
-    if (!isRecord(d) || typeof d.token !== "string" || !isRecord(d.properties)) {
-      this.closeConnection(connection, CloseCodes.DECODE_ERROR);
+    const check = checkIdentify(d, this.#options.state, this.#options.token);
+    if (!check.ok) {
+      this.closeConnection(connection, check.code);
       return;
     }
-    if (!this.#checkToken(d.token)) {
-      this.closeConnection(connection, CloseCodes.AUTHENTICATION_FAILED);
-      return;
-    }
-    const intents = d.intents;
-    if (
-      typeof intents !== "number" || !Number.isInteger(intents) || intents < 0 ||
-      (intents & ~KNOWN_INTENTS) !== 0
-    ) {
-      this.closeConnection(connection, CloseCodes.INVALID_INTENTS);
-      return;
-    }
-    const flags = this.#options.state.application.flags;
-    if (PRIVILEGED.some((p) => (intents & p.intent) !== 0 && (flags & p.flags) === 0)) {
-      this.closeConnection(connection, CloseCodes.DISALLOWED_INTENTS);
-      return;
-    }
-    let shard: [number, number] = [0, 1];
-    if (d.shard !== undefined) {
-      const s = d.shard;
-      if (
-        !Array.isArray(s) || s.length !== 2 || !Number.isInteger(s[0]) ||
-        !Number.isInteger(s[1]) || s[1] < 1 || s[0] < 0 || s[0] >= s[1]
-      ) {
-        this.closeConnection(connection, CloseCodes.INVALID_SHARD);
-        return;
-      }
-      shard = [s[0], s[1]];
-    }
-    // Discord caps a shard at 2500 guilds.
-    const botGuilds = [...this.#options.state.guilds.values()]
-      .filter((g) => g.members.has(this.#options.state.botUser.id)).length;
-    if (botGuilds / shard[1] > MAX_GUILDS_PER_SHARD) {
-      this.closeConnection(connection, CloseCodes.SHARDING_REQUIRED);
-      return;
-    }
+    const { shard, intents } = check;
     // One IDENTIFY per bucket (shard_id % max_concurrency) per interval, else op 9.
     const interval = this.#options.identifyIntervalMs;
     if (interval > 0) {
@@ -537,33 +394,18 @@ export class GatewayServer {
     connection.session = session;
     this.#log(connection, "identify", { shard, intents, sessionId: session.id });
     const state = this.#options.state;
-    const guildIds = [...state.guilds.keys()].filter((id) =>
-      shardForGuild(id, shard[1]) === shard[0] &&
-      state.guilds.get(id)?.members.has(state.botUser.id)
+    const guildIds = shardGuildIds(state, shard);
+    this.#dispatch(
+      session,
+      "READY",
+      readyPayload(state, session, guildIds, this.#options.gatewayUrl()),
     );
-    this.#dispatch(session, "READY", {
-      v: 10,
-      user: { ...state.botUser, verified: true, mfa_enabled: false, email: null, locale: "en-US" },
-      user_settings: {},
-      guilds: guildIds.map((id) => ({ id, unavailable: true })),
-      presences: [],
-      private_channels: [],
-      relationships: [],
-      guild_join_requests: [],
-      geo_ordered_rtc_regions: ["us-east"],
-      session_type: "normal",
-      session_id: session.id,
-      resume_gateway_url: this.#options.gatewayUrl(),
-      shard,
-      application: { id: state.application.id, flags: state.application.flags },
-      auth: {},
-    });
     if (intents & Intents.GUILDS) {
       for (const id of guildIds) {
         this.#dispatch(
           session,
           "GUILD_CREATE",
-          this.#guildCreateFor(session, state.guildCreatePayload(id)),
+          guildCreateFor(intents, state.guildCreatePayload(id), state.botUser.id),
         );
       }
     }
@@ -578,7 +420,7 @@ export class GatewayServer {
       this.closeConnection(connection, CloseCodes.DECODE_ERROR);
       return;
     }
-    if (!this.#checkToken(d.token)) {
+    if (!tokenMatches(d.token, this.#options.token)) {
       this.closeConnection(connection, CloseCodes.AUTHENTICATION_FAILED);
       return;
     }
@@ -614,41 +456,11 @@ export class GatewayServer {
 
   #onRequestMembers(connection: GatewayConnection, d: unknown): void {
     const session = connection.session;
-    if (!session || !isRecord(d) || typeof d.guild_id !== "string") return;
-    const state = this.#options.state;
-    const guild = state.guilds.get(d.guild_id);
-    if (!guild) return;
-    const query = typeof d.query === "string" ? d.query.toLowerCase() : undefined;
-    const userIds = Array.isArray(d.user_ids)
-      ? d.user_ids.filter((id): id is string => typeof id === "string")
-      : typeof d.user_ids === "string"
-      ? [d.user_ids]
-      : undefined;
-    // Listing everyone needs the privileged GUILD_MEMBERS intent, as on Discord.
-    if (!userIds && (query ?? "") === "" && !(session.intents & Intents.GUILD_MEMBERS)) {
-      this.closeConnection(connection, CloseCodes.DISALLOWED_INTENTS);
-      return;
-    }
-    const limit = typeof d.limit === "number" && d.limit > 0 ? d.limit : Infinity;
-    const members = [...guild.members.values()].filter((m) => {
-      if (userIds) return userIds.includes(m.userId);
-      const user = state.users.get(m.userId);
-      return !query || (user?.username.toLowerCase().startsWith(query) ?? false) ||
-        (m.nick?.toLowerCase().startsWith(query) ?? false);
-    }).slice(0, limit);
-    const found = new Set(members.map((m) => m.userId));
-    const chunk: Record<string, unknown> = {
-      guild_id: d.guild_id,
-      members: members.map((m) => state.memberToApi(m)),
-      chunk_index: 0,
-      chunk_count: 1,
-    };
-    if (userIds) {
-      const missing = userIds.filter((id) => !found.has(id));
-      if (missing.length) chunk.not_found = missing;
-    }
-    if (typeof d.nonce === "string") chunk.nonce = d.nonce;
-    this.#dispatch(session, "GUILD_MEMBERS_CHUNK", chunk);
+    if (!session) return;
+    const answer = answerMembersRequest(this.#options.state, session.intents, d);
+    if (!answer) return;
+    if ("close" in answer) this.closeConnection(connection, answer.close);
+    else this.#dispatch(session, "GUILD_MEMBERS_CHUNK", answer.chunk);
   }
 
   /** Routes a world event to every session on the right shard with the right intents. */
@@ -660,34 +472,9 @@ export class GatewayServer {
         this.sessions.delete(session.id);
         continue;
       }
-      const shard = event.guildId === undefined
-        ? 0
-        : shardForGuild(event.guildId, session.shard[1]);
-      if (shard !== session.shard[0]) continue;
-      if (event.intent !== undefined && (session.intents & event.intent) === 0) continue;
-      let d = event.d;
-      if (event.contentGated && !(session.intents & Intents.MESSAGE_CONTENT) && isRecord(d)) {
-        d = { ...d, content: "", embeds: [], attachments: [], components: [] };
-        delete (d as Record<string, unknown>).poll;
-      }
-      if (event.t === "GUILD_CREATE") d = this.#guildCreateFor(session, d);
-      this.#dispatch(session, event.t, d);
+      const view = sessionView(session, event, this.#options.state.botUser.id);
+      if (view) this.#dispatch(session, event.t, view.d);
     }
-  }
-
-  /**
-   * Without GUILD_PRESENCES, Discord's GUILD_CREATE lists only the bot itself
-   * among `members` (and voice members, which the emulator has none of).
-   */
-  #guildCreateFor(session: GatewaySession, d: unknown): unknown {
-    if (session.intents & Intents.GUILD_PRESENCES || !isRecord(d) || !Array.isArray(d.members)) {
-      return d;
-    }
-    const botId = this.#options.state.botUser.id;
-    return {
-      ...d,
-      members: d.members.filter((m) => isRecord(m) && isRecord(m.user) && m.user.id === botId),
-    };
   }
 
   #dispatch(session: GatewaySession, t: string, d: unknown): void {

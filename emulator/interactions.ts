@@ -9,7 +9,7 @@
 
 import { cloneJson } from "./clone.ts";
 import { DiscordError, ErrorCodes, invalidField, notFound } from "./errors.ts";
-import { ATTACHMENT_SIZE_LIMIT } from "./messaging.ts";
+import { ATTACHMENT_SIZE_LIMIT } from "./message_validation.ts";
 import { Permissions } from "./permissions.ts";
 import type { EmulatorState, InteractionRecord } from "./state.ts";
 import type {

@@ -8,7 +8,7 @@
 import type { Hono } from "hono";
 import { objectBody } from "../body.ts";
 import { DiscordError, invalidField, missingPermissions } from "../errors.ts";
-import { requireChannelPermissions } from "../messaging.ts";
+import { requireChannelPermissions } from "../message_access.ts";
 import { Permissions } from "../permissions.ts";
 import { ChannelTypes, type EmulatorState, Intents, isoTimestamp, isThread } from "../state.ts";
 import type { ApiChannel, ApiOverwrite } from "../types.ts";

@@ -8,14 +8,8 @@
 import type { Hono } from "hono";
 import { objectBody } from "../body.ts";
 import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "../errors.ts";
-import {
-  deleteMessage,
-  editMessage,
-  emitMessage,
-  postMessage,
-  requireChannelPermissions,
-  requireContentPermissions,
-} from "../messaging.ts";
+import { requireChannelPermissions, requireContentPermissions } from "../message_access.ts";
+import { deleteMessage, editMessage, emitMessage, postMessage } from "../messaging.ts";
 import { Permissions } from "../permissions.ts";
 import { isSnowflake, snowflakeTime } from "../snowflake.ts";
 import { Intents, isoTimestamp, type MessageRecord } from "../state.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { Hono } from "hono";
-import { requireChannelPermissions } from "../messaging.ts";
+import { requireChannelPermissions } from "../message_access.ts";
 import { Permissions } from "../permissions.ts";
 import { addReaction, parseEmoji, reactionEvent, removeReaction } from "../reacting.ts";
 import { limitParam, snowflakeParam } from "./query.ts";
