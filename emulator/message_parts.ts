@@ -29,6 +29,7 @@ export function allowsRepliedUser(allowed: unknown): boolean {
 export function parseMentions(
   state: EmulatorState,
   guildId: string | undefined,
+  channelId: string,
   authorId: string,
   content: string,
   allowed: unknown,
@@ -57,8 +58,9 @@ export function parseMentions(
   }
   let everyone = false;
   if (/@(everyone|here)/.test(content) && parse.includes("everyone") && guildId) {
+    // MENTION_EVERYONE is a channel permission: overwrites can grant or deny it.
     const perms = state.guilds.get(guildId)?.members.has(authorId)
-      ? state.permissions(guildId, authorId)
+      ? state.permissions(guildId, authorId, channelId)
       : 0n;
     everyone = (perms & Permissions.MENTION_EVERYONE) !== 0n;
   }

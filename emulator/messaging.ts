@@ -174,6 +174,7 @@ export function postMessage(
   const mentions = parseMentions(
     state,
     channel.guild_id,
+    channelId,
     author.id,
     content,
     body.allowed_mentions,
@@ -297,6 +298,7 @@ export function editMessage(
     const mentions = parseMentions(
       state,
       channel?.guild_id,
+      message.channel_id,
       message.author.id,
       message.content,
       body.allowed_mentions,

@@ -207,7 +207,7 @@ export function registerGuildRoutes(app: Hono, ctx: RestContext): void {
         requireGuildPermissions(
           state,
           guildId,
-          key === "mute" ? 1n << 22n : 1n << 23n,
+          key === "mute" ? Permissions.MUTE_MEMBERS : Permissions.DEAFEN_MEMBERS,
         );
       }
     }
