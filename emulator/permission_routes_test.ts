@@ -10,7 +10,7 @@ import { postMessage } from "./messaging.ts";
 import { addReaction } from "./reacting.ts";
 import { startEmulator } from "./mod.ts";
 import { ALL_PERMISSIONS, DEFAULT_EVERYONE, Permissions } from "./permissions.ts";
-import { ChannelTypes } from "./state.ts";
+import { ChannelTypes } from "./state_records.ts";
 import { api, assertEquals, type Reply } from "./test_helpers.ts";
 import type { Emulator } from "./mod.ts";
 

@@ -11,7 +11,8 @@ import { isSnowflake } from "../snowflake.ts";
 import { DiscordError, invalidField, missingPermissions } from "../errors.ts";
 import { requireChannelPermissions } from "../message_access.ts";
 import { Permissions } from "../permissions.ts";
-import { ChannelTypes, type EmulatorState, Intents, isoTimestamp, isThread } from "../state.ts";
+import { type EmulatorState } from "../state.ts";
+import { ChannelTypes, Intents, isoTimestamp, isThread } from "../state_records.ts";
 import type { ApiChannel, ApiOverwrite } from "../types.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
