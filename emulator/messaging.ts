@@ -9,26 +9,32 @@
 
 import type { UploadedFile } from "./body.ts";
 import { isRecord } from "./body.ts";
-import { cloneJson } from "./clone.ts";
-import { IS_COMPONENTS_V2, validateComponents } from "./components.ts";
-import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "./errors.ts";
+import { IS_COMPONENTS_V2 } from "./components.ts";
+import { DiscordError, ErrorCodes, invalidField } from "./errors.ts";
+import {
+  checkSlowmode,
+  requireChannelPermissions,
+  requireContentPermissions,
+} from "./message_access.ts";
+import {
+  allowsRepliedUser,
+  embedsOf,
+  parseMentions,
+  snapshotOf,
+  storedComponents,
+  uploadAttachments,
+} from "./message_parts.ts";
+import { hasPayload, validateMessageBody } from "./message_validation.ts";
 import { Permissions } from "./permissions.ts";
+import { type EmulatorState } from "./state.ts";
 import {
   type ChannelRecord,
-  type EmulatorState,
   Intents,
   isoTimestamp,
   isThread,
   type MessageRecord,
-} from "./state.ts";
-import type {
-  ApiAttachment,
-  ApiEmbed,
-  ApiInteractionMetadata,
-  ApiMessage,
-  ApiMessageSnapshot,
-  ApiUser,
-} from "./types.ts";
+} from "./state_records.ts";
+import type { ApiInteractionMetadata, ApiMessage, ApiUser } from "./types.ts";
 
 /** How long enforce_nonce deduplicates, ms (Discord: "a few minutes"). */
 const NONCE_WINDOW_MS = 5 * 60 * 1000;
@@ -60,167 +66,6 @@ export interface PostExtras {
   skipPermissions?: boolean;
   /** Empty messages are allowed (deferred "thinking" placeholders). */
   allowEmpty?: boolean;
-}
-
-/** Largest upload per file in a guild without boosts, bytes (Discord: 10 MiB). */
-export const ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024;
-/** Most characters all of a message's embeds may hold together. */
-const EMBED_TOTAL_LIMIT = 6000;
-
-/**
- * Validates a message body's fields Discord checks before anything else;
- * `flags` are the message's flags after the change (for component rules).
- */
-export function validateMessageBody(
-  body: Record<string, unknown>,
-  files: UploadedFile[],
-  flags: number = typeof body.flags === "number" ? body.flags : 0,
-): void {
-  const content = body.content;
-  if (content !== undefined && content !== null) {
-    if (typeof content !== "string") {
-      throw invalidField(["content"], "BASE_TYPE_STRING", "Must be a valid string.");
-    }
-    if (content.length > 2000) {
-      throw invalidField(["content"], "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.");
-    }
-  }
-  const embeds = body.embeds;
-  if (embeds !== undefined && embeds !== null) {
-    if (!Array.isArray(embeds)) {
-      throw invalidField(["embeds"], "LIST_TYPE_CONVERT", "Must be an array.");
-    }
-    if (embeds.length > 10) {
-      throw invalidField(["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.");
-    }
-    const total = embeds.reduce((sum: number, embed) => sum + embedLength(embed), 0);
-    if (total > EMBED_TOTAL_LIMIT) {
-      throw invalidField(
-        ["embeds"],
-        "MAX_EMBED_SIZE_EXCEEDED",
-        `Embed size exceeds maximum size of ${EMBED_TOTAL_LIMIT}`,
-      );
-    }
-    embeds.forEach((embed, i) => {
-      if (!isRecord(embed)) {
-        throw invalidField(["embeds", i], "DICT_TYPE_CONVERT", "Only dictionaries may be used.");
-      }
-      if (typeof embed.title === "string" && embed.title.length > 256) {
-        throw invalidField(
-          ["embeds", i, "title"],
-          "BASE_TYPE_MAX_LENGTH",
-          "Must be 256 or fewer in length.",
-        );
-      }
-      if (typeof embed.description === "string" && embed.description.length > 4096) {
-        throw invalidField(
-          ["embeds", i, "description"],
-          "BASE_TYPE_MAX_LENGTH",
-          "Must be 4096 or fewer in length.",
-        );
-      }
-    });
-  }
-  if (
-    body.components !== undefined && body.components !== null && !Array.isArray(body.components)
-  ) {
-    throw invalidField(["components"], "LIST_TYPE_CONVERT", "Must be an array.");
-  }
-  if (body.flags !== undefined && body.flags !== null && !Number.isInteger(body.flags)) {
-    throw invalidField(["flags"], "NUMBER_TYPE_COERCE", "Value is not int.");
-  }
-  const allowed = body.allowed_mentions;
-  if (isRecord(allowed) && Array.isArray(allowed.parse)) {
-    for (const kind of ["users", "roles"] as const) {
-      if (allowed.parse.includes(kind) && Array.isArray(allowed[kind]) && allowed[kind].length) {
-        throw invalidField(
-          ["allowed_mentions"],
-          "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
-          `parse:["${kind}"] and ${kind}: [ids...] are mutually exclusive.`,
-        );
-      }
-    }
-  }
-  validateComponents(body.components, flags, body);
-  const tooBig = files.find((file) => file.size > ATTACHMENT_SIZE_LIMIT);
-  if (tooBig) {
-    throw new DiscordError(413, { code: 40005, message: "Request entity too large" });
-  }
-}
-
-/** The characters an embed counts toward the 6,000 limit (Discord's list of fields). */
-function embedLength(embed: unknown): number {
-  if (!isRecord(embed)) return 0;
-  const text = (value: unknown) => typeof value === "string" ? value.length : 0;
-  let length = text(embed.title) + text(embed.description);
-  if (isRecord(embed.footer)) length += text(embed.footer.text);
-  if (isRecord(embed.author)) length += text(embed.author.name);
-  if (Array.isArray(embed.fields)) {
-    for (const field of embed.fields) {
-      if (isRecord(field)) length += text(field.name) + text(field.value);
-    }
-  }
-  return length;
-}
-
-/** Uploads need ATTACH_FILES and embeds EMBED_LINKS in guild channels (50013). */
-export function requireContentPermissions(
-  state: EmulatorState,
-  channelId: string,
-  userId: string,
-  body: Record<string, unknown>,
-  files: UploadedFile[],
-): void {
-  if (files.length > 0) {
-    requireChannelPermissions(state, channelId, userId, Permissions.ATTACH_FILES);
-  }
-  if (Array.isArray(body.embeds) && body.embeds.length > 0) {
-    requireChannelPermissions(state, channelId, userId, Permissions.EMBED_LINKS);
-  }
-}
-
-/** Slowmode: members without MANAGE_MESSAGES/MANAGE_CHANNELS wait rate_limit_per_user seconds. */
-function checkSlowmode(state: EmulatorState, channelId: string, authorId: string): void {
-  const record = state.channel(channelId);
-  const seconds = record.channel.rate_limit_per_user ?? 0;
-  const guildId = record.channel.guild_id;
-  if (seconds <= 0 || !guildId) return;
-  const perms = state.permissions(guildId, authorId, channelId);
-  if (perms & (Permissions.MANAGE_MESSAGES | Permissions.MANAGE_CHANNELS)) return;
-  const last = record.lastPostAt?.get(authorId);
-  const wait = last === undefined ? 0 : last + seconds * 1000 - Date.now();
-  if (wait > 0) {
-    const error = new DiscordError(429, {
-      code: 20016,
-      message: "This action cannot be performed due to slowmode rate limit.",
-    });
-    error.body.retry_after = Number((wait / 1000).toFixed(3));
-    error.body.global = false;
-    error.headers = { "retry-after": String(Math.ceil(wait / 1000)) };
-    throw error;
-  }
-}
-
-function hasPayload(body: Record<string, unknown>, files: UploadedFile[]): boolean {
-  return (typeof body.content === "string" && body.content.length > 0) ||
-    (Array.isArray(body.embeds) && body.embeds.length > 0) ||
-    (Array.isArray(body.components) && body.components.length > 0) ||
-    (Array.isArray(body.sticker_ids) && body.sticker_ids.length > 0) ||
-    isRecord(body.poll) || files.length > 0;
-}
-
-/** Checks `needed` permissions of `userId` in a guild channel: 50001 without VIEW_CHANNEL, else 50013. */
-export function requireChannelPermissions(
-  state: EmulatorState,
-  channelId: string,
-  userId: string,
-  needed: bigint,
-): void {
-  const channel = state.channel(channelId).channel;
-  if (!channel.guild_id) return;
-  const perms = state.permissions(channel.guild_id, userId, channelId);
-  if (!(perms & Permissions.VIEW_CHANNEL)) throw new DiscordError(403, ErrorCodes.MissingAccess);
-  if ((perms & needed) !== needed) throw missingPermissions();
 }
 
 /** Posts a message as `author` into a channel and dispatches MESSAGE_CREATE. */
@@ -329,6 +174,7 @@ export function postMessage(
   const mentions = parseMentions(
     state,
     channel.guild_id,
+    channelId,
     author.id,
     content,
     body.allowed_mentions,
@@ -452,6 +298,7 @@ export function editMessage(
     const mentions = parseMentions(
       state,
       channel?.guild_id,
+      message.channel_id,
       message.author.id,
       message.content,
       body.allowed_mentions,
@@ -504,170 +351,6 @@ export function deleteMessage(state: EmulatorState, channelId: string, messageId
     guildId,
     intent: guildId ? Intents.GUILD_MESSAGES : Intents.DIRECT_MESSAGES,
   });
-}
-
-interface ParsedMentions {
-  users: ApiUser[];
-  roles: string[];
-  everyone: boolean;
-}
-
-function allowsRepliedUser(allowed: unknown): boolean {
-  if (!isRecord(allowed)) return true;
-  return allowed.replied_user === true;
-}
-
-/** Resolves <@id>, <@&id> and @everyone against allowed_mentions, as Discord does. */
-function parseMentions(
-  state: EmulatorState,
-  guildId: string | undefined,
-  authorId: string,
-  content: string,
-  allowed: unknown,
-): ParsedMentions {
-  const parse = isRecord(allowed)
-    ? (Array.isArray(allowed.parse) ? allowed.parse : [])
-    : ["users", "roles", "everyone"];
-  const explicitUsers = isRecord(allowed) && Array.isArray(allowed.users)
-    ? allowed.users.map(String)
-    : [];
-  const explicitRoles = isRecord(allowed) && Array.isArray(allowed.roles)
-    ? allowed.roles.map(String)
-    : [];
-  const users: ApiUser[] = [];
-  for (const match of content.matchAll(/<@!?(\d{1,20})>/g)) {
-    const id = match[1];
-    const user = state.users.get(id);
-    if (!user || users.some((u) => u.id === id)) continue;
-    if (parse.includes("users") || explicitUsers.includes(id)) users.push(user);
-  }
-  const roles: string[] = [];
-  for (const match of content.matchAll(/<@&(\d{1,20})>/g)) {
-    const id = match[1];
-    if (!guildId || !state.guilds.get(guildId)?.roles.has(id) || roles.includes(id)) continue;
-    if (parse.includes("roles") || explicitRoles.includes(id)) roles.push(id);
-  }
-  let everyone = false;
-  if (/@(everyone|here)/.test(content) && parse.includes("everyone") && guildId) {
-    const perms = state.guilds.get(guildId)?.members.has(authorId)
-      ? state.permissions(guildId, authorId)
-      : 0n;
-    everyone = (perms & Permissions.MENTION_EVERYONE) !== 0n;
-  }
-  return { users, roles, everyone };
-}
-
-/**
- * Stores uploaded files as attachments. `files[n]` pairs with the
- * `attachments` entry whose `id` is n (a number or a numeric string, as
- * Discord's own examples send), which may rename it and describe it.
- */
-function uploadAttachments(
-  state: EmulatorState,
-  channelId: string,
-  files: UploadedFile[],
-  metadata: unknown,
-): ApiAttachment[] {
-  const described = Array.isArray(metadata) ? metadata.filter(isRecord) : [];
-  return files.map((file, i) => {
-    const index = /^files\[(\d+)\]$/.exec(file.field)?.[1] ?? String(i);
-    const meta = described.find((a) => String(a.id) === index);
-    const filename = typeof meta?.filename === "string" ? meta.filename : file.filename;
-    const id = state.ids.next();
-    const url = `https://cdn.discordapp.com/attachments/${channelId}/${id}/${filename}`;
-    const attachment: ApiAttachment = {
-      id,
-      filename,
-      size: file.size,
-      url,
-      proxy_url: url.replace("cdn.discordapp.com", "media.discordapp.net"),
-      content_type: file.contentType,
-    };
-    if (typeof meta?.description === "string") attachment.description = meta.description;
-    return attachment;
-  });
-}
-
-/** Embed fields that may point at an upload with `attachment://filename`. */
-const ATTACHMENT_URL_FIELDS = [
-  ["image", "url"],
-  ["thumbnail", "url"],
-  ["author", "icon_url"],
-  ["footer", "icon_url"],
-] as const;
-
-/**
- * A body's embeds as stored: typed `rich`, fields' `inline` made explicit,
- * and `attachment://` URLs rewritten to the uploaded attachment's CDN URL.
- */
-function embedsOf(embeds: unknown, attachments: ApiAttachment[]): ApiEmbed[] {
-  if (!Array.isArray(embeds)) return [];
-  return embeds.filter(isRecord).map((input) => {
-    const embed = { type: "rich", ...cloneJson(input) } as ApiEmbed;
-    if (Array.isArray(embed.fields)) {
-      embed.fields = embed.fields.map((f) => ({ ...f, inline: f.inline === true }));
-    }
-    for (const [key, field] of ATTACHMENT_URL_FIELDS) {
-      const part = embed[key];
-      if (!isRecord(part) || typeof part[field] !== "string") continue;
-      const name = /^attachment:\/\/(.+)$/.exec(part[field])?.[1];
-      const attachment = name ? attachments.find((a) => a.filename === name) : undefined;
-      if (!attachment) continue;
-      part[field] = attachment.url;
-      part[field === "url" ? "proxy_url" : "proxy_icon_url"] = attachment.proxy_url;
-    }
-    return embed;
-  });
-}
-
-/** What a forward keeps of the original message (Discord's message snapshot). */
-function snapshotOf(message: ApiMessage): ApiMessageSnapshot["message"] {
-  return cloneJson({
-    type: message.type,
-    content: message.content,
-    embeds: message.embeds,
-    attachments: message.attachments,
-    timestamp: message.timestamp,
-    edited_timestamp: message.edited_timestamp,
-    flags: message.flags,
-    mentions: message.mentions,
-    mention_roles: message.mention_roles,
-    components: message.components,
-  });
-}
-
-/** Select menus (string, user, role, mentionable, channel): Discord fills in their value counts. */
-const SELECTS = new Set([3, 5, 6, 7, 8]);
-
-/**
- * `components` as Discord stores them: every component gets a numeric `id`
- * (those the bot set are kept, the rest numbered in tree order from 1,
- * skipping taken ids), and select menus get `min_values`/`max_values`
- * (default 1).
- */
-export function storedComponents(components: unknown[]): unknown[] {
-  const copy = cloneJson(components);
-  const all: Record<string, unknown>[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (!isRecord(node)) return;
-    if (typeof node.type === "number") all.push(node);
-    for (const key of ["components", "accessory", "items"]) walk(node[key]);
-  };
-  walk(copy);
-  const taken = new Set(all.map((c) => c.id).filter((id) => typeof id === "number"));
-  let next = 1;
-  for (const component of all) {
-    if (SELECTS.has(component.type as number)) {
-      component.min_values ??= 1;
-      component.max_values ??= 1;
-    }
-    if (typeof component.id === "number") continue;
-    while (taken.has(next)) next++;
-    component.id = next;
-    taken.add(next);
-  }
-  return copy;
 }
 
 /** Drops a channel's oldest messages past `max` (a Map keeps insertion order); pins stay. */

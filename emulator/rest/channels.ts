@@ -8,9 +8,10 @@
 import type { Hono } from "hono";
 import { objectBody } from "../body.ts";
 import { DiscordError, invalidField, missingPermissions } from "../errors.ts";
-import { requireChannelPermissions } from "../messaging.ts";
+import { requireChannelPermissions } from "../message_access.ts";
 import { Permissions } from "../permissions.ts";
-import { ChannelTypes, type EmulatorState, Intents, isoTimestamp, isThread } from "../state.ts";
+import { type EmulatorState } from "../state.ts";
+import { ChannelTypes, Intents, isoTimestamp, isThread } from "../state_records.ts";
 import type { ApiChannel, ApiOverwrite } from "../types.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
@@ -57,6 +58,40 @@ function channelEvent(state: EmulatorState, t: string, channel: ApiChannel): voi
   state.emit({ t, d: channel, guildId: channel.guild_id, intent: Intents.GUILDS });
 }
 
+/**
+ * Discord: a channel's initial overwrites may only allow or deny permissions
+ * the bot holds in the guild, and only administrators may put MANAGE_ROLES in one.
+ */
+function requireOverwritesGrantable(mine: bigint, overwrites: ApiOverwrite[]): void {
+  const held = mine & Permissions.ADMINISTRATOR ? mine : mine & ~Permissions.MANAGE_ROLES;
+  for (const o of overwrites) {
+    if (((BigInt(o.allow) | BigInt(o.deny)) & ~held) !== 0n) throw missingPermissions();
+  }
+}
+
+/**
+ * What editing a channel needs: MANAGE_CHANNELS; for a thread MANAGE_THREADS,
+ * except that reopening an unlocked thread needs only SEND_MESSAGES and its
+ * creator may edit it without locking or unlocking it.
+ */
+function threadEditPermission(
+  channel: ApiChannel,
+  input: Record<string, unknown>,
+  botId: string,
+): bigint {
+  if (!isThread(channel.type)) return Permissions.MANAGE_CHANNELS;
+  const locking = input.locked !== undefined && input.locked !== channel.thread_metadata?.locked;
+  const keys = Object.keys(input);
+  if (
+    !locking && !channel.thread_metadata?.locked && input.archived === false &&
+    keys.every((k) => k === "archived" || k === "locked")
+  ) {
+    return Permissions.SEND_MESSAGES;
+  }
+  if (!locking && channel.owner_id === botId) return Permissions.VIEW_CHANNEL;
+  return Permissions.MANAGE_THREADS;
+}
+
 export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
   const { state } = ctx;
   const botId = () => state.botUser.id;
@@ -74,9 +109,8 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
     ) {
       throw invalidField(["type"], "BASE_TYPE_CHOICES", "Value must be one of (0, 2, 4).");
     }
-    if (!(state.permissions(params.guild_id, botId()) & Permissions.MANAGE_CHANNELS)) {
-      throw missingPermissions();
-    }
+    const mine = state.permissions(params.guild_id, botId());
+    if (!(mine & Permissions.MANAGE_CHANNELS)) throw missingPermissions();
     const parentId = typeof input.parent_id === "string" ? input.parent_id : null;
     if (parentId && state.channel(parentId).channel.type !== ChannelTypes.GUILD_CATEGORY) {
       throw invalidField(["parent_id"], "CHANNEL_PARENT_INVALID_TYPE", "Not a category.");
@@ -89,6 +123,7 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
         deny: String(o.deny ?? "0"),
       }))
       : [];
+    requireOverwritesGrantable(mine, overwrites);
     const channel = state.createChannel(params.guild_id, {
       name: channelName(input.name, type),
       type,
@@ -114,11 +149,12 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
     }
     const input = objectBody(body.json);
     const thread = isThread(channel.type);
-    const perms = state.permissions(channel.guild_id, botId(), params.channel_id);
-    const allowed = thread
-      ? (perms & Permissions.MANAGE_THREADS) !== 0n || channel.owner_id === botId()
-      : (perms & Permissions.MANAGE_CHANNELS) !== 0n;
-    if (!allowed) throw missingPermissions();
+    requireChannelPermissions(
+      state,
+      params.channel_id,
+      botId(),
+      threadEditPermission(channel, input, botId()),
+    );
     if (input.name !== undefined) channel.name = channelName(input.name, channel.type);
     if (!thread) {
       if (input.topic !== undefined) {
@@ -159,10 +195,12 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
       });
     }
     const thread = isThread(channel.type);
-    const perms = state.permissions(channel.guild_id, botId(), params.channel_id);
-    if (!(perms & (thread ? Permissions.MANAGE_THREADS : Permissions.MANAGE_CHANNELS))) {
-      throw missingPermissions();
-    }
+    requireChannelPermissions(
+      state,
+      params.channel_id,
+      botId(),
+      thread ? Permissions.MANAGE_THREADS : Permissions.MANAGE_CHANNELS,
+    );
     const guild = state.guild(channel.guild_id);
     guild.channelIds = guild.channelIds.filter((id) => id !== channel.id);
     state.channels.delete(channel.id);

@@ -11,7 +11,8 @@ import { objectBody } from "../body.ts";
 import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "../errors.ts";
 import { highestRolePosition, Permissions } from "../permissions.ts";
 import { isSnowflake } from "../snowflake.ts";
-import { type EmulatorState, Intents } from "../state.ts";
+import { type EmulatorState } from "../state.ts";
+import { Intents } from "../state_records.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
 /** GATEWAY_GUILD_MEMBERS and GATEWAY_GUILD_MEMBERS_LIMITED application flags. */
@@ -207,7 +208,7 @@ export function registerGuildRoutes(app: Hono, ctx: RestContext): void {
         requireGuildPermissions(
           state,
           guildId,
-          key === "mute" ? 1n << 22n : 1n << 23n,
+          key === "mute" ? Permissions.MUTE_MEMBERS : Permissions.DEAFEN_MEMBERS,
         );
       }
     }

@@ -7,18 +7,12 @@
 
 import type { Hono } from "hono";
 import { objectBody } from "../body.ts";
-import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "../errors.ts";
-import {
-  deleteMessage,
-  editMessage,
-  emitMessage,
-  postMessage,
-  requireChannelPermissions,
-  requireContentPermissions,
-} from "../messaging.ts";
+import { DiscordError, ErrorCodes, invalidField } from "../errors.ts";
+import { requireChannelPermissions, requireContentPermissions } from "../message_access.ts";
+import { deleteMessage, editMessage, emitMessage, postMessage } from "../messaging.ts";
 import { Permissions } from "../permissions.ts";
 import { isSnowflake, snowflakeTime } from "../snowflake.ts";
-import { Intents, isoTimestamp, type MessageRecord } from "../state.ts";
+import { Intents, isoTimestamp, isThread, type MessageRecord } from "../state_records.ts";
 import { limitParam, snowflakeParam } from "./query.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
@@ -87,9 +81,14 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "DELETE", "/channels/:channel_id/messages/:message_id", ({ params }) => {
     const record = state.message(params.channel_id, params.message_id);
-    if (record.message.author.id !== bot().id) {
-      requireChannelPermissions(state, params.channel_id, bot().id, Permissions.MANAGE_MESSAGES);
-    }
+    // The bot's own messages need only access; others' need MANAGE_MESSAGES.
+    const own = record.message.author.id === bot().id;
+    requireChannelPermissions(
+      state,
+      params.channel_id,
+      bot().id,
+      own ? Permissions.VIEW_CHANNEL : Permissions.MANAGE_MESSAGES,
+    );
     deleteMessage(state, params.channel_id, params.message_id);
     return noContent();
   });
@@ -143,7 +142,12 @@ export function registerMessageRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "POST", "/channels/:channel_id/typing", ({ params }) => {
     const channel = state.channel(params.channel_id).channel;
-    requireChannelPermissions(state, params.channel_id, bot().id, Permissions.SEND_MESSAGES);
+    requireChannelPermissions(
+      state,
+      params.channel_id,
+      bot().id,
+      isThread(channel.type) ? Permissions.SEND_MESSAGES_IN_THREADS : Permissions.SEND_MESSAGES,
+    );
     const d: Record<string, unknown> = {
       channel_id: params.channel_id,
       user_id: bot().id,
@@ -168,9 +172,17 @@ function registerPinRoutes(app: Hono, ctx: RestContext): void {
   const { state } = ctx;
   const bot = () => state.botUser;
 
+  // Discord: pins need VIEW_CHANNEL (50001 otherwise); without READ_MESSAGE_HISTORY the list is empty.
+  const canReadPins = (channelId: string): boolean => {
+    requireChannelPermissions(state, channelId, bot().id, Permissions.VIEW_CHANNEL);
+    const guildId = state.channel(channelId).channel.guild_id;
+    return !guildId ||
+      (state.permissions(guildId, bot().id, channelId) & Permissions.READ_MESSAGE_HISTORY) !== 0n;
+  };
+
   route(app, ctx, "GET", "/channels/:channel_id/pins", ({ params }) => {
     const channel = state.channel(params.channel_id);
-    requireChannelPermissions(state, params.channel_id, bot().id, Permissions.VIEW_CHANNEL);
+    if (!canReadPins(params.channel_id)) return ok([]);
     const pins = channel.pins.map((id) => channel.messages.get(id)).filter((m) => m !== undefined);
     return ok(pins.reverse().map((m) => state.messageToApi(m)));
   });
@@ -178,13 +190,13 @@ function registerPinRoutes(app: Hono, ctx: RestContext): void {
   // The current shape: newest pin first, `before` an ISO timestamp, pages of ≤ 50.
   route(app, ctx, "GET", "/channels/:channel_id/messages/pins", ({ params, query }) => {
     const channel = state.channel(params.channel_id);
-    requireChannelPermissions(state, params.channel_id, bot().id, READ_HISTORY);
     const limit = limitParam(query, 50);
     const beforeRaw = query.get("before");
     const before = beforeRaw === null ? Infinity : Date.parse(beforeRaw);
     if (Number.isNaN(before)) {
       throw invalidField(["before"], "DATE_TYPE_PARSE", `Could not parse ${beforeRaw}.`);
     }
+    if (!canReadPins(params.channel_id)) return ok({ items: [], has_more: false });
     const pinned = channel.pins.map((id) => channel.messages.get(id))
       .filter((m) => m?.pinnedAt !== undefined && Date.parse(m.pinnedAt) < before)
       .reverse() as (MessageRecord & { pinnedAt: string })[];
@@ -200,12 +212,8 @@ function registerPinRoutes(app: Hono, ctx: RestContext): void {
   const setPinned = (channelId: string, messageId: string, pinned: boolean) => {
     const channel = state.channel(channelId);
     const record = state.message(channelId, messageId);
-    const perms = channel.channel.guild_id
-      ? state.permissions(channel.channel.guild_id, bot().id, channelId)
-      : Permissions.MANAGE_MESSAGES;
-    if (!(perms & (Permissions.MANAGE_MESSAGES | Permissions.PIN_MESSAGES))) {
-      throw missingPermissions();
-    }
+    // PIN_MESSAGES alone: MANAGE_MESSAGES stopped granting pins on 2026-01-12.
+    requireChannelPermissions(state, channelId, bot().id, Permissions.PIN_MESSAGES);
     if (pinned && !record.message.pinned) {
       if (channel.pins.length >= 50) throw new DiscordError(400, ErrorCodes.MaxPins);
       channel.pins.push(messageId);

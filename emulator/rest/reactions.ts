@@ -6,7 +6,7 @@
  */
 
 import type { Hono } from "hono";
-import { requireChannelPermissions } from "../messaging.ts";
+import { requireChannelPermissions } from "../message_access.ts";
 import { Permissions } from "../permissions.ts";
 import { addReaction, parseEmoji, reactionEvent, removeReaction } from "../reacting.ts";
 import { limitParam, snowflakeParam } from "./query.ts";
@@ -36,6 +36,8 @@ export function registerReactionRoutes(app: Hono, ctx: RestContext): void {
   });
 
   route(app, ctx, "DELETE", `${base}/:emoji/@me`, ({ params }) => {
+    // Removing the bot's own reaction needs only access to the channel.
+    requireChannelPermissions(state, params.channel_id, botId(), Permissions.VIEW_CHANNEL);
     removeUser(params.channel_id, params.message_id, params.emoji, botId());
     return noContent();
   });
@@ -49,6 +51,7 @@ export function registerReactionRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "GET", `${base}/:emoji`, ({ params, query }) => {
     const record = state.message(params.channel_id, params.message_id);
+    requireChannelPermissions(state, params.channel_id, botId(), Permissions.VIEW_CHANNEL);
     const { key } = parseEmoji(params.emoji);
     const limit = limitParam(query, 100, 25);
     const after = BigInt(snowflakeParam(query, "after") ?? "0");

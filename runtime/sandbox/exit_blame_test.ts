@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { blameProcessExit } from "./exit_blame.ts";
+import { blameProcessExit, unresolvedSuspects } from "./exit_blame.ts";
 
 const a = { guildId: "100000000000000001", deploymentId: "a" };
 const b = { guildId: "100000000000000002", deploymentId: "b" };
@@ -26,4 +26,23 @@ Deno.test("blameProcessExit blames nobody when no worker was silent", () => {
     reason: "process",
     detail: "sandbox process 0 was killed by SIGKILL",
   }]);
+});
+
+Deno.test("blameProcessExit blames one guild whose two workers were silent", () => {
+  const a2 = { guildId: a.guildId, deploymentId: "a2" };
+  const out = blameProcessExit([a, a2, b], new Set([id(a), id(a2)]), "sandbox process 0 exited");
+  assert.deepEqual(out.map((l) => l.reason), ["abort", "abort", "process"]);
+  assert.deepEqual(unresolvedSuspects([a, a2, b], new Set([id(a), id(a2)])), []);
+});
+
+Deno.test("unresolvedSuspects names the silent guilds only when there are several", () => {
+  assert.deepEqual(unresolvedSuspects([a, b, c], new Set([id(a), id(c)])), [a.guildId, c.guildId]);
+  assert.deepEqual(unresolvedSuspects([a, b, c], new Set([id(b)])), []);
+  assert.deepEqual(unresolvedSuspects([a, b], new Set()), []);
+});
+
+Deno.test("blameProcessExit blames the lone guild of an isolated process, silent or not", () => {
+  const out = blameProcessExit([a], new Set(), "quarantine process for guild 1 exited", true);
+  assert.equal(out[0].reason, "abort");
+  assert.match(out[0].detail, /ran alone in it/);
 });

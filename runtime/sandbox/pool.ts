@@ -28,7 +28,7 @@ import {
 } from "./protocol/mod.ts";
 import { lexerReady, sealScript } from "./script_imports.ts";
 import { checkLiveness, DEFAULT_LIVENESS_MS } from "./liveness.ts";
-import { blameProcessExit } from "./exit_blame.ts";
+import { blameProcessExit, unresolvedSuspects } from "./exit_blame.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
 /** A worker reported silent this recently when its process died is blamed for it, ms. */
@@ -40,6 +40,13 @@ const SUSPECT_WINDOW_MS = 1_000;
  * replaced after this, doubling while it keeps dying, up to a minute.)
  */
 const STANDBY_REFILL_DELAY_MS = 250;
+/**
+ * How long a guild moved to a process of its own (after a process death with
+ * several suspects) stays apart, ms: long enough for a repeat attack to show
+ * who it was, short enough that an innocent neighbour does not keep a process's
+ * memory for long. Counted again from each unexplained death it was part of.
+ */
+const ISOLATION_MS = 10 * 60_000;
 /** Deployments whose sealing outcome the pool remembers (see `SandboxPool#seal`). */
 const SEALS_KEPT = 1_000;
 
@@ -99,7 +106,17 @@ export interface PoolOptions {
    * {@linkcode DEFAULT_LIVENESS_MS}; `FLORA_SANDBOX_LIVENESS_MS`).
    */
   livenessMs?: number;
+  /**
+   * Most guilds kept in sandbox processes of their own at once after
+   * unexplained process deaths (each costs an idle process's memory, about
+   * 60 MiB); suspects beyond it stay where they are.
+   * @default 4
+   */
+  maxIsolated?: number;
 }
+
+/** Default of {@linkcode PoolOptions.maxIsolated}. */
+const DEFAULT_MAX_ISOLATED = 4;
 
 /** A script the pool will not start (it imports modules); the message says what to change. */
 export class ScriptRefused extends Error {
@@ -309,7 +326,18 @@ class SandboxProcess implements ChildOwner {
     /** A started standby to take over at once, if the pool has one. */
     readonly takeStandby: () => SandboxChild | null,
     readonly link: LinkListener | null,
+    /** Moves these guilds to processes of their own (a death it could not attribute). */
+    readonly isolate: (guildIds: string[], detail: string) => void,
+    /** The one guild this process holds, when it was moved apart; null: a shared slot. */
+    readonly isolatedGuild: string | null = null,
   ) {}
+
+  /** How logs name it. */
+  get name(): string {
+    return this.isolatedGuild === null
+      ? `sandbox process ${this.index}`
+      : `the sandbox process of guild ${this.isolatedGuild} alone`;
+  }
 
   get pid(): number | undefined {
     return this.#current?.pid;
@@ -370,15 +398,19 @@ class SandboxProcess implements ChildOwner {
     if (this.#closing) return;
     const detail = child.killedFor ??
       (status.signal
-        ? `sandbox process ${this.index} was killed by ${status.signal}`
-        : `sandbox process ${this.index} exited with code ${status.code}`);
+        ? `${this.name} was killed by ${status.signal}`
+        : `${this.name} exited with code ${status.code}`);
     this.restarts++;
     // Bring the process back first, so owners can re-spawn their workers at once: a
     // standby (already initialised, spare workers warm) if there is one, else a new one.
     const standby = this.takeStandby();
     if (standby) this.#adopt(standby);
     else this.start();
-    for (const { key, reason, detail: why } of blameProcessExit(lost, suspects, detail)) {
+    // Before the owners hear of it, so the suspects' restarts already go apart.
+    const unresolved = unresolvedSuspects(lost, suspects);
+    if (unresolved.length > 0) this.isolate(unresolved, detail);
+    const isolated = this.isolatedGuild !== null;
+    for (const { key, reason, detail: why } of blameProcessExit(lost, suspects, detail, isolated)) {
       this.listener.workerExit(key, reason, why);
     }
   }
@@ -415,6 +447,8 @@ export class SandboxPool {
   /** Sealing outcomes by deployment id, oldest first (see `#seal`). */
   #seals = new Map<string, SealOutcome>();
   #livenessCheckedAt: number | null = null;
+  /** Guilds moved to processes of their own, and until when (`Date.now()` ms). */
+  #isolated = new Map<string, { process: SandboxProcess; until: number }>();
   #link: LinkListener | null = null;
   /** A standby hosts no workers; if it dies, it is replaced after a pause. */
   readonly #standbyOwner: ChildOwner = {
@@ -444,13 +478,23 @@ export class SandboxPool {
     }
     for (let i = 0; i < this.options.processes; i++) {
       this.#processes.push(
-        new SandboxProcess(i, this.options, this.listener, () => this.#takeStandby(), this.#link),
+        new SandboxProcess(
+          i,
+          this.options,
+          this.listener,
+          () => this.#takeStandby(),
+          this.#link,
+          (guildIds, detail) => this.#isolate(guildIds, detail),
+        ),
       );
     }
     await Promise.all(this.#processes.map((p) => p.start()));
     this.#fillStandbys();
     const silenceMs = this.options.livenessMs ?? DEFAULT_LIVENESS_MS;
-    this.#liveness = setInterval(() => this.#checkLiveness(silenceMs), silenceMs / 5);
+    this.#liveness = setInterval(() => {
+      this.#checkLiveness(silenceMs);
+      this.#releaseIsolated();
+    }, silenceMs / 5);
   }
 
   /** Process ids of the standbys started now, ready or starting (for supervision and tests). */
@@ -466,8 +510,9 @@ export class SandboxPool {
    */
   #checkLiveness(silenceMs: number): void {
     const now = performance.now();
+    const processes = [...this.#processes, ...[...this.#isolated.values()].map((i) => i.process)];
     const children = [
-      ...this.#processes.flatMap((p) => (p.current ? [p.current] : [])),
+      ...processes.flatMap((p) => (p.current ? [p.current] : [])),
       ...this.#standbys,
     ];
     const { late, silent } = checkLiveness(children, now, this.#livenessCheckedAt, {
@@ -481,8 +526,8 @@ export class SandboxPool {
       return;
     }
     for (const { process: child, silentMs } of silent) {
-      const slot = this.#processes.findIndex((p) => p.current === child);
-      const name = slot >= 0 ? `sandbox process ${slot}` : "a standby sandbox process";
+      const name = processes.find((p) => p.current === child)?.name ??
+        "a standby sandbox process";
       const reason = `${name} (pid ${child.pid}) stopped answering for ${silentMs} ms ` +
         "(stopped, deadlocked or swapping); it was killed and replaced";
       console.error(`flora: ${reason}`);
@@ -519,10 +564,76 @@ export class SandboxPool {
     }
   }
 
-  #processOf(key: WorkerKey): SandboxProcess {
-    const process = this.#processes[processIndex(key.guildId, this.#processes.length)];
+  /**
+   * Moves guilds that were among several suspects of a process death to
+   * processes of their own (their next workers start there; each is started
+   * now, without taking a standby): a repeat death there is that guild's
+   * alone. At most `maxIsolated` at once.
+   */
+  #isolate(guildIds: string[], detail: string): void {
+    if (this.#closed) return;
+    const until = Date.now() + ISOLATION_MS;
+    const moved: string[] = [];
+    for (const guildId of guildIds) {
+      const isolated = this.#isolated.get(guildId);
+      if (isolated) {
+        isolated.until = until;
+        continue;
+      }
+      if (this.#isolated.size >= (this.options.maxIsolated ?? DEFAULT_MAX_ISOLATED)) break;
+      const process = new SandboxProcess(
+        processIndex(guildId, this.#processes.length),
+        this.options,
+        this.listener,
+        () => null, // a standby is for the shared processes' neighbours
+        this.#link,
+        (ids, why) => this.#isolate(ids, why),
+        guildId,
+      );
+      this.#isolated.set(guildId, { process, until });
+      process.start();
+      moved.push(guildId);
+    }
+    if (moved.length > 0) {
+      console.error(
+        `flora: ${detail} with ${guildIds.length} scripts not responding; ` +
+          `guild${moved.length > 1 ? "s" : ""} ${moved.join(", ")} now run in sandbox ` +
+          `processes of their own for ${ISOLATION_MS / 60_000} min, so a repeat shows which it was`,
+      );
+    }
+  }
+
+  /** Closes the processes of guilds whose time apart is over, once they hold no worker. */
+  #releaseIsolated(): void {
+    const now = Date.now();
+    for (const [guildId, { process, until }] of this.#isolated) {
+      if (until > now || process.workers.size > 0) continue;
+      this.#isolated.delete(guildId);
+      process.close();
+    }
+  }
+
+  /** Where a guild's next worker starts: its own process while it is kept apart, else its slot. */
+  #placeFor(guildId: string): SandboxProcess {
+    const isolated = this.#isolated.get(guildId);
+    if (isolated && isolated.until > Date.now()) return isolated.process;
+    const process = this.#processes[processIndex(guildId, this.#processes.length)];
     if (!process) throw new Error("the sandbox pool is not started");
     return process;
+  }
+
+  /** The process a worker lives in (where its guild's next one would start, if none). */
+  #processOf(key: WorkerKey): SandboxProcess {
+    const isolated = this.#isolated.get(key.guildId)?.process;
+    if (isolated?.workers.has(workerKeyId(key))) return isolated;
+    const shared = this.#processes[processIndex(key.guildId, this.#processes.length)];
+    if (shared?.workers.has(workerKeyId(key))) return shared;
+    return this.#placeFor(key.guildId);
+  }
+
+  /** Guilds kept in processes of their own now, with those processes' ids (for supervision and tests). */
+  isolatedPids(): Map<string, number | undefined> {
+    return new Map([...this.#isolated].map(([guildId, { process }]) => [guildId, process.pid]));
   }
 
   /** Process ids, by index (for supervision and tests). */
@@ -548,7 +659,7 @@ export class SandboxPool {
   spawn(key: WorkerKey, load: LoadMessage): Promise<void> {
     const sealed = this.#seal(load);
     if (!sealed.ok) return Promise.reject(new ScriptRefused(sealed.error));
-    const process = this.#processOf(key);
+    const process = this.#placeFor(key.guildId);
     process.workers.set(workerKeyId(key), key);
     const message = { ...load, code: sealed.code ?? load.code };
     return process.send({ ...key, v: PROTOCOL_VERSION, type: "spawn", load: message });
@@ -597,8 +708,11 @@ export class SandboxPool {
     clearTimeout(this.#refill);
     clearInterval(this.#liveness);
     const standbys = this.#standbys.splice(0);
+    const isolated = [...this.#isolated.values()].map((i) => i.process);
+    this.#isolated.clear();
     await Promise.all([
       ...this.#processes.map((p) => p.close()),
+      ...isolated.map((p) => p.close()),
       ...standbys.map((c) => c.close()),
     ]);
     await this.#link?.close();
