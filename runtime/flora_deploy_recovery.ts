@@ -14,9 +14,10 @@ import type { DeploymentSync } from "./host/deployment_sync.ts";
 import type { GuildCommands } from "./host/guild_commands.ts";
 import type { StoredGuildLogs } from "./host/guild_logs.ts";
 import type { SandboxManager } from "./host/sandboxes.ts";
+import type { StartSteps } from "./start_steps.ts";
 
 /** What settling deploys reads and writes. */
-export interface DeployRecoveryParts {
+export interface DeployRecoveryParts extends StartSteps {
   deployments: DeploymentStore;
   deployer: Deployer;
   sandboxes: SandboxManager;
@@ -25,9 +26,6 @@ export interface DeployRecoveryParts {
   logs: StoredGuildLogs;
   /** How long a deploy holds its guild, ms (`FLORA_DEPLOY_LEASE_MS`). */
   leaseMs: number;
-  /** `startFlora`'s shutdown steps; the sweeper's close is appended. */
-  cleanups: (() => Promise<void> | void)[];
-  notice: (level: "info" | "warn" | "error", message: string) => void;
 }
 
 /**

@@ -10,6 +10,7 @@
 import type { Bot } from "@discordeno/bot";
 import { API_VERSION } from "../api/app.ts";
 import { type PartitionIntake, startPartitionIntake } from "./cluster/partition_intake.ts";
+import type { StartSteps } from "./start_steps.ts";
 import type { FloraConfig } from "./config_schema.ts";
 import type { CronScheduler } from "./host/cron.ts";
 import type { EventRouter } from "./host/event_router.ts";
@@ -18,14 +19,11 @@ import type { FloraMetrics } from "./host/metrics.ts";
 import type { TaskScheduler } from "./host/tasks/scheduler.ts";
 
 /** What both intakes start and register for shutdown (run in reverse order). */
-export interface IntakeParts {
+export interface IntakeParts extends StartSteps {
   router: EventRouter;
   metrics: FloraMetrics;
   cron: CronScheduler;
   tasks: TaskScheduler;
-  /** `startFlora`'s shutdown steps; the intake appends its own. */
-  cleanups: (() => Promise<void> | void)[];
-  notice: (level: "info" | "warn" | "error", message: string) => void;
 }
 
 /**
