@@ -50,8 +50,8 @@ interface Fixtures {
   ownMessage: () => Promise<string>;
   /** A fresh member below the bot in the role hierarchy. */
   freshMember: () => string;
-  /** A public thread under `channel`, created by `ownerId` (the bot by default). */
-  thread: (ownerId?: string) => string;
+  /** A thread under `channel` (public by default), created by and holding `ownerId` (the bot by default). */
+  thread: (ownerId?: string, type?: number) => string;
 }
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
@@ -424,6 +424,46 @@ const ROWS: Row[] = [
       path: `/channels/${f.thread(f.emu.seeded!.users.member)}/thread-members/@me`,
     }),
   },
+  {
+    route: "GET /channels/:id (a private thread the bot is not in)",
+    permission: "MANAGE_THREADS",
+    scope: "channel",
+    deniedCode: 50001,
+    setup: (f) => ({
+      method: "GET",
+      path: `/channels/${f.thread(f.emu.seeded!.users.member, ChannelTypes.PRIVATE_THREAD)}`,
+    }),
+  },
+  {
+    route: "PUT /channels/:id/thread-members/:id",
+    permission: "SEND_MESSAGES_IN_THREADS",
+    scope: "channel",
+    setup: (f) => ({
+      method: "PUT",
+      path: `/channels/${f.thread()}/thread-members/${f.emu.seeded!.users.member}`,
+    }),
+  },
+  {
+    route: "DELETE /channels/:id/thread-members/:id",
+    permission: "MANAGE_THREADS",
+    scope: "channel",
+    setup: (f) => ({
+      method: "DELETE",
+      path: `/channels/${f.thread()}/thread-members/${f.emu.seeded!.users.member}`,
+    }),
+  },
+  {
+    route: "PATCH /channels/:id (permission_overwrites)",
+    permission: "MANAGE_ROLES",
+    scope: "channel",
+    setup: (f) => ({
+      method: "PATCH",
+      path: `/channels/${f.channel}`,
+      body: {
+        permission_overwrites: [{ id: f.memberRole, type: 0, allow: String(P.SEND_MESSAGES) }],
+      },
+    }),
+  },
   // ---- members, bans, roles ----
   {
     route: "PATCH /guilds/:id/members/:id (nick)",
@@ -658,10 +698,10 @@ function fixtures(emu: Emulator): Fixtures {
       state.addMember(guild.id, user.id, [guild.roles.member]);
       return user.id;
     },
-    thread: (ownerId = state.botUser.id) => {
+    thread: (ownerId = state.botUser.id, type: number = ChannelTypes.PUBLIC_THREAD) => {
       const thread = state.createChannel(guild.id, {
         name: "thread",
-        type: ChannelTypes.PUBLIC_THREAD,
+        type,
         parent_id: channel,
         owner_id: ownerId,
         thread_metadata: {
@@ -671,6 +711,7 @@ function fixtures(emu: Emulator): Fixtures {
           locked: false,
         },
       });
+      state.channel(thread.id).threadMembers.add(ownerId);
       return thread.id;
     },
   };
@@ -770,6 +811,44 @@ Deno.test("message send: TTS and @everyone quietly lose their effect without the
     const refused = await denied(f, row("MANAGE_THREADS"), () => send(locked, { content: "x" }));
     assertEquals([refused.status, refused.body.code], [400, 160005]);
     assertEquals((await send(locked, { content: "x" })).status, 200);
+  } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("hierarchy: with the permission, members at or above the bot's highest role and the owner are still refused", async () => {
+  const emu = await startEmulator(FAST);
+  try {
+    const f = fixtures(emu);
+    const state = emu.state;
+    const top = state.createRole(f.guildId, { name: "Top", position: 10 });
+    const above = f.freshMember();
+    state.member(f.guildId, above).roles.push(top.id);
+    const owner = emu.seeded!.users.admin;
+    const g = `/guilds/${f.guildId}`;
+    const refused: Call[] = [
+      { method: "DELETE", path: `${g}/members/${above}` },
+      { method: "PUT", path: `${g}/bans/${above}` },
+      { method: "PATCH", path: `${g}/members/${above}`, body: { nick: "x" } },
+      {
+        method: "PATCH",
+        path: `${g}/members/${above}`,
+        body: { communication_disabled_until: new Date(Date.now() + 60_000).toISOString() },
+      },
+      { method: "DELETE", path: `${g}/members/${owner}` },
+      { method: "PUT", path: `${g}/members/${f.freshMember()}/roles/${top.id}` },
+      { method: "PUT", path: `${g}/members/${f.freshMember()}/roles/${f.botRole}` },
+      { method: "PATCH", path: `${g}/roles/${top.id}`, body: { name: "y" } },
+      { method: "DELETE", path: `${g}/roles/${top.id}` },
+    ];
+    for (const c of refused) {
+      const reply = await call(emu, c);
+      assertEquals(
+        { status: reply.status, code: reply.body.code },
+        { status: 403, code: 50013 },
+        `${c.method} ${c.path}`,
+      );
+    }
   } finally {
     await emu.close();
   }

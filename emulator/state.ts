@@ -195,11 +195,19 @@ export class EmulatorState {
   permissions(guildId: string, userId: string, channelId?: string): bigint {
     const subject = this.#subject(guildId, userId);
     if (!channelId) return basePermissions(subject);
-    let channel = this.channel(channelId).channel;
-    if (channel.parent_id && isThread(channel.type)) {
-      channel = this.channel(channel.parent_id).channel;
+    const record = this.channel(channelId);
+    const parent = record.channel.parent_id && isThread(record.channel.type)
+      ? this.channel(record.channel.parent_id).channel
+      : record.channel;
+    const perms = channelPermissions(subject, parent.permission_overwrites ?? []);
+    // A private thread is visible only to its members and to those with MANAGE_THREADS.
+    if (
+      record.channel.type === ChannelTypes.PRIVATE_THREAD && !record.threadMembers.has(userId) &&
+      !(perms & Permissions.MANAGE_THREADS)
+    ) {
+      return 0n;
     }
-    return channelPermissions(subject, channel.permission_overwrites ?? []);
+    return perms;
   }
 
   // ---- serializers ----
