@@ -16,6 +16,7 @@
 import { PROTOCOL_VERSION } from "../runtime/sandbox/protocol/mod.ts";
 import { bundleWorkerRuntime } from "../runtime/sandbox/worker_bundle.ts";
 import { BENCH_SCRIPT } from "./flora_bench.ts";
+import { groupNodes, growth, type HeapGroups, reachableBytes } from "./heap_snapshot.ts";
 import { mib } from "./stats.ts";
 
 function flag(name: string, fallback: number): number {
@@ -55,32 +56,7 @@ interface HeapReport {
   /** Self size of every reachable object, bytes. */
   reachable: number;
   /** Count and self size of reachable objects by `type:constructor`. */
-  byConstructor: Map<string, { count: number; bytes: number }>;
-}
-
-interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
-  nodes: number[];
-  strings: string[];
-}
-
-/** Groups a heap snapshot's nodes by type and constructor (strings by type only). */
-function groupNodes(text: string): Map<string, { count: number; bytes: number }> {
-  const snap = JSON.parse(text) as Snapshot;
-  const fields = snap.snapshot.meta.node_fields;
-  const types = snap.snapshot.meta.node_types[0];
-  const [typeAt, nameAt, sizeAt] = ["type", "name", "self_size"].map((f) => fields.indexOf(f));
-  const groups = new Map<string, { count: number; bytes: number }>();
-  for (let i = 0; i < snap.nodes.length; i += fields.length) {
-    const type = types[snap.nodes[i + typeAt]];
-    const named = type === "object" || type === "closure" || type === "native";
-    const key = named ? `${type}:${snap.strings[snap.nodes[i + nameAt]]}` : type;
-    const group = groups.get(key) ?? { count: 0, bytes: 0 };
-    group.count++;
-    group.bytes += snap.nodes[i + sizeAt];
-    groups.set(key, group);
-  }
-  return groups;
+  byConstructor: HeapGroups;
 }
 
 const perBlock = flag("messages", 10_000);
@@ -169,29 +145,19 @@ async function report(): Promise<HeapReport> {
   const { before, after } = await answer;
   const byConstructor = groupNodes(snapshotText);
   snapshotText = "";
-  let reachable = 0;
-  for (const group of byConstructor.values()) reachable += group.bytes;
-  return { messages: eventId, before, after, reachable, byConstructor };
+  return {
+    messages: eventId,
+    before,
+    after,
+    reachable: reachableBytes(byConstructor),
+    byConstructor,
+  };
 }
 
 function describe(r: HeapReport): string {
   return `after ${r.messages} messages: heap used ${mib(r.before.used_heap_size)} MiB of ` +
     `${mib(r.before.total_heap_size)} before collection; ${mib(r.reachable)} MiB reachable, ` +
     `heap kept ${mib(r.after.total_heap_size)} MiB; external ${mib(r.after.external_memory)} MiB`;
-}
-
-/** Constructors whose reachable count grew between two snapshots, largest growth first. */
-function growth(from: HeapReport, to: HeapReport, top = 12): string[] {
-  const rows: { key: string; count: number; bytes: number }[] = [];
-  for (const [key, now] of to.byConstructor) {
-    const was = from.byConstructor.get(key) ?? { count: 0, bytes: 0 };
-    if (now.count > was.count) {
-      rows.push({ key, count: now.count - was.count, bytes: now.bytes - was.bytes });
-    }
-  }
-  return rows.sort((a, b) => b.bytes - a.bytes).slice(0, top).map((r) =>
-    `  +${r.count} ${r.key} (${r.bytes >= 0 ? "+" : ""}${r.bytes} bytes)`
-  );
 }
 
 try {
@@ -202,7 +168,7 @@ try {
     await feed(perBlock);
     reports.push(await report());
     console.log(describe(reports.at(-1)!));
-    const lines = growth(reports.at(-2)!, reports.at(-1)!);
+    const lines = growth(reports.at(-2)!.byConstructor, reports.at(-1)!.byConstructor);
     console.log(lines.length ? `grew by constructor:\n${lines.join("\n")}` : "nothing grew");
   }
   // The last block alone: the first ones still compile code and fill caches.

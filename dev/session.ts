@@ -19,7 +19,8 @@
 import { type DeploymentSummary, request } from "../client/api_client.ts";
 import { bundle, typeCheck } from "../client/bundle.ts";
 import { EmulatorClient, type GuildSummary } from "../emulator/mod.ts";
-import { CONFIG_DEFAULTS, type FloraConfig, loadConfig } from "../runtime/config.ts";
+import { loadConfig } from "../runtime/config.ts";
+import { CONFIG_DEFAULTS, type FloraConfig } from "../runtime/config_schema.ts";
 import { type Flora, startFlora } from "../runtime/flora.ts";
 import type { LogLine } from "../runtime/host/logs.ts";
 import { carryOverGuildData } from "./guild_data.ts";

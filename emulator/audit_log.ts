@@ -10,7 +10,8 @@
  */
 
 import { isRecord } from "./body.ts";
-import { type EmulatorState, Intents } from "./state.ts";
+import { type EmulatorState } from "./state.ts";
+import { Intents } from "./state_records.ts";
 import type { ApiAuditLogEntry } from "./types.ts";
 
 /** Audit log action types, as Discord numbers them. */

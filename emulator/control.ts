@@ -16,7 +16,8 @@ import { registerFaultRoutes } from "./control_faults.ts";
 import { registerUserActions } from "./control_users.ts";
 import { setOverwrite } from "./rest/channels.ts";
 import type { RateLimiter } from "./rest/ratelimit.ts";
-import { type EmulatorState, Intents, isoTimestamp } from "./state.ts";
+import { type EmulatorState } from "./state.ts";
+import { Intents, isoTimestamp } from "./state_records.ts";
 import type { ApiMessage } from "./types.ts";
 
 export interface ControlContext {

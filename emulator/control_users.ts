@@ -22,7 +22,8 @@ import { deleteMessage, editMessage, postMessage } from "./messaging.ts";
 import { Permissions } from "./permissions.ts";
 import { addReaction, removeReaction } from "./reacting.ts";
 import { removeMember } from "./rest/guilds.ts";
-import { type EmulatorState, Intents, type InteractionRecord } from "./state.ts";
+import { type EmulatorState } from "./state.ts";
+import { Intents, type InteractionRecord } from "./state_records.ts";
 import type { ApiInteractionOption } from "./types.ts";
 
 export function registerUserActions(app: Hono, state: EmulatorState): void {

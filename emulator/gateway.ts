@@ -23,7 +23,8 @@ import {
   type GatewaySession,
   Op,
 } from "./gateway_protocol.ts";
-import { type DispatchEvent, type EmulatorState, Intents } from "./state.ts";
+import { type EmulatorState } from "./state.ts";
+import { type DispatchEvent, Intents } from "./state_records.ts";
 
 /** How long a disconnected session stays resumable, ms. */
 const RESUME_WINDOW_MS = 5 * 60 * 1000;

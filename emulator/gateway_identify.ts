@@ -9,7 +9,8 @@
 import { isRecord } from "./body.ts";
 import { CloseCodes } from "./gateway_protocol.ts";
 import { shardForGuild } from "./snowflake.ts";
-import { type EmulatorState, Intents } from "./state.ts";
+import { type EmulatorState } from "./state.ts";
+import { Intents } from "./state_records.ts";
 
 /** Every intent bit Discord defines (bits 0–16, 20, 21, 24, 25). */
 const KNOWN_INTENTS = 0x1ffff | (1 << 20) | (1 << 21) | (1 << 24) | (1 << 25);

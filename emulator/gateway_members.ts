@@ -7,7 +7,8 @@
 
 import { isRecord } from "./body.ts";
 import { CloseCodes } from "./gateway_protocol.ts";
-import { type EmulatorState, Intents } from "./state.ts";
+import { type EmulatorState } from "./state.ts";
+import { Intents } from "./state_records.ts";
 
 /** The chunk to dispatch, a close code, or nothing (a request for an unknown guild). */
 export type MembersAnswer =

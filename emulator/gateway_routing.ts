@@ -10,7 +10,7 @@
 import { isRecord } from "./body.ts";
 import type { GatewaySession } from "./gateway_protocol.ts";
 import { shardForGuild } from "./snowflake.ts";
-import { type DispatchEvent, Intents } from "./state.ts";
+import { type DispatchEvent, Intents } from "./state_records.ts";
 
 /**
  * The `d` a session receives for `event`, or undefined when its shard or

@@ -11,7 +11,8 @@ import { cloneJson } from "./clone.ts";
 import { DiscordError, ErrorCodes, invalidField, notFound } from "./errors.ts";
 import { ATTACHMENT_SIZE_LIMIT } from "./message_validation.ts";
 import { Permissions } from "./permissions.ts";
-import type { EmulatorState, InteractionRecord } from "./state.ts";
+import type { EmulatorState } from "./state.ts";
+import type { InteractionRecord } from "./state_records.ts";
 import type {
   ApiApplicationCommand,
   ApiCommandOption,

@@ -26,14 +26,14 @@ import {
 } from "./message_parts.ts";
 import { hasPayload, validateMessageBody } from "./message_validation.ts";
 import { Permissions } from "./permissions.ts";
+import { type EmulatorState } from "./state.ts";
 import {
   type ChannelRecord,
-  type EmulatorState,
   Intents,
   isoTimestamp,
   isThread,
   type MessageRecord,
-} from "./state.ts";
+} from "./state_records.ts";
 import type { ApiInteractionMetadata, ApiMessage, ApiUser } from "./types.ts";
 
 /** How long enforce_nonce deduplicates, ms (Discord: "a few minutes"). */

@@ -12,7 +12,8 @@ import { isRecord } from "./body.ts";
 import { cloneJson } from "./clone.ts";
 import { DiscordError, ErrorCodes, invalidField, notFound } from "./errors.ts";
 import { InteractionTypes, invocation, newRecord } from "./interactions.ts";
-import type { EmulatorState, InteractionRecord } from "./state.ts";
+import type { EmulatorState } from "./state.ts";
+import type { InteractionRecord } from "./state_records.ts";
 import type { ApiInteraction, ApiInteractionData } from "./types.ts";
 
 /** What a user typed into a modal. */

@@ -10,7 +10,7 @@ import { postMessage } from "./messaging.ts";
 import { addReaction } from "./reacting.ts";
 import { startEmulator } from "./mod.ts";
 import { ALL_PERMISSIONS, DEFAULT_EVERYONE, Permissions } from "./permissions.ts";
-import { ChannelTypes } from "./state.ts";
+import { ChannelTypes } from "./state_records.ts";
 import { api, assertEquals, type Reply } from "./test_helpers.ts";
 import type { Emulator } from "./mod.ts";
 
@@ -424,6 +424,36 @@ const ROWS: Row[] = [
       path: `/channels/${f.thread(f.emu.seeded!.users.member)}/thread-members/@me`,
     }),
   },
+  {
+    route: "PUT /channels/:id/thread-members/:id",
+    permission: "SEND_MESSAGES_IN_THREADS",
+    scope: "channel",
+    setup: (f) => ({
+      method: "PUT",
+      path: `/channels/${f.thread()}/thread-members/${f.emu.seeded!.users.member}`,
+    }),
+  },
+  {
+    route: "DELETE /channels/:id/thread-members/:id",
+    permission: "MANAGE_THREADS",
+    scope: "channel",
+    setup: (f) => ({
+      method: "DELETE",
+      path: `/channels/${f.thread()}/thread-members/${f.emu.seeded!.users.member}`,
+    }),
+  },
+  {
+    route: "PATCH /channels/:id (permission_overwrites)",
+    permission: "MANAGE_ROLES",
+    scope: "channel",
+    setup: (f) => ({
+      method: "PATCH",
+      path: `/channels/${f.channel}`,
+      body: {
+        permission_overwrites: [{ id: f.memberRole, type: 0, allow: String(P.SEND_MESSAGES) }],
+      },
+    }),
+  },
   // ---- members, bans, roles ----
   {
     route: "PATCH /guilds/:id/members/:id (nick)",
@@ -770,6 +800,44 @@ Deno.test("message send: TTS and @everyone quietly lose their effect without the
     const refused = await denied(f, row("MANAGE_THREADS"), () => send(locked, { content: "x" }));
     assertEquals([refused.status, refused.body.code], [400, 160005]);
     assertEquals((await send(locked, { content: "x" })).status, 200);
+  } finally {
+    await emu.close();
+  }
+});
+
+Deno.test("hierarchy: with the permission, members at or above the bot's highest role and the owner are still refused", async () => {
+  const emu = await startEmulator(FAST);
+  try {
+    const f = fixtures(emu);
+    const state = emu.state;
+    const top = state.createRole(f.guildId, { name: "Top", position: 10 });
+    const above = f.freshMember();
+    state.member(f.guildId, above).roles.push(top.id);
+    const owner = emu.seeded!.users.admin;
+    const g = `/guilds/${f.guildId}`;
+    const refused: Call[] = [
+      { method: "DELETE", path: `${g}/members/${above}` },
+      { method: "PUT", path: `${g}/bans/${above}` },
+      { method: "PATCH", path: `${g}/members/${above}`, body: { nick: "x" } },
+      {
+        method: "PATCH",
+        path: `${g}/members/${above}`,
+        body: { communication_disabled_until: new Date(Date.now() + 60_000).toISOString() },
+      },
+      { method: "DELETE", path: `${g}/members/${owner}` },
+      { method: "PUT", path: `${g}/members/${f.freshMember()}/roles/${top.id}` },
+      { method: "PUT", path: `${g}/members/${f.freshMember()}/roles/${f.botRole}` },
+      { method: "PATCH", path: `${g}/roles/${top.id}`, body: { name: "y" } },
+      { method: "DELETE", path: `${g}/roles/${top.id}` },
+    ];
+    for (const c of refused) {
+      const reply = await call(emu, c);
+      assertEquals(
+        { status: reply.status, code: reply.body.code },
+        { status: 403, code: 50013 },
+        `${c.method} ${c.path}`,
+      );
+    }
   } finally {
     await emu.close();
   }

@@ -7,7 +7,8 @@
  */
 
 import { DiscordError, ErrorCodes } from "./errors.ts";
-import { type EmulatorState, Intents, type MessageRecord } from "./state.ts";
+import { type EmulatorState } from "./state.ts";
+import { Intents, type MessageRecord } from "./state_records.ts";
 import type { ApiReaction } from "./types.ts";
 
 export /** Parses the `:emoji` path segment: Unicode, or `name:id` for custom emoji. */

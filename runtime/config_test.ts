@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "./config.ts";
+import { loadConfig } from "./config.ts";
+import { ConfigError } from "./env_parsing.ts";
 
 Deno.test("loadConfig has working defaults with an empty environment", () => {
   const config = loadConfig({});

@@ -18,7 +18,7 @@ import { type PartitionIntake, startPartitionIntake } from "./cluster/partition_
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
-import { CONFIG_DEFAULTS, type FloraConfig } from "./config.ts";
+import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
 import { Deployer, describe } from "./host/deployer.ts";
 import { InterruptedDeploySweeper } from "./host/deploy_recovery.ts";
 import { GuildCommands } from "./host/guild_commands.ts";

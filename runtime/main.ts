@@ -7,7 +7,8 @@
  */
 
 import { dashboardAssets } from "../dashboard/assets.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { loadConfig } from "./config.ts";
+import { ConfigError } from "./env_parsing.ts";
 import { floraCommand, installCommand } from "./cli_invocation.ts";
 import type { Emulator } from "../emulator/mod.ts";
 import { bannerLines } from "./banner.ts";

@@ -6,11 +6,13 @@
  */
 
 import type { Hono } from "hono";
-import { objectBody } from "../body.ts";
+import { isRecord, objectBody } from "../body.ts";
+import { isSnowflake } from "../snowflake.ts";
 import { DiscordError, invalidField, missingPermissions } from "../errors.ts";
 import { requireChannelPermissions } from "../message_access.ts";
 import { Permissions } from "../permissions.ts";
-import { ChannelTypes, type EmulatorState, Intents, isoTimestamp, isThread } from "../state.ts";
+import { type EmulatorState } from "../state.ts";
+import { ChannelTypes, Intents, isoTimestamp, isThread } from "../state_records.ts";
 import type { ApiChannel, ApiOverwrite } from "../types.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
@@ -68,6 +70,41 @@ function requireOverwritesGrantable(mine: bigint, overwrites: ApiOverwrite[]): v
   }
 }
 
+/** `permission_overwrites` from a request body (undefined when absent). */
+function parseOverwrites(value: unknown): ApiOverwrite[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) {
+    throw invalidField(["permission_overwrites"], "BASE_TYPE_LIST", "Must be a list.");
+  }
+  return value.map((o: unknown, i) => {
+    const entry = isRecord(o) ? o : {};
+    const bits = (key: "allow" | "deny") => {
+      const raw = String(entry[key] ?? "0");
+      if (!/^\d{1,20}$/.test(raw)) {
+        throw invalidField(
+          ["permission_overwrites", i, key],
+          "NUMBER_TYPE_COERCE",
+          `Value "${raw}" is not int.`,
+        );
+      }
+      return raw;
+    };
+    if (!isSnowflake(String(entry.id))) {
+      throw invalidField(
+        ["permission_overwrites", i, "id"],
+        "NUMBER_TYPE_COERCE",
+        "Not a snowflake.",
+      );
+    }
+    return {
+      id: String(entry.id),
+      type: entry.type === 1 ? 1 as const : 0 as const,
+      allow: bits("allow"),
+      deny: bits("deny"),
+    };
+  });
+}
+
 /**
  * What editing a channel needs: MANAGE_CHANNELS; for a thread MANAGE_THREADS,
  * except that reopening an unlocked thread needs only SEND_MESSAGES and its
@@ -114,14 +151,7 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
     if (parentId && state.channel(parentId).channel.type !== ChannelTypes.GUILD_CATEGORY) {
       throw invalidField(["parent_id"], "CHANNEL_PARENT_INVALID_TYPE", "Not a category.");
     }
-    const overwrites = Array.isArray(input.permission_overwrites)
-      ? (input.permission_overwrites as ApiOverwrite[]).map((o) => ({
-        id: String(o.id),
-        type: o.type === 1 ? 1 as const : 0 as const,
-        allow: String(o.allow ?? "0"),
-        deny: String(o.deny ?? "0"),
-      }))
-      : [];
+    const overwrites = parseOverwrites(input.permission_overwrites) ?? [];
     requireOverwritesGrantable(mine, overwrites);
     const channel = state.createChannel(params.guild_id, {
       name: channelName(input.name, type),
@@ -154,6 +184,15 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
       botId(),
       threadEditPermission(channel, input, botId()),
     );
+    // Discord: editing overwrites needs MANAGE_ROLES, and only permissions the bot holds there.
+    const overwrites = thread ? undefined : parseOverwrites(input.permission_overwrites);
+    if (overwrites) {
+      requireChannelPermissions(state, params.channel_id, botId(), Permissions.MANAGE_ROLES);
+      const mine = state.permissions(channel.guild_id, botId(), params.channel_id);
+      for (const o of overwrites) {
+        if (((BigInt(o.allow) | BigInt(o.deny)) & ~mine) !== 0n) throw missingPermissions();
+      }
+    }
     if (input.name !== undefined) channel.name = channelName(input.name, channel.type);
     if (!thread) {
       if (input.topic !== undefined) {
@@ -168,6 +207,7 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
       if (input.parent_id !== undefined) {
         channel.parent_id = typeof input.parent_id === "string" ? input.parent_id : null;
       }
+      if (overwrites) channel.permission_overwrites = overwrites;
     } else if (channel.thread_metadata) {
       if (typeof input.archived === "boolean") {
         channel.thread_metadata.archived = input.archived;
@@ -416,6 +456,46 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
   route(app, ctx, "GET", "/channels/:channel_id/thread-members", ({ params }) => {
     const record = thread(params.channel_id);
     return ok([...record.threadMembers].map((u) => threadMember(params.channel_id, u)));
+  });
+
+  /** An open (unarchived) thread, for adding and removing its members. */
+  const openThread = (id: string) => {
+    const record = thread(id);
+    if (record.channel.thread_metadata?.archived) {
+      throw new DiscordError(400, { code: 50083, message: "Thread is archived" });
+    }
+    return record;
+  };
+
+  // Adding someone needs what posting in the thread needs; they must be in the guild.
+  route(app, ctx, "PUT", "/channels/:channel_id/thread-members/:user_id", ({ params }) => {
+    const record = openThread(params.channel_id);
+    requireChannelPermissions(
+      state,
+      params.channel_id,
+      botId(),
+      Permissions.SEND_MESSAGES_IN_THREADS,
+    );
+    state.member(record.channel.guild_id ?? "", params.user_id);
+    if (!record.threadMembers.has(params.user_id)) {
+      record.threadMembers.add(params.user_id);
+      membersUpdate(params.channel_id, [params.user_id], []);
+    }
+    return noContent();
+  });
+
+  // Removing someone needs MANAGE_THREADS, or being the creator of a private thread.
+  route(app, ctx, "DELETE", "/channels/:channel_id/thread-members/:user_id", ({ params }) => {
+    const record = openThread(params.channel_id);
+    const creator = record.channel.type === ChannelTypes.PRIVATE_THREAD &&
+      record.channel.owner_id === botId();
+    if (!creator) {
+      requireChannelPermissions(state, params.channel_id, botId(), Permissions.MANAGE_THREADS);
+    }
+    if (record.threadMembers.delete(params.user_id)) {
+      membersUpdate(params.channel_id, [], [params.user_id]);
+    }
+    return noContent();
   });
 
   route(app, ctx, "GET", "/channels/:channel_id/thread-members/:user_id", ({ params }) => {

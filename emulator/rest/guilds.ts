@@ -11,7 +11,8 @@ import { objectBody } from "../body.ts";
 import { DiscordError, ErrorCodes, invalidField, missingPermissions } from "../errors.ts";
 import { highestRolePosition, Permissions } from "../permissions.ts";
 import { isSnowflake } from "../snowflake.ts";
-import { type EmulatorState, Intents } from "../state.ts";
+import { type EmulatorState } from "../state.ts";
+import { Intents } from "../state_records.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 
 /** GATEWAY_GUILD_MEMBERS and GATEWAY_GUILD_MEMBERS_LIMITED application flags. */

@@ -17,7 +17,7 @@ import {
   MessageTypes,
   postMessage,
 } from "../messaging.ts";
-import { type InteractionRecord, type MessageRecord } from "../state.ts";
+import { type InteractionRecord, type MessageRecord } from "../state_records.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 import { executeWebhook, webhookMessage } from "./webhooks.ts";
 

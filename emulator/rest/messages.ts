@@ -12,7 +12,7 @@ import { requireChannelPermissions, requireContentPermissions } from "../message
 import { deleteMessage, editMessage, emitMessage, postMessage } from "../messaging.ts";
 import { Permissions } from "../permissions.ts";
 import { isSnowflake, snowflakeTime } from "../snowflake.ts";
-import { Intents, isoTimestamp, isThread, type MessageRecord } from "../state.ts";
+import { Intents, isoTimestamp, isThread, type MessageRecord } from "../state_records.ts";
 import { limitParam, snowflakeParam } from "./query.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 

@@ -8,7 +8,7 @@
 import type { Hono } from "hono";
 import { objectBody } from "../body.ts";
 import { ErrorCodes, invalidField, notFound } from "../errors.ts";
-import { Intents } from "../state.ts";
+import { Intents } from "../state_records.ts";
 import { isSnowflake } from "../snowflake.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 

@@ -9,7 +9,8 @@ import type { Hono } from "hono";
 import { isRecord, objectBody } from "../body.ts";
 import { DiscordError, invalidField, missingPermissions } from "../errors.ts";
 import { ALL_PERMISSIONS, highestRolePosition, Permissions } from "../permissions.ts";
-import { type EmulatorState, Intents } from "../state.ts";
+import { type EmulatorState } from "../state.ts";
+import { Intents } from "../state_records.ts";
 import type { ApiRole } from "../types.ts";
 import { noContent, ok, type RestContext, route } from "./router.ts";
 

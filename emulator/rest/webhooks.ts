@@ -17,7 +17,8 @@ import { DiscordError, ErrorCodes, invalidField, notFound } from "../errors.ts";
 import { requireChannelPermissions } from "../message_access.ts";
 import { deleteMessage, editMessage, postMessage } from "../messaging.ts";
 import { Permissions } from "../permissions.ts";
-import { type EmulatorState, isThread, type MessageRecord } from "../state.ts";
+import { type EmulatorState } from "../state.ts";
+import { isThread, type MessageRecord } from "../state_records.ts";
 import type { ApiUser, ApiWebhook } from "../types.ts";
 import { noContent, ok, type RestContext, type RestResult, route } from "./router.ts";
 

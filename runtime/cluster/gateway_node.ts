@@ -9,7 +9,7 @@
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Bot } from "@discordeno/bot";
-import type { FloraConfig } from "../config.ts";
+import type { FloraConfig } from "../config_schema.ts";
 import type { GatewayPayload } from "../host/event_router.ts";
 import { createGateway } from "../host/gateway.ts";
 import { errorMessage } from "../../shared/error_message.ts";

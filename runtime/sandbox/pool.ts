@@ -16,6 +16,8 @@ import { NdjsonWriter, readNdjson } from "./ndjson.ts";
 import {
   type HostToProcess,
   type LoadMessage,
+  type ProcessMemory,
+  processMemoryOf,
   type ProcessToHost,
   PROTOCOL_VERSION,
   type SandboxLimits,
@@ -186,6 +188,8 @@ class SandboxChild {
   lastHeardAt = performance.now();
   /** Why the host killed it, if it did (the exit then says this rather than the signal). */
   killedFor: string | null = null;
+  /** Its memory at its latest heartbeat (null before the first). */
+  memory: ProcessMemory | null = null;
 
   constructor(
     readonly options: PoolOptions,
@@ -269,7 +273,10 @@ class SandboxChild {
       for await (const raw of messages) {
         this.lastHeardAt = performance.now();
         const message = raw as ProcessToHost;
-        if (message.type === "alive") continue;
+        if (message.type === "alive") {
+          this.memory = processMemoryOf(message.memory) ?? this.memory;
+          continue;
+        }
         if (message.type === "ready") {
           this.isReady = true;
           ready();
@@ -632,6 +639,11 @@ export class SandboxPool {
   /** Process ids, by index (for supervision and tests). */
   pids(): (number | undefined)[] {
     return this.#processes.map((p) => p.pid);
+  }
+
+  /** Each process's memory at its latest heartbeat, by index (null: none yet, or restarting). */
+  memory(): (ProcessMemory | null)[] {
+    return this.#processes.map((p) => p.current?.memory ?? null);
   }
 
   /** The process index a guild's workers live in. */

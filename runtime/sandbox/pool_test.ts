@@ -100,3 +100,16 @@ Deno.test("the pool refuses to start a script that imports a module", async () =
     });
   });
 });
+
+Deno.test("a sandbox process reports its memory with its heartbeat", async () => {
+  await withPool({}, ignore, async (pool) => {
+    const deadline = Date.now() + 10_000;
+    while (pool.memory()[0] === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const memory = pool.memory()[0];
+    assert.ok(memory, "no heartbeat with memory figures in 10 s");
+    assert.ok(memory.rss > memory.heapUsed && memory.heapUsed > 0, JSON.stringify(memory));
+    assert.equal(memory.workersHeapUsed, 0); // no worker yet
+  });
+});

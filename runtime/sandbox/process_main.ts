@@ -39,6 +39,7 @@ import {
   type LoadMessage,
   MAX_BATCH,
   PROCESS_HEARTBEAT_MS,
+  type ProcessMemory,
   type ProcessToHost,
   PROTOCOL_VERSION,
   type SandboxLimits,
@@ -81,6 +82,8 @@ interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
   loadTimer?: ReturnType<typeof setTimeout>;
   /** The worker thread's CPU ms in its latest batch report, relayed to the host (usage). */
   cpuReported?: number;
+  /** The worker's heap in use at its latest pong, bytes (the heartbeat reports the sum). */
+  heapUsed: number;
 }
 
 const MiB = 1024 * 1024;
@@ -226,6 +229,7 @@ function observe(running: RunningWorker, data: unknown): boolean {
       if (m.seq === running.pingSeq) running.pingSentAt = null;
       if (takeCpuReport(running, pong.cpuMs)) return false;
       if (typeof pong.heapUsed === "number" && typeof pong.external === "number") {
+        running.heapUsed = pong.heapUsed;
         running.reportedBytes = pong.heapUsed + pong.external;
         const limitMb = limits.workerHeapMb;
         if (limitMb && running.reportedBytes > limitMb * MiB) {
@@ -303,6 +307,7 @@ function spawn(key: WorkerKey, load: LoadMessage): void {
     pingSeq: 0,
     pingSentAt: null,
     reportedBytes: 0,
+    heapUsed: 0,
     ...newCpuHealth(),
     activeAt: performance.now(),
     pongAt: performance.now(),
@@ -385,6 +390,14 @@ function watch(): void {
   }
 }
 
+/** This process's memory for the heartbeat: what the host reports to operators and the soak. */
+function memory(): ProcessMemory {
+  const { rss, heapUsed } = Deno.memoryUsage();
+  let workersHeapUsed = 0;
+  for (const running of workers.values()) workersHeapUsed += running.heapUsed;
+  return { rss, heapUsed, workersHeapUsed };
+}
+
 function handle(message: HostToProcess): void {
   switch (message.type) {
     case "init": {
@@ -398,7 +411,7 @@ function handle(message: HostToProcess): void {
       // The host's view of this process's liveness (pool.ts): silence means kill and replace.
       clearInterval(aliveTimer);
       aliveTimer = setInterval(
-        () => send({ v: PROTOCOL_VERSION, type: "alive" }),
+        () => send({ v: PROTOCOL_VERSION, type: "alive", memory: memory() }),
         PROCESS_HEARTBEAT_MS,
       );
       send({ v: PROTOCOL_VERSION, type: "ready" });

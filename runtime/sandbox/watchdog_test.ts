@@ -182,3 +182,17 @@ Deno.test("unexplained CPU over a tenth of the round means a worker nobody pinge
   assert.ok(!unexplainedBusy(300, 200, 500));
   assert.ok(unexplainedBusy(150, 200, 20));
 });
+
+Deno.test("a busy worker's CPU history stays within the CPU window, however long it runs", () => {
+  // Reports every 100 ms (twice per watchdog round, the most the sandbox process takes) for an
+  // hour of work within its share: the history is the window's worth, not the hour's.
+  const window = { ...limits, maxCpuShare: 0.5, cpuWindowMs: 30_000 };
+  const { cpu, verdict } = run(
+    undefined,
+    { share: 0.3, stepMs: 100, untilMs: 3_600_000, idle: false },
+    window,
+  );
+  assert.equal(verdict, null);
+  assert.ok(cpu.cpuSamples.length <= 30_000 / 100 + 2, `${cpu.cpuSamples.length} samples`);
+  assert.ok(cpu.cpuSamples[0].at >= 3_600_000 - 30_000 - 100);
+});

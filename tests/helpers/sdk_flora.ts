@@ -11,7 +11,8 @@
 import { bundle } from "../../client/bundle.ts";
 import { type BotAction, EmulatorClient, type SeededWorld } from "../../emulator/mod.ts";
 import { specViolations } from "../../emulator/spec_conformance.ts";
-import type { DispatchEvent, EmulatorState } from "../../emulator/state.ts";
+import type { EmulatorState } from "../../emulator/state.ts";
+import type { DispatchEvent } from "../../emulator/state_records.ts";
 import type { ApiInteraction, ApiInteractionData } from "../../emulator/types.ts";
 import { loadConfig } from "../../runtime/config.ts";
 import { type Flora, startFlora } from "../../runtime/flora.ts";

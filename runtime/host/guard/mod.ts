@@ -13,7 +13,7 @@
  */
 
 import type { DeploymentStore } from "../../../storage/types.ts";
-import { CONFIG_DEFAULTS, type FloraConfig } from "../../config.ts";
+import { CONFIG_DEFAULTS, type FloraConfig } from "../../config_schema.ts";
 import type { SandboxLimits } from "../../sandbox/protocol/mod.ts";
 import type { LogSink } from "../logs.ts";
 import type { OperationExecutor } from "../sandboxes.ts";

@@ -157,10 +157,39 @@ export interface WorkerSilentMessage extends WorkerKey {
  */
 export const PROCESS_HEARTBEAT_MS = 250;
 
+/** A sandbox process's memory, as its heartbeat reports it (bytes). */
+export interface ProcessMemory {
+  /** The process's resident set. */
+  rss: number;
+  /** Its own isolate's heap in use (the relay, not the workers). */
+  heapUsed: number;
+  /** Its workers' heaps in use, as their latest pongs said (stale for workers not pinged). */
+  workersHeapUsed: number;
+}
+
+/**
+ * The memory figures of a heartbeat, or null when they are missing or not
+ * finite non-negative numbers (the host then keeps no figure rather than a wrong one).
+ *
+ * @example
+ * ```ts
+ * processMemoryOf({ rss: 1, heapUsed: 2, workersHeapUsed: 3 }); // the same figures
+ * processMemoryOf({ rss: "1" }); // null
+ * ```
+ */
+export function processMemoryOf(raw: unknown): ProcessMemory | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const { rss, heapUsed, workersHeapUsed } = raw as Record<string, unknown>;
+  const figures = [rss, heapUsed, workersHeapUsed];
+  if (!figures.every((n) => typeof n === "number" && Number.isFinite(n) && n >= 0)) return null;
+  return { rss, heapUsed, workersHeapUsed } as ProcessMemory;
+}
+
 /** Sent every {@linkcode PROCESS_HEARTBEAT_MS} from the process's own event loop. */
 export interface ProcessAliveMessage {
   v: typeof PROTOCOL_VERSION;
   type: "alive";
+  memory?: ProcessMemory;
 }
 
 export type ProcessToHost =

@@ -1,0 +1,254 @@
+/**
+ * The runtime's settings: every field `startFlora` reads, documented once,
+ * and the default of each setting that has one (`CONFIG_DEFAULTS`).
+ *
+ * @module
+ */
+
+import { DEFAULT_LIVENESS_MS } from "./sandbox/liveness.ts";
+import { type StorageConfig } from "../storage/config.ts";
+import { DEFAULT_EMULATOR_PORT } from "../emulator/defaults.ts";
+import { type FloraRole } from "./cluster/roles.ts";
+import { DEFAULT_DEPLOY_LEASE_MS } from "./host/deployer.ts";
+import { DEFAULT_FETCH_LIMITS } from "./host/fetch/service.ts";
+import { AddressAllowance } from "./host/guard/address.ts";
+import { DEFAULT_CPU_BURSTS } from "./host/guard/cpu_bursts.ts";
+import { SCHEDULING_DEFAULTS } from "./host/scheduling_options.ts";
+import type { LinkTransport } from "./sandbox/host_link.ts";
+
+/** Everything `startFlora` needs. */
+export interface FloraConfig {
+  /** Storage backends (`DATABASE_URL`, `REDIS_URL`, `FLORA_KV_URL`, `FLORA_DATA_DIR`). */
+  storage: StorageConfig;
+  /** Discord bot token; absent: run against the built-in emulator. */
+  discordToken?: string;
+  /**
+   * `DISCORD_API_URL`: REST base of a Discord-compatible API (no `/v10`), e.g. a standalone
+   * emulator several nodes share; the gateway URL comes from its `GET /gateway/bot`.
+   * @default Discord's with `DISCORD_TOKEN`, else the built-in emulator
+   */
+  discordApiUrl?: string;
+  /**
+   * `FLORA_ROLE`: the roles this process plays, `all` or a comma list of gateway, runtime, api.
+   * @default every role (one process, no NATS)
+   */
+  roles: ReadonlySet<FloraRole>;
+  /** `NATS_URL`: servers of the cluster's event bus; required unless every role runs here. */
+  natsUrl?: string[];
+  /**
+   * `FLORA_BUS_PREFIX`: names the cluster's JetStream stream and buckets.
+   * @default "flora"
+   */
+  busPrefix: string;
+  /**
+   * `FLORA_PARTITIONS`: event partitions of the cluster (every node must agree; fixed for its life).
+   * @default 64
+   */
+  partitions: number;
+  /**
+   * `FLORA_NODE_ID`: this process's name in leases.
+   * @default host name, pid and a random suffix
+   */
+  nodeId: string;
+  /** Where the embedded database and runtime files live. */
+  dataDir: string;
+  /** Interface the API listens on. */
+  apiHost: string;
+  /** API port (0: any free port). */
+  apiPort: number;
+  /** Emulator port when no token is set (0: any free port). */
+  emulatorPort: number;
+  /** Operator token; generated and kept in the data dir when absent. */
+  operatorToken?: string;
+  /** Number of sandbox processes. */
+  sandboxProcesses: number;
+  /** Heap limit of each sandbox process, MiB. */
+  sandboxHeapMb: number;
+  /**
+   * Standby sandbox processes kept warm to replace one that dies at once (0: none).
+   * @default {1}
+   */
+  sandboxStandby?: number;
+  /**
+   * A sandbox process silent this long (stopped, deadlocked, swapping) is killed and replaced, ms.
+   * @default {5000}
+   */
+  sandboxLivenessMs?: number;
+  /**
+   * Niceness of the sandbox processes (e.g. 10 puts the host's gateway and REST first).
+   * @default {0}
+   */
+  sandboxNice?: number;
+  /** How the host talks to its sandbox processes (default: a Unix socket where there are any). */
+  sandboxTransport?: LinkTransport;
+  /**
+   * V8's memory reducer in the sandbox processes.
+   * @default {false} (CPU over memory)
+   */
+  sandboxMemoryReducer?: boolean;
+  /**
+   * `FLORA_SANDBOX_SEMI_SPACE_MB`: cap on each worker isolate's young-generation semi-space, MiB
+   * (V8's `--max-semi-space-size`). Bounds how far idle workers' heaps stay grown without the
+   * memory reducer (`docs/operations.md`, "Sandbox memory under load").
+   * @default V8's own (up to 16 MiB per semi-space)
+   */
+  sandboxSemiSpaceMb?: number;
+  /** Longest an event handler may run, ms. */
+  eventTimeoutMs: number;
+  /** Longest a script's top level may take to load, ms. */
+  loadTimeoutMs: number;
+  /**
+   * Resident workers before the least recently used idle ones are evicted.
+   * @default {500}
+   */
+  maxResidentWorkers?: number;
+  /**
+   * A worker idle this long is evicted, ms.
+   * @default {300_000} (5 minutes)
+   */
+  workerIdleMs?: number;
+  /**
+   * Droppable events a guild may have waiting before new ones are dropped.
+   * @default {2_000}
+   */
+  guildBacklog?: number;
+  /**
+   * How long a script gets to answer an interaction before the host defers it, ms.
+   * @default {2_000}
+   */
+  interactionAckMs?: number;
+  /**
+   * How long shutdown waits for in-flight handlers, ms.
+   * @default {10_000}
+   */
+  shutdownMs?: number;
+  /**
+   * Lease a deploying host renews on its pending deployment, ms: a deploy whose lease ran out
+   * was interrupted, and any host finishes or fails it.
+   * @default {30_000}
+   */
+  deployLeaseMs?: number;
+  /** Gateway shards: a number, or undefined for Discord's recommendation. */
+  shards?: number;
+  /** Longest one cron run may take, ms (default: the event budget). */
+  cronTimeoutMs?: number;
+  /**
+   * Heap one guild's worker may report before it is stopped, MiB.
+   * @default {256}
+   */
+  guildHeapMb?: number;
+  /**
+   * Resident memory of a sandbox process before it sheds its largest worker, MiB.
+   * @default {2048}
+   */
+  sandboxMemoryMb?: number;
+  /**
+   * Window over which a worker's CPU share is measured, ms.
+   * @default {30_000}
+   */
+  cpuWindowMs?: number;
+  /**
+   * Share of one core a worker may use over `cpuWindowMs`, 0–1 (1: no limit).
+   * @default {0.5}
+   */
+  maxCpuShare?: number;
+  /**
+   * CPU burst milliseconds a guild's bucket holds (`requestCpuBurst`; 0: no bursts).
+   * @default {30_000}
+   */
+  cpuBurstMs?: number;
+  /**
+   * Burst milliseconds a guild's bucket gets back per minute.
+   * @default {3_000}
+   */
+  cpuBurstRefillMsPerMinute?: number;
+  /**
+   * Failures within `crashLoopWindowMs` that suspend a guild.
+   * @default {5}
+   */
+  crashLoopFailures?: number;
+  /**
+   * Crash-loop window, ms.
+   * @default {300_000} (5 minutes)
+   */
+  crashLoopWindowMs?: number;
+  /**
+   * Log lines a guild may write per 10 seconds before lines are dropped.
+   * @default {200}
+   */
+  guildLogLinesPer10s?: number;
+  /**
+   * Discord REST calls per second of one guild, sustained (bursts of twice that).
+   * @default {5}
+   */
+  guildRestPerSecond?: number;
+  /**
+   * Discord REST calls of one guild running at once.
+   * @default {4}
+   */
+  guildRestConcurrency?: number;
+  /**
+   * Non-public addresses scripts' fetch may reach anyway (`FLORA_FETCH_ALLOW_PRIVATE`,
+   * operator only: dev and test setups). Default: none.
+   */
+  fetchAllowPrivate?: AddressAllowance;
+  /**
+   * Longest one outbound fetch may take, ms.
+   * @default {8_000}
+   */
+  fetchTimeoutMs?: number;
+  /**
+   * Largest outbound response body, bytes.
+   * @default {2_097_152} (2 MiB)
+   */
+  fetchMaxResponseBytes?: number;
+  /**
+   * Largest outbound request body, bytes.
+   * @default {1_048_576} (1 MiB)
+   */
+  fetchMaxRequestBytes?: number;
+  /**
+   * Outbound fetches per second of one guild, sustained (bursts of twice that).
+   * @default {5}
+   */
+  fetchPerSecond?: number;
+}
+
+/**
+ * The default of every setting that has one: what the environment falls back
+ * to, and what `startFlora` uses for an optional field left out. Settings
+ * another module owns (scheduling, fetch limits) take that module's default.
+ */
+export const CONFIG_DEFAULTS = {
+  apiPort: 8787,
+  /** The built-in emulator's port: the emulator's own default, one above the API's. */
+  emulatorPort: DEFAULT_EMULATOR_PORT,
+  sandboxProcesses: 2,
+  sandboxHeapMb: 512,
+  sandboxStandby: 1,
+  sandboxLivenessMs: DEFAULT_LIVENESS_MS,
+  sandboxNice: 0,
+  eventTimeoutMs: 10_000,
+  loadTimeoutMs: 10_000,
+  maxResidentWorkers: SCHEDULING_DEFAULTS.maxResident,
+  workerIdleMs: SCHEDULING_DEFAULTS.idleMs,
+  guildBacklog: SCHEDULING_DEFAULTS.maxBacklog,
+  interactionAckMs: SCHEDULING_DEFAULTS.interactionAckMs,
+  shutdownMs: 10_000,
+  deployLeaseMs: DEFAULT_DEPLOY_LEASE_MS,
+  guildHeapMb: 256,
+  sandboxMemoryMb: 2048,
+  cpuWindowMs: 30_000,
+  maxCpuShare: 0.5,
+  cpuBurstMs: DEFAULT_CPU_BURSTS.capacityMs,
+  cpuBurstRefillMsPerMinute: DEFAULT_CPU_BURSTS.refillMsPerMinute,
+  crashLoopFailures: 5,
+  crashLoopWindowMs: 300_000,
+  guildLogLinesPer10s: 200,
+  guildRestPerSecond: 5,
+  guildRestConcurrency: 4,
+  fetchTimeoutMs: DEFAULT_FETCH_LIMITS.timeoutMs,
+  fetchMaxResponseBytes: DEFAULT_FETCH_LIMITS.maxResponseBytes,
+  fetchMaxRequestBytes: DEFAULT_FETCH_LIMITS.maxRequestBytes,
+  fetchPerSecond: 5,
+} as const satisfies Partial<Record<keyof FloraConfig, number>>;

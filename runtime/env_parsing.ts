@@ -1,0 +1,65 @@
+/**
+ * Reading one environment variable: whole numbers within bounds, the sandbox
+ * transport, the private-address allowance; each refusal is a `ConfigError`
+ * that names the variable and says what to write instead.
+ *
+ * @module
+ */
+
+import { AddressAllowance } from "./host/guard/address.ts";
+import type { LinkTransport } from "./sandbox/host_link.ts";
+import { errorMessage } from "../shared/error_message.ts";
+
+/** A configuration value is missing or malformed. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * The whole number in `env[name]`, or `fallback` when it is unset or empty.
+ *
+ * @example
+ * ```ts
+ * integer({ FLORA_API_PORT: "8080" }, "FLORA_API_PORT", 8787, 0, 65535); // 8080
+ * ```
+ */
+export function integer(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      `${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`,
+    );
+  }
+  return value;
+}
+
+/** `FLORA_SANDBOX_TRANSPORT`: "unix", "stdio", or unset (the pool picks). */
+export function transport(text: string | undefined): LinkTransport | undefined {
+  const value = text?.trim();
+  if (!value) return undefined;
+  if (value === "unix" || value === "stdio") return value;
+  throw new ConfigError(
+    `FLORA_SANDBOX_TRANSPORT must be "unix" or "stdio" (got ${JSON.stringify(value)})`,
+  );
+}
+
+/** `FLORA_FETCH_ALLOW_PRIVATE`: private addresses and ranges scripts may fetch (none if unset). */
+export function allowance(text: string | undefined): AddressAllowance {
+  if (text === undefined || text.trim() === "") return AddressAllowance.none;
+  try {
+    return AddressAllowance.parse(text);
+  } catch (error) {
+    throw new ConfigError(
+      `FLORA_FETCH_ALLOW_PRIVATE must be comma-separated IP addresses or CIDR ranges ` +
+        `(e.g. 127.0.0.1/32,::1/128): ${errorMessage(error)}`,
+    );
+  }
+}
