@@ -50,8 +50,8 @@ interface Fixtures {
   ownMessage: () => Promise<string>;
   /** A fresh member below the bot in the role hierarchy. */
   freshMember: () => string;
-  /** A public thread under `channel`, created by `ownerId` (the bot by default). */
-  thread: (ownerId?: string) => string;
+  /** A thread under `channel` (public by default), created by and holding `ownerId` (the bot by default). */
+  thread: (ownerId?: string, type?: number) => string;
 }
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
@@ -425,6 +425,16 @@ const ROWS: Row[] = [
     }),
   },
   {
+    route: "GET /channels/:id (a private thread the bot is not in)",
+    permission: "MANAGE_THREADS",
+    scope: "channel",
+    deniedCode: 50001,
+    setup: (f) => ({
+      method: "GET",
+      path: `/channels/${f.thread(f.emu.seeded!.users.member, ChannelTypes.PRIVATE_THREAD)}`,
+    }),
+  },
+  {
     route: "PUT /channels/:id/thread-members/:id",
     permission: "SEND_MESSAGES_IN_THREADS",
     scope: "channel",
@@ -688,10 +698,10 @@ function fixtures(emu: Emulator): Fixtures {
       state.addMember(guild.id, user.id, [guild.roles.member]);
       return user.id;
     },
-    thread: (ownerId = state.botUser.id) => {
+    thread: (ownerId = state.botUser.id, type: number = ChannelTypes.PUBLIC_THREAD) => {
       const thread = state.createChannel(guild.id, {
         name: "thread",
-        type: ChannelTypes.PUBLIC_THREAD,
+        type,
         parent_id: channel,
         owner_id: ownerId,
         thread_metadata: {
@@ -701,6 +711,7 @@ function fixtures(emu: Emulator): Fixtures {
           locked: false,
         },
       });
+      state.channel(thread.id).threadMembers.add(ownerId);
       return thread.id;
     },
   };
