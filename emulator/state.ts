@@ -8,6 +8,7 @@
  */
 
 import { cloneJson } from "./clone.ts";
+import { newApplication, newBotUser, PRIVILEGED_INTENT_FLAGS } from "./bot_identity.ts";
 import { BOT_ROLE_PERMISSIONS, DEFAULT_EVERYONE_STR, newGuild } from "./guild_template.ts";
 import {
   type ChannelRecord,
@@ -56,9 +57,6 @@ export interface EmulatorStateOptions {
   maxMessagesPerChannel?: number;
 }
 
-/** Application flags granting all three privileged intents (the "limited" variants). */
-export const PRIVILEGED_INTENT_FLAGS = (1 << 13) | (1 << 15) | (1 << 19);
-
 /** The whole emulated world. Handlers read and mutate it synchronously. */
 export class EmulatorState {
   readonly ids = new SnowflakeGenerator();
@@ -92,37 +90,13 @@ export class EmulatorState {
       );
     }
     const botId = options.botUserId ?? this.ids.next();
-    this.botUser = {
-      id: botId,
-      username: "Flora",
-      discriminator: "0",
-      global_name: null,
-      avatar: null,
-      bot: true,
-      public_flags: 0,
-      flags: 0,
-      primary_guild: null,
-    };
+    this.botUser = newBotUser(botId);
     this.users.set(botId, this.botUser);
-    this.application = {
-      id: botId,
-      name: options.applicationName ?? "Flora",
-      icon: null,
-      description: "flora's emulated application",
-      bot_public: true,
-      bot_require_code_grant: false,
-      bot: this.botUser,
-      verify_key: "0".repeat(64),
-      flags: options.applicationFlags ?? PRIVILEGED_INTENT_FLAGS,
-      team: null,
-      type: null,
-      flags_new: String(options.applicationFlags ?? PRIVILEGED_INTENT_FLAGS),
-      redirect_uris: [],
-      role_connections_verification_url: null,
-      explicit_content_filter: 0,
-      summary: "",
-      interactions_endpoint_url: null,
-    };
+    this.application = newApplication(
+      this.botUser,
+      options.applicationName ?? "Flora",
+      options.applicationFlags ?? PRIVILEGED_INTENT_FLAGS,
+    );
   }
 
   /** Subscribes to dispatches; returns the unsubscribe function. */

@@ -7,20 +7,19 @@
  */
 
 import type { Bot } from "@discordeno/bot";
-import { API_VERSION, createApi } from "../api/app.ts";
+import { createApi } from "../api/app.ts";
 import { dashboardRoutes } from "../dashboard/routes.ts";
 import { readApiSettings } from "../api/config.ts";
 import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
-import { type PartitionIntake, startPartitionIntake } from "./cluster/partition_intake.ts";
+import type { PartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
-import type { Deployment, GuildKvStore, GuildSortedStore } from "../storage/types.ts";
+import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
 import { Deployer, describe } from "./host/deployer.ts";
-import { InterruptedDeploySweeper } from "./host/deploy_recovery.ts";
 import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
 import { DiscordOperations, type DiscordRest } from "./host/discord_operations.ts";
@@ -43,6 +42,8 @@ import { TaskScheduler } from "./host/tasks/scheduler.ts";
 import { CpuBursts } from "./host/guard/cpu_bursts.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
+import { settleDeploysAtStart } from "./flora_deploy_recovery.ts";
+import { startClusterIntake, startGatewayIntake } from "./flora_intake.ts";
 import { count } from "../shared/plural.ts";
 import { listening } from "./port_in_use.ts";
 import { SandboxPool } from "./sandbox/pool.ts";
@@ -343,101 +344,22 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     await sync.start();
     cleanups.push(() => sync.close());
     deployer.onActivated = (deployment) => sync.publish(deployment);
-    const activeDeployer = deployer;
-    const resyncCommands = (deployments: Deployment[]) =>
-      guildCommands.resync(deployments, {
-        onError: (guildId, error) =>
-          logs.append(
-            guildId,
-            "warn",
-            `flora: could not re-register the live deployment's commands: ${describe(error)}`,
-          ),
-        isLive: (d) => sandboxes.activeDeployment(d.guildId)?.id === d.id,
-        exclusive: (guildId, fn) => activeDeployer.exclusive(guildId, fn),
-      });
-    const sweeper = new InterruptedDeploySweeper(storage.deployments, leaseMs, {
-      finished: async (deployment) => {
-        logs.append(
-          deployment.guildId,
-          "info",
-          `flora: deployment r${deployment.revision} (${deployment.id}) was interrupted during ` +
-            `its switch; finished by a host start`,
-        );
-        await sync.adopt(deployment);
-        sync.publish(deployment);
-        await resyncCommands([deployment]);
-      },
-      failed: async (deployment) => {
-        logs.append(
-          deployment.guildId,
-          "error",
-          `flora: deployment ${deployment.id} failed: ${deployment.error}`,
-        );
-        // Discord may have the failed one's commands: put back the live deployment's.
-        const live = await storage.deployments.current(deployment.guildId);
-        if (live !== null) await resyncCommands([live]);
-        else {
-          await activeDeployer.exclusive(
-            deployment.guildId,
-            () => guildCommands.reconcile(deployment.guildId, []).then(() => {}),
-          );
-        }
-      },
-      error: (error) => notice("warn", `could not settle interrupted deploys: ${describe(error)}`),
-    });
-    const sweep = await sweeper.start();
-    cleanups.push(() => sweeper.close());
-    // In the background: Discord calls only for guilds whose recorded hash differs. A guild the
-    // sweep switched is checked against its new live deployment (and skipped here); one with a
-    // deploy still leased is left to that deploy, or to the sweep once the lease runs out.
-    const held = new Set(sweep?.held.map((d) => d.guildId));
-    resyncCommands(restoredDeployments.filter((d) => !held.has(d.guildId))).then((guilds) => {
-      if (guilds.length > 0) {
-        notice("info", `re-registered the commands of ${guilds.length} guild(s) at start`);
-      }
+    await settleDeploysAtStart(restoredDeployments, {
+      deployments: storage.deployments,
+      deployer,
+      sandboxes,
+      sync,
+      guildCommands,
+      logs,
+      leaseMs,
+      cleanups,
+      notice,
     });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    if (consumesBus) {
-      // Events come from the gateway nodes through the bus; the bot is only the REST client.
-      intake = await startPartitionIntake({
-        natsUrl: config.natsUrl ?? [],
-        busPrefix: config.busPrefix,
-        partitions: config.partitions,
-        nodeId: config.nodeId,
-        version: API_VERSION,
-        route: (payload, shardId) => router?.route(payload, shardId),
-        onNotice: (level, message) => notice(level, `cluster: ${message}`),
-        onOutcome: (outcome) => metrics.busEvents.inc(outcome),
-      });
-      const started = intake;
-      metrics.gauge(
-        "flora_bus_partitions_owned",
-        "Cluster runtime nodes: event partitions this node owns now.",
-        () => started.ownership.owned().size,
-      );
-      cron.start();
-      cleanups.push(() => cron.close());
-      tasks.start();
-      cleanups.push(() => tasks.close());
-      cleanups.push(() => started.close());
-    } else {
-      const gateway = bot.gateway;
-      router.shardOf = (guildId) => Number((BigInt(guildId) >> 22n) % BigInt(gateway.totalShards));
-      resume.attach(gateway);
-      await bot.start();
-      resume.start();
-      if (resume.resumed.length > 0) {
-        notice("info", `resumed the gateway session of shard(s) ${resume.resumed.join(", ")}`);
-      }
-      cron.start();
-      cleanups.push(() => cron.close());
-      tasks.start();
-      cleanups.push(() => tasks.close());
-      cleanups.push(() => activeBot.shutdown());
-      // Before the gateway stops: from then on, idle no longer means every event was handled.
-      cleanups.push(() => resume.stop());
-    }
+    const intakeParts = { router, metrics, cron, tasks, cleanups, notice };
+    if (consumesBus) intake = await startClusterIntake(config, intakeParts);
+    else await startGatewayIntake(activeBot, resume, intakeParts);
 
     const apiShutdown = new AbortController();
     const app = createApi({
