@@ -36,10 +36,15 @@ const GUILDS = 50;
 
 interface Row {
   messages: number;
-  /** The sandbox processes' RSS, their own heaps and their workers' heaps, MiB (summed). */
+  /**
+   * The sandbox processes' RSS, their own heaps and their workers' heaps (in use, and kept
+   * by V8: in use, garbage and free space), MiB, summed.
+   */
   rssMiB: number;
   relayHeapMiB: number;
+  relayKeptMiB: number;
   workersHeapMiB: number;
+  workersKeptMiB: number;
 }
 
 /** The sandbox processes' figures at their latest heartbeat, summed. */
@@ -50,7 +55,9 @@ function sample(bench: BenchFlora, messages: number): Row {
     messages,
     rssMiB: sum((m) => m.rss),
     relayHeapMiB: sum((m) => m.heapUsed),
+    relayKeptMiB: sum((m) => m.heapTotal),
     workersHeapMiB: sum((m) => m.workersHeapUsed),
+    workersKeptMiB: sum((m) => m.workersHeapTotal),
   };
 }
 
@@ -67,7 +74,8 @@ function slope(rows: Row[]): number {
 }
 
 const describe = (r: Row) =>
-  `RSS ${r.rssMiB} MiB, relay heaps ${r.relayHeapMiB} MiB, worker heaps ${r.workersHeapMiB} MiB`;
+  `RSS ${r.rssMiB} MiB; heaps in use/kept: relays ${r.relayHeapMiB}/${r.relayKeptMiB} MiB, ` +
+  `workers ${r.workersHeapMiB}/${r.workersKeptMiB} MiB`;
 
 const emu = await startEmulatorProcess();
 let bench: BenchFlora | null = null;

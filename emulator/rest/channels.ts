@@ -59,12 +59,11 @@ function channelEvent(state: EmulatorState, t: string, channel: ApiChannel): voi
   state.emit({ t, d: channel, guildId: channel.guild_id, intent: Intents.GUILDS });
 }
 
-/**
- * Discord: a channel's initial overwrites may only allow or deny permissions
- * the bot holds in the guild, and only administrators may put MANAGE_ROLES in one.
- */
-function requireOverwritesGrantable(mine: bigint, overwrites: ApiOverwrite[]): void {
-  const held = mine & Permissions.ADMINISTRATOR ? mine : mine & ~Permissions.MANAGE_ROLES;
+/** Discord: overwrites may only allow or deny permissions the bot holds (`held`). */
+function requireOverwritesGrantable(
+  held: bigint,
+  overwrites: Pick<ApiOverwrite, "allow" | "deny">[],
+): void {
   for (const o of overwrites) {
     if (((BigInt(o.allow) | BigInt(o.deny)) & ~held) !== 0n) throw missingPermissions();
   }
@@ -110,7 +109,7 @@ function parseOverwrites(value: unknown): ApiOverwrite[] | undefined {
  * except that reopening an unlocked thread needs only SEND_MESSAGES and its
  * creator may edit it without locking or unlocking it.
  */
-function threadEditPermission(
+function channelEditPermission(
   channel: ApiChannel,
   input: Record<string, unknown>,
   botId: string,
@@ -152,7 +151,9 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
       throw invalidField(["parent_id"], "CHANNEL_PARENT_INVALID_TYPE", "Not a category.");
     }
     const overwrites = parseOverwrites(input.permission_overwrites) ?? [];
-    requireOverwritesGrantable(mine, overwrites);
+    // On a new channel only administrators may put MANAGE_ROLES in an overwrite.
+    const held = mine & Permissions.ADMINISTRATOR ? mine : mine & ~Permissions.MANAGE_ROLES;
+    requireOverwritesGrantable(held, overwrites);
     const channel = state.createChannel(params.guild_id, {
       name: channelName(input.name, type),
       type,
@@ -182,16 +183,16 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
       state,
       params.channel_id,
       botId(),
-      threadEditPermission(channel, input, botId()),
+      channelEditPermission(channel, input, botId()),
     );
     // Discord: editing overwrites needs MANAGE_ROLES, and only permissions the bot holds there.
     const overwrites = thread ? undefined : parseOverwrites(input.permission_overwrites);
     if (overwrites) {
       requireChannelPermissions(state, params.channel_id, botId(), Permissions.MANAGE_ROLES);
-      const mine = state.permissions(channel.guild_id, botId(), params.channel_id);
-      for (const o of overwrites) {
-        if (((BigInt(o.allow) | BigInt(o.deny)) & ~mine) !== 0n) throw missingPermissions();
-      }
+      requireOverwritesGrantable(
+        state.permissions(channel.guild_id, botId(), params.channel_id),
+        overwrites,
+      );
     }
     if (input.name !== undefined) channel.name = channelName(input.name, channel.type);
     if (!thread) {
@@ -277,8 +278,10 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
     }
     requireChannelPermissions(state, params.channel_id, botId(), Permissions.MANAGE_ROLES);
     // A bot can only allow or deny permissions it holds itself (unless administrator).
-    const mine = state.permissions(channel.guild_id, botId(), params.channel_id);
-    if (((allow | deny) & ~mine) !== 0n) throw missingPermissions();
+    requireOverwritesGrantable(
+      state.permissions(channel.guild_id, botId(), params.channel_id),
+      [{ allow: String(allow), deny: String(deny) }],
+    );
     setOverwrite(state, params.channel_id, params.overwrite_id, {
       type: input.type,
       allow: allow.toString(),

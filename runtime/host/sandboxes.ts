@@ -89,6 +89,8 @@ export class SandboxManager {
   /** Which in-flight events the processes have handed to workers (see guard/redelivery.ts). */
   #started = new StartedEvents();
   #failures: WorkerFailures;
+  /** Guilds waiting out a restart back-off, with the timer that pumps them after. */
+  #backoffTimers = new Map<Guild, ReturnType<typeof setTimeout>>();
   #closing = false;
   #drained = new IdleWaiter(() => this.#idle());
   readonly options: SchedulingOptions;
@@ -287,6 +289,7 @@ export class SandboxManager {
     ) ?? null;
     const guild = this.#guild(deployment.guildId);
     const previous = guild.worker;
+    if (guild.deployment?.id !== deployment.id) this.#failures.backoff.forget(guild.id);
     guild.deployment = deployment;
     guild.worker = worker;
     if (worker) {
@@ -397,7 +400,10 @@ export class SandboxManager {
   #pump(guild: Guild): void {
     const worker = guild.worker;
     if (!worker) {
-      if (guild.queue.length > 0 && guild.holds === 0 && guild.deployment) this.#coldStart(guild);
+      if (guild.queue.length === 0 || guild.holds > 0 || !guild.deployment) return;
+      const waitMs = this.#failures.restartWait(guild.id);
+      if (waitMs > 0) this.#pumpLater(guild, waitMs);
+      else this.#coldStart(guild);
       return;
     }
     // One batch in flight per worker: what arrives meanwhile waits and goes in the next
@@ -412,6 +418,18 @@ export class SandboxManager {
     }
     this.#send(worker, guild.queue.takeBatch(Math.min(this.#batchMax, room)), load);
     this.#touch(guild);
+  }
+
+  /** Pumps a guild again once its restart back-off is over (one timer per guild). */
+  #pumpLater(guild: Guild, waitMs: number): void {
+    if (this.#backoffTimers.has(guild)) return;
+    this.#backoffTimers.set(
+      guild,
+      setTimeout(() => {
+        this.#backoffTimers.delete(guild);
+        if (!this.#closing && this.#guilds.get(guild.id) === guild) this.#pump(guild);
+      }, waitMs),
+    );
   }
 
   /** Room a waiting guild is woken for: a largest batch, or the whole process cap if smaller. */
@@ -618,6 +636,8 @@ export class SandboxManager {
     this.#closing = true;
     this.#sweep.stop();
     for (const worker of this.#workers.values()) worker.clearTimer();
+    for (const timer of this.#backoffTimers.values()) clearTimeout(timer);
+    this.#backoffTimers.clear();
     this.acks.close();
   }
 }

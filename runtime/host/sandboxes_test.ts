@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { OperationName } from "../sandbox/protocol/mod.ts";
 import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager, ScriptLoadError } from "./sandboxes.ts";
-import { messagePayload, testDeployment, withSandboxes } from "./test_fixtures.ts";
+import { messagePayload, testDeployment, until, withSandboxes } from "./test_fixtures.ts";
 
 const GUILD = "100000000000000001";
 
@@ -140,4 +140,33 @@ Deno.test("a malformed message from a worker is rejected and logged, not fatal",
     );
     assert.deepEqual(rejected.length, 2);
   });
+});
+
+Deno.test("a guild whose script keeps being stopped waits longer before it restarts", async () => {
+  await withManager(async (manager, executor, logs) => {
+    const d = deployment(
+      "d1",
+      `createBot({ prefixCommands: [
+        prefix({ name: "spin", run: () => { while (true) {} } }),
+        prefix({ name: "ping", run: (ctx) => ctx.reply("pong") }),
+      ] });`,
+    );
+    await manager.load(d);
+    manager.activate(d);
+    const stops = () =>
+      logs.recent(GUILD, 100).filter((l) => /stopped \(timeout\)/.test(l.message));
+    for (let i = 1; i <= 3; i++) {
+      assert(manager.deliver(GUILD, "messageCreate", message("!spin")));
+      await until(`stop ${i}`, () => stops().length === i, 30_000);
+    }
+    const [first, second, third] = stops().map((l) => l.message);
+    assert.match(first, /it restarts with the next event/);
+    assert.match(second, /it restarts with the next event/);
+    assert.match(third, /stopped too often lately, so it restarts in 1 s at the earliest/);
+    const stoppedAt = Date.now();
+    assert(manager.deliver(GUILD, "messageCreate", message("!ping")));
+    await executor.waitForCalls(1);
+    // Only a lower bound: the machine may be slow, never early.
+    assert.ok(Date.now() - stoppedAt >= 900, "the restart waited out its back-off");
+  }, { eventTimeoutMs: 500, loadTimeoutMs: 5_000 });
 });

@@ -3,7 +3,8 @@
  * crashed, or its whole sandbox process died): the events it had are
  * answered, counted lost or delivered again to its successor; a
  * crash-looping guild is suspended; a guild a neighbour's crash took comes
- * back at once, and a cold start a neighbour's crash cut short is retried.
+ * back at once, and a cold start a neighbour's crash cut short is retried; a
+ * guild whose own script keeps being stopped waits longer before each restart.
  *
  * @module
  */
@@ -11,6 +12,7 @@
 import type { Deployment } from "../../storage/types.ts";
 import { isDroppable, type WorkerExitReason, type WorkerKey } from "../sandbox/protocol/mod.ts";
 import { requeueFirst, type StartedEvents } from "./guard/redelivery.ts";
+import { RestartBackoff } from "./guard/restart_backoff.ts";
 import { settle } from "./guild_queue.ts";
 import type { Guild } from "./guild_state.ts";
 import { type GuildWorker, ScriptLoadError } from "./guild_worker.ts";
@@ -69,7 +71,14 @@ export class WorkerFailures {
       reason: string,
       detail: string,
     ) => string | null,
+    /** How long a guild whose script keeps being stopped waits before it starts again. */
+    readonly backoff: RestartBackoff = new RestartBackoff(),
   ) {}
+
+  /** How long the guild's next cold start must still wait, ms (0: now). */
+  restartWait(guildId: string): number {
+    return this.backoff.wait(guildId, Date.now());
+  }
 
   /** A worker was stopped or died: fail its load, or let the next event start a fresh one. */
   exit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void {
@@ -97,12 +106,22 @@ export class WorkerFailures {
     const suspension = serving
       ? this.onWorkerFailure?.(worker.deployment, reason, detail) ?? null
       : null;
+    // Only the guild's own stops back off: a neighbour's crash (`process`) is not its doing.
+    const waitMs = serving && !suspension && reason !== "process"
+      ? this.backoff.stopped(key.guildId, key.deploymentId, Date.now())
+      : 0;
     if (serving) {
       this.logs.append(
         key.guildId,
         "error",
         `flora: the script was stopped (${reason}): ${detail}; ` +
-          (suspension ? "not restarting it" : "it restarts with the next event"),
+          (suspension
+            ? "not restarting it"
+            : waitMs > 0
+            ? `it was stopped too often lately, so it restarts in ${waitMs / 1000} s at the ` +
+              "earliest (longer each time, so its restarts do not take its neighbours' share); " +
+              "events wait meanwhile"
+            : "it restarts with the next event"),
       );
     }
     // A guild in use lately comes back at once when only its process failed it.

@@ -82,8 +82,9 @@ interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
   loadTimer?: ReturnType<typeof setTimeout>;
   /** The worker thread's CPU ms in its latest batch report, relayed to the host (usage). */
   cpuReported?: number;
-  /** The worker's heap in use at its latest pong, bytes (the heartbeat reports the sum). */
+  /** The worker's heap in use and kept at its latest pong, bytes (the heartbeat sums them). */
   heapUsed: number;
+  heapTotal: number;
 }
 
 const MiB = 1024 * 1024;
@@ -225,11 +226,17 @@ function observe(running: RunningWorker, data: unknown): boolean {
   const m = data as { type?: unknown; id?: unknown; seq?: unknown };
   switch (m.type) {
     case "pong": {
-      const pong = data as { heapUsed?: unknown; external?: unknown; cpuMs?: unknown };
+      const pong = data as {
+        heapUsed?: unknown;
+        heapTotal?: unknown;
+        external?: unknown;
+        cpuMs?: unknown;
+      };
       if (m.seq === running.pingSeq) running.pingSentAt = null;
       if (takeCpuReport(running, pong.cpuMs)) return false;
       if (typeof pong.heapUsed === "number" && typeof pong.external === "number") {
         running.heapUsed = pong.heapUsed;
+        if (typeof pong.heapTotal === "number") running.heapTotal = pong.heapTotal;
         running.reportedBytes = pong.heapUsed + pong.external;
         const limitMb = limits.workerHeapMb;
         if (limitMb && running.reportedBytes > limitMb * MiB) {
@@ -308,6 +315,7 @@ function spawn(key: WorkerKey, load: LoadMessage): void {
     pingSentAt: null,
     reportedBytes: 0,
     heapUsed: 0,
+    heapTotal: 0,
     ...newCpuHealth(),
     activeAt: performance.now(),
     pongAt: performance.now(),
@@ -392,10 +400,13 @@ function watch(): void {
 
 /** This process's memory for the heartbeat: what the host reports to operators and the soak. */
 function memory(): ProcessMemory {
-  const { rss, heapUsed } = Deno.memoryUsage();
-  let workersHeapUsed = 0;
-  for (const running of workers.values()) workersHeapUsed += running.heapUsed;
-  return { rss, heapUsed, workersHeapUsed };
+  const { rss, heapUsed, heapTotal } = Deno.memoryUsage();
+  let workersHeapUsed = 0, workersHeapTotal = 0;
+  for (const running of workers.values()) {
+    workersHeapUsed += running.heapUsed;
+    workersHeapTotal += running.heapTotal;
+  }
+  return { rss, heapUsed, heapTotal, workersHeapUsed, workersHeapTotal };
 }
 
 function handle(message: HostToProcess): void {

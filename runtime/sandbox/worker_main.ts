@@ -122,9 +122,17 @@ interface WorkerScope {
       settle(message);
       return;
     case "ping": {
-      const { heapUsed, external } = memoryUsage();
+      const { heapUsed, heapTotal, external } = memoryUsage();
       const cpuMs = threadCpuMs() ?? undefined;
-      send({ v: PROTOCOL_VERSION, type: "pong", seq: message.seq, heapUsed, external, cpuMs });
+      send({
+        v: PROTOCOL_VERSION,
+        type: "pong",
+        seq: message.seq,
+        heapUsed,
+        heapTotal,
+        external,
+        cpuMs,
+      });
       return;
     }
     case "events":

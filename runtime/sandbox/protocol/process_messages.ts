@@ -161,10 +161,14 @@ export const PROCESS_HEARTBEAT_MS = 250;
 export interface ProcessMemory {
   /** The process's resident set. */
   rss: number;
-  /** Its own isolate's heap in use (the relay, not the workers). */
+  /** Its own isolate's heap in use (the relay, not the workers), garbage not yet collected included. */
   heapUsed: number;
+  /** The heap V8 keeps for its own isolate (in use, garbage and free space). */
+  heapTotal: number;
   /** Its workers' heaps in use, as their latest pongs said (stale for workers not pinged). */
   workersHeapUsed: number;
+  /** The heaps V8 keeps for its workers, as their latest pongs said. */
+  workersHeapTotal: number;
 }
 
 /**
@@ -173,16 +177,19 @@ export interface ProcessMemory {
  *
  * @example
  * ```ts
- * processMemoryOf({ rss: 1, heapUsed: 2, workersHeapUsed: 3 }); // the same figures
+ * processMemoryOf({ rss: 9, heapUsed: 1, heapTotal: 2, workersHeapUsed: 3, workersHeapTotal: 4 });
  * processMemoryOf({ rss: "1" }); // null
  * ```
  */
 export function processMemoryOf(raw: unknown): ProcessMemory | null {
   if (typeof raw !== "object" || raw === null) return null;
-  const { rss, heapUsed, workersHeapUsed } = raw as Record<string, unknown>;
-  const figures = [rss, heapUsed, workersHeapUsed];
-  if (!figures.every((n) => typeof n === "number" && Number.isFinite(n) && n >= 0)) return null;
-  return { rss, heapUsed, workersHeapUsed } as ProcessMemory;
+  const { rss, heapUsed, heapTotal, workersHeapUsed, workersHeapTotal } = raw as Record<
+    string,
+    unknown
+  >;
+  const figures = { rss, heapUsed, heapTotal, workersHeapUsed, workersHeapTotal };
+  const valid = (n: unknown) => typeof n === "number" && Number.isFinite(n) && n >= 0;
+  return Object.values(figures).every(valid) ? figures as ProcessMemory : null;
 }
 
 /** Sent every {@linkcode PROCESS_HEARTBEAT_MS} from the process's own event loop. */

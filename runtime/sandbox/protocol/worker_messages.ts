@@ -76,6 +76,8 @@ export interface PongMessage {
   seq: number;
   /** `Deno.memoryUsage().heapUsed` of the worker's isolate, bytes. */
   heapUsed: number;
+  /** `Deno.memoryUsage().heapTotal`: the heap V8 keeps for the isolate, garbage and free space included. */
+  heapTotal: number;
   /** `Deno.memoryUsage().external` (array buffers…), bytes. */
   external: number;
   /** CPU time of the worker's thread so far, ms (absent when the runtime cannot tell). */
