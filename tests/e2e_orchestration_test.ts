@@ -17,7 +17,7 @@ createBot({
   prefixCommands: [
     prefix({ name: "ping", run: (ctx) => ctx.reply("pong!") }),
     prefix({ name: "slow", run: async (ctx) => {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
       await ctx.reply("slow done");
     } }),
   ],
@@ -42,7 +42,7 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     const flora = await startFloraProcess({
-      env: { FLORA_SHARDS: "2", FLORA_WORKER_IDLE_MS: "300", FLORA_SHUTDOWN_MS: "5000" },
+      env: { FLORA_SHARDS: "2", FLORA_WORKER_IDLE_MS: "300", FLORA_SHUTDOWN_MS: "8000" },
     });
     const scripts = await Deno.makeTempDir({ prefix: "flora-orch-" });
     let stopped = false;
@@ -149,7 +149,7 @@ Deno.test({
         await until((m) => metric(m, "flora_events_inflight") === 1, "the handler in flight");
         const reply = emu.waitForAction(
           (a) => a.seq > since && isMessageTo(channel, "slow done")(a),
-          10_000,
+          15_000,
         );
         const stopping = flora.stop();
         stopped = true;
