@@ -5,7 +5,12 @@
  * @module
  */
 
-import { type JsonValue, type KvSetOptions, StorageInputError } from "./types.ts";
+import {
+  type JsonValue,
+  type KvListOptions,
+  type KvSetOptions,
+  StorageInputError,
+} from "./types.ts";
 
 /** Per-guild quotas; configurable per deployment of flora. */
 export interface GuildKvQuota {
@@ -127,6 +132,24 @@ export function checkPageLimit(limit: number | undefined): number {
     throw new StorageInputError("limit must be an integer from 1 to 1000");
   }
   return value;
+}
+
+/**
+ * Checks a `list` call's address and options: the page's prefix and size.
+ *
+ * @example
+ * ```ts
+ * checkListArgs("123", "scores", { prefix: "a" }); // { prefix: "a", limit: 100 }
+ * ```
+ */
+export function checkListArgs(
+  guildId: string,
+  store: string,
+  options: KvListOptions,
+): { prefix: string; limit: number } {
+  checkGuildId(guildId);
+  checkStoreName(store);
+  return { prefix: checkPrefix(options.prefix), limit: checkPageLimit(options.limit) };
 }
 
 /** Checks the amount passed to `increment`. */

@@ -16,13 +16,7 @@
  * @module
  */
 
-import {
-  checkGuildId,
-  checkPageLimit,
-  checkPrefix,
-  checkStoreName,
-  type GuildKvQuota,
-} from "../guild_kv_limits.ts";
+import { checkGuildId, checkListArgs, type GuildKvQuota } from "../guild_kv_limits.ts";
 import {
   checkAddress,
   type KeyChange,
@@ -96,10 +90,7 @@ export class KvGuildKvStore extends PlannedGuildKv implements GuildKvStore {
   }
 
   async list(guildId: string, store: string, options: KvListOptions = {}): Promise<KvPage> {
-    checkGuildId(guildId);
-    checkStoreName(store);
-    const prefix = checkPrefix(options.prefix);
-    const limit = checkPageLimit(options.limit);
+    const { prefix, limit } = checkListArgs(guildId, store, options);
     const base: Deno.KvKey = ["gkv", guildId, store];
     // The selector must be identical on every page for Deno KV's cursor to apply.
     const selector: Deno.KvListSelector = { prefix: base, start: [...base, prefix] };

@@ -18,13 +18,7 @@
 
 import type postgres from "postgres";
 import { KeyedQueue } from "../embedded/keyed_queue.ts";
-import {
-  checkGuildId,
-  checkPageLimit,
-  checkPrefix,
-  checkStoreName,
-  type GuildKvQuota,
-} from "../guild_kv_limits.ts";
+import { checkGuildId, checkListArgs, type GuildKvQuota } from "../guild_kv_limits.ts";
 import { checkAddress, type KeyChange, PlannedGuildKv, writtenEntry } from "../guild_kv_plan.ts";
 import {
   type GuildKvStore,
@@ -82,10 +76,7 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
   }
 
   async list(guildId: string, store: string, options: KvListOptions = {}): Promise<KvPage> {
-    checkGuildId(guildId);
-    checkStoreName(store);
-    const prefix = checkPrefix(options.prefix);
-    const limit = checkPageLimit(options.limit);
+    const { prefix, limit } = checkListArgs(guildId, store, options);
     const after = options.cursor === undefined ? undefined : parseCursor(options.cursor, prefix);
     // The lower bound lets the primary key index find the first row; starts_with does the rest.
     const from = after ?? prefix;
