@@ -42,6 +42,25 @@ export interface PlannedWrite {
 /** What a multi-key write does to one key: store a plan, delete the key, or leave it. */
 export type KeyChange = PlannedWrite | "delete" | "keep";
 
+/**
+ * The entry a backend stored for `plan`, as its write resolves to it.
+ *
+ * @example
+ * ```ts
+ * const entry = writtenEntry("k", planSet(1, undefined), "42");
+ * // { key: "k", value: 1, version: "42" }
+ * ```
+ */
+export function writtenEntry(key: string, plan: PlannedWrite, version: string): KvEntry {
+  return {
+    key,
+    value: plan.value,
+    ...(plan.metadata === undefined ? {} : { metadata: plan.metadata }),
+    ...(plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt }),
+    version,
+  };
+}
+
 /** Most bytes of values one atomic operation may write (Deno KV commits at most 800 KiB). */
 export const MAX_TRANSACTION_BYTES = 512 * 1024;
 
@@ -162,6 +181,18 @@ export abstract class PlannedGuildKv {
   constructor(quota: Partial<GuildKvQuota> = {}) {
     this.quota = { ...DEFAULT_GUILD_KV_QUOTA, ...quota };
     this.#writeRate = new WriteRateLimiter(this.quota.maxWritesPerMinute);
+  }
+
+  /**
+   * The error of a write refused by the quota (after a sweep of expired
+   * entries): over the guild's bytes when `overBytes`, else `fullStore` is full.
+   */
+  protected quotaError(overBytes: boolean, used: number, fullStore?: string): StorageInputError {
+    return new StorageInputError(
+      overBytes
+        ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.quota.maxGuildBytes}`
+        : `store ${fullStore} is full: it may hold at most ${this.quota.maxEntriesPerStore} entries`,
+    );
   }
 
   /**

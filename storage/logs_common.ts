@@ -4,7 +4,14 @@
  * @module
  */
 
-import { type LogLevel, type NewLogRecord, StorageInputError } from "./types.ts";
+import { checkGuildId } from "./guild_kv_limits.ts";
+import {
+  type LogLevel,
+  type LogRecord,
+  type LogStore,
+  type NewLogRecord,
+  StorageInputError,
+} from "./types.ts";
 
 /** Tunables of a log ring buffer. */
 export interface LogOptions {
@@ -54,4 +61,39 @@ export function checkLogLimit(limit: number | undefined, capacity: number): numb
     throw new StorageInputError("limit must be a positive integer");
   }
   return Math.min(value, capacity);
+}
+
+/**
+ * The input checks every LogStore backend shares; a backend supplies the
+ * reads and the append of arguments already checked.
+ */
+export abstract class CheckedLogStore implements LogStore {
+  protected readonly options: LogOptions;
+
+  constructor(options: Partial<LogOptions> = {}) {
+    this.options = { ...DEFAULT_LOG_OPTIONS, ...options };
+  }
+
+  async append(guildId: string, record: NewLogRecord): Promise<LogRecord> {
+    checkGuildId(guildId);
+    return await this.appendChecked(guildId, checkLogRecord(record, this.options));
+  }
+
+  async recent(guildId: string, limit?: number): Promise<LogRecord[]> {
+    checkGuildId(guildId);
+    return await this.readRecent(guildId, checkLogLimit(limit, this.options.capacity));
+  }
+
+  async since(guildId: string, id: string, limit?: number): Promise<LogRecord[]> {
+    checkGuildId(guildId);
+    const after = logSeq(id);
+    return await this.readSince(guildId, after, checkLogLimit(limit, this.options.capacity));
+  }
+
+  /** Appends a checked record (message already cut to length). */
+  protected abstract appendChecked(guildId: string, record: NewLogRecord): Promise<LogRecord>;
+  /** The newest `count` records, oldest first. */
+  protected abstract readRecent(guildId: string, count: number): Promise<LogRecord[]>;
+  /** Up to `count` records after sequence number `after`, oldest first. */
+  protected abstract readSince(guildId: string, after: number, count: number): Promise<LogRecord[]>;
 }

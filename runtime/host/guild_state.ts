@@ -23,3 +23,18 @@ export class Guild {
     this.queue = new GuildQueue(maxBacklog);
   }
 }
+
+/**
+ * Whether a resident guild has something to do (starting, running events,
+ * events waiting, or a deploy loading): such a guild is never evicted.
+ *
+ * @example
+ * ```ts
+ * isBusy(guilds.get(guildId)); // false: not resident, or nothing to do
+ * ```
+ */
+export function isBusy(guild: Guild | undefined): boolean {
+  if (!guild?.worker) return false;
+  return !guild.worker.serving || guild.worker.inflight.size > 0 || guild.queue.length > 0 ||
+    guild.holds > 0;
+}

@@ -22,19 +22,17 @@ import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
 import {
   type CommandDefinition,
-  type LoadedMessage,
-  type LogLevel,
-  MAX_BATCH,
   type OperationName,
-  PROTOCOL_VERSION,
   type ScriptEventName,
   type WorkerExitReason,
   type WorkerKey,
   workerKeyId,
 } from "../sandbox/protocol/mod.ts";
+import { abandonQueue, leaveStart, loadMessage } from "./cold_start.ts";
+import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
-import { type QueuedEvent, settle } from "./guild_queue.ts";
-import { Guild } from "./guild_state.ts";
+import { settle } from "./guild_queue.ts";
+import { Guild, isBusy } from "./guild_state.ts";
 import { GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
 import { IdleSweep, IdleWaiter } from "./idle_sweep.ts";
 import { InteractionAcks } from "./interaction_acks.ts";
@@ -42,37 +40,17 @@ import type { LogSink } from "./logs.ts";
 import { FloraMetrics } from "./metrics.ts";
 import { type ProcessLoad, ProcessLoads } from "./process_load.ts";
 import { Residency } from "./residency.ts";
+import type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
+import { RestartTimers } from "./restart_timers.ts";
 import { registerSchedulingGauges } from "./scheduling_gauges.ts";
 import { type SchedulingOptions, schedulingOptions } from "./scheduling_options.ts";
 import { chargeBatch, chargeOperation } from "./usage_charges.ts";
 import { WorkerFailures } from "./worker_failures.ts";
 import { WorkerMessages } from "./worker_messages.ts";
 
+export type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
 export type { SchedulingOptions } from "./scheduling_options.ts";
 export { LoadStopped, ScriptLoadError };
-
-/** Executes a validated operation for a guild; throws a readable error when refused. */
-export interface OperationExecutor {
-  execute(guildId: string, op: OperationName, args: unknown): Promise<unknown>;
-}
-
-/** Optional collaborators of the manager. */
-export interface ManagerHooks {
-  /** A script loaded (at deploy or cold start): e.g. the cron scheduler records its jobs. */
-  onLoaded?(deployment: Deployment, message: LoadedMessage): void;
-  /**
-   * A serving worker was stopped or died. Returns a reason to suspend the
-   * guild (crash loop, see `guard/crash_loop.ts`), or null to let it restart.
-   */
-  onWorkerFailure?(deployment: Deployment, reason: string, detail: string): string | null;
-  /** Writes a line the script logged (instead of `logs.append`), e.g. through a volume limit. */
-  onScriptLog?(guildId: string, level: LogLevel, message: string): void;
-}
-
-/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
-function preciseNow(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 /** Routes events to guild sandboxes and serves what their workers ask. */
 export class SandboxManager {
@@ -90,7 +68,7 @@ export class SandboxManager {
   #started = new StartedEvents();
   #failures: WorkerFailures;
   /** Guilds waiting out a restart back-off, with the timer that pumps them after. */
-  #backoffTimers = new Map<Guild, ReturnType<typeof setTimeout>>();
+  #backoffTimers = new RestartTimers<Guild>();
   #closing = false;
   #drained = new IdleWaiter(() => this.#idle());
   readonly options: SchedulingOptions;
@@ -263,15 +241,9 @@ export class SandboxManager {
   /** Starts the worker's script in its process; settles with {@linkcode GuildWorker.loaded}. */
   #loaded(worker: GuildWorker): Promise<CommandDefinition[]> {
     const { deployment } = worker;
-    this.#p.spawn(worker.key, {
-      v: PROTOCOL_VERSION,
-      type: "load",
-      guildId: deployment.guildId,
-      deploymentId: deployment.id,
-      entry: deployment.bundle.entry,
-      code: deployment.bundle.code,
-      sourceMap: deployment.bundle.sourceMap,
-    }).catch((error) => this.#failLoad(worker, `could not start the sandbox: ${error}`));
+    this.#p.spawn(worker.key, loadMessage(deployment)).catch((error) =>
+      this.#failLoad(worker, `could not start the sandbox: ${error}`)
+    );
     return worker.loaded;
   }
 
@@ -412,44 +384,19 @@ export class SandboxManager {
     const load = this.#load(worker.process);
     const room = load.room;
     // Wait for room for a whole batch rather than send a sliver: slivers mean more wake-ups.
-    if (room < Math.min(this.#fullBatch, guild.queue.length)) {
+    if (room < Math.min(fullBatch(this.options), guild.queue.length)) {
       load.waiting.add(guild);
       return;
     }
-    this.#send(worker, guild.queue.takeBatch(Math.min(this.#batchMax, room)), load);
+    sendBatch(this.#p, worker, guild.queue.takeBatch(Math.min(batchMax(this.options), room)), load);
     this.#touch(guild);
   }
 
   /** Pumps a guild again once its restart back-off is over (one timer per guild). */
   #pumpLater(guild: Guild, waitMs: number): void {
-    if (this.#backoffTimers.has(guild)) return;
-    this.#backoffTimers.set(
-      guild,
-      setTimeout(() => {
-        this.#backoffTimers.delete(guild);
-        if (!this.#closing && this.#guilds.get(guild.id) === guild) this.#pump(guild);
-      }, waitMs),
-    );
-  }
-
-  /** Room a waiting guild is woken for: a largest batch, or the whole process cap if smaller. */
-  get #fullBatch(): number {
-    return Math.min(this.#batchMax, this.options.maxInflightPerProcess);
-  }
-
-  /** Largest batch: the guild's in-flight cap, within what a worker may report at once. */
-  get #batchMax(): number {
-    return Math.max(1, Math.min(this.options.maxInflightPerGuild, MAX_BATCH));
-  }
-
-  #send(worker: GuildWorker, batch: QueuedEvent[], load: ProcessLoad<Guild>): void {
-    const events = batch.map((event) => {
-      const id = worker.nextEventId++;
-      worker.inflight.set(id, event);
-      return { id, name: event.name, payload: event.payload };
+    this.#backoffTimers.later(guild, waitMs, () => {
+      if (!this.#closing && this.#guilds.get(guild.id) === guild) this.#pump(guild);
     });
-    load.inflight += events.length;
-    this.#p.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events });
   }
 
   #touch(guild: Guild): void {
@@ -460,14 +407,7 @@ export class SandboxManager {
     const deployment = guild.deployment!;
     const load = this.#load(this.#p.indexOf(guild.id));
     if (!load.starts.tryEnter(guild)) return; // offered again when a start finishes
-    const settled = () => {
-      load.starts.leave();
-      while (load.starts.open) {
-        const next = load.starts.nextWaiting();
-        if (!next) break;
-        this.#pump(next);
-      }
-    };
+    const settled = () => leaveStart(load, (next) => this.#pump(next));
     for (const guildId of this.#residency.overCap((id) => this.#busy(id), 1)) {
       this.#evict(guildId, "lru");
     }
@@ -497,7 +437,7 @@ export class SandboxManager {
       worker.serve();
       if (this.#readySeen) {
         const ready = { name: "ready" as const, payload: { guildId: guild.id }, receivedAt: 0 };
-        this.#send(worker, [ready], this.#load(worker.process));
+        sendBatch(this.#p, worker, [ready], this.#load(worker.process));
       }
       this.#pump(guild);
     }, (error: Error) => {
@@ -511,26 +451,21 @@ export class SandboxManager {
       if (guild.worker === worker) guild.worker = null;
       this.#residency.remove(guild.id);
       // Nothing can run these now; answer the interactions, let the rest go.
-      for (const event of guild.queue.drain()) {
-        settle(event);
-        if (event.name === "interactionCreate") {
-          this.#failInteraction(event.payload, "This server's bot script failed to start.");
-        }
-      }
+      abandonQueue(
+        guild,
+        (payload) => this.#failInteraction(payload, "This server's bot script failed to start."),
+      );
     });
   }
 
   #failInteraction(payload: unknown, message: string): void {
-    const id = (payload as { id?: unknown })?.id;
-    if (typeof id === "string") this.acks.fail(id, message); // never rejects
+    const id = interactionId(payload);
+    if (id !== undefined) this.acks.fail(id, message); // never rejects
   }
 
   /** Has something to do: starting, running events, events waiting, or a deploy loading. */
   #busy(guildId: string): boolean {
-    const guild = this.#guilds.get(guildId);
-    if (!guild?.worker) return false;
-    return !guild.worker.serving || guild.worker.inflight.size > 0 || guild.queue.length > 0 ||
-      guild.holds > 0;
+    return isBusy(this.#guilds.get(guildId));
   }
 
   #evict(guildId: string, reason: "idle" | "lru"): void {
@@ -561,15 +496,10 @@ export class SandboxManager {
     this.#started.finish(worker, id);
     const load = this.#load(worker.process);
     load.inflight--;
-    if (event.receivedAt > 0) {
-      // The worker reports when the handler started; fall back to when it ended.
-      const received = performance.timeOrigin + event.receivedAt;
-      const start = startedAt !== undefined && startedAt >= received ? startedAt : preciseNow();
-      this.metrics.dispatchLatency.observe((start - received) / 1000);
-    }
+    observeDispatch(this.metrics, event, startedAt);
     if (event.name === "interactionCreate") {
-      const interactionId = (event.payload as { id?: unknown })?.id;
-      if (typeof interactionId === "string") this.acks.handled(interactionId);
+      const id = interactionId(event.payload);
+      if (id !== undefined) this.acks.handled(id);
     }
     if (worker.retiring && worker.inflight.size === 0) this.#stop(worker);
     const guild = this.#guilds.get(worker.key.guildId);
@@ -580,7 +510,7 @@ export class SandboxManager {
 
   /** Lets guilds waiting for room in a process send again. */
   #wakeWaiting(load: ProcessLoad<Guild>): void {
-    for (const guild of load.wake(this.#fullBatch)) this.#pump(guild);
+    for (const guild of load.wake(fullBatch(this.options))) this.#pump(guild);
   }
 
   #failLoad(worker: GuildWorker, error: string, neighbourCrash = false): void {
@@ -636,7 +566,6 @@ export class SandboxManager {
     this.#closing = true;
     this.#sweep.stop();
     for (const worker of this.#workers.values()) worker.clearTimer();
-    for (const timer of this.#backoffTimers.values()) clearTimeout(timer);
     this.#backoffTimers.clear();
     this.acks.close();
   }

@@ -28,6 +28,7 @@ import {
   type KeyChange,
   PlannedGuildKv,
   type PlannedWrite,
+  writtenEntry,
 } from "../guild_kv_plan.ts";
 import {
   type GuildKvStore,
@@ -316,13 +317,7 @@ export class KvGuildKvStore extends PlannedGuildKv implements GuildKvStore {
           await this.purgeExpired(g);
           return AGAIN;
         }
-        throw new StorageInputError(
-          overBytes
-            ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.quota.maxGuildBytes}`
-            : `store ${
-              full![0]
-            } is full: it may hold at most ${this.quota.maxEntriesPerStore} entries`,
-        );
+        throw this.quotaError(overBytes, used, full?.[0]);
       }
       op.set(bytesKey(g), Math.max(0, used));
       for (const [store, { value }] of counts) {
@@ -334,14 +329,7 @@ export class KvGuildKvStore extends PlannedGuildKv implements GuildKvStore {
       const written = new Map(planned.map(({ ref, plan }) => [ref, plan]));
       return done(refs.map((ref) => {
         const plan = written.get(ref);
-        if (plan === undefined) return null;
-        return {
-          key: ref.key,
-          value: plan.value,
-          ...(plan.metadata === undefined ? {} : { metadata: plan.metadata }),
-          ...(plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt }),
-          version: result.versionstamp,
-        };
+        return plan === undefined ? null : writtenEntry(ref.key, plan, result.versionstamp);
       }));
     });
   }

@@ -7,16 +7,8 @@
  * @module
  */
 
-import { checkGuildId } from "../guild_kv_limits.ts";
-import {
-  checkLogLimit,
-  checkLogRecord,
-  DEFAULT_LOG_OPTIONS,
-  logId,
-  type LogOptions,
-  logSeq,
-} from "../logs_common.ts";
-import type { LogRecord, LogStore, NewLogRecord } from "../types.ts";
+import { CheckedLogStore, logId, type LogOptions } from "../logs_common.ts";
+import type { LogRecord, NewLogRecord } from "../types.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { AGAIN, done, retryAtomic } from "./retry.ts";
 
@@ -27,25 +19,22 @@ interface StoredLog extends LogRecord {
 const seqKey = (g: string): Deno.KvKey => ["log", g, "seq"];
 const slotKey = (g: string, slot: number): Deno.KvKey => ["log", g, "slot", slot];
 
-export class KvLogStore implements LogStore {
+export class KvLogStore extends CheckedLogStore {
   readonly #kv: Deno.Kv;
-  readonly #options: LogOptions;
   /** Appends of one guild queue up in-process instead of racing for the counter. */
   readonly #appends = new KeyedQueue();
 
   constructor(kv: Deno.Kv, options: Partial<LogOptions> = {}) {
+    super(options);
     this.#kv = kv;
-    this.#options = { ...DEFAULT_LOG_OPTIONS, ...options };
   }
 
-  async append(guildId: string, record: NewLogRecord): Promise<LogRecord> {
-    checkGuildId(guildId);
-    const checked = checkLogRecord(record, this.#options);
+  protected async appendChecked(guildId: string, checked: NewLogRecord): Promise<LogRecord> {
     return await this.#appends.run(guildId, () => this.#append(guildId, checked));
   }
 
   async #append(guildId: string, record: NewLogRecord): Promise<LogRecord> {
-    const capacity = this.#options.capacity;
+    const capacity = this.options.capacity;
     return await retryAtomic("append log", async () => {
       const counter = await this.#kv.get<number>(seqKey(guildId));
       const seq = counter.value ?? 0;
@@ -65,25 +54,20 @@ export class KvLogStore implements LogStore {
     });
   }
 
-  async recent(guildId: string, limit?: number): Promise<LogRecord[]> {
-    checkGuildId(guildId);
-    const count = checkLogLimit(limit, this.#options.capacity);
+  protected async readRecent(guildId: string, count: number): Promise<LogRecord[]> {
     const next = (await this.#kv.get<number>(seqKey(guildId))).value ?? 0;
     return await this.#range(guildId, Math.max(0, next - count), next);
   }
 
-  async since(guildId: string, id: string, limit?: number): Promise<LogRecord[]> {
-    checkGuildId(guildId);
-    const after = logSeq(id);
-    const count = checkLogLimit(limit, this.#options.capacity);
+  protected async readSince(guildId: string, after: number, count: number): Promise<LogRecord[]> {
     const next = (await this.#kv.get<number>(seqKey(guildId))).value ?? 0;
-    const from = Math.max(after + 1, next - this.#options.capacity);
+    const from = Math.max(after + 1, next - this.options.capacity);
     return await this.#range(guildId, from, Math.min(next, from + count));
   }
 
   /** Records with sequence numbers in [from, to), oldest first. */
   async #range(guildId: string, from: number, to: number): Promise<LogRecord[]> {
-    const capacity = this.#options.capacity;
+    const capacity = this.options.capacity;
     const out: LogRecord[] = [];
     for (let start = from; start < to; start += 10) {
       const seqs = Array.from({ length: Math.min(10, to - start) }, (_, i) => start + i);

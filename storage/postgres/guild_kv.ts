@@ -25,7 +25,7 @@ import {
   checkStoreName,
   type GuildKvQuota,
 } from "../guild_kv_limits.ts";
-import { checkAddress, type KeyChange, PlannedGuildKv } from "../guild_kv_plan.ts";
+import { checkAddress, type KeyChange, PlannedGuildKv, writtenEntry } from "../guild_kv_plan.ts";
 import {
   type GuildKvStore,
   type KvEntry,
@@ -201,11 +201,7 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
         if (overBytes || full !== undefined) {
           // Expired entries still count until swept; sweep once, then decide again.
           if (!purged && await purge(tx, g) > 0) continue;
-          throw new StorageInputError(
-            overBytes
-              ? `guild storage quota exceeded: this write needs ${used} bytes in total; the limit is ${this.quota.maxGuildBytes}`
-              : `store ${full} is full: it may hold at most ${this.quota.maxEntriesPerStore} entries`,
-          );
+          throw this.quotaError(overBytes, used, full);
         }
 
         const written: (KvEntry | null)[] = [];
@@ -231,13 +227,7 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
               value = excluded.value, metadata = excluded.metadata,
               expires_at = excluded.expires_at, version = excluded.version, size = excluded.size
             returning version`;
-          written.push({
-            key,
-            value: change.value,
-            ...(change.metadata === undefined ? {} : { metadata: change.metadata }),
-            ...(change.expiresAt === undefined ? {} : { expiresAt: change.expiresAt }),
-            version: row.version,
-          });
+          written.push(writtenEntry(key, change, row.version));
         }
         await tx`update guild_kv_usage set bytes = ${Math.max(0, used)} where guild_id = ${g}`;
         for (const [store, more] of added) {

@@ -10,16 +10,8 @@
  */
 
 import type postgres from "postgres";
-import { checkGuildId } from "../guild_kv_limits.ts";
-import {
-  checkLogLimit,
-  checkLogRecord,
-  DEFAULT_LOG_OPTIONS,
-  logId,
-  type LogOptions,
-  logSeq,
-} from "../logs_common.ts";
-import type { LogLevel, LogRecord, LogStore, NewLogRecord } from "../types.ts";
+import { CheckedLogStore, logId, type LogOptions } from "../logs_common.ts";
+import type { LogLevel, LogRecord, NewLogRecord } from "../types.ts";
 
 interface Row {
   seq: string;
@@ -30,18 +22,15 @@ interface Row {
 }
 
 /** Per-guild log rings in the PostgreSQL database `sql` points at (migration 8). */
-export class PgLogStore implements LogStore {
+export class PgLogStore extends CheckedLogStore {
   readonly #sql: postgres.Sql;
-  readonly #options: LogOptions;
 
   constructor(sql: postgres.Sql, options: Partial<LogOptions> = {}) {
+    super(options);
     this.#sql = sql;
-    this.#options = { ...DEFAULT_LOG_OPTIONS, ...options };
   }
 
-  async append(guildId: string, record: NewLogRecord): Promise<LogRecord> {
-    checkGuildId(guildId);
-    const checked = checkLogRecord(record, this.#options);
+  protected async appendChecked(guildId: string, checked: NewLogRecord): Promise<LogRecord> {
     const at = new Date().toISOString();
     const [row] = await this.#sql<Row[]>`
       with counter as (
@@ -50,7 +39,7 @@ export class PgLogStore implements LogStore {
         returning next - 1 as seq
       )
       insert into guild_logs (guild_id, slot, seq, level, message, deployment_id, at)
-      select ${guildId}, seq % ${this.#options.capacity}, seq, ${checked.level},
+      select ${guildId}, seq % ${this.options.capacity}, seq, ${checked.level},
              ${checked.message}, ${checked.deploymentId ?? null}, ${at}
       from counter
       on conflict (guild_id, slot) do update set
@@ -60,19 +49,14 @@ export class PgLogStore implements LogStore {
     return toRecord(guildId, row);
   }
 
-  async recent(guildId: string, limit?: number): Promise<LogRecord[]> {
-    checkGuildId(guildId);
-    const count = checkLogLimit(limit, this.#options.capacity);
+  protected async readRecent(guildId: string, count: number): Promise<LogRecord[]> {
     const rows = await this.#sql<Row[]>`
       select seq, level, message, deployment_id, at from guild_logs
       where guild_id = ${guildId} order by seq desc limit ${count}`;
     return rows.reverse().map((row) => toRecord(guildId, row));
   }
 
-  async since(guildId: string, id: string, limit?: number): Promise<LogRecord[]> {
-    checkGuildId(guildId);
-    const after = logSeq(id);
-    const count = checkLogLimit(limit, this.#options.capacity);
+  protected async readSince(guildId: string, after: number, count: number): Promise<LogRecord[]> {
     // Only the ring's current records are stored, so overwritten ones are skipped by themselves.
     const rows = await this.#sql<Row[]>`
       select seq, level, message, deployment_id, at from guild_logs

@@ -1,0 +1,100 @@
+/**
+ * The per-event path to and from a worker: batch sizes, sending a batch
+ * (numbered, counted against its process), and what a finished event records.
+ * Plain functions: the manager calls them on every event.
+ *
+ * @module
+ */
+
+import type { SandboxPool } from "../sandbox/pool.ts";
+import { MAX_BATCH, PROTOCOL_VERSION } from "../sandbox/protocol/mod.ts";
+import type { QueuedEvent } from "./guild_queue.ts";
+import type { GuildWorker } from "./guild_worker.ts";
+import type { FloraMetrics } from "./metrics.ts";
+import type { SchedulingOptions } from "./scheduling_options.ts";
+
+/**
+ * Largest batch: the guild's in-flight cap, within what a worker may report at once.
+ *
+ * @example
+ * ```ts
+ * batchMax({ maxInflightPerGuild: 8 } as SchedulingOptions); // 8 (or MAX_BATCH if smaller)
+ * ```
+ */
+export function batchMax(options: SchedulingOptions): number {
+  return Math.max(1, Math.min(options.maxInflightPerGuild, MAX_BATCH));
+}
+
+/**
+ * Room a waiting guild is woken for: a largest batch, or the whole process cap if smaller.
+ *
+ * @example
+ * ```ts
+ * fullBatch({ maxInflightPerGuild: 8, maxInflightPerProcess: 4 } as SchedulingOptions); // 4
+ * ```
+ */
+export function fullBatch(options: SchedulingOptions): number {
+  return Math.min(batchMax(options), options.maxInflightPerProcess);
+}
+
+/**
+ * Numbers a batch, records it in flight on the worker and its process, and sends it.
+ *
+ * @example
+ * ```ts
+ * sendBatch(pool, worker, guild.queue.takeBatch(8), load);
+ * ```
+ */
+export function sendBatch(
+  pool: SandboxPool,
+  worker: GuildWorker,
+  batch: QueuedEvent[],
+  load: { inflight: number },
+): void {
+  const events = batch.map((event) => {
+    const id = worker.nextEventId++;
+    worker.inflight.set(id, event);
+    return { id, name: event.name, payload: event.payload };
+  });
+  load.inflight += events.length;
+  pool.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events });
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Records how long a finished event waited before its handler started
+ * (events the host made up, `receivedAt` 0, are not counted).
+ *
+ * @example
+ * ```ts
+ * observeDispatch(metrics, event, message.events[0].startedAt);
+ * ```
+ */
+export function observeDispatch(
+  metrics: FloraMetrics,
+  event: QueuedEvent,
+  startedAt: number | undefined,
+): void {
+  if (event.receivedAt <= 0) return;
+  // The worker reports when the handler started; fall back to when it ended.
+  const received = performance.timeOrigin + event.receivedAt;
+  const start = startedAt !== undefined && startedAt >= received ? startedAt : preciseNow();
+  metrics.dispatchLatency.observe((start - received) / 1000);
+}
+
+/**
+ * The interaction id in an `interactionCreate` payload, if it has one.
+ *
+ * @example
+ * ```ts
+ * interactionId({ id: "123" }); // "123"
+ * ```
+ */
+export function interactionId(payload: unknown): string | undefined {
+  const id = (payload as { id?: unknown })?.id;
+  return typeof id === "string" ? id : undefined;
+}

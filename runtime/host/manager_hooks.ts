@@ -1,0 +1,27 @@
+/**
+ * What the sandbox manager needs from the rest of the host: an executor for
+ * the operations workers ask for, and optional hooks around worker life.
+ *
+ * @module
+ */
+
+import type { Deployment } from "../../storage/types.ts";
+import type { LoadedMessage, LogLevel, OperationName } from "../sandbox/protocol/mod.ts";
+
+/** Executes a validated operation for a guild; throws a readable error when refused. */
+export interface OperationExecutor {
+  execute(guildId: string, op: OperationName, args: unknown): Promise<unknown>;
+}
+
+/** Optional collaborators of the manager. */
+export interface ManagerHooks {
+  /** A script loaded (at deploy or cold start): e.g. the cron scheduler records its jobs. */
+  onLoaded?(deployment: Deployment, message: LoadedMessage): void;
+  /**
+   * A serving worker was stopped or died. Returns a reason to suspend the
+   * guild (crash loop, see `guard/crash_loop.ts`), or null to let it restart.
+   */
+  onWorkerFailure?(deployment: Deployment, reason: string, detail: string): string | null;
+  /** Writes a line the script logged (instead of `logs.append`), e.g. through a volume limit. */
+  onScriptLog?(guildId: string, level: LogLevel, message: string): void;
+}
