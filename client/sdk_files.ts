@@ -9,11 +9,12 @@
 const ROOT = new URL("../", import.meta.url);
 
 /**
- * Folders whose type files the SDK's declarations need: the SDK and the
- * protocol's shapes. The protocol's host-only parsers (`protocol/parse/`) and
- * its re-exporting `mod.ts` stay behind.
+ * Folders whose type files the SDK's declarations need: the SDK, its public
+ * types by section (`sdk/types/`) and the protocol's shapes. Each folder is
+ * read without its subfolders, so the protocol's host-only parsers
+ * (`protocol/parse/`) and its re-exporting `mod.ts` stay behind.
  */
-const SDK_TYPE_FOLDERS = ["sdk/", "runtime/sandbox/protocol/"];
+const SDK_TYPE_FOLDERS = ["sdk/", "sdk/types/", "runtime/sandbox/protocol/"];
 
 /** Files the SDK's declarations need, relative to the repository root. */
 export function sdkTypeFiles(): string[] {

@@ -19,6 +19,7 @@
 import { Cron } from "croner";
 import type { Deployment, GuildKvStore, JsonValue } from "../../storage/types.ts";
 import type { CronDefinition, LoadedMessage, ScriptEventName } from "../sandbox/protocol/mod.ts";
+import { SerialTicker } from "./serial_ticker.ts";
 
 /** The guild KV store the scheduler keeps its state in (reserved: scripts cannot open it). */
 export const CRON_STORE = "flora.cron";
@@ -63,8 +64,7 @@ export class CronScheduler {
   #state = new Map<string, KnownState>();
   /** guild → the active deployment whose leftovers were last pruned. */
   #pruned = new Map<string, string>();
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #ticking: Promise<void> | null = null;
+  readonly #ticker = new SerialTicker((now) => this.#tick(now), () => Date.now());
 
   constructor(
     readonly store: GuildKvStore,
@@ -107,16 +107,12 @@ export class CronScheduler {
 
   /** Starts checking for due jobs every `intervalMs`. */
   start(intervalMs = 1_000): void {
-    this.#timer ??= setInterval(() => {
-      this.tick(new Date()).catch(() => {});
-    }, intervalMs);
+    this.#ticker.start(intervalMs);
   }
 
   /** Stops the timer and waits for a running check. */
-  async close(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#ticking;
+  close(): Promise<void> {
+    return this.#ticker.close();
   }
 
   /**
@@ -125,10 +121,7 @@ export class CronScheduler {
    * tests call it with a later instant.
    */
   tick(now: Date): Promise<{ guildId: string; name: string }[]> {
-    const run = (this.#ticking ?? Promise.resolve()).then(() => this.#tick(now));
-    const done = run.then(() => {}, () => {});
-    this.#ticking = done;
-    return run;
+    return this.#ticker.tick(now);
   }
 
   /**

@@ -15,6 +15,7 @@
 
 import type { Deployment } from "../../../storage/types.ts";
 import type { OperationArgs, ScriptEventName, TaskInfo } from "../../sandbox/protocol/mod.ts";
+import { SerialTicker } from "../serial_ticker.ts";
 import type { GuildTasks, StoredTask } from "./guild_tasks.ts";
 
 /** How long the scheduler trusts what it read of a guild's earliest task, real ms. */
@@ -50,8 +51,7 @@ export class TaskScheduler {
    * (the guild moved in a cluster) are found.
    */
   #next = new Map<string, { at: number | null; readAt: number }>();
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #ticking: Promise<void> = Promise.resolve();
+  readonly #ticker = new SerialTicker((now) => this.#tick(now.getTime()), () => this.now());
 
   constructor(
     readonly tasks: GuildTasks,
@@ -108,16 +108,12 @@ export class TaskScheduler {
 
   /** Starts checking for due tasks every `intervalMs`. */
   start(intervalMs = 1_000): void {
-    this.#timer ??= setInterval(() => {
-      this.tick(new Date(this.now())).catch(() => {});
-    }, intervalMs);
+    this.#ticker.start(intervalMs);
   }
 
   /** Stops the timer and waits for a running check. */
-  async close(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#ticking;
+  close(): Promise<void> {
+    return this.#ticker.close();
   }
 
   /**
@@ -125,9 +121,7 @@ export class TaskScheduler {
    * The timer calls it with the clock; tests call it with a later instant.
    */
   tick(now: Date): Promise<{ guildId: string; task: TaskInfo }[]> {
-    const run = this.#ticking.then(() => this.#tick(now.getTime()));
-    this.#ticking = run.then(() => {}, () => {});
-    return run;
+    return this.#ticker.tick(now);
   }
 
   /** The guild's earliest due time, from the cache while it is fresh. */
