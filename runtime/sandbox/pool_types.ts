@@ -1,0 +1,86 @@
+/**
+ * What a sandbox pool is configured with and reports to, shared by the pool's
+ * parts (`pool.ts` re-exports them).
+ *
+ * @module
+ */
+
+import type { LinkTransport } from "./host_link.ts";
+import type { SandboxLimits, WorkerExitReason, WorkerKey } from "./protocol/mod.ts";
+
+export interface PoolOptions {
+  /** Number of sandbox processes. */
+  processes: number;
+  /** The bundled worker runtime (see `worker_bundle.ts`). */
+  workerRuntime: string;
+  limits: SandboxLimits;
+  /** V8 old-space limit of each sandbox process, in MiB. */
+  heapMb: number;
+  /**
+   * Standby processes kept started (initialised, spare workers warm) and
+   * swapped in the instant a sandbox process dies, so its guilds restart
+   * without waiting for a new process (default 0; flora's default is 1,
+   * `FLORA_SANDBOX_STANDBY`). Each costs an idle process's memory.
+   */
+  standby?: number;
+  /**
+   * Niceness of each sandbox process (default 0). With hundreds of busy worker
+   * threads, the scheduler's per-thread fairness would starve the host's one
+   * main thread (gateway, routing, Discord calls for every guild): a higher
+   * niceness keeps the host first and gives the workers what is left.
+   */
+  nice?: number;
+  /**
+   * How the host and its sandbox processes talk (see `host_link.ts`): a Unix
+   * socket by default where there are Unix sockets, else stdio.
+   */
+  transport?: LinkTransport;
+  /**
+   * Keep V8's memory reducer on in the sandbox processes (default off). It
+   * garbage-collects each isolate a few times after it goes quiet: with
+   * hundreds of workers that is about a core for half a minute after a burst
+   * of cold starts, and a third of the throughput at 500 guilds, to save
+   * about 2 MiB per resident worker (measured here; `docs/operations.md`).
+   */
+  memoryReducer?: boolean;
+  /**
+   * Cap on each isolate's young-generation semi-space, MiB (`--max-semi-space-size`);
+   * absent: V8's own. Without the memory reducer, a worker's young generation stays as
+   * large as its busiest moment made it; this bounds that (measured in `bench/memory_soak.ts`).
+   */
+  semiSpaceMb?: number;
+  /**
+   * Receives what the sandbox processes write to stderr (V8's out-of-memory report when one
+   * aborts, above all). Default: this process's stderr. Tests that crash processes on purpose
+   * collect it, and show it only when they fail.
+   */
+  stderr?: (text: string) => void;
+  /**
+   * A ready sandbox process the host has not heard from for this long
+   * (not even its heartbeat) is killed and replaced, ms (default
+   * {@linkcode DEFAULT_LIVENESS_MS}; `FLORA_SANDBOX_LIVENESS_MS`).
+   */
+  livenessMs?: number;
+  /**
+   * Most guilds kept in sandbox processes of their own at once after
+   * unexplained process deaths (each costs an idle process's memory, about
+   * 60 MiB); suspects beyond it stay where they are.
+   * @default 4
+   */
+  maxIsolated?: number;
+}
+
+/** A script the pool will not start (it imports modules); the message says what to change. */
+export class ScriptRefused extends Error {
+  override name = "ScriptRefused";
+}
+
+/** What the pool reports to its owner. */
+export interface PoolListener {
+  /** A worker posted something (untrusted). */
+  workerMessage(key: WorkerKey, message: unknown): void;
+  /** The process stopped a worker (watchdog) or the worker died. */
+  workerExit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void;
+  /** The process handed these events to the worker (they are no longer safe to deliver again). */
+  eventsStarted?(key: WorkerKey, ids: number[]): void;
+}

@@ -1,0 +1,146 @@
+/**
+ * One supervised sandbox process slot: relays its child's messages, and when
+ * the child dies, brings the slot back (a standby first), blames the workers
+ * it lost and moves unresolved suspects apart.
+ *
+ * @module
+ */
+
+import type { LinkListener } from "./link_listener.ts";
+import {
+  type HostToProcess,
+  type ProcessToHost,
+  type WorkerKey,
+  workerKeyId,
+} from "./protocol/mod.ts";
+import { blameProcessExit, unresolvedSuspects } from "./exit_blame.ts";
+import type { PoolListener, PoolOptions } from "./pool_types.ts";
+import { type ChildOwner, SandboxChild } from "./sandbox_child.ts";
+
+/** A worker reported silent this recently when its process died is blamed for it, ms. */
+const SUSPECT_WINDOW_MS = 1_000;
+
+/** One supervised sandbox process slot (index), served by one child at a time. */
+export class SandboxProcess implements ChildOwner {
+  #current: SandboxChild | null = null;
+  /** Workers living in this process, so their owners learn when it dies. */
+  readonly workers = new Map<string, WorkerKey>();
+  /** When each worker was last reported silent (a likely cause if the process aborts). */
+  readonly #silent = new Map<string, number>();
+  #closing = false;
+  restarts = 0;
+
+  constructor(
+    readonly index: number,
+    readonly options: PoolOptions,
+    readonly listener: PoolListener,
+    /** A started standby to take over at once, if the pool has one. */
+    readonly takeStandby: () => SandboxChild | null,
+    readonly link: LinkListener | null,
+    /** Moves these guilds to processes of their own (a death it could not attribute). */
+    readonly isolate: (guildIds: string[], detail: string) => void,
+    /** The one guild this process holds, when it was moved apart; null: a shared slot. */
+    readonly isolatedGuild: string | null = null,
+  ) {}
+
+  /** How logs name it. */
+  get name(): string {
+    return this.isolatedGuild === null
+      ? `sandbox process ${this.index}`
+      : `the sandbox process of guild ${this.isolatedGuild} alone`;
+  }
+
+  get pid(): number | undefined {
+    return this.#current?.pid;
+  }
+
+  /** The child serving this slot now (null between a death and its replacement). */
+  get current(): SandboxChild | null {
+    return this.#current;
+  }
+
+  start(): Promise<void> {
+    return this.#adopt(new SandboxChild(this.options, this, this.link));
+  }
+
+  #adopt(child: SandboxChild): Promise<void> {
+    child.owner = this;
+    this.#current = child;
+    return child.ready;
+  }
+
+  message(child: SandboxChild, message: ProcessToHost): void {
+    if (child !== this.#current) return;
+    switch (message.type) {
+      case "fromWorker":
+        this.listener.workerMessage(
+          { guildId: message.guildId, deploymentId: message.deploymentId },
+          message.message,
+        );
+        break;
+      case "workerSilent":
+        this.#silent.set(workerKeyId(message), performance.now());
+        break;
+      case "eventsStarted":
+        this.listener.eventsStarted?.(
+          { guildId: message.guildId, deploymentId: message.deploymentId },
+          message.ids,
+        );
+        break;
+      case "workerExit": {
+        const key = { guildId: message.guildId, deploymentId: message.deploymentId };
+        this.workers.delete(workerKeyId(key));
+        this.listener.workerExit(key, message.reason, message.detail);
+        break;
+      }
+    }
+  }
+
+  exited(child: SandboxChild, status: Deno.CommandStatus): void {
+    if (this.#current !== child) return;
+    this.#current = null;
+    const lost = [...this.workers.values()];
+    this.workers.clear();
+    const silentSince = performance.now() - SUSPECT_WINDOW_MS;
+    const suspects = new Set(
+      [...this.#silent].filter(([, at]) => at >= silentSince).map(([id]) => id),
+    );
+    this.#silent.clear();
+    if (this.#closing) return;
+    const detail = child.killedFor ??
+      (status.signal
+        ? `${this.name} was killed by ${status.signal}`
+        : `${this.name} exited with code ${status.code}`);
+    this.restarts++;
+    // Bring the process back first, so owners can re-spawn their workers at once: a
+    // standby (already initialised, spare workers warm) if there is one, else a new one.
+    const standby = this.takeStandby();
+    if (standby) this.#adopt(standby);
+    else this.start();
+    // Before the owners hear of it, so the suspects' restarts already go apart.
+    const unresolved = unresolvedSuspects(lost, suspects);
+    if (unresolved.length > 0) this.isolate(unresolved, detail);
+    const isolated = this.isolatedGuild !== null;
+    for (const { key, reason, detail: why } of blameProcessExit(lost, suspects, detail, isolated)) {
+      this.listener.workerExit(key, reason, why);
+    }
+  }
+
+  /**
+   * Writes to the current child once it is ready. A message whose child died
+   * meanwhile is dropped: its workers were reported lost, and the new child
+   * must not receive what was meant for them.
+   */
+  async send(message: HostToProcess): Promise<void> {
+    const child = this.#current;
+    if (!child) return;
+    await child.ready;
+    if (child !== this.#current || !child.writer) return;
+    await child.writer.write(message).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    await this.#current?.close();
+  }
+}

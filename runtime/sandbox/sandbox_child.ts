@@ -1,0 +1,181 @@
+/**
+ * One sandbox child process as the host sees it: spawned with no permissions
+ * but the host's socket, sent `init`, read until it exits (its heartbeats keep
+ * its liveness and memory current).
+ *
+ * @module
+ */
+
+import { setPriority } from "node:os";
+import { socketPermissionFlags } from "./host_link.ts";
+import type { LinkedProcess, LinkListener } from "./link_listener.ts";
+import { NdjsonWriter, readNdjson } from "./ndjson.ts";
+import {
+  type HostToProcess,
+  type ProcessMemory,
+  processMemoryOf,
+  type ProcessToHost,
+  PROTOCOL_VERSION,
+} from "./protocol/mod.ts";
+import type { PoolOptions } from "./pool_types.ts";
+
+const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
+
+/** Hands a stream's text to `sink` until it ends. */
+async function forwardText(stream: ReadableStream<Uint8Array>, sink: (text: string) => void) {
+  try {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) sink(text);
+  } catch { /* the process is gone */ }
+}
+
+function passThroughEnv(names: string[]): Record<string, string> {
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/** Where a child's messages and its exit go: the slot it serves, or the pool's standby list. */
+export interface ChildOwner {
+  message(child: SandboxChild, message: ProcessToHost): void;
+  exited(child: SandboxChild, status: Deno.CommandStatus): void;
+}
+
+/**
+ * One sandbox child process: spawned, sent `init`, read until it exits. It
+ * serves a process slot, or waits as a standby (initialised, its spare
+ * workers warm) until a slot's process dies.
+ */
+export class SandboxChild {
+  readonly child: Deno.ChildProcess;
+  /** Where messages to the process go, once it is connected (null before, or if it never was). */
+  writer: NdjsonWriter | null = null;
+  /** Resolves on the process's `ready` (or when it exits before that). */
+  readonly ready: Promise<void>;
+  isReady = false;
+  /** `performance.now()` when the host last read a message from the process. */
+  lastHeardAt = performance.now();
+  /** Why the host killed it, if it did (the exit then says this rather than the signal). */
+  killedFor: string | null = null;
+  /** Its memory at its latest heartbeat (null before the first). */
+  memory: ProcessMemory | null = null;
+
+  constructor(
+    readonly options: PoolOptions,
+    public owner: ChildOwner,
+    /** The host's socket; null: stdio. */
+    link: LinkListener | null,
+  ) {
+    const child = new Deno.Command(Deno.execPath(), {
+      // No permission flags but the host's socket: the process can reach that one path,
+      // its workers nothing. No config, remote or npm code either, so a script's import()
+      // reaches nothing outside its bundle.
+      args: [
+        "run",
+        ...(link ? socketPermissionFlags(link.path) : []),
+        "--unstable-worker-options",
+        "--no-prompt",
+        "--no-config",
+        "--no-lock",
+        "--no-remote",
+        "--no-npm",
+        // No code from strings (eval, new Function): a script could otherwise write an
+        // import() that script_imports.ts never saw.
+        `--v8-flags=--max-old-space-size=${this.options.heapMb},` +
+        `--disallow-code-generation-from-strings${
+          this.options.memoryReducer ? "" : ",--no-memory-reducer"
+        }${
+          this.options.semiSpaceMb === undefined
+            ? ""
+            : `,--max-semi-space-size=${this.options.semiSpaceMb}`
+        }`,
+        PROCESS_MAIN.href,
+        ...(link ? [`--socket=${link.path}`] : []),
+      ],
+      // Only what Deno needs to find its cache: nothing else of the host's environment.
+      env: passThroughEnv(["DENO_DIR", "HOME", "XDG_CACHE_HOME"]),
+      clearEnv: true,
+      stdin: link ? "null" : "piped",
+      stdout: link ? "null" : "piped",
+      stderr: options.stderr ? "piped" : "inherit",
+    }).spawn();
+    if (options.stderr) forwardText(child.stderr, options.stderr);
+    if (options.nice) {
+      try {
+        setPriority(child.pid, options.nice);
+      } catch (error) {
+        console.error(`flora: could not lower the sandbox process's priority: ${error}`);
+      }
+    }
+    this.child = child;
+    let resolveReady!: () => void;
+    this.ready = new Promise((resolve) => (resolveReady = resolve));
+    const linked: Promise<LinkedProcess> = link
+      ? link.expect(child.pid)
+      : Promise.resolve({ messages: readNdjson(child.stdout), output: child.stdin });
+    // Senders waiting for `ready` must not hang on a process that died starting.
+    child.status.then((status) => {
+      link?.forget(child.pid, "the sandbox process exited before it connected");
+      resolveReady();
+      this.owner.exited(this, status);
+    });
+    linked.then(({ messages, output }) => {
+      this.writer = new NdjsonWriter(output);
+      this.#read(messages, resolveReady);
+      this.writer.write(
+        {
+          v: PROTOCOL_VERSION,
+          type: "init",
+          workerRuntime: this.options.workerRuntime,
+          limits: this.options.limits,
+        } satisfies HostToProcess,
+      ).catch(() => {});
+    }, () => this.#kill());
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  async #read(messages: AsyncIterable<unknown>, ready: () => void): Promise<void> {
+    try {
+      for await (const raw of messages) {
+        this.lastHeardAt = performance.now();
+        const message = raw as ProcessToHost;
+        if (message.type === "alive") {
+          this.memory = processMemoryOf(message.memory) ?? this.memory;
+          continue;
+        }
+        if (message.type === "ready") {
+          this.isReady = true;
+          ready();
+        } else this.owner.message(this, message);
+      }
+    } catch {
+      // The pipe broke: the exit handler takes over.
+    }
+  }
+
+  #kill(): void {
+    try {
+      this.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }
+
+  /** Kills a process that stopped answering; its exit reports `reason`. */
+  killUnresponsive(reason: string): void {
+    this.killedFor ??= reason;
+    this.#kill();
+  }
+
+  /** Closes its input (the process exits), killing it if it has not after 2 s. */
+  async close(): Promise<void> {
+    if (this.writer) await this.writer.close().catch(() => {});
+    else this.#kill(); // never connected: nothing to tell it
+    const timer = setTimeout(() => this.#kill(), 2_000);
+    await this.child.status;
+    clearTimeout(timer);
+  }
+}
