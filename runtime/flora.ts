@@ -304,6 +304,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       semiSpaceMb: config.sandboxSemiSpaceMb,
+      rssCeilingMb: config.sandboxRssCeilingMb ?? CONFIG_DEFAULTS.sandboxRssCeilingMb,
       stderr: options.onSandboxStderr,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),

@@ -47,6 +47,7 @@ import { type SchedulingOptions, schedulingOptions } from "./scheduling_options.
 import { chargeBatch, chargeOperation } from "./usage_charges.ts";
 import { WorkerFailures } from "./worker_failures.ts";
 import { WorkerMessages } from "./worker_messages.ts";
+import { WorkerMoves } from "./worker_moves.ts";
 
 export type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
 export type { SchedulingOptions } from "./scheduling_options.ts";
@@ -71,6 +72,8 @@ export class SandboxManager {
   #backoffTimers = new RestartTimers<Guild>();
   #closing = false;
   #drained = new IdleWaiter(() => this.#idle());
+  /** Workers leaving a sandbox process that is being recycled, each between events. */
+  #moves = new WorkerMoves({ move: (worker) => this.#move(worker) });
   readonly options: SchedulingOptions;
   readonly metrics: FloraMetrics;
   readonly acks: InteractionAcks;
@@ -318,7 +321,15 @@ export class SandboxManager {
       this.#residency.remove(guild.id);
     }
     this.#p.terminate(worker.key); // never rejects: see SandboxPool.send
+    this.#moves.settle(worker); // forgets it
     this.#idleCheck();
+  }
+
+  /** Stops a worker whose process is being recycled; what its guild has waiting starts anew. */
+  #move(worker: GuildWorker): void {
+    this.#stop(worker);
+    const guild = this.#guilds.get(worker.key.guildId);
+    if (guild) this.#pump(guild);
   }
 
   /** Returns a stopped worker's in-flight slots to its process. */
@@ -502,6 +513,7 @@ export class SandboxManager {
       if (id !== undefined) this.acks.handled(id);
     }
     if (worker.retiring && worker.inflight.size === 0) this.#stop(worker);
+    this.#moves.settle(worker); // between events: a worker leaving a recycled process goes now
     const guild = this.#guilds.get(worker.key.guildId);
     if (guild && guild.worker === worker) this.#pump(guild);
     this.#wakeWaiting(load);
@@ -535,6 +547,22 @@ export class SandboxManager {
     const worker = this.#workers.get(workerKeyId(key));
     if (!worker) return;
     for (const id of ids) if (worker.inflight.has(id)) this.#started.mark(worker, id);
+  }
+
+  /** These workers' sandbox process is being recycled: each moves once nothing is in flight. */
+  moveWorkers(keys: WorkerKey[]): void {
+    const workers: GuildWorker[] = [];
+    for (const key of keys) {
+      const worker = this.#workers.get(workerKeyId(key));
+      if (worker) workers.push(worker);
+      else this.#p.terminate(key); // unknown here: let the pool forget it
+    }
+    this.#moves.request(workers);
+  }
+
+  /** A sandbox process passed its RSS ceiling and is being recycled. */
+  processRecycled(_index: number, _rss: number): void {
+    this.metrics.processRecycles.inc();
   }
 
   /** A worker was stopped or died: fail its load, or let the next event start a fresh one. */

@@ -8,7 +8,8 @@
  *
  * Its parts: `sandbox_child.ts` (one child process), `process_slot.ts` (a
  * supervised slot and its restarts), `standby_processes.ts`,
- * `isolated_guilds.ts` (suspects moved apart), `liveness_sweep.ts` and
+ * `isolated_guilds.ts` (suspects moved apart), `liveness_sweep.ts`,
+ * `process_recycling.ts` (processes past their RSS ceiling replaced) and
  * `script_seals.ts`.
  *
  * @module
@@ -33,6 +34,7 @@ import { StandbyProcesses } from "./standby_processes.ts";
 import { IsolatedGuilds } from "./isolated_guilds.ts";
 import { LivenessSweep } from "./liveness_sweep.ts";
 import { ScriptSeals } from "./script_seals.ts";
+import { ProcessRecycling } from "./process_recycling.ts";
 
 export { type PoolListener, type PoolOptions, processIndex, ScriptRefused };
 
@@ -48,6 +50,7 @@ export class SandboxPool {
   readonly #seals = new ScriptSeals();
   /** Guilds moved to processes of their own, and until when. */
   readonly #isolated: IsolatedGuilds;
+  readonly #recycling: ProcessRecycling;
 
   constructor(readonly options: PoolOptions, readonly listener: PoolListener) {
     if (!Number.isInteger(options.processes) || options.processes < 1) {
@@ -59,6 +62,10 @@ export class SandboxPool {
       listener,
       () => this.#link,
       () => this.#processes.length,
+    );
+    this.#recycling = new ProcessRecycling(
+      { ceilingMb: options.rssCeilingMb ?? 0, minAgeMs: options.recycleMinAgeMs },
+      listener,
     );
   }
 
@@ -90,6 +97,7 @@ export class SandboxPool {
         silenceMs,
       );
       this.#isolated.release();
+      this.#recycling.check([...this.#processes, ...this.#isolated.processes()]);
     }, silenceMs / 5);
   }
 
@@ -110,9 +118,9 @@ export class SandboxPool {
   /** The process a worker lives in (where its guild's next one would start, if none). */
   #processOf(key: WorkerKey): SandboxProcess {
     const isolated = this.#isolated.processOf(key.guildId);
-    if (isolated?.workers.has(workerKeyId(key))) return isolated;
+    if (isolated?.holds(workerKeyId(key))) return isolated;
     const shared = this.#processes[processIndex(key.guildId, this.#processes.length)];
-    if (shared?.workers.has(workerKeyId(key))) return shared;
+    if (shared?.holds(workerKeyId(key))) return shared;
     return this.#placeFor(key.guildId);
   }
 
@@ -165,9 +173,7 @@ export class SandboxPool {
 
   /** Stops a worker. Never rejects, like {@linkcode send}. */
   terminate(key: WorkerKey): Promise<void> {
-    const process = this.#processOf(key);
-    process.workers.delete(workerKeyId(key));
-    return process.send({ ...key, v: PROTOCOL_VERSION, type: "terminate" });
+    return this.#processOf(key).terminate(key, { ...key, v: PROTOCOL_VERSION, type: "terminate" });
   }
 
   /** Stops every process, standbys included. */
