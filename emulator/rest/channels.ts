@@ -102,9 +102,7 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "PATCH", "/channels/:channel_id", ({ params, body }) => {
     const channel = state.channel(params.channel_id).channel;
-    if (!channel.guild_id) {
-      throw wrongChannelType();
-    }
+    if (!channel.guild_id) throw wrongChannelType();
     const input = objectBody(body.json);
     const thread = isThread(channel.type);
     requireChannelPermissions(
@@ -156,9 +154,7 @@ export function registerChannelRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "DELETE", "/channels/:channel_id", ({ params }) => {
     const channel = state.channel(params.channel_id).channel;
-    if (!channel.guild_id) {
-      throw wrongChannelType();
-    }
+    if (!channel.guild_id) throw wrongChannelType();
     const thread = isThread(channel.type);
     requireChannelPermissions(
       state,

@@ -25,9 +25,7 @@ export function setOverwrite(
   overwrite: Omit<ApiOverwrite, "id"> | null,
 ): ApiChannel {
   const channel = state.channel(channelId).channel;
-  if (!channel.guild_id || isThread(channel.type)) {
-    throw wrongChannelType();
-  }
+  if (!channel.guild_id || isThread(channel.type)) throw wrongChannelType();
   const rest = (channel.permission_overwrites ?? []).filter((o) => o.id !== id);
   channel.permission_overwrites = overwrite ? [...rest, { id, ...overwrite }] : rest;
   state.emit({
@@ -97,9 +95,7 @@ export function registerOverwriteRoutes(app: Hono, ctx: RestContext): void {
     }
     const allow = BigInt(typeof input.allow === "string" ? input.allow : "0");
     const deny = BigInt(typeof input.deny === "string" ? input.deny : "0");
-    if (!channel.guild_id) {
-      throw wrongChannelType();
-    }
+    if (!channel.guild_id) throw wrongChannelType();
     requireChannelPermissions(state, params.channel_id, botId(), Permissions.MANAGE_ROLES);
     // A bot can only allow or deny permissions it holds itself (unless administrator).
     requireOverwritesGrantable(

@@ -32,9 +32,7 @@ export function registerThreadRoutes(app: Hono, ctx: RestContext): void {
     id?: string,
   ): ApiChannel => {
     const parent = state.channel(parentId).channel;
-    if (!parent.guild_id || parent.type !== ChannelTypes.GUILD_TEXT) {
-      throw wrongChannelType();
-    }
+    if (!parent.guild_id || parent.type !== ChannelTypes.GUILD_TEXT) throw wrongChannelType();
     const name = input.name;
     if (typeof name !== "string" || name.length < 1 || name.length > 100) {
       throw invalidField(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.");
@@ -120,9 +118,7 @@ export function registerThreadRoutes(app: Hono, ctx: RestContext): void {
 
   const thread = (id: string) => {
     const record = state.channel(id);
-    if (!isThread(record.channel.type)) {
-      throw wrongChannelType();
-    }
+    if (!isThread(record.channel.type)) throw wrongChannelType();
     // Thread members are visible only to whoever can see the thread (50001 otherwise).
     requireChannelPermissions(state, id, botId(), Permissions.VIEW_CHANNEL);
     return record;

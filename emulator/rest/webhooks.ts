@@ -146,9 +146,7 @@ export function registerWebhookRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "POST", "/channels/:channel_id/webhooks", ({ params, body }) => {
     const channel = state.channel(params.channel_id).channel;
-    if (!channel.guild_id || channel.type !== 0) {
-      throw wrongChannelType();
-    }
+    if (!channel.guild_id || channel.type !== 0) throw wrongChannelType();
     requireChannelPermissions(state, params.channel_id, botId(), Permissions.MANAGE_WEBHOOKS);
     const input = objectBody(body.json);
     const existing = [...state.webhooks.values()].filter((w) => w.channel_id === channel.id);
