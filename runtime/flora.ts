@@ -357,7 +357,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    const intakeParts = { router, metrics, cron, tasks, cleanups, notice };
+    const intakeParts = {
+      router,
+      metrics,
+      cron,
+      tasks,
+      cleanups,
+      notice,
+      residentWorkers: () => sandboxes.residentGuilds().length,
+    };
     if (consumesBus) intake = await startClusterIntake(config, intakeParts);
     else await startGatewayIntake(activeBot, resume, intakeParts);
 
