@@ -50,7 +50,7 @@ export async function startClusterIntake(
     partitions: config.partitions,
     nodeId: config.nodeId,
     version: API_VERSION,
-    route: (payload, shardId) => router.route(payload, shardId),
+    route: (payload, shardId, settled) => router.route(payload, shardId, settled),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),
     stats: () => ({ residentWorkers: parts.residentWorkers() }),
