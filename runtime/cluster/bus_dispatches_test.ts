@@ -100,7 +100,10 @@ async function routerOnBus(
         partitions,
         partition,
         fence: () => true,
-        handle: (event) => router.route(event.payload as GatewayPayload, event.shardId ?? 0),
+        take: (event) =>
+          new Promise<void>((settled) =>
+            router.route(event.payload as GatewayPayload, event.shardId ?? 0, settled)
+          ),
       })),
   );
   return { got, stop: () => Promise.all(consumers.map((c) => c.stop())) };
