@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { MemoryLogBuffer } from "./logs.ts";
-import { type OperationExecutor, SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
+import { SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
 import {
   type Call,
   messagePayload,

@@ -31,7 +31,8 @@ export interface MoveActions {
  * ```
  */
 export class WorkerMoves {
-  readonly #pending = new Set<GuildWorker>();
+  /** Weak: a worker stopped meanwhile (evicted, replaced) is simply forgotten. */
+  readonly #pending = new WeakSet<GuildWorker>();
 
   constructor(readonly actions: MoveActions) {}
 
@@ -53,10 +54,5 @@ export class WorkerMoves {
     if (!worker.serving || worker.inflight.size > 0) return;
     this.#pending.delete(worker);
     this.actions.move(worker);
-  }
-
-  /** Workers waiting for their moment. */
-  get size(): number {
-    return this.#pending.size;
   }
 }
