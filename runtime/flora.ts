@@ -92,6 +92,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Receives what sandbox processes write to stderr (default: this process's stderr). */
   onSandboxStderr?: (text: string) => void;
+  /** Each sandbox process profiles its threads (V8 CPU profiles, benches only; see `PoolOptions`). */
+  sandboxCpuProfile?: { dir: string; intervalUs: number };
   /** Receives the host's own notices. */
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Delay between shard spawns, ms (tests lower it). */
@@ -305,6 +307,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       memoryReducer: config.sandboxMemoryReducer,
       semiSpaceMb: config.sandboxSemiSpaceMb,
       stderr: options.onSandboxStderr,
+      cpuProfile: options.sandboxCpuProfile,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);
