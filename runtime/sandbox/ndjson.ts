@@ -95,6 +95,11 @@ function chunksOf(source: ByteSource): { next(): Promise<Uint8Array | null>; rel
   };
 }
 
+/** The reused write buffer starts this large, bytes, and grows up to {@link MAX_BUFFER}. */
+const MIN_BUFFER = 64 * 1024;
+/** Writes that may need more are encoded into a buffer of their own (rare: a worker's script). */
+const MAX_BUFFER = 1024 * 1024;
+
 /**
  * Writes JSON values one per line, coalescing messages queued in the same
  * tick into one write (events arrive in bursts; one syscall per burst).
@@ -102,6 +107,12 @@ function chunksOf(source: ByteSource): { next(): Promise<Uint8Array | null>; rel
 export class NdjsonWriter {
   #sink: { write(bytes: Uint8Array): Promise<void>; close(): Promise<void> };
   #encoder = new TextEncoder();
+  /**
+   * Reused for every write to a connection (a write finishes before the next
+   * starts): allocating a fresh buffer per write cost ≈ 6× the encoding itself.
+   * Null for a stream, which may hold on to what it was given.
+   */
+  #buffer: Uint8Array | null = null;
   #pending: string[] = [];
   #flushing: Promise<void> | null = null;
   #closed = false;
@@ -111,6 +122,7 @@ export class NdjsonWriter {
       const writer = sink.getWriter();
       this.#sink = { write: (bytes) => writer.write(bytes), close: () => writer.close() };
     } else {
+      this.#buffer = new Uint8Array(MIN_BUFFER);
       this.#sink = {
         write: async (bytes) => {
           for (let at = 0; at < bytes.length;) at += await sink.write(bytes.subarray(at));
@@ -135,11 +147,23 @@ export class NdjsonWriter {
       while (this.#pending.length > 0) {
         const batch = this.#pending.join("\n") + "\n";
         this.#pending = [];
-        await this.#sink.write(this.#encoder.encode(batch));
+        await this.#sink.write(this.#bytes(batch));
       }
     } finally {
       this.#flushing = null;
     }
+  }
+
+  /** The text as UTF-8, in the reused buffer when it fits one of at most {@link MAX_BUFFER}. */
+  #bytes(text: string): Uint8Array {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const worst = text.length * 3;
+    if (!this.#buffer || worst > MAX_BUFFER) return this.#encoder.encode(text);
+    if (worst > this.#buffer.length) {
+      this.#buffer = new Uint8Array(Math.min(MAX_BUFFER, Math.max(worst, this.#buffer.length * 2)));
+    }
+    const { written } = this.#encoder.encodeInto(text, this.#buffer);
+    return this.#buffer.subarray(0, written);
   }
 
   /** Flushes and closes the underlying stream. */

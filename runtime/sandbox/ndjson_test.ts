@@ -54,13 +54,17 @@ Deno.test({
       const writer = new NdjsonWriter(client);
       // Far past the socket's buffer: the writer must finish partial writes.
       const big = { text: "🌸".repeat(1_000_000) };
-      const sent = [big, ...Array.from({ length: 1_000 }, (_, i) => ({ i }))];
+      // Sizes that grow the writer's reused buffer, mixed with small ones, between writes.
+      const growing = Array.from({ length: 8 }, (_, i) => ({ i, text: "é".repeat(8_000 << i) }));
+      const first = [big, ...Array.from({ length: 1_000 }, (_, i) => ({ i }))];
+      const sent = [...first, ...growing];
       const reading = (async () => {
         const out: unknown[] = [];
         for await (const value of readNdjson(server)) out.push(value);
         return out;
       })();
-      await Promise.all(sent.map((m) => writer.write(m)));
+      await Promise.all(first.map((m) => writer.write(m)));
+      for (const m of growing) await writer.write(m); // one write each
       await writer.close(); // closes the client's sending side: the server reads to the end
       assert.deepEqual(await reading, sent);
       server.close();
