@@ -17,7 +17,7 @@ import {
   parseNodeId,
 } from "./cluster/settings.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
-import { allowance, ConfigError, integer, transport } from "./env_parsing.ts";
+import { allowance, ConfigError, guildIds, integer, transport } from "./env_parsing.ts";
 
 /**
  * Reads the configuration from environment variables.
@@ -88,6 +88,21 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       1_000,
       600_000,
     ),
+    sandboxMaxIsolated: integer(
+      env,
+      "FLORA_SANDBOX_MAX_ISOLATED",
+      CONFIG_DEFAULTS.sandboxMaxIsolated,
+      0,
+      64,
+    ),
+    sandboxIsolationMs: integer(
+      env,
+      "FLORA_SANDBOX_ISOLATION_MS",
+      CONFIG_DEFAULTS.sandboxIsolationMs,
+      1_000,
+      86_400_000,
+    ),
+    dedicatedGuilds: guildIds(env, "FLORA_DEDICATED_GUILDS"),
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", CONFIG_DEFAULTS.sandboxNice, 0, 19),
     sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
     sandboxMemoryReducer: integer(env, "FLORA_SANDBOX_MEMORY_REDUCER", 0, 0, 1) === 1,
