@@ -112,7 +112,12 @@ try {
       }
       await sleep(1_000);
       {
-        // The host alone: events handed to the sink as the router would, no gateway.
+        // The host alone: events handed to the sink as the router would (with their gateway
+        // frame's text, made beforehand), no gateway.
+        const payloads = Array.from({ length: EVENTS }, (_, i) => {
+          const d = benchMessage(guilds[i % guilds.length], i);
+          return { d, frame: JSON.stringify({ t: "MESSAGE_CREATE", s: i + 1, op: 0, d }) };
+        });
         const at = load();
         const before = bench.handled();
         const settled = bench.settled();
@@ -120,8 +125,8 @@ try {
         const split = threadCpuSplit(roles());
         const start = performance.now();
         for (let i = 0; i < EVENTS; i++) {
-          const g = guilds[i % guilds.length];
-          bench.flora.sandboxes.deliver(g.id, "messageCreate", benchMessage(g, i));
+          const { d, frame } = payloads[i];
+          bench.flora.sandboxes.deliver(d.guild_id, "messageCreate", d, undefined, frame);
           if (i % 5_000 === 4_999) await new Promise((r) => setTimeout(r, 0));
         }
         await untilSettled(bench, settled + EVENTS);

@@ -203,9 +203,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       restBase,
       spawnShardDelay: options.spawnShardDelay,
       totalShards: config.shards,
-      onPayload: (payload, shardId) => {
+      onPayload: (payload, shardId, _sessionId, frame) => {
         const settled = resume.received(shardId, payload);
-        if (router) router.route(payload, shardId, settled);
+        if (router) router.route(payload, shardId, settled, frame);
         else settled();
       },
       log: (level, message) => notice(level, `discord: ${message}`),

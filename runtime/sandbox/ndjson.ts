@@ -17,17 +17,55 @@
  * for await (const message of readNdjson(Deno.stdin.readable)) console.log(message);
  * ```
  */
-export async function* readNdjson(
+export function readNdjson(
   source: ByteSource,
   onInvalid: (line: string, error: unknown) => void = () => {},
 ): AsyncGenerator<unknown> {
+  return readLines(source, JSON.parse, onInvalid);
+}
+
+/** A line's value, and the raw JSON texts that followed it (see {@linkcode NdjsonWriter.write}). */
+export interface LineWithRaw {
+  value: unknown;
+  /** Empty when the line carried none. */
+  raw: string[];
+}
+
+/**
+ * Like {@linkcode readNdjson}, for lines that may carry raw JSON texts after
+ * their value: those come back as the text they were, unparsed.
+ *
+ * @example
+ * ```ts
+ * for await (const { value, raw } of readNdjsonWithRaw(conn)) handle(value, raw);
+ * ```
+ */
+export function readNdjsonWithRaw(
+  source: ByteSource,
+  onInvalid: (line: string, error: unknown) => void = () => {},
+): AsyncGenerator<LineWithRaw> {
+  return readLines(source, splitRaw, onInvalid);
+}
+
+/** Separates a line's value from the raw texts after it (a tab never occurs raw in JSON.stringify's output). */
+function splitRaw(line: string): LineWithRaw {
+  const tab = line.indexOf("\t");
+  if (tab === -1) return { value: JSON.parse(line), raw: [] };
+  return { value: JSON.parse(line.slice(0, tab)), raw: line.slice(tab + 1).split("\t") };
+}
+
+async function* readLines<T>(
+  source: ByteSource,
+  parse: (line: string) => T,
+  onInvalid: (line: string, error: unknown) => void,
+): AsyncGenerator<T> {
   const chunks = chunksOf(source);
   const decoder = new TextDecoder();
   let rest = "";
-  const parsed: unknown[] = [];
+  const parsed: T[] = [];
   const take = (line: string) => {
     try {
-      parsed.push(JSON.parse(line));
+      parsed.push(parse(line));
     } catch (error) {
       onInvalid(line, error);
     }
@@ -52,6 +90,21 @@ export async function* readNdjson(
     chunks.release();
   }
 }
+
+/**
+ * Whether a JSON text can ride raw after a line's value: it holds no tab or
+ * newline (compact JSON, such as Discord's gateway frames, holds neither).
+ *
+ * @example
+ * ```ts
+ * isRawPart('{"t":"MESSAGE_CREATE","d":{}}'); // true
+ * isRawPart('{\n  "pretty": true\n}'); // false
+ * ```
+ */
+export function isRawPart(json: string): boolean {
+  return !RAW_BREAKERS.test(json);
+}
+const RAW_BREAKERS = /[\t\n]/;
 
 /**
  * Bytes to read: a stream, or a connection read directly (`Deno.Conn`). A
@@ -132,10 +185,18 @@ export class NdjsonWriter {
     }
   }
 
-  /** Queues a value; resolves once it has been handed to the stream. */
-  write(value: unknown): Promise<void> {
+  /**
+   * Queues a value; resolves once it has been handed to the stream. `raw`
+   * JSON texts (each {@linkcode isRawPart}) follow it on its line as they
+   * are, tab-separated, for {@linkcode readNdjsonWithRaw}: a text received
+   * as JSON crosses without being parsed and serialised again.
+   */
+  write(value: unknown, raw?: readonly string[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("ndjson writer is closed"));
-    this.#pending.push(JSON.stringify(value));
+    if (raw === undefined || raw.length === 0) this.#pending.push(JSON.stringify(value));
+    else if (!raw.every(isRawPart)) {
+      return Promise.reject(new RangeError("a raw JSON text holds a tab or a newline"));
+    } else this.#pending.push(JSON.stringify(value) + "\t" + raw.join("\t"));
     if (!this.#flushing) this.#flushing = this.#flush();
     return this.#flushing;
   }

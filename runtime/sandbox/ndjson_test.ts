@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NdjsonWriter, readNdjson } from "./ndjson.ts";
+import { isRawPart, NdjsonWriter, readNdjson, readNdjsonWithRaw } from "./ndjson.ts";
 
 /** A byte stream that delivers `text` cut at the given byte offsets. */
 function chunked(text: string, cuts: number[]): ReadableStream<Uint8Array> {
@@ -74,4 +74,31 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("raw JSON texts ride after a line's value, unparsed, and plain lines read as before", async () => {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = new NdjsonWriter(writable);
+  const frames = ['{"t":"MESSAGE_CREATE","d":{"content":"a\\tb \\n \\"c\\""}}', "[1,2]"];
+  const values = [{ i: 0, text: "tab\there" }, { i: 1 }];
+  const reading = (async () => {
+    const out = [];
+    for await (const line of readNdjsonWithRaw(readable)) out.push(line);
+    return out;
+  })();
+  await writer.write(values[0], frames);
+  await writer.write(values[1]);
+  await writer.close();
+  assert.deepEqual(await reading, [{ value: values[0], raw: frames }, {
+    value: values[1],
+    raw: [],
+  }]);
+});
+
+Deno.test("a raw text with a tab or a newline is refused: it would break the line", async () => {
+  const writer = new NdjsonWriter(new WritableStream());
+  assert.equal(isRawPart('{"a":"\\t"}'), true);
+  assert.equal(isRawPart('{"a":\t1}'), false);
+  await assert.rejects(writer.write({}, ['{\n"a":1}']), RangeError);
+  await assert.rejects(writer.write({}, ['{"a":\t1}']), RangeError);
 });

@@ -130,14 +130,15 @@ export class SandboxProcess implements ChildOwner {
   /**
    * Writes to the current child once it is ready. A message whose child died
    * meanwhile is dropped: its workers were reported lost, and the new child
-   * must not receive what was meant for them.
+   * must not receive what was meant for them. `raw` JSON texts ride after
+   * the message's line (see `NdjsonWriter.write`).
    */
-  async send(message: HostToProcess): Promise<void> {
+  async send(message: HostToProcess, raw?: readonly string[]): Promise<void> {
     const child = this.#current;
     if (!child) return;
     await child.ready;
     if (child !== this.#current || !child.writer) return;
-    await child.writer.write(message).catch(() => {});
+    await child.writer.write(message, raw).catch(() => {});
   }
 
   async close(): Promise<void> {
