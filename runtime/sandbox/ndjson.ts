@@ -168,6 +168,8 @@ export class NdjsonWriter {
   #buffer: Uint8Array | null = null;
   #pending: string[] = [];
   #flushing: Promise<void> | null = null;
+  /** `#flushing`, never rejecting (what {@linkcode post} returns). */
+  #posted: Promise<void> | null = null;
   #closed = false;
 
   constructor(sink: ByteSink) {
@@ -192,13 +194,31 @@ export class NdjsonWriter {
    * as JSON crosses without being parsed and serialised again.
    */
   write(value: unknown, raw?: readonly string[]): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error("ndjson writer is closed"));
+    const refused = this.#queue(value, raw);
+    return refused ? Promise.reject(refused) : this.#flushing!;
+  }
+
+  /**
+   * Like {@linkcode write}, for a sender that does not need to know how it
+   * went: never rejects, and shares one promise with every message of the
+   * same flush (a sender per event would otherwise make one each).
+   */
+  post(value: unknown, raw?: readonly string[]): Promise<void> {
+    return this.#queue(value, raw) ? Promise.resolve() : this.#posted!;
+  }
+
+  /** Queues a message for the next flush; the reason when it cannot be. */
+  #queue(value: unknown, raw: readonly string[] | undefined): Error | null {
+    if (this.#closed) return new Error("ndjson writer is closed");
     if (raw === undefined || raw.length === 0) this.#pending.push(JSON.stringify(value));
     else if (!raw.every(isRawPart)) {
-      return Promise.reject(new RangeError("a raw JSON text holds a tab or a newline"));
+      return new RangeError("a raw JSON text holds a tab or a newline");
     } else this.#pending.push(JSON.stringify(value) + "\t" + raw.join("\t"));
-    if (!this.#flushing) this.#flushing = this.#flush();
-    return this.#flushing;
+    if (!this.#flushing) {
+      this.#flushing = this.#flush();
+      this.#posted = this.#flushing.catch(() => {});
+    }
+    return null;
   }
 
   async #flush(): Promise<void> {

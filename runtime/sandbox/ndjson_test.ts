@@ -102,3 +102,17 @@ Deno.test("a raw text with a tab or a newline is refused: it would break the lin
   await assert.rejects(writer.write({}, ['{\n"a":1}']), RangeError);
   await assert.rejects(writer.write({}, ['{"a":\t1}']), RangeError);
 });
+
+Deno.test("post never rejects, and one flush's messages share its promise", async () => {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = new NdjsonWriter(writable);
+  const reading = collect(readable);
+  const a = writer.post({ a: 1 });
+  const b = writer.post({ b: 2 });
+  assert.equal(a, b);
+  await Promise.all([a, b]);
+  await writer.post({}, ["{\n}"]); // refused, not thrown
+  await writer.close();
+  await writer.post({ late: true }); // closed: dropped, not thrown
+  assert.deepEqual(await reading, [{ a: 1 }, { b: 2 }]);
+});

@@ -133,12 +133,22 @@ export class SandboxProcess implements ChildOwner {
    * must not receive what was meant for them. `raw` JSON texts ride after
    * the message's line (see `NdjsonWriter.write`).
    */
-  async send(message: HostToProcess, raw?: readonly string[]): Promise<void> {
+  send(message: HostToProcess, raw?: readonly string[]): Promise<void> {
     const child = this.#current;
-    if (!child) return;
+    if (!child) return Promise.resolve();
+    // Ready, as it is for nearly every message: written now, without a hop through `ready`.
+    if (child.isReady && child.writer) return child.writer.post(message, raw);
+    return this.#sendOnceReady(child, message, raw);
+  }
+
+  async #sendOnceReady(
+    child: SandboxChild,
+    message: HostToProcess,
+    raw?: readonly string[],
+  ): Promise<void> {
     await child.ready;
     if (child !== this.#current || !child.writer) return;
-    await child.writer.write(message, raw).catch(() => {});
+    await child.writer.post(message, raw);
   }
 
   async close(): Promise<void> {
