@@ -16,6 +16,7 @@ import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import type { PartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
+import { type LimitableRest, startSharedRestLimits } from "./cluster/share_rest_limits.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
@@ -264,6 +265,16 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       metrics.restRateLimited,
       (guildId) => metrics.usage.add(guildId, "discord429"),
     );
+    if (consumesBus) {
+      // Every runtime node sends with the same bot token: Discord's limits are shared in Redis.
+      const shared = await startSharedRestLimits(bot.rest as unknown as LimitableRest, {
+        redisUrl: config.storage.redisUrl,
+        prefix: config.storage.redisPrefix,
+        nodeId: config.nodeId,
+        notice: (level, message) => notice(level, `cluster: ${message}`),
+      });
+      if (shared) cleanups.push(() => shared.close());
+    }
     const guards = createGuards(config, {
       operations,
       logs,
@@ -363,7 +374,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    const intakeParts = { router, metrics, cron, tasks, cleanups, notice };
+    const intakeParts = {
+      router,
+      metrics,
+      cron,
+      tasks,
+      cleanups,
+      notice,
+      residentWorkers: () => sandboxes.residentGuilds().length,
+    };
     if (consumesBus) intake = await startClusterIntake(config, intakeParts);
     else await startGatewayIntake(activeBot, resume, intakeParts);
 
