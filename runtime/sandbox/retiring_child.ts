@@ -20,8 +20,11 @@ export class RetiringChild {
     this.workers = new Map(workers);
   }
 
-  /** Writes to it (it was ready when it served the slot); a broken pipe is its exit's business. */
-  async send(message: HostToProcess): Promise<void> {
-    await this.child.writer?.write(message).catch(() => {});
+  /**
+   * Writes to it (it was ready when it served the slot; `raw` as in
+   * `NdjsonWriter.write`); never rejects: a broken pipe is its exit's business.
+   */
+  send(message: HostToProcess, raw?: readonly string[]): Promise<void> {
+    return this.child.writer?.post(message, raw) ?? Promise.resolve();
   }
 }
