@@ -93,6 +93,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Receives what sandbox processes write to stderr (default: this process's stderr). */
   onSandboxStderr?: (text: string) => void;
+  /** Each sandbox process profiles its threads (V8 CPU profiles, benches only; see `PoolOptions`). */
+  sandboxCpuProfile?: { dir: string; intervalUs: number };
   /** Receives the host's own notices. */
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Delay between shard spawns, ms (tests lower it). */
@@ -202,9 +204,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       restBase,
       spawnShardDelay: options.spawnShardDelay,
       totalShards: config.shards,
-      onPayload: (payload, shardId) => {
+      onPayload: (payload, shardId, _sessionId, frame) => {
         const settled = resume.received(shardId, payload);
-        if (router) router.route(payload, shardId, settled);
+        if (router) router.route(payload, shardId, settled, frame);
         else settled();
       },
       log: (level, message) => notice(level, `discord: ${message}`),
@@ -319,6 +321,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       memoryReducer: config.sandboxMemoryReducer,
       semiSpaceMb: config.sandboxSemiSpaceMb,
       stderr: options.onSandboxStderr,
+      cpuProfile: options.sandboxCpuProfile,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);

@@ -270,6 +270,7 @@ export class SandboxManager {
     name: ScriptEventName,
     payload: unknown,
     settled?: () => void,
+    frame?: string,
   ): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
@@ -288,7 +289,7 @@ export class SandboxManager {
         return true;
       }
     }
-    if (!guild.queue.push({ name, payload, receivedAt: performance.now(), settled })) {
+    if (!guild.queue.push({ name, payload, frame, receivedAt: performance.now(), settled })) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
       settled?.();
