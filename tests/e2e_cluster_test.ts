@@ -23,38 +23,10 @@ import {
 } from "../storage/testing/servers.ts";
 import { startEmulatorProcess } from "./helpers/emulator_process.ts";
 import { type FloraProcess, runCli, startFloraProcess } from "./helpers/flora_process.ts";
+import { type GatewayProcess, startGatewayProcess } from "./helpers/gateway_process.ts";
 
 const pg = await postgresGate();
 const nats = await natsGate();
-const ROOT = new URL("../", import.meta.url);
-
-/** Starts `runtime/main.ts` as a gateway node and waits until it publishes. */
-async function startGatewayProcess(env: Record<string, string>) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "runtime/main.ts"],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", FLORA_ROLE: "gateway", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const pumps = Promise.all([child.stdout, child.stderr].map(async (stream) => {
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  }));
-  for (let i = 0; !text.includes("flora gateway node"); i++) {
-    if (i > 600) throw new Error(`gateway node did not start:\n${text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    output: () => text,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await pumps;
-    },
-  };
-}
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -92,7 +64,7 @@ Deno.test({
       FLORA_SANDBOX_STANDBY: "0",
     };
     const runtimes: FloraProcess[] = [];
-    let gateway: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
+    let gateway: GatewayProcess | undefined;
     const scripts = await Deno.makeTempDir({ prefix: "flora-cluster-" });
     try {
       for (const id of ["runtime-1", "runtime-2"]) {
