@@ -82,7 +82,7 @@ Deno.test({
 Deno.test("startFlora refuses role combinations not wired yet, pointing at docs/cluster.md", async () => {
   const config = loadConfig({
     FLORA_ROLE: "gateway,api",
-    DISCORD_TOKEN: "x",
+    DISCORD_TOKEN: "MTIz.abc.def",
     FLORA_GUILD_KV: "postgres",
     NATS_URL: "nats://127.0.0.1:4222",
     DATABASE_URL: "postgres://127.0.0.1/none",
