@@ -11,17 +11,22 @@
  *    exit seen; 128 MiB heap here, the arena's). The CPU hog of figure 3 is
  *    stopped first and the emulator's Discord rate limits are off, so the
  *    figure is the restart, not a 5 s per-channel rate-limit wait;
- * 3. p50/p99 reply latency of a healthy guild alone (the quiet baseline),
- *    and with a hostile guild in the same sandbox process that hogs a CPU,
- *    logs 50 MB lines, or keeps 50,000 `kv.get` in flight (issue 15: each
- *    should stay under twice the baseline).
+ * 3. p50/p99 reply latency of a healthy guild beside a hostile guild in the
+ *    same sandbox process that hogs a CPU, logs 50 MB lines, or keeps
+ *    50,000 `kv.get` in flight, against its quiet baseline measured in
+ *    alternating blocks of the same run, with the ratio (issue 15: the p99
+ *    ratio should stay under 2), the CPU the attack cost the host and the
+ *    shared sandbox process, and what the attacker really did;
+ * 4. what process per guild costs (`dedicated_cost.ts`).
  *
- * Run: `deno run -A bench/isolation.ts [--samples 200]`. Prints JSON.
+ * Run: `deno run --unstable-worker-options --unstable-kv --unstable-bundle -A
+ * bench/isolation.ts [--samples 200] [--only loops,neighbour,bombs,dedicated]`. Prints
+ * JSON, with the machine's load average at start and end: figures taken at a
+ * load above the number of cores are the scheduler's, not flora's.
  *
  * @module
  */
 
-import type { BotAction } from "../emulator/mod.ts";
 import {
   type Arena,
   type ArenaGuild,
@@ -29,7 +34,15 @@ import {
   HEALTHY,
   openArena,
 } from "../tests/hostile/arena.ts";
-import { round, summarize } from "./stats.ts";
+import {
+  type AttackComparison,
+  compareUnderAttack,
+  loadAverage,
+  replyLatency,
+  skipActions,
+} from "./neighbour_latency.ts";
+import { summarize } from "./stats.ts";
+import { dedicatedCost } from "./dedicated_cost.ts";
 
 const samplesArg = Deno.args.indexOf("--samples");
 const SAMPLES = samplesArg >= 0 ? Number(Deno.args[samplesArg + 1]) : 200;
@@ -45,31 +58,6 @@ async function logTime(arena: Arena, guild: ArenaGuild, pattern: RegExp, after: 
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`no log line matched ${pattern}`);
-}
-
-/** The first bot message in the guild's channel after action `since` (short polls). */
-async function nextReply(arena: Arena, guild: ArenaGuild, since: number): Promise<BotAction> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const batch = await arena.emu.actions({ since, waitMs: 50 });
-    const reply = batch.find((a) =>
-      a.route === "POST /channels/:id/messages" && a.channelId === guild.channelId
-    );
-    if (reply) return reply;
-  }
-  throw new Error(`no reply in guild ${guild.id}`);
-}
-
-/** The emulator's last action seq this bench has seen (so polls never re-read the whole log). */
-let cursor = 0;
-
-/** Sends `content` and resolves with the ms until the bot's reply reached the emulator. */
-async function replyLatency(arena: Arena, guild: ArenaGuild, content: string): Promise<number> {
-  const sentAt = Date.now();
-  await arena.say(guild, content);
-  const reply = await nextReply(arena, guild, cursor);
-  cursor = reply.seq;
-  return reply.at - sentAt;
 }
 
 /** Epoch ms of the bot's latest message in the guild's channel. */
@@ -93,57 +81,110 @@ async function stopTimes(arena: Arena, hostile: ArenaGuild, run: string, pattern
   return summarize(overshoot);
 }
 
-/**
- * The neighbour's reply latency while `hostile` is sent `command` every
- * `everyMs` (the attack runs throughout the measurement).
- */
-async function latenciesUnderAttack(
-  arena: Arena,
-  [hostile, neighbour]: [ArenaGuild, ArenaGuild],
-  command: string,
-  everyMs: number,
-): Promise<ReturnType<typeof summarize> & { lost: number; processReplaced: boolean }> {
-  const pidBefore = arena.flora.pool.pids()[neighbour.process];
-  let attacking = true;
-  const driver = (async () => {
-    while (attacking) {
-      await arena.say(hostile, command);
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  })();
-  await new Promise((r) => setTimeout(r, 500));
-  // A ping lost with a sandbox process that died (a started event is not delivered again) is
-  // counted, not waited for.
-  const times: number[] = [];
-  let lost = 0;
-  cursor = (await arena.emu.actions()).at(-1)?.seq ?? 0;
-  for (let i = 0; i < SAMPLES; i++) {
-    try {
-      times.push(await replyLatency(arena, neighbour, "!ping"));
-    } catch {
-      lost++;
-      cursor = (await arena.emu.actions()).at(-1)?.seq ?? 0;
-    }
-  }
-  attacking = false;
-  await driver;
-  const measured = summarize(times);
-  const processReplaced = arena.flora.pool.pids()[neighbour.process] !== pidBefore;
+/** What the neighbour bench's attacker does on `!attack <kind>` (each within its worker's bounds). */
+const ATTACKS = attackScript(`
+  if (ctx.args[0] === "burn") { const end = Date.now() + 200; while (Date.now() < end) {} }
+  if (ctx.args[0] === "log") console.log("x".repeat(50 * 1024 * 1024));
+  if (ctx.args[0] === "kv") {
+    await Promise.all(Array.from({ length: 50000 }, (_, i) => kv("flood").get("k" + i)));
+  }`);
+
+const progress = (what: string) => console.error(`[isolation] ${what}`);
+
+/** Figure 1: how long an infinite loop runs before it is stopped. */
+async function loopFigures(arena: Arena, hostile: ArenaGuild) {
+  progress("infinite loops");
   return {
-    ...measured,
-    p50: round(measured.p50, 1),
-    p99: round(measured.p99, 1),
-    lost,
-    processReplaced,
+    inHandler: await stopTimes(arena, hostile, "while (true) {}", /stopped \(timeout\)/),
+    afterDone: await stopTimes(
+      arena,
+      hostile,
+      `await ctx.reply("done"); setTimeout(() => { while (true) {} }, 0);`,
+      /stopped \((unresponsive|timeout)\)/,
+    ),
   };
 }
 
-async function latencies(arena: Arena, guild: ArenaGuild, n = SAMPLES): Promise<number[]> {
-  cursor = (await arena.emu.actions()).at(-1)?.seq ?? 0;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(await replyLatency(arena, guild, "!ping"));
-  return out;
+/**
+ * Figure 3: the neighbour's latency quiet and beside each attack, in
+ * alternating blocks (`neighbour_latency.ts`). Discord's 5 per 5 s channel
+ * limit would dominate the tail of the bot's replies: off, to measure flora.
+ */
+async function neighbourFigures(arena: Arena, [hostile, neighbour]: [ArenaGuild, ArenaGuild]) {
+  await arena.emu.setRateLimits({ enabled: false });
+  await arena.deploy(hostile, ATTACKS);
+  for (let i = 0; i < 10; i++) await replyLatency(arena, neighbour, "!ping"); // warm-up
+  // cpuHog: every message burns 200 ms of CPU (inside its budget), one every 100 ms, so its
+  // thread is busy throughout. kvFlood outlives its handler's budget: its stop lands before the
+  // next quiet block.
+  const attacks = {
+    cpuHog: { command: "!attack burn", everyMs: 100, settleMs: 300 },
+    hugeLogLines: { command: "!attack log", everyMs: 200, settleMs: 300 },
+    kvFlood: { command: "!attack kv", everyMs: 1_000, settleMs: BUDGET_MS + 500 },
+  };
+  const figures: Record<string, AttackComparison> = {};
+  for (const [name, attack] of Object.entries(attacks)) {
+    progress(`neighbour beside ${name}`);
+    figures[name] = await compareUnderAttack(arena, [hostile, neighbour], attack, SAMPLES);
+  }
+  return figures;
 }
+
+/**
+ * Figure 2: a memory bomb aborts the process; how long until a guild of the
+ * same process answers again. Needs a budget long enough for V8 to reach its
+ * heap limit (the backstop).
+ */
+async function bombFigures() {
+  const bombArena = await openArena({
+    FLORA_EVENT_TIMEOUT_MS: "60000",
+    FLORA_GUILD_HEAP_MB: "4096",
+    FLORA_CRASH_LOOP_FAILURES: "1000",
+  });
+  try {
+    const [bomber, bystander] = bombArena.guilds;
+    // Two messages per round in the bystander's channel would run into Discord's 5 per 5 s.
+    await bombArena.emu.setRateLimits({ enabled: false });
+    await bombArena.deploy(bystander, HEALTHY);
+    progress("memory bombs");
+    const recoveries: number[] = [];
+    const bombToAbort: number[] = [];
+    const bombs = Math.max(3, Math.min(SAMPLES, 30));
+    for (let attempt = 0; recoveries.length < bombs && attempt < bombs + 5; attempt++) {
+      await bombArena.deploy(
+        bomber,
+        attackScript(
+          `const hoard = []; while (true) hoard.push(new Array(1000000).fill(${attempt}));`,
+        ),
+      );
+      await bombArena.assertAnswers(bystander);
+      const pid = bombArena.flora.pool.pids()[bystander.process];
+      await skipActions(bombArena);
+      const attackAt = Date.now();
+      await bombArena.say(bomber, "!attack");
+      const deadline = Date.now() + 30_000;
+      while (bombArena.flora.pool.pids()[bystander.process] === pid && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const aborted = bombArena.flora.pool.pids()[bystander.process] !== pid;
+      progress(`bomb ${attempt}: ${aborted ? "abort" : "no abort"}`);
+      if (!aborted) continue; // stopped before the abort
+      const crashedAt = Date.now();
+      bombToAbort.push(crashedAt - attackAt);
+      await replyLatency(bombArena, bystander, "!ping");
+      recoveries.push((await lastReplyAt(bombArena, bystander)) - crashedAt);
+      // Crashes are rare: let the pool start its next standby before the next bomb.
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return { recoveryMs: summarize(recoveries), toAbortMs: summarize(bombToAbort) };
+  } finally {
+    await bombArena.close();
+  }
+}
+
+const onlyArg = Deno.args.indexOf("--only");
+const only = onlyArg >= 0 ? Deno.args[onlyArg + 1].split(",") : null;
+const runs = (part: string) => only === null || only.includes(part);
 
 const arena = await openArena({
   FLORA_EVENT_TIMEOUT_MS: String(BUDGET_MS),
@@ -152,122 +193,26 @@ const arena = await openArena({
   // Replies one after another would otherwise measure the per-guild budget of 5 Discord calls/s.
   FLORA_GUILD_REST_PER_SECOND: "50",
 });
+const figures: Record<string, unknown> = {
+  cpus: navigator.hardwareConcurrency,
+  eventBudgetMs: BUDGET_MS,
+  loadAverageAtStart: loadAverage(),
+};
 try {
   const [hostile, neighbour] = arena.guilds;
   await arena.deploy(neighbour, HEALTHY);
   await arena.deploy(hostile, HEALTHY);
-
-  const progress = (what: string) => console.error(`[isolation] ${what}`);
-  progress("infinite loops");
-  const loopInHandler = await stopTimes(arena, hostile, "while (true) {}", /stopped \(timeout\)/);
-  const loopAfterDone = await stopTimes(
-    arena,
-    hostile,
-    `await ctx.reply("done"); setTimeout(() => { while (true) {} }, 0);`,
-    /stopped \((unresponsive|timeout)\)/,
-  );
-
-  // Reply latency of the neighbour, alone and beside a guild that burns CPU. Discord's 5 per 5 s
-  // channel limit would dominate the tail of the bot's replies: off, to measure flora.
-  await arena.emu.setRateLimits({ enabled: false });
-  progress("latency alone");
-  await arena.deploy(hostile, HEALTHY);
-  await latencies(arena, neighbour, 10); // warm-up
-  const alone = summarize(await latencies(arena, neighbour));
-  // A noisy neighbour: every message burns 200 ms of CPU (inside its budget), and it gets one
-  // every 100 ms, so its worker's thread is busy throughout the measurement.
-  await arena.deploy(
-    hostile,
-    `on("messageCreate", () => { const end = Date.now() + 200; while (Date.now() < end) {} });`,
-  );
-  progress("latency beside a CPU hog");
-  const beside = await latenciesUnderAttack(arena, [hostile, neighbour], "burn", 100);
-  // Each attack runs inside the worker's bounds (sdk/worker_bounds.ts); the neighbour's answer
-  // time is what they protect.
-  await arena.deploy(
-    hostile,
-    attackScript(`
-      if (ctx.args[0] === "log") console.log("x".repeat(50 * 1024 * 1024));
-      if (ctx.args[0] === "kv") {
-        await Promise.all(Array.from({ length: 50000 }, (_, i) => kv("flood").get("k" + i)));
-      }`),
-  );
-  progress("latency beside 50 MB log lines");
-  const besideHugeLog = await latenciesUnderAttack(arena, [hostile, neighbour], "!attack log", 200);
-  progress("latency beside 50,000 kv.get in flight");
-  const besideKvFlood = await latenciesUnderAttack(
-    arena,
-    [hostile, neighbour],
-    "!attack kv",
-    1_000,
-  );
-
-  await arena.deploy(hostile, HEALTHY);
-  // Memory bombs need a budget long enough for V8 to reach its heap limit (the backstop).
-  const bombArena = await openArena({
-    FLORA_EVENT_TIMEOUT_MS: "60000",
-    FLORA_GUILD_HEAP_MB: "4096",
-    FLORA_CRASH_LOOP_FAILURES: "1000",
-  });
-  const [bomber, bystander] = bombArena.guilds;
-  cursor = 0; // a new emulator counts from the start
-  // Two messages per round in the bystander's channel would run into Discord's 5 per 5 s.
-  await bombArena.emu.setRateLimits({ enabled: false });
-  await bombArena.deploy(bystander, HEALTHY);
-  progress("memory bombs");
-  const recoveries: number[] = [];
-  const bombToAbort: number[] = [];
-  const bombs = Math.max(3, Math.min(SAMPLES, 30));
-  for (let attempt = 0; recoveries.length < bombs && attempt < bombs + 5; attempt++) {
-    await bombArena.deploy(
-      bomber,
-      attackScript(
-        `const hoard = []; while (true) hoard.push(new Array(1000000).fill(${attempt}));`,
-      ),
-    );
-    await bombArena.assertAnswers(bystander);
-    const pid = bombArena.flora.pool.pids()[bystander.process];
-    cursor = (await bombArena.emu.actions()).at(-1)?.seq ?? 0;
-    const attackAt = Date.now();
-    await bombArena.say(bomber, "!attack");
-    const deadline = Date.now() + 30_000;
-    while (bombArena.flora.pool.pids()[bystander.process] === pid && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    progress(
-      `bomb ${attempt}: ${
-        bombArena.flora.pool.pids()[bystander.process] === pid ? "no abort" : "abort"
-      }`,
-    );
-    if (bombArena.flora.pool.pids()[bystander.process] === pid) continue; // stopped before the abort
-    const crashedAt = Date.now();
-    bombToAbort.push(crashedAt - attackAt);
-    await replyLatency(bombArena, bystander, "!ping");
-    recoveries.push((await lastReplyAt(bombArena, bystander)) - crashedAt);
-    // Crashes are rare: let the pool start its next standby before the next bomb.
-    await new Promise((r) => setTimeout(r, 500));
+  if (runs("loops")) figures.stopInfiniteLoopMs = await loopFigures(arena, hostile);
+  if (runs("neighbour")) {
+    figures.neighbourReplyMs = await neighbourFigures(arena, [hostile, neighbour]);
   }
-
-  // Reply latency of the bystander: bomber idle, then hogging CPU in the same process.
-  await bombArena.close();
-
-  console.log(JSON.stringify(
-    {
-      cpus: navigator.hardwareConcurrency,
-      eventBudgetMs: BUDGET_MS,
-      stopInfiniteLoopMs: { inHandler: loopInHandler, afterDone: loopAfterDone },
-      memoryBombRecoveryMs: summarize(recoveries),
-      memoryBombToAbortMs: summarize(bombToAbort),
-      replyLatencyMs: {
-        alone: { ...alone, p50: round(alone.p50, 1), p99: round(alone.p99, 1) },
-        besideCpuHog: beside,
-        beside50MbLogLines: besideHugeLog,
-        beside50kKvGets: besideKvFlood,
-      },
-    },
-    null,
-    2,
-  ));
 } finally {
   await arena.close();
 }
+if (runs("bombs")) figures.memoryBomb = await bombFigures();
+if (runs("dedicated")) {
+  progress("process per guild");
+  figures.processPerGuild = await dedicatedCost(5);
+}
+figures.loadAverageAtEnd = loadAverage();
+console.log(JSON.stringify(figures, null, 2));

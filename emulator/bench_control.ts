@@ -30,6 +30,13 @@ export interface BenchMessagesInput {
   track?: boolean;
 }
 
+/** Answer of `POST /_emulator/bench/messages`. */
+export interface BenchPosted {
+  posted: number;
+  /** The posted messages' ids, in the order given (tests count the replies to each). */
+  ids: string[];
+}
+
 /** Answer of `GET /_emulator/bench/replies`. */
 export interface BenchReplies {
   /** Reply latencies in ms, in the order replies arrived. */
@@ -87,12 +94,15 @@ export function createBenchApp(ctx: { state: EmulatorState; actions: ActionLog }
       throw invalidField(["messages"], "BASE_TYPE_MAX_LENGTH", `at most ${MAX_BATCH} per request`);
     }
     if (tracked.size === 0) seen = actions.lastSeq;
+    const ids: string[] = [];
     for (const m of input.messages) {
       const record = postMessage(state, m.channelId, state.user(m.userId), { content: m.content });
+      ids.push(record.message.id);
       if (input.track) tracked.set(record.message.id, performance.now());
     }
     if (input.track) watch();
-    return c.json({ posted: input.messages.length });
+    const body: BenchPosted = { posted: input.messages.length, ids };
+    return c.json(body);
   });
 
   app.get("/replies", (c) => {

@@ -14,7 +14,7 @@ import type { GatewayServer } from "./gateway.ts";
 import { jsonBody, str } from "./control_http.ts";
 import { registerFaultRoutes } from "./control_faults.ts";
 import { registerUserActions } from "./control_users.ts";
-import { setOverwrite } from "./rest/channels.ts";
+import { setOverwrite } from "./rest/permission_overwrites.ts";
 import type { RateLimiter } from "./rest/ratelimit.ts";
 import { type EmulatorState } from "./state.ts";
 import { Intents, isoTimestamp } from "./state_records.ts";

@@ -28,6 +28,7 @@ export const ErrorCodes = {
     message: "Cannot edit a message authored by another user",
   },
   MissingPermissions: { code: 50013, message: "Missing Permissions" },
+  WrongChannelType: { code: 50024, message: "Cannot execute action on this channel type" },
   BulkDeleteTooOld: {
     code: 50034,
     message: "You can only bulk delete messages that are under 14 days old.",
@@ -105,4 +106,9 @@ export function unauthorized(): DiscordError {
 /** 403 Missing Permissions (50013). */
 export function missingPermissions(): DiscordError {
   return new DiscordError(403, ErrorCodes.MissingPermissions);
+}
+
+/** 400 Cannot execute action on this channel type (50024). */
+export function wrongChannelType(): DiscordError {
+  return new DiscordError(400, ErrorCodes.WrongChannelType);
 }

@@ -17,7 +17,7 @@ import {
   parseNodeId,
 } from "./cluster/settings.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
-import { allowance, ConfigError, integer, transport } from "./env_parsing.ts";
+import { allowance, ConfigError, guildIds, integer, transport } from "./env_parsing.ts";
 
 /**
  * Reads the configuration from environment variables.
@@ -70,6 +70,9 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",
     apiPort: integer(env, "FLORA_API_PORT", CONFIG_DEFAULTS.apiPort, 0, 65535),
+    ...(env.FLORA_METRICS_PORT?.trim()
+      ? { metricsPort: integer(env, "FLORA_METRICS_PORT", 0, 0, 65535) }
+      : {}),
     emulatorPort: integer(env, "FLORA_EMULATOR_PORT", CONFIG_DEFAULTS.emulatorPort, 0, 65535),
     operatorToken: operatorToken || undefined,
     sandboxProcesses: integer(
@@ -88,6 +91,21 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       1_000,
       600_000,
     ),
+    sandboxMaxIsolated: integer(
+      env,
+      "FLORA_SANDBOX_MAX_ISOLATED",
+      CONFIG_DEFAULTS.sandboxMaxIsolated,
+      0,
+      64,
+    ),
+    sandboxIsolationMs: integer(
+      env,
+      "FLORA_SANDBOX_ISOLATION_MS",
+      CONFIG_DEFAULTS.sandboxIsolationMs,
+      1_000,
+      86_400_000,
+    ),
+    dedicatedGuilds: guildIds(env, "FLORA_DEDICATED_GUILDS"),
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", CONFIG_DEFAULTS.sandboxNice, 0, 19),
     sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
     sandboxMemoryReducer: integer(env, "FLORA_SANDBOX_MEMORY_REDUCER", 0, 0, 1) === 1,

@@ -6,6 +6,7 @@
  */
 
 import { DEFAULT_LIVENESS_MS } from "./sandbox/liveness.ts";
+import { ISOLATION_DEFAULTS } from "./sandbox/isolated_guilds.ts";
 import { type StorageConfig } from "../storage/config.ts";
 import { DEFAULT_EMULATOR_PORT } from "../emulator/defaults.ts";
 import { type FloraRole } from "./cluster/roles.ts";
@@ -56,6 +57,11 @@ export interface FloraConfig {
   apiHost: string;
   /** API port (0: any free port). */
   apiPort: number;
+  /**
+   * `FLORA_METRICS_PORT`: a gateway node (which serves no API) serves `GET /metrics` here, behind
+   * the operator token (0: any free port). Unset: it serves none.
+   */
+  metricsPort?: number;
   /** Emulator port when no token is set (0: any free port). */
   emulatorPort: number;
   /** Operator token; generated and kept in the data dir when absent. */
@@ -74,6 +80,24 @@ export interface FloraConfig {
    * @default {5000}
    */
   sandboxLivenessMs?: number;
+  /**
+   * `FLORA_SANDBOX_MAX_ISOLATED`: most guilds moved to sandbox processes of their own at once
+   * after process deaths that could not be blamed on one of them (each ≈ 60 MiB idle).
+   * @default {4}
+   */
+  sandboxMaxIsolated?: number;
+  /**
+   * `FLORA_SANDBOX_ISOLATION_MS`: how long such a guild stays apart, counted from the last
+   * unexplained death it was part of, ms.
+   * @default {600_000} (10 minutes)
+   */
+  sandboxIsolationMs?: number;
+  /**
+   * `FLORA_DEDICATED_GUILDS`: guilds that each run in a sandbox process of their own, never
+   * beside another guild (comma-separated ids; each costs a process, `docs/isolation.md`).
+   * @default none
+   */
+  dedicatedGuilds?: readonly string[];
   /**
    * Niceness of the sandbox processes (e.g. 10 puts the host's gateway and REST first).
    * @default {0}
@@ -227,6 +251,8 @@ export const CONFIG_DEFAULTS = {
   sandboxHeapMb: 512,
   sandboxStandby: 1,
   sandboxLivenessMs: DEFAULT_LIVENESS_MS,
+  sandboxMaxIsolated: ISOLATION_DEFAULTS.maxIsolated,
+  sandboxIsolationMs: ISOLATION_DEFAULTS.isolationMs,
   sandboxNice: 0,
   eventTimeoutMs: 10_000,
   loadTimeoutMs: 10_000,

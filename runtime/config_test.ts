@@ -39,6 +39,26 @@ Deno.test("loadConfig explains what is wrong with a value", () => {
   );
 });
 
+Deno.test("loadConfig reads the isolation settings: suspects apart, dedicated guilds", () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.sandboxMaxIsolated, 4);
+  assert.equal(defaults.sandboxIsolationMs, 600_000);
+  assert.deepEqual(defaults.dedicatedGuilds, []);
+  const set = loadConfig({
+    FLORA_SANDBOX_MAX_ISOLATED: "0",
+    FLORA_SANDBOX_ISOLATION_MS: "60000",
+    FLORA_DEDICATED_GUILDS: " 81384788765712384,41771983423143937 ,81384788765712384",
+  });
+  assert.equal(set.sandboxMaxIsolated, 0);
+  assert.equal(set.sandboxIsolationMs, 60_000);
+  assert.deepEqual(set.dedicatedGuilds, ["81384788765712384", "41771983423143937"]);
+  assert.throws(
+    () => loadConfig({ FLORA_DEDICATED_GUILDS: "081384788765712384" }),
+    /FLORA_DEDICATED_GUILDS must be comma-separated guild ids .*"081384788765712384" is not one/,
+  );
+  assert.throws(() => loadConfig({ FLORA_DEDICATED_GUILDS: "1,2" }), /"1" is not one/);
+});
+
 Deno.test("loadConfig reads the outbound fetch settings; private addresses stay closed by default", () => {
   const defaults = loadConfig({});
   assert.equal(defaults.fetchAllowPrivate?.allows("127.0.0.1"), false);

@@ -41,6 +41,31 @@ export function integer(
   return value;
 }
 
+/**
+ * Comma-separated guild ids in `env[name]` (Discord ids: 17–20 digits, no
+ * leading zero), without repeats; none when unset or empty.
+ *
+ * @example
+ * ```ts
+ * guildIds({ FLORA_DEDICATED_GUILDS: "81384788765712384, 41771983423143937" }, "FLORA_DEDICATED_GUILDS");
+ * // ["81384788765712384", "41771983423143937"]
+ * ```
+ */
+export function guildIds(env: Record<string, string | undefined>, name: string): string[] {
+  const text = env[name]?.trim();
+  if (!text) return [];
+  const ids = text.split(",").map((id) => id.trim());
+  for (const id of ids) {
+    if (!/^[1-9]\d{16,19}$/.test(id)) {
+      throw new ConfigError(
+        `${name} must be comma-separated guild ids (17-20 digits, not starting with 0); ` +
+          `${JSON.stringify(id)} is not one`,
+      );
+    }
+  }
+  return [...new Set(ids)];
+}
+
 /** `FLORA_SANDBOX_TRANSPORT`: "unix", "stdio", or unset (the pool picks). */
 export function transport(text: string | undefined): LinkTransport | undefined {
   const value = text?.trim();

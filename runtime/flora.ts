@@ -17,6 +17,7 @@ import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import { type ApiNodePresence, joinAsApiNode } from "./cluster/api_node.ts";
 import type { PartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
+import { type LimitableRest, startSharedRestLimits } from "./cluster/share_rest_limits.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
@@ -266,6 +267,16 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       metrics.restRateLimited,
       (guildId) => metrics.usage.add(guildId, "discord429"),
     );
+    if (consumesBus) {
+      // Every runtime node sends with the same bot token: Discord's limits are shared in Redis.
+      const shared = await startSharedRestLimits(bot.rest as unknown as LimitableRest, {
+        redisUrl: config.storage.redisUrl,
+        prefix: config.storage.redisPrefix,
+        nodeId: config.nodeId,
+        notice: (level, message) => notice(level, `cluster: ${message}`),
+      });
+      if (shared) cleanups.push(() => shared.close());
+    }
     const guards = createGuards(config, {
       operations,
       logs,
@@ -304,6 +315,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       heapMb: config.sandboxHeapMb,
       standby: config.sandboxStandby ?? CONFIG_DEFAULTS.sandboxStandby,
       livenessMs: config.sandboxLivenessMs ?? CONFIG_DEFAULTS.sandboxLivenessMs,
+      maxIsolated: config.sandboxMaxIsolated ?? CONFIG_DEFAULTS.sandboxMaxIsolated,
+      isolationMs: config.sandboxIsolationMs ?? CONFIG_DEFAULTS.sandboxIsolationMs,
+      dedicatedGuilds: config.dedicatedGuilds ?? [],
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
@@ -361,7 +375,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    const intakeParts = { router, metrics, cron, tasks, cleanups, notice };
+    const intakeParts = {
+      router,
+      metrics,
+      cron,
+      tasks,
+      cleanups,
+      notice,
+      residentWorkers: () => sandboxes.residentGuilds().length,
+    };
     let apiNode: ApiNodePresence | undefined;
     if (apiOnly) {
       apiNode = await joinAsApiNode({

@@ -24,6 +24,8 @@ export interface IntakeParts extends StartSteps {
   metrics: FloraMetrics;
   cron: CronScheduler;
   tasks: TaskScheduler;
+  /** Workers resident in this node's sandboxes now (shown per node by `GET /cluster`). */
+  residentWorkers(): number;
 }
 
 /**
@@ -32,7 +34,9 @@ export interface IntakeParts extends StartSteps {
  *
  * @example
  * ```ts
- * intake = await startClusterIntake(config, { router, metrics, cron, tasks, cleanups, notice });
+ * intake = await startClusterIntake(config, {
+ *   router, metrics, cron, tasks, cleanups, notice, residentWorkers: () => 0,
+ * });
  * ```
  */
 export async function startClusterIntake(
@@ -46,9 +50,10 @@ export async function startClusterIntake(
     partitions: config.partitions,
     nodeId: config.nodeId,
     version: API_VERSION,
-    route: (payload, shardId) => router.route(payload, shardId),
+    route: (payload, shardId, settled) => router.route(payload, shardId, settled),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),
+    stats: () => ({ residentWorkers: parts.residentWorkers() }),
   });
   metrics.gauge(
     "flora_bus_partitions_owned",
@@ -69,7 +74,9 @@ export async function startClusterIntake(
  *
  * @example
  * ```ts
- * await startGatewayIntake(bot, resume, { router, metrics, cron, tasks, cleanups, notice });
+ * await startGatewayIntake(bot, resume, {
+ *   router, metrics, cron, tasks, cleanups, notice, residentWorkers: () => 0,
+ * });
  * ```
  */
 export async function startGatewayIntake(

@@ -85,6 +85,7 @@ export async function fetch(input: RequestInfo | URL, init?: RequestInit): Promi
     }));
   } catch (error) {
     if (request.signal.aborted) throw request.signal.reason;
+    // Not shared/error_message.ts: sdk/ files are copied into script projects on their own.
     throw new TypeError(`fetch ${request.url}: ${error instanceof Error ? error.message : error}`);
   }
   const response = new Response(NULL_BODY.has(result.status) ? null : fromBase64(result.body), {

@@ -7,34 +7,26 @@
 
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import postgres from "postgres";
 import { bundle } from "../client/bundle.ts";
 import { EmulatorClient } from "../emulator/mod.ts";
 import { Kvm } from "@nats-io/kv";
-import { busNames, removeEventBus } from "../runtime/cluster/event_bus.ts";
+import { busNames } from "../runtime/cluster/event_bus.ts";
 import { LeaseTable } from "../runtime/cluster/leases.ts";
 import { partitionLease, partitionOf } from "../runtime/cluster/partitions.ts";
+import { natsGate, postgresGate, TEST_NATS_URL } from "../storage/testing/servers.ts";
 import {
-  natsGate,
-  postgresGate,
-  TEST_DATABASE_URL,
-  TEST_NATS_URL,
-  uniqueName,
-} from "../storage/testing/servers.ts";
+  clusterEnv,
+  deployAll,
+  type GatewayProcess,
+  ReplyLog,
+  startGatewayProcess,
+  until,
+} from "./helpers/cluster.ts";
 import { startEmulatorProcess } from "./helpers/emulator_process.ts";
 import { type FloraProcess, runCli, startFloraProcess } from "./helpers/flora_process.ts";
-import { type GatewayProcess, startGatewayProcess } from "./helpers/gateway_process.ts";
 
 const pg = await postgresGate();
 const nats = await natsGate();
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 Deno.test({
   name:
@@ -46,23 +38,8 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const emulator = await startEmulatorProcess(["--heartbeat=30000"]);
-    const schema = uniqueName("flora_cluster");
-    const prefix = uniqueName("t");
-    const operatorToken = `op-${uniqueName("token")}`;
-    const env = {
-      DISCORD_TOKEN: emulator.token,
-      DISCORD_API_URL: emulator.restBase,
-      NATS_URL: TEST_NATS_URL,
-      DATABASE_URL: TEST_DATABASE_URL,
-      FLORA_POSTGRES_SCHEMA: schema,
-      FLORA_SECRETS_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
-      FLORA_GUILD_KV: "postgres",
-      FLORA_BUS_PREFIX: prefix,
-      FLORA_PARTITIONS: "8",
-      FLORA_OPERATOR_TOKEN: operatorToken,
-      FLORA_SANDBOX_PROCESSES: "1",
-      FLORA_SANDBOX_STANDBY: "0",
-    };
+    const cluster = clusterEnv(emulator, 8);
+    const { env, prefix, operatorToken } = cluster;
     const runtimes: FloraProcess[] = [];
     let gateway: GatewayProcess | undefined;
     const scripts = await Deno.makeTempDir({ prefix: "flora-cluster-" });
@@ -83,14 +60,12 @@ Deno.test({
         `createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong") })] });\n`,
       );
       const code = await bundle(path);
-      for (const guild of emulator.guilds) {
-        const response = await fetch(`${runtimes[0].info.apiUrl}/deployments/${guild.id}`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${operatorToken}`, "content-type": "application/json" },
-          body: JSON.stringify(code),
-        });
-        assert.equal(response.status, 201, await response.text());
-      }
+      await deployAll(
+        runtimes[0].info.apiUrl,
+        operatorToken,
+        emulator.guilds.map((g) => g.id),
+        code,
+      );
       for (const node of runtimes) {
         await until("both guilds live on every runtime node", async () => {
           const health = await (await fetch(`${node.info.apiUrl}/health`)).json();
@@ -104,22 +79,8 @@ Deno.test({
       );
 
       const emu = new EmulatorClient(emulator.controlUrl);
-      const since = (await emu.actions()).at(-1)?.seq ?? 0;
+      const replies = await ReplyLog.from(emu);
       const sent: string[] = [];
-      const repliesTo = async () => {
-        const counts = new Map<string, number>();
-        for (const action of await emu.actions({ since })) {
-          const body = action.body as {
-            content?: string;
-            message_reference?: { message_id?: string };
-          };
-          const target = body?.message_reference?.message_id;
-          if (action.route === "POST /channels/:id/messages" && target) {
-            counts.set(target, (counts.get(target) ?? 0) + 1);
-          }
-        }
-        return counts;
-      };
       const pingAll = async (rounds: number) => {
         for (let round = 0; round < rounds; round++) {
           for (const guild of emulator.guilds) {
@@ -133,13 +94,7 @@ Deno.test({
           }
         }
       };
-      const answeredOnce = async () => {
-        await until("every !ping answered", async () => (await repliesTo()).size === sent.length);
-        await new Promise((r) => setTimeout(r, 1_000)); // a second answer would come by now
-        const counts = await repliesTo();
-        for (const id of sent) assert.equal(counts.get(id), 1, `message ${id} answered once`);
-        assert.equal(counts.size, sent.length);
-      };
+      const answeredOnce = () => replies.assertAnsweredOnce(sent, 30_000);
       await pingAll(5);
       await answeredOnce();
 
@@ -165,6 +120,12 @@ Deno.test({
         [["gateway-1", "gateway"], ["runtime-1", "runtime,api"], ["runtime-2", "runtime,api"]],
       );
       assert.equal(view.partitions.length, 8);
+      // Each runtime node reports its resident workers; together they run every pinged guild.
+      const workers = view.nodes
+        .filter((n: { roles: string[] }) => n.roles.includes("runtime"))
+        .map((n: { stats?: { residentWorkers?: number } }) => n.stats?.residentWorkers);
+      assert.ok(workers.every((w: unknown) => typeof w === "number"), `workers ${workers}`);
+      assert.ok(workers.reduce((a: number, b: number) => a + b, 0) >= emulator.guilds.length);
       for (const p of view.partitions) {
         assert.ok(["runtime-1", "runtime-2"].includes(p.owner), `partition ${p.partition} owned`);
         assert.equal(p.pending, 0);
@@ -230,10 +191,7 @@ Deno.test({
       for (const node of runtimes) await node.stop();
       await emulator.stop();
       await Deno.remove(scripts, { recursive: true }).catch(() => {});
-      const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
-      await sql.unsafe(`drop schema if exists ${schema} cascade`).finally(() => sql.end());
-      const nc = await connect({ servers: TEST_NATS_URL });
-      await removeEventBus(nc, prefix).finally(() => nc.close());
+      await cluster.remove();
     }
   },
 });

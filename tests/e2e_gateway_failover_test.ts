@@ -18,37 +18,22 @@
 
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { Kvm } from "@nats-io/kv";
 import { jetstreamManager } from "@nats-io/jetstream";
-import postgres from "postgres";
+import { Kvm } from "@nats-io/kv";
 import { bundle } from "../client/bundle.ts";
 import { EmulatorClient } from "../emulator/mod.ts";
-import { busNames, removeEventBus } from "../runtime/cluster/event_bus.ts";
+import { busNames } from "../runtime/cluster/event_bus.ts";
 import { LeaseTable } from "../runtime/cluster/leases.ts";
-import {
-  natsGate,
-  postgresGate,
-  TEST_DATABASE_URL,
-  TEST_NATS_URL,
-  uniqueName,
-} from "../storage/testing/servers.ts";
+import { natsGate, postgresGate, TEST_NATS_URL } from "../storage/testing/servers.ts";
+import { clusterEnv, type GatewayProcess, startGatewayProcess, until } from "./helpers/cluster.ts";
 import { startEmulatorProcess } from "./helpers/emulator_process.ts";
 import { type FloraProcess, startFloraProcess } from "./helpers/flora_process.ts";
-import { type GatewayProcess, startGatewayProcess } from "./helpers/gateway_process.ts";
 
 const pg = await postgresGate();
 const nats = await natsGate();
 const GUILDS = Number(Deno.env.get("FLORA_E2E_GUILDS") ?? 12);
 const RUNTIMES = Number(Deno.env.get("FLORA_E2E_RUNTIMES") ?? 1);
 const SHARDS = 4;
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Runs `fn` over `items`, `width` at a time. */
 async function inParallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>) {
@@ -77,23 +62,8 @@ Deno.test({
       "--heartbeat=10000",
     ]);
     const emu = new EmulatorClient(emulator.controlUrl);
-    const schema = uniqueName("flora_gwfail");
-    const prefix = uniqueName("t");
-    const operatorToken = `op-${uniqueName("token")}`;
-    const env = {
-      DISCORD_TOKEN: emulator.token,
-      DISCORD_API_URL: emulator.restBase,
-      NATS_URL: TEST_NATS_URL,
-      DATABASE_URL: TEST_DATABASE_URL,
-      FLORA_POSTGRES_SCHEMA: schema,
-      FLORA_SECRETS_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
-      FLORA_GUILD_KV: "postgres",
-      FLORA_BUS_PREFIX: prefix,
-      FLORA_PARTITIONS: "8",
-      FLORA_OPERATOR_TOKEN: operatorToken,
-      FLORA_SANDBOX_PROCESSES: "1",
-      FLORA_SANDBOX_STANDBY: "0",
-    };
+    const cluster = clusterEnv(emulator, 8);
+    const { env, prefix, operatorToken } = cluster;
     const nodes: FloraProcess[] = [];
     const gateways: GatewayProcess[] = [];
     const scripts = await Deno.makeTempDir({ prefix: "flora-gwfail-" });
@@ -180,18 +150,21 @@ Deno.test({
       let since = (await emu.actions()).at(-1)?.seq ?? 0;
       const sent: string[] = [];
       const shardOfMessage = new Map<string, number>();
+      /** The replies to each message: content by created message (as a user sees them). */
       const replies = async () => {
-        const byMessage = new Map<string, string[]>();
+        const byMessage = new Map<string, Map<string, string>>();
         for (const action of await emu.actions({ since })) {
           const body = action.body as {
             content?: string;
             message_reference?: { message_id?: string };
           };
           const target = body?.message_reference?.message_id;
-          // A reply refused (e.g. 429) is retried: only a stored one answers.
-          if (action.route === "POST /channels/:id/messages" && target && action.status < 300) {
-            byMessage.set(target, [...byMessage.get(target) ?? [], body.content ?? ""]);
-          }
+          const created = (action.response as { id?: string } | undefined)?.id;
+          // A refused post (e.g. 429) is retried: only a stored one answers.
+          if (action.route !== "POST /channels/:id/messages" || action.status >= 300) continue;
+          if (!target || !created) continue;
+          if (!byMessage.has(target)) byMessage.set(target, new Map());
+          byMessage.get(target)!.set(created, body.content ?? "");
         }
         return byMessage;
       };
@@ -242,10 +215,10 @@ Deno.test({
         });
         await new Promise((r) => setTimeout(r, 1_000)); // a second answer would come by now
         const got = await replies();
-        const twice = sent.filter((id) => (got.get(id)?.length ?? 0) > 1);
+        const twice = sent.filter((id) => (got.get(id)?.size ?? 0) > 1);
         if (twice.length > 0) await explain(twice);
         assert.deepEqual(
-          twice.map((id) => [id, shardOfMessage.get(id), got.get(id)]),
+          twice.map((id) => [id, shardOfMessage.get(id), [...got.get(id)!.values()]]),
           [],
           `no message answered twice (${phase})`,
         );
@@ -270,7 +243,7 @@ Deno.test({
           probes.push({ id: await ping(target), at: Date.now() });
           await new Promise((r) => setTimeout(r, 50));
           const got = await replies();
-          const first = probes.find((p) => got.get(p.id)?.[0] === expected);
+          const first = probes.find((p) => [...got.get(p.id)?.values() ?? []][0] === expected);
           if (first) answeredAt = first.at;
         }
         return answeredAt - since;
@@ -345,9 +318,8 @@ Deno.test({
       for (const node of nodes) await node.stop();
       await emulator.stop();
       await Deno.remove(scripts, { recursive: true }).catch(() => {});
-      const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
-      await sql.unsafe(`drop schema if exists ${schema} cascade`).finally(() => sql.end());
-      await removeEventBus(nc, prefix).finally(() => nc.close());
+      await nc.close();
+      await cluster.remove();
     }
   },
 });

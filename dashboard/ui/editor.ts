@@ -27,6 +27,7 @@ import {
   keymap,
   lineNumbers,
 } from "@codemirror/view";
+import { errorMessage } from "../../shared/error_message.ts";
 import { api } from "./api.ts";
 import type { BundleRequest, BundleResult } from "./bundle_protocol.ts";
 import { announce, fill, h } from "./dom.ts";
@@ -342,7 +343,7 @@ export async function renderEditor(
       );
       onDeployed();
     } catch (error) {
-      announce(`Not deployed: ${error instanceof Error ? error.message : String(error)}`, "error");
+      announce(`Not deployed: ${errorMessage(error)}`, "error");
     } finally {
       deploying = false;
       deployButton.disabled = false;

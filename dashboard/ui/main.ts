@@ -7,6 +7,7 @@
  * @module
  */
 
+import { errorMessage } from "../../shared/error_message.ts";
 import { api, ApiFailure, setCsrfToken } from "./api.ts";
 import { announce, fill, h } from "./dom.ts";
 import { renderDeployments } from "./deployments.ts";
@@ -81,7 +82,7 @@ function signIn(): void {
 }
 
 function showError(error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (error instanceof ApiFailure && error.status === 403) {
     fill(
       main,

@@ -14,8 +14,10 @@ import { registerInteractionRoutes } from "./interactions.ts";
 import { registerMessageRoutes } from "./messages.ts";
 import { registerMetaRoutes, type SessionStartLimit } from "./meta.ts";
 import { registerOAuthRoutes } from "./oauth.ts";
+import { registerOverwriteRoutes } from "./permission_overwrites.ts";
 import { registerReactionRoutes } from "./reactions.ts";
 import { registerRoleRoutes } from "./roles.ts";
+import { registerThreadRoutes } from "./threads.ts";
 import { knownPath, type RestContext } from "./router.ts";
 import { registerWebhookRoutes } from "./webhooks.ts";
 
@@ -29,6 +31,8 @@ export function createRestApp(ctx: RestContext, starts: SessionStartLimit): Hono
   registerMessageRoutes(app, ctx);
   registerReactionRoutes(app, ctx);
   registerChannelRoutes(app, ctx);
+  registerOverwriteRoutes(app, ctx);
+  registerThreadRoutes(app, ctx);
   registerGuildRoutes(app, ctx);
   registerRoleRoutes(app, ctx);
   registerCommandRoutes(app, ctx);

@@ -13,7 +13,7 @@
 import type { Hono } from "hono";
 import type { ParsedBody } from "../body.ts";
 import { objectBody } from "../body.ts";
-import { DiscordError, ErrorCodes, invalidField, notFound } from "../errors.ts";
+import { DiscordError, ErrorCodes, invalidField, notFound, wrongChannelType } from "../errors.ts";
 import { requireChannelPermissions } from "../message_access.ts";
 import { deleteMessage, editMessage, postMessage } from "../messaging.ts";
 import { Permissions } from "../permissions.ts";
@@ -146,12 +146,7 @@ export function registerWebhookRoutes(app: Hono, ctx: RestContext): void {
 
   route(app, ctx, "POST", "/channels/:channel_id/webhooks", ({ params, body }) => {
     const channel = state.channel(params.channel_id).channel;
-    if (!channel.guild_id || channel.type !== 0) {
-      throw new DiscordError(400, {
-        code: 50024,
-        message: "Cannot execute action on this channel type",
-      });
-    }
+    if (!channel.guild_id || channel.type !== 0) throw wrongChannelType();
     requireChannelPermissions(state, params.channel_id, botId(), Permissions.MANAGE_WEBHOOKS);
     const input = objectBody(body.json);
     const existing = [...state.webhooks.values()].filter((w) => w.channel_id === channel.id);

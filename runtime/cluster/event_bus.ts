@@ -7,11 +7,15 @@
  *   dispatch: its session id and sequence number, which a RESUME elsewhere
  *   replays unchanged), sent as `Nats-Msg-Id`: JetStream drops a second publish
  *   of the same id within the stream's duplicate window.
- * - **Per-guild order.** A partition's events arrive in stream order and run
- *   one after another per guild (guilds of a partition run side by side, up to
- *   `maxInFlight` events unacked).
- * - **Ack after the handler.** An event is acked only after its handler
- *   finished and its id was marked handled (a JetStream KV bucket with a TTL).
+ * - **Per-guild order.** A partition's events arrive in stream order and are
+ *   handed over (`take`) in that order per guild; the taker keeps the order
+ *   (the sandbox's guild queue does) and may batch, so the next event is
+ *   handed over without waiting for the previous one to finish. Up to
+ *   `maxInFlight` events of a partition are unacked at a time.
+ * - **Ack after the handler.** An event is acked only after `take`'s promise
+ *   settled (the script's handler finished, or the event was dropped by
+ *   backpressure or lost with its worker) and its id was marked handled (a
+ *   JetStream KV bucket with a TTL).
  * - **Takeover from the ack floor.** A new owner replaces the partition's
  *   durable consumer with one starting after the old one's ack floor, so the
  *   old owner (dead, or paused and fenced out) can ack nothing more and every
@@ -230,14 +234,22 @@ export interface ConsumerStats {
   duplicates: number;
   /** Events not handled because the lease was no longer valid (fenced out). */
   fenced: number;
-  /** Handlers that threw (the event is still acked: a bad script must not block its guild). */
+  /** Events whose `take` rejected (still acked: a bad script must not block its guild). */
   failed: number;
 }
 
+/** How long `stop` waits for events in flight by default, ms (see {@linkcode PartitionConsumer.stop}). */
+export const DRAIN_DEADLINE_MS = 3_000;
+
 export interface PartitionConsumerOptions extends BusOptions {
   partition: number;
-  /** Runs one event; the next event of the same guild waits for it. */
-  handle(event: BusEvent): Promise<void> | void;
+  /**
+   * Takes one event, in stream order per guild, and resolves once it is finished (handled,
+   * dropped by backpressure, or lost with its worker): only then is it marked and acked. The
+   * guild's next event is handed over as soon as `take` returned, so the taker keeps a guild's
+   * order itself (and may batch its events).
+   */
+  take(event: BusEvent): Promise<void>;
   /**
    * Whether this node may still act for the partition (its lease is valid); checked before
    * each event. Once false, nothing more is handled or acked.
@@ -311,7 +323,9 @@ export class PartitionConsumer {
       for await (const message of this.#messages) {
         if (this.#stopping) break;
         const event = message.json<BusEvent>();
-        const task = this.#guilds.run(event.guildId, () => this.#process(message, event));
+        // Handed over in order per guild; finished (marked, acked) whenever its handler ends.
+        const taken = this.#guilds.run(event.guildId, () => this.#take(message, event));
+        const task = taken.then((finished) => finished && this.#finish(message, event, finished));
         this.#inFlight.add(task);
         task.finally(() => this.#inFlight.delete(task));
       }
@@ -320,31 +334,52 @@ export class PartitionConsumer {
     }
   }
 
-  async #process(message: JsMsg, event: BusEvent): Promise<void> {
+  /**
+   * Hands the event over unless fenced out or already handled (then acks a
+   * duplicate); resolves with its completion, boxed so the guild's queue does
+   * not wait for it.
+   */
+  async #take(message: JsMsg, event: BusEvent): Promise<{ done: Promise<void> } | undefined> {
     if (!this.#options.fence()) {
       this.stats.fenced++;
       this.#options.onOutcome?.("fenced");
-      return;
+      return undefined;
     }
-    const mark = `e.${base64url(new TextEncoder().encode(event.id))}`;
     try {
       if (message.redelivered) this.#options.onOutcome?.("redelivered");
       const mayBeDone = message.seq <= this.#highWater || message.redelivered;
-      if (mayBeDone && (await this.#handled.get(mark))?.operation === "PUT") {
+      if (mayBeDone && (await this.#handled.get(markOf(event)))?.operation === "PUT") {
         this.stats.duplicates++;
         this.#options.onOutcome?.("duplicate");
-      } else {
-        try {
-          await this.#options.handle(event);
-        } catch (error) {
-          this.stats.failed++;
-          this.#options.onOutcome?.("failed");
-          this.#options.onError?.(error);
-        }
-        this.stats.handled++;
-        this.#options.onOutcome?.("handled");
-        await this.#handled.put(mark, "");
+        if (this.#options.fence()) await message.ackAck();
+        return undefined;
       }
+    } catch (error) {
+      // The mark could not be read or the ack failed (bus down, consumer replaced): the event
+      // will be delivered again.
+      this.#options.onError?.(error);
+      return undefined;
+    }
+    if (!this.#options.fence()) { // fenced out while reading the mark
+      this.stats.fenced++;
+      this.#options.onOutcome?.("fenced");
+      return undefined;
+    }
+    return { done: this.#options.take(event) };
+  }
+
+  async #finish(message: JsMsg, event: BusEvent, taken: { done: Promise<void> }): Promise<void> {
+    try {
+      await taken.done;
+    } catch (error) {
+      this.stats.failed++;
+      this.#options.onOutcome?.("failed");
+      this.#options.onError?.(error);
+    }
+    this.stats.handled++;
+    this.#options.onOutcome?.("handled");
+    try {
+      await this.#handled.put(markOf(event), "");
       // Fenced out meanwhile: the next owner owns the acks (and finds the mark).
       if (this.#options.fence()) await message.ackAck();
     } catch (error) {
@@ -353,16 +388,39 @@ export class PartitionConsumer {
     }
   }
 
+  /** Events taken and not yet finished (marked and acked, or given up). */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
   /**
-   * Stops taking events and waits for those already taken: each runs to its
-   * end (or is skipped, when the fence says the lease is gone).
+   * Stops taking events and waits for those already taken, up to
+   * `deadlineMs`: each runs to its end (or is skipped, when the fence says
+   * the lease is gone). Resolves with how many were still unfinished at the
+   * deadline: they stay unacked, so the partition's next owner runs them.
    */
-  async stop(): Promise<void> {
+  async stop(deadlineMs = DRAIN_DEADLINE_MS): Promise<number> {
     this.#stopping = true;
     await this.#messages.close();
     await this.#loop;
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, deadlineMs));
+    let late = false;
+    deadline.then(() => late = true);
+    try {
+      while (this.#inFlight.size > 0 && !late) {
+        await Promise.race([Promise.allSettled([...this.#inFlight]), deadline]);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.#inFlight.size;
   }
+}
+
+/** The handled-marks key of an event. */
+function markOf(event: BusEvent): string {
+  return `e.${base64url(new TextEncoder().encode(event.id))}`;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   removeEventBus,
 } from "./event_bus.ts";
 import { withNats } from "./testing.ts";
+import { KeyedQueue } from "../../storage/embedded/keyed_queue.ts";
 
 const gate = await natsGate();
 const nats = { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false };
@@ -66,12 +67,12 @@ Deno.test({
             prefix,
             partition,
             fence: () => true,
-            async handle(e) {
-              // Uneven handler times must not reorder a guild's events.
-              await new Promise((r) => setTimeout(r, Number(e.guildId) % 3));
+            take(e) {
               const list = seen.get(e.guildId) ?? [];
               list.push((e.payload as { s: number }).s);
               seen.set(e.guildId, list);
+              // Uneven handler times: the next event is handed over before this one finishes.
+              return new Promise((r) => setTimeout(r, Number(e.guildId) % 3));
             },
           })
         ),
@@ -85,6 +86,49 @@ Deno.test({
         const info = await jsm.consumers.info(busNames(prefix).stream, `p${partition}`);
         assert.equal(info.num_ack_pending, 0, `partition ${partition} fully acked`);
       }
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `EventBus acks an event only once its handler finished; the next owner runs the rest${gate.note}`,
+  fn: () =>
+    withBus(1, async (nc, prefix) => {
+      const publisher = new EventPublisher(nc, { prefix, partitions: 1 });
+      for (let n = 1; n <= 6; n++) await publisher.publish(event("G", n));
+      const jsm = await jetstreamManager(nc);
+      const ackPending = async () =>
+        (await jsm.consumers.info(busNames(prefix).stream, "p0")).num_ack_pending;
+      // Node A takes all six at once (handed over without waiting) and finishes only 1..3;
+      // 4..6 stay queued in its sandbox when it dies.
+      const finish = new Map<string, () => void>();
+      const a = await PartitionConsumer.start(nc, {
+        prefix,
+        partition: 0,
+        fence: () => true,
+        take: (e) => new Promise<void>((resolve) => finish.set(e.id, resolve)),
+      });
+      await until(() => finish.size === 6, "A takes six events before any finished");
+      assert.equal(await ackPending(), 6, "nothing acked while every handler runs");
+      for (let n = 1; n <= 3; n++) finish.get(event("G", n).id)!();
+      for (let i = 0; i < 500 && await ackPending() !== 3; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(await ackPending(), 3, "the three finished ones are acked");
+      assert.equal(await a.stop(0), 3, "A dies with three unfinished");
+
+      const ran: number[] = [];
+      const b = await PartitionConsumer.start(nc, {
+        prefix,
+        partition: 0,
+        fence: () => true,
+        take: (e) => Promise.resolve(void ran.push((e.payload as { s: number }).s)),
+      });
+      await until(() => ran.length === 3, "B runs what A left");
+      await b.stop();
+      assert.deepEqual(ran, [4, 5, 6]);
+      assert.equal(await ackPending(), 0);
     }),
 });
 
@@ -126,14 +170,19 @@ Deno.test({
       let release = () => {};
       const blocked = new Promise<void>((r) => (release = r));
       let aValid = true;
+      // A runs each guild's events one after another, as the sandbox's guild queue does, and
+      // starts none once fenced out (what it has not started is left to the next owner).
+      const sink = new KeyedQueue();
       const a = await PartitionConsumer.start(nc, {
         prefix,
         partition: 0,
         fence: () => aValid,
-        async handle(e) {
-          if (e.id === event("X", 1).id) await blocked;
-          ran.push(`A ${e.id}`);
-        },
+        take: (e) =>
+          sink.run(e.guildId, async () => {
+            if (!aValid) return new Promise<void>(() => {}); // never finishes here
+            if (e.id === event("X", 1).id) await blocked;
+            ran.push(`A ${e.id}`);
+          }),
       });
       await until(() => ran.filter((r) => r.includes("Y")).length === 5, "A runs Y1..Y5");
       // Y's acks reach the server: only X1 (running) and X2 (queued) are pending.
@@ -145,17 +194,17 @@ Deno.test({
       }
       assert.equal(await pending(), 2);
 
-      // A is paused past its lease: its fence closes. X1's handler, already running, ends.
+      // A is paused past its lease: its fence closes. X1's handler, already running, ends;
+      // X2, handed over but not started, is left unfinished (unacked) at the drain's deadline.
       aValid = false;
       release();
-      await a.stop();
-      assert.equal(a.stats.fenced, 1, "A does not start X2 once fenced out");
+      assert.equal(await a.stop(200), 1, "X2 left to the next owner");
 
       const b = await PartitionConsumer.start(nc, {
         prefix,
         partition: 0,
         fence: () => true,
-        handle: (e) => void ran.push(`B ${e.id}`),
+        take: (e) => Promise.resolve(void ran.push(`B ${e.id}`)),
       });
       await until(() => ran.includes(`B ${event("X", 2).id}`), "B runs X2");
       await b.stop();

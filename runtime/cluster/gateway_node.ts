@@ -17,38 +17,17 @@ import type { GatewayPayload } from "../host/event_router.ts";
 import { createGateway } from "../host/gateway.ts";
 import { errorMessage } from "../../shared/error_message.ts";
 import { Heartbeat, openNodesBucket } from "./cluster_view.ts";
-import { type BusEvent, busNames, ensureEventBus, EventPublisher } from "./event_bus.ts";
+import { dispatchEvents } from "./bus_dispatches.ts";
+import {
+  type GatewayMetricsServer,
+  renderGatewayMetrics,
+  serveGatewayMetrics,
+} from "./gateway_metrics.ts";
+import { busNames, ensureEventBus, EventPublisher } from "./event_bus.ts";
 import { GatewayShards } from "./gateway_shards.ts";
 import { LeaseTable } from "./leases.ts";
 import { PartitionOwnership } from "./partitions.ts";
 import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
-
-/** Dispatches whose guild is their own id rather than `d.guild_id`. */
-const GUILD_ITSELF = new Set(["GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"]);
-
-/**
- * The bus event of one gateway payload: null for what no single guild owns
- * (non-dispatch ops, READY, direct messages). The id, `session:seq`, stays the
- * same when a RESUME replays the dispatch, so the bus drops the replay.
- *
- * @example
- * ```ts
- * dispatchEvent({ op: 0, t: "MESSAGE_CREATE", s: 42, d: { guild_id: "1" } }, 0, "abc");
- * // { id: "abc:42", guildId: "1", shardId: 0, payload: … }
- * ```
- */
-export function dispatchEvent(
-  payload: GatewayPayload,
-  shardId: number,
-  sessionId: string | undefined,
-): BusEvent | null {
-  if (payload.op !== 0 || !payload.t || typeof payload.s !== "number") return null;
-  if (typeof payload.d !== "object" || payload.d === null || sessionId === undefined) return null;
-  const d = payload.d as Record<string, unknown>;
-  const guildId = GUILD_ITSELF.has(payload.t) ? d.id : d.guild_id;
-  if (typeof guildId !== "string") return null;
-  return { id: `${sessionId}:${payload.s}`, guildId, shardId, payload };
-}
 
 /** Counters of a gateway node. */
 export interface GatewayNodeStats {
@@ -142,19 +121,19 @@ export async function startGatewayNode(
     gateway.prepareBuckets();
 
     const publish = async (payload: GatewayPayload, shardId: number, sessionId?: string) => {
-      const event = dispatchEvent(payload, shardId, sessionId);
-      if (event === null) {
-        if (payload.op === 0) stats.skipped++;
-        return;
-      }
-      try {
-        const result = await publisher.publish(event);
-        result.duplicate ? stats.duplicates++ : stats.published++;
-      } catch (error) {
-        stats.failed++;
-        notice("error", `event ${event.id} was not published: ${error}`);
-        throw error;
-      }
+      const events = dispatchEvents(payload, shardId, sessionId);
+      if (events.length === 0 && payload.op === 0) stats.skipped++;
+      // Started in call order on one connection, so a guild's events keep their order.
+      await Promise.all(events.map(async (event) => {
+        try {
+          const result = await publisher.publish(event);
+          result.duplicate ? stats.duplicates++ : stats.published++;
+        } catch (error) {
+          stats.failed++;
+          notice("error", `event ${event.id} was not published: ${error}`);
+          throw error;
+        }
+      }));
     };
     let ownership: PartitionOwnership | null = null;
     const running: GatewayShards = shards = new GatewayShards({
@@ -164,7 +143,6 @@ export async function startGatewayNode(
       maxConcurrency: connection.sessionStartLimit.maxConcurrency,
       lease: (shardId) => ownership?.owned().get(shardId),
       isValid: (lease) => shardLeases.isValid(lease),
-      // One connection publishes in call order, so a guild's events keep their order.
       publish,
       onNotice: notice,
     });
@@ -232,14 +210,30 @@ export async function runGatewayNode(config: FloraConfig, version: string): Prom
     console.error(`flora: could not start: ${errorMessage(error)}`);
     return 1;
   }
+  let metrics: GatewayMetricsServer | null = null;
+  if (config.metricsPort !== undefined) {
+    if (!config.operatorToken) {
+      console.error(
+        "flora: FLORA_METRICS_PORT needs FLORA_OPERATOR_TOKEN (/metrics is for the operator)",
+      );
+      await node.close();
+      return 1;
+    }
+    metrics = serveGatewayMetrics(
+      () => renderGatewayMetrics(node.stats, node.bot.gateway.shards.size),
+      { host: config.apiHost, port: config.metricsPort, operatorToken: config.operatorToken },
+    );
+  }
   console.log(
     `flora gateway node ${config.nodeId} is running: publishing to ${config.busPrefix}.events.* ` +
-      `(${config.partitions} partitions).`,
+      `(${config.partitions} partitions)` +
+      (metrics ? `; metrics on http://${config.apiHost}:${metrics.port}/metrics.` : "."),
   );
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
   });
   console.log(`flora: shutting down… (${JSON.stringify(node.stats)})`);
+  await metrics?.close();
   await node.close();
   return 0;
 }

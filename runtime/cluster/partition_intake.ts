@@ -21,8 +21,11 @@ export interface PartitionIntakeOptions {
   nodeId: string;
   /** flora's version, shown in the operator view. */
   version: string;
-  /** Routes one event (the event router's `route`). */
-  route(payload: GatewayPayload, shardId: number): void;
+  /**
+   * Routes one event (the event router's `route`); `settled` is called once its handler
+   * finished, or it was dropped or lost with its worker: the event is acked only then.
+   */
+  route(payload: GatewayPayload, shardId: number, settled: () => void): void;
   /**
    * Lease timing; a dead node's partitions move within about `ttlMs + skewMs + tickMs`.
    * @default { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 }
@@ -34,6 +37,8 @@ export interface PartitionIntakeOptions {
    */
   tickMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
+  /** Figures of this node for its heartbeat (`GET /cluster`), e.g. its resident workers. */
+  stats?(): Record<string, number>;
   /** Told each bus event's outcome (the node's metrics count them). */
   onOutcome?: (outcome: ConsumerOutcome) => void;
 }
@@ -71,7 +76,14 @@ export async function startPartitionIntake(
     const stopConsumer = async (partition: number) => {
       const consumer = consumers.get(partition);
       consumers.delete(partition);
-      await consumer?.stop();
+      const unfinished = await consumer?.stop();
+      if (unfinished) {
+        notice(
+          "warn",
+          `partition ${partition}: ${unfinished} event(s) still running at hand-over ` +
+            "(unacked: the next owner runs them again)",
+        );
+      }
       if (consumer && consumer.stats.fenced > 0) {
         notice(
           "warn",
@@ -94,7 +106,10 @@ export async function startPartitionIntake(
               const lease = ownership.owned().get(partition);
               return lease !== undefined && partitionLeases.isValid(lease);
             },
-            handle: (event) => options.route(event.payload as GatewayPayload, event.shardId ?? 0),
+            take: (event) =>
+              new Promise<void>((settled) =>
+                options.route(event.payload as GatewayPayload, event.shardId ?? 0, settled)
+              ),
             onError: (error) => notice("warn", `partition ${partition}: ${error}`),
             onOutcome: options.onOutcome,
           });
@@ -116,7 +131,9 @@ export async function startPartitionIntake(
     );
     const tick = async () => {
       await ownership.tick().catch((error) => notice("warn", `partition ownership: ${error}`));
-      await heartbeat.beat({ partitions: ownership.owned().size }).catch(() => {});
+      await heartbeat.beat({ partitions: ownership.owned().size, ...options.stats?.() }).catch(
+        () => {},
+      );
     };
     await tick();
     const timer = setInterval(tick, options.tickMs ?? 2_000);

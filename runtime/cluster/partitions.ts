@@ -142,14 +142,10 @@ export class PartitionOwnership {
     const nodes = Math.max(1, members.length + (this.#membership ? 0 : 1));
     const target = Math.ceil(this.count / nodes);
 
-    // Surplus goes back highest first, drained before its lease is released.
-    for (const partition of [...this.#held.keys()].sort((a, b) => b - a)) {
-      if (this.#held.size <= target) break;
-      await this.#hooks.draining(partition);
-      const lease = this.#held.get(partition);
-      this.#held.delete(partition);
-      if (lease) await this.#partitions.release(lease);
-    }
+    // Surplus goes back highest first, drained (side by side) before its lease is released.
+    const surplus = [...this.#held.keys()].sort((a, b) => b - a)
+      .slice(0, Math.max(0, this.#held.size - target));
+    await Promise.all(surplus.map((partition) => this.#handBack(partition)));
 
     if (this.#held.size >= target) return;
     const taken = await this.#partitions.list();
@@ -165,14 +161,22 @@ export class PartitionOwnership {
     }
   }
 
-  /** Leaves the cluster cleanly: drains and releases every partition, then the membership. */
+  /** Drains a partition, then releases its lease. */
+  async #handBack(partition: number): Promise<void> {
+    await this.#hooks.draining(partition);
+    const lease = this.#held.get(partition);
+    this.#held.delete(partition);
+    if (lease) await this.#partitions.release(lease);
+  }
+
+  /**
+   * Leaves the cluster cleanly: drains every partition (side by side, so the
+   * last one's lease does not run out meanwhile) and releases it, then the
+   * membership.
+   */
   async leave(): Promise<void> {
     await this.#ticking;
-    for (const [partition, lease] of [...this.#held]) {
-      await this.#hooks.draining(partition);
-      this.#held.delete(partition);
-      await this.#partitions.release(lease);
-    }
+    await Promise.all([...this.#held.keys()].map((partition) => this.#handBack(partition)));
     if (this.#membership) await this.#members.release(this.#membership);
     this.#membership = null;
   }

@@ -20,32 +20,32 @@
 
 import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
-import {
-  type CommandDefinition,
-  type OperationName,
-  type ScriptEventName,
-  type WorkerExitReason,
-  type WorkerKey,
-  workerKeyId,
+import type {
+  CommandDefinition,
+  OperationName,
+  ScriptEventName,
+  WorkerExitReason,
+  WorkerKey,
 } from "../sandbox/protocol/mod.ts";
-import { abandonQueue, leaveStart, loadMessage } from "./cold_start.ts";
+import { abandonQueue, leaveStart } from "./cold_start.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { settle } from "./guild_queue.ts";
-import { Guild, isBusy } from "./guild_state.ts";
-import { GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
-import { IdleSweep, IdleWaiter } from "./idle_sweep.ts";
+import { Eviction } from "./eviction.ts";
+import { Guild } from "./guild_state.ts";
+import { type GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
+import { IdleWaiter } from "./idle_sweep.ts";
 import { InteractionAcks } from "./interaction_acks.ts";
 import type { LogSink } from "./logs.ts";
 import { FloraMetrics } from "./metrics.ts";
 import { type ProcessLoad, ProcessLoads } from "./process_load.ts";
-import { Residency } from "./residency.ts";
 import type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
 import { RestartTimers } from "./restart_timers.ts";
 import { registerSchedulingGauges } from "./scheduling_gauges.ts";
 import { type SchedulingOptions, schedulingOptions } from "./scheduling_options.ts";
 import { chargeBatch, chargeOperation } from "./usage_charges.ts";
 import { WorkerFailures } from "./worker_failures.ts";
+import { WorkerLifecycle } from "./worker_lifecycle.ts";
 import { WorkerMessages } from "./worker_messages.ts";
 
 export type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
@@ -54,15 +54,15 @@ export { LoadStopped, ScriptLoadError };
 
 /** Routes events to guild sandboxes and serves what their workers ask. */
 export class SandboxManager {
-  /** Every live worker, including one loaded beside the active one and retiring ones. */
-  #workers = new Map<string, GuildWorker>();
   /** Every guild with an active deployment. */
   #guilds = new Map<string, Guild>();
   #processes: ProcessLoads<Guild>;
   #messages: WorkerMessages;
   #pool: SandboxPool | null = null;
-  #residency: Residency;
-  #sweep: IdleSweep;
+  /** Every live worker and the deploy lifecycle: load beside, switch, retire, stop. */
+  #workers: WorkerLifecycle;
+  /** Which guilds keep a resident worker: idle sweep, LRU cap. */
+  #eviction: Eviction;
   #readySeen = false;
   /** Which in-flight events the processes have handed to workers (see guard/redelivery.ts). */
   #started = new StartedEvents();
@@ -89,12 +89,12 @@ export class SandboxManager {
     });
     this.#messages = new WorkerMessages(
       {
-        worker: (key) => this.#workers.get(workerKeyId(key)),
+        worker: (key) => this.#workers.worker(key),
         loaded: (worker, message) => {
           this.hooks.onLoaded?.(worker.deployment, message);
           worker.markLoaded(message.commands);
         },
-        loadFailed: (worker, error) => this.#failLoad(worker, error),
+        loadFailed: (worker, error) => this.#workers.failLoad(worker, error),
         done: (worker, message) => {
           worker.cpuMs = chargeBatch(this.metrics.usage, worker.key.guildId, message, worker.cpuMs);
           for (const event of message.events) this.#done(worker, event.id, event.startedAt);
@@ -108,29 +108,40 @@ export class SandboxManager {
       hooks.onScriptLog && ((guildId, level, line) => hooks.onScriptLog!(guildId, level, line)),
     );
     this.metrics = metrics ?? new FloraMetrics();
-    this.#residency = new Residency({
-      maxResident: this.options.maxResident,
-      idleMs: this.options.idleMs,
-    });
-    this.#sweep = new IdleSweep(Math.max(10, Math.min(1_000, this.options.idleMs / 2)), () => {
-      for (const guildId of this.#residency.idle(Date.now(), (id) => this.#busy(id))) {
-        this.#evict(guildId, "idle");
-      }
-    });
+    this.#eviction = new Eviction(
+      { maxResident: this.options.maxResident, idleMs: this.options.idleMs },
+      {
+        guild: (guildId) => this.#guilds.get(guildId),
+        stop: (worker) => this.#workers.stop(worker),
+        closing: () => this.#closing,
+      },
+      this.metrics,
+    );
+    this.#workers = new WorkerLifecycle({
+      pool: () => this.#p,
+      guild: (guildId) => this.#guilds.get(guildId),
+      ensureGuild: (guildId) => this.#guild(guildId),
+      pump: (guild) => this.#pump(guild),
+      serveOnceLoaded: (guild, worker, settled) => this.#serveOnceLoaded(guild, worker, settled),
+      switched: (guildId) => this.#failures.backoff.forget(guildId),
+      forgetInflight: (worker) => this.#forgetInflight(worker),
+      resident: this.#eviction,
+    }, this.options.retireMs);
     this.#failures = new WorkerFailures(
       {
         closing: () => this.#closing,
-        worker: (key) => this.#workers.get(workerKeyId(key)),
+        worker: (key) => this.#workers.worker(key),
         guild: (guildId) => this.#guilds.get(guildId),
-        failLoad: (worker, error, neighbourCrash) => this.#failLoad(worker, error, neighbourCrash),
-        stop: (worker) => this.#stop(worker),
+        failLoad: (worker, error, neighbourCrash) =>
+          this.#workers.failLoad(worker, error, neighbourCrash),
+        stop: (worker) => this.#workers.stop(worker),
         pump: (guild) => this.#pump(guild),
         coldStart: (guild) => this.#coldStart(guild),
         canStart: (guildId) => this.#load(this.#p.indexOf(guildId)).starts.open,
-        lastUse: (guildId) => this.#residency.lastUse(guildId),
+        lastUse: (guildId) => this.#eviction.lastUse(guildId),
         forget: (guild) => {
           this.#guilds.delete(guild.id);
-          this.#residency.remove(guild.id);
+          this.#eviction.remove(guild.id);
         },
         failInteraction: (payload, message) => this.#failInteraction(payload, message),
         settled: () => this.#drained.check(),
@@ -149,7 +160,7 @@ export class SandboxManager {
       },
     );
     registerSchedulingGauges(this.metrics, {
-      resident: () => this.#residency.size,
+      resident: () => this.#eviction.size,
       deployed: () => this.#guilds.size,
       queued: () => this.queuedEvents(),
       inflight: () => this.inflightEvents(),
@@ -224,101 +235,20 @@ export class SandboxManager {
    * guild's events go to the running worker, or wait if none runs.
    */
   load(deployment: Deployment): Promise<CommandDefinition[]> {
-    const worker = this.#spawn(deployment, { holdsQueue: true });
-    this.#guild(deployment.guildId).holds++;
-    return this.#loaded(worker);
-  }
-
-  #spawn(deployment: Deployment, options: { holdsQueue: boolean }): GuildWorker {
-    const key = { guildId: deployment.guildId, deploymentId: deployment.id };
-    const existing = this.#workers.get(workerKeyId(key));
-    if (existing) this.#stop(existing);
-    const worker = new GuildWorker(key, deployment, this.#p.indexOf(deployment.guildId), options);
-    this.#workers.set(workerKeyId(key), worker);
-    return worker;
-  }
-
-  /** Starts the worker's script in its process; settles with {@linkcode GuildWorker.loaded}. */
-  #loaded(worker: GuildWorker): Promise<CommandDefinition[]> {
-    const { deployment } = worker;
-    this.#p.spawn(worker.key, loadMessage(deployment)).catch((error) =>
-      this.#failLoad(worker, `could not start the sandbox: ${error}`)
-    );
-    return worker.loaded;
+    return this.#workers.load(deployment);
   }
 
   /**
    * Makes a loaded deployment serve its guild; the one it replaces finishes,
-   * then stops. Its worker may have moved on since {@linkcode load} resolved:
-   * - still **loading** (the deployment was loaded again meanwhile, e.g. two
-   *   hosts' notices of it): it serves once loaded, as a cold start does;
-   * - **gone** (it died before the switch): the deployment goes live anyway
-   *   (its commands are registered by now) and starts on the guild's next event.
+   * then stops (see {@linkcode WorkerLifecycle.activate}).
    */
   activate(deployment: Deployment): void {
-    const worker = this.#workers.get(
-      workerKeyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
-    ) ?? null;
-    const guild = this.#guild(deployment.guildId);
-    const previous = guild.worker;
-    if (guild.deployment?.id !== deployment.id) this.#failures.backoff.forget(guild.id);
-    guild.deployment = deployment;
-    guild.worker = worker;
-    if (worker) {
-      this.#release(worker);
-      if (worker.loading) this.#serveOnceLoaded(guild, worker, () => {});
-      else worker.serve();
-      this.#touch(guild);
-    } else this.#residency.remove(guild.id);
-    this.#idleCheck();
-    if (previous && previous !== worker) this.#retire(previous);
-    this.#pump(guild);
+    this.#workers.activate(deployment);
   }
 
   /** Stops a loaded worker that will not be activated (e.g. failed checks after load). */
   discard(deployment: Deployment): void {
-    const worker = this.#workers.get(
-      workerKeyId({ guildId: deployment.guildId, deploymentId: deployment.id }),
-    );
-    if (!worker) return;
-    const guild = this.#guilds.get(deployment.guildId);
-    if (guild?.worker === worker) return;
-    this.#release(worker);
-    this.#stop(worker);
-    if (guild) this.#pump(guild);
-  }
-
-  /** A deploy's worker stops holding its guild's queue (activated, discarded, failed or lost). */
-  #release(worker: GuildWorker): void {
-    if (!worker.releaseQueue()) return;
-    const guild = this.#guilds.get(worker.key.guildId);
-    if (guild) guild.holds--;
-  }
-
-  #retire(worker: GuildWorker): void {
-    if (worker.inflight.size === 0) {
-      this.#stop(worker);
-      return;
-    }
-    worker.retire(setTimeout(() => this.#stop(worker), this.options.retireMs));
-  }
-
-  #stop(worker: GuildWorker): void {
-    worker.clearTimer();
-    if (this.#workers.get(workerKeyId(worker.key)) !== worker) return;
-    // A stopped worker holds no queue (the caller pumps the guild), and a load it cut short
-    // settles (LoadStopped): a cold start frees its start slot, a deploy learns why.
-    this.#release(worker);
-    worker.stop();
-    this.#workers.delete(workerKeyId(worker.key));
-    this.#forgetInflight(worker);
-    const guild = this.#guilds.get(worker.key.guildId);
-    if (guild?.worker === worker) {
-      guild.worker = null;
-      this.#residency.remove(guild.id);
-    }
-    this.#p.terminate(worker.key); // never rejects: see SandboxPool.send
-    this.#idleCheck();
+    this.#workers.discard(deployment);
   }
 
   /** Returns a stopped worker's in-flight slots to its process. */
@@ -400,7 +330,7 @@ export class SandboxManager {
   }
 
   #touch(guild: Guild): void {
-    this.#residency.touch(guild.id, Date.now());
+    this.#eviction.touch(guild.id);
   }
 
   #coldStart(guild: Guild): void {
@@ -408,16 +338,14 @@ export class SandboxManager {
     const load = this.#load(this.#p.indexOf(guild.id));
     if (!load.starts.tryEnter(guild)) return; // offered again when a start finishes
     const settled = () => leaveStart(load, (next) => this.#pump(next));
-    for (const guildId of this.#residency.overCap((id) => this.#busy(id), 1)) {
-      this.#evict(guildId, "lru");
-    }
+    this.#eviction.makeRoom();
     const started = performance.now();
     this.metrics.coldStarts.inc();
-    const worker = this.#spawn(deployment, { holdsQueue: false });
+    const worker = this.#workers.spawn(deployment, { holdsQueue: false });
     guild.worker = worker;
     this.#touch(guild);
-    this.#idleCheck();
-    this.#loaded(worker);
+    this.#eviction.check();
+    this.#workers.startLoad(worker);
     this.#serveOnceLoaded(guild, worker, (loaded) => {
       if (loaded) this.metrics.coldStartLatency.observe((performance.now() - started) / 1000);
       settled();
@@ -449,7 +377,7 @@ export class SandboxManager {
       if (this.#failures.retryStart(guild, error)) return;
       this.logs.append(guild.id, "error", `flora: the script could not start: ${error.message}`);
       if (guild.worker === worker) guild.worker = null;
-      this.#residency.remove(guild.id);
+      this.#eviction.remove(guild.id);
       // Nothing can run these now; answer the interactions, let the rest go.
       abandonQueue(
         guild,
@@ -461,26 +389,6 @@ export class SandboxManager {
   #failInteraction(payload: unknown, message: string): void {
     const id = interactionId(payload);
     if (id !== undefined) this.acks.fail(id, message); // never rejects
-  }
-
-  /** Has something to do: starting, running events, events waiting, or a deploy loading. */
-  #busy(guildId: string): boolean {
-    return isBusy(this.#guilds.get(guildId));
-  }
-
-  #evict(guildId: string, reason: "idle" | "lru"): void {
-    const guild = this.#guilds.get(guildId);
-    if (!guild?.worker) {
-      this.#residency.remove(guildId);
-      return;
-    }
-    this.metrics.evictions.inc(reason);
-    this.#stop(guild.worker);
-  }
-
-  /** Runs the idle sweep while any worker is resident. */
-  #idleCheck(): void {
-    this.#sweep.check(this.#residency.size, this.#closing);
   }
 
   /** Handles something a worker posted. Never throws: workers are untrusted. */
@@ -501,7 +409,7 @@ export class SandboxManager {
       const id = interactionId(event.payload);
       if (id !== undefined) this.acks.handled(id);
     }
-    if (worker.retiring && worker.inflight.size === 0) this.#stop(worker);
+    if (worker.retiring && worker.inflight.size === 0) this.#workers.stop(worker);
     const guild = this.#guilds.get(worker.key.guildId);
     if (guild && guild.worker === worker) this.#pump(guild);
     this.#wakeWaiting(load);
@@ -513,17 +421,6 @@ export class SandboxManager {
     for (const guild of load.wake(fullBatch(this.options))) this.#pump(guild);
   }
 
-  #failLoad(worker: GuildWorker, error: string, neighbourCrash = false): void {
-    if (!worker.loading) return;
-    const wasDeploy = worker.holdsQueue;
-    this.#release(worker);
-    worker.failLoad(new ScriptLoadError(error, neighbourCrash));
-    this.#stop(worker);
-    // A failed deploy frees the queue it held: the running version takes it.
-    const guild = this.#guilds.get(worker.key.guildId);
-    if (guild && wasDeploy) this.#pump(guild);
-  }
-
   #execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
     this.metrics.restCalls.inc(op);
     chargeOperation(this.metrics.usage, guildId, op);
@@ -532,7 +429,7 @@ export class SandboxManager {
 
   /** The process handed these events to the worker (they are no longer safe to deliver again). */
   eventsStarted(key: WorkerKey, ids: number[]): void {
-    const worker = this.#workers.get(workerKeyId(key));
+    const worker = this.#workers.worker(key);
     if (!worker) return;
     for (const id of ids) if (worker.inflight.has(id)) this.#started.mark(worker, id);
   }
@@ -564,8 +461,8 @@ export class SandboxManager {
   /** Stops timers (the pool is closed by its owner). */
   close(): void {
     this.#closing = true;
-    this.#sweep.stop();
-    for (const worker of this.#workers.values()) worker.clearTimer();
+    this.#eviction.stop();
+    this.#workers.clearTimers();
     this.#backoffTimers.clear();
     this.acks.close();
   }

@@ -5,21 +5,16 @@
  * @module
  */
 
-import type { LinkListener } from "./link_listener.ts";
-import type { PoolListener, PoolOptions } from "./pool_types.ts";
-import { processIndex } from "./process_index.ts";
-import { SandboxProcess } from "./process_slot.ts";
+import { type SandboxProcess, type SoloProcessContext, startSoloProcess } from "./process_slot.ts";
 
 /**
- * How long a guild moved to a process of its own (after a process death with
- * several suspects) stays apart, ms: long enough for a repeat attack to show
- * who it was, short enough that an innocent neighbour does not keep a process's
- * memory for long. Counted again from each unexplained death it was part of.
+ * Defaults of {@linkcode PoolOptions.maxIsolated} and
+ * {@linkcode PoolOptions.isolationMs}: how many suspects may be apart at once
+ * (each holds an idle process's memory, about 60 MiB), and for how long, ms:
+ * long enough for a repeat attack to show who it was, short enough that an
+ * innocent neighbour does not keep a process's memory for long.
  */
-const ISOLATION_MS = 10 * 60_000;
-
-/** Default of {@linkcode PoolOptions.maxIsolated}. */
-const DEFAULT_MAX_ISOLATED = 4;
+export const ISOLATION_DEFAULTS = { maxIsolated: 4, isolationMs: 10 * 60_000 } as const;
 
 /** The guilds kept apart now, each with its process and until when. */
 export class IsolatedGuilds {
@@ -27,14 +22,7 @@ export class IsolatedGuilds {
   #isolated = new Map<string, { process: SandboxProcess; until: number }>();
   #closed = false;
 
-  constructor(
-    readonly options: PoolOptions,
-    readonly listener: PoolListener,
-    /** The host's socket once the pool opened it (null: stdio). */
-    readonly link: () => LinkListener | null,
-    /** How many shared processes the pool has (an isolated process borrows its guild's index). */
-    readonly sharedProcesses: () => number,
-  ) {}
+  constructor(readonly context: SoloProcessContext) {}
 
   /**
    * Moves guilds that were among several suspects of a process death to
@@ -44,7 +32,8 @@ export class IsolatedGuilds {
    */
   isolate(guildIds: string[], detail: string): void {
     if (this.#closed) return;
-    const until = Date.now() + ISOLATION_MS;
+    const { isolationMs, maxIsolated } = { ...ISOLATION_DEFAULTS, ...this.context.options };
+    const until = Date.now() + isolationMs;
     const moved: string[] = [];
     for (const guildId of guildIds) {
       const isolated = this.#isolated.get(guildId);
@@ -52,25 +41,16 @@ export class IsolatedGuilds {
         isolated.until = until;
         continue;
       }
-      if (this.#isolated.size >= (this.options.maxIsolated ?? DEFAULT_MAX_ISOLATED)) break;
-      const process = new SandboxProcess(
-        processIndex(guildId, this.sharedProcesses()),
-        this.options,
-        this.listener,
-        () => null, // a standby is for the shared processes' neighbours
-        this.link(),
-        (ids, why) => this.isolate(ids, why),
-        guildId,
-      );
+      if (this.#isolated.size >= maxIsolated) break;
+      const process = startSoloProcess(this.context, guildId, (ids, why) => this.isolate(ids, why));
       this.#isolated.set(guildId, { process, until });
-      process.start();
       moved.push(guildId);
     }
     if (moved.length > 0) {
       console.error(
         `flora: ${detail} with ${guildIds.length} scripts not responding; ` +
           `guild${moved.length > 1 ? "s" : ""} ${moved.join(", ")} now run in sandbox ` +
-          `processes of their own for ${ISOLATION_MS / 60_000} min, so a repeat shows which it was`,
+          `processes of their own for ${isolationMs / 1000} s, so a repeat shows which it was`,
       );
     }
   }

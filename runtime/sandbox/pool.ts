@@ -31,6 +31,7 @@ import { processIndex } from "./process_index.ts";
 import { SandboxProcess } from "./process_slot.ts";
 import { StandbyProcesses } from "./standby_processes.ts";
 import { IsolatedGuilds } from "./isolated_guilds.ts";
+import { DedicatedGuilds } from "./dedicated_guilds.ts";
 import { LivenessSweep } from "./liveness_sweep.ts";
 import { ScriptSeals } from "./script_seals.ts";
 
@@ -48,18 +49,22 @@ export class SandboxPool {
   readonly #seals = new ScriptSeals();
   /** Guilds moved to processes of their own, and until when. */
   readonly #isolated: IsolatedGuilds;
+  /** Guilds the operator gave processes of their own (`FLORA_DEDICATED_GUILDS`). */
+  readonly #dedicated: DedicatedGuilds;
 
   constructor(readonly options: PoolOptions, readonly listener: PoolListener) {
     if (!Number.isInteger(options.processes) || options.processes < 1) {
       throw new RangeError("a sandbox pool needs at least one process");
     }
     this.#standbys = new StandbyProcesses(options, () => this.#link);
-    this.#isolated = new IsolatedGuilds(
+    const solo = {
       options,
       listener,
-      () => this.#link,
-      () => this.#processes.length,
-    );
+      link: () => this.#link,
+      sharedProcesses: () => this.#processes.length,
+    };
+    this.#isolated = new IsolatedGuilds(solo);
+    this.#dedicated = new DedicatedGuilds(solo);
   }
 
   /** Starts every process; resolves when all are ready (standbys start after, unawaited). */
@@ -85,7 +90,7 @@ export class SandboxPool {
     const silenceMs = this.options.livenessMs ?? DEFAULT_LIVENESS_MS;
     this.#liveness = setInterval(() => {
       this.#livenessSweep.sweep(
-        [...this.#processes, ...this.#isolated.processes()],
+        [...this.#processes, ...this.#isolated.processes(), ...this.#dedicated.processes()],
         this.#standbys.children,
         silenceMs,
       );
@@ -98,8 +103,13 @@ export class SandboxPool {
     return this.#standbys.children.map((c) => c.pid);
   }
 
-  /** Where a guild's next worker starts: its own process while it is kept apart, else its slot. */
+  /**
+   * Where a guild's next worker starts: its dedicated process, or its own
+   * process while it is kept apart, else its slot.
+   */
   #placeFor(guildId: string): SandboxProcess {
+    const dedicated = this.#dedicated.placeFor(guildId);
+    if (dedicated) return dedicated;
     const isolated = this.#isolated.placeFor(guildId);
     if (isolated) return isolated;
     const process = this.#processes[processIndex(guildId, this.#processes.length)];
@@ -109,6 +119,7 @@ export class SandboxPool {
 
   /** The process a worker lives in (where its guild's next one would start, if none). */
   #processOf(key: WorkerKey): SandboxProcess {
+    if (this.#dedicated.has(key.guildId)) return this.#placeFor(key.guildId);
     const isolated = this.#isolated.processOf(key.guildId);
     if (isolated?.workers.has(workerKeyId(key))) return isolated;
     const shared = this.#processes[processIndex(key.guildId, this.#processes.length)];
@@ -119,6 +130,11 @@ export class SandboxPool {
   /** Guilds kept in processes of their own now, with those processes' ids (for supervision and tests). */
   isolatedPids(): Map<string, number | undefined> {
     return this.#isolated.pids();
+  }
+
+  /** Dedicated guilds whose process started, with its id (for supervision and tests). */
+  dedicatedPids(): Map<string, number | undefined> {
+    return this.#dedicated.pids();
   }
 
   /** Process ids, by index (for supervision and tests). */
@@ -176,9 +192,11 @@ export class SandboxPool {
     const standbys = this.#standbys.stop();
     clearInterval(this.#liveness);
     const isolated = this.#isolated.stop();
+    const dedicated = this.#dedicated.stop();
     await Promise.all([
       ...this.#processes.map((p) => p.close()),
       ...isolated.map((p) => p.close()),
+      ...dedicated.map((p) => p.close()),
       ...standbys.map((c) => c.close()),
     ]);
     await this.#link?.close();

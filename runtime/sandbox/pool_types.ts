@@ -68,6 +68,19 @@ export interface PoolOptions {
    * @default 4
    */
   maxIsolated?: number;
+  /**
+   * How long a guild moved apart stays in its own process, ms, counted from
+   * the last unexplained death it was part of (`FLORA_SANDBOX_ISOLATION_MS`).
+   * @default 600_000 (10 minutes)
+   */
+  isolationMs?: number;
+  /**
+   * Guilds that each run in a sandbox process of their own for the pool's
+   * life, never beside another guild (`FLORA_DEDICATED_GUILDS`). Each costs a
+   * process's memory (`docs/isolation.md`).
+   * @default none
+   */
+  dedicatedGuilds?: readonly string[];
 }
 
 /** A script the pool will not start (it imports modules); the message says what to change. */

@@ -45,6 +45,7 @@ import {
   type SandboxLimits,
   type WorkerExitReason,
   type WorkerKey,
+  workerKeyId,
 } from "./protocol/mod.ts";
 import { UnexplainedCpu } from "./thread_cpu.ts";
 import {
@@ -111,21 +112,17 @@ function send(message: ProcessToHost): void {
   out.write(message).catch(() => Deno.exit(0)); // host went away
 }
 
-function idOf(key: WorkerKey): string {
-  return `${key.guildId}:${key.deploymentId}`;
-}
-
 function discard(running: RunningWorker): void {
   running.worker.terminate();
   if (running.current) clearTimeout(running.current.timer);
   running.current = null;
   running.queue.length = 0;
   clearTimeout(running.loadTimer);
-  if (workers.get(idOf(running.key)) === running) workers.delete(idOf(running.key));
+  if (workers.get(workerKeyId(running.key)) === running) workers.delete(workerKeyId(running.key));
 }
 
 function stop(running: RunningWorker, reason: WorkerExitReason, detail: string): void {
-  if (workers.get(idOf(running.key)) !== running) return; // already stopped
+  if (workers.get(workerKeyId(running.key)) !== running) return; // already stopped
   discard(running);
   send({ ...running.key, v: PROTOCOL_VERSION, type: "workerExit", reason, detail });
 }
@@ -302,7 +299,7 @@ function takeCpuReport(running: RunningWorker, cpuMs: unknown): boolean {
 
 function spawn(key: WorkerKey, load: LoadMessage): void {
   if (!runtimeUrl) throw new Error("spawn before init");
-  const existing = workers.get(idOf(key));
+  const existing = workers.get(workerKeyId(key));
   if (existing) discard(existing);
   const worker = spares!.take();
   const running: RunningWorker = {
@@ -321,10 +318,10 @@ function spawn(key: WorkerKey, load: LoadMessage): void {
     pongAt: performance.now(),
     lastCpuMs: null,
   };
-  workers.set(idOf(key), running);
+  workers.set(workerKeyId(key), running);
   worker.onmessage = (event: MessageEvent<unknown>) => {
     spares!.noteActivity();
-    if (workers.get(idOf(key)) !== running) return; // stopped meanwhile
+    if (workers.get(workerKeyId(key)) !== running) return; // stopped meanwhile
     const type = (event.data as { type?: unknown } | null)?.type;
     // CPU the worker uses right after these is its handler's or its load's, not idle time.
     if (type === "done" || type === "loaded" || type === "loadFailed") {
@@ -432,7 +429,7 @@ function handle(message: HostToProcess): void {
       spawn({ guildId: message.guildId, deploymentId: message.deploymentId }, message.load);
       return;
     case "toWorker": {
-      const running = workers.get(idOf(message));
+      const running = workers.get(workerKeyId(message));
       if (!running) return; // already stopped; the host learnt of it from workerExit
       const inner = message.message;
       if (inner.type === "events") {
@@ -444,12 +441,12 @@ function handle(message: HostToProcess): void {
       return;
     }
     case "extendBudget": {
-      const running = workers.get(idOf(message));
+      const running = workers.get(workerKeyId(message));
       if (running) extendBudget(running, message.ms);
       return;
     }
     case "terminate": {
-      const running = workers.get(idOf(message));
+      const running = workers.get(workerKeyId(message));
       if (running) discard(running);
       return;
     }

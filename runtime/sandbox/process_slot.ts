@@ -15,6 +15,7 @@ import {
 } from "./protocol/mod.ts";
 import { blameProcessExit, unresolvedSuspects } from "./exit_blame.ts";
 import type { PoolListener, PoolOptions } from "./pool_types.ts";
+import { processIndex } from "./process_index.ts";
 import { type ChildOwner, SandboxChild } from "./sandbox_child.ts";
 
 /** A worker reported silent this recently when its process died is blamed for it, ms. */
@@ -143,4 +144,37 @@ export class SandboxProcess implements ChildOwner {
     this.#closing = true;
     await this.#current?.close();
   }
+}
+
+/** What starting a process of one guild's own needs from the pool. */
+export interface SoloProcessContext {
+  readonly options: PoolOptions;
+  readonly listener: PoolListener;
+  /** The host's socket once the pool opened it (null: stdio). */
+  link(): LinkListener | null;
+  /** How many shared processes the pool has (a solo process borrows its guild's index). */
+  sharedProcesses(): number;
+}
+
+/**
+ * Starts a sandbox process that holds one guild alone (moved apart, or
+ * dedicated): no standby (that is for the shared processes' neighbours), and
+ * its deaths are that guild's. `isolate` receives suspects of its deaths.
+ */
+export function startSoloProcess(
+  context: SoloProcessContext,
+  guildId: string,
+  isolate: (guildIds: string[], detail: string) => void,
+): SandboxProcess {
+  const process = new SandboxProcess(
+    processIndex(guildId, context.sharedProcesses()),
+    context.options,
+    context.listener,
+    () => null,
+    context.link(),
+    isolate,
+    guildId,
+  );
+  process.start();
+  return process;
 }

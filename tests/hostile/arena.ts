@@ -131,36 +131,50 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function openArena(
   env: Record<string, string> = {},
-  options: { captureOutput?: boolean } = {},
+  options: {
+    captureOutput?: boolean;
+    /**
+     * Guilds (indices into `arena.guilds`) to run in sandbox processes of their own
+     * (`FLORA_DEDICATED_GUILDS`): flora starts once to learn the emulator's guild ids, then
+     * again with the setting (the emulator's world is kept in the data dir).
+     */
+    dedicated?: number[];
+  } = {},
 ): Promise<Arena> {
   const output = new CapturedOutput();
   const dataDir = await Deno.makeTempDir({ prefix: "flora-hostile-" });
   const token = "hostile-test-operator-token";
-  const config = loadConfig({
-    FLORA_DATA_DIR: dataDir,
-    FLORA_API_PORT: "0",
-    FLORA_EMULATOR_PORT: "0",
-    FLORA_OPERATOR_TOKEN: token,
-    FLORA_SANDBOX_PROCESSES: "2",
-    FLORA_SANDBOX_HEAP_MB: "128",
-    FLORA_GUILD_HEAP_MB: "96",
-    FLORA_EVENT_TIMEOUT_MS: "1000",
-    FLORA_LOAD_TIMEOUT_MS: "5000",
-    FLORA_GUILD_LOG_LINES: "50",
-    ...env,
-  });
-  const flora = await startFlora(config, {
-    spawnShardDelay: 1,
-    emulatorHeartbeatMs: 2_000,
-    emulatorIdentifyIntervalMs: 0,
-    ...(options.captureOutput
-      ? {
-        onSandboxStderr: output.write,
-        onNotice: (level: string, message: string) => output.line(`[flora] ${level}: ${message}`),
-      }
-      : {}),
-  });
-  const emu = new EmulatorClient(flora.emulator!.url);
+  const start = (extra: Record<string, string> = {}) =>
+    startFlora(
+      loadConfig({
+        FLORA_DATA_DIR: dataDir,
+        FLORA_API_PORT: "0",
+        FLORA_EMULATOR_PORT: "0",
+        FLORA_OPERATOR_TOKEN: token,
+        FLORA_SANDBOX_PROCESSES: "2",
+        FLORA_SANDBOX_HEAP_MB: "128",
+        FLORA_GUILD_HEAP_MB: "96",
+        FLORA_EVENT_TIMEOUT_MS: "1000",
+        FLORA_LOAD_TIMEOUT_MS: "5000",
+        FLORA_GUILD_LOG_LINES: "50",
+        ...env,
+        ...extra,
+      }),
+      {
+        spawnShardDelay: 1,
+        emulatorHeartbeatMs: 2_000,
+        emulatorIdentifyIntervalMs: 0,
+        ...(options.captureOutput
+          ? {
+            onSandboxStderr: output.write,
+            onNotice: (level: string, message: string) =>
+              output.line(`[flora] ${level}: ${message}`),
+          }
+          : {}),
+      },
+    );
+  let flora = await start();
+  let emu = new EmulatorClient(flora.emulator!.url);
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
 
   // Guilds land on processes by hash: make two on process 0 and one on process 1.
@@ -181,6 +195,12 @@ export async function openArena(
     byProcess[0][1],
     byProcess[1][0],
   ];
+  if (options.dedicated?.length) {
+    await flora.close();
+    const ids = options.dedicated.map((i) => guilds[i].id).join(",");
+    flora = await start({ FLORA_DEDICATED_GUILDS: ids });
+    emu = new EmulatorClient(flora.emulator!.url);
+  }
 
   const api = async (path: string, init: RequestInit = {}) => {
     const response = await fetch(`${flora.apiUrl}${path}`, { ...init, headers });

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { Eviction } from "./eviction.ts";
+import { Guild } from "./guild_state.ts";
+import { GuildWorker } from "./guild_worker.ts";
+import { FloraMetrics } from "./metrics.ts";
+import { testDeployment } from "./test_fixtures.ts";
+
+/** A resident guild whose worker serves and has nothing to do. */
+function idleGuild(id: string): Guild {
+  const guild = new Guild(id, 10);
+  guild.deployment = testDeployment(id, `d-${id}`, "");
+  guild.worker = new GuildWorker({ guildId: id, deploymentId: `d-${id}` }, guild.deployment, 0, {
+    holdsQueue: false,
+  });
+  guild.worker.markLoaded([]);
+  guild.worker.serve();
+  return guild;
+}
+
+function evictionOf(guilds: Guild[], limits = { maxResident: 2, idleMs: 60_000 }) {
+  const byId = new Map(guilds.map((g) => [g.id, g]));
+  const stopped: string[] = [];
+  const metrics = new FloraMetrics();
+  const eviction: Eviction = new Eviction(limits, {
+    guild: (id) => byId.get(id),
+    stop: (worker) => {
+      stopped.push(worker.key.guildId);
+      eviction.remove(worker.key.guildId);
+    },
+    closing: () => false,
+  }, metrics);
+  return { eviction, stopped };
+}
+
+Deno.test("Eviction.makeRoom stops the least recently used idle guild, never a busy one", () => {
+  const [a, b, c] = ["a", "b", "c"].map(idleGuild);
+  const { eviction, stopped } = evictionOf([a, b, c]);
+  eviction.touch("a");
+  eviction.touch("b");
+  eviction.makeRoom();
+  assert.deepEqual(stopped, ["a"], "two resident, cap two: one must go for the next start");
+  eviction.touch("c");
+  b.queue.push({ name: "messageCreate", payload: {}, receivedAt: 0 });
+  eviction.makeRoom();
+  assert.deepEqual(stopped, ["a", "c"], "b has events waiting: busy, so c goes instead");
+  assert.equal(eviction.size, 1);
+});
+
+Deno.test("Eviction.remove forgets a guild whose worker is gone without stopping anything", () => {
+  const { eviction, stopped } = evictionOf([]);
+  eviction.touch("gone");
+  assert.equal(typeof eviction.lastUse("gone"), "number");
+  eviction.remove("gone");
+  assert.equal(eviction.lastUse("gone"), undefined);
+  assert.deepEqual(stopped, []);
+});
+
+Deno.test("Eviction's idle sweep stops idle guilds while any is resident", async () => {
+  const a = idleGuild("a");
+  const { eviction, stopped } = evictionOf([a], { maxResident: 10, idleMs: 20 });
+  eviction.touch("a");
+  eviction.check();
+  for (let i = 0; i < 100 && stopped.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.deepEqual(stopped, ["a"]);
+  eviction.check(); // nothing resident: the sweep stops
+  eviction.stop();
+});
