@@ -41,6 +41,7 @@ import { CronScheduler } from "./host/cron.ts";
 import { GuildTasks } from "./host/tasks/guild_tasks.ts";
 import { TaskScheduler } from "./host/tasks/scheduler.ts";
 import { CpuBursts } from "./host/guard/cpu_bursts.ts";
+import { DEFAULT_RESTART_BACKOFF } from "./host/guard/restart_backoff.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { settleDeploysAtStart } from "./flora_deploy_recovery.ts";
@@ -290,6 +291,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         maxBacklog: config.guildBacklog,
         interactionAckMs: config.interactionAckMs,
         retireMs: config.eventTimeoutMs,
+        restartBackoff: {
+          ...DEFAULT_RESTART_BACKOFF,
+          freeStops: config.restartFreeStops ?? CONFIG_DEFAULTS.restartFreeStops,
+          baseMs: config.restartBackoffMs ?? CONFIG_DEFAULTS.restartBackoffMs,
+          maxMs: config.restartBackoffMaxMs ?? CONFIG_DEFAULTS.restartBackoffMaxMs,
+        },
       },
       metrics,
       {
