@@ -2,12 +2,14 @@
  * `deno task bench`: flora against the physical limit and a plain bot, in
  * one run on this machine. Prints a table and writes the figures as JSON to
  * `bench/results/`. Sizes can be lowered for a quick run with
- * `--quick` (fewer events and samples; same scenarios).
+ * `--quick` (fewer events and samples; same scenarios). `--cluster` runs
+ * only the cluster comparison instead (`cluster_bench.ts`).
  *
  * @module
  */
 
 import { runBareHop } from "./bare_hop.ts";
+import { runClusterBench } from "./cluster_bench.ts";
 import { startEmulatorProcess } from "./emulator_process.ts";
 import {
   type BenchFlora,
@@ -19,11 +21,21 @@ import {
   sandboxRss,
   sequentialDispatch,
   startBenchFlora,
+  untilSettled,
   warm,
 } from "./flora_bench.ts";
 import { runPlainBot } from "./plain_bot.ts";
 import { runRawEcho } from "./raw_echo.ts";
-import { mib, round, sleep, summarize, type Summary, until } from "./stats.ts";
+import {
+  formatTable,
+  machineLine,
+  mib,
+  round,
+  sleep,
+  summarize,
+  type Summary,
+  until,
+} from "./stats.ts";
 import { type BenchGuild, createGuilds } from "./world.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -41,6 +53,12 @@ const SEQUENTIAL = quick ? 500 : 2_000;
 const log = (message: string) =>
   console.error(`[bench] ${message} (load average ${Deno.loadavg()[0].toFixed(1)})`);
 const loadBefore = Deno.loadavg();
+
+if (Deno.args.includes("--cluster")) {
+  // Only the cluster comparison (bench/cluster_bench.ts): single process vs 1 gateway + 2 runtime.
+  const figures = await runClusterBench({ quick, log });
+  Deno.exit(figures ? 0 : 1);
+}
 
 log("raw host→worker postMessage echo");
 const raw = await runRawEcho(quick ? 1_000 : 5_000, quick ? 50_000 : 200_000, REPLIES, GAP_MS);
@@ -139,19 +157,22 @@ try {
     // Let the previous scenario's leftovers (1,000 isolates collecting garbage) settle first.
     await sleep(5_000);
     log("flora: host dispatch capacity (events handed to the router's sink directly)");
-    const before = bench.handled();
     const n = quick ? 5_000 : EVENTS.thousand;
+    // Each with its gateway frame's text, as the router hands them over (made beforehand).
+    const payloads = Array.from({ length: n }, (_, i) => {
+      const d = benchMessage(guilds[i % guilds.length], i);
+      return { d, frame: JSON.stringify({ t: "MESSAGE_CREATE", s: i + 1, op: 0, d }) };
+    });
+    const before = bench.handled();
+    const settledBefore = bench.settled();
     const start = performance.now();
     for (let i = 0; i < n; i++) {
-      const g = guilds[i % guilds.length];
-      bench.flora.sandboxes.deliver(g.id, "messageCreate", benchMessage(g, i));
+      const { d, frame } = payloads[i];
+      bench.flora.sandboxes.deliver(d.guild_id, "messageCreate", d, undefined, frame);
       if (i % 5_000 === 4_999) await new Promise((r) => setTimeout(r, 0));
     }
-    const droppedBefore = bench.flora.metrics.eventsDropped.total();
-    const settled = () =>
-      bench.handled() - before + bench.flora.metrics.eventsDropped.total() - droppedBefore >= n;
     // Bounded: on a machine this busy, report the rate reached so far rather than hang.
-    await until(settled, 120_000, "direct events", 2).catch(() => {});
+    await untilSettled(bench, settledBefore + n, 120_000).catch(() => {});
     const done = bench.handled() - before;
     directPerSec = Math.round(done / ((performance.now() - start) / 1000));
     log(`host dispatch: ${directPerSec} events/s`);
@@ -250,9 +271,7 @@ try {
   };
   const thousand = scenarios[2];
   const lines = [
-    `machine: ${navigator.hardwareConcurrency} CPUs, load average ${
-      loadBefore[0].toFixed(1)
-    } at start, ${Deno.loadavg()[0].toFixed(1)} at end (other processes share the CPUs)`,
+    machineLine(loadBefore),
     "",
     table,
     "",
@@ -332,10 +351,4 @@ function cpuCell(us: Record<string, number>): string {
 
 function cpuSum(us: Record<string, number>): number {
   return round(Object.values(us).reduce((a, b) => a + b, 0), 1);
-}
-
-/** Left-aligned columns, two spaces apart; the first row is the header. */
-function formatTable(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ")).join("\n");
 }

@@ -195,6 +195,27 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       1_000,
       86_400_000,
     ),
+    restartFreeStops: integer(
+      env,
+      "FLORA_RESTART_FREE_STOPS",
+      CONFIG_DEFAULTS.restartFreeStops,
+      0,
+      1_000,
+    ),
+    restartBackoffMs: integer(
+      env,
+      "FLORA_RESTART_BACKOFF_MS",
+      CONFIG_DEFAULTS.restartBackoffMs,
+      0,
+      3_600_000,
+    ),
+    restartBackoffMaxMs: integer(
+      env,
+      "FLORA_RESTART_BACKOFF_MAX_MS",
+      CONFIG_DEFAULTS.restartBackoffMaxMs,
+      0,
+      3_600_000,
+    ),
     guildLogLinesPer10s: integer(
       env,
       "FLORA_GUILD_LOG_LINES",
@@ -215,6 +236,13 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       CONFIG_DEFAULTS.guildRestConcurrency,
       1,
       64,
+    ),
+    guildStoragePerSecond: integer(
+      env,
+      "FLORA_GUILD_STORAGE_PER_SECOND",
+      CONFIG_DEFAULTS.guildStoragePerSecond,
+      1,
+      1_000_000,
     ),
     fetchAllowPrivate: allowance(env.FLORA_FETCH_ALLOW_PRIVATE),
     fetchTimeoutMs: integer(

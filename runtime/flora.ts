@@ -42,6 +42,7 @@ import { CronScheduler } from "./host/cron.ts";
 import { GuildTasks } from "./host/tasks/guild_tasks.ts";
 import { TaskScheduler } from "./host/tasks/scheduler.ts";
 import { CpuBursts } from "./host/guard/cpu_bursts.ts";
+import { DEFAULT_RESTART_BACKOFF } from "./host/guard/restart_backoff.ts";
 import { syncGuildCommands } from "./host/command_sync.ts";
 import { ensureOperatorToken } from "./operator_token.ts";
 import { settleDeploysAtStart } from "./flora_deploy_recovery.ts";
@@ -94,6 +95,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Receives what sandbox processes write to stderr (default: this process's stderr). */
   onSandboxStderr?: (text: string) => void;
+  /** Each sandbox process profiles its threads (V8 CPU profiles, benches only; see `PoolOptions`). */
+  sandboxCpuProfile?: { dir: string; intervalUs: number };
   /** Receives the host's own notices. */
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Delay between shard spawns, ms (tests lower it). */
@@ -206,9 +209,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       restBase,
       spawnShardDelay: options.spawnShardDelay,
       totalShards: config.shards,
-      onPayload: (payload, shardId) => {
+      onPayload: (payload, shardId, _sessionId, frame) => {
         const settled = resume.received(shardId, payload);
-        if (router) router.route(payload, shardId, settled);
+        if (router) router.route(payload, shardId, settled, frame);
         else settled();
       },
       log: (level, message) => notice(level, `discord: ${message}`),
@@ -292,6 +295,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         maxBacklog: config.guildBacklog,
         interactionAckMs: config.interactionAckMs,
         retireMs: config.eventTimeoutMs,
+        restartBackoff: {
+          ...DEFAULT_RESTART_BACKOFF,
+          freeStops: config.restartFreeStops ?? CONFIG_DEFAULTS.restartFreeStops,
+          baseMs: config.restartBackoffMs ?? CONFIG_DEFAULTS.restartBackoffMs,
+          maxMs: config.restartBackoffMaxMs ?? CONFIG_DEFAULTS.restartBackoffMaxMs,
+        },
       },
       metrics,
       {
@@ -323,6 +332,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       memoryReducer: config.sandboxMemoryReducer,
       semiSpaceMb: config.sandboxSemiSpaceMb,
       stderr: options.onSandboxStderr,
+      cpuProfile: options.sandboxCpuProfile,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);

@@ -30,6 +30,7 @@ import type {
 import { abandonQueue, leaveStart } from "./cold_start.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
+import { RestartBackoff } from "./guard/restart_backoff.ts";
 import { settle } from "./guild_queue.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
@@ -150,6 +151,7 @@ export class SandboxManager {
       this.metrics,
       logs,
       hooks.onWorkerFailure && ((d, reason, detail) => hooks.onWorkerFailure!(d, reason, detail)),
+      new RestartBackoff(this.options.restartBackoff),
     );
     this.acks = new InteractionAcks(
       (guildId, op, args) => this.#execute(guildId, op, args),
@@ -270,6 +272,7 @@ export class SandboxManager {
     name: ScriptEventName,
     payload: unknown,
     settled?: () => void,
+    frame?: string,
   ): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
@@ -288,7 +291,7 @@ export class SandboxManager {
         return true;
       }
     }
-    if (!guild.queue.push({ name, payload, receivedAt: performance.now(), settled })) {
+    if (!guild.queue.push({ name, payload, frame, receivedAt: performance.now(), settled })) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
       settled?.();
