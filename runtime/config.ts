@@ -202,6 +202,27 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       1_000,
       86_400_000,
     ),
+    restartFreeStops: integer(
+      env,
+      "FLORA_RESTART_FREE_STOPS",
+      CONFIG_DEFAULTS.restartFreeStops,
+      0,
+      1_000,
+    ),
+    restartBackoffMs: integer(
+      env,
+      "FLORA_RESTART_BACKOFF_MS",
+      CONFIG_DEFAULTS.restartBackoffMs,
+      0,
+      3_600_000,
+    ),
+    restartBackoffMaxMs: integer(
+      env,
+      "FLORA_RESTART_BACKOFF_MAX_MS",
+      CONFIG_DEFAULTS.restartBackoffMaxMs,
+      0,
+      3_600_000,
+    ),
     guildLogLinesPer10s: integer(
       env,
       "FLORA_GUILD_LOG_LINES",

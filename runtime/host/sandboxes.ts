@@ -30,6 +30,7 @@ import type {
 import { abandonQueue, leaveStart } from "./cold_start.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
+import { RestartBackoff } from "./guard/restart_backoff.ts";
 import { settle } from "./guild_queue.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
@@ -153,6 +154,7 @@ export class SandboxManager {
       this.metrics,
       logs,
       hooks.onWorkerFailure && ((d, reason, detail) => hooks.onWorkerFailure!(d, reason, detail)),
+      new RestartBackoff(this.options.restartBackoff),
     );
     this.acks = new InteractionAcks(
       (guildId, op, args) => this.#execute(guildId, op, args),
