@@ -21,12 +21,16 @@ export interface GatewayPayload {
 
 /** Where routed events go (the sandbox manager). */
 export interface EventSink {
-  /** Takes the event; `settled` is called once it is handled or dropped (never at shutdown). */
+  /**
+   * Takes the event; `settled` is called once it is handled or dropped (never at shutdown),
+   * `withdrawn` instead when it is taken back before it started (a cluster's bus event).
+   */
   deliver(
     guildId: string,
     name: ScriptEventName,
     payload: unknown,
     settled?: () => void,
+    withdrawn?: () => void,
   ): boolean;
   activeGuilds(): string[];
 }
@@ -77,18 +81,30 @@ export class EventRouter {
   /**
    * Handles one gateway payload from a shard. `settled` is called once the
    * payload is fully handled: at once when no script gets it, else when its
-   * guild's script finished with it.
+   * guild's script finished with it. With `withdrawn` (a cluster's bus
+   * event), the sandbox may take it back before it started and call that instead.
    */
-  route(payload: GatewayPayload, shardId: number, settled: () => void = () => {}): void {
+  route(
+    payload: GatewayPayload,
+    shardId: number,
+    settled: () => void = () => {},
+    withdrawn?: () => void,
+  ): void {
     if (payload.op !== 0 || !payload.t || typeof payload.d !== "object" || payload.d === null) {
       settled();
       return;
     }
-    if (!this.#route(payload.t, payload.d as Data, shardId, settled)) settled();
+    if (!this.#route(payload.t, payload.d as Data, shardId, settled, withdrawn)) settled();
   }
 
   /** Routes a dispatch; true when a guild's sandbox took it (and will settle it). */
-  #route(t: string, d: Data, shardId: number, settled: () => void): boolean {
+  #route(
+    t: string,
+    d: Data,
+    shardId: number,
+    settled: () => void,
+    withdrawn: (() => void) | undefined,
+  ): boolean {
     switch (t) {
       case "READY":
         this.#ready(d, shardId);
@@ -122,7 +138,7 @@ export class EventRouter {
     // GUILD_UPDATE is the guild itself: its own id is the guild's.
     const guildId = t === "GUILD_UPDATE" ? d.id : d.guild_id;
     return name !== undefined && typeof guildId === "string" &&
-      this.sink.deliver(guildId, name, d, settled);
+      this.sink.deliver(guildId, name, d, settled, withdrawn);
   }
 
   /** Guilds the bot is in, as the gateway reported them (outages included). */
