@@ -70,6 +70,9 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     dataDir: env.FLORA_DATA_DIR?.trim() || ".data",
     apiHost: env.FLORA_API_HOST?.trim() || "127.0.0.1",
     apiPort: integer(env, "FLORA_API_PORT", CONFIG_DEFAULTS.apiPort, 0, 65535),
+    ...(env.FLORA_METRICS_PORT?.trim()
+      ? { metricsPort: integer(env, "FLORA_METRICS_PORT", 0, 0, 65535) }
+      : {}),
     emulatorPort: integer(env, "FLORA_EMULATOR_PORT", CONFIG_DEFAULTS.emulatorPort, 0, 65535),
     operatorToken: operatorToken || undefined,
     sandboxProcesses: integer(

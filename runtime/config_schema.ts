@@ -57,6 +57,11 @@ export interface FloraConfig {
   apiHost: string;
   /** API port (0: any free port). */
   apiPort: number;
+  /**
+   * `FLORA_METRICS_PORT`: a gateway node (which serves no API) serves `GET /metrics` here, behind
+   * the operator token (0: any free port). Unset: it serves none.
+   */
+  metricsPort?: number;
   /** Emulator port when no token is set (0: any free port). */
   emulatorPort: number;
   /** Operator token; generated and kept in the data dir when absent. */

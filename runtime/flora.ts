@@ -360,7 +360,16 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     });
 
     router = new EventRouter(sandboxes, directory, interactions);
-    const intakeParts = { router, sandboxes, metrics, cron, tasks, cleanups, notice };
+    const intakeParts = {
+      router,
+      sandboxes,
+      metrics,
+      cron,
+      tasks,
+      cleanups,
+      notice,
+      residentWorkers: () => sandboxes.residentGuilds().length,
+    };
     if (consumesBus) intake = await startClusterIntake(config, intakeParts);
     else await startGatewayIntake(activeBot, resume, intakeParts);
 

@@ -26,6 +26,8 @@ export interface IntakeParts extends StartSteps {
   metrics: FloraMetrics;
   cron: CronScheduler;
   tasks: TaskScheduler;
+  /** Workers resident in this node's sandboxes now (shown per node by `GET /cluster`). */
+  residentWorkers(): number;
 }
 
 /**
@@ -34,7 +36,9 @@ export interface IntakeParts extends StartSteps {
  *
  * @example
  * ```ts
- * intake = await startClusterIntake(config, parts);
+ * intake = await startClusterIntake(config, {
+ *   router, sandboxes, metrics, cron, tasks, cleanups, notice, residentWorkers: () => 0,
+ * });
  * ```
  */
 export async function startClusterIntake(
@@ -53,6 +57,7 @@ export async function startClusterIntake(
     withdraw: (which) => sandboxes.withdraw(which),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),
+    stats: () => ({ residentWorkers: parts.residentWorkers() }),
   });
   metrics.gauge(
     "flora_bus_partitions_owned",
@@ -73,7 +78,9 @@ export async function startClusterIntake(
  *
  * @example
  * ```ts
- * await startGatewayIntake(bot, resume, parts); // { router, sandboxes, metrics, cron, … }
+ * await startGatewayIntake(bot, resume, {
+ *   router, sandboxes, metrics, cron, tasks, cleanups, notice, residentWorkers: () => 0,
+ * });
  * ```
  */
 export async function startGatewayIntake(

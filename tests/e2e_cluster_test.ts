@@ -120,6 +120,12 @@ Deno.test({
         [["gateway-1", "gateway"], ["runtime-1", "runtime,api"], ["runtime-2", "runtime,api"]],
       );
       assert.equal(view.partitions.length, 8);
+      // Each runtime node reports its resident workers; together they run every pinged guild.
+      const workers = view.nodes
+        .filter((n: { roles: string[] }) => n.roles.includes("runtime"))
+        .map((n: { stats?: { residentWorkers?: number } }) => n.stats?.residentWorkers);
+      assert.ok(workers.every((w: unknown) => typeof w === "number"), `workers ${workers}`);
+      assert.ok(workers.reduce((a: number, b: number) => a + b, 0) >= emulator.guilds.length);
       for (const p of view.partitions) {
         assert.ok(["runtime-1", "runtime-2"].includes(p.owner), `partition ${p.partition} owned`);
         assert.equal(p.pending, 0);

@@ -22,13 +22,15 @@ interface ClusterBody {
     version: string;
     startedAt: string;
     heartbeatAt: string;
+    stats?: Record<string, number>;
   }[];
   partitions?: { partition: number; owner: string | null; pending: number; ackPending: number }[];
 }
 
 const HELP = `Usage: flora cluster status [options]
 
-Shows the nodes of a cluster (role, version, uptime, last heartbeat) and the
+Shows the nodes of a cluster (role, version, uptime, last heartbeat, resident
+workers of runtime nodes, events published by gateway nodes) and the
 runtime node that owns each event partition, with the events waiting for it
 (PENDING: not yet delivered; UNACKED: delivered, not yet finished).
 A single process (FLORA_ROLE=all) says so.
@@ -61,13 +63,16 @@ export const cluster: Command = {
     const age = (iso: string) => `${Math.round((now - Date.parse(iso)) / 1000)} s`;
     out.info(
       table(
-        ["NODE", "ROLES", "VERSION", "UP SINCE (UTC)", "LAST HEARTBEAT"],
+        ["NODE", "ROLES", "VERSION", "UP SINCE (UTC)", "LAST HEARTBEAT", "WORKERS", "PUBLISHED"],
         (body.nodes ?? []).map((n) => [
           n.node,
           n.roles.join(","),
           n.version,
           when(n.startedAt),
           `${age(n.heartbeatAt)} ago`,
+          // Resident workers of a runtime node; events a gateway node published.
+          String(n.stats?.residentWorkers ?? "-"),
+          String(n.stats?.published ?? "-"),
         ]),
       ) || "No nodes.",
     );

@@ -10,38 +10,16 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Bot } from "@discordeno/bot";
 import type { FloraConfig } from "../config_schema.ts";
-import type { GatewayPayload } from "../host/event_router.ts";
 import { createGateway } from "../host/gateway.ts";
 import { errorMessage } from "../../shared/error_message.ts";
 import { Heartbeat, openNodesBucket } from "./cluster_view.ts";
-import { type BusEvent, ensureEventBus, EventPublisher } from "./event_bus.ts";
-
-/** Dispatches whose guild is their own id rather than `d.guild_id`. */
-const GUILD_ITSELF = new Set(["GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"]);
-
-/**
- * The bus event of one gateway payload: null for what no single guild owns
- * (non-dispatch ops, READY, direct messages). The id, `session:seq`, stays the
- * same when a RESUME replays the dispatch, so the bus drops the replay.
- *
- * @example
- * ```ts
- * dispatchEvent({ op: 0, t: "MESSAGE_CREATE", s: 42, d: { guild_id: "1" } }, 0, "abc");
- * // { id: "abc:42", guildId: "1", shardId: 0, payload: … }
- * ```
- */
-export function dispatchEvent(
-  payload: GatewayPayload,
-  shardId: number,
-  sessionId: string | undefined,
-): BusEvent | null {
-  if (payload.op !== 0 || !payload.t || typeof payload.s !== "number") return null;
-  if (typeof payload.d !== "object" || payload.d === null || sessionId === undefined) return null;
-  const d = payload.d as Record<string, unknown>;
-  const guildId = GUILD_ITSELF.has(payload.t) ? d.id : d.guild_id;
-  if (typeof guildId !== "string") return null;
-  return { id: `${sessionId}:${payload.s}`, guildId, shardId, payload };
-}
+import { dispatchEvents } from "./bus_dispatches.ts";
+import {
+  type GatewayMetricsServer,
+  renderGatewayMetrics,
+  serveGatewayMetrics,
+} from "./gateway_metrics.ts";
+import { ensureEventBus, EventPublisher } from "./event_bus.ts";
 
 /** Counters of a gateway node. */
 export interface GatewayNodeStats {
@@ -93,19 +71,18 @@ export async function startGatewayNode(
       totalShards: config.shards,
       log: (level, message) => notice(level, `discord: ${message}`),
       onPayload(payload, shardId, sessionId) {
-        const event = dispatchEvent(payload, shardId, sessionId);
-        if (event === null) {
-          if (payload.op === 0) stats.skipped++;
-          return;
-        }
+        const events = dispatchEvents(payload, shardId, sessionId);
+        if (events.length === 0 && payload.op === 0) stats.skipped++;
         // One connection publishes in call order, so a guild's events keep their order.
-        publisher.publish(event).then(
-          (result) => result.duplicate ? stats.duplicates++ : stats.published++,
-          (error) => {
-            stats.failed++;
-            notice("error", `event ${event.id} was not published: ${error}`);
-          },
-        );
+        for (const event of events) {
+          publisher.publish(event).then(
+            (result) => result.duplicate ? stats.duplicates++ : stats.published++,
+            (error) => {
+              stats.failed++;
+              notice("error", `event ${event.id} was not published: ${error}`);
+            },
+          );
+        }
       },
     });
     await bot.start();
@@ -149,14 +126,30 @@ export async function runGatewayNode(config: FloraConfig, version: string): Prom
     console.error(`flora: could not start: ${errorMessage(error)}`);
     return 1;
   }
+  let metrics: GatewayMetricsServer | null = null;
+  if (config.metricsPort !== undefined) {
+    if (!config.operatorToken) {
+      console.error(
+        "flora: FLORA_METRICS_PORT needs FLORA_OPERATOR_TOKEN (/metrics is for the operator)",
+      );
+      await node.close();
+      return 1;
+    }
+    metrics = serveGatewayMetrics(
+      () => renderGatewayMetrics(node.stats, node.bot.gateway.shards.size),
+      { host: config.apiHost, port: config.metricsPort, operatorToken: config.operatorToken },
+    );
+  }
   console.log(
     `flora gateway node ${config.nodeId} is running: publishing to ${config.busPrefix}.events.* ` +
-      `(${config.partitions} partitions).`,
+      `(${config.partitions} partitions)` +
+      (metrics ? `; metrics on http://${config.apiHost}:${metrics.port}/metrics.` : "."),
   );
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
   });
   console.log(`flora: shutting down… (${JSON.stringify(node.stats)})`);
+  await metrics?.close();
   await node.close();
   return 0;
 }

@@ -55,6 +55,8 @@ export interface PartitionIntakeOptions {
    */
   tickMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
+  /** Figures of this node for its heartbeat (`GET /cluster`), e.g. its resident workers. */
+  stats?(): Record<string, number>;
   /** Told each bus event's outcome (the node's metrics count them). */
   onOutcome?: (outcome: ConsumerOutcome) => void;
 }
@@ -156,7 +158,9 @@ export async function startPartitionIntake(
     );
     const tick = async () => {
       await ownership.tick().catch((error) => notice("warn", `partition ownership: ${error}`));
-      await heartbeat.beat({ partitions: ownership.owned().size }).catch(() => {});
+      await heartbeat.beat({ partitions: ownership.owned().size, ...options.stats?.() }).catch(
+        () => {},
+      );
     };
     await tick();
     const timer = setInterval(tick, options.tickMs ?? 1_000);

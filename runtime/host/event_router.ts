@@ -166,15 +166,22 @@ export class EventRouter {
     }
   }
 
+  /**
+   * The guilds this READY lists get their `ready`. In a cluster each guild's
+   * READY comes on its own (`bus_dispatches.ts`), so only the listed guilds,
+   * not every guild the shard had, may get one.
+   */
   #ready(d: Data, shardId: number): void {
     this.#resumedShards.add(shardId);
     const guilds = this.#guildsOf(shardId);
+    const listed = new Set<string>();
     for (const guild of Array.isArray(d.guilds) ? d.guilds : []) {
       const id = (guild as Data | null)?.id;
-      if (typeof id === "string") guilds.add(id);
+      if (typeof id === "string") listed.add(id);
     }
+    for (const id of listed) guilds.add(id);
     for (const guildId of this.sink.activeGuilds()) {
-      if (guilds.has(guildId)) this.sink.deliver(guildId, "ready", { guildId });
+      if (listed.has(guildId)) this.sink.deliver(guildId, "ready", { guildId });
     }
   }
 }
