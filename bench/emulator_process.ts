@@ -19,10 +19,21 @@ export interface EmulatorProcess {
   close(): Promise<void>;
 }
 
-/** Starts the emulator on a free port and reads its address and token from its banner. */
-export async function startEmulatorProcess(): Promise<EmulatorProcess> {
+/**
+ * Starts the emulator on a free port and reads its address and token from its banner.
+ * `denoFlags` go before the script (e.g. `--cpu-prof`).
+ */
+export async function startEmulatorProcess(denoFlags: string[] = []): Promise<EmulatorProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN.href, "--port=0", "--heartbeat=30000", "--identify-interval=0"],
+    args: [
+      "run",
+      "-A",
+      ...denoFlags,
+      MAIN.href,
+      "--port=0",
+      "--heartbeat=30000",
+      "--identify-interval=0",
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

@@ -16,6 +16,7 @@ import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import type { PartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
+import { type LimitableRest, startSharedRestLimits } from "./cluster/share_rest_limits.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
@@ -92,6 +93,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Receives what sandbox processes write to stderr (default: this process's stderr). */
   onSandboxStderr?: (text: string) => void;
+  /** Each sandbox process profiles its threads (V8 CPU profiles, benches only; see `PoolOptions`). */
+  sandboxCpuProfile?: { dir: string; intervalUs: number };
   /** Receives the host's own notices. */
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Delay between shard spawns, ms (tests lower it). */
@@ -201,9 +204,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       restBase,
       spawnShardDelay: options.spawnShardDelay,
       totalShards: config.shards,
-      onPayload: (payload, shardId) => {
+      onPayload: (payload, shardId, _sessionId, frame) => {
         const settled = resume.received(shardId, payload);
-        if (router) router.route(payload, shardId, settled);
+        if (router) router.route(payload, shardId, settled, frame);
         else settled();
       },
       log: (level, message) => notice(level, `discord: ${message}`),
@@ -262,6 +265,16 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       metrics.restRateLimited,
       (guildId) => metrics.usage.add(guildId, "discord429"),
     );
+    if (consumesBus) {
+      // Every runtime node sends with the same bot token: Discord's limits are shared in Redis.
+      const shared = await startSharedRestLimits(bot.rest as unknown as LimitableRest, {
+        redisUrl: config.storage.redisUrl,
+        prefix: config.storage.redisPrefix,
+        nodeId: config.nodeId,
+        notice: (level, message) => notice(level, `cluster: ${message}`),
+      });
+      if (shared) cleanups.push(() => shared.close());
+    }
     const guards = createGuards(config, {
       operations,
       logs,
@@ -308,6 +321,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       memoryReducer: config.sandboxMemoryReducer,
       semiSpaceMb: config.sandboxSemiSpaceMb,
       stderr: options.onSandboxStderr,
+      cpuProfile: options.sandboxCpuProfile,
       limits: guards.limits,
       workerRuntime: await bundleWorkerRuntime(),
     }, sandboxes);

@@ -53,7 +53,7 @@ export async function startClusterIntake(
     nodeId: config.nodeId,
     version: API_VERSION,
     route: (payload, shardId, settled, withdrawn) =>
-      router.route(payload, shardId, settled, withdrawn),
+      router.route(payload, shardId, settled, undefined, withdrawn),
     withdraw: (which) => sandboxes.withdraw(which),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),

@@ -7,7 +7,12 @@
  */
 
 import type { SandboxPool } from "../sandbox/pool.ts";
-import { MAX_BATCH, PROTOCOL_VERSION } from "../sandbox/protocol/mod.ts";
+import {
+  type EventMessage,
+  framesOf,
+  MAX_BATCH,
+  PROTOCOL_VERSION,
+} from "../sandbox/protocol/mod.ts";
 import type { QueuedEvent } from "./guild_queue.ts";
 import type { GuildWorker } from "./guild_worker.ts";
 import type { FloraMetrics } from "./metrics.ts";
@@ -51,13 +56,15 @@ export function sendBatch(
   batch: QueuedEvent[],
   load: { inflight: number },
 ): void {
-  const events = batch.map((event) => {
+  // Events that came in gateway frames go as those frames' text, raw after the line.
+  const frames = framesOf(batch);
+  const events = batch.map((event): EventMessage => {
     const id = worker.nextEventId++;
     worker.inflight.set(id, event);
-    return { id, name: event.name, payload: event.payload };
+    return frames ? { id, name: event.name } : { id, name: event.name, payload: event.payload };
   });
   load.inflight += events.length;
-  pool.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events });
+  pool.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events }, frames ?? undefined);
 }
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */

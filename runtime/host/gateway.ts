@@ -7,6 +7,7 @@
  */
 
 import { type Bot, createBot, GatewayIntents } from "@discordeno/bot";
+import { isRawPart } from "../sandbox/ndjson.ts";
 import type { GatewayPayload } from "./event_router.ts";
 
 /** Intents flora asks for: what scripts' events need. */
@@ -22,9 +23,11 @@ export interface GatewayOptions {
   restBase?: string;
   /**
    * Receives every gateway payload, with the shard's session id (a RESUME keeps it, so
-   * `sessionId:s` names one dispatch for good). Must not throw.
+   * `sessionId:s` names one dispatch for good) and, when it came as text, the frame's JSON
+   * text as received (forwarded to workers as is, see `protocol/event_frames.ts`). Must not
+   * throw.
    */
-  onPayload(payload: GatewayPayload, shardId: number, sessionId?: string): void;
+  onPayload(payload: GatewayPayload, shardId: number, sessionId?: string, frame?: string): void;
   /** Delay between shard spawns, ms (Discordeno's default is 5.3 s). */
   spawnShardDelay?: number;
   /**
@@ -62,7 +65,8 @@ export function createGateway(options: GatewayOptions): Bot {
         // Bypass Discordeno's object transformers: scripts get Discord's own payloads.
         message: (shard, payload) => {
           try {
-            options.onPayload(payload as GatewayPayload, shard.id, shard.sessionId);
+            const frame = frames.get(shard.id);
+            options.onPayload(payload as GatewayPayload, shard.id, shard.sessionId, frame);
           } catch (error) {
             log("error", `event routing failed: ${error}`);
           }
@@ -70,8 +74,43 @@ export function createGateway(options: GatewayOptions): Bot {
       },
     },
   });
+  const frames = captureFrames(bot);
   // A proxy base URL turns off Discordeno's rate-limit queue; the emulator enforces
   // Discord's limits, so keep the queue on.
   if (options.restBase) bot.rest.isProxied = false;
   return bot;
+}
+
+/** A shard's message handler, as Discordeno calls it for each gateway message. */
+type HandleMessage = (message: MessageEvent) => Promise<void>;
+
+/**
+ * The text of the gateway message each shard is handling right now, by
+ * shard id. Discordeno parses a text message and hands the payload to
+ * `events.message` before its handler first awaits, so while that call runs
+ * the text here is that payload's frame. It is cleared as soon as the
+ * handler returns (or awaits): a payload handed over later (a compressed
+ * message, or a library change) finds no frame and is sent as a value, never
+ * with another message's text. Frames that could not ride raw on the
+ * sandbox link (`isRawPart`) are not kept.
+ */
+function captureFrames(bot: Bot): Map<number, string> {
+  const current = new Map<number, string>();
+  const shards = bot.gateway.shards;
+  const set = shards.set.bind(shards);
+  shards.set = (id, shard) => {
+    const handle = (shard.handleMessage as HandleMessage).bind(shard);
+    shard.handleMessage = (message: MessageEvent) => {
+      const text = message.data;
+      if (typeof text !== "string" || !isRawPart(text)) return handle(message);
+      current.set(id, text);
+      try {
+        return handle(message);
+      } finally {
+        current.delete(id);
+      }
+    };
+    return set(id, shard);
+  };
+  return current;
 }

@@ -16,6 +16,8 @@ export { DROPPABLE_EVENTS, isDroppable } from "../sandbox/protocol/mod.ts";
 export interface QueuedEvent {
   name: ScriptEventName;
   payload: unknown;
+  /** The gateway frame's JSON text `payload` was parsed from, if known: sent to the worker as is. */
+  frame?: string;
   /** `performance.now()` when the host received it (for dispatch latency). */
   receivedAt: number;
   /**

@@ -272,6 +272,7 @@ export class SandboxManager {
     name: ScriptEventName,
     payload: unknown,
     settled?: () => void,
+    frame?: string,
     withdrawn?: () => void,
   ): boolean {
     const guild = this.#guilds.get(guildId);
@@ -291,7 +292,8 @@ export class SandboxManager {
         return true;
       }
     }
-    if (!guild.queue.push({ name, payload, receivedAt: performance.now(), settled, withdrawn })) {
+    const queued = { name, payload, frame, receivedAt: performance.now(), settled, withdrawn };
+    if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
       settled?.();

@@ -17,17 +17,55 @@
  * for await (const message of readNdjson(Deno.stdin.readable)) console.log(message);
  * ```
  */
-export async function* readNdjson(
+export function readNdjson(
   source: ByteSource,
   onInvalid: (line: string, error: unknown) => void = () => {},
 ): AsyncGenerator<unknown> {
+  return readLines(source, JSON.parse, onInvalid);
+}
+
+/** A line's value, and the raw JSON texts that followed it (see {@linkcode NdjsonWriter.write}). */
+export interface LineWithRaw {
+  value: unknown;
+  /** Empty when the line carried none. */
+  raw: string[];
+}
+
+/**
+ * Like {@linkcode readNdjson}, for lines that may carry raw JSON texts after
+ * their value: those come back as the text they were, unparsed.
+ *
+ * @example
+ * ```ts
+ * for await (const { value, raw } of readNdjsonWithRaw(conn)) handle(value, raw);
+ * ```
+ */
+export function readNdjsonWithRaw(
+  source: ByteSource,
+  onInvalid: (line: string, error: unknown) => void = () => {},
+): AsyncGenerator<LineWithRaw> {
+  return readLines(source, splitRaw, onInvalid);
+}
+
+/** Separates a line's value from the raw texts after it (a tab never occurs raw in JSON.stringify's output). */
+function splitRaw(line: string): LineWithRaw {
+  const tab = line.indexOf("\t");
+  if (tab === -1) return { value: JSON.parse(line), raw: [] };
+  return { value: JSON.parse(line.slice(0, tab)), raw: line.slice(tab + 1).split("\t") };
+}
+
+async function* readLines<T>(
+  source: ByteSource,
+  parse: (line: string) => T,
+  onInvalid: (line: string, error: unknown) => void,
+): AsyncGenerator<T> {
   const chunks = chunksOf(source);
   const decoder = new TextDecoder();
   let rest = "";
-  const parsed: unknown[] = [];
+  const parsed: T[] = [];
   const take = (line: string) => {
     try {
-      parsed.push(JSON.parse(line));
+      parsed.push(parse(line));
     } catch (error) {
       onInvalid(line, error);
     }
@@ -52,6 +90,21 @@ export async function* readNdjson(
     chunks.release();
   }
 }
+
+/**
+ * Whether a JSON text can ride raw after a line's value: it holds no tab or
+ * newline (compact JSON, such as Discord's gateway frames, holds neither).
+ *
+ * @example
+ * ```ts
+ * isRawPart('{"t":"MESSAGE_CREATE","d":{}}'); // true
+ * isRawPart('{\n  "pretty": true\n}'); // false
+ * ```
+ */
+export function isRawPart(json: string): boolean {
+  return !RAW_BREAKERS.test(json);
+}
+const RAW_BREAKERS = /[\t\n]/;
 
 /**
  * Bytes to read: a stream, or a connection read directly (`Deno.Conn`). A
@@ -95,6 +148,11 @@ function chunksOf(source: ByteSource): { next(): Promise<Uint8Array | null>; rel
   };
 }
 
+/** The reused write buffer starts this large, bytes, and grows up to {@link MAX_BUFFER}. */
+const MIN_BUFFER = 64 * 1024;
+/** Writes that may need more are encoded into a buffer of their own (rare: a worker's script). */
+const MAX_BUFFER = 1024 * 1024;
+
 /**
  * Writes JSON values one per line, coalescing messages queued in the same
  * tick into one write (events arrive in bursts; one syscall per burst).
@@ -102,8 +160,16 @@ function chunksOf(source: ByteSource): { next(): Promise<Uint8Array | null>; rel
 export class NdjsonWriter {
   #sink: { write(bytes: Uint8Array): Promise<void>; close(): Promise<void> };
   #encoder = new TextEncoder();
+  /**
+   * Reused for every write to a connection (a write finishes before the next
+   * starts): allocating a fresh buffer per write cost ≈ 6× the encoding itself.
+   * Null for a stream, which may hold on to what it was given.
+   */
+  #buffer: Uint8Array | null = null;
   #pending: string[] = [];
   #flushing: Promise<void> | null = null;
+  /** `#flushing`, never rejecting (what {@linkcode post} returns). */
+  #posted: Promise<void> | null = null;
   #closed = false;
 
   constructor(sink: ByteSink) {
@@ -111,6 +177,7 @@ export class NdjsonWriter {
       const writer = sink.getWriter();
       this.#sink = { write: (bytes) => writer.write(bytes), close: () => writer.close() };
     } else {
+      this.#buffer = new Uint8Array(MIN_BUFFER);
       this.#sink = {
         write: async (bytes) => {
           for (let at = 0; at < bytes.length;) at += await sink.write(bytes.subarray(at));
@@ -120,12 +187,38 @@ export class NdjsonWriter {
     }
   }
 
-  /** Queues a value; resolves once it has been handed to the stream. */
-  write(value: unknown): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error("ndjson writer is closed"));
-    this.#pending.push(JSON.stringify(value));
-    if (!this.#flushing) this.#flushing = this.#flush();
-    return this.#flushing;
+  /**
+   * Queues a value; resolves once it has been handed to the stream. `raw`
+   * JSON texts (each {@linkcode isRawPart}) follow it on its line as they
+   * are, tab-separated, for {@linkcode readNdjsonWithRaw}: a text received
+   * as JSON crosses without being parsed and serialised again.
+   */
+  write(value: unknown, raw?: readonly string[]): Promise<void> {
+    const refused = this.#queue(value, raw);
+    return refused ? Promise.reject(refused) : this.#flushing!;
+  }
+
+  /**
+   * Like {@linkcode write}, for a sender that does not need to know how it
+   * went: never rejects, and shares one promise with every message of the
+   * same flush (a sender per event would otherwise make one each).
+   */
+  post(value: unknown, raw?: readonly string[]): Promise<void> {
+    return this.#queue(value, raw) ? Promise.resolve() : this.#posted!;
+  }
+
+  /** Queues a message for the next flush; the reason when it cannot be. */
+  #queue(value: unknown, raw: readonly string[] | undefined): Error | null {
+    if (this.#closed) return new Error("ndjson writer is closed");
+    if (raw === undefined || raw.length === 0) this.#pending.push(JSON.stringify(value));
+    else if (!raw.every(isRawPart)) {
+      return new RangeError("a raw JSON text holds a tab or a newline");
+    } else this.#pending.push(JSON.stringify(value) + "\t" + raw.join("\t"));
+    if (!this.#flushing) {
+      this.#flushing = this.#flush();
+      this.#posted = this.#flushing.catch(() => {});
+    }
+    return null;
   }
 
   async #flush(): Promise<void> {
@@ -135,11 +228,23 @@ export class NdjsonWriter {
       while (this.#pending.length > 0) {
         const batch = this.#pending.join("\n") + "\n";
         this.#pending = [];
-        await this.#sink.write(this.#encoder.encode(batch));
+        await this.#sink.write(this.#bytes(batch));
       }
     } finally {
       this.#flushing = null;
     }
+  }
+
+  /** The text as UTF-8, in the reused buffer when it fits one of at most {@link MAX_BUFFER}. */
+  #bytes(text: string): Uint8Array {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const worst = text.length * 3;
+    if (!this.#buffer || worst > MAX_BUFFER) return this.#encoder.encode(text);
+    if (worst > this.#buffer.length) {
+      this.#buffer = new Uint8Array(Math.min(MAX_BUFFER, Math.max(worst, this.#buffer.length * 2)));
+    }
+    const { written } = this.#encoder.encodeInto(text, this.#buffer);
+    return this.#buffer.subarray(0, written);
   }
 
   /** Flushes and closes the underlying stream. */

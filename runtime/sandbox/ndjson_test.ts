@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NdjsonWriter, readNdjson } from "./ndjson.ts";
+import { isRawPart, NdjsonWriter, readNdjson, readNdjsonWithRaw } from "./ndjson.ts";
 
 /** A byte stream that delivers `text` cut at the given byte offsets. */
 function chunked(text: string, cuts: number[]): ReadableStream<Uint8Array> {
@@ -54,13 +54,17 @@ Deno.test({
       const writer = new NdjsonWriter(client);
       // Far past the socket's buffer: the writer must finish partial writes.
       const big = { text: "🌸".repeat(1_000_000) };
-      const sent = [big, ...Array.from({ length: 1_000 }, (_, i) => ({ i }))];
+      // Sizes that grow the writer's reused buffer, mixed with small ones, between writes.
+      const growing = Array.from({ length: 8 }, (_, i) => ({ i, text: "é".repeat(8_000 << i) }));
+      const first = [big, ...Array.from({ length: 1_000 }, (_, i) => ({ i }))];
+      const sent = [...first, ...growing];
       const reading = (async () => {
         const out: unknown[] = [];
         for await (const value of readNdjson(server)) out.push(value);
         return out;
       })();
-      await Promise.all(sent.map((m) => writer.write(m)));
+      await Promise.all(first.map((m) => writer.write(m)));
+      for (const m of growing) await writer.write(m); // one write each
       await writer.close(); // closes the client's sending side: the server reads to the end
       assert.deepEqual(await reading, sent);
       server.close();
@@ -70,4 +74,45 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("raw JSON texts ride after a line's value, unparsed, and plain lines read as before", async () => {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = new NdjsonWriter(writable);
+  const frames = ['{"t":"MESSAGE_CREATE","d":{"content":"a\\tb \\n \\"c\\""}}', "[1,2]"];
+  const values = [{ i: 0, text: "tab\there" }, { i: 1 }];
+  const reading = (async () => {
+    const out = [];
+    for await (const line of readNdjsonWithRaw(readable)) out.push(line);
+    return out;
+  })();
+  await writer.write(values[0], frames);
+  await writer.write(values[1]);
+  await writer.close();
+  assert.deepEqual(await reading, [{ value: values[0], raw: frames }, {
+    value: values[1],
+    raw: [],
+  }]);
+});
+
+Deno.test("a raw text with a tab or a newline is refused: it would break the line", async () => {
+  const writer = new NdjsonWriter(new WritableStream());
+  assert.equal(isRawPart('{"a":"\\t"}'), true);
+  assert.equal(isRawPart('{"a":\t1}'), false);
+  await assert.rejects(writer.write({}, ['{\n"a":1}']), RangeError);
+  await assert.rejects(writer.write({}, ['{"a":\t1}']), RangeError);
+});
+
+Deno.test("post never rejects, and one flush's messages share its promise", async () => {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = new NdjsonWriter(writable);
+  const reading = collect(readable);
+  const a = writer.post({ a: 1 });
+  const b = writer.post({ b: 2 });
+  assert.equal(a, b);
+  await Promise.all([a, b]);
+  await writer.post({}, ["{\n}"]); // refused, not thrown
+  await writer.close();
+  await writer.post({ late: true }); // closed: dropped, not thrown
+  assert.deepEqual(await reading, [{ a: 1 }, { b: 2 }]);
 });

@@ -169,9 +169,12 @@ export class SandboxPool {
   /**
    * Relays an event or a call result to a worker. Never rejects: a message to
    * a process that died is dropped (its workers are reported lost instead).
+   * `frames`: the events' gateway frames, one per event in order, carried raw
+   * (`protocol/event_frames.ts`); the events then carry no payload.
    */
-  send(key: WorkerKey, message: ToWorkerMessage["message"]): Promise<void> {
-    return this.#processOf(key).send({ ...key, v: PROTOCOL_VERSION, type: "toWorker", message });
+  send(key: WorkerKey, message: ToWorkerMessage["message"], frames?: string[]): Promise<void> {
+    const process = this.#processOf(key);
+    return process.send({ ...key, v: PROTOCOL_VERSION, type: "toWorker", message }, frames);
   }
 
   /** Lets the worker's running event run `ms` longer (a CPU burst the host granted); never rejects. */

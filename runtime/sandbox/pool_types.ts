@@ -56,6 +56,12 @@ export interface PoolOptions {
    */
   stderr?: (text: string) => void;
   /**
+   * Each process writes V8 CPU profiles (`--cpu-prof`) into `dir`, sampled every `intervalUs`:
+   * its main thread's when it exits, each worker's when it stops. For profiling only
+   * (`bench/event_cost.ts`).
+   */
+  cpuProfile?: { dir: string; intervalUs: number };
+  /**
    * A ready sandbox process the host has not heard from for this long
    * (not even its heartbeat) is killed and replaced, ms (default
    * {@linkcode DEFAULT_LIVENESS_MS}; `FLORA_SANDBOX_LIVENESS_MS`).

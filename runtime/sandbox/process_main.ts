@@ -30,9 +30,10 @@
  */
 
 import { connectToHost } from "./host_link.ts";
-import { NdjsonWriter, readNdjson } from "./ndjson.ts";
+import { NdjsonWriter, readNdjsonWithRaw } from "./ndjson.ts";
 import { SpareWorkers } from "./spare_workers.ts";
 import {
+  attachFrames,
   batchLength,
   type EventMessage,
   type HostToProcess,
@@ -406,7 +407,8 @@ function memory(): ProcessMemory {
   return { rss, heapUsed, heapTotal, workersHeapUsed, workersHeapTotal };
 }
 
-function handle(message: HostToProcess): void {
+/** Acts on a message from the host; `raw`: the JSON texts that followed its line. */
+function handle(message: HostToProcess, raw: string[]): void {
   switch (message.type) {
     case "init": {
       limits = message.limits;
@@ -433,6 +435,11 @@ function handle(message: HostToProcess): void {
       if (!running) return; // already stopped; the host learnt of it from workerExit
       const inner = message.message;
       if (inner.type === "events") {
+        // Frames that came raw after the line become the events' text payloads, unparsed.
+        if (!attachFrames(inner.events, raw)) {
+          console.error("sandbox: dropped an event batch whose frames do not match its events");
+          return;
+        }
         for (const event of inner.events) running.queue.push(event);
         pump(running);
       } else {
@@ -453,15 +460,15 @@ function handle(message: HostToProcess): void {
   }
 }
 
-for await (const message of readNdjson(link.input)) {
+for await (const { value, raw } of readNdjsonWithRaw(link.input)) {
   spares?.noteActivity();
-  const m = message as HostToProcess;
+  const m = value as HostToProcess;
   if (m?.v !== PROTOCOL_VERSION) {
     console.error(`sandbox: dropped message with protocol version ${String(m?.v)}`);
     continue;
   }
   try {
-    handle(m);
+    handle(m, raw);
   } catch (error) {
     console.error("sandbox: failed to handle message:", error);
   }

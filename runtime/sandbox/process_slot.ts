@@ -130,14 +130,25 @@ export class SandboxProcess implements ChildOwner {
   /**
    * Writes to the current child once it is ready. A message whose child died
    * meanwhile is dropped: its workers were reported lost, and the new child
-   * must not receive what was meant for them.
+   * must not receive what was meant for them. `raw` JSON texts ride after
+   * the message's line (see `NdjsonWriter.write`).
    */
-  async send(message: HostToProcess): Promise<void> {
+  send(message: HostToProcess, raw?: readonly string[]): Promise<void> {
     const child = this.#current;
-    if (!child) return;
+    if (!child) return Promise.resolve();
+    // Ready, as it is for nearly every message: written now, without a hop through `ready`.
+    if (child.isReady && child.writer) return child.writer.post(message, raw);
+    return this.#sendOnceReady(child, message, raw);
+  }
+
+  async #sendOnceReady(
+    child: SandboxChild,
+    message: HostToProcess,
+    raw?: readonly string[],
+  ): Promise<void> {
     await child.ready;
     if (child !== this.#current || !child.writer) return;
-    await child.writer.write(message).catch(() => {});
+    await child.writer.post(message, raw);
   }
 
   async close(): Promise<void> {

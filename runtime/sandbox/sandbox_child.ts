@@ -91,6 +91,13 @@ export class SandboxChild {
             ? ""
             : `,--max-semi-space-size=${this.options.semiSpaceMb}`
         }`,
+        ...(this.options.cpuProfile
+          ? [
+            "--cpu-prof",
+            `--cpu-prof-dir=${this.options.cpuProfile.dir}`,
+            `--cpu-prof-interval=${this.options.cpuProfile.intervalUs}`,
+          ]
+          : []),
         PROCESS_MAIN.href,
         ...(link ? [`--socket=${link.path}`] : []),
       ],

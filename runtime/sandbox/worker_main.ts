@@ -17,6 +17,7 @@ import { hardenWorkerScope } from "./harden.ts";
 import { threadCpuMs } from "./thread_cpu.ts";
 import {
   type EventBatchMessage,
+  eventPayload,
   type FinishedEvent,
   type HostToWorker,
   type LoadMessage,
@@ -79,7 +80,7 @@ async function runBatch(batch: EventBatchMessage): Promise<void> {
     let error: string | undefined;
     const startedAt = timeOrigin + preciseNow();
     try {
-      await dispatch(event.name, event.payload);
+      await dispatch(event.name, eventPayload(event));
     } catch (thrown) {
       error = formatError(thrown);
       log("error", `Error in ${event.name} handler: ${error}`);

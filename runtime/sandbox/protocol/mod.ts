@@ -28,6 +28,7 @@ export * from "./kv_transaction_operations.ts";
 export * from "./task_operations.ts";
 export * from "./cpu_operations.ts";
 export * from "./worker_messages.ts";
+export * from "./event_frames.ts";
 export * from "./process_messages.ts";
 export * from "./parse/worker_message.ts";
 export * from "./parse/operation_args.ts";

@@ -31,7 +31,14 @@ export interface EventMessage {
   /** Per-worker sequence number, echoed in {@linkcode DoneMessage}. */
   id: number;
   name: ScriptEventName;
-  payload: unknown;
+  /** The payload; absent when `frame` carries it ({@linkcode eventPayload} reads either). */
+  payload?: unknown;
+  /**
+   * The gateway frame the event arrived in, as the JSON text Discord sent
+   * (its `d` is the payload): passed on unparsed from the host's gateway to
+   * the worker, which parses it once (`event_frames.ts`).
+   */
+  frame?: string;
 }
 
 /** The answer to a worker's {@linkcode CallMessage}. */

@@ -1,0 +1,187 @@
+/**
+ * `deno task bench:cost`: the CPU an event costs each role, in one run — the
+ * plain Discordeno bot against flora at one size, both through the emulator
+ * (its own process), plus flora's host fed directly (no gateway). CPU time
+ * is read per thread from `/proc`, so the figures hold on a busy machine
+ * where wall-clock rates do not. The plain bot's rounds run first (flora's
+ * gateway, connected, would take the same events).
+ *
+ * Flags: `--guilds=N` (1,000), `--events=N` (100,000 per round), `--rounds=N` (3),
+ * `--only=plain|flora`, `--profile=DIR`: V8 CPU profiles go there — the
+ * host's for each flora phase (`host-flora-N`, `host-direct-N`), the
+ * emulator's and each sandbox process's and worker's for their lifetime
+ * (sampled every 10 ms: a profiler per isolate); `bench/profile_summary.ts`
+ * prints their top functions. Profiling costs CPU: take figures from a run
+ * without it.
+ *
+ * @module
+ */
+
+import { startEmulatorProcess } from "./emulator_process.ts";
+import {
+  benchMessage,
+  register,
+  sandboxPids,
+  startBenchFlora,
+  untilSettled,
+  warm,
+} from "./flora_bench.ts";
+import { phaseProfiler } from "./phase_profiler.ts";
+import { runPlainBot } from "./plain_bot.ts";
+import { round, sleep } from "./stats.ts";
+import { type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
+import { createGuilds, inject, spread } from "./world.ts";
+
+const flag = (name: string) =>
+  Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const GUILDS = Number(flag("guilds") ?? 1_000);
+const EVENTS = Number(flag("events") ?? 100_000);
+const ROUNDS = Number(flag("rounds") ?? 3);
+const ONLY = flag("only");
+const PROFILE = flag("profile");
+const load = () => Deno.loadavg()[0].toFixed(1);
+const log = (message: string) => console.error(`[cost] ${message} (load average ${load()})`);
+
+type Split = Record<string, ThreadCpu>;
+interface Round {
+  kind: "plain" | "flora" | "direct";
+  eventsPerSec: number;
+  cpu: Split;
+  load: string;
+}
+const rounds: Round[] = [];
+
+if (PROFILE) await Deno.mkdir(PROFILE, { recursive: true });
+/** The host's own profile, one file per flora phase (the sandboxes and the emulator profile their lifetime). */
+const profiler = PROFILE ? phaseProfiler(PROFILE) : null;
+const emu = await startEmulatorProcess(
+  PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, "--cpu-prof-name=emulator.cpuprofile"] : [],
+);
+try {
+  log(`creating ${GUILDS} guilds`);
+  const guilds = await createGuilds(emu.client, GUILDS);
+  // The plain bot first: flora's gateway, connected, would take the same events meanwhile.
+  for (let r = 0; r < ROUNDS && ONLY !== "flora"; r++) {
+    const at = load();
+    const plain = await runPlainBot(emu, guilds, EVENTS, 0);
+    rounds.push({
+      kind: "plain",
+      eventsPerSec: plain.eventsPerSec,
+      cpu: plain.threadCpuUsPerEvent,
+      load: at,
+    });
+    log(`plain ${JSON.stringify(rounds.at(-1))}`);
+    await sleep(1_000);
+  }
+  const bench = ONLY === "plain" ? null : await startBenchFlora(
+    emu,
+    GUILDS,
+    {},
+    PROFILE ? { sandboxCpuProfile: { dir: PROFILE, intervalUs: 10_000 } } : {},
+  );
+  try {
+    if (bench) {
+      register(bench, guilds.map((g) => g.id));
+      log("warming every guild's worker");
+      await warm(bench, emu, guilds);
+    }
+    for (let r = 0; r < ROUNDS && bench; r++) {
+      const roles = () => ({
+        emulator: [emu.pid],
+        host: [Deno.pid],
+        sandboxes: sandboxPids(bench),
+      });
+      {
+        const at = load();
+        const before = bench.handled();
+        const settled = bench.settled();
+        await profiler?.start();
+        const split = threadCpuSplit(roles());
+        const start = performance.now();
+        await inject(emu.url, spread(guilds, EVENTS, "hello"));
+        await untilSettled(bench, settled + EVENTS);
+        const handled = bench.handled() - before;
+        await profiler?.stop(`host-flora-${r}`);
+        rounds.push({
+          kind: "flora",
+          eventsPerSec: Math.round(handled / ((performance.now() - start) / 1000)),
+          cpu: split.perEventUs(handled),
+          load: at,
+        });
+        log(`flora ${JSON.stringify(rounds.at(-1))}`);
+      }
+      await sleep(1_000);
+      {
+        // The host alone: events handed to the sink as the router would (with their gateway
+        // frame's text, made beforehand), no gateway.
+        const payloads = Array.from({ length: EVENTS }, (_, i) => {
+          const d = benchMessage(guilds[i % guilds.length], i);
+          return { d, frame: JSON.stringify({ t: "MESSAGE_CREATE", s: i + 1, op: 0, d }) };
+        });
+        const at = load();
+        const before = bench.handled();
+        const settled = bench.settled();
+        await profiler?.start();
+        const split = threadCpuSplit(roles());
+        const start = performance.now();
+        for (let i = 0; i < EVENTS; i++) {
+          const { d, frame } = payloads[i];
+          bench.flora.sandboxes.deliver(d.guild_id, "messageCreate", d, undefined, frame);
+          if (i % 5_000 === 4_999) await new Promise((r) => setTimeout(r, 0));
+        }
+        await untilSettled(bench, settled + EVENTS);
+        const handled = bench.handled() - before;
+        await profiler?.stop(`host-direct-${r}`);
+        rounds.push({
+          kind: "direct",
+          eventsPerSec: Math.round(handled / ((performance.now() - start) / 1000)),
+          cpu: split.perEventUs(handled),
+          load: at,
+        });
+        log(`direct ${JSON.stringify(rounds.at(-1))}`);
+      }
+      await sleep(1_000);
+    }
+  } finally {
+    await bench?.close();
+  }
+} finally {
+  await emu.close();
+}
+
+/** Sum of a role's thread kinds. */
+const total = (t: ThreadCpu | undefined) =>
+  t ? round(t.main + t.workers + t.v8 + t.runtime, 1) : NaN;
+const cell = (t: ThreadCpu | undefined) =>
+  t ? `${total(t)} (${t.main}/${t.workers}/${t.v8}/${t.runtime})` : "-";
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+console.log(
+  `CPU µs/event per role: total (main thread / worker threads / V8 helpers / I/O runtime)\n`,
+);
+const header = ["run", "load", "events/s", "emulator", "host", "sandboxes"];
+const rows = rounds.map((r) => [
+  r.kind,
+  r.load,
+  String(r.eventsPerSec),
+  cell(r.cpu.emulator),
+  cell(r.cpu.host),
+  cell(r.cpu.sandboxes),
+]);
+const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+for (const row of [header, ...rows]) {
+  console.log(row.map((v, c) => v.padEnd(widths[c])).join("  "));
+}
+const of = (kind: Round["kind"], role: string) =>
+  median(rounds.filter((r) => r.kind === kind).map((r) => total(r.cpu[role])));
+const plainHost = of("plain", "host");
+const floraHost = of("flora", "host");
+console.log(
+  `\nmedians: plain bot ${plainHost} µs, flora host ${floraHost} µs (${
+    round(floraHost / plainHost, 2)
+  }×), flora sandboxes ${of("flora", "sandboxes")} µs; events/s plain ${
+    median(rounds.filter((r) => r.kind === "plain").map((r) => r.eventsPerSec))
+  }, flora ${median(rounds.filter((r) => r.kind === "flora").map((r) => r.eventsPerSec))}, direct ${
+    median(rounds.filter((r) => r.kind === "direct").map((r) => r.eventsPerSec))
+  }`,
+);

@@ -1,0 +1,220 @@
+/**
+ * Discord's REST limits shared by every node of a cluster through Redis.
+ * Discordeno's REST manager keeps its rate-limit queue per process; two
+ * runtime nodes with one bot token would each spend the whole allowance. Here
+ * every request first takes its turn in Redis, in one Lua script per step so
+ * nodes never race:
+ *
+ * - **global**: at most `globalPerSecond` requests in any `windowMs` across the
+ *   cluster (a sliding log of send times, on Redis's clock), and none while a
+ *   global 429's `retry_after` runs;
+ * - **route buckets** (method + route with its major parameter, as Discordeno
+ *   keys its queues): Discord's `X-RateLimit-Remaining` / `Reset-After` are
+ *   shared. When a bucket's window is unknown or over, one request (the probe)
+ *   goes alone and its answer opens the next window for every node; within a
+ *   window each request takes one of the remaining; a 429 closes the bucket
+ *   until its `retry_after`.
+ *
+ * Interaction callbacks (`/interactions/…`) are outside the bot's limits and
+ * pass untouched; webhook routes (interaction follow-ups) are outside the
+ * global limit but keep their buckets.
+ *
+ * @module
+ */
+
+import type { RedisClient } from "../../storage/redis/connect.ts";
+
+// KEYS: global log, global block, route bucket.
+// ARGV: global limit, window ms, counts globally (1/0), probe ms, unique member.
+// Returns 0 when the request may go now, else how long to wait (ms) before asking again.
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit, window, probeMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[3], 'remaining', 'resetAt', 'probeUntil')
+local remaining, resetAt, probeUntil = tonumber(b[1]), tonumber(b[2]), tonumber(b[3] or '0')
+local action = 'take'
+local wait = 0
+if probeUntil > now then
+  wait = math.min(probeUntil - now, 20)
+elseif resetAt ~= nil and now < resetAt then
+  if remaining == nil or remaining <= 0 then wait = resetAt - now end
+else
+  action = 'probe'
+end
+if wait == 0 and ARGV[3] == '1' then
+  local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if now < blocked then
+    wait = blocked - now
+  else
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+    if redis.call('ZCARD', KEYS[1]) >= limit then
+      local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+      wait = math.max(1, tonumber(oldest[2]) + window - now + 1)
+    end
+  end
+end
+if wait > 0 then return wait end
+if ARGV[3] == '1' then
+  redis.call('ZADD', KEYS[1], now, ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], window * 2)
+end
+if action == 'probe' then
+  redis.call('HSET', KEYS[3], 'probeUntil', now + probeMs)
+  redis.call('PEXPIRE', KEYS[3], probeMs + 60000)
+else
+  redis.call('HINCRBY', KEYS[3], 'remaining', -1)
+end
+return 0
+`;
+
+// KEYS: route bucket, global block.
+// ARGV: remaining ('' when absent), reset-after ms ('' when absent), global retry-after ms ('' unless a global 429).
+const RECORD = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if ARGV[3] ~= '' then
+  local untilMs = now + tonumber(ARGV[3])
+  if untilMs > tonumber(redis.call('GET', KEYS[2]) or '0') then
+    redis.call('SET', KEYS[2], untilMs, 'PX', tonumber(ARGV[3]) + 1000)
+  end
+end
+if ARGV[1] == '' or ARGV[2] == '' then
+  redis.call('HSET', KEYS[1], 'probeUntil', 0)
+  return 0
+end
+local remaining, resetAt = tonumber(ARGV[1]), now + tonumber(ARGV[2])
+local b = redis.call('HMGET', KEYS[1], 'remaining', 'resetAt', 'probeUntil')
+local storedRemaining, storedReset = tonumber(b[1]), tonumber(b[2])
+if tonumber(b[3] or '0') > 0 or storedReset == nil or now >= storedReset then
+  -- The probe's answer (or the first news of a new window) opens the window.
+  redis.call('HSET', KEYS[1], 'remaining', remaining, 'resetAt', resetAt, 'probeUntil', 0)
+else
+  -- Within a window answers only close it further (they may arrive out of order).
+  redis.call('HSET', KEYS[1], 'remaining', math.min(remaining, storedRemaining or remaining),
+    'resetAt', math.max(resetAt, storedReset))
+end
+redis.call('PEXPIRE', KEYS[1], math.max(resetAt - now, 0) + 60000)
+return 1
+`;
+
+/** Limits shared by every node using the same Redis and prefix. */
+export interface SharedRestLimitsOptions {
+  /**
+   * Requests per window across the cluster (Discord's global limit).
+   * @default 50
+   */
+  globalPerSecond?: number;
+  /**
+   * The global window, ms: a little over Discord's second, since a request counted here reaches
+   * Discord a network hop later.
+   * @default 1_050
+   */
+  windowMs?: number;
+  /**
+   * How long other requests of a bucket wait for its probe's answer before sending their own, ms.
+   * @default 3_000
+   */
+  probeMs?: number;
+  /** Names this node's entries in the global log. */
+  nodeId: string;
+  /**
+   * Key prefix (the storage's `FLORA_REDIS_PREFIX`).
+   * @default "flora:"
+   */
+  prefix?: string;
+}
+
+/** Whether a route counts against the global limit and its bucket (see the module doc). */
+function scopeOf(route: string): { global: boolean; bucket: boolean } {
+  if (route.startsWith("/interactions/")) return { global: false, bucket: false };
+  return { global: !route.startsWith("/webhooks/"), bucket: true };
+}
+
+/**
+ * The shared limiter. `acquire` before each request is sent, `record` with
+ * each response's headers.
+ *
+ * @example
+ * ```ts
+ * const limits = new SharedRestLimits(redis, { nodeId: "runtime-1" });
+ * await limits.acquire("POST", "/channels/1/x");
+ * // … send, then:
+ * await limits.record("POST", "/channels/1/x", response.headers);
+ * ```
+ */
+export class SharedRestLimits {
+  readonly #redis: RedisClient;
+  readonly #global: number;
+  readonly #windowMs: number;
+  readonly #probeMs: number;
+  readonly #nodeId: string;
+  readonly #prefix: string;
+  #sent = 0;
+  /** Time spent waiting for a turn, ms (how much the shared limits held this node back). */
+  waitedMs = 0;
+
+  constructor(redis: RedisClient, options: SharedRestLimitsOptions) {
+    const { globalPerSecond = 50, windowMs = 1_050, probeMs = 3_000, prefix = "flora:" } = options;
+    for (const [name, value] of Object.entries({ globalPerSecond, windowMs, probeMs })) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new RangeError(`SharedRestLimits: ${name} must be a positive integer, got ${value}`);
+      }
+    }
+    this.#redis = redis;
+    this.#global = globalPerSecond;
+    this.#windowMs = windowMs;
+    this.#probeMs = probeMs;
+    this.#nodeId = options.nodeId;
+    this.#prefix = `${prefix}rest:`;
+  }
+
+  /** Resolves when this request may be sent (its bucket and the global limit allow it). */
+  async acquire(method: string, route: string): Promise<void> {
+    const scope = scopeOf(route);
+    if (!scope.bucket) return;
+    const started = performance.now();
+    while (true) {
+      const wait = Number(
+        await this.#redis.eval(ACQUIRE, {
+          keys: [this.#key("global"), this.#key("global-block"), this.#bucketKey(method, route)],
+          arguments: [
+            String(this.#global),
+            String(this.#windowMs),
+            scope.global ? "1" : "0",
+            String(this.#probeMs),
+            `${this.#nodeId}:${this.#sent++}`,
+          ],
+        }),
+      );
+      if (wait <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    this.waitedMs += performance.now() - started;
+  }
+
+  /** Shares what Discord's answer says about the bucket (and a global 429's retry time). */
+  async record(method: string, route: string, headers: Headers): Promise<void> {
+    if (!scopeOf(route).bucket) return;
+    const remaining = headers.get("x-ratelimit-remaining") ?? "";
+    const resetAfter = headers.get("x-ratelimit-reset-after");
+    const global = headers.get("x-ratelimit-global") !== null;
+    const retryAfter = Number(headers.get("retry-after"));
+    await this.#redis.eval(RECORD, {
+      keys: [this.#bucketKey(method, route), this.#key("global-block")],
+      arguments: [
+        remaining,
+        resetAfter === null ? "" : String(Math.ceil(Number(resetAfter) * 1000)),
+        global && Number.isFinite(retryAfter) ? String(Math.ceil(retryAfter * 1000)) : "",
+      ],
+    });
+  }
+
+  #key(name: string): string {
+    return `${this.#prefix}${name}`;
+  }
+
+  #bucketKey(method: string, route: string): string {
+    return this.#key(`bucket:${method} ${route}`);
+  }
+}

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { EmulatorClient } from "../../emulator/client.ts";
+import { startEmulator } from "../../emulator/mod.ts";
+import { stopBot } from "../../emulator/test_helpers.ts";
+import { createGateway } from "./gateway.ts";
+import type { GatewayPayload } from "./event_router.ts";
+
+Deno.test("each payload comes with its own gateway frame's text, in both guilds", async () => {
+  const emu = await startEmulator({ port: 0, heartbeatIntervalMs: 1_100, identifyIntervalMs: 0 });
+  const seen: { payload: GatewayPayload; frame?: string }[] = [];
+  const bot = createGateway({
+    token: emu.token,
+    restBase: emu.restBase,
+    spawnShardDelay: 0,
+    onPayload: (payload, _shard, _session, frame) => seen.push({ payload, frame }),
+  });
+  try {
+    await bot.start();
+    const client = new EmulatorClient(emu.url);
+    const [a, b] = emu.seeded!.guilds;
+    const sent = [];
+    for (let i = 0; i < 10; i++) {
+      for (const guild of [a, b]) {
+        sent.push(
+          await client.sendMessage({
+            guildId: guild.id,
+            channelId: guild.channels.general,
+            userId: emu.seeded!.users.member,
+            content: `hello ${i} "quoted" \\ ${guild.id}`,
+          }),
+        );
+      }
+    }
+    const deadline = Date.now() + 10_000;
+    const created = () => seen.filter((s) => s.payload.t === "MESSAGE_CREATE");
+    while (created().length < sent.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(created().length, sent.length);
+    for (const { payload, frame } of seen) {
+      assert.ok(frame !== undefined, `no frame for ${payload.t}`);
+      // The frame is exactly what was parsed into this payload: same dispatch, same data.
+      assert.deepEqual(JSON.parse(frame), payload);
+    }
+    assert.deepEqual(
+      created().map((s) => (s.payload.d as { id: string }).id),
+      sent.map((m) => m.id),
+    );
+  } finally {
+    await stopBot(bot);
+    await emu.close();
+  }
+});
