@@ -102,6 +102,9 @@ export function busNames(prefix = "flora") {
     /** Lease buckets of the partitions and of the live runtime nodes. */
     partitionLeases: `${prefix}_partitions`,
     memberLeases: `${prefix}_members`,
+    /** Gateway nodes' shard leases, and their shards' sessions and identify slots. */
+    shardLeases: `${prefix}_shards`,
+    gatewaySessions: `${prefix}_gateway`,
     /** Heartbeats of every node (any role), for the operator view. */
     nodes: `${prefix}_nodes`,
     /** Settings every node must share (the partition count). */
@@ -172,6 +175,8 @@ export async function removeEventBus(nc: NatsConnection, prefix = "flora"): Prom
     names.handled,
     names.partitionLeases,
     names.memberLeases,
+    names.shardLeases,
+    names.gatewaySessions,
     names.nodes,
     names.settings,
   ];

@@ -171,6 +171,10 @@ export class FloraMetrics {
     "Resident workers stopped to save memory, by reason (idle, lru).",
     "reason",
   );
+  readonly processRecycles = new Counter(
+    "flora_sandbox_recycles_total",
+    "Sandbox processes replaced because their RSS passed FLORA_SANDBOX_RSS_CEILING_MB.",
+  );
   readonly timeouts = new Counter(
     "flora_handler_timeouts_total",
     "Workers stopped by the watchdog for running past their budget.",
