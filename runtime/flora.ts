@@ -331,6 +331,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       semiSpaceMb: config.sandboxSemiSpaceMb,
+      rssCeilingMb: config.sandboxRssCeilingMb ?? CONFIG_DEFAULTS.sandboxRssCeilingMb,
       stderr: options.onSandboxStderr,
       cpuProfile: options.sandboxCpuProfile,
       limits: guards.limits,
@@ -387,6 +388,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     router = new EventRouter(sandboxes, directory, interactions);
     const intakeParts = {
       router,
+      sandboxes,
       metrics,
       cron,
       tasks,
