@@ -388,6 +388,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     router = new EventRouter(sandboxes, directory, interactions);
     const intakeParts = {
       router,
+      sandboxes,
       metrics,
       cron,
       tasks,

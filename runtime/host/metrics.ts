@@ -212,7 +212,8 @@ export class FloraMetrics {
   readonly busEvents = new Counter(
     "flora_bus_events_total",
     "Cluster runtime nodes: events taken from the bus, by outcome (handled, duplicate: run " +
-      "before by another node; fenced: left to the next owner; failed; redelivered).",
+      "before by another node; fenced: left to the next owner; withdrawn: given back unstarted " +
+      "when the partition moved; failed; redelivered).",
     "outcome",
   );
   /** The same events counted per guild, hour by hour (`GET /guilds/:guild/usage`). */

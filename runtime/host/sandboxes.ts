@@ -269,6 +269,8 @@ export class SandboxManager {
   /**
    * Delivers an event to a guild: queued, then sent to its worker (started
    * if needed) in arrival order. False when the guild has no deployment.
+   * `settled` is called once it is handled or dropped (see `QueuedEvent` in guild_queue.ts);
+   * `withdrawn` marks an event {@linkcode withdraw} may take back.
    */
   deliver(
     guildId: string,
@@ -276,6 +278,7 @@ export class SandboxManager {
     payload: unknown,
     settled?: () => void,
     frame?: string,
+    withdrawn?: () => void,
   ): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
@@ -294,7 +297,8 @@ export class SandboxManager {
         return true;
       }
     }
-    if (!guild.queue.push({ name, payload, frame, receivedAt: performance.now(), settled })) {
+    const queued = { name, payload, frame, receivedAt: performance.now(), settled, withdrawn };
+    if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
       settled?.();
@@ -302,6 +306,20 @@ export class SandboxManager {
     }
     this.#pump(guild);
     return true;
+  }
+
+  /**
+   * Takes back the waiting (not started) events of the guilds `which` picks
+   * that can run elsewhere: a cluster node hands their partition to another
+   * node, which runs them. Returns how many.
+   */
+  withdraw(which: (guildId: string) => boolean): number {
+    let withdrawn = 0;
+    for (const guild of this.#guilds.values()) {
+      if (guild.queue.length > 0 && which(guild.id)) withdrawn += guild.queue.withdraw();
+    }
+    if (withdrawn > 0) this.#drained.check();
+    return withdrawn;
   }
 
   /** Sends what the guild's worker can take now; starts a worker when none runs. */
