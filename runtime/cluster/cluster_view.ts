@@ -105,7 +105,10 @@ export async function readClusterView(
   const kvm = new Kvm(nc);
   const nodesKv = await openNodesBucket(nc, options.prefix);
   const nodes: NodeInfo[] = [];
-  for await (const key of await nodesKv.keys()) {
+  // A key rewritten while the listing runs (a heartbeat) can be listed twice.
+  const keys = new Set<string>();
+  for await (const key of await nodesKv.keys()) keys.add(key);
+  for (const key of keys) {
     const entry = await nodesKv.get(key);
     if (entry?.operation === "PUT") nodes.push(entry.json<NodeInfo>());
   }
