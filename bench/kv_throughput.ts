@@ -54,6 +54,8 @@ async function measure(env: Record<string, string>): Promise<Figures> {
       FLORA_API_PORT: "0",
       FLORA_EMULATOR_PORT: "0",
       FLORA_EVENT_TIMEOUT_MS: "120000",
+      // The storage path's own speed, not the per-guild budget that paces a flood.
+      FLORA_GUILD_STORAGE_PER_SECOND: "1000000",
       ...env,
     }),
     { emulatorHeartbeatMs: 30_000, emulatorIdentifyIntervalMs: 0, spawnShardDelay: 0 },

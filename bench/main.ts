@@ -2,12 +2,14 @@
  * `deno task bench`: flora against the physical limit and a plain bot, in
  * one run on this machine. Prints a table and writes the figures as JSON to
  * `bench/results/`. Sizes can be lowered for a quick run with
- * `--quick` (fewer events and samples; same scenarios).
+ * `--quick` (fewer events and samples; same scenarios). `--cluster` runs
+ * only the cluster comparison instead (`cluster_bench.ts`).
  *
  * @module
  */
 
 import { runBareHop } from "./bare_hop.ts";
+import { runClusterBench } from "./cluster_bench.ts";
 import { startEmulatorProcess } from "./emulator_process.ts";
 import {
   type BenchFlora,
@@ -24,7 +26,16 @@ import {
 } from "./flora_bench.ts";
 import { runPlainBot } from "./plain_bot.ts";
 import { runRawEcho } from "./raw_echo.ts";
-import { mib, round, sleep, summarize, type Summary, until } from "./stats.ts";
+import {
+  formatTable,
+  machineLine,
+  mib,
+  round,
+  sleep,
+  summarize,
+  type Summary,
+  until,
+} from "./stats.ts";
 import { type BenchGuild, createGuilds } from "./world.ts";
 
 const quick = Deno.args.includes("--quick");
@@ -42,6 +53,12 @@ const SEQUENTIAL = quick ? 500 : 2_000;
 const log = (message: string) =>
   console.error(`[bench] ${message} (load average ${Deno.loadavg()[0].toFixed(1)})`);
 const loadBefore = Deno.loadavg();
+
+if (Deno.args.includes("--cluster")) {
+  // Only the cluster comparison (bench/cluster_bench.ts): single process vs 1 gateway + 2 runtime.
+  const figures = await runClusterBench({ quick, log });
+  Deno.exit(figures ? 0 : 1);
+}
 
 log("raw host→worker postMessage echo");
 const raw = await runRawEcho(quick ? 1_000 : 5_000, quick ? 50_000 : 200_000, REPLIES, GAP_MS);
@@ -254,9 +271,7 @@ try {
   };
   const thousand = scenarios[2];
   const lines = [
-    `machine: ${navigator.hardwareConcurrency} CPUs, load average ${
-      loadBefore[0].toFixed(1)
-    } at start, ${Deno.loadavg()[0].toFixed(1)} at end (other processes share the CPUs)`,
+    machineLine(loadBefore),
     "",
     table,
     "",
@@ -336,10 +351,4 @@ function cpuCell(us: Record<string, number>): string {
 
 function cpuSum(us: Record<string, number>): number {
   return round(Object.values(us).reduce((a, b) => a + b, 0), 1);
-}
-
-/** Left-aligned columns, two spaces apart; the first row is the header. */
-function formatTable(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ")).join("\n");
 }

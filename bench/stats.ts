@@ -120,3 +120,51 @@ export function cpuSplit(groups: Record<string, number[]>): {
       ),
   };
 }
+
+/** Left-aligned columns, two spaces apart; the first row is the header. */
+export function formatTable(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ")).join("\n");
+}
+
+/** A process and all its descendants (e.g. flora and its sandbox processes), from /proc. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    const pid = Number(entry.name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+      // Field 4 (ppid) is the second after the command name.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch { /* exited meanwhile */ }
+  }
+  const tree: number[] = [];
+  const visit = (pid: number) => {
+    tree.push(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  visit(root);
+  return tree;
+}
+
+/** Ids of running processes whose command name is `name` (e.g. "nats-server"), from /proc. */
+export function pidsNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    const pid = Number(entry.name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === name) pids.push(pid);
+    } catch { /* exited meanwhile */ }
+  }
+  return pids;
+}
+
+/** The machine and its load over a run: figures taken under load need saying so. */
+export function machineLine(loadBefore: number[]): string {
+  return `machine: ${navigator.hardwareConcurrency} CPUs, load average ${
+    loadBefore[0].toFixed(1)
+  } at start, ${Deno.loadavg()[0].toFixed(1)} at end (other processes share the CPUs)`;
+}

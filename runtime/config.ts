@@ -216,6 +216,13 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       1,
       64,
     ),
+    guildStoragePerSecond: integer(
+      env,
+      "FLORA_GUILD_STORAGE_PER_SECOND",
+      CONFIG_DEFAULTS.guildStoragePerSecond,
+      1,
+      1_000_000,
+    ),
     fetchAllowPrivate: allowance(env.FLORA_FETCH_ALLOW_PRIVATE),
     fetchTimeoutMs: integer(
       env,

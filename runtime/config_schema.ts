@@ -212,6 +212,12 @@ export interface FloraConfig {
    */
   guildRestConcurrency?: number;
   /**
+   * `FLORA_GUILD_STORAGE_PER_SECOND`: storage calls (KV, sorted sets, tasks) of one guild the
+   * host serves per second, sustained (bursts of twice that; 8 at once).
+   * @default {500}
+   */
+  guildStoragePerSecond?: number;
+  /**
    * Non-public addresses scripts' fetch may reach anyway (`FLORA_FETCH_ALLOW_PRIVATE`,
    * operator only: dev and test setups). Default: none.
    */
@@ -273,6 +279,7 @@ export const CONFIG_DEFAULTS = {
   guildLogLinesPer10s: 200,
   guildRestPerSecond: 5,
   guildRestConcurrency: 4,
+  guildStoragePerSecond: 500,
   fetchTimeoutMs: DEFAULT_FETCH_LIMITS.timeoutMs,
   fetchMaxResponseBytes: DEFAULT_FETCH_LIMITS.maxResponseBytes,
   fetchMaxRequestBytes: DEFAULT_FETCH_LIMITS.maxRequestBytes,

@@ -61,10 +61,16 @@ export function settle(result: ResultMessage): void {
   else waiter.reject(new Error(result.error));
 }
 
-/** Writes a line to the guild's log stream. */
-export function log(level: LogLevel, message: string): void {
+/**
+ * Writes a line to the guild's log stream, within the worker's log budget:
+ * `message` may be a function, called only for a line the budget lets
+ * through (a dropped line is never formatted).
+ */
+export function log(level: LogLevel, message: string | (() => string)): void {
   if (!logRate.take()) return;
   const dropped = logRate.droppedNote();
   if (dropped) post({ v: PROTOCOL_VERSION, type: "log", level: "warn", message: dropped });
-  post({ v: PROTOCOL_VERSION, type: "log", level, message: cutLogLine(message) });
+  const line = cutLogLine(typeof message === "string" ? message : message());
+  logRate.spend(line.length);
+  post({ v: PROTOCOL_VERSION, type: "log", level, message: line });
 }

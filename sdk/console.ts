@@ -7,10 +7,15 @@
 import type { LogLevel } from "../runtime/sandbox/protocol/values.ts";
 import { log } from "./bridge.ts";
 import { formatError } from "./errors.ts";
+import { cutLogLine, MAX_LOG_LINE_CHARS } from "./worker_bounds.ts";
 
-/** Formats console arguments roughly as Deno's console does. */
+/**
+ * Formats console arguments roughly as Deno's console does, cut to the
+ * longest log line: each part is cut before they are joined, so a huge
+ * string is never copied whole (the note still says how much was cut).
+ */
 export function formatArgs(args: unknown[]): string {
-  return args.map((arg) => {
+  const parts = args.map((arg) => {
     if (typeof arg === "string") return arg;
     if (arg instanceof Error) return formatError(arg);
     try {
@@ -18,7 +23,17 @@ export function formatArgs(args: unknown[]): string {
     } catch {
       return String(arg);
     }
-  }).join(" ");
+  });
+  const fullLength = parts.reduce((sum, part) => sum + part.length, parts.length - 1);
+  if (fullLength <= MAX_LOG_LINE_CHARS) return parts.join(" ");
+  const kept: string[] = [];
+  let length = 0;
+  for (const part of parts) {
+    if (length > MAX_LOG_LINE_CHARS) break;
+    kept.push(part.slice(0, MAX_LOG_LINE_CHARS + 1 - length));
+    length += kept.at(-1)!.length + 1;
+  }
+  return cutLogLine(kept.join(" "), fullLength);
 }
 
 const methods: Record<string, LogLevel> = {
@@ -34,7 +49,7 @@ const methods: Record<string, LogLevel> = {
 export function installConsole(target: Console): void {
   for (const [method, level] of Object.entries(methods)) {
     Object.defineProperty(target, method, {
-      value: (...args: unknown[]) => log(level, formatArgs(args)),
+      value: (...args: unknown[]) => log(level, () => formatArgs(args)),
       writable: false,
       configurable: false,
     });

@@ -3,6 +3,8 @@ import {
   CallGate,
   cutLogLine,
   LOG_BURST,
+  LOG_CHARS_BURST,
+  LOG_CHARS_PER_SECOND,
   LOG_LINES_PER_SECOND,
   LogRate,
   MAX_LOG_LINE_CHARS,
@@ -26,6 +28,20 @@ Deno.test("LogRate lets a burst through, then the rate, and notes what it droppe
   assert.ok(rate.take());
   assert.match(rate.droppedNote() ?? "", /^flora: 2 log lines dropped/);
   assert.equal(rate.droppedNote(), null);
+});
+
+Deno.test("LogRate refuses lines once their characters used up the burst, until they are earned back", () => {
+  let now = 0;
+  const rate = new LogRate(() => now);
+  let sent = 0;
+  while (rate.take()) {
+    rate.spend(MAX_LOG_LINE_CHARS);
+    sent++;
+  }
+  assert.equal(sent, LOG_CHARS_BURST / MAX_LOG_LINE_CHARS);
+  now += (1_000 * MAX_LOG_LINE_CHARS) / LOG_CHARS_PER_SECOND;
+  assert.ok(rate.take());
+  assert.match(rate.droppedNote() ?? "", /^flora: 1 log lines dropped .* KiB a second/);
 });
 
 Deno.test("CallGate keeps at most its limit in flight and starts the rest in order", () => {

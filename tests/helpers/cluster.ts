@@ -40,7 +40,10 @@ export interface ClusterEnv {
 }
 
 /** The environment every node of a test cluster shares, pointed at `emulator`. */
-export function clusterEnv(emulator: EmulatorProcess, partitions = 8): ClusterEnv {
+export function clusterEnv(
+  emulator: Pick<EmulatorProcess, "token" | "restBase">,
+  partitions = 8,
+): ClusterEnv {
   const schema = uniqueName("flora_cluster");
   const prefix = uniqueName("t");
   const operatorToken = `op-${uniqueName("token")}`;

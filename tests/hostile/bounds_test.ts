@@ -1,14 +1,19 @@
 /**
  * What one guild can put in flight is bounded inside its worker: a 50 MB
  * `console.log` is cut before it leaves the worker, and 50,000 concurrent
- * `kv.get` go to the host a few dozen at a time. A neighbour in the same
- * sandbox process keeps answering at about its quiet latency, the host's
- * `/health` stays quick, and nobody is stopped. (Margins are generous:
+ * `kv.get` go to the host a few dozen at a time, where the host serves each
+ * guild's storage calls at its own budget (8 at once, a bounded rate). A
+ * neighbour in the same sandbox process keeps answering at about its quiet
+ * latency, its own storage calls go through beside a sustained flood, the
+ * host's `/health` stays quick, and nobody is stopped. (Margins are generous:
  * this machine is shared; `bench/isolation.ts` has the precise figures.)
  */
 
 import assert from "node:assert/strict";
 import { type Arena, attackScript, HEALTHY, openArena } from "./arena.ts";
+
+/** The host's storage budget in this test, calls per second (bursts of twice that). */
+const STORAGE_PER_SECOND = 200;
 
 const ATTACKS = attackScript(`
   if (ctx.args[0] === "log") console.log("x".repeat(50 * 1024 * 1024));
@@ -43,7 +48,10 @@ Deno.test({
   async fn(t) {
     // Many replies in one channel: Discord's per-channel rate limit (emulated) and flora's
     // per-guild REST budget would make the handlers wait, which is not what is measured here.
-    const arena: Arena = await openArena({ FLORA_GUILD_REST_PER_SECOND: "50" });
+    const arena: Arena = await openArena({
+      FLORA_GUILD_REST_PER_SECOND: "50",
+      FLORA_GUILD_STORAGE_PER_SECOND: String(STORAGE_PER_SECOND),
+    });
     try {
       await arena.emu.setRateLimits({ enabled: false });
       const [attacker, neighbour] = arena.guilds;
@@ -81,6 +89,43 @@ Deno.test({
         assert.ok(Math.max(...health) < 1_000, `/health took ${health}`);
         await assertNotStopped(arena);
       });
+
+      await t.step(
+        "a sustained flood is paced per guild; the neighbour's storage goes through",
+        async () => {
+          const kvOps = () => arena.flora.metrics.usage.report(attacker.id).totals.kvOps;
+          const before = kvOps();
+          const started = performance.now();
+          let attacking = true;
+          const driver = (async () => {
+            while (attacking) {
+              await arena.say(attacker, "!attack kv");
+              await new Promise((r) => setTimeout(r, 1_000));
+            }
+          })();
+          try {
+            while (performance.now() - started < 4_000) {
+              assert.equal(await arena.ask(neighbour, "!store", 20_000), "stored");
+              const during = await pingTimes(arena, 2);
+              assert.ok(during.at(-1)! < allowed, `neighbour ${during} vs quiet ${quiet}`);
+            }
+          } finally {
+            attacking = false;
+            await driver;
+          }
+          const seconds = (performance.now() - started) / 1000;
+          const served = kvOps() - before;
+          assert.ok(served > 0, "the flood never reached the host");
+          // Calls are counted as they reach the host: the bucket (twice the rate), the rate over
+          // the span, and those running (8) or waiting (at most 128) at the end.
+          const most = 2 * STORAGE_PER_SECOND + STORAGE_PER_SECOND * seconds + 8 + 128;
+          assert.ok(
+            served <= most,
+            `${served} storage calls served in ${seconds} s (most ${most})`,
+          );
+          await assertNotStopped(arena);
+        },
+      );
     } finally {
       await arena.close();
     }

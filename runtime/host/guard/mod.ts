@@ -3,7 +3,8 @@
  * configuration in one place so `flora.ts` only plugs them in:
  *
  * - {@linkcode GuildRestBudget}: per-guild Discord REST concurrency and rate,
- *   and a second one for outbound `fetch` requests;
+ *   a second one for outbound `fetch` requests, and a third for storage
+ *   calls (KV, sorted sets, tasks), whose cost is the host's own CPU;
  * - {@linkcode RateLimitedLogSink}: per-guild volume of the scripts' log lines;
  * - {@linkcode CrashLoopDetector}: suspends a guild that keeps failing and
  *   records why in its deployment's status;
@@ -19,8 +20,11 @@ import type { LogSink } from "../logs.ts";
 import type { OperationExecutor } from "../sandboxes.ts";
 import { CrashLoopDetector } from "./crash_loop.ts";
 import { RateLimitedLogSink } from "./log_limiter.ts";
-import { GuildRestBudget } from "./rest_budget.ts";
+import { GuildRestBudget, isStorageOperation } from "./rest_budget.ts";
 import { errorMessage } from "../../../shared/error_message.ts";
+
+/** Storage calls (KV, sorted sets, tasks) of one guild the host runs at once. */
+export const STORAGE_CONCURRENCY = 8;
 
 /** What the guards wrap or report to. */
 export interface GuardInputs {
@@ -52,28 +56,44 @@ export function createGuards(config: FloraConfig, inputs: GuardInputs): Guards {
   });
   const restPerSecond = config.guildRestPerSecond ?? CONFIG_DEFAULTS.guildRestPerSecond;
   const fetchPerSecond = config.fetchPerSecond ?? CONFIG_DEFAULTS.fetchPerSecond;
+  const storagePerSecond = config.guildStoragePerSecond ?? CONFIG_DEFAULTS.guildStoragePerSecond;
   const scriptLogs = new RateLimitedLogSink(inputs.logs, {
     lines: config.guildLogLinesPer10s ?? CONFIG_DEFAULTS.guildLogLinesPer10s,
     windowMs: 10_000,
   });
   return {
     operations: new GuildRestBudget(
-      new GuildRestBudget(inputs.operations, {
-        concurrency: config.guildRestConcurrency ?? CONFIG_DEFAULTS.guildRestConcurrency,
-        perSecond: restPerSecond,
-        burst: restPerSecond * 2,
-        maxWaiting: 50,
-      }),
-      // Outbound requests: their own per-guild share, so they cannot starve Discord calls.
+      new GuildRestBudget(
+        new GuildRestBudget(inputs.operations, {
+          concurrency: config.guildRestConcurrency ?? CONFIG_DEFAULTS.guildRestConcurrency,
+          perSecond: restPerSecond,
+          burst: restPerSecond * 2,
+          maxWaiting: 50,
+        }),
+        // Outbound requests: their own per-guild share, so they cannot starve Discord calls.
+        {
+          concurrency: 4,
+          perSecond: fetchPerSecond,
+          burst: fetchPerSecond * 2,
+          maxWaiting: 20,
+        },
+        undefined,
+        (op) => op === "fetch",
+        "outbound requests",
+      ),
+      // Storage calls cost the host's event loop, which every guild's events cross: a guild
+      // runs 8 at once (each turn of the loop serves at most that many of its answers before a
+      // neighbour's message), at a bounded rate. The worker keeps at most 32 in flight
+      // (sdk/worker_bounds.ts), so a few workers' worth wait here, never more.
       {
-        concurrency: 4,
-        perSecond: fetchPerSecond,
-        burst: fetchPerSecond * 2,
-        maxWaiting: 20,
+        concurrency: STORAGE_CONCURRENCY,
+        perSecond: storagePerSecond,
+        burst: storagePerSecond * 2,
+        maxWaiting: 128,
       },
       undefined,
-      (op) => op === "fetch",
-      "outbound requests",
+      isStorageOperation,
+      "storage calls",
     ),
     onScriptLog: (guildId, level, message) => scriptLogs.append(guildId, level, message),
     limits: {

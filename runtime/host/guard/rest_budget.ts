@@ -57,6 +57,18 @@ export function isBudgetedOperation(op: OperationName | string): boolean {
   return !NOT_DISCORD.some((prefix) => op.startsWith(prefix)) && op !== "fetch";
 }
 
+/** Prefixes of the operations the host serves from guild storage (KV, sorted sets, tasks). */
+const STORAGE = ["kv.", "sorted.", "tasks."];
+
+/**
+ * Whether an operation is host work on guild storage: these have a budget of
+ * their own, so one guild's flood of calls cannot take the host's event loop
+ * (and its neighbours' latency) with it (`mod.ts`).
+ */
+export function isStorageOperation(op: OperationName | string): boolean {
+  return STORAGE.some((prefix) => op.startsWith(prefix));
+}
+
 /**
  * An {@linkcode OperationExecutor} that applies a {@linkcode RestBudget} per
  * guild before handing calls to `inner`.
