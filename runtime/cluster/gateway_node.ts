@@ -24,7 +24,7 @@ import {
   serveGatewayMetrics,
 } from "./gateway_metrics.ts";
 import { busNames, ensureEventBus, EventPublisher } from "./event_bus.ts";
-import { GatewayShards } from "./gateway_shards.ts";
+import { GatewayShards, shardLease } from "./gateway_shards.ts";
 import { LeaseTable } from "./leases.ts";
 import { PartitionOwnership } from "./partitions.ts";
 import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
@@ -65,9 +65,6 @@ export interface GatewayNodeOptions {
   tickMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
 }
-
-/** Lease name of a gateway shard (`shard.3`). */
-export const shardLease = (shardId: number): string => `shard.${shardId}`;
 
 /**
  * Starts the gateway role: connects to NATS, ensures the bus, then takes its
