@@ -14,6 +14,7 @@ import { DEFAULT_DEPLOY_LEASE_MS } from "./host/deployer.ts";
 import { DEFAULT_FETCH_LIMITS } from "./host/fetch/service.ts";
 import { AddressAllowance } from "./host/guard/address.ts";
 import { DEFAULT_CPU_BURSTS } from "./host/guard/cpu_bursts.ts";
+import { DEFAULT_RESTART_BACKOFF } from "./host/guard/restart_backoff.ts";
 import { SCHEDULING_DEFAULTS } from "./host/scheduling_options.ts";
 import type { LinkTransport } from "./sandbox/host_link.ts";
 
@@ -117,6 +118,13 @@ export interface FloraConfig {
    * @default V8's own (up to 16 MiB per semi-space)
    */
   sandboxSemiSpaceMb?: number;
+  /**
+   * `FLORA_SANDBOX_RSS_CEILING_MB`: RSS past which a sandbox process is recycled (a fresh one
+   * takes over, its guilds move between events, then it exits), MiB; 0: never. Keep it above
+   * the guilds' working set and below `sandboxMemoryMb` (`docs/operations.md`).
+   * @default {1536}
+   */
+  sandboxRssCeilingMb?: number;
   /** Longest an event handler may run, ms. */
   eventTimeoutMs: number;
   /** Longest a script's top level may take to load, ms. */
@@ -197,6 +205,23 @@ export interface FloraConfig {
    */
   crashLoopWindowMs?: number;
   /**
+   * `FLORA_RESTART_FREE_STOPS`: stops of a guild's script within a minute that restart at once;
+   * each one after that waits (the restart back-off, `guard/restart_backoff.ts`).
+   * @default {2}
+   */
+  restartFreeStops?: number;
+  /**
+   * `FLORA_RESTART_BACKOFF_MS`: the first such wait, ms; it doubles with each further stop (0: no
+   * back-off).
+   * @default {1_000}
+   */
+  restartBackoffMs?: number;
+  /**
+   * `FLORA_RESTART_BACKOFF_MAX_MS`: the longest such wait, ms.
+   * @default {30_000}
+   */
+  restartBackoffMaxMs?: number;
+  /**
    * Log lines a guild may write per 10 seconds before lines are dropped.
    * @default {200}
    */
@@ -270,12 +295,16 @@ export const CONFIG_DEFAULTS = {
   deployLeaseMs: DEFAULT_DEPLOY_LEASE_MS,
   guildHeapMb: 256,
   sandboxMemoryMb: 2048,
+  sandboxRssCeilingMb: 1536,
   cpuWindowMs: 30_000,
   maxCpuShare: 0.5,
   cpuBurstMs: DEFAULT_CPU_BURSTS.capacityMs,
   cpuBurstRefillMsPerMinute: DEFAULT_CPU_BURSTS.refillMsPerMinute,
   crashLoopFailures: 5,
   crashLoopWindowMs: 300_000,
+  restartFreeStops: DEFAULT_RESTART_BACKOFF.freeStops,
+  restartBackoffMs: DEFAULT_RESTART_BACKOFF.baseMs,
+  restartBackoffMaxMs: DEFAULT_RESTART_BACKOFF.maxMs,
   guildLogLinesPer10s: 200,
   guildRestPerSecond: 5,
   guildRestConcurrency: 4,

@@ -59,6 +59,30 @@ Deno.test("loadConfig reads the isolation settings: suspects apart, dedicated gu
   assert.throws(() => loadConfig({ FLORA_DEDICATED_GUILDS: "1,2" }), /"1" is not one/);
 });
 
+Deno.test("loadConfig reads the restart back-off and the storage budget", () => {
+  const defaults = loadConfig({});
+  assert.deepEqual(
+    [defaults.restartFreeStops, defaults.restartBackoffMs, defaults.restartBackoffMaxMs],
+    [2, 1_000, 30_000],
+  );
+  assert.equal(defaults.guildStoragePerSecond, 500);
+  const set = loadConfig({
+    FLORA_RESTART_FREE_STOPS: "0",
+    FLORA_RESTART_BACKOFF_MS: "0",
+    FLORA_RESTART_BACKOFF_MAX_MS: "5000",
+    FLORA_GUILD_STORAGE_PER_SECOND: "50",
+  });
+  assert.deepEqual(
+    [set.restartFreeStops, set.restartBackoffMs, set.restartBackoffMaxMs],
+    [0, 0, 5_000],
+  );
+  assert.equal(set.guildStoragePerSecond, 50);
+  assert.throws(
+    () => loadConfig({ FLORA_GUILD_STORAGE_PER_SECOND: "0" }),
+    /FLORA_GUILD_STORAGE_PER_SECOND must be a whole number from 1/,
+  );
+});
+
 Deno.test("loadConfig reads the outbound fetch settings; private addresses stay closed by default", () => {
   const defaults = loadConfig({});
   assert.equal(defaults.fetchAllowPrivate?.allows("127.0.0.1"), false);
@@ -119,9 +143,15 @@ Deno.test("loadConfig reads FLORA_ROLE, NATS_URL and DISCORD_API_URL for a clust
   assert.throws(() => loadConfig({ FLORA_BUS_PREFIX: "a.b" }), /FLORA_BUS_PREFIX must be 1–32/);
   assert.throws(() => loadConfig({ FLORA_NODE_ID: "a b" }), /FLORA_NODE_ID must be 1–64/);
   assert.throws(() => loadConfig({ FLORA_PARTITIONS: "0" }), /FLORA_PARTITIONS must be a whole/);
-  // The api role alone serves no guilds: no Discord token, no shared guild KV needed.
-  const api = loadConfig({ ...CLUSTER, DISCORD_TOKEN: "", FLORA_GUILD_KV: "", FLORA_ROLE: "api" });
+  // The api role alone registers commands with Discord and serves guilds' KV: both needed.
+  const api = loadConfig({ ...CLUSTER, FLORA_ROLE: "api" });
   assert.deepEqual([...api.roles], ["api"]);
+  assert.throws(
+    () => loadConfig({ ...CLUSTER, DISCORD_TOKEN: "", FLORA_GUILD_KV: "", FLORA_ROLE: "api" }),
+    (e: Error) =>
+      e.message.includes("FLORA_ROLE=api needs DISCORD_TOKEN") &&
+      e.message.includes("FLORA_ROLE=api runs or serves guilds"),
+  );
 });
 
 Deno.test("loadConfig says what a cluster role lacks, all at once", () => {

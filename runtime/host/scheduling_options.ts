@@ -4,6 +4,8 @@
  * @module
  */
 
+import { DEFAULT_RESTART_BACKOFF, type RestartBackoffPolicy } from "./guard/restart_backoff.ts";
+
 /** How the manager schedules workers; every field has a default. */
 export interface SchedulingOptions {
   /**
@@ -46,6 +48,11 @@ export interface SchedulingOptions {
    * @default {4}
    */
   maxConcurrentStarts: number;
+  /**
+   * How long a guild whose script keeps being stopped waits before its next start.
+   * @default {DEFAULT_RESTART_BACKOFF} (2 stops a minute free, then 1 s doubling to 30 s)
+   */
+  restartBackoff: RestartBackoffPolicy;
 }
 
 /** The defaults of {@linkcode SchedulingOptions}. */
@@ -58,6 +65,7 @@ export const SCHEDULING_DEFAULTS: Readonly<SchedulingOptions> = {
   interactionAckMs: 2_000,
   retireMs: 10_000,
   maxConcurrentStarts: 4,
+  restartBackoff: DEFAULT_RESTART_BACKOFF,
 };
 
 /**
