@@ -27,7 +27,7 @@ import { LeaseTable } from "../runtime/cluster/leases.ts";
 import { natsGate, postgresGate, TEST_NATS_URL } from "../storage/testing/servers.ts";
 import { clusterEnv, type GatewayProcess, startGatewayProcess, until } from "./helpers/cluster.ts";
 import { startEmulatorProcess } from "./helpers/emulator_process.ts";
-import { type FloraProcess, startFloraProcess } from "./helpers/flora_process.ts";
+import { type FloraProcess, runCli, startFloraProcess } from "./helpers/flora_process.ts";
 
 const pg = await postgresGate();
 const nats = await natsGate();
@@ -230,6 +230,33 @@ Deno.test({
       await answeredOnce();
       console.log(`cluster: ${guilds.length} guilds on ${SHARDS} shards each answered once`);
 
+      // The operator view, through the api node: every node by role, each shard's gateway node.
+      const view = await (await fetch(`${apiNode.info.apiUrl}/cluster`, {
+        headers: { authorization: `Bearer ${operatorToken}` },
+      })).json();
+      assert.deepEqual(
+        view.nodes.map((n: { node: string; roles: string[] }) => `${n.node}:${n.roles.join(",")}`),
+        [
+          "api-1:api",
+          "gateway-1:gateway",
+          "gateway-2:gateway",
+          ...runtimes.map((_, i) => `runtime-${i + 1}:runtime,api`),
+        ],
+      );
+      assert.deepEqual(
+        view.shards.map((s: { owner: string }) => s.owner),
+        await holders(),
+        "each shard's gateway node",
+      );
+      for (const s of view.shards) assert.ok(s.seq > 0, `shard ${s.shard} stored its sequence`);
+      const cli = await runCli(["cluster", "status"], {
+        FLORA_API_URL: apiNode.info.apiUrl,
+        FLORA_TOKEN: operatorToken,
+      });
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /SHARD\s+GATEWAY NODE\s+RESUMES AFTER/);
+      assert.match(cli.stdout, /^0\s+gateway-[12]\s+seq \d+/m);
+
       // Test 6: a deploy, then a rollback, through the api node, live on the runtime node at
       // once: measured from the API's answer to the first !ping the new code answers (pings
       // every 50 ms).
@@ -266,21 +293,68 @@ Deno.test({
       assert.ok(rollbackLive < 1_000, `rollback live after ${rollbackLive} ms`);
       await answeredOnce();
 
+      // Load: round-robin over every channel, each at most 0.8 messages/s (a channel takes 5
+      // replies per 5 s), and at most 30 messages/s in all (the bot's global limit is 50 requests
+      // per second, which the runtime nodes pace each on its own without REDIS_URL).
+      const channels = guilds.flatMap((guild) => guild.channels.map((id) => ({ guild, id })));
+      const pause = Math.max(1_000 / 30, 1_250 / channels.length);
+      const startLoad = () => {
+        let loading = true;
+        const done = (async () => {
+          for (let i = 0; loading; i++) {
+            const { guild, id } = channels[i % channels.length];
+            await ping(guild, id);
+            await new Promise((r) => setTimeout(r, pause));
+          }
+        })();
+        return async () => {
+          loading = false;
+          await done;
+        };
+      };
+      const resumedCount = (node: GatewayProcess) =>
+        (node.output().match(/resumed session/g) ?? []).length;
+
+      // A gateway node paused (SIGSTOP) past its leases during load: the other resumes its
+      // shards; woken, it publishes nothing for them (fenced), stops them, rejoins and is handed
+      // its share back; every message answered once.
+      phase = "gateway pause";
+      since = (await emu.actions()).at(-1)?.seq ?? 0;
+      sent.length = 0;
+      let stopLoad = startLoad();
+      await new Promise((r) => setTimeout(r, 1_000));
+      const paused = (await holders())[shardOf(target.id)] === "gateway-1" ? 0 : 1;
+      const other = gateways[1 - paused];
+      const otherResumed = resumedCount(other);
+      Deno.kill(gateways[paused].pid, "SIGSTOP");
+      try {
+        await until(
+          "the other gateway node resumed the paused node's shards",
+          () => resumedCount(other) === otherResumed + 2,
+        );
+      } finally {
+        Deno.kill(gateways[paused].pid, "SIGCONT");
+      }
+      await until(
+        "the paused node stopped the shards it lost",
+        () => (gateways[paused].output().match(/lost shard \d/g) ?? []).length === 2,
+      );
+      await until(
+        "the paused node rejoined and holds two shards again",
+        async () => (await holders()).filter((h) => h === `gateway-${paused + 1}`).length === 2,
+      );
+      await stopLoad();
+      await answeredOnce();
+      console.log(
+        `cluster: gateway-${paused + 1} paused past its leases and resumed: ${sent.length} ` +
+          "messages during the load, each answered exactly once",
+      );
+
       // Test 3: kill -9 of a gateway node during load; every message answered once.
       phase = "gateway kill";
       since = (await emu.actions()).at(-1)?.seq ?? 0;
       sent.length = 0;
-      let loading = true;
-      // Round-robin over every channel, each at most 0.8 messages/s (its reply limit is 1/s).
-      const channels = guilds.flatMap((guild) => guild.channels.map((id) => ({ guild, id })));
-      const pause = Math.max(5, 1_250 / channels.length);
-      const load = (async () => {
-        for (let i = 0; loading; i++) {
-          const { guild, id } = channels[i % channels.length];
-          await ping(guild, id);
-          await new Promise((r) => setTimeout(r, pause));
-        }
-      })();
+      stopLoad = startLoad();
       await new Promise((r) => setTimeout(r, 2_000));
       const victim = (await holders())[shardOf(target.id)] === "gateway-1" ? 0 : 1;
       const survivor = gateways[1 - victim];
@@ -288,19 +362,16 @@ Deno.test({
         h === `gateway-${victim + 1}` ? [n] : []
       );
       const outputBefore = survivor.output().length;
-      const resumedBefore = (survivor.output().match(/resumed session/g) ?? []).length;
+      const resumedBefore = resumedCount(survivor);
       await gateways[victim].kill();
       const killedAt = Date.now();
       await until(
         "the survivor resumed the killed node's shards",
-        () =>
-          (survivor.output().match(/resumed session/g) ?? []).length ===
-            resumedBefore + lostShards.length,
+        () => resumedCount(survivor) === resumedBefore + lostShards.length,
       );
       const takeoverMs = Date.now() - killedAt;
       await new Promise((r) => setTimeout(r, 2_000)); // load continues on the survivor alone
-      loading = false;
-      await load;
+      await stopLoad();
       await answeredOnce();
       assert.deepEqual(await holders(), Array(SHARDS).fill(`gateway-${2 - victim}`));
       assert.doesNotMatch(
