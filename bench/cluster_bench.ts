@@ -45,6 +45,8 @@ export interface ClusterBenchResult {
   events: number;
   eventsPerSec: number;
   dropped: number;
+  /** Events neither handled nor dropped when the run's 300 s were up (a saturated machine). */
+  unfinished: number;
   replyMs: Summary;
   cpuUsPerEvent: Record<string, number>;
   sustained: Sustained;
@@ -170,21 +172,22 @@ async function measure(
   const cpu = cpuSplit({ emulator: [emu.pid], ...target.roles() });
   const start = performance.now();
   await inject(emu.url, spread(guilds, sizes.events, "hello"));
-  if (!await settled(target, before, sizes.events, 300_000)) {
-    throw new Error(`${target.name}: the events were not handled within 300 s`);
-  }
+  // Bounded: on a saturated machine report the rate reached so far rather than hang.
+  await settled(target, before, sizes.events, 300_000);
   const seconds = (performance.now() - start) / 1000;
   const after = await counts(target);
   const dropped = after.dropped - before.dropped;
-  const cpuUsPerEvent = cpu.perEventUs(sizes.events - dropped);
+  const handled = after.handled - before.handled;
+  const cpuUsPerEvent = cpu.perEventUs(handled);
   await sleep(500);
   const replyMs = summarize(await replyLatencies(emu.url, spread(guilds, sizes.replies, "!ping")));
   const sustained = await sustain(target, emu, guilds, 5_000, sizes.sustainSeconds);
   return {
     name: target.name,
     events: sizes.events,
-    eventsPerSec: Math.round((sizes.events - dropped) / seconds),
+    eventsPerSec: Math.round(handled / seconds),
     dropped,
+    unfinished: sizes.events - handled - dropped,
     replyMs,
     cpuUsPerEvent,
     sustained,
@@ -347,7 +350,7 @@ function report(
     ["", "events/s", "reply p50 / p99 ms", "CPU µs per event, by role", "sustained 5,000/s"],
     ...[single, cluster].map((r) => [
       r.name,
-      String(r.eventsPerSec),
+      r.unfinished > 0 ? `${r.eventsPerSec} (${r.unfinished} unfinished)` : String(r.eventsPerSec),
       `${ms(r.replyMs.p50)} / ${ms(r.replyMs.p99)}`,
       cpuCell(r),
       sustainedCell(r.sustained),

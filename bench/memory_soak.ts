@@ -2,14 +2,22 @@
  * `deno task bench:soak`: do the sandbox processes' memory level off under a
  * long load, and is it returned when idle? Sends rounds of `!ping` messages
  * (each answered) to a few guilds through the emulator (its own process),
- * and prints the sandbox processes' RSS and heaps (their own isolates' and
- * their workers', from the processes' heartbeats) after each round and
- * after an idle pause, then whether RSS levelled off: the slope of the last
- * rounds (least squares, MiB per 1,000 messages) against `--max-slope=`
- * (default 0.3). `--rounds=N` (default 8), `--per-round=N` (default 5,000),
- * `--tail=N` rounds in the slope (default half),
- * `--reducer` turns V8's memory reducer on in the sandbox processes, `--semi-space=MB` caps
- * each worker's young generation (`FLORA_SANDBOX_SEMI_SPACE_MB`).
+ * and prints each sandbox process's RSS (read from /proc), where it lives
+ * (`smaps_memory.ts`: V8-and-mmap anonymous memory, the malloc heap, files)
+ * and the heaps its heartbeat reports (its own isolate's and its workers')
+ * after each round and after an idle pause. Then the verdict, computed: the
+ * slope of each process's RSS envelope over the last rounds (the peaks of
+ * `--windows=` runs of them, default 3, so a process recycled at its
+ * ceiling reads as flat whatever phase the run ends on; MiB per 1,000
+ * messages) against `--max-slope=` (default 0.3); the RSS levels off when
+ * every process's slope is under it. It also checks that every message
+ * was handled exactly once (none lost, none twice).
+ *
+ * Flags: `--rounds=N` (default 100), `--per-round=N` (default 1,000),
+ * `--tail=N` rounds in the slope (default half), `--reducer` (V8's memory
+ * reducer on), `--semi-space=MB` (`FLORA_SANDBOX_SEMI_SPACE_MB`), and
+ * `--env=NAME=VALUE` (repeatable) for any other flora setting, e.g.
+ * `--env=FLORA_SANDBOX_RSS_CEILING_MB=0` to turn recycling off.
  * CPU-heavy: not part of `deno task bench` nor of CI.
  *
  * @module
@@ -18,64 +26,74 @@
 import { startEmulatorProcess } from "./emulator_process.ts";
 import type { ProcessMemory } from "../runtime/sandbox/protocol/mod.ts";
 import { type BenchFlora, register, startBenchFlora, warm } from "./flora_bench.ts";
-import { mib, sleep, until } from "./stats.ts";
+import { smapsMemory } from "./smaps_memory.ts";
+import { mib, rssOf, sleep, until } from "./stats.ts";
 import { createGuilds, inject, spread } from "./world.ts";
+import { envelopeSlope, leastSquaresSlope } from "./slope.ts";
 
 function flag(name: string, fallback: number): number {
   const raw = Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
   return raw === undefined ? fallback : Number(raw);
 }
 
-const rounds = flag("rounds", 8);
-const perRound = flag("per-round", 5_000);
+// The default run's processes reach their plateau after ≈ 50,000 messages (docs/operations.md).
+const rounds = flag("rounds", 100);
+const perRound = flag("per-round", 1_000);
 const reducer = Deno.args.includes("--reducer");
 const semiSpace = flag("semi-space", 0);
 const tail = Math.max(2, flag("tail", Math.ceil(rounds / 2)));
 const maxSlope = flag("max-slope", 0.3);
+const windows = flag("windows", 3);
+const extraEnv = Object.fromEntries(
+  Deno.args.filter((a) => a.startsWith("--env=")).map((a) => {
+    const [name, ...value] = a.slice("--env=".length).split("=");
+    return [name, value.join("=")];
+  }),
+);
 const GUILDS = 50;
 
-interface Row {
-  messages: number;
-  /**
-   * The sandbox processes' RSS, their own heaps and their workers' heaps (in use, and kept
-   * by V8: in use, garbage and free space), MiB, summed.
-   */
+/** One sandbox process's figures, MiB. */
+interface ProcessRow {
   rssMiB: number;
+  /** Other anonymous memory (V8's pages, thread stacks, large mmap'd blocks). */
+  anonMiB: number;
+  /** glibc malloc: its main arena (`[heap]`) and its thread arenas. */
+  mallocMiB: number;
+  /** Its own isolate's heap in use / kept by V8, and its workers' (heartbeat). */
   relayHeapMiB: number;
   relayKeptMiB: number;
-  workersHeapMiB: number;
   workersKeptMiB: number;
 }
 
-/** The sandbox processes' figures at their latest heartbeat, summed. */
-function sample(bench: BenchFlora, messages: number): Row {
-  const all = bench.flora.pool.memory().filter((m): m is ProcessMemory => m !== null);
-  const sum = (pick: (m: ProcessMemory) => number) => mib(all.reduce((t, m) => t + pick(m), 0));
-  return {
-    messages,
-    rssMiB: sum((m) => m.rss),
-    relayHeapMiB: sum((m) => m.heapUsed),
-    relayKeptMiB: sum((m) => m.heapTotal),
-    workersHeapMiB: sum((m) => m.workersHeapUsed),
-    workersKeptMiB: sum((m) => m.workersHeapTotal),
-  };
+interface Row {
+  messages: number;
+  processes: ProcessRow[];
+  recycles: number;
 }
 
-/** Least-squares slope of RSS over the rows, MiB per 1,000 messages. */
-function slope(rows: Row[]): number {
-  const xs = rows.map((r) => r.messages / 1000), ys = rows.map((r) => r.rssMiB);
-  const mx = xs.reduce((a, b) => a + b) / xs.length, my = ys.reduce((a, b) => a + b) / ys.length;
-  let num = 0, den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
+/** Each sandbox process's figures now (RSS from /proc; heaps from its latest heartbeat). */
+function sample(bench: BenchFlora, messages: number): Row {
+  const memory = bench.flora.pool.memory();
+  const processes = bench.flora.pool.pids().map((pid, i): ProcessRow => {
+    const m: ProcessMemory | null = memory[i];
+    const smaps = pid === undefined ? null : smapsMemory(pid);
+    return {
+      rssMiB: pid === undefined ? NaN : mib(rssOf(pid)),
+      anonMiB: mib(smaps?.anonOther ?? NaN),
+      mallocMiB: mib(smaps ? smaps.brkHeap + smaps.mallocArenas : NaN),
+      relayHeapMiB: mib(m?.heapUsed ?? NaN),
+      relayKeptMiB: mib(m?.heapTotal ?? NaN),
+      workersKeptMiB: mib(m?.workersHeapTotal ?? NaN),
+    };
+  });
+  return { messages, processes, recycles: bench.flora.metrics.processRecycles.total() };
 }
 
 const describe = (r: Row) =>
-  `RSS ${r.rssMiB} MiB; heaps in use/kept: relays ${r.relayHeapMiB}/${r.relayKeptMiB} MiB, ` +
-  `workers ${r.workersHeapMiB}/${r.workersKeptMiB} MiB`;
+  r.processes.map((p, i) =>
+    `#${i} RSS ${p.rssMiB} (anon ${p.anonMiB}, malloc ${p.mallocMiB}; kept heaps: ` +
+    `relay ${p.relayKeptMiB}, workers ${p.workersKeptMiB})`
+  ).join("; ") + ` MiB; recycles ${r.recycles}`;
 
 const emu = await startEmulatorProcess();
 let bench: BenchFlora | null = null;
@@ -85,35 +103,71 @@ try {
   bench = await startBenchFlora(emu, 100, {
     ...(reducer ? { FLORA_SANDBOX_MEMORY_REDUCER: "1" } : {}),
     ...(semiSpace > 0 ? { FLORA_SANDBOX_SEMI_SPACE_MB: String(semiSpace) } : {}),
+    // On a machine loaded by other work a sandbox process can miss heartbeats for seconds; being
+    // killed for it would restart the curve this measures.
+    FLORA_SANDBOX_LIVENESS_MS: "60000",
+    ...extraEnv,
   });
   register(bench, guilds.map((g) => g.id));
   await warm(bench, emu, guilds);
   const active = bench;
-  // A heartbeat after the warm-up, so the first row is not a stale figure.
+  const base = active.handled();
+  // A heartbeat after the warm-up, so the first row's heaps are not stale.
   await sleep(1_000);
   const rows: Row[] = [sample(active, 0)];
   console.log(`start: ${describe(rows[0])}`);
   for (let round = 1; round <= rounds; round++) {
-    const target = active.handled() + perRound;
+    const target = base + 2 * round * perRound;
     await inject(emu.url, spread(guilds, perRound, "!ping"));
     await until(() => active.handled() >= target, 600_000, `round ${round}`, 20);
     // Let the replies drain before sampling.
-    await sleep(1_000);
+    await sleep(500);
     rows.push(sample(active, round * perRound));
     console.log(`after ${round * perRound} messages: ${describe(rows.at(-1)!)}`);
   }
   await sleep(15_000);
   const idle = sample(active, rounds * perRound);
   console.log(`after 15 s idle: ${describe(idle)}`);
+  const handled = active.handled() - base;
+  const dropped = active.flora.metrics.eventsDropped.total();
   const last = rows.slice(-tail);
-  const rate = Math.round(slope(last) * 100) / 100;
+  const curve = (i: number) =>
+    last.map((r): [number, number] => [r.messages / 1000, r.processes[i].rssMiB]);
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  const slopes = last[0].processes.map((_, i) => round2(envelopeSlope(curve(i), windows)));
+  const rawSlopes = last[0].processes.map((_, i) => round2(leastSquaresSlope(curve(i))));
+  const peaks = slopes.map((_, i) => Math.max(...rows.map((r) => r.processes[i].rssMiB)));
+  const levelsOff = slopes.every((s) => s < maxSlope);
+  // Each `!ping` is two events for the script: the message and the bot's own "pong".
+  const expected = 2 * rounds * perRound;
   console.log(
-    `last ${last.length} rounds: RSS ${rate >= 0 ? "+" : ""}${rate} MiB per 1,000 messages: ` +
-      (rate < maxSlope ? `levels off (under ${maxSlope})` : `still growing (${maxSlope} or more)`),
+    `messages sent ${rounds * perRound}: events handled ${handled} of ${expected}, ` +
+      `dropped ${dropped} ` + (handled === expected ? "(each once)" : "(MISMATCH)"),
   );
   console.log(
-    JSON.stringify({ reducer, semiSpace, guilds: GUILDS, perRound, rows, idle, tailSlope: rate }),
+    `last ${last.length} rounds (${last[0].messages}–${last.at(-1)!.messages} messages): ` +
+      `RSS envelope slope per process (peaks of ${windows} runs) ` +
+      `${slopes.map((s) => `${s >= 0 ? "+" : ""}${s}`).join(", ")} MiB per 1,000 messages ` +
+      `(least squares over every round: ${rawSlopes.join(", ")}), peaks ${peaks.join(", ")} MiB: ` +
+      (levelsOff
+        ? `levels off (every slope under ${maxSlope})`
+        : `still growing (${maxSlope} or more)`),
   );
+  console.log(JSON.stringify({
+    reducer,
+    semiSpace,
+    env: extraEnv,
+    guilds: GUILDS,
+    perRound,
+    handled,
+    dropped,
+    slopes,
+    rawSlopes,
+    peaks,
+    levelsOff,
+    rows,
+    idle,
+  }));
 } finally {
   await bench?.close();
   await emu.close();

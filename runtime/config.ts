@@ -109,6 +109,13 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", CONFIG_DEFAULTS.sandboxNice, 0, 19),
     sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
     sandboxMemoryReducer: integer(env, "FLORA_SANDBOX_MEMORY_REDUCER", 0, 0, 1) === 1,
+    sandboxRssCeilingMb: integer(
+      env,
+      "FLORA_SANDBOX_RSS_CEILING_MB",
+      CONFIG_DEFAULTS.sandboxRssCeilingMb,
+      0,
+      1_048_576,
+    ),
     ...(env.FLORA_SANDBOX_SEMI_SPACE_MB?.trim()
       ? { sandboxSemiSpaceMb: integer(env, "FLORA_SANDBOX_SEMI_SPACE_MB", 16, 1, 64) }
       : {}),

@@ -118,6 +118,13 @@ export interface FloraConfig {
    * @default V8's own (up to 16 MiB per semi-space)
    */
   sandboxSemiSpaceMb?: number;
+  /**
+   * `FLORA_SANDBOX_RSS_CEILING_MB`: RSS past which a sandbox process is recycled (a fresh one
+   * takes over, its guilds move between events, then it exits), MiB; 0: never. Keep it above
+   * the guilds' working set and below `sandboxMemoryMb` (`docs/operations.md`).
+   * @default {1536}
+   */
+  sandboxRssCeilingMb?: number;
   /** Longest an event handler may run, ms. */
   eventTimeoutMs: number;
   /** Longest a script's top level may take to load, ms. */
@@ -288,6 +295,7 @@ export const CONFIG_DEFAULTS = {
   deployLeaseMs: DEFAULT_DEPLOY_LEASE_MS,
   guildHeapMb: 256,
   sandboxMemoryMb: 2048,
+  sandboxRssCeilingMb: 1536,
   cpuWindowMs: 30_000,
   maxCpuShare: 0.5,
   cpuBurstMs: DEFAULT_CPU_BURSTS.capacityMs,

@@ -143,9 +143,15 @@ Deno.test("loadConfig reads FLORA_ROLE, NATS_URL and DISCORD_API_URL for a clust
   assert.throws(() => loadConfig({ FLORA_BUS_PREFIX: "a.b" }), /FLORA_BUS_PREFIX must be 1–32/);
   assert.throws(() => loadConfig({ FLORA_NODE_ID: "a b" }), /FLORA_NODE_ID must be 1–64/);
   assert.throws(() => loadConfig({ FLORA_PARTITIONS: "0" }), /FLORA_PARTITIONS must be a whole/);
-  // The api role alone serves no guilds: no Discord token, no shared guild KV needed.
-  const api = loadConfig({ ...CLUSTER, DISCORD_TOKEN: "", FLORA_GUILD_KV: "", FLORA_ROLE: "api" });
+  // The api role alone registers commands with Discord and serves guilds' KV: both needed.
+  const api = loadConfig({ ...CLUSTER, FLORA_ROLE: "api" });
   assert.deepEqual([...api.roles], ["api"]);
+  assert.throws(
+    () => loadConfig({ ...CLUSTER, DISCORD_TOKEN: "", FLORA_GUILD_KV: "", FLORA_ROLE: "api" }),
+    (e: Error) =>
+      e.message.includes("FLORA_ROLE=api needs DISCORD_TOKEN") &&
+      e.message.includes("FLORA_ROLE=api runs or serves guilds"),
+  );
 });
 
 Deno.test("loadConfig says what a cluster role lacks, all at once", () => {

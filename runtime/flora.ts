@@ -7,13 +7,14 @@
  */
 
 import type { Bot } from "@discordeno/bot";
-import { createApi } from "../api/app.ts";
+import { API_VERSION, createApi } from "../api/app.ts";
 import { dashboardRoutes } from "../dashboard/routes.ts";
 import { readApiSettings } from "../api/config.ts";
 import { BotDiscordDirectory } from "../api/discord.ts";
 import { MemoryRateLimitStore } from "../api/memory_rate_limits.ts";
 import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
+import { type ApiNodePresence, joinAsApiNode } from "./cluster/api_node.ts";
 import type { PartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { type LimitableRest, startSharedRestLimits } from "./cluster/share_rest_limits.ts";
@@ -125,12 +126,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     }
   };
   try {
-    // Split roles so far: a gateway node (startGatewayNode), and runtime nodes that serve the API.
+    // Split roles: gateway nodes (startGatewayNode), runtime nodes that serve the API, and
+    // api nodes that run no guild's events.
     const consumesBus = !isSingleProcess(config.roles);
-    if (consumesBus && !(config.roles.has("runtime") && config.roles.has("api"))) {
+    const apiOnly = consumesBus && config.roles.size === 1 && config.roles.has("api");
+    if (consumesBus && !apiOnly && !(config.roles.has("runtime") && config.roles.has("api"))) {
       throw new Error(
         `FLORA_ROLE=${[...config.roles].join(",")}: not available yet; a cluster runs ` +
-          "FLORA_ROLE=gateway and FLORA_ROLE=runtime,api nodes (docs/cluster.md says what exists)",
+          "FLORA_ROLE=gateway, FLORA_ROLE=runtime,api and FLORA_ROLE=api nodes " +
+          "(docs/cluster.md says what exists)",
       );
     }
     const apiSettings = readApiSettings(options.env ?? Deno.env.toObject());
@@ -327,6 +331,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       semiSpaceMb: config.sandboxSemiSpaceMb,
+      rssCeilingMb: config.sandboxRssCeilingMb ?? CONFIG_DEFAULTS.sandboxRssCeilingMb,
       stderr: options.onSandboxStderr,
       cpuProfile: options.sandboxCpuProfile,
       limits: guards.limits,
@@ -383,6 +388,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     router = new EventRouter(sandboxes, directory, interactions);
     const intakeParts = {
       router,
+      sandboxes,
       metrics,
       cron,
       tasks,
@@ -390,8 +396,20 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       notice,
       residentWorkers: () => sandboxes.residentGuilds().length,
     };
-    if (consumesBus) intake = await startClusterIntake(config, intakeParts);
+    let apiNode: ApiNodePresence | undefined;
+    if (apiOnly) {
+      apiNode = await joinAsApiNode({
+        natsUrl: config.natsUrl ?? [],
+        busPrefix: config.busPrefix,
+        partitions: config.partitions,
+        nodeId: config.nodeId,
+        version: API_VERSION,
+      });
+      const presence = apiNode;
+      cleanups.push(() => presence.close());
+    } else if (consumesBus) intake = await startClusterIntake(config, intakeParts);
     else await startGatewayIntake(activeBot, resume, intakeParts);
+    const clusterView = intake ?? apiNode;
 
     const apiShutdown = new AbortController();
     const app = createApi({
@@ -426,7 +444,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       log: options.onApiLog,
       metrics: () => metrics.render(),
       usage: metrics.usage,
-      cluster: consumesBus ? () => intake!.view() : undefined,
+      cluster: clusterView ? () => clusterView.view() : undefined,
       extraRoutes: [dashboardRoutes({ emulatorUrl: emulator?.url })],
       health: async () => ({
         discord: emulator ? "emulator" : "discord",

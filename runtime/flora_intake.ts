@@ -15,12 +15,14 @@ import type { FloraConfig } from "./config_schema.ts";
 import type { CronScheduler } from "./host/cron.ts";
 import type { EventRouter } from "./host/event_router.ts";
 import type { GatewayResume } from "./host/gateway_resume.ts";
+import type { SandboxManager } from "./host/sandboxes.ts";
 import type { FloraMetrics } from "./host/metrics.ts";
 import type { TaskScheduler } from "./host/tasks/scheduler.ts";
 
 /** What both intakes start and register for shutdown (run in reverse order). */
 export interface IntakeParts extends StartSteps {
   router: EventRouter;
+  sandboxes: SandboxManager;
   metrics: FloraMetrics;
   cron: CronScheduler;
   tasks: TaskScheduler;
@@ -35,7 +37,7 @@ export interface IntakeParts extends StartSteps {
  * @example
  * ```ts
  * intake = await startClusterIntake(config, {
- *   router, metrics, cron, tasks, cleanups, notice, residentWorkers: () => 0,
+ *   router, sandboxes, metrics, cron, tasks, cleanups, notice, residentWorkers: () => 0,
  * });
  * ```
  */
@@ -43,14 +45,16 @@ export async function startClusterIntake(
   config: FloraConfig,
   parts: IntakeParts,
 ): Promise<PartitionIntake> {
-  const { router, metrics, cron, tasks, cleanups, notice } = parts;
+  const { router, sandboxes, metrics, cron, tasks, cleanups, notice } = parts;
   const intake = await startPartitionIntake({
     natsUrl: config.natsUrl ?? [],
     busPrefix: config.busPrefix,
     partitions: config.partitions,
     nodeId: config.nodeId,
     version: API_VERSION,
-    route: (payload, shardId, settled) => router.route(payload, shardId, settled),
+    route: (payload, shardId, settled, withdrawn) =>
+      router.route(payload, shardId, settled, undefined, withdrawn),
+    withdraw: (which) => sandboxes.withdraw(which),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),
     stats: () => ({ residentWorkers: parts.residentWorkers() }),
@@ -75,7 +79,7 @@ export async function startClusterIntake(
  * @example
  * ```ts
  * await startGatewayIntake(bot, resume, {
- *   router, metrics, cron, tasks, cleanups, notice, residentWorkers: () => 0,
+ *   router, sandboxes, metrics, cron, tasks, cleanups, notice, residentWorkers: () => 0,
  * });
  * ```
  */

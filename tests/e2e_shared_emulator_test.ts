@@ -81,10 +81,12 @@ Deno.test({
 
 Deno.test("startFlora refuses role combinations not wired yet, pointing at docs/cluster.md", async () => {
   const config = loadConfig({
-    FLORA_ROLE: "api",
+    FLORA_ROLE: "gateway,api",
+    DISCORD_TOKEN: "MTIz.abc.def",
+    FLORA_GUILD_KV: "postgres",
     NATS_URL: "nats://127.0.0.1:4222",
     DATABASE_URL: "postgres://127.0.0.1/none",
     FLORA_SECRETS_KEY: btoa(String.fromCharCode(...new Uint8Array(32))),
   });
-  await assert.rejects(() => startFlora(config), /FLORA_ROLE=api: .*docs\/cluster\.md/);
+  await assert.rejects(() => startFlora(config), /FLORA_ROLE=gateway,api: .*docs\/cluster\.md/);
 });

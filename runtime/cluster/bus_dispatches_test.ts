@@ -6,7 +6,13 @@ import { GuildDirectory } from "../host/guild_directory.ts";
 import { InteractionRegistry } from "../host/interactions.ts";
 import type { ScriptEventName } from "../sandbox/protocol/mod.ts";
 import { dispatchEvents } from "./bus_dispatches.ts";
-import { ensureEventBus, EventPublisher, PartitionConsumer, removeEventBus } from "./event_bus.ts";
+import {
+  ensureEventBus,
+  EventPublisher,
+  PartitionConsumer,
+  removeEventBus,
+  type TakeResult,
+} from "./event_bus.ts";
 import { withNats } from "./testing.ts";
 
 const gate = await natsGate();
@@ -101,8 +107,9 @@ async function routerOnBus(
         partition,
         fence: () => true,
         take: (event) =>
-          new Promise<void>((settled) =>
-            router.route(event.payload as GatewayPayload, event.shardId ?? 0, settled)
+          new Promise<TakeResult>((resolve) =>
+            router.route(event.payload as GatewayPayload, event.shardId ?? 0, () =>
+              resolve("finished"))
           ),
       })),
   );

@@ -102,6 +102,9 @@ export function busNames(prefix = "flora") {
     /** Lease buckets of the partitions and of the live runtime nodes. */
     partitionLeases: `${prefix}_partitions`,
     memberLeases: `${prefix}_members`,
+    /** Gateway nodes' shard leases, and their shards' sessions and identify slots. */
+    shardLeases: `${prefix}_shards`,
+    gatewaySessions: `${prefix}_gateway`,
     /** Heartbeats of every node (any role), for the operator view. */
     nodes: `${prefix}_nodes`,
     /** Settings every node must share (the partition count). */
@@ -172,6 +175,8 @@ export async function removeEventBus(nc: NatsConnection, prefix = "flora"): Prom
     names.handled,
     names.partitionLeases,
     names.memberLeases,
+    names.shardLeases,
+    names.gatewaySessions,
     names.nodes,
     names.settings,
   ];
@@ -220,7 +225,16 @@ export class EventPublisher {
 }
 
 /** What became of one event a partition consumer took. */
-export type ConsumerOutcome = "handled" | "duplicate" | "fenced" | "failed" | "redelivered";
+export type ConsumerOutcome =
+  | "handled"
+  | "duplicate"
+  | "fenced"
+  | "failed"
+  | "redelivered"
+  | "withdrawn";
+
+/** How an event handed to {@linkcode PartitionConsumerOptions.take} ended on this node. */
+export type TakeResult = "finished" | "withdrawn";
 
 /** Counters of one partition consumer. */
 export interface ConsumerStats {
@@ -231,6 +245,8 @@ export interface ConsumerStats {
   fenced: number;
   /** Events whose `take` rejected (still acked: a bad script must not block its guild). */
   failed: number;
+  /** Events given back before they started (left unacked to the next owner). */
+  withdrawn: number;
 }
 
 /** How long `stop` waits for events in flight by default, ms (see {@linkcode PartitionConsumer.stop}). */
@@ -242,9 +258,11 @@ export interface PartitionConsumerOptions extends BusOptions {
    * Takes one event, in stream order per guild, and resolves once it is finished (handled,
    * dropped by backpressure, or lost with its worker): only then is it marked and acked. The
    * guild's next event is handed over as soon as `take` returned, so the taker keeps a guild's
-   * order itself (and may batch its events).
+   * order itself (and may batch its events). Resolving `"withdrawn"` says it was given back
+   * before it started (the partition is being handed over): neither marked nor acked, it runs
+   * on the next owner.
    */
-  take(event: BusEvent): Promise<void>;
+  take(event: BusEvent): Promise<TakeResult>;
   /**
    * Whether this node may still act for the partition (its lease is valid); checked before
    * each event. Once false, nothing more is handled or acked.
@@ -272,7 +290,7 @@ export interface PartitionConsumerOptions extends BusOptions {
  * waits for the ones in flight (drain before handing the partition over).
  */
 export class PartitionConsumer {
-  readonly stats: ConsumerStats = { handled: 0, duplicates: 0, fenced: 0, failed: 0 };
+  readonly stats: ConsumerStats = { handled: 0, duplicates: 0, fenced: 0, failed: 0, withdrawn: 0 };
   readonly #options: PartitionConsumerOptions;
   readonly #handled: KV;
   readonly #messages: ConsumerMessages;
@@ -334,7 +352,11 @@ export class PartitionConsumer {
    * duplicate); resolves with its completion, boxed so the guild's queue does
    * not wait for it.
    */
-  async #take(message: JsMsg, event: BusEvent): Promise<{ done: Promise<void> } | undefined> {
+  async #take(
+    message: JsMsg,
+    event: BusEvent,
+  ): Promise<{ done: Promise<TakeResult> } | undefined> {
+    if (this.#stopping) return undefined; // draining: left unacked to the next owner
     if (!this.#options.fence()) {
       this.stats.fenced++;
       this.#options.onOutcome?.("fenced");
@@ -355,6 +377,7 @@ export class PartitionConsumer {
       this.#options.onError?.(error);
       return undefined;
     }
+    if (this.#stopping) return undefined;
     if (!this.#options.fence()) { // fenced out while reading the mark
       this.stats.fenced++;
       this.#options.onOutcome?.("fenced");
@@ -363,9 +386,17 @@ export class PartitionConsumer {
     return { done: this.#options.take(event) };
   }
 
-  async #finish(message: JsMsg, event: BusEvent, taken: { done: Promise<void> }): Promise<void> {
+  async #finish(
+    message: JsMsg,
+    event: BusEvent,
+    taken: { done: Promise<TakeResult> },
+  ): Promise<void> {
     try {
-      await taken.done;
+      if (await taken.done === "withdrawn") {
+        this.stats.withdrawn++;
+        this.#options.onOutcome?.("withdrawn");
+        return;
+      }
     } catch (error) {
       this.stats.failed++;
       this.#options.onOutcome?.("failed");

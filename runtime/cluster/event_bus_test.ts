@@ -10,6 +10,7 @@ import {
   EventPublisher,
   PartitionConsumer,
   removeEventBus,
+  type TakeResult,
 } from "./event_bus.ts";
 import { withNats } from "./testing.ts";
 import { KeyedQueue } from "../../storage/embedded/keyed_queue.ts";
@@ -72,7 +73,7 @@ Deno.test({
               list.push((e.payload as { s: number }).s);
               seen.set(e.guildId, list);
               // Uneven handler times: the next event is handed over before this one finishes.
-              return new Promise((r) => setTimeout(r, Number(e.guildId) % 3));
+              return new Promise((r) => setTimeout(() => r("finished"), Number(e.guildId) % 3));
             },
           })
         ),
@@ -107,7 +108,7 @@ Deno.test({
         prefix,
         partition: 0,
         fence: () => true,
-        take: (e) => new Promise<void>((resolve) => finish.set(e.id, resolve)),
+        take: (e) => new Promise((resolve) => finish.set(e.id, () => resolve("finished"))),
       });
       await until(() => finish.size === 6, "A takes six events before any finished");
       assert.equal(await ackPending(), 6, "nothing acked while every handler runs");
@@ -123,7 +124,10 @@ Deno.test({
         prefix,
         partition: 0,
         fence: () => true,
-        take: (e) => Promise.resolve(void ran.push((e.payload as { s: number }).s)),
+        take: (e) => {
+          ran.push((e.payload as { s: number }).s);
+          return Promise.resolve("finished");
+        },
       });
       await until(() => ran.length === 3, "B runs what A left");
       await b.stop();
@@ -171,17 +175,18 @@ Deno.test({
       const blocked = new Promise<void>((r) => (release = r));
       let aValid = true;
       // A runs each guild's events one after another, as the sandbox's guild queue does, and
-      // starts none once fenced out (what it has not started is left to the next owner).
+      // gives back what has not started once fenced out (the next owner runs it).
       const sink = new KeyedQueue();
       const a = await PartitionConsumer.start(nc, {
         prefix,
         partition: 0,
         fence: () => aValid,
         take: (e) =>
-          sink.run(e.guildId, async () => {
-            if (!aValid) return new Promise<void>(() => {}); // never finishes here
+          sink.run(e.guildId, async (): Promise<TakeResult> => {
+            if (!aValid) return "withdrawn";
             if (e.id === event("X", 1).id) await blocked;
             ran.push(`A ${e.id}`);
+            return "finished";
           }),
       });
       await until(() => ran.filter((r) => r.includes("Y")).length === 5, "A runs Y1..Y5");
@@ -195,16 +200,20 @@ Deno.test({
       assert.equal(await pending(), 2);
 
       // A is paused past its lease: its fence closes. X1's handler, already running, ends;
-      // X2, handed over but not started, is left unfinished (unacked) at the drain's deadline.
+      // X2, handed over but not started, is given back (unacked).
       aValid = false;
       release();
-      assert.equal(await a.stop(200), 1, "X2 left to the next owner");
+      assert.equal(await a.stop(), 0);
+      assert.equal(a.stats.withdrawn, 1, "X2 left to the next owner");
 
       const b = await PartitionConsumer.start(nc, {
         prefix,
         partition: 0,
         fence: () => true,
-        take: (e) => Promise.resolve(void ran.push(`B ${e.id}`)),
+        take: (e) => {
+          ran.push(`B ${e.id}`);
+          return Promise.resolve("finished");
+        },
       });
       await until(() => ran.includes(`B ${event("X", 2).id}`), "B runs X2");
       await b.stop();

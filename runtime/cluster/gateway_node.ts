@@ -1,41 +1,40 @@
 /**
- * The gateway role (`FLORA_ROLE=gateway`): holds the gateway shards and
- * publishes every guild dispatch to its partition on the event bus, where the
- * runtime node that owns the partition routes it. It runs no sandboxes and
- * opens no storage.
+ * The gateway role (`FLORA_ROLE=gateway`): holds a share of the gateway
+ * shards, by lease, and publishes every guild dispatch to its partition on the
+ * event bus, where the runtime node that owns the partition routes it. Gateway
+ * nodes share the shards as runtime nodes share partitions (each takes about
+ * `ceil(shards / live gateway nodes)`); a dead node's shards are RESUMEd by the
+ * others. It runs no sandboxes and opens no storage.
  *
  * @module
  */
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { Bot } from "@discordeno/bot";
+import { Kvm } from "@nats-io/kv";
+import { type Bot, ShardSocketCloseCodes } from "@discordeno/bot";
 import type { FloraConfig } from "../config_schema.ts";
+import type { GatewayPayload } from "../host/event_router.ts";
 import { createGateway } from "../host/gateway.ts";
 import { errorMessage } from "../../shared/error_message.ts";
 import { Heartbeat, openNodesBucket } from "./cluster_view.ts";
 import { dispatchEvents } from "./bus_dispatches.ts";
 import {
   type GatewayMetricsServer,
+  type GatewayNodeStats,
   renderGatewayMetrics,
   serveGatewayMetrics,
 } from "./gateway_metrics.ts";
-import { ensureEventBus, EventPublisher } from "./event_bus.ts";
-
-/** Counters of a gateway node. */
-export interface GatewayNodeStats {
-  published: number;
-  /** Replays the bus recognised (same session and sequence) and dropped. */
-  duplicates: number;
-  /** Dispatches no single guild owns, not published. */
-  skipped: number;
-  /** Publishes that failed (bus unreachable): those events are lost. */
-  failed: number;
-}
+import { busNames, ensureEventBus, EventPublisher } from "./event_bus.ts";
+import { GatewayShards, shardLease } from "./gateway_shards.ts";
+import { LeaseTable } from "./leases.ts";
+import { PartitionOwnership } from "./partitions.ts";
+import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
 
 /** A running gateway node. */
 export interface GatewayNode {
   bot: Bot;
   stats: GatewayNodeStats;
+  shards: GatewayShards;
   close(): Promise<void>;
 }
 
@@ -44,10 +43,23 @@ export interface GatewayNodeOptions {
   version: string;
   /** Delay between shard spawns, ms (tests lower it). */
   spawnShardDelay?: number;
+  /**
+   * Shard lease timing; a dead node's shards move within about `ttlMs + skewMs + tickMs`.
+   * @default { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 }
+   */
+  lease?: { ttlMs: number; skewMs: number; safetyMs: number };
+  /**
+   * How often shard leases are renewed and rebalanced, ms.
+   * @default 2_000
+   */
+  tickMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
-/** Starts the gateway role: connects to NATS, ensures the bus, then starts the shards. */
+/**
+ * Starts the gateway role: connects to NATS, ensures the bus, then takes its
+ * share of the shards by lease (`gateway_shards.ts`) and publishes their dispatches.
+ */
 export async function startGatewayNode(
   config: FloraConfig,
   options: GatewayNodeOptions,
@@ -58,54 +70,113 @@ export async function startGatewayNode(
   }
   const nc: NatsConnection = await connect({ servers: config.natsUrl, name: config.nodeId });
   const stats: GatewayNodeStats = { published: 0, duplicates: 0, skipped: 0, failed: 0 };
+  const timers: ReturnType<typeof setInterval>[] = [];
   try {
     await ensureEventBus(nc, { prefix: config.busPrefix, partitions: config.partitions });
     const publisher = new EventPublisher(nc, {
       prefix: config.busPrefix,
       partitions: config.partitions,
     });
+    const names = busNames(config.busPrefix);
+    const kvm = new Kvm(nc);
+    const timing = options.lease ?? { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 };
+    const table = async (bucket: string) =>
+      new LeaseTable(await kvm.create(bucket, { history: 1 }), {
+        holder: config.nodeId,
+        ...timing,
+      });
+    const shardLeases = await table(names.shardLeases);
+    const members = await table(names.memberLeases);
+    const gatewayKv = await kvm.create(names.gatewaySessions, { history: 1 });
+
+    let shards: GatewayShards | null = null;
     const bot = createGateway({
       token: config.discordToken,
       restBase: config.discordApiUrl,
       spawnShardDelay: options.spawnShardDelay,
       totalShards: config.shards,
       log: (level, message) => notice(level, `discord: ${message}`),
-      onPayload(payload, shardId, sessionId) {
-        const events = dispatchEvents(payload, shardId, sessionId);
-        if (events.length === 0 && payload.op === 0) stats.skipped++;
-        // One connection publishes in call order, so a guild's events keep their order.
-        for (const event of events) {
-          publisher.publish(event).then(
-            (result) => result.duplicate ? stats.duplicates++ : stats.published++,
-            (error) => {
-              stats.failed++;
-              notice("error", `event ${event.id} was not published: ${error}`);
-            },
-          );
+      onPayload: (payload, shardId, sessionId) => shards?.received(payload, shardId, sessionId),
+    });
+    const gateway = bot.gateway;
+    // What bot.start() would do, without spawning every shard: this node runs only its leased ones.
+    const connection = await bot.rest.getSessionInfo();
+    gateway.connection = connection;
+    gateway.url = connection.url;
+    gateway.totalShards = config.shards ?? connection.shards;
+    gateway.lastShardId = gateway.totalShards - 1;
+    gateway.prepareBuckets();
+
+    const publish = async (payload: GatewayPayload, shardId: number, sessionId?: string) => {
+      const events = dispatchEvents(payload, shardId, sessionId);
+      if (events.length === 0 && payload.op === 0) stats.skipped++;
+      // Started in call order on one connection, so a guild's events keep their order.
+      await Promise.all(events.map(async (event) => {
+        try {
+          const result = await publisher.publish(event);
+          result.duplicate ? stats.duplicates++ : stats.published++;
+        } catch (error) {
+          stats.failed++;
+          notice("error", `event ${event.id} was not published: ${error}`);
+          throw error;
         }
+      }));
+    };
+    let ownership: PartitionOwnership | null = null;
+    const running: GatewayShards = shards = new GatewayShards({
+      gateway,
+      sessions: new ShardSessionStore(gatewayKv, config.nodeId),
+      identify: new IdentifyGate(gatewayKv, { holder: config.nodeId }),
+      maxConcurrency: connection.sessionStartLimit.maxConcurrency,
+      lease: (shardId) => ownership?.owned().get(shardId),
+      isValid: (lease) => shardLeases.isValid(lease),
+      publish,
+      onNotice: notice,
+    });
+    ownership = new PartitionOwnership({
+      count: gateway.totalShards,
+      partitions: shardLeases,
+      members,
+      leaseName: shardLease,
+      memberRole: "gateway",
+      hooks: {
+        gained: (shardId) => running.start(shardId),
+        draining: (shardId) => running.drain(shardId),
+        lost: (shardId) => running.lost(shardId),
       },
     });
-    await bot.start();
+    const owner = ownership;
     const heartbeat = new Heartbeat(
       await openNodesBucket(nc, config.busPrefix),
       config.nodeId,
       ["gateway"],
       options.version,
     );
-    const beat = () => heartbeat.beat({ ...stats }).catch(() => {});
-    await beat();
-    const timer = setInterval(beat, 2_000);
+    const tick = async () => {
+      await owner.tick().catch((error) => notice("warn", `shard ownership: ${error}`));
+      await heartbeat.beat({ ...stats, ...running.stats, shards: owner.owned().size })
+        .catch(() => {});
+    };
+    await tick();
+    timers.push(setInterval(tick, options.tickMs ?? 2_000));
+    // The published sequence moves with every event: stored often, so a takeover replays little.
+    timers.push(setInterval(() => {
+      running.persistAll().catch((error) => notice("warn", `storing shard sessions: ${error}`));
+    }, 250));
     return {
       bot,
       stats,
+      shards: running,
       async close() {
-        clearInterval(timer);
-        await bot.shutdown();
+        for (const timer of timers) clearInterval(timer);
+        await owner.leave().catch((error) => notice("warn", `leaving the gateway nodes: ${error}`));
+        await gateway.shutdown(ShardSocketCloseCodes.Shutdown, "flora gateway node stopping");
         await heartbeat.remove().catch(() => {});
         await nc.drain();
       },
     };
   } catch (error) {
+    for (const timer of timers) clearInterval(timer);
     await nc.close();
     throw error;
   }

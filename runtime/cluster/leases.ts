@@ -203,7 +203,7 @@ function parse(entry: KvEntry): LeaseState | null {
 }
 
 /** Runs a compare-and-set write; null when the revision check failed (someone else wrote). */
-async function casOrNull(write: () => Promise<number>): Promise<number | null> {
+export async function casOrNull(write: () => Promise<number>): Promise<number | null> {
   try {
     return await write();
   } catch (error) {

@@ -10,7 +10,13 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
 import { type ClusterView, Heartbeat, openNodesBucket, readClusterView } from "./cluster_view.ts";
-import { busNames, type ConsumerOutcome, ensureEventBus, PartitionConsumer } from "./event_bus.ts";
+import {
+  busNames,
+  type ConsumerOutcome,
+  ensureEventBus,
+  PartitionConsumer,
+  type TakeResult,
+} from "./event_bus.ts";
 import { LeaseTable } from "./leases.ts";
 import { partitionOf, PartitionOwnership } from "./partitions.ts";
 
@@ -23,9 +29,21 @@ export interface PartitionIntakeOptions {
   version: string;
   /**
    * Routes one event (the event router's `route`); `settled` is called once its handler
-   * finished, or it was dropped or lost with its worker: the event is acked only then.
+   * finished, or it was dropped or lost with its worker: the event is acked only then;
+   * `withdrawn` when it was taken back before it started (see `withdraw`).
    */
-  route(payload: GatewayPayload, shardId: number, settled: () => void): void;
+  route(
+    payload: GatewayPayload,
+    shardId: number,
+    settled: () => void,
+    withdrawn: () => void,
+  ): void;
+  /**
+   * Takes back the routed events of these guilds that have not started (the sandbox manager's
+   * `withdraw`): called when a partition is handed over or lost, so they run on its next owner
+   * only. Returns how many.
+   */
+  withdraw(which: (guildId: string) => boolean): number;
   /**
    * Lease timing; a dead node's partitions move within about `ttlMs + skewMs + tickMs`.
    * @default { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 }
@@ -33,7 +51,7 @@ export interface PartitionIntakeOptions {
   lease?: { ttlMs: number; skewMs: number; safetyMs: number };
   /**
    * How often ownership is renewed and rebalanced, ms.
-   * @default 2_000
+   * @default 1_000
    */
   tickMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
@@ -76,7 +94,11 @@ export async function startPartitionIntake(
     const stopConsumer = async (partition: number) => {
       const consumer = consumers.get(partition);
       consumers.delete(partition);
-      const unfinished = await consumer?.stop();
+      // Stop taking events first, then give back what has not started: it runs on the next
+      // owner only, and the drain waits for the started ones alone.
+      const stopped = consumer?.stop();
+      options.withdraw((guildId) => partitionOf(guildId, options.partitions) === partition);
+      const unfinished = await stopped;
       if (unfinished) {
         notice(
           "warn",
@@ -107,8 +129,13 @@ export async function startPartitionIntake(
               return lease !== undefined && partitionLeases.isValid(lease);
             },
             take: (event) =>
-              new Promise<void>((settled) =>
-                options.route(event.payload as GatewayPayload, event.shardId ?? 0, settled)
+              new Promise<TakeResult>((resolve) =>
+                options.route(
+                  event.payload as GatewayPayload,
+                  event.shardId ?? 0,
+                  () => resolve("finished"),
+                  () => resolve("withdrawn"),
+                )
               ),
             onError: (error) => notice("warn", `partition ${partition}: ${error}`),
             onOutcome: options.onOutcome,
@@ -136,7 +163,7 @@ export async function startPartitionIntake(
       );
     };
     await tick();
-    const timer = setInterval(tick, options.tickMs ?? 2_000);
+    const timer = setInterval(tick, options.tickMs ?? 1_000);
     return {
       ownership,
       consumers,

@@ -40,9 +40,6 @@ export function partitionOf(guildId: string, count: number = DEFAULT_PARTITION_C
 /** Lease name of a partition (`partition.7`). */
 export const partitionLease = (partition: number): string => `partition.${partition}`;
 
-/** Lease name of a runtime node's membership (`runtime.<holder>`). */
-export const memberLease = (holder: string): string => `runtime.${holder}`;
-
 /** What the owner of partitions is told; every hook is awaited. */
 export interface PartitionHooks {
   /** This node now owns `partition` (start consuming it, fenced by `lease.token`). */
@@ -61,6 +58,16 @@ export interface PartitionOwnershipOptions {
   hooks: PartitionHooks;
   /** @default DEFAULT_PARTITION_COUNT */
   count?: number;
+  /**
+   * Lease name of item `n` (gateway nodes share shards the same way: `shard.N`).
+   * @default partitionLease
+   */
+  leaseName?: (n: number) => string;
+  /**
+   * The role whose live nodes share the items: membership leases are `<role>.<holder>`.
+   * @default "runtime"
+   */
+  memberRole?: string;
 }
 
 /**
@@ -81,6 +88,8 @@ export class PartitionOwnership {
   readonly #partitions: LeaseTable;
   readonly #members: LeaseTable;
   readonly #hooks: PartitionHooks;
+  readonly #leaseName: (n: number) => string;
+  readonly #memberRole: string;
   readonly #held = new Map<number, Lease>();
   #membership: Lease | null = null;
   #ticking: Promise<void> | null = null;
@@ -97,6 +106,8 @@ export class PartitionOwnership {
     this.#partitions = options.partitions;
     this.#members = options.members;
     this.#hooks = options.hooks;
+    this.#leaseName = options.leaseName ?? partitionLease;
+    this.#memberRole = options.memberRole ?? "runtime";
   }
 
   /** Partitions this node holds now, with their leases (fencing tokens). */
@@ -113,7 +124,7 @@ export class PartitionOwnership {
   async #tick(): Promise<void> {
     const holder = this.#partitions.holder;
     this.#membership = (this.#membership && await this.#members.renew(this.#membership)) ??
-      await this.#members.acquire(memberLease(holder));
+      await this.#members.acquire(`${this.#memberRole}.${holder}`);
 
     for (const [partition, lease] of [...this.#held]) {
       const renewed = await this.#partitions.renew(lease);
@@ -126,7 +137,7 @@ export class PartitionOwnership {
     }
 
     const members = [...(await this.#members.list()).keys()].filter((n) =>
-      n.startsWith("runtime.")
+      n.startsWith(`${this.#memberRole}.`)
     );
     const nodes = Math.max(1, members.length + (this.#membership ? 0 : 1));
     const target = Math.ceil(this.count / nodes);
@@ -142,8 +153,8 @@ export class PartitionOwnership {
     const offset = partitionOf(holder, this.count);
     for (let i = 0; i < this.count && this.#held.size < target; i++) {
       const partition = (offset + i) % this.count;
-      if (this.#held.has(partition) || taken.has(partitionLease(partition))) continue;
-      const lease = await this.#partitions.acquire(partitionLease(partition));
+      if (this.#held.has(partition) || taken.has(this.#leaseName(partition))) continue;
+      const lease = await this.#partitions.acquire(this.#leaseName(partition));
       if (lease === null) continue;
       this.#held.set(partition, lease);
       await this.#hooks.gained(partition, lease);

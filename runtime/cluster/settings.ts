@@ -113,15 +113,16 @@ export function checkClusterNeeds(needs: ClusterNeeds): void {
       problems.push(`FLORA_ROLE=${list} needs DATABASE_URL (nodes share deployments and tokens)`);
     }
     if (
-      needs.roles.has("runtime") && needs.storage.guildKv !== "postgres" &&
-      needs.storage.kvUrl === undefined
+      (needs.roles.has("runtime") || needs.roles.has("api")) &&
+      needs.storage.guildKv !== "postgres" && needs.storage.kvUrl === undefined
     ) {
       problems.push(
-        `FLORA_ROLE=${list} runs guilds, whose KV must follow them between nodes: ` +
+        `FLORA_ROLE=${list} runs or serves guilds, whose KV must be the same on every node: ` +
           "set FLORA_GUILD_KV=postgres (or FLORA_KV_URL)",
       );
     }
-    if ((needs.roles.has("gateway") || needs.roles.has("runtime")) && !needs.discordToken) {
+    // The api role registers a deployment's commands with Discord.
+    if (!needs.discordToken) {
       problems.push(
         `FLORA_ROLE=${list} needs DISCORD_TOKEN: nodes cannot each start a private emulator ` +
           "(share one with `deno task emulator` and DISCORD_API_URL)",

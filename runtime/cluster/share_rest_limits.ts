@@ -51,6 +51,8 @@ export function shareRestLimits(
     try {
       return await sending.run(request, () => send(options));
     } finally {
+      // No answer (the network failed): free the bucket in case this request was its probe.
+      request.recorded ??= limits.record(options.method, bucket, new Headers()).catch(onError);
       // The bucket's next request (queued behind this one) must see what this answer said.
       await request.recorded;
     }

@@ -171,26 +171,29 @@ export class SharedRestLimits {
 
   /** Resolves when this request may be sent (its bucket and the global limit allow it). */
   async acquire(method: string, route: string): Promise<void> {
-    const scope = scopeOf(route);
-    if (!scope.bucket) return;
     const started = performance.now();
-    while (true) {
-      const wait = Number(
-        await this.#redis.eval(ACQUIRE, {
-          keys: [this.#key("global"), this.#key("global-block"), this.#bucketKey(method, route)],
-          arguments: [
-            String(this.#global),
-            String(this.#windowMs),
-            scope.global ? "1" : "0",
-            String(this.#probeMs),
-            `${this.#nodeId}:${this.#sent++}`,
-          ],
-        }),
-      );
-      if (wait <= 0) break;
+    for (let wait; (wait = await this.tryAcquire(method, route)) > 0;) {
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
     this.waitedMs += performance.now() - started;
+  }
+
+  /** Takes a turn if one is free now: 0 (taken), else how long to wait before asking again, ms. */
+  async tryAcquire(method: string, route: string): Promise<number> {
+    const scope = scopeOf(route);
+    if (!scope.bucket) return 0;
+    return Number(
+      await this.#redis.eval(ACQUIRE, {
+        keys: [this.#key("global"), this.#key("global-block"), this.#bucketKey(method, route)],
+        arguments: [
+          String(this.#global),
+          String(this.#windowMs),
+          scope.global ? "1" : "0",
+          String(this.#probeMs),
+          `${this.#nodeId}:${this.#sent++}`,
+        ],
+      }),
+    );
   }
 
   /** Shares what Discord's answer says about the bucket (and a global 429's retry time). */

@@ -22,7 +22,8 @@ export interface GatewayPayload {
 /** Where routed events go (the sandbox manager). */
 export interface EventSink {
   /**
-   * Takes the event; `settled` is called once it is handled or dropped (never at shutdown).
+   * Takes the event; `settled` is called once it is handled or dropped (never at shutdown),
+   * `withdrawn` instead when it is taken back before it started (a cluster's bus event).
    * `frame`: the gateway frame's JSON text the payload was parsed from (its `d`), if known.
    */
   deliver(
@@ -31,6 +32,7 @@ export interface EventSink {
     payload: unknown,
     settled?: () => void,
     frame?: string,
+    withdrawn?: () => void,
   ): boolean;
   activeGuilds(): string[];
 }
@@ -82,23 +84,33 @@ export class EventRouter {
    * Handles one gateway payload from a shard. `settled` is called once the
    * payload is fully handled: at once when no script gets it, else when its
    * guild's script finished with it. `frame` is the payload's JSON text as
-   * received, when the gateway has it: it goes to the worker as is.
+   * received, when the gateway has it: it goes to the worker as is. With
+   * `withdrawn` (a cluster's bus event), the sandbox may take the event back
+   * before it started and call that instead of `settled`.
    */
   route(
     payload: GatewayPayload,
     shardId: number,
     settled: () => void = () => {},
     frame?: string,
+    withdrawn?: () => void,
   ): void {
     if (payload.op !== 0 || !payload.t || typeof payload.d !== "object" || payload.d === null) {
       settled();
       return;
     }
-    if (!this.#route(payload.t, payload.d as Data, shardId, settled, frame)) settled();
+    if (!this.#route(payload.t, payload.d as Data, shardId, settled, frame, withdrawn)) settled();
   }
 
   /** Routes a dispatch; true when a guild's sandbox took it (and will settle it). */
-  #route(t: string, d: Data, shardId: number, settled: () => void, frame?: string): boolean {
+  #route(
+    t: string,
+    d: Data,
+    shardId: number,
+    settled: () => void,
+    frame?: string,
+    withdrawn?: () => void,
+  ): boolean {
     switch (t) {
       case "READY":
         this.#ready(d, shardId);
@@ -132,7 +144,7 @@ export class EventRouter {
     // GUILD_UPDATE is the guild itself: its own id is the guild's.
     const guildId = t === "GUILD_UPDATE" ? d.id : d.guild_id;
     return name !== undefined && typeof guildId === "string" &&
-      this.sink.deliver(guildId, name, d, settled, frame);
+      this.sink.deliver(guildId, name, d, settled, frame, withdrawn);
   }
 
   /** Guilds the bot is in, as the gateway reported them (outages included). */

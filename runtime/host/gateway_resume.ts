@@ -101,26 +101,8 @@ export class GatewayResume {
   }
 
   #prime(shard: DiscordenoShard, session: ShardSession): void {
-    shard.sessionId = session.sessionId;
-    shard.resumeGatewayUrl = session.resumeUrl;
-    shard.previousSequenceNumber = session.seq;
     this.#marks.set(shard.id, new SequenceWatermark(session.seq));
-    const requestIdentify = shard.requestIdentify;
-    // The manager's first identify becomes a resume; the prototype's identify serves later ones.
-    shard.identify = async () => {
-      delete (shard as { identify?: unknown }).identify;
-      // Refused (the session expired): identify afresh; its READY tells the manager.
-      shard.requestIdentify = async () => {
-        shard.requestIdentify = requestIdentify;
-        await shard.identify();
-      };
-      await shard.resume();
-      if (shard.state === ShardState.Connected) {
-        shard.requestIdentify = requestIdentify;
-        this.resumed.push(shard.id);
-        await shard.shardIsReady();
-      }
-    };
+    primeResume(shard, session, () => this.resumed.push(shard.id));
   }
 
   /**
@@ -175,6 +157,46 @@ export class GatewayResume {
 }
 
 const noop = () => {};
+
+/**
+ * Makes the shard's next identify a RESUME of `session` (replaying what came
+ * after `session.seq`); when Discord refuses it (the session expired), the
+ * shard identifies afresh, and its READY tells the manager. `onResumed` runs
+ * once the resume succeeded. Whatever `shard.identify` was before (e.g. a
+ * wrapper that waits for the identify rate limit) serves every later identify.
+ *
+ * @example
+ * ```ts
+ * primeResume(shard, { sessionId, resumeUrl, seq }, () => console.log("resumed"));
+ * await shard.identify(); // resumes
+ * ```
+ */
+export function primeResume(
+  shard: DiscordenoShard,
+  session: ShardSession,
+  onResumed: () => void,
+): void {
+  shard.sessionId = session.sessionId;
+  shard.resumeGatewayUrl = session.resumeUrl;
+  shard.previousSequenceNumber = session.seq;
+  const identify = shard.identify;
+  const requestIdentify = shard.requestIdentify;
+  // The manager's first identify becomes a resume; the previous identify serves later ones.
+  shard.identify = async () => {
+    shard.identify = identify;
+    // Refused (the session expired): identify afresh; its READY tells the manager.
+    shard.requestIdentify = async () => {
+      shard.requestIdentify = requestIdentify;
+      await shard.identify();
+    };
+    await shard.resume();
+    if (shard.state === ShardState.Connected) {
+      shard.requestIdentify = requestIdentify;
+      onResumed();
+      await shard.shardIsReady();
+    }
+  };
+}
 
 function isStoredSessions(value: unknown): value is StoredSessions {
   if (typeof value !== "object" || value === null) return false;

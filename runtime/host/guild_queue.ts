@@ -25,6 +25,11 @@ export interface QueuedEvent {
    * its worker); not called for events left unfinished at shutdown.
    */
   settled?: () => void;
+  /**
+   * Set for an event another node can run instead (a cluster's bus event): called, instead of
+   * `settled`, when the event is taken back before it started ({@linkcode GuildQueue.withdraw}).
+   */
+  withdrawn?: () => void;
 }
 
 /**
@@ -93,6 +98,26 @@ export class GuildQueue {
     const batch: QueuedEvent[] = [];
     for (let i = 0; i < n; i++) batch.push(this.shift()!);
     return batch;
+  }
+
+  /**
+   * Takes back the waiting events that can run elsewhere (those with
+   * `withdrawn`, interactions excepted: this node already started answering
+   * them), telling each; the rest keep their order. Returns how many.
+   */
+  withdraw(): number {
+    let withdrawn = 0;
+    for (const event of this.drain()) {
+      if (event.withdrawn === undefined || event.name === "interactionCreate") {
+        this.#items.push(event);
+        continue;
+      }
+      const tell = event.withdrawn;
+      event.withdrawn = event.settled = undefined;
+      tell();
+      withdrawn++;
+    }
+    return withdrawn;
   }
 
   /** Removes and returns everything waiting, oldest first. */

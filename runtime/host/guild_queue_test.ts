@@ -64,3 +64,22 @@ Deno.test("takeBatch takes a run of droppable events, or one event that owes an 
   assert.deepEqual(taken(64), []);
   assert.equal(queue.length, 0);
 });
+
+Deno.test("withdraw gives back the events another node can run; the rest keep their order", () => {
+  const queue = new GuildQueue(100);
+  const told: string[] = [];
+  const bus = (name: QueuedEvent["name"], n: number): QueuedEvent => ({
+    ...event(name, n),
+    settled: () => told.push(`settled ${n}`),
+    withdrawn: () => told.push(`withdrawn ${n}`),
+  });
+  queue.push(bus("messageCreate", 0));
+  queue.push(event("cron", 1)); // this node's own: stays
+  queue.push(bus("interactionCreate", 2)); // its answer has begun here: stays
+  queue.push(bus("messageCreate", 3));
+  assert.equal(queue.withdraw(), 2);
+  assert.deepEqual(told, ["withdrawn 0", "withdrawn 3"]);
+  const rest = queue.drain();
+  assert.deepEqual(rest.map((e) => (e.payload as { n: number }).n), [1, 2]);
+  assert.equal(queue.withdraw(), 0);
+});

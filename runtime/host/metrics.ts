@@ -171,6 +171,10 @@ export class FloraMetrics {
     "Resident workers stopped to save memory, by reason (idle, lru).",
     "reason",
   );
+  readonly processRecycles = new Counter(
+    "flora_sandbox_recycles_total",
+    "Sandbox processes replaced because their RSS passed FLORA_SANDBOX_RSS_CEILING_MB.",
+  );
   readonly timeouts = new Counter(
     "flora_handler_timeouts_total",
     "Workers stopped by the watchdog for running past their budget.",
@@ -208,7 +212,8 @@ export class FloraMetrics {
   readonly busEvents = new Counter(
     "flora_bus_events_total",
     "Cluster runtime nodes: events taken from the bus, by outcome (handled, duplicate: run " +
-      "before by another node; fenced: left to the next owner; failed; redelivered).",
+      "before by another node; fenced: left to the next owner; withdrawn: given back unstarted " +
+      "when the partition moved; failed; redelivered).",
     "outcome",
   );
   /** The same events counted per guild, hour by hour (`GET /guilds/:guild/usage`). */

@@ -48,6 +48,7 @@ import { chargeBatch, chargeOperation } from "./usage_charges.ts";
 import { WorkerFailures } from "./worker_failures.ts";
 import { WorkerLifecycle } from "./worker_lifecycle.ts";
 import { WorkerMessages } from "./worker_messages.ts";
+import { WorkerMoves } from "./worker_moves.ts";
 
 export type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
 export type { SchedulingOptions } from "./scheduling_options.ts";
@@ -72,6 +73,8 @@ export class SandboxManager {
   #backoffTimers = new RestartTimers<Guild>();
   #closing = false;
   #drained = new IdleWaiter(() => this.#idle());
+  /** Workers leaving a sandbox process that is being recycled, each between events. */
+  #moves = new WorkerMoves({ move: (worker) => this.#move(worker) });
   readonly options: SchedulingOptions;
   readonly metrics: FloraMetrics;
   readonly acks: InteractionAcks;
@@ -266,6 +269,8 @@ export class SandboxManager {
   /**
    * Delivers an event to a guild: queued, then sent to its worker (started
    * if needed) in arrival order. False when the guild has no deployment.
+   * `settled` is called once it is handled or dropped (see `QueuedEvent` in guild_queue.ts);
+   * `withdrawn` marks an event {@linkcode withdraw} may take back.
    */
   deliver(
     guildId: string,
@@ -273,6 +278,7 @@ export class SandboxManager {
     payload: unknown,
     settled?: () => void,
     frame?: string,
+    withdrawn?: () => void,
   ): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
@@ -291,7 +297,8 @@ export class SandboxManager {
         return true;
       }
     }
-    if (!guild.queue.push({ name, payload, frame, receivedAt: performance.now(), settled })) {
+    const queued = { name, payload, frame, receivedAt: performance.now(), settled, withdrawn };
+    if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
       settled?.();
@@ -299,6 +306,20 @@ export class SandboxManager {
     }
     this.#pump(guild);
     return true;
+  }
+
+  /**
+   * Takes back the waiting (not started) events of the guilds `which` picks
+   * that can run elsewhere: a cluster node hands their partition to another
+   * node, which runs them. Returns how many.
+   */
+  withdraw(which: (guildId: string) => boolean): number {
+    let withdrawn = 0;
+    for (const guild of this.#guilds.values()) {
+      if (guild.queue.length > 0 && which(guild.id)) withdrawn += guild.queue.withdraw();
+    }
+    if (withdrawn > 0) this.#drained.check();
+    return withdrawn;
   }
 
   /** Sends what the guild's worker can take now; starts a worker when none runs. */
@@ -413,6 +434,7 @@ export class SandboxManager {
       if (id !== undefined) this.acks.handled(id);
     }
     if (worker.retiring && worker.inflight.size === 0) this.#workers.stop(worker);
+    this.#moves.settle(worker); // between events: a worker leaving a recycled process goes now
     const guild = this.#guilds.get(worker.key.guildId);
     if (guild && guild.worker === worker) this.#pump(guild);
     this.#wakeWaiting(load);
@@ -435,6 +457,29 @@ export class SandboxManager {
     const worker = this.#workers.worker(key);
     if (!worker) return;
     for (const id of ids) if (worker.inflight.has(id)) this.#started.mark(worker, id);
+  }
+
+  /** These workers' sandbox process is being recycled: each moves once nothing is in flight. */
+  moveWorkers(keys: WorkerKey[]): void {
+    const workers: GuildWorker[] = [];
+    for (const key of keys) {
+      const worker = this.#workers.worker(key);
+      if (worker) workers.push(worker);
+      else this.#p.terminate(key); // unknown here: let the pool forget it
+    }
+    this.#moves.request(workers);
+  }
+
+  /** Stops a worker whose process is being recycled; what its guild has waiting starts anew. */
+  #move(worker: GuildWorker): void {
+    this.#workers.stop(worker);
+    const guild = this.#guilds.get(worker.key.guildId);
+    if (guild) this.#pump(guild);
+  }
+
+  /** A sandbox process passed its RSS ceiling and is being recycled. */
+  processRecycled(_index: number, _rss: number): void {
+    this.metrics.processRecycles.inc();
   }
 
   /** A worker was stopped or died: fail its load, or let the next event start a fresh one. */

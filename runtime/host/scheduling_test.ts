@@ -6,35 +6,16 @@
  */
 
 import assert from "node:assert/strict";
-import type { OperationName } from "../sandbox/protocol/mod.ts";
 import { MemoryLogBuffer } from "./logs.ts";
-import { type OperationExecutor, SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
-import { messagePayload, testDeployment, withSandboxes } from "./test_fixtures.ts";
-
-interface Call {
-  guildId: string;
-  op: OperationName;
-  args: Record<string, unknown>;
-}
-
-/** Records operations and answers like Discord would. */
-class RecordingExecutor implements OperationExecutor {
-  calls: Call[] = [];
-  #waiters: (() => void)[] = [];
-  execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
-    this.calls.push({ guildId, op, args: args as Record<string, unknown> });
-    for (const wake of this.#waiters.splice(0)) wake();
-    return Promise.resolve(op === "interaction.respond" ? null : { id: "555" });
-  }
-  async waitFor(predicate: (calls: Call[]) => boolean): Promise<void> {
-    while (!predicate(this.calls)) {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-  contents(): string[] {
-    return this.calls.map((c) => String((c.args.data as { content?: unknown })?.content));
-  }
-}
+import { SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
+import {
+  type Call,
+  messagePayload,
+  RecordingExecutor,
+  slashPayload,
+  testDeployment,
+  withSandboxes,
+} from "./test_fixtures.ts";
 
 let nextDeployment = 1;
 const deployment = (guildId: string, code: string) =>
@@ -43,18 +24,7 @@ const deployment = (guildId: string, code: string) =>
 const guild = (n: number) => `1000000000000${String(n).padStart(5, "0")}`;
 
 const message = messagePayload;
-
-function slash(guildId: string, id: string, name: string) {
-  return {
-    id,
-    type: 2,
-    token: "tok",
-    guild_id: guildId,
-    channel_id: "200000000000000001",
-    member: { user: { id: "300000000000000001", username: "alice" } },
-    data: { id: "1", name, type: 1 },
-  };
-}
+const slash = slashPayload;
 
 const ECHO = (tag: string) =>
   `createBot({ prefixCommands: [prefix({ name: "echo", run: (ctx) => ctx.reply("${tag} " + ctx.argv.join(" ")) })] });`;

@@ -6,6 +6,7 @@
  */
 
 import type { Deployment, DeploymentStatus } from "../../storage/types.ts";
+import type { OperationName } from "../sandbox/protocol/mod.ts";
 import { type PoolOptions, SandboxPool } from "../sandbox/pool.ts";
 import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
 import { MemoryLogBuffer } from "./logs.ts";
@@ -50,6 +51,19 @@ export function messagePayload(guildId: string, content: string) {
   };
 }
 
+/** A slash command `/name` used by a member in one of `guildId`'s channels (interaction `id`). */
+export function slashPayload(guildId: string, id: string, name: string) {
+  return {
+    id,
+    type: 2,
+    token: "tok",
+    guild_id: guildId,
+    channel_id: "200000000000000001",
+    member: { user: { id: "300000000000000001", username: "alice" } },
+    data: { id: "1", name, type: 1 },
+  };
+}
+
 /** An executor that records the content of every message a script sends, and succeeds. */
 export class ReplyRecorder implements OperationExecutor {
   contents: string[] = [];
@@ -72,6 +86,33 @@ export async function until(what: string, check: () => boolean, timeoutMs = 15_0
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** One operation a script asked the host for. */
+export interface Call {
+  guildId: string;
+  op: OperationName;
+  args: Record<string, unknown>;
+}
+
+/** Records operations and answers like Discord would. */
+export class RecordingExecutor implements OperationExecutor {
+  calls: Call[] = [];
+  #waiters: (() => void)[] = [];
+  execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
+    this.calls.push({ guildId, op, args: args as Record<string, unknown> });
+    for (const wake of this.#waiters.splice(0)) wake();
+    return Promise.resolve(op === "interaction.respond" ? null : { id: "555" });
+  }
+  async waitFor(predicate: (calls: Call[]) => boolean): Promise<void> {
+    while (!predicate(this.calls)) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+  /** The content of each message or reply asked for, in order. */
+  contents(): string[] {
+    return this.calls.map((c) => String((c.args.data as { content?: unknown })?.content));
   }
 }
 

@@ -59,7 +59,7 @@ export class IsolatedGuilds {
   release(): void {
     const now = Date.now();
     for (const [guildId, { process, until }] of this.#isolated) {
-      if (until > now || process.workers.size > 0) continue;
+      if (until > now || process.workers.size > 0 || process.retiring) continue;
       this.#isolated.delete(guildId);
       process.close();
     }

@@ -8,7 +8,8 @@
  *
  * Its parts: `sandbox_child.ts` (one child process), `process_slot.ts` (a
  * supervised slot and its restarts), `standby_processes.ts`,
- * `isolated_guilds.ts` (suspects moved apart), `liveness_sweep.ts` and
+ * `isolated_guilds.ts` (suspects moved apart), `liveness_sweep.ts`,
+ * `process_recycling.ts` (processes past their RSS ceiling replaced) and
  * `script_seals.ts`.
  *
  * @module
@@ -34,6 +35,7 @@ import { IsolatedGuilds } from "./isolated_guilds.ts";
 import { DedicatedGuilds } from "./dedicated_guilds.ts";
 import { LivenessSweep } from "./liveness_sweep.ts";
 import { ScriptSeals } from "./script_seals.ts";
+import { ProcessRecycling } from "./process_recycling.ts";
 
 export { type PoolListener, type PoolOptions, processIndex, ScriptRefused };
 
@@ -51,6 +53,7 @@ export class SandboxPool {
   readonly #isolated: IsolatedGuilds;
   /** Guilds the operator gave processes of their own (`FLORA_DEDICATED_GUILDS`). */
   readonly #dedicated: DedicatedGuilds;
+  readonly #recycling: ProcessRecycling;
 
   constructor(readonly options: PoolOptions, readonly listener: PoolListener) {
     if (!Number.isInteger(options.processes) || options.processes < 1) {
@@ -65,6 +68,10 @@ export class SandboxPool {
     };
     this.#isolated = new IsolatedGuilds(solo);
     this.#dedicated = new DedicatedGuilds(solo);
+    this.#recycling = new ProcessRecycling(
+      { ceilingMb: options.rssCeilingMb ?? 0, minAgeMs: options.recycleMinAgeMs },
+      listener,
+    );
   }
 
   /** Starts every process; resolves when all are ready (standbys start after, unawaited). */
@@ -95,6 +102,11 @@ export class SandboxPool {
         silenceMs,
       );
       this.#isolated.release();
+      this.#recycling.check([
+        ...this.#processes,
+        ...this.#isolated.processes(),
+        ...this.#dedicated.processes(),
+      ]);
     }, silenceMs / 5);
   }
 
@@ -121,9 +133,9 @@ export class SandboxPool {
   #processOf(key: WorkerKey): SandboxProcess {
     if (this.#dedicated.has(key.guildId)) return this.#placeFor(key.guildId);
     const isolated = this.#isolated.processOf(key.guildId);
-    if (isolated?.workers.has(workerKeyId(key))) return isolated;
+    if (isolated?.holds(workerKeyId(key))) return isolated;
     const shared = this.#processes[processIndex(key.guildId, this.#processes.length)];
-    if (shared?.workers.has(workerKeyId(key))) return shared;
+    if (shared?.holds(workerKeyId(key))) return shared;
     return this.#placeFor(key.guildId);
   }
 
@@ -184,9 +196,7 @@ export class SandboxPool {
 
   /** Stops a worker. Never rejects, like {@linkcode send}. */
   terminate(key: WorkerKey): Promise<void> {
-    const process = this.#processOf(key);
-    process.workers.delete(workerKeyId(key));
-    return process.send({ ...key, v: PROTOCOL_VERSION, type: "terminate" });
+    return this.#processOf(key).terminate(key, { ...key, v: PROTOCOL_VERSION, type: "terminate" });
   }
 
   /** Stops every process, standbys included. */

@@ -75,6 +75,14 @@ export interface PoolOptions {
    */
   maxIsolated?: number;
   /**
+   * RSS past which a sandbox process is recycled: a fresh one takes its place
+   * and its guilds move over between events (`process_recycling.ts`), MiB
+   * (0 or absent: never; flora's default is `FLORA_SANDBOX_RSS_CEILING_MB`).
+   */
+  rssCeilingMb?: number;
+  /** Youngest a process may be recycled, ms (tests lower it; default 30 s). */
+  recycleMinAgeMs?: number;
+  /**
    * How long a guild moved apart stays in its own process, ms, counted from
    * the last unexplained death it was part of (`FLORA_SANDBOX_ISOLATION_MS`).
    * @default 600_000 (10 minutes)
@@ -102,4 +110,12 @@ export interface PoolListener {
   workerExit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void;
   /** The process handed these events to the worker (they are no longer safe to deliver again). */
   eventsStarted?(key: WorkerKey, ids: number[]): void;
+  /**
+   * These workers' process is being recycled: stop each once it has nothing
+   * in flight (the guild's next worker starts in the fresh process). Asked
+   * again while any remains; a worker already stopped is ignored.
+   */
+  moveWorkers?(keys: WorkerKey[]): void;
+  /** A sandbox process passed its RSS ceiling (bytes) and is being recycled. */
+  processRecycled?(index: number, rss: number): void;
 }

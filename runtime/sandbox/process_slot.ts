@@ -17,6 +17,7 @@ import { blameProcessExit, unresolvedSuspects } from "./exit_blame.ts";
 import type { PoolListener, PoolOptions } from "./pool_types.ts";
 import { processIndex } from "./process_index.ts";
 import { type ChildOwner, SandboxChild } from "./sandbox_child.ts";
+import { RetiringChild } from "./retiring_child.ts";
 
 /** A worker reported silent this recently when its process died is blamed for it, ms. */
 const SUSPECT_WINDOW_MS = 1_000;
@@ -24,8 +25,10 @@ const SUSPECT_WINDOW_MS = 1_000;
 /** One supervised sandbox process slot (index), served by one child at a time. */
 export class SandboxProcess implements ChildOwner {
   #current: SandboxChild | null = null;
-  /** Workers living in this process, so their owners learn when it dies. */
+  /** Workers living in the current child, so their owners learn when it dies. */
   readonly workers = new Map<string, WorkerKey>();
+  /** The child being recycled, with the workers still in it (see `process_recycling.ts`). */
+  #retiring: RetiringChild | null = null;
   /** When each worker was last reported silent (a likely cause if the process aborts). */
   readonly #silent = new Map<string, number>();
   #closing = false;
@@ -64,6 +67,66 @@ export class SandboxProcess implements ChildOwner {
     return this.#adopt(new SandboxChild(this.options, this, this.link));
   }
 
+  /** The child being recycled, while its workers move to the current one. */
+  get retiring(): RetiringChild | null {
+    return this.#retiring;
+  }
+
+  /** Whether the worker lives in this slot (its current child or the one being recycled). */
+  holds(workerId: string): boolean {
+    return this.workers.has(workerId) || (this.#retiring?.workers.has(workerId) ?? false);
+  }
+
+  /**
+   * Recycles the current child: a fresh one (a standby if there is one) serves
+   * the slot from now on, new workers start there, and the old one keeps its
+   * workers until their owners stop them (between events), then exits. Null
+   * when there is no child, or one is already being recycled.
+   */
+  recycle(): RetiringChild | null {
+    const old = this.#current;
+    if (!old || this.#retiring || this.#closing) return null;
+    const retiring = new RetiringChild(old, this.workers);
+    this.workers.clear();
+    this.#retiring = retiring;
+    this.#adopt(this.takeStandby() ?? new SandboxChild(this.options, this, this.link));
+    if (retiring.workers.size === 0) this.#closeRetiring();
+    return retiring;
+  }
+
+  /** A worker stopped by its owner: forgets it, and tells the child it lives in to stop it. */
+  terminate(key: WorkerKey, message: HostToProcess): Promise<void> {
+    const id = workerKeyId(key);
+    const retiring = this.#retiring;
+    if (retiring?.workers.delete(id)) {
+      const sent = retiring.send(message);
+      if (retiring.workers.size === 0) this.#closeRetiring();
+      return sent;
+    }
+    this.workers.delete(id);
+    return this.send(message);
+  }
+
+  /**
+   * Gives up on the workers still in the recycled child (they took too long
+   * to finish): their owners hear they were lost, as after a crash, and it
+   * exits.
+   */
+  abandonRetiring(detail: string): void {
+    const retiring = this.#retiring;
+    if (!retiring) return;
+    const lost = [...retiring.workers.values()];
+    retiring.workers.clear();
+    this.#closeRetiring();
+    for (const key of lost) this.listener.workerExit(key, "process", detail);
+  }
+
+  #closeRetiring(): void {
+    const retiring = this.#retiring;
+    this.#retiring = null;
+    retiring?.child.close();
+  }
+
   #adopt(child: SandboxChild): Promise<void> {
     child.owner = this;
     this.#current = child;
@@ -71,7 +134,19 @@ export class SandboxProcess implements ChildOwner {
   }
 
   message(child: SandboxChild, message: ProcessToHost): void {
-    if (child !== this.#current) return;
+    if (child !== this.#current) {
+      // From the recycled child: only about workers still in it (one already stopped may
+      // run again, under the same key, in the current child).
+      const retiring = this.#retiring;
+      if (
+        retiring?.child !== child || !("guildId" in message) ||
+        !retiring.workers.has(workerKeyId(message))
+      ) return;
+      if (message.type === "workerExit") {
+        retiring.workers.delete(workerKeyId(message));
+        if (retiring.workers.size === 0) this.#closeRetiring();
+      }
+    }
     switch (message.type) {
       case "fromWorker":
         this.listener.workerMessage(
@@ -98,6 +173,10 @@ export class SandboxProcess implements ChildOwner {
   }
 
   exited(child: SandboxChild, status: Deno.CommandStatus): void {
+    if (this.#retiring?.child === child) {
+      this.abandonRetiring(`${this.name} died while it was being recycled`);
+      return;
+    }
     if (this.#current !== child) return;
     this.#current = null;
     const lost = [...this.workers.values()];
@@ -134,6 +213,10 @@ export class SandboxProcess implements ChildOwner {
    * the message's line (see `NdjsonWriter.write`).
    */
   send(message: HostToProcess, raw?: readonly string[]): Promise<void> {
+    const retiring = this.#retiring;
+    if (retiring && "guildId" in message && retiring.workers.has(workerKeyId(message))) {
+      return retiring.send(message, raw);
+    }
     const child = this.#current;
     if (!child) return Promise.resolve();
     // Ready, as it is for nearly every message: written now, without a hop through `ready`.
@@ -153,7 +236,9 @@ export class SandboxProcess implements ChildOwner {
 
   async close(): Promise<void> {
     this.#closing = true;
-    await this.#current?.close();
+    const retiring = this.#retiring;
+    this.#retiring = null;
+    await Promise.all([this.#current?.close(), retiring?.child.close()]);
   }
 }
 

@@ -101,8 +101,17 @@ export class SandboxChild {
         PROCESS_MAIN.href,
         ...(link ? [`--socket=${link.path}`] : []),
       ],
-      // Only what Deno needs to find its cache: nothing else of the host's environment.
-      env: passThroughEnv(["DENO_DIR", "HOME", "XDG_CACHE_HOME"]),
+      // Only what Deno needs to find its cache, and glibc's malloc tuning (an operator's
+      // choice; the process cannot read its environment): nothing else of the host's.
+      env: passThroughEnv([
+        "DENO_DIR",
+        "HOME",
+        "XDG_CACHE_HOME",
+        "MALLOC_ARENA_MAX",
+        "MALLOC_TRIM_THRESHOLD_",
+        "MALLOC_TOP_PAD_",
+        "MALLOC_MMAP_THRESHOLD_",
+      ]),
       clearEnv: true,
       stdin: link ? "null" : "piped",
       stdout: link ? "null" : "piped",

@@ -22,15 +22,16 @@ export interface EmulatorProcess {
 /** Starts `emulator/main.ts` on a free port and waits for its banner. */
 export async function startEmulatorProcess(flags: string[] = []): Promise<EmulatorProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    // Several hosts identify their shards at once against this one emulator.
+    // Several hosts identify their shards at once against this one emulator (unless `flags`,
+    // which come first and so win, set an identify interval).
     args: [
       "run",
       "--unstable-kv",
       "-A",
       "emulator/main.ts",
+      ...flags,
       "--port=0",
       "--identify-interval=0",
-      ...flags,
     ],
     cwd: ROOT,
     env: { NO_COLOR: "1" },

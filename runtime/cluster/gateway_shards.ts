@@ -1,0 +1,239 @@
+/**
+ * The shards one gateway node runs: exactly those whose `shard.N` lease it
+ * holds. A shard it takes RESUMEs the session its previous holder stored
+ * (`shard_sessions.ts`), so Discord replays every dispatch after the last one
+ * that holder published, and the bus drops the replays it already has (same
+ * `session_id:seq`). It identifies afresh only when Discord refuses the
+ * resume, and then only in its bucket's identify slot.
+ *
+ * Fencing: a shard whose lease is no longer valid (lost, or its node paused
+ * past it) publishes nothing more, connects and identifies no more, and
+ * writes no session; its next holder carries on from the stored sequence.
+ *
+ * Discordeno's gateway manager creates and keeps the shard objects
+ * (`gateway.identify(N)`, `gateway.kill(N)`); this module hooks each shard as
+ * the manager creates it.
+ *
+ * @module
+ */
+
+import type { Bot, DiscordenoShard } from "@discordeno/bot";
+import type { GatewayPayload } from "../host/event_router.ts";
+import { primeResume, type ShardSession } from "../host/gateway_resume.ts";
+import { SequenceWatermark } from "../host/sequence_watermark.ts";
+import type { Lease } from "./leases.ts";
+import type { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
+
+type Gateway = Bot["gateway"];
+
+/** Lease name of a gateway shard (`shard.3`). */
+export const shardLease = (shardId: number): string => `shard.${shardId}`;
+
+export interface GatewayShardsOptions {
+  /** The manager, prepared: connection info, `totalShards` and buckets set. */
+  gateway: Gateway;
+  sessions: ShardSessionStore;
+  identify: IdentifyGate;
+  /** `max_concurrency` of `GET /gateway/bot`: shard N identifies in bucket `N % maxConcurrency`. */
+  maxConcurrency: number;
+  /** This node's current lease on a shard, if any. */
+  lease(shardId: number): Lease | undefined;
+  /** Whether a lease still lets its holder act (`LeaseTable.isValid`). */
+  isValid(lease: Lease): boolean;
+  /**
+   * Publishes one payload of a held shard; resolves once it is stored (or
+   * deliberately not published), rejects when it could not be (it stays
+   * unsettled, so the stored sequence stays before it and a resume replays it).
+   */
+  publish(payload: GatewayPayload, shardId: number, sessionId: string | undefined): Promise<void>;
+  onNotice?: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+/** One shard this node runs. */
+interface Running {
+  /** The stored session to resume, until the manager created the shard. */
+  resume: ShardSession | null;
+  /** Contiguously published sequence of the current session; null before its READY. */
+  mark: SequenceWatermark | null;
+  /** Publishes not yet settled. */
+  inFlight: Set<Promise<void>>;
+  /** The session last written (JSON), to skip unchanged writes. */
+  written: string;
+  stopping: boolean;
+}
+
+/** Counters of the shards' intake. */
+export interface GatewayShardStats {
+  /** Shards that resumed a stored session on this node. */
+  resumed: number;
+  /** Shards that identified afresh on this node. */
+  identified: number;
+  /** Payloads dropped because their shard's lease was no longer valid. */
+  fenced: number;
+}
+
+/**
+ * Starts, fences and stops the leased shards of one gateway node.
+ *
+ * @example
+ * ```ts
+ * const shards = new GatewayShards({ gateway, sessions, identify, maxConcurrency, lease, isValid, publish });
+ * // from the shard ownership's hooks:
+ * gained: (n) => shards.start(n), draining: (n) => shards.drain(n), lost: (n) => shards.lost(n)
+ * // from the gateway's onPayload:
+ * shards.received(payload, shardId, sessionId);
+ * ```
+ */
+export class GatewayShards {
+  readonly stats: GatewayShardStats = { resumed: 0, identified: 0, fenced: 0 };
+  readonly #options: GatewayShardsOptions;
+  readonly #running = new Map<number, Running>();
+  readonly #notice: NonNullable<GatewayShardsOptions["onNotice"]>;
+
+  constructor(options: GatewayShardsOptions) {
+    this.#options = options;
+    this.#notice = options.onNotice ?? (() => {});
+    const shards = options.gateway.shards;
+    const set = shards.set.bind(shards);
+    shards.set = (id: number, shard: DiscordenoShard) => {
+      if (!shards.has(id)) this.#hook(shard);
+      return set(id, shard);
+    };
+  }
+
+  /** Shards running here now. */
+  running(): number[] {
+    return [...this.#running.keys()].sort((a, b) => a - b);
+  }
+
+  /** Whether this node may act for `shardId` now (holds a valid lease on it). */
+  valid(shardId: number): boolean {
+    const lease = this.#options.lease(shardId);
+    return lease !== undefined && this.#options.isValid(lease);
+  }
+
+  /** Takes a shard just leased: reads its stored session and connects (resume or identify). */
+  async start(shardId: number): Promise<void> {
+    const { gateway, sessions } = this.#options;
+    const session = await sessions.read(shardId, gateway.totalShards);
+    this.#running.set(shardId, {
+      resume: session,
+      mark: session ? new SequenceWatermark(session.seq) : null,
+      inFlight: new Set(),
+      written: "",
+      stopping: false,
+    });
+    this.#notice(
+      "info",
+      session
+        ? `took shard ${shardId}: resuming session ${session.sessionId} after seq ${session.seq}`
+        : `took shard ${shardId}: no stored session, identifying`,
+    );
+    // Resolves once the shard is READY (and the manager's spawn delay passed): not awaited.
+    gateway.identify(shardId).catch((error) =>
+      this.#notice("error", `shard ${shardId} did not connect: ${error}`)
+    );
+  }
+
+  /** Gives a shard up cleanly: disconnect, let publishes finish, store the session. */
+  async drain(shardId: number): Promise<void> {
+    const running = this.#running.get(shardId);
+    if (!running) return;
+    running.stopping = true;
+    // Closed with a non-1000 code: the session stays resumable for the next holder.
+    await this.#options.gateway.kill(shardId);
+    while (running.inFlight.size > 0) await Promise.allSettled([...running.inFlight]);
+    await this.#persist(shardId, running).catch((error) =>
+      this.#notice("warn", `shard ${shardId}: the session was not stored: ${error}`)
+    );
+    this.#running.delete(shardId);
+    this.#notice("info", `handed shard ${shardId} over`);
+  }
+
+  /** The lease was lost: stop at once (the next holder owns the session record now). */
+  async lost(shardId: number): Promise<void> {
+    const running = this.#running.get(shardId);
+    if (!running) return;
+    running.stopping = true;
+    this.#running.delete(shardId);
+    this.#notice("warn", `lost shard ${shardId} (lease expired): stopped it`);
+    await this.#options.gateway.kill(shardId);
+  }
+
+  /**
+   * One payload from a shard: published when its lease is valid, dropped
+   * (counted) otherwise. Must not throw.
+   */
+  received(payload: GatewayPayload, shardId: number, sessionId: string | undefined): void {
+    const running = this.#running.get(shardId);
+    if (!running || running.stopping || !this.valid(shardId)) {
+      if (payload.op === 0) this.stats.fenced++;
+      return;
+    }
+    // A new session numbers its dispatches from 1.
+    if (payload.t === "READY") running.mark = new SequenceWatermark(0);
+    const seq = payload.s;
+    const counted = typeof seq === "number" && (running.mark ??= new SequenceWatermark(0))
+      .received(seq);
+    const mark = running.mark;
+    const task = this.#options.publish(payload, shardId, sessionId).then(
+      () => {
+        if (counted) mark?.settled(seq as number);
+      },
+      () => {}, // unsettled: the stored sequence stays before it
+    );
+    running.inFlight.add(task);
+    task.finally(() => running.inFlight.delete(task));
+  }
+
+  /** Stores every running shard's session whose published sequence moved. */
+  async persistAll(): Promise<void> {
+    for (const [shardId, running] of [...this.#running]) {
+      if (!running.stopping) await this.#persist(shardId, running);
+    }
+  }
+
+  async #persist(shardId: number, running: Running): Promise<void> {
+    const shard = this.#options.gateway.shards.get(shardId);
+    const lease = this.#options.lease(shardId);
+    const sessionId = shard?.sessionId ?? running.resume?.sessionId;
+    const resumeUrl = shard?.resumeGatewayUrl || running.resume?.resumeUrl;
+    if (!lease || !this.#options.isValid(lease) || !running.mark || !sessionId || !resumeUrl) {
+      return;
+    }
+    const session: ShardSession = { sessionId, resumeUrl, seq: running.mark.value };
+    const text = JSON.stringify(session);
+    if (text === running.written) return;
+    const totalShards = this.#options.gateway.totalShards;
+    if (await this.#options.sessions.write(shardId, session, totalShards, lease.token)) {
+      running.written = text;
+    } else if (this.#running.get(shardId) === running) {
+      await this.lost(shardId); // a later holder wrote: the lease is gone whatever it says
+    }
+  }
+
+  /** Fences a shard the manager just created, and primes it to resume a stored session. */
+  #hook(shard: DiscordenoShard): void {
+    const shardId = shard.id;
+    const running = this.#running.get(shardId);
+    const stillHeld = () => this.#running.get(shardId) === running && this.valid(shardId);
+    const identify = shard.identify;
+    shard.identify = async () => {
+      const bucket = shardId % this.#options.maxConcurrency;
+      if (!stillHeld() || !(await this.#options.identify.wait(bucket, stillHeld))) return;
+      this.stats.identified++;
+      await identify.call(shard);
+    };
+    const resume = shard.resume;
+    shard.resume = async () => {
+      if (stillHeld()) await resume.call(shard);
+    };
+    const session = running?.resume;
+    if (!session) return;
+    running.resume = null;
+    primeResume(shard, session, () => {
+      this.stats.resumed++;
+      this.#notice("info", `shard ${shardId} resumed session ${session.sessionId}`);
+    });
+  }
+}
