@@ -325,7 +325,12 @@ function spawn(key: WorkerKey, load: LoadMessage): void {
       running.activeAt = performance.now();
     }
     if (!observe(running, event.data)) return;
-    send({ ...key, v: PROTOCOL_VERSION, type: "fromWorker", message: event.data });
+    try {
+      send({ ...key, v: PROTOCOL_VERSION, type: "fromWorker", message: event.data });
+    } catch (error) {
+      // Not JSON (cyclic, BigInt): thrown here, it would end this process and every neighbour.
+      stop(running, "error", `the script sent a message the host cannot receive: ${error}`);
+    }
   };
   worker.onerror = (event: ErrorEvent) => {
     // Never let a worker's uncaught error propagate into this process.
