@@ -10,7 +10,17 @@ import { Hono } from "hono";
 import { metricsRoutes } from "../../api/routes/metrics.ts";
 import { ApiError, errorResponse } from "../../api/errors.ts";
 import { Counter, Gauge } from "../host/metrics.ts";
-import type { GatewayNodeStats } from "./gateway_node.ts";
+
+/** Counters of a gateway node. */
+export interface GatewayNodeStats {
+  published: number;
+  /** Replays the bus recognised (same session and sequence) and dropped. */
+  duplicates: number;
+  /** Dispatches no single guild owns, not published. */
+  skipped: number;
+  /** Publishes that failed (bus unreachable): a resume replays them if the shard moves. */
+  failed: number;
+}
 
 /**
  * The Prometheus text of a gateway node's figures, read at scrape time.

@@ -20,25 +20,15 @@ import { Heartbeat, openNodesBucket } from "./cluster_view.ts";
 import { dispatchEvents } from "./bus_dispatches.ts";
 import {
   type GatewayMetricsServer,
+  type GatewayNodeStats,
   renderGatewayMetrics,
   serveGatewayMetrics,
 } from "./gateway_metrics.ts";
 import { busNames, ensureEventBus, EventPublisher } from "./event_bus.ts";
-import { GatewayShards } from "./gateway_shards.ts";
+import { GatewayShards, shardLease } from "./gateway_shards.ts";
 import { LeaseTable } from "./leases.ts";
 import { PartitionOwnership } from "./partitions.ts";
 import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
-
-/** Counters of a gateway node. */
-export interface GatewayNodeStats {
-  published: number;
-  /** Replays the bus recognised (same session and sequence) and dropped. */
-  duplicates: number;
-  /** Dispatches no single guild owns, not published. */
-  skipped: number;
-  /** Publishes that failed (bus unreachable): a resume replays them if the shard moves. */
-  failed: number;
-}
 
 /** A running gateway node. */
 export interface GatewayNode {
@@ -65,9 +55,6 @@ export interface GatewayNodeOptions {
   tickMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
 }
-
-/** Lease name of a gateway shard (`shard.3`). */
-export const shardLease = (shardId: number): string => `shard.${shardId}`;
 
 /**
  * Starts the gateway role: connects to NATS, ensures the bus, then takes its

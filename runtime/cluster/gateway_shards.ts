@@ -26,6 +26,9 @@ import type { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
 
 type Gateway = Bot["gateway"];
 
+/** Lease name of a gateway shard (`shard.3`). */
+export const shardLease = (shardId: number): string => `shard.${shardId}`;
+
 export interface GatewayShardsOptions {
   /** The manager, prepared: connection info, `totalShards` and buckets set. */
   gateway: Gateway;
