@@ -22,7 +22,7 @@
  * 5. what process per guild costs (`dedicated_cost.ts`).
  *
  * Run: `deno run --unstable-worker-options --unstable-kv --unstable-bundle -A
- * bench/isolation.ts [--samples 200] [--only loops,neighbour,bombs,threads,dedicated]`. Prints
+ * bench/isolation.ts [--samples 200] [--only loops,neighbour,bombs,threads,dedicated] [--neighbour-apart]`. Prints
  * JSON, with the machine's load average at start and end: figures taken at a
  * load above the number of cores are the scheduler's, not flora's.
  *
@@ -190,17 +190,21 @@ const onlyArg = Deno.args.indexOf("--only");
 const only = onlyArg >= 0 ? Deno.args[onlyArg + 1].split(",") : null;
 const runs = (part: string) => only === null || only.includes(part);
 
+// With --neighbour-apart the neighbour is a dedicated guild (FLORA_DEDICATED_GUILDS): the same
+// attacks, with no address space shared.
+const neighbourApart = Deno.args.includes("--neighbour-apart");
 const arena = await openArena({
   FLORA_EVENT_TIMEOUT_MS: String(BUDGET_MS),
   FLORA_CRASH_LOOP_FAILURES: "1000",
   FLORA_GUILD_LOG_LINES: "100000",
   // Replies one after another would otherwise measure the per-guild budget of 5 Discord calls/s.
   FLORA_GUILD_REST_PER_SECOND: "50",
-});
+}, { dedicated: neighbourApart ? [1] : [] });
 const figures: Record<string, unknown> = {
   cpus: navigator.hardwareConcurrency,
   eventBudgetMs: BUDGET_MS,
   loadAverageAtStart: loadAverage(),
+  neighbourApart,
 };
 try {
   const [hostile, neighbour] = arena.guilds;
