@@ -129,7 +129,10 @@ try {
   const idle = sample(active, rounds * perRound);
   console.log(`after 15 s idle: ${describe(idle)}`);
   const handled = active.handled() - base;
-  const dropped = active.flora.metrics.eventsDropped.total();
+  const { metrics } = active.flora;
+  const dropped = metrics.eventsDropped.total();
+  const crashes = metrics.crashes.total();
+  const coldStarts = metrics.coldStarts.total();
   const last = rows.slice(-tail);
   const curve = (i: number) =>
     last.map((r): [number, number] => [r.messages / 1000, r.processes[i].rssMiB]);
@@ -142,7 +145,8 @@ try {
   const expected = 2 * rounds * perRound;
   console.log(
     `messages sent ${rounds * perRound}: events handled ${handled} of ${expected}, ` +
-      `dropped ${dropped} ` + (handled === expected ? "(each once)" : "(MISMATCH)"),
+      `dropped ${dropped} ` + (handled === expected ? "(each once)" : "(MISMATCH)") +
+      `; worker crashes ${crashes}, cold starts ${coldStarts}, recycles ${idle.recycles}`,
   );
   console.log(
     `last ${last.length} rounds (${last[0].messages}–${last.at(-1)!.messages} messages): ` +
@@ -161,6 +165,8 @@ try {
     perRound,
     handled,
     dropped,
+    crashes,
+    coldStarts,
     slopes,
     rawSlopes,
     peaks,

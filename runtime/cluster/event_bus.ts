@@ -249,7 +249,7 @@ export interface ConsumerStats {
   withdrawn: number;
 }
 
-/** How long `stop` waits for events in flight by default, ms (see {@linkcode PartitionConsumer.stop}). */
+/** How long `stop` waits for events in flight by default (a shutdown's drain), ms. */
 export const DRAIN_DEADLINE_MS = 5_000;
 
 export interface PartitionConsumerOptions extends BusOptions {

@@ -13,6 +13,7 @@ import { type ClusterView, Heartbeat, openNodesBucket, readClusterView } from ".
 import {
   busNames,
   type ConsumerOutcome,
+  DRAIN_DEADLINE_MS,
   ensureEventBus,
   PartitionConsumer,
   type TakeResult,
@@ -73,6 +74,12 @@ export interface PartitionIntake {
   close(): Promise<void>;
 }
 
+/**
+ * How long a partition handed to another runtime node (a rebalance, not a
+ * shutdown) waits for its started events, ms.
+ */
+export const HANDOVER_DRAIN_MS = 15_000;
+
 /** Joins the cluster's runtime nodes and starts taking partitions. */
 export async function startPartitionIntake(
   options: PartitionIntakeOptions,
@@ -91,12 +98,13 @@ export async function startPartitionIntake(
       });
     const partitionLeases = await table(names.partitionLeases);
     const consumers = new Map<number, PartitionConsumer>();
-    const stopConsumer = async (partition: number) => {
+    let closing = false;
+    const stopConsumer = async (partition: number, deadlineMs: number) => {
       const consumer = consumers.get(partition);
       consumers.delete(partition);
       // Stop taking events first, then give back what has not started: it runs on the next
       // owner only, and the drain waits for the started ones alone.
-      const stopped = consumer?.stop();
+      const stopped = consumer?.stop(deadlineMs);
       options.withdraw((guildId) => partitionOf(guildId, options.partitions) === partition);
       const unfinished = await stopped;
       if (unfinished) {
@@ -143,10 +151,13 @@ export async function startPartitionIntake(
           consumers.set(partition, consumer);
           notice("info", `took partition ${partition}`);
         },
-        draining: (partition) => stopConsumer(partition),
+        // A rebalance waits for started events longer than a shutdown can (leases are renewed
+        // meanwhile): what it gives up on runs twice.
+        draining: (partition) =>
+          stopConsumer(partition, closing ? DRAIN_DEADLINE_MS : HANDOVER_DRAIN_MS),
         lost(partition) {
           notice("warn", `lost partition ${partition} (lease expired)`);
-          return stopConsumer(partition);
+          return stopConsumer(partition, 0); // its acks are fenced out already: no use waiting
         },
       },
     });
@@ -175,6 +186,7 @@ export async function startPartitionIntake(
       },
       async close() {
         clearInterval(timer);
+        closing = true;
         await ownership.leave().catch((error) => notice("warn", `leaving the cluster: ${error}`));
         await heartbeat.remove().catch(() => {});
         await nc.drain();
