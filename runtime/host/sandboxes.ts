@@ -74,7 +74,15 @@ export class SandboxManager {
   #closing = false;
   #drained = new IdleWaiter(() => this.#idle());
   /** Workers leaving a sandbox process that is being recycled, each between events. */
-  #moves = new WorkerMoves({ move: (worker) => this.#move(worker) });
+  #moves = new WorkerMoves({
+    worker: (key) => this.#workers.worker(key),
+    move: (worker) => {
+      this.#workers.stop(worker);
+      const guild = this.#guilds.get(worker.key.guildId);
+      if (guild) this.#pump(guild);
+    },
+    forget: (key) => this.#p.terminate(key),
+  });
   readonly options: SchedulingOptions;
   readonly metrics: FloraMetrics;
   readonly acks: InteractionAcks;
@@ -461,20 +469,7 @@ export class SandboxManager {
 
   /** These workers' sandbox process is being recycled: each moves once nothing is in flight. */
   moveWorkers(keys: WorkerKey[]): void {
-    const workers: GuildWorker[] = [];
-    for (const key of keys) {
-      const worker = this.#workers.worker(key);
-      if (worker) workers.push(worker);
-      else this.#p.terminate(key); // unknown here: let the pool forget it
-    }
-    this.#moves.request(workers);
-  }
-
-  /** Stops a worker whose process is being recycled; what its guild has waiting starts anew. */
-  #move(worker: GuildWorker): void {
-    this.#workers.stop(worker);
-    const guild = this.#guilds.get(worker.key.guildId);
-    if (guild) this.#pump(guild);
+    this.#moves.request(keys);
   }
 
   /** A sandbox process passed its RSS ceiling and is being recycled. */
