@@ -415,6 +415,11 @@ export class PartitionConsumer {
     }
   }
 
+  /** Resolves once every event taken has finished (marked and acked, or given up). */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
   /** Events taken and not yet finished (marked and acked, or given up). */
   get inFlight(): number {
     return this.#inFlight.size;

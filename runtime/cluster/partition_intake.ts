@@ -76,6 +76,15 @@ export interface PartitionIntake {
   close(): Promise<void>;
 }
 
+/** Resolves when `promise` settles or after `ms`, whichever is first. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+  return Promise.race([promise.then(() => {}, () => {}), timeout]).finally(() =>
+    clearTimeout(timer)
+  );
+}
+
 /**
  * How long a partition handed to another runtime node (a rebalance, not a
  * shutdown) waits for its started events, ms.
@@ -102,6 +111,8 @@ export async function startPartitionIntake(
     const consumers = new Map<number, PartitionConsumer>();
     /** Partitions whose events this node may start: taken, valid lease, not being handed over. */
     const startable = new Set<number>();
+    /** Partitions whose last consumer here gave up waiting for events still running. */
+    const leftovers = new Map<number, Promise<void>>();
     let closing = false;
     const stopConsumer = async (partition: number, deadlineMs: number) => {
       const consumer = consumers.get(partition);
@@ -112,7 +123,10 @@ export async function startPartitionIntake(
       const stopped = consumer?.stop(deadlineMs);
       options.withdraw((guildId) => partitionOf(guildId, options.partitions) === partition);
       const unfinished = await stopped;
-      if (unfinished) {
+      if (unfinished && consumer) {
+        const left = consumer.idle();
+        leftovers.set(partition, left);
+        left.finally(() => leftovers.get(partition) === left && leftovers.delete(partition));
         notice(
           "warn",
           `partition ${partition}: ${unfinished} event(s) still running at hand-over ` +
@@ -127,39 +141,53 @@ export async function startPartitionIntake(
         );
       }
     };
+    const startConsumer = async (partition: number): Promise<void> => {
+      const fence = () => {
+        const lease = ownership.owned().get(partition);
+        return lease !== undefined && partitionLeases.isValid(lease);
+      };
+      // Checked as each event leaves its guild's queue for a worker: a node paused past its
+      // lease starts none of what it had queued, even before its next tick says so.
+      const mayStart = () => startable.has(partition) && fence();
+      startable.add(partition);
+      const consumer = await PartitionConsumer.start(nc, {
+        prefix: options.busPrefix,
+        partitions: options.partitions,
+        partition,
+        fence,
+        take: (event) =>
+          new Promise<TakeResult>((resolve) =>
+            options.route(
+              event.payload as GatewayPayload,
+              event.shardId ?? 0,
+              () => resolve("finished"),
+              { mayStart, withdrawn: () => resolve("withdrawn") },
+            )
+          ),
+        onError: (error) => notice("warn", `partition ${partition}: ${error}`),
+        onOutcome: options.onOutcome,
+      });
+      consumers.set(partition, consumer);
+      notice("info", `took partition ${partition}`);
+    };
     const ownership: PartitionOwnership = new PartitionOwnership({
       count: options.partitions,
       partitions: partitionLeases,
       members: await table(names.memberLeases),
       hooks: {
-        async gained(partition) {
-          const fence = () => {
-            const lease = ownership.owned().get(partition);
-            return lease !== undefined && partitionLeases.isValid(lease);
-          };
-          // Checked as each event leaves its guild's queue for a worker: a node paused past its
-          // lease starts none of what it had queued, even before its next tick says so.
-          const mayStart = () => startable.has(partition) && fence();
-          startable.add(partition);
-          const consumer = await PartitionConsumer.start(nc, {
-            prefix: options.busPrefix,
-            partitions: options.partitions,
-            partition,
-            fence,
-            take: (event) =>
-              new Promise<TakeResult>((resolve) =>
-                options.route(
-                  event.payload as GatewayPayload,
-                  event.shardId ?? 0,
-                  () => resolve("finished"),
-                  { mayStart, withdrawn: () => resolve("withdrawn") },
-                )
-              ),
-            onError: (error) => notice("warn", `partition ${partition}: ${error}`),
-            onOutcome: options.onOutcome,
-          });
-          consumers.set(partition, consumer);
-          notice("info", `took partition ${partition}`);
+        gained(partition, lease) {
+          const before = leftovers.get(partition);
+          if (!before) return startConsumer(partition);
+          // Taken back while events this node began for it still run: started again now, they
+          // would run twice here (a reply's nonce counts per node, so it would not dedupe).
+          // They finish and are marked first, without holding up the tick.
+          notice("info", `partition ${partition}: taken back, after its earlier events here`);
+          within(before, HANDOVER_DRAIN_MS).then(() => {
+            const now = ownership.owned().get(partition);
+            if (now?.token === lease.token && !consumers.has(partition)) {
+              return startConsumer(partition);
+            }
+          }).catch((error) => notice("warn", `partition ${partition}: ${error}`));
         },
         // A rebalance waits for started events longer than a shutdown can (leases are renewed
         // meanwhile): what it gives up on runs twice.
