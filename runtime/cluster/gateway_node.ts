@@ -216,7 +216,7 @@ export async function runGatewayNode(config: FloraConfig, version: string): Prom
       return 1;
     }
     metrics = serveGatewayMetrics(
-      () => renderGatewayMetrics(node.stats, node.bot.gateway.shards.size),
+      () => renderGatewayMetrics(node.stats, node.bot.gateway.shards.size, node.shards.stats),
       { host: config.apiHost, port: config.metricsPort, operatorToken: config.operatorToken },
     );
   }

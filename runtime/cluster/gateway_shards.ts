@@ -101,11 +101,6 @@ export class GatewayShards {
     };
   }
 
-  /** Shards running here now. */
-  running(): number[] {
-    return [...this.#running.keys()].sort((a, b) => a - b);
-  }
-
   /** Whether this node may act for `shardId` now (holds a valid lease on it). */
   valid(shardId: number): boolean {
     const lease = this.#options.lease(shardId);

@@ -31,7 +31,7 @@ import { abandonQueue, leaveStart } from "./cold_start.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
-import { settle } from "./guild_queue.ts";
+import { type Handover, settle } from "./guild_queue.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
 import { type GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
@@ -278,7 +278,7 @@ export class SandboxManager {
    * Delivers an event to a guild: queued, then sent to its worker (started
    * if needed) in arrival order. False when the guild has no deployment.
    * `settled` is called once it is handled or dropped (see `QueuedEvent` in guild_queue.ts);
-   * `withdrawn` marks an event {@linkcode withdraw} may take back.
+   * `handover` ties a cluster bus event to its partition ({@linkcode withdraw}).
    */
   deliver(
     guildId: string,
@@ -286,7 +286,7 @@ export class SandboxManager {
     payload: unknown,
     settled?: () => void,
     frame?: string,
-    withdrawn?: () => void,
+    handover?: Handover,
   ): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
@@ -305,7 +305,7 @@ export class SandboxManager {
         return true;
       }
     }
-    const queued = { name, payload, frame, receivedAt: performance.now(), settled, withdrawn };
+    const queued = { name, payload, frame, receivedAt: performance.now(), settled, handover };
     if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
@@ -350,7 +350,8 @@ export class SandboxManager {
       load.waiting.add(guild);
       return;
     }
-    sendBatch(this.#p, worker, guild.queue.takeBatch(Math.min(batchMax(this.options), room)), load);
+    const batch = guild.queue.takeBatch(Math.min(batchMax(this.options), room));
+    if (batch.length > 0) sendBatch(this.#p, worker, batch, load); // else all given back
     this.#touch(guild);
   }
 
