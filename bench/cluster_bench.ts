@@ -36,6 +36,8 @@ interface Target {
   operatorToken: string;
   /** Process ids per role, read when a measurement starts. */
   roles(): Record<string, number[]>;
+  /** The nodes' output so far, by node (shown when events went missing). */
+  output(): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,8 @@ export interface ClusterBenchResult {
   events: number;
   eventsPerSec: number;
   dropped: number;
+  /** A cluster's bus events over the whole run, by outcome (empty for a single process). */
+  bus: Record<string, number>;
   /** Events neither handled nor dropped when the run's 300 s were up (a saturated machine). */
   unfinished: number;
   replyMs: Summary;
@@ -70,6 +74,20 @@ const FLORA_ENV = {
   FLORA_SANDBOX_NICE: "10",
   FLORA_SANDBOX_HEAP_MB: "2048",
 };
+
+/** Bus events a cluster's runtime nodes took so far, by outcome (handled, redelivered, …). */
+async function busOutcomes(target: Target): Promise<Record<string, number>> {
+  const outcomes: Record<string, number> = {};
+  for (const url of target.apiUrls) {
+    const text = await (await fetch(`${url}/metrics`, {
+      headers: { authorization: `Bearer ${target.operatorToken}` },
+    })).text();
+    for (const m of text.matchAll(/^flora_bus_events_total\{outcome="(\w+)"\} (\d+)$/gm)) {
+      outcomes[m[1]] = (outcomes[m[1]] ?? 0) + Number(m[2]);
+    }
+  }
+  return outcomes;
+}
 
 /** Handler starts and drops so far, summed over `target`'s nodes (their `GET /metrics`). */
 async function counts(target: Target): Promise<{ handled: number; dropped: number }> {
@@ -183,6 +201,7 @@ async function measure(
   const replyMs = summarize(await replyLatencies(emu.url, spread(guilds, sizes.replies, "!ping")));
   const sustained = await sustain(target, emu, guilds, 5_000, sizes.sustainSeconds);
   return {
+    bus: await busOutcomes(target),
     name: target.name,
     events: sizes.events,
     eventsPerSec: Math.round(handled / seconds),
@@ -213,6 +232,14 @@ async function run(
     log(`${target.name}: measuring`);
     const result = await measure(target, emu, guilds, sizes);
     log(`${target.name}: ${JSON.stringify(result)}`);
+    if (result.unfinished > 0 || result.sustained.lost > 0) {
+      for (const [node, text] of Object.entries(target.output())) {
+        log(
+          `${target.name}: events went missing; ${node}'s last output:\n` +
+            text.split("\n").slice(-25).join("\n"),
+        );
+      }
+    }
     return result;
   } finally {
     await target.stop();
@@ -237,6 +264,7 @@ async function startSingle(emu: EmulatorProcess, resident: number): Promise<Targ
     apiUrls: [flora.info.apiUrl],
     operatorToken,
     roles: () => ({ "flora (all)": processTree(flora.info.pid) }),
+    output: () => ({ flora: flora.output() }),
     stop: () => flora.stop(),
   };
 }
@@ -287,6 +315,10 @@ async function startCluster(emu: EmulatorProcess, resident: number): Promise<Tar
       gateway: [gatewayPid],
       runtime: runtimes.flatMap((r) => processTree(r.info.pid)),
       nats: pidsNamed("nats-server"),
+    }),
+    output: () => ({
+      "gateway-1": gateway!.output(),
+      ...Object.fromEntries(runtimes.map((r, i) => [`runtime-${i + 1}`, r.output()])),
     }),
     stop,
   };
@@ -377,6 +409,7 @@ function report(
     `  flora CPU per event (emulator excluded) ${cpuTotal(cluster)} µs vs ${cpuTotal(single)} µs: ${
       round(cpuTotal(cluster) / cpuTotal(single), 2)
     }×`,
+    `  bus events by outcome over the run: ${JSON.stringify(cluster.bus)}`,
     `  the bus hop adds ${ms(hop)} ms to reply p50 (target ≤ 1 ms → ${
       hop <= 1 ? "met" : "NOT met"
     })`,
