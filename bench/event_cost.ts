@@ -39,6 +39,8 @@ const EVENTS = Number(flag("events") ?? 100_000);
 const ROUNDS = Number(flag("rounds") ?? 3);
 const ONLY = flag("only");
 const PROFILE = flag("profile");
+/** Workers idle this long stop while profiling (longer than the warm-up), ms. */
+const IDLE_MS = 90_000;
 const load = () => Deno.loadavg()[0].toFixed(1);
 const log = (message: string) => console.error(`[cost] ${message} (load average ${load()})`);
 
@@ -76,7 +78,9 @@ try {
   const bench = ONLY === "plain" ? null : await startBenchFlora(
     emu,
     GUILDS,
-    {},
+    // Profiling: idle workers stop soon (each writes its profile as it stops), so the sandbox
+    // processes have few left to stop at the end and write their own before the host kills them.
+    PROFILE ? { FLORA_WORKER_IDLE_MS: String(IDLE_MS) } : {},
     PROFILE ? { sandboxCpuProfile: { dir: PROFILE, intervalUs: 10_000 } } : {},
   );
   try {
@@ -143,6 +147,7 @@ try {
       await sleep(1_000);
     }
   } finally {
+    if (PROFILE && bench) await sleep(IDLE_MS + 30_000);
     await bench?.close();
   }
 } finally {

@@ -78,6 +78,9 @@ export async function startBenchFlora(
     FLORA_SANDBOX_HEAP_MB: "4096",
     // 500 resident workers per process at ≈ 8 MiB each need more than the default 2 GiB guard.
     FLORA_SANDBOX_MEMORY_MB: "8192",
+    // The same for the RSS past which a process is recycled: at the default, 500 workers per
+    // process would be moved to a fresh one again and again in the middle of a run.
+    FLORA_SANDBOX_RSS_CEILING_MB: "8192",
     // The reply runs send ≈ 33 messages/s to one guild in the 1-guild scenario: past the default
     // per-guild budget of 5 Discord calls/s, which would measure the budget, not flora.
     FLORA_GUILD_REST_PER_SECOND: "50",

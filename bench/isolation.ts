@@ -17,10 +17,12 @@
  *    alternating blocks of the same run, with the ratio (issue 15: the p99
  *    ratio should stay under 2), the CPU the attack cost the host and the
  *    shared sandbox process, and what the attacker really did;
- * 4. what process per guild costs (`dedicated_cost.ts`).
+ * 4. where a storage flood's CPU lands, thread by thread, with the host's
+ *    storage budget and without (`flood_threads.ts`);
+ * 5. what process per guild costs (`dedicated_cost.ts`).
  *
  * Run: `deno run --unstable-worker-options --unstable-kv --unstable-bundle -A
- * bench/isolation.ts [--samples 200] [--only loops,neighbour,bombs,dedicated]`. Prints
+ * bench/isolation.ts [--samples 200] [--only loops,neighbour,bombs,threads,dedicated] [--neighbour-apart]`. Prints
  * JSON, with the machine's load average at start and end: figures taken at a
  * load above the number of cores are the scheduler's, not flora's.
  *
@@ -43,6 +45,8 @@ import {
 } from "./neighbour_latency.ts";
 import { summarize } from "./stats.ts";
 import { dedicatedCost } from "./dedicated_cost.ts";
+import { floodThreads } from "./flood_threads.ts";
+import { CONFIG_DEFAULTS } from "../runtime/config_schema.ts";
 
 const samplesArg = Deno.args.indexOf("--samples");
 const SAMPLES = samplesArg >= 0 ? Number(Deno.args[samplesArg + 1]) : 200;
@@ -186,17 +190,21 @@ const onlyArg = Deno.args.indexOf("--only");
 const only = onlyArg >= 0 ? Deno.args[onlyArg + 1].split(",") : null;
 const runs = (part: string) => only === null || only.includes(part);
 
+// With --neighbour-apart the neighbour is a dedicated guild (FLORA_DEDICATED_GUILDS): the same
+// attacks, with no address space shared.
+const neighbourApart = Deno.args.includes("--neighbour-apart");
 const arena = await openArena({
   FLORA_EVENT_TIMEOUT_MS: String(BUDGET_MS),
   FLORA_CRASH_LOOP_FAILURES: "1000",
   FLORA_GUILD_LOG_LINES: "100000",
   // Replies one after another would otherwise measure the per-guild budget of 5 Discord calls/s.
   FLORA_GUILD_REST_PER_SECOND: "50",
-});
+}, { dedicated: neighbourApart ? [1] : [] });
 const figures: Record<string, unknown> = {
   cpus: navigator.hardwareConcurrency,
   eventBudgetMs: BUDGET_MS,
   loadAverageAtStart: loadAverage(),
+  neighbourApart,
 };
 try {
   const [hostile, neighbour] = arena.guilds;
@@ -210,6 +218,13 @@ try {
   await arena.close();
 }
 if (runs("bombs")) figures.memoryBomb = await bombFigures();
+if (runs("threads")) {
+  progress("a storage flood's CPU, thread by thread");
+  figures.storageFlood = {
+    withBudget: await floodThreads(CONFIG_DEFAULTS.guildStoragePerSecond),
+    withoutBudget: await floodThreads(1_000_000),
+  };
+}
 if (runs("dedicated")) {
   progress("process per guild");
   figures.processPerGuild = await dedicatedCost(5);

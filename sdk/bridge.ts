@@ -14,7 +14,13 @@ import type {
   ResultMessage,
   WorkerToHost,
 } from "../runtime/sandbox/protocol/worker_messages.ts";
-import { CallGate, cutLogLine, LogRate } from "./worker_bounds.ts";
+import {
+  CallGate,
+  cutLogLine,
+  LogRate,
+  MAX_CALL_CHARS,
+  MAX_FETCH_CALL_CHARS,
+} from "./worker_bounds.ts";
 
 /** The part of a dedicated worker's global scope this module uses. */
 interface WorkerScope {
@@ -44,10 +50,28 @@ export function send(message: WorkerToHost | PongMessage): void {
  * rejects with the host's reason (e.g. an id outside this guild).
  */
 export function call(op: OperationName, args: unknown): Promise<unknown> {
+  // Measured here, on the script's own thread, before anything crosses a boundary (what JSON
+  // cannot carry, cyclic or BigInt, fails here too, not in the process's relay).
+  let chars: number;
+  try {
+    chars = JSON.stringify(args ?? null)?.length ?? 0;
+  } catch (error) {
+    return Promise.reject(
+      new TypeError(`${op}: its arguments cannot be sent: ${(error as Error).message}`),
+    );
+  }
+  const most = op === "fetch" ? MAX_FETCH_CALL_CHARS : MAX_CALL_CHARS;
+  if (chars > most) {
+    return Promise.reject(
+      new RangeError(
+        `${op}: its arguments are ${chars} characters as JSON; this call may carry at most ${most}`,
+      ),
+    );
+  }
   const callId = nextCallId++;
   return new Promise((resolve, reject) => {
     pending.set(callId, { resolve, reject });
-    calls.run(() => post({ v: PROTOCOL_VERSION, type: "call", callId, op, args }));
+    calls.run(() => post({ v: PROTOCOL_VERSION, type: "call", callId, op, args }), chars);
   });
 }
 

@@ -3,8 +3,9 @@
  * host, cut inside the worker before anything crosses a boundary: a log
  * line's size and the rate of lines and characters (one `console.log` of 50 MB used to
  * stall every worker of the process and grow the host by a gigabyte), and
- * the host calls waiting for an answer (50,000 concurrent `kv.get` used to
- * delay the whole host). A script over these limits slows down or loses
+ * the host calls waiting for an answer and the size of their arguments
+ * (50,000 concurrent `kv.get` used to delay the whole host; 32 calls of
+ * 20 MB each would have crossed the process's one link). A script over these limits slows down or loses
  * its own log lines; its neighbours do not notice.
  *
  * @module
@@ -99,25 +100,58 @@ export class LogRate {
 }
 
 /**
- * Lets at most `limit` calls be in flight; the others wait, in order, for
- * a slot.
+ * @default 2097152: the largest call's arguments, characters as JSON (ten
+ * 64 KiB KV values in one transaction fit, escaped); larger calls are
+ * refused in the worker, before they cross the process and the host's
+ * event loop.
+ */
+export const MAX_CALL_CHARS = 2 * 1024 * 1024;
+/**
+ * @default 22435840: the largest `fetch` call, characters as JSON: a body of
+ * the protocol's 16 MiB in base64, and room for the rest.
+ */
+export const MAX_FETCH_CALL_CHARS = Math.ceil(16 * 1024 * 1024 / 3) * 4 + 64 * 1024;
+/**
+ * @default 4194304: characters of call arguments a worker may send per
+ * second on average, in bursts of up to one largest fetch: the bandwidth of
+ * the process's one link (and the host's parsing) that one guild can use.
+ */
+export const CALL_CHARS_PER_SECOND = 4 * 1024 * 1024;
+
+/** The timer, taken before a script can replace the global one. */
+const later = setTimeout;
+
+/**
+ * Lets at most `limit` calls be in flight, and their arguments' characters
+ * through at most `charsPerSecond` (bursts of one largest fetch); the others
+ * wait, in order, for room.
  *
  * @example
  * ```ts
  * const gate = new CallGate(1);
- * gate.run(() => { /* sent now *\/ });
- * gate.run(() => { /* sent when the first is done *\/ });
+ * gate.run(() => { /* sent now *\/ }, 10);
+ * gate.run(() => { /* sent when the first is done *\/ }, 10);
  * gate.done();
  * ```
  */
 export class CallGate {
   #inFlight = 0;
-  #waiting: (() => void)[] = [];
+  #waiting: { start: () => void; chars: number }[] = [];
+  #tokens: number;
+  #at: number;
+  #timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(readonly limit: number = MAX_CALLS_IN_FLIGHT) {
+  constructor(
+    readonly limit: number = MAX_CALLS_IN_FLIGHT,
+    readonly charsPerSecond: number = CALL_CHARS_PER_SECOND,
+    readonly burst: number = MAX_FETCH_CALL_CHARS,
+    readonly now: () => number = () => performance.now(),
+  ) {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new RangeError(`a call gate needs a limit of at least 1 (got ${limit})`);
     }
+    this.#tokens = burst;
+    this.#at = now();
   }
 
   /** Calls in flight now. */
@@ -125,23 +159,49 @@ export class CallGate {
     return this.#inFlight;
   }
 
-  /** Calls waiting for a slot. */
+  /** Calls waiting for room. */
   get waiting(): number {
     return this.#waiting.length;
   }
 
-  /** Runs `start` now if a slot is free, else once one is. */
-  run(start: () => void): void {
-    if (this.#inFlight < this.limit) {
-      this.#inFlight++;
-      start();
-    } else this.#waiting.push(start);
+  /** Runs `start` (a call of `chars` characters) now if there is room, else once there is. */
+  run(start: () => void, chars = 0): void {
+    this.#waiting.push({ start, chars: Math.min(chars, this.burst) });
+    this.#pump();
   }
 
-  /** One call in flight got its answer: the oldest waiting one takes its slot. */
+  /** One call in flight got its answer: the oldest waiting one may take its slot. */
   done(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#inFlight--;
+    this.#inFlight--;
+    this.#pump();
+  }
+
+  #pump(): void {
+    const now = this.now();
+    this.#tokens = Math.min(
+      this.burst,
+      this.#tokens + (now - this.#at) * this.charsPerSecond / 1000,
+    );
+    this.#at = now;
+    while (this.#waiting.length > 0 && this.#inFlight < this.limit) {
+      const next = this.#waiting[0];
+      if (next.chars > this.#tokens) {
+        // Woken when enough characters are earned back (a done() may wake it sooner).
+        const ms = Math.ceil((next.chars - this.#tokens) * 1000 / this.charsPerSecond);
+        this.#timer ??= later(() => {
+          this.#timer = null;
+          this.#pump();
+        }, ms);
+        return;
+      }
+      this.#waiting.shift();
+      this.#tokens -= next.chars;
+      this.#inFlight++;
+      next.start();
+    }
+    if (this.#waiting.length === 0 && this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
   }
 }

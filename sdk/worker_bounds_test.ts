@@ -61,3 +61,24 @@ Deno.test("CallGate keeps at most its limit in flight and starts the rest in ord
   assert.equal(gate.inFlight, 0);
   assert.throws(() => new CallGate(0), RangeError);
 });
+
+Deno.test("CallGate lets characters through at its rate, in order, after a burst", async () => {
+  let now = 0;
+  const gate = new CallGate(10, 1_000, 100, () => now);
+  const started: string[] = [];
+  gate.run(() => started.push("a"), 60);
+  gate.run(() => started.push("b"), 60); // 40 characters left: waits
+  gate.run(() => started.push("c"), 10); // in order: behind b
+  assert.deepEqual(started, ["a"]);
+  now += 20; // 20 more characters earned: 60
+  gate.done();
+  assert.deepEqual(started, ["a", "b"]);
+  now += 10;
+  await new Promise((r) => setTimeout(r, 20)); // the gate's own wake-up
+  assert.deepEqual(started, ["a", "b", "c"]);
+  gate.run(() => started.push("huge"), 1_000); // counted as one burst at most
+  assert.equal(gate.waiting, 1);
+  now += 1_000;
+  gate.done();
+  assert.deepEqual(started, ["a", "b", "c", "huge"]);
+});

@@ -6,7 +6,8 @@
  * - kill -9 of a runtime node during a 5,000-message load: every message is
  *   answered exactly once (replies counted per message id in the emulator's
  *   action log), and the guilds it owned answer again within 10 s;
- * - a rolling restart of every runtime node, one at a time, under load:
+ * - a rolling restart of every node (both runtime nodes, then the gateway
+ *   node, which RESUMEs its stored session), one at a time, under load:
  *   nothing lost, nothing answered twice.
  *
  * A handler cut short by the kill runs again on the next owner; its reply
@@ -65,6 +66,7 @@ async function withCluster(fn: (cluster: Cluster) => Promise<void>): Promise<voi
   const cluster = clusterEnv(emulator, PARTITIONS);
   const runtimes: FloraProcess[] = [];
   let gateway: GatewayProcess | undefined;
+  let running: Cluster | undefined;
   const scripts = await Deno.makeTempDir({ prefix: "flora-cluster-load-" });
   try {
     const guilds = await createGuilds(emu, GUILDS);
@@ -93,24 +95,28 @@ async function withCluster(fn: (cluster: Cluster) => Promise<void>): Promise<voi
       "both runtime nodes own partitions",
       () => runtimes.every((node) => node.output().includes("took partition")),
     );
-    await fn({
-      emulator,
-      emu,
-      env: cluster.env,
-      prefix: cluster.prefix,
-      guilds,
-      runtimes,
-      gateway,
-      replies: await ReplyLog.from(emu),
-    });
+    await fn(
+      running = {
+        emulator,
+        emu,
+        env: cluster.env,
+        prefix: cluster.prefix,
+        guilds,
+        runtimes,
+        gateway,
+        replies: await ReplyLog.from(emu),
+      },
+    );
   } catch (error) {
     for (const [i, node] of runtimes.entries()) {
       console.error(`--- ${NODES[i]} output (tail) ---\n${node.output().slice(-3_000)}`);
     }
-    console.error(`--- gateway output (tail) ---\n${gateway?.output().slice(-3_000)}`);
+    const gatewayNow = running?.gateway ?? gateway;
+    console.error(`--- gateway output (tail) ---\n${gatewayNow?.output().slice(-3_000)}`);
     throw error;
   } finally {
-    await gateway?.stop();
+    // The test may have replaced the gateway node (a restart).
+    await (running?.gateway ?? gateway)?.stop();
     for (const node of runtimes) await node.stop();
     await emulator.stop();
     await Deno.remove(scripts, { recursive: true }).catch(() => {});
@@ -225,14 +231,14 @@ Deno.test({
 
 Deno.test({
   ...options,
-  name:
-    `cluster load: a rolling restart of every runtime node loses nothing, answers nothing twice${
-      pg.note || nats.note
-    }`,
+  name: `cluster load: a rolling restart of every node loses nothing, answers nothing twice${
+    pg.note || nats.note
+  }`,
   fn: () =>
     withCluster(async (cluster) => {
-      // 4,000 messages over 20 s; meanwhile each node in turn gets SIGTERM (it drains and
-      // hands its partitions over), starts again and owns partitions again before the next.
+      // 4,000 messages over 20 s; meanwhile each runtime node in turn gets SIGTERM (it drains
+      // and hands its partitions over), starts again and owns partitions again before the next;
+      // then the gateway node, which starts again and RESUMEs the session it stored.
       const loading = load(cluster, 4_000, 200);
       for (const [index, nodeId] of NODES.entries()) {
         await new Promise((r) => setTimeout(r, 2_000));
@@ -243,6 +249,14 @@ Deno.test({
           () => cluster.runtimes[index].output().includes("took partition"),
         );
       }
+      await new Promise((r) => setTimeout(r, 1_000));
+      await cluster.gateway.stop();
+      cluster.gateway = await startGatewayProcess({ ...cluster.env, FLORA_NODE_ID: "gateway-1" });
+      await until("the gateway node resumes its shard", () => {
+        const output = cluster.gateway.output();
+        assert.doesNotMatch(output, /no stored session, identifying/, "resumed, not identified");
+        return /took shard 0: resuming session/.test(output);
+      });
       const sent = await loading;
       await cluster.replies.assertAnsweredOnce(sent);
       console.log(

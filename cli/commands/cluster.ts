@@ -25,14 +25,17 @@ interface ClusterBody {
     stats?: Record<string, number>;
   }[];
   partitions?: { partition: number; owner: string | null; pending: number; ackPending: number }[];
+  shards?: { shard: number; owner: string | null; seq: number | null }[];
 }
 
 const HELP = `Usage: flora cluster status [options]
 
 Shows the nodes of a cluster (role, version, uptime, last heartbeat, resident
-workers of runtime nodes, events published by gateway nodes) and the
+workers of runtime nodes, events published by gateway nodes), the
 runtime node that owns each event partition, with the events waiting for it
-(PENDING: not yet delivered; UNACKED: delivered, not yet finished).
+(PENDING: not yet delivered; UNACKED: delivered, not yet finished), and the
+gateway node that holds each shard, with the sequence a takeover would
+RESUME after.
 A single process (FLORA_ROLE=all) says so.
 
 Options:
@@ -88,6 +91,19 @@ export const cluster: Command = {
         ]),
       ),
     );
+    if (body.shards?.length) {
+      out.info("");
+      out.info(
+        table(
+          ["SHARD", "GATEWAY NODE", "RESUMES AFTER"],
+          body.shards.map((s) => [
+            String(s.shard),
+            s.owner ?? "(moving)",
+            s.seq === null ? "-" : `seq ${s.seq}`,
+          ]),
+        ),
+      );
+    }
     if (body.bus) out.info(`\nbus: ${body.bus.stream}, ${body.bus.messages} events kept`);
     return ExitCode.Ok;
   },

@@ -13,6 +13,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { busNames } from "./event_bus.ts";
 import { LeaseTable } from "./leases.ts";
 import { partitionLease } from "./partitions.ts";
+import { listShardSessions } from "./shard_sessions.ts";
+import { shardLease } from "./gateway_shards.ts";
 
 /** One node's heartbeat. */
 export interface NodeInfo {
@@ -42,11 +44,23 @@ export interface PartitionView {
   redelivered: number;
 }
 
+/** One gateway shard: the gateway node holding it and where a takeover would resume. */
+export interface ShardView {
+  shard: number;
+  /** Gateway node holding its lease; null when nobody does (it is moving). */
+  owner: string | null;
+  token: number | null;
+  /** Last sequence published contiguously, as stored for a RESUME; null before the first. */
+  seq: number | null;
+}
+
 export interface ClusterView {
   mode: "cluster";
   bus: { stream: string; messages: number; partitions: number };
   nodes: NodeInfo[];
   partitions: PartitionView[];
+  /** Gateway shards (empty until a gateway node stored a session). */
+  shards: ShardView[];
 }
 
 /**
@@ -139,5 +153,28 @@ export async function readClusterView(
     bus: { stream: names.stream, messages: stream.state.messages, partitions: options.partitions },
     nodes,
     partitions,
+    shards: await readShards(kvm, names),
   };
+}
+
+/** Every shard of the current shard count, with its lease holder and stored sequence. */
+async function readShards(kvm: Kvm, names: ReturnType<typeof busNames>): Promise<ShardView[]> {
+  const sessions = await listShardSessions(
+    await kvm.create(names.gatewaySessions, { history: 1 }),
+  );
+  const count = Math.max(0, ...sessions.map((s) => s.totalShards));
+  const held = await new LeaseTable(
+    await kvm.create(names.shardLeases, { history: 1 }),
+    { holder: "observer" },
+  ).list();
+  return Array.from({ length: count }, (_, shard) => {
+    const lease = held.get(shardLease(shard));
+    const session = sessions.find((s) => s.shard === shard && s.totalShards === count);
+    return {
+      shard,
+      owner: lease?.holder ?? null,
+      token: lease?.token ?? null,
+      seq: session?.seq ?? null,
+    };
+  });
 }

@@ -249,8 +249,8 @@ export interface ConsumerStats {
   withdrawn: number;
 }
 
-/** How long `stop` waits for events in flight by default, ms (see {@linkcode PartitionConsumer.stop}). */
-export const DRAIN_DEADLINE_MS = 3_000;
+/** How long `stop` waits for events in flight by default (a shutdown's drain), ms. */
+export const DRAIN_DEADLINE_MS = 5_000;
 
 export interface PartitionConsumerOptions extends BusOptions {
   partition: number;
@@ -300,6 +300,8 @@ export class PartitionConsumer {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #loop: Promise<void>;
   #stopping = false;
+  /** `stop` gave up on events still running: their late marks and acks fail, expectedly. */
+  #abandoned = false;
 
   private constructor(
     options: PartitionConsumerOptions,
@@ -356,7 +358,6 @@ export class PartitionConsumer {
     message: JsMsg,
     event: BusEvent,
   ): Promise<{ done: Promise<TakeResult> } | undefined> {
-    if (this.#stopping) return undefined; // draining: left unacked to the next owner
     if (!this.#options.fence()) {
       this.stats.fenced++;
       this.#options.onOutcome?.("fenced");
@@ -377,7 +378,7 @@ export class PartitionConsumer {
       this.#options.onError?.(error);
       return undefined;
     }
-    if (this.#stopping) return undefined;
+    if (this.#stopping) return undefined; // draining: left unacked to the next owner
     if (!this.#options.fence()) { // fenced out while reading the mark
       this.stats.fenced++;
       this.#options.onOutcome?.("fenced");
@@ -410,7 +411,7 @@ export class PartitionConsumer {
       if (this.#options.fence()) await message.ackAck();
     } catch (error) {
       // The mark or ack failed (bus down, consumer replaced): the event will be delivered again.
-      this.#options.onError?.(error);
+      if (!this.#abandoned) this.#options.onError?.(error);
     }
   }
 
@@ -440,6 +441,7 @@ export class PartitionConsumer {
     } finally {
       clearTimeout(timer);
     }
+    this.#abandoned = this.#inFlight.size > 0;
     return this.#inFlight.size;
   }
 }

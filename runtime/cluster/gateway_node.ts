@@ -20,25 +20,15 @@ import { Heartbeat, openNodesBucket } from "./cluster_view.ts";
 import { dispatchEvents } from "./bus_dispatches.ts";
 import {
   type GatewayMetricsServer,
+  type GatewayNodeStats,
   renderGatewayMetrics,
   serveGatewayMetrics,
 } from "./gateway_metrics.ts";
 import { busNames, ensureEventBus, EventPublisher } from "./event_bus.ts";
-import { GatewayShards } from "./gateway_shards.ts";
+import { GatewayShards, shardLease } from "./gateway_shards.ts";
 import { LeaseTable } from "./leases.ts";
 import { PartitionOwnership } from "./partitions.ts";
 import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
-
-/** Counters of a gateway node. */
-export interface GatewayNodeStats {
-  published: number;
-  /** Replays the bus recognised (same session and sequence) and dropped. */
-  duplicates: number;
-  /** Dispatches no single guild owns, not published. */
-  skipped: number;
-  /** Publishes that failed (bus unreachable): a resume replays them if the shard moves. */
-  failed: number;
-}
 
 /** A running gateway node. */
 export interface GatewayNode {
@@ -66,9 +56,6 @@ export interface GatewayNodeOptions {
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
-/** Lease name of a gateway shard (`shard.3`). */
-export const shardLease = (shardId: number): string => `shard.${shardId}`;
-
 /**
  * Starts the gateway role: connects to NATS, ensures the bus, then takes its
  * share of the shards by lease (`gateway_shards.ts`) and publishes their dispatches.
@@ -82,6 +69,13 @@ export async function startGatewayNode(
     throw new Error("the gateway role needs DISCORD_TOKEN and NATS_URL");
   }
   const nc: NatsConnection = await connect({ servers: config.natsUrl, name: config.nodeId });
+  // Leases, sessions and heartbeats on a connection of their own: under a heavy publish load a
+  // renewal queued behind thousands of publishes could come too late and lose a live shard.
+  const control = await connect({ servers: config.natsUrl, name: `${config.nodeId}-control` })
+    .catch(async (error) => {
+      await nc.close();
+      throw error;
+    });
   const stats: GatewayNodeStats = { published: 0, duplicates: 0, skipped: 0, failed: 0 };
   const timers: ReturnType<typeof setInterval>[] = [];
   try {
@@ -91,7 +85,7 @@ export async function startGatewayNode(
       partitions: config.partitions,
     });
     const names = busNames(config.busPrefix);
-    const kvm = new Kvm(nc);
+    const kvm = new Kvm(control);
     const timing = options.lease ?? { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 };
     const table = async (bucket: string) =>
       new LeaseTable(await kvm.create(bucket, { history: 1 }), {
@@ -160,7 +154,7 @@ export async function startGatewayNode(
     });
     const owner = ownership;
     const heartbeat = new Heartbeat(
-      await openNodesBucket(nc, config.busPrefix),
+      await openNodesBucket(control, config.busPrefix),
       config.nodeId,
       ["gateway"],
       options.version,
@@ -186,11 +180,13 @@ export async function startGatewayNode(
         await gateway.shutdown(ShardSocketCloseCodes.Shutdown, "flora gateway node stopping");
         await heartbeat.remove().catch(() => {});
         await nc.drain();
+        await control.drain();
       },
     };
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
     await nc.close();
+    await control.close();
     throw error;
   }
 }
@@ -220,7 +216,7 @@ export async function runGatewayNode(config: FloraConfig, version: string): Prom
       return 1;
     }
     metrics = serveGatewayMetrics(
-      () => renderGatewayMetrics(node.stats, node.bot.gateway.shards.size),
+      () => renderGatewayMetrics(node.stats, node.bot.gateway.shards.size, node.shards.stats),
       { host: config.apiHost, port: config.metricsPort, operatorToken: config.operatorToken },
     );
   }

@@ -142,10 +142,10 @@ export class PartitionOwnership {
     const nodes = Math.max(1, members.length + (this.#membership ? 0 : 1));
     const target = Math.ceil(this.count / nodes);
 
-    // Surplus goes back highest first, drained (side by side) before its lease is released.
+    // Surplus goes back highest first, drained before its lease is released.
     const surplus = [...this.#held.keys()].sort((a, b) => b - a)
       .slice(0, Math.max(0, this.#held.size - target));
-    await Promise.all(surplus.map((partition) => this.#handBack(partition)));
+    await this.#handBack(surplus);
 
     if (this.#held.size >= target) return;
     const taken = await this.#partitions.list();
@@ -161,22 +161,58 @@ export class PartitionOwnership {
     }
   }
 
-  /** Drains a partition, then releases its lease. */
-  async #handBack(partition: number): Promise<void> {
-    await this.#hooks.draining(partition);
-    const lease = this.#held.get(partition);
-    this.#held.delete(partition);
-    if (lease) await this.#partitions.release(lease);
+  /**
+   * Drains these partitions side by side, then releases their leases. A
+   * drain can take seconds (events finishing): meanwhile every lease this
+   * node holds is renewed, as ticks would (the tick waits for this; none run
+   * while leaving), so no lease runs out and the drains' acks stay fenced in.
+   */
+  async #handBack(partitions: number[]): Promise<void> {
+    if (partitions.length === 0) return;
+    const releasing = new Set<number>();
+    let renewing = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewing.then(() => this.#renewAll(releasing));
+    }, this.#partitions.ttlMs / 3);
+    try {
+      await Promise.all(partitions.map(async (partition) => {
+        // A drain that fails still hands the partition over (its unacked events go to the next
+        // owner): kept, it would be renewed forever with nobody consuming it.
+        await Promise.resolve().then(() => this.#hooks.draining(partition)).catch(() => {});
+        releasing.add(partition);
+        await renewing; // a renewal in flight would move the revision the release compares
+        const lease = this.#held.get(partition);
+        this.#held.delete(partition);
+        if (lease) await this.#partitions.release(lease);
+      }));
+    } finally {
+      clearInterval(timer);
+      await renewing;
+    }
+  }
+
+  /** Renews the membership and every lease held but `skip`; what fails is left to the fence. */
+  async #renewAll(skip: ReadonlySet<number>): Promise<void> {
+    try {
+      if (this.#membership) this.#membership = await this.#members.renew(this.#membership);
+      for (const [partition, lease] of [...this.#held]) {
+        if (skip.has(partition)) continue;
+        const renewed = await this.#partitions.renew(lease);
+        // Not renewable: it runs out, its fence closes, and the next tick reports it lost.
+        if (renewed && this.#held.get(partition) === lease) this.#held.set(partition, renewed);
+      }
+    } catch {
+      // The bus is unreachable: the leases run out as they would without this renewal.
+    }
   }
 
   /**
-   * Leaves the cluster cleanly: drains every partition (side by side, so the
-   * last one's lease does not run out meanwhile) and releases it, then the
-   * membership.
+   * Leaves the cluster cleanly: drains every partition (side by side, with
+   * the leases renewed meanwhile) and releases it, then the membership.
    */
   async leave(): Promise<void> {
     await this.#ticking;
-    await Promise.all([...this.#held.keys()].map((partition) => this.#handBack(partition)));
+    await this.#handBack([...this.#held.keys()]);
     if (this.#membership) await this.#members.release(this.#membership);
     this.#membership = null;
   }

@@ -3,7 +3,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { natsGate } from "../../storage/testing/servers.ts";
 import { LeaseTable } from "./leases.ts";
-import { partitionOf, PartitionOwnership } from "./partitions.ts";
+import { partitionLease, partitionOf, PartitionOwnership } from "./partitions.ts";
 import { ManualClock, withBucket, withNats } from "./testing.ts";
 
 const gate = await natsGate();
@@ -111,6 +111,43 @@ Deno.test({
 
           await Promise.all([a, b, c, d].map((n) => n.owner.leave()));
           assert.deepEqual(owners([a, b, c, d]).flat(), []);
+        }))
+    ),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `PartitionOwnership keeps renewing its leases while a hand-over drains past their TTL${gate.note}`,
+  fn: () =>
+    withNats((nc) =>
+      withBucket(nc, (_, partitionBucket) =>
+        withBucket(nc, async (_, memberBucket) => {
+          const kvm = new Kvm(nc);
+          const opts = (holder: string) => ({ holder, ttlMs: 1_500, skewMs: 100, safetyMs: 100 });
+          const table = new LeaseTable(await kvm.open(partitionBucket), opts("a"));
+          let finish = () => {};
+          const draining = new Promise<void>((resolve) => finish = resolve);
+          const a = new PartitionOwnership({
+            count: 4,
+            partitions: table,
+            members: new LeaseTable(await kvm.open(memberBucket), opts("a")),
+            hooks: { gained: () => {}, draining: () => draining, lost: () => {} },
+          });
+          await a.tick();
+          assert.equal(a.owned().size, 4);
+          const leaving = a.leave();
+          // Three TTLs of draining: a's leases stay valid and nobody else can take them.
+          const other = new LeaseTable(await kvm.open(partitionBucket), opts("b"));
+          for (let waited = 0; waited < 4_500; waited += 300) {
+            await new Promise((r) => setTimeout(r, 300));
+            for (const lease of a.owned().values()) assert.ok(table.isValid(lease), "a's lease");
+            assert.equal(await other.acquire(partitionLease(waited % 4)), null);
+          }
+          finish();
+          await leaving;
+          assert.equal(a.owned().size, 0);
+          assert.ok(await other.acquire(partitionLease(0)), "released once drained");
         }))
     ),
 });

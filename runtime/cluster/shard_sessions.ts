@@ -91,6 +91,38 @@ export class ShardSessionStore {
   }
 }
 
+/** A shard's stored resume point, as the operator view shows it. */
+export interface StoredShardSession {
+  shard: number;
+  sessionId: string;
+  /** Last sequence its holder published contiguously: a takeover resumes after it. */
+  seq: number;
+  totalShards: number;
+  /** The gateway node that wrote it. */
+  holder: string;
+}
+
+/** Every shard session stored in the bucket, by shard. */
+export async function listShardSessions(kv: KV): Promise<StoredShardSession[]> {
+  const keys = new Set<string>();
+  for await (const name of await kv.keys("session.*")) keys.add(name);
+  const sessions: StoredShardSession[] = [];
+  for (const name of keys) {
+    const entry = await kv.get(name);
+    const stored = entry?.operation === "PUT" ? parse(entry) : null;
+    if (stored === null) continue;
+    const { sessionId, seq, totalShards, holder } = stored;
+    sessions.push({
+      shard: Number(name.slice("session.".length)),
+      sessionId,
+      seq,
+      totalShards,
+      holder,
+    });
+  }
+  return sessions.sort((a, b) => a.shard - b.shard);
+}
+
 /** How identify slots are spaced. */
 export interface IdentifyGateOptions {
   /** This node's id (recorded with each slot it claims). */

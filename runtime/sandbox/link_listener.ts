@@ -7,15 +7,16 @@
  */
 
 import type { LinkHello } from "./host_link.ts";
-import { type ByteSink, readNdjson } from "./ndjson.ts";
+import { type ByteSink, readNdjsonBatches } from "./ndjson.ts";
 
 /**
- * A connected sandbox process: its messages (after the hello; the
- * connection is closed once they end) and where to write (closing the
- * writer closes only the host's sending side: the process still flushes).
+ * A connected sandbox process: its messages, each read's at once (after the
+ * hello; the connection is closed once they end), and where to write
+ * (closing the writer closes only the host's sending side: the process
+ * still flushes).
  */
 export interface LinkedProcess {
-  messages: AsyncIterable<unknown>;
+  messages: AsyncIterable<unknown[]>;
   output: ByteSink;
 }
 
@@ -85,14 +86,15 @@ export class LinkListener {
   }
 
   async #greet(conn: Deno.Conn): Promise<void> {
-    const messages = readNdjson(conn)[Symbol.asyncIterator]();
+    const messages = readNdjsonBatches(conn)[Symbol.asyncIterator]();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), HELLO_TIMEOUT_MS);
     });
     const first = await Promise.race([messages.next().catch(() => null), timeout]);
     clearTimeout(timer);
-    const pid = (first?.value as Partial<LinkHello> | undefined)?.pid;
+    const [hello, ...after] = first?.done === false ? first.value : [];
+    const pid = (hello as Partial<LinkHello> | undefined)?.pid;
     const expected = typeof pid === "number" ? this.#expected.get(pid) : undefined;
     if (!expected || this.#closed) {
       close(conn); // not a process we spawned, or one that already connected
@@ -100,7 +102,7 @@ export class LinkListener {
     }
     this.#expected.delete(pid!);
     expected.resolve({
-      messages: closingAtEnd(messages, conn),
+      messages: closingAtEnd(after, messages, conn),
       output: conn,
     });
   }
@@ -117,12 +119,17 @@ export class LinkListener {
   }
 }
 
-/** The rest of a connection's messages; the connection is closed once they end. */
+/**
+ * The rest of a connection's messages (`first`: those read with the hello);
+ * the connection is closed once they end.
+ */
 async function* closingAtEnd(
-  messages: AsyncIterator<unknown>,
+  first: unknown[],
+  messages: AsyncIterator<unknown[]>,
   conn: Deno.Conn,
-): AsyncGenerator<unknown> {
+): AsyncGenerator<unknown[]> {
   try {
+    if (first.length > 0) yield first;
     for (let next = await messages.next(); !next.done; next = await messages.next()) {
       yield next.value;
     }

@@ -40,15 +40,31 @@ Deno.test("a sandbox process's connection reaches whoever spawned it", async () 
     const out = new NdjsonWriter(output);
     await out.write({ n: 1 });
     const iterator = messages[Symbol.asyncIterator]();
-    assert.deepEqual((await iterator.next()).value, { n: 1, echo: true });
+    assert.deepEqual((await iterator.next()).value, [{ n: 1, echo: true }]);
     // Closing our side still lets the process say what it has left, then the link ends.
     await out.close();
-    assert.deepEqual((await iterator.next()).value, { bye: true });
+    assert.deepEqual((await iterator.next()).value, [{ bye: true }]);
     assert.equal((await iterator.next()).done, true);
     assert.equal((await child.status).code, 0);
   } finally {
     await listener.close();
     await Deno.remove(script);
+  }
+});
+
+Deno.test("messages that arrive with the hello are not lost", async () => {
+  const listener = await LinkListener.open();
+  try {
+    const linked = listener.expect(424242);
+    const conn = await Deno.connect({ transport: "unix", path: listener.path });
+    await conn.write(new TextEncoder().encode('{"pid":424242}\n{"early":1}\n{"early":2}\n'));
+    const { messages } = await linked;
+    const iterator = messages[Symbol.asyncIterator]();
+    assert.deepEqual((await iterator.next()).value, [{ early: 1 }, { early: 2 }]);
+    conn.close();
+    assert.equal((await iterator.next()).done, true);
+  } finally {
+    await listener.close();
   }
 });
 

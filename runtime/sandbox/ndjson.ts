@@ -17,10 +17,26 @@
  * for await (const message of readNdjson(Deno.stdin.readable)) console.log(message);
  * ```
  */
-export function readNdjson(
+export async function* readNdjson(
   source: ByteSource,
   onInvalid: (line: string, error: unknown) => void = () => {},
 ): AsyncGenerator<unknown> {
+  for await (const values of readLines(source, JSON.parse, onInvalid)) yield* values;
+}
+
+/**
+ * Like {@linkcode readNdjson}, a chunk's values at once (never empty): a
+ * reader on the hot path saves a step of the generator per message.
+ *
+ * @example
+ * ```ts
+ * for await (const messages of readNdjsonBatches(conn)) for (const m of messages) handle(m);
+ * ```
+ */
+export function readNdjsonBatches(
+  source: ByteSource,
+  onInvalid: (line: string, error: unknown) => void = () => {},
+): AsyncGenerator<unknown[]> {
   return readLines(source, JSON.parse, onInvalid);
 }
 
@@ -32,18 +48,18 @@ export interface LineWithRaw {
 }
 
 /**
- * Like {@linkcode readNdjson}, for lines that may carry raw JSON texts after
- * their value: those come back as the text they were, unparsed.
+ * Like {@linkcode readNdjsonBatches}, for lines that may carry raw JSON texts
+ * after their value: those come back as the text they were, unparsed.
  *
  * @example
  * ```ts
- * for await (const { value, raw } of readNdjsonWithRaw(conn)) handle(value, raw);
+ * for await (const lines of readNdjsonWithRaw(conn)) for (const { value, raw } of lines) handle(value, raw);
  * ```
  */
 export function readNdjsonWithRaw(
   source: ByteSource,
   onInvalid: (line: string, error: unknown) => void = () => {},
-): AsyncGenerator<LineWithRaw> {
+): AsyncGenerator<LineWithRaw[]> {
   return readLines(source, splitRaw, onInvalid);
 }
 
@@ -54,15 +70,16 @@ function splitRaw(line: string): LineWithRaw {
   return { value: JSON.parse(line.slice(0, tab)), raw: line.slice(tab + 1).split("\t") };
 }
 
+/** Each chunk's lines, parsed (chunks with no whole line yield nothing). */
 async function* readLines<T>(
   source: ByteSource,
   parse: (line: string) => T,
   onInvalid: (line: string, error: unknown) => void,
-): AsyncGenerator<T> {
+): AsyncGenerator<T[]> {
   const chunks = chunksOf(source);
   const decoder = new TextDecoder();
   let rest = "";
-  const parsed: T[] = [];
+  let parsed: T[] = [];
   const take = (line: string) => {
     try {
       parsed.push(parse(line));
@@ -81,11 +98,12 @@ async function* readLines<T>(
         start = end + 1;
       }
       rest = text.slice(start);
-      yield* parsed.splice(0);
+      if (parsed.length > 0) yield parsed;
+      parsed = [];
     }
     rest += decoder.decode();
     if (rest.length > 0) take(rest);
-    yield* parsed.splice(0);
+    if (parsed.length > 0) yield parsed;
   } finally {
     chunks.release();
   }

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { isRawPart, NdjsonWriter, readNdjson, readNdjsonWithRaw } from "./ndjson.ts";
+import {
+  isRawPart,
+  NdjsonWriter,
+  readNdjson,
+  readNdjsonBatches,
+  readNdjsonWithRaw,
+} from "./ndjson.ts";
 
 /** A byte stream that delivers `text` cut at the given byte offsets. */
 function chunked(text: string, cuts: number[]): ReadableStream<Uint8Array> {
@@ -83,7 +89,7 @@ Deno.test("raw JSON texts ride after a line's value, unparsed, and plain lines r
   const values = [{ i: 0, text: "tab\there" }, { i: 1 }];
   const reading = (async () => {
     const out = [];
-    for await (const line of readNdjsonWithRaw(readable)) out.push(line);
+    for await (const lines of readNdjsonWithRaw(readable)) out.push(...lines);
     return out;
   })();
   await writer.write(values[0], frames);
@@ -115,4 +121,13 @@ Deno.test("post never rejects, and one flush's messages share its promise", asyn
   await writer.close();
   await writer.post({ late: true }); // closed: dropped, not thrown
   assert.deepEqual(await reading, [{ a: 1 }, { b: 2 }]);
+});
+
+Deno.test("readNdjsonBatches hands over each chunk's values at once, never an empty batch", async () => {
+  const batches: unknown[][] = [];
+  const text = '{"a":1}\n{"b":2}\n{"c":';
+  for await (const batch of readNdjsonBatches(chunked(text + "3}\n", [text.length]))) {
+    batches.push(batch);
+  }
+  assert.deepEqual(batches, [[{ a: 1 }, { b: 2 }], [{ c: 3 }]]);
 });

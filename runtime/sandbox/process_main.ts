@@ -31,6 +31,7 @@
 
 import { connectToHost } from "./host_link.ts";
 import { NdjsonWriter, readNdjsonWithRaw } from "./ndjson.ts";
+import { DeadlineTimer } from "./deadline_timer.ts";
 import { SpareWorkers } from "./spare_workers.ts";
 import {
   attachFrames,
@@ -69,9 +70,11 @@ interface InFlight {
   events: EventMessage[];
   /** Index of the first event the worker has not reported done. */
   next: number;
-  timer: ReturnType<typeof setTimeout>;
   /** When the running event's budget started (`performance.now()`). */
   startedAt: number;
+  /** The running event's budget, ms, and the CPU burst it includes. */
+  budgetMs: number;
+  burstMs: number;
 }
 
 interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
@@ -79,8 +82,10 @@ interface RunningWorker extends WorkerHealth, CpuHealth, WorkerActivity {
   worker: Worker;
   /** Events waiting for the batch in flight to finish. */
   queue: EventMessage[];
-  /** The batch in flight, how far the worker got, and the running event's budget timer. */
+  /** The batch in flight, how far the worker got, and the running event's budget. */
   current: InFlight | null;
+  /** Stops the worker when the running event's budget runs out. */
+  budget: DeadlineTimer;
   loadTimer?: ReturnType<typeof setTimeout>;
   /** The worker thread's CPU ms in its latest batch report, relayed to the host (usage). */
   cpuReported?: number;
@@ -115,7 +120,7 @@ function send(message: ProcessToHost): void {
 
 function discard(running: RunningWorker): void {
   running.worker.terminate();
-  if (running.current) clearTimeout(running.current.timer);
+  running.budget.stop();
   running.current = null;
   running.queue.length = 0;
   clearTimeout(running.loadTimer);
@@ -140,12 +145,8 @@ function pump(running: RunningWorker): void {
   // The worker first: the bookkeeping below is on nobody's critical path (the report to the
   // host leaves with this turn's other messages either way).
   running.worker.postMessage({ v: PROTOCOL_VERSION, type: "events", events });
-  running.current = {
-    events,
-    next: 0,
-    timer: armBudget(running, events[0]),
-    startedAt: performance.now(),
-  };
+  running.current = { events, next: 0, startedAt: performance.now(), budgetMs: 0, burstMs: 0 };
+  armBudget(running, running.current);
   send({
     ...running.key,
     v: PROTOCOL_VERSION,
@@ -154,35 +155,29 @@ function pump(running: RunningWorker): void {
   });
 }
 
-/** Starts the budget of the event the worker is now running (plus a burst, after `elapsed`). */
-function armBudget(
-  running: RunningWorker,
-  event: EventMessage,
-  burstMs = 0,
-  elapsed = 0,
-): ReturnType<typeof setTimeout> {
-  const budget = budgetFor(event.name, limits) + burstMs;
+/** Sets the budget of the event the worker is running (plus a burst), from its `startedAt`. */
+function armBudget(running: RunningWorker, current: InFlight, burstMs = 0): void {
+  current.budgetMs = budgetFor(current.events[current.next].name, limits) + burstMs;
+  current.burstMs = burstMs;
+  running.budget.set(current.startedAt + current.budgetMs);
+}
+
+/** The running event's budget ran out. */
+function overBudget(running: RunningWorker): void {
+  const current = running.current;
+  if (!current) return;
+  const { budgetMs, burstMs } = current;
   const burst = burstMs > 0 ? ` (with a CPU burst of ${burstMs} ms)` : "";
-  return setTimeout(
-    () =>
-      stop(running, "timeout", `the ${event.name} handler ran longer than ${budget} ms${burst}`),
-    Math.max(0, budget - elapsed),
-  );
+  const name = current.events[current.next].name;
+  stop(running, "timeout", `the ${name} handler ran longer than ${budgetMs} ms${burst}`);
 }
 
 /** The host granted the running event a CPU burst: its budget grows by `ms`. */
 function extendBudget(running: RunningWorker, ms: number): void {
   const current = running.current;
   if (!current || !Number.isFinite(ms) || ms <= 0) return;
-  const now = performance.now();
-  clearTimeout(current.timer);
-  grantBurst(running, now, ms);
-  current.timer = armBudget(
-    running,
-    current.events[current.next],
-    running.burstMs,
-    now - current.startedAt,
-  );
+  grantBurst(running, performance.now(), ms);
+  armBudget(running, current, running.burstMs);
 }
 
 /**
@@ -201,13 +196,13 @@ function finished(running: RunningWorker, reported: unknown): void {
     current.next++;
   }
   if (accepted.length === 0) return;
-  clearTimeout(current.timer);
   running.burstMs = 0; // a burst lasts for the event it was asked for
   if (current.next < current.events.length) {
-    current.timer = armBudget(running, current.events[current.next]);
     current.startedAt = performance.now();
+    armBudget(running, current);
   } else {
     running.current = null;
+    running.budget.clear();
   }
   send({
     ...running.key,
@@ -308,6 +303,7 @@ function spawn(key: WorkerKey, load: LoadMessage): void {
     worker,
     queue: [],
     current: null,
+    budget: new DeadlineTimer(() => overBudget(running)),
     loading: true,
     pingSeq: 0,
     pingSentAt: null,
@@ -329,7 +325,12 @@ function spawn(key: WorkerKey, load: LoadMessage): void {
       running.activeAt = performance.now();
     }
     if (!observe(running, event.data)) return;
-    send({ ...key, v: PROTOCOL_VERSION, type: "fromWorker", message: event.data });
+    try {
+      send({ ...key, v: PROTOCOL_VERSION, type: "fromWorker", message: event.data });
+    } catch (error) {
+      // Not JSON (cyclic, BigInt): thrown here, it would end this process and every neighbour.
+      stop(running, "error", `the script sent a message the host cannot receive: ${error}`);
+    }
   };
   worker.onerror = (event: ErrorEvent) => {
     // Never let a worker's uncaught error propagate into this process.
@@ -460,17 +461,19 @@ function handle(message: HostToProcess, raw: string[]): void {
   }
 }
 
-for await (const { value, raw } of readNdjsonWithRaw(link.input)) {
+for await (const lines of readNdjsonWithRaw(link.input)) {
   spares?.noteActivity();
-  const m = value as HostToProcess;
-  if (m?.v !== PROTOCOL_VERSION) {
-    console.error(`sandbox: dropped message with protocol version ${String(m?.v)}`);
-    continue;
-  }
-  try {
-    handle(m, raw);
-  } catch (error) {
-    console.error("sandbox: failed to handle message:", error);
+  for (const { value, raw } of lines) {
+    const m = value as HostToProcess;
+    if (m?.v !== PROTOCOL_VERSION) {
+      console.error(`sandbox: dropped message with protocol version ${String(m?.v)}`);
+      continue;
+    }
+    try {
+      handle(m, raw);
+    } catch (error) {
+      console.error("sandbox: failed to handle message:", error);
+    }
   }
 }
 // The link closed: the host is gone or asked us to stop.

@@ -9,7 +9,7 @@
 import { setPriority } from "node:os";
 import { socketPermissionFlags } from "./host_link.ts";
 import type { LinkedProcess, LinkListener } from "./link_listener.ts";
-import { NdjsonWriter, readNdjson } from "./ndjson.ts";
+import { NdjsonWriter, readNdjsonBatches } from "./ndjson.ts";
 import {
   type HostToProcess,
   type ProcessMemory,
@@ -130,7 +130,7 @@ export class SandboxChild {
     this.ready = new Promise((resolve) => (resolveReady = resolve));
     const linked: Promise<LinkedProcess> = link
       ? link.expect(child.pid)
-      : Promise.resolve({ messages: readNdjson(child.stdout), output: child.stdin });
+      : Promise.resolve({ messages: readNdjsonBatches(child.stdout), output: child.stdin });
     // Senders waiting for `ready` must not hang on a process that died starting.
     child.status.then((status) => {
       link?.forget(child.pid, "the sandbox process exited before it connected");
@@ -155,19 +155,21 @@ export class SandboxChild {
     return this.child.pid;
   }
 
-  async #read(messages: AsyncIterable<unknown>, ready: () => void): Promise<void> {
+  async #read(messages: AsyncIterable<unknown[]>, ready: () => void): Promise<void> {
     try {
-      for await (const raw of messages) {
+      for await (const batch of messages) {
         this.lastHeardAt = performance.now();
-        const message = raw as ProcessToHost;
-        if (message.type === "alive") {
-          this.memory = processMemoryOf(message.memory) ?? this.memory;
-          continue;
+        for (const raw of batch) {
+          const message = raw as ProcessToHost;
+          if (message.type === "alive") {
+            this.memory = processMemoryOf(message.memory) ?? this.memory;
+            continue;
+          }
+          if (message.type === "ready") {
+            this.isReady = true;
+            ready();
+          } else this.owner.message(this, message);
         }
-        if (message.type === "ready") {
-          this.isReady = true;
-          ready();
-        } else this.owner.message(this, message);
       }
     } catch {
       // The pipe broke: the exit handler takes over.

@@ -16,6 +16,16 @@ import { type Arena, attackScript, HEALTHY, openArena } from "./arena.ts";
 const STORAGE_PER_SECOND = 200;
 
 const ATTACKS = attackScript(`
+  if (ctx.args[0] === "big") {
+    const big = "x".repeat(20 * 1024 * 1024);
+    const sent = await Promise.allSettled(Array.from({ length: 32 }, () => kv("big").set("k", big)));
+    return ctx.reply(sent.map((r) => r.status === "rejected" ? r.reason.message : "sent")[0]);
+  }
+  if (ctx.args[0] === "cyclic") {
+    const value = {};
+    value.self = value;
+    return ctx.reply(await kv("s").set("k", value).then(() => "sent", (e) => e.message));
+  }
   if (ctx.args[0] === "log") console.log("x".repeat(50 * 1024 * 1024));
   if (ctx.args[0] === "kv") {
     const store = kv("flood");
@@ -49,6 +59,8 @@ Deno.test({
     // Many replies in one channel: Discord's per-channel rate limit (emulated) and flora's
     // per-guild REST budget would make the handlers wait, which is not what is measured here.
     const arena: Arena = await openArena({
+      // The arena's 1 s event budget would stop a healthy handler on a saturated machine.
+      FLORA_EVENT_TIMEOUT_MS: "5000",
       FLORA_GUILD_REST_PER_SECOND: "50",
       FLORA_GUILD_STORAGE_PER_SECOND: String(STORAGE_PER_SECOND),
     });
@@ -89,6 +101,33 @@ Deno.test({
         assert.ok(Math.max(...health) < 1_000, `/health took ${health}`);
         await assertNotStopped(arena);
       });
+
+      await t.step("32 calls of 20 MB each are refused before they leave the worker", async () => {
+        const pinging = pingTimes(arena, 4);
+        assert.match(
+          await arena.ask(attacker, "!attack big"),
+          /this call may carry at most 2097152/,
+        );
+        const during = await pinging;
+        assert.ok(during.at(-1)! < allowed, `neighbour ${during} vs quiet ${quiet}`);
+        await assertNotStopped(arena);
+      });
+
+      await t.step(
+        "a call JSON cannot carry is refused in the worker, not in the shared relay",
+        async () => {
+          // It used to throw in the sandbox process's relay and end the process, every neighbour's
+          // worker with it, blaming nobody.
+          const pid = arena.flora.pool.pids()[attacker.process];
+          assert.match(
+            await arena.ask(attacker, "!attack cyclic"),
+            /kv.set: its arguments cannot be sent/,
+          );
+          await arena.assertAnswers(neighbour);
+          assert.equal(arena.flora.pool.pids()[attacker.process], pid);
+          await assertNotStopped(arena);
+        },
+      );
 
       await t.step(
         "a sustained flood is paced per guild; the neighbour's storage goes through",
