@@ -30,7 +30,8 @@ export function leastSquaresSlope(points: readonly (readonly [number, number])[]
  * curve that keeps rising has the same slope as its envelope; a saw-tooth
  * whose teeth are shorter than a run (memory climbing to a ceiling, then
  * dropping when the process is recycled) has a flat one, whatever phase
- * the points end on.
+ * the points end on. With fewer than two points per run, the plain
+ * least-squares slope.
  *
  * @example
  * ```ts
@@ -45,7 +46,8 @@ export function envelopeSlope(
     throw new RangeError(`windows must be an integer of 2 or more, got ${windows}`);
   }
   const size = Math.floor(points.length / windows);
-  if (size < 1) return 0;
+  // Too few points for runs of two or more: the plain slope says more than single points would.
+  if (size < 2) return leastSquaresSlope(points);
   const peaks: [number, number][] = [];
   for (let w = 0; w < windows; w++) {
     const run = points.slice(w * size, (w + 1) * size);

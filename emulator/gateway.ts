@@ -87,7 +87,10 @@ export class GatewayServer {
         { status: 400 },
       );
     }
-    const { socket, response } = Deno.upgradeWebSocket(request);
+    // No WebSocket-level ping timeout (Deno's default closes a socket whose pong is late with
+    // 1001, which would end the session here): as on Discord, a dead client is found by its
+    // missing heartbeats (the zombie timer, close 4009), and its session stays resumable.
+    const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
     const connection: GatewayConnection = {
       id: this.#nextConnectionId++,
       socket,

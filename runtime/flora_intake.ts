@@ -52,8 +52,8 @@ export async function startClusterIntake(
     partitions: config.partitions,
     nodeId: config.nodeId,
     version: API_VERSION,
-    route: (payload, shardId, settled, withdrawn) =>
-      router.route(payload, shardId, settled, undefined, withdrawn),
+    route: (payload, shardId, settled, handover) =>
+      router.route(payload, shardId, settled, undefined, handover),
     withdraw: (which) => sandboxes.withdraw(which),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),

@@ -358,7 +358,6 @@ export class PartitionConsumer {
     message: JsMsg,
     event: BusEvent,
   ): Promise<{ done: Promise<TakeResult> } | undefined> {
-    if (this.#stopping) return undefined; // draining: left unacked to the next owner
     if (!this.#options.fence()) {
       this.stats.fenced++;
       this.#options.onOutcome?.("fenced");
@@ -379,7 +378,7 @@ export class PartitionConsumer {
       this.#options.onError?.(error);
       return undefined;
     }
-    if (this.#stopping) return undefined;
+    if (this.#stopping) return undefined; // draining: left unacked to the next owner
     if (!this.#options.fence()) { // fenced out while reading the mark
       this.stats.fenced++;
       this.#options.onOutcome?.("fenced");

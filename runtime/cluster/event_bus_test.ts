@@ -216,6 +216,7 @@ Deno.test({
         },
       });
       await until(() => ran.includes(`B ${event("X", 2).id}`), "B runs X2");
+      await until(() => b.stats.duplicates + b.stats.handled === 7, "B has seen all seven");
       await b.stop();
       const ids = ran.map((r) => r.slice(2)).sort();
       assert.deepEqual(ids, [...new Set(ids)], `nothing ran twice: ${ran.join(", ")}`);

@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import { metricsRoutes } from "../../api/routes/metrics.ts";
 import { ApiError, errorResponse } from "../../api/errors.ts";
 import { Counter, Gauge } from "../host/metrics.ts";
+import type { GatewayShardStats } from "./gateway_shards.ts";
 
 /** Counters of a gateway node. */
 export interface GatewayNodeStats {
@@ -27,27 +28,42 @@ export interface GatewayNodeStats {
  *
  * @example
  * ```ts
- * renderGatewayMetrics({ published: 10, duplicates: 0, skipped: 1, failed: 0 }, 2);
+ * renderGatewayMetrics({ published: 10, duplicates: 0, skipped: 1, failed: 0 }, 2, {
+ *   resumed: 2, identified: 2, fenced: 0,
+ * });
  * // "# HELP flora_gateway_events_total …\nflora_gateway_events_total{outcome="published"} 10 …"
  * ```
  */
-export function renderGatewayMetrics(figures: GatewayNodeStats, shards: number): string {
+export function renderGatewayMetrics(
+  figures: GatewayNodeStats,
+  shards: number,
+  starts: GatewayShardStats = { resumed: 0, identified: 0, fenced: 0 },
+): string {
   const events = new Counter(
     "flora_gateway_events_total",
     "Gateway nodes: dispatches by outcome (published to the bus; duplicate: a replay the bus " +
-      "dropped; skipped: no single guild owns it; failed: the publish failed).",
+      "dropped; skipped: no single guild owns it; failed: the publish failed; fenced: dropped " +
+      "because the shard's lease was no longer valid).",
     "outcome",
   );
   events.inc("published", figures.published);
   events.inc("duplicate", figures.duplicates);
   events.inc("skipped", figures.skipped);
   events.inc("failed", figures.failed);
+  events.inc("fenced", starts.fenced);
+  const connects = new Counter(
+    "flora_gateway_shard_starts_total",
+    "Gateway nodes: shards started here, by how (resumed a stored session; identified afresh).",
+    "how",
+  );
+  connects.inc("resumed", starts.resumed);
+  connects.inc("identified", starts.identified);
   const held = new Gauge(
     "flora_gateway_shards",
     "Gateway nodes: shards this node runs now.",
     () => shards,
   );
-  return `${events.render()}\n${held.render()}\n`;
+  return `${events.render()}\n${connects.render()}\n${held.render()}\n`;
 }
 
 /** The metrics server of a gateway node. */

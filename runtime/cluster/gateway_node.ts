@@ -69,6 +69,13 @@ export async function startGatewayNode(
     throw new Error("the gateway role needs DISCORD_TOKEN and NATS_URL");
   }
   const nc: NatsConnection = await connect({ servers: config.natsUrl, name: config.nodeId });
+  // Leases, sessions and heartbeats on a connection of their own: under a heavy publish load a
+  // renewal queued behind thousands of publishes could come too late and lose a live shard.
+  const control = await connect({ servers: config.natsUrl, name: `${config.nodeId}-control` })
+    .catch(async (error) => {
+      await nc.close();
+      throw error;
+    });
   const stats: GatewayNodeStats = { published: 0, duplicates: 0, skipped: 0, failed: 0 };
   const timers: ReturnType<typeof setInterval>[] = [];
   try {
@@ -78,7 +85,7 @@ export async function startGatewayNode(
       partitions: config.partitions,
     });
     const names = busNames(config.busPrefix);
-    const kvm = new Kvm(nc);
+    const kvm = new Kvm(control);
     const timing = options.lease ?? { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 };
     const table = async (bucket: string) =>
       new LeaseTable(await kvm.create(bucket, { history: 1 }), {
@@ -147,7 +154,7 @@ export async function startGatewayNode(
     });
     const owner = ownership;
     const heartbeat = new Heartbeat(
-      await openNodesBucket(nc, config.busPrefix),
+      await openNodesBucket(control, config.busPrefix),
       config.nodeId,
       ["gateway"],
       options.version,
@@ -173,11 +180,13 @@ export async function startGatewayNode(
         await gateway.shutdown(ShardSocketCloseCodes.Shutdown, "flora gateway node stopping");
         await heartbeat.remove().catch(() => {});
         await nc.drain();
+        await control.drain();
       },
     };
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
     await nc.close();
+    await control.close();
     throw error;
   }
 }
@@ -207,7 +216,7 @@ export async function runGatewayNode(config: FloraConfig, version: string): Prom
       return 1;
     }
     metrics = serveGatewayMetrics(
-      () => renderGatewayMetrics(node.stats, node.bot.gateway.shards.size),
+      () => renderGatewayMetrics(node.stats, node.bot.gateway.shards.size, node.shards.stats),
       { host: config.apiHost, port: config.metricsPort, operatorToken: config.operatorToken },
     );
   }

@@ -101,11 +101,6 @@ export class GatewayShards {
     };
   }
 
-  /** Shards running here now. */
-  running(): number[] {
-    return [...this.#running.keys()].sort((a, b) => a - b);
-  }
-
   /** Whether this node may act for `shardId` now (holds a valid lease on it). */
   valid(shardId: number): boolean {
     const lease = this.#options.lease(shardId);
@@ -168,6 +163,9 @@ export class GatewayShards {
     const running = this.#running.get(shardId);
     if (!running || running.stopping || !this.valid(shardId)) {
       if (payload.op === 0) this.stats.fenced++;
+      if (running && !running.stopping && typeof payload.s === "number") {
+        this.#restart(shardId, running);
+      }
       return;
     }
     // A new session numbers its dispatches from 1.
@@ -184,6 +182,33 @@ export class GatewayShards {
     );
     running.inFlight.add(task);
     task.finally(() => running.inFlight.delete(task));
+  }
+
+  /**
+   * The shard's lease ran out before its renewal (a stalled event loop) and a
+   * dispatch was dropped: its sequence must not be skipped. The shard stops
+   * (its stored sequence is before the dropped one) and, once the lease is
+   * renewed, starts again and resumes, so Discord replays it; if the lease is
+   * lost instead, its next holder resumes it.
+   */
+  #restart(shardId: number, running: Running): void {
+    running.stopping = true;
+    this.#running.delete(shardId);
+    this.#notice(
+      "warn",
+      `shard ${shardId}: its lease ran out before renewal and a dispatch was not published; ` +
+        "restarting it from the stored sequence",
+    );
+    (async () => {
+      await this.#options.gateway.kill(shardId);
+      for (let lease = this.#options.lease(shardId); lease; lease = this.#options.lease(shardId)) {
+        if (this.#options.isValid(lease)) {
+          if (!this.#running.has(shardId)) await this.start(shardId);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })().catch((error) => this.#notice("error", `shard ${shardId} did not restart: ${error}`));
   }
 
   /** Stores every running shard's session whose published sequence moved. */

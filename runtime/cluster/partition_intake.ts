@@ -9,6 +9,7 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
+import type { Handover } from "../host/guild_queue.ts";
 import { type ClusterView, Heartbeat, openNodesBucket, readClusterView } from "./cluster_view.ts";
 import {
   busNames,
@@ -31,13 +32,14 @@ export interface PartitionIntakeOptions {
   /**
    * Routes one event (the event router's `route`); `settled` is called once its handler
    * finished, or it was dropped or lost with its worker: the event is acked only then;
-   * `withdrawn` when it was taken back before it started (see `withdraw`).
+   * `handover.withdrawn` when it was given back unstarted, because this node may no longer
+   * start it (`handover.mayStart`) or `withdraw` took it back.
    */
   route(
     payload: GatewayPayload,
     shardId: number,
     settled: () => void,
-    withdrawn: () => void,
+    handover: Handover,
   ): void;
   /**
    * Takes back the routed events of these guilds that have not started (the sandbox manager's
@@ -98,10 +100,13 @@ export async function startPartitionIntake(
       });
     const partitionLeases = await table(names.partitionLeases);
     const consumers = new Map<number, PartitionConsumer>();
+    /** Partitions whose events this node may start: taken, valid lease, not being handed over. */
+    const startable = new Set<number>();
     let closing = false;
     const stopConsumer = async (partition: number, deadlineMs: number) => {
       const consumer = consumers.get(partition);
       consumers.delete(partition);
+      startable.delete(partition);
       // Stop taking events first, then give back what has not started: it runs on the next
       // owner only, and the drain waits for the started ones alone.
       const stopped = consumer?.stop(deadlineMs);
@@ -128,21 +133,26 @@ export async function startPartitionIntake(
       members: await table(names.memberLeases),
       hooks: {
         async gained(partition) {
+          const fence = () => {
+            const lease = ownership.owned().get(partition);
+            return lease !== undefined && partitionLeases.isValid(lease);
+          };
+          // Checked as each event leaves its guild's queue for a worker: a node paused past its
+          // lease starts none of what it had queued, even before its next tick says so.
+          const mayStart = () => startable.has(partition) && fence();
+          startable.add(partition);
           const consumer = await PartitionConsumer.start(nc, {
             prefix: options.busPrefix,
             partitions: options.partitions,
             partition,
-            fence: () => {
-              const lease = ownership.owned().get(partition);
-              return lease !== undefined && partitionLeases.isValid(lease);
-            },
+            fence,
             take: (event) =>
               new Promise<TakeResult>((resolve) =>
                 options.route(
                   event.payload as GatewayPayload,
                   event.shardId ?? 0,
                   () => resolve("finished"),
-                  () => resolve("withdrawn"),
+                  { mayStart, withdrawn: () => resolve("withdrawn") },
                 )
               ),
             onError: (error) => notice("warn", `partition ${partition}: ${error}`),

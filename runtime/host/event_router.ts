@@ -9,6 +9,7 @@
 
 import type { ScriptEventName } from "../sandbox/protocol/mod.ts";
 import type { GuildDirectory } from "./guild_directory.ts";
+import type { Handover } from "./guild_queue.ts";
 import type { InteractionRegistry } from "./interactions.ts";
 
 /** A gateway payload as Discord sends it (op 0 dispatches carry `t` and `d`). */
@@ -23,7 +24,7 @@ export interface GatewayPayload {
 export interface EventSink {
   /**
    * Takes the event; `settled` is called once it is handled or dropped (never at shutdown),
-   * `withdrawn` instead when it is taken back before it started (a cluster's bus event).
+   * `handover.withdrawn` instead when it is given back unstarted (a cluster's bus event).
    * `frame`: the gateway frame's JSON text the payload was parsed from (its `d`), if known.
    */
   deliver(
@@ -32,7 +33,7 @@ export interface EventSink {
     payload: unknown,
     settled?: () => void,
     frame?: string,
-    withdrawn?: () => void,
+    handover?: Handover,
   ): boolean;
   activeGuilds(): string[];
 }
@@ -85,21 +86,21 @@ export class EventRouter {
    * payload is fully handled: at once when no script gets it, else when its
    * guild's script finished with it. `frame` is the payload's JSON text as
    * received, when the gateway has it: it goes to the worker as is. With
-   * `withdrawn` (a cluster's bus event), the sandbox may take the event back
-   * before it started and call that instead of `settled`.
+   * `handover` (a cluster's bus event), the sandbox may give the event back
+   * unstarted and call its `withdrawn` instead of `settled`.
    */
   route(
     payload: GatewayPayload,
     shardId: number,
     settled: () => void = () => {},
     frame?: string,
-    withdrawn?: () => void,
+    handover?: Handover,
   ): void {
     if (payload.op !== 0 || !payload.t || typeof payload.d !== "object" || payload.d === null) {
       settled();
       return;
     }
-    if (!this.#route(payload.t, payload.d as Data, shardId, settled, frame, withdrawn)) settled();
+    if (!this.#route(payload.t, payload.d as Data, shardId, settled, frame, handover)) settled();
   }
 
   /** Routes a dispatch; true when a guild's sandbox took it (and will settle it). */
@@ -109,7 +110,7 @@ export class EventRouter {
     shardId: number,
     settled: () => void,
     frame?: string,
-    withdrawn?: () => void,
+    handover?: Handover,
   ): boolean {
     switch (t) {
       case "READY":
@@ -144,7 +145,7 @@ export class EventRouter {
     // GUILD_UPDATE is the guild itself: its own id is the guild's.
     const guildId = t === "GUILD_UPDATE" ? d.id : d.guild_id;
     return name !== undefined && typeof guildId === "string" &&
-      this.sink.deliver(guildId, name, d, settled, frame, withdrawn);
+      this.sink.deliver(guildId, name, d, settled, frame, handover);
   }
 
   /** Guilds the bot is in, as the gateway reported them (outages included). */

@@ -25,11 +25,20 @@ export interface QueuedEvent {
    * its worker); not called for events left unfinished at shutdown.
    */
   settled?: () => void;
-  /**
-   * Set for an event another node can run instead (a cluster's bus event): called, instead of
-   * `settled`, when the event is taken back before it started ({@linkcode GuildQueue.withdraw}).
-   */
-  withdrawn?: () => void;
+  /** Set for an event another node can run instead (a cluster's bus event). */
+  handover?: Handover;
+}
+
+/**
+ * A cluster bus event's tie to its partition: an event this node may no
+ * longer start (the partition is being handed over, or its lease is gone) is
+ * given back unstarted, and runs on the partition's next owner.
+ */
+export interface Handover {
+  /** Whether this node may still start the event. */
+  mayStart(): boolean;
+  /** Called, instead of `settled`, when the event is given back unstarted. */
+  withdrawn(): void;
 }
 
 /**
@@ -92,30 +101,33 @@ export class GuildQueue {
     return event;
   }
 
-  /** Removes the next batch: the oldest event alone, or a run of droppable ones (at most `max`). */
+  /**
+   * Removes the next batch: the oldest event alone, or a run of droppable
+   * ones (at most `max`). Events this node may no longer start are given back
+   * on the way ({@linkcode Handover}); empty only when nothing else waits.
+   */
   takeBatch(max: number): QueuedEvent[] {
-    const n = batchLength(this.#items, this.#head, max);
     const batch: QueuedEvent[] = [];
-    for (let i = 0; i < n; i++) batch.push(this.shift()!);
+    while (batch.length === 0 && this.length > 0) {
+      const n = batchLength(this.#items, this.#head, max);
+      for (let i = 0; i < n; i++) {
+        const event = this.shift()!;
+        if (event.handover === undefined || !giveBack(event, false)) batch.push(event);
+      }
+    }
     return batch;
   }
 
   /**
-   * Takes back the waiting events that can run elsewhere (those with
-   * `withdrawn`, interactions excepted: this node already started answering
+   * Takes back the waiting events that can run elsewhere (those with a
+   * {@linkcode Handover}, interactions excepted: this node already started answering
    * them), telling each; the rest keep their order. Returns how many.
    */
   withdraw(): number {
     let withdrawn = 0;
     for (const event of this.drain()) {
-      if (event.withdrawn === undefined || event.name === "interactionCreate") {
-        this.#items.push(event);
-        continue;
-      }
-      const tell = event.withdrawn;
-      event.withdrawn = event.settled = undefined;
-      tell();
-      withdrawn++;
+      if (giveBack(event, true)) withdrawn++;
+      else this.#items.push(event);
     }
     return withdrawn;
   }
@@ -127,6 +139,20 @@ export class GuildQueue {
     this.#head = 0;
     return rest;
   }
+}
+
+/**
+ * Gives an event back unstarted when it has a {@linkcode Handover} and is
+ * not an interaction (this node began answering those): always, or only when
+ * this node may no longer start it. True when it was given back.
+ */
+function giveBack(event: QueuedEvent, always: boolean): boolean {
+  const handover = event.handover;
+  if (handover === undefined || event.name === "interactionCreate") return false;
+  if (!always && handover.mayStart()) return false;
+  event.handover = event.settled = undefined;
+  handover.withdrawn();
+  return true;
 }
 
 /** Reports an event settled, once (it may pass several clean-up paths). */

@@ -71,7 +71,7 @@ Deno.test("withdraw gives back the events another node can run; the rest keep th
   const bus = (name: QueuedEvent["name"], n: number): QueuedEvent => ({
     ...event(name, n),
     settled: () => told.push(`settled ${n}`),
-    withdrawn: () => told.push(`withdrawn ${n}`),
+    handover: { mayStart: () => true, withdrawn: () => told.push(`withdrawn ${n}`) },
   });
   queue.push(bus("messageCreate", 0));
   queue.push(event("cron", 1)); // this node's own: stays
@@ -82,4 +82,26 @@ Deno.test("withdraw gives back the events another node can run; the rest keep th
   const rest = queue.drain();
   assert.deepEqual(rest.map((e) => (e.payload as { n: number }).n), [1, 2]);
   assert.equal(queue.withdraw(), 0);
+});
+
+Deno.test("takeBatch gives back the events this node may no longer start", () => {
+  const queue = new GuildQueue(100);
+  const told: number[] = [];
+  let owned = true;
+  const bus = (name: QueuedEvent["name"], n: number): QueuedEvent => ({
+    ...event(name, n),
+    handover: { mayStart: () => owned, withdrawn: () => told.push(n) },
+  });
+  queue.push(bus("messageCreate", 0));
+  queue.push(bus("messageCreate", 1));
+  assert.deepEqual(queue.takeBatch(1).map((e) => (e.payload as { n: number }).n), [0]);
+  owned = false; // the partition's lease ran out
+  queue.push(bus("messageUpdate", 2));
+  queue.push(event("cron", 3)); // this node's own
+  queue.push(bus("messageCreate", 4));
+  assert.deepEqual(queue.takeBatch(8).map((e) => (e.payload as { n: number }).n), [3]);
+  assert.deepEqual(told, [1, 2]);
+  assert.deepEqual(queue.takeBatch(8), [], "only given-back events were left");
+  assert.deepEqual(told, [1, 2, 4]);
+  assert.equal(queue.length, 0);
 });

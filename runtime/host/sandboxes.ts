@@ -31,7 +31,7 @@ import { abandonQueue, leaveStart } from "./cold_start.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
-import { settle } from "./guild_queue.ts";
+import { type Handover, settle } from "./guild_queue.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
 import { type GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
@@ -74,7 +74,15 @@ export class SandboxManager {
   #closing = false;
   #drained = new IdleWaiter(() => this.#idle());
   /** Workers leaving a sandbox process that is being recycled, each between events. */
-  #moves = new WorkerMoves({ move: (worker) => this.#move(worker) });
+  #moves = new WorkerMoves({
+    worker: (key) => this.#workers.worker(key),
+    move: (worker) => {
+      this.#workers.stop(worker);
+      const guild = this.#guilds.get(worker.key.guildId);
+      if (guild) this.#pump(guild);
+    },
+    forget: (key) => this.#p.terminate(key),
+  });
   readonly options: SchedulingOptions;
   readonly metrics: FloraMetrics;
   readonly acks: InteractionAcks;
@@ -270,7 +278,7 @@ export class SandboxManager {
    * Delivers an event to a guild: queued, then sent to its worker (started
    * if needed) in arrival order. False when the guild has no deployment.
    * `settled` is called once it is handled or dropped (see `QueuedEvent` in guild_queue.ts);
-   * `withdrawn` marks an event {@linkcode withdraw} may take back.
+   * `handover` ties a cluster bus event to its partition ({@linkcode withdraw}).
    */
   deliver(
     guildId: string,
@@ -278,7 +286,7 @@ export class SandboxManager {
     payload: unknown,
     settled?: () => void,
     frame?: string,
-    withdrawn?: () => void,
+    handover?: Handover,
   ): boolean {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
@@ -297,7 +305,7 @@ export class SandboxManager {
         return true;
       }
     }
-    const queued = { name, payload, frame, receivedAt: performance.now(), settled, withdrawn };
+    const queued = { name, payload, frame, receivedAt: performance.now(), settled, handover };
     if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
@@ -342,7 +350,8 @@ export class SandboxManager {
       load.waiting.add(guild);
       return;
     }
-    sendBatch(this.#p, worker, guild.queue.takeBatch(Math.min(batchMax(this.options), room)), load);
+    const batch = guild.queue.takeBatch(Math.min(batchMax(this.options), room));
+    if (batch.length > 0) sendBatch(this.#p, worker, batch, load); // else all given back
     this.#touch(guild);
   }
 
@@ -461,20 +470,7 @@ export class SandboxManager {
 
   /** These workers' sandbox process is being recycled: each moves once nothing is in flight. */
   moveWorkers(keys: WorkerKey[]): void {
-    const workers: GuildWorker[] = [];
-    for (const key of keys) {
-      const worker = this.#workers.worker(key);
-      if (worker) workers.push(worker);
-      else this.#p.terminate(key); // unknown here: let the pool forget it
-    }
-    this.#moves.request(workers);
-  }
-
-  /** Stops a worker whose process is being recycled; what its guild has waiting starts anew. */
-  #move(worker: GuildWorker): void {
-    this.#workers.stop(worker);
-    const guild = this.#guilds.get(worker.key.guildId);
-    if (guild) this.#pump(guild);
+    this.#moves.request(keys);
   }
 
   /** A sandbox process passed its RSS ceiling and is being recycled. */

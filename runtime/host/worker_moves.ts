@@ -10,12 +10,17 @@
  * @module
  */
 
+import type { WorkerKey } from "../sandbox/protocol/mod.ts";
 import type { GuildWorker } from "./guild_worker.ts";
 
 /** What moving a worker needs from the manager. */
 export interface MoveActions {
+  /** The live worker with this key, if any. */
+  worker(key: WorkerKey): GuildWorker | undefined;
   /** Stops the worker (its guild's queue stays) and starts what the guild has waiting. */
   move(worker: GuildWorker): void;
+  /** A key the pool still lists but no live worker has: lets the pool forget it. */
+  forget(key: WorkerKey): void;
 }
 
 /**
@@ -25,9 +30,9 @@ export interface MoveActions {
  *
  * @example
  * ```ts
- * const moves = new WorkerMoves({ move: (w) => stopAndPump(w) });
- * moves.request([worker]); // moved now if idle
- * moves.settle(worker);    // after its batch is done: moved
+ * const moves = new WorkerMoves({ worker: lookup, move: stopAndPump, forget: terminate });
+ * moves.request([key]);  // its worker is moved now if idle
+ * moves.settle(worker);  // after its batch is done: moved
  * ```
  */
 export class WorkerMoves {
@@ -36,9 +41,14 @@ export class WorkerMoves {
 
   constructor(readonly actions: MoveActions) {}
 
-  /** Workers to move (again: repeated requests are harmless); each idle one goes now. */
-  request(workers: Iterable<GuildWorker>): void {
-    for (const worker of workers) {
+  /** The workers to move, by key (again: repeated requests are harmless); each idle one goes now. */
+  request(keys: Iterable<WorkerKey>): void {
+    for (const key of keys) {
+      const worker = this.actions.worker(key);
+      if (!worker) {
+        this.actions.forget(key);
+        continue;
+      }
       this.#pending.add(worker);
       this.settle(worker);
     }
