@@ -36,6 +36,8 @@ interface Target {
   operatorToken: string;
   /** Process ids per role, read when a measurement starts. */
   roles(): Record<string, number[]>;
+  /** The nodes' output so far, by node (shown when events went missing). */
+  output(): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,9 @@ export interface ClusterBenchResult {
   events: number;
   eventsPerSec: number;
   dropped: number;
-  /** Events neither handled nor dropped when the run's 300 s were up (a saturated machine). */
+  /** A cluster's bus events over the whole run, by outcome (empty for a single process). */
+  bus: Record<string, number>;
+  /** Events neither handled nor dropped when the run's time was up (300 s; 60 s with --quick). */
   unfinished: number;
   replyMs: Summary;
   cpuUsPerEvent: Record<string, number>;
@@ -70,6 +74,20 @@ const FLORA_ENV = {
   FLORA_SANDBOX_NICE: "10",
   FLORA_SANDBOX_HEAP_MB: "2048",
 };
+
+/** Bus events a cluster's runtime nodes took so far, by outcome (handled, redelivered, …). */
+async function busOutcomes(target: Target): Promise<Record<string, number>> {
+  const outcomes: Record<string, number> = {};
+  for (const url of target.apiUrls) {
+    const text = await (await fetch(`${url}/metrics`, {
+      headers: { authorization: `Bearer ${target.operatorToken}` },
+    })).text();
+    for (const m of text.matchAll(/^flora_bus_events_total\{outcome="(\w+)"\} (\d+)$/gm)) {
+      outcomes[m[1]] = (outcomes[m[1]] ?? 0) + Number(m[2]);
+    }
+  }
+  return outcomes;
+}
 
 /** Handler starts and drops so far, summed over `target`'s nodes (their `GET /metrics`). */
 async function counts(target: Target): Promise<{ handled: number; dropped: number }> {
@@ -166,14 +184,14 @@ async function measure(
   target: Target,
   emu: EmulatorProcess,
   guilds: BenchGuild[],
-  sizes: { events: number; replies: number; sustainSeconds: number },
+  sizes: { events: number; replies: number; sustainSeconds: number; settleMs: number },
 ): Promise<ClusterBenchResult> {
   const before = await counts(target);
   const cpu = cpuSplit({ emulator: [emu.pid], ...target.roles() });
   const start = performance.now();
   await inject(emu.url, spread(guilds, sizes.events, "hello"));
   // Bounded: on a saturated machine report the rate reached so far rather than hang.
-  await settled(target, before, sizes.events, 300_000);
+  await settled(target, before, sizes.events, sizes.settleMs);
   const seconds = (performance.now() - start) / 1000;
   const after = await counts(target);
   const dropped = after.dropped - before.dropped;
@@ -183,6 +201,7 @@ async function measure(
   const replyMs = summarize(await replyLatencies(emu.url, spread(guilds, sizes.replies, "!ping")));
   const sustained = await sustain(target, emu, guilds, 5_000, sizes.sustainSeconds);
   return {
+    bus: await busOutcomes(target),
     name: target.name,
     events: sizes.events,
     eventsPerSec: Math.round(handled / seconds),
@@ -199,7 +218,7 @@ async function run(
   target: Target,
   emu: EmulatorProcess,
   guilds: BenchGuild[],
-  sizes: { events: number; replies: number; sustainSeconds: number },
+  sizes: { events: number; replies: number; sustainSeconds: number; settleMs: number },
   log: (message: string) => void,
 ): Promise<ClusterBenchResult> {
   try {
@@ -213,6 +232,34 @@ async function run(
     log(`${target.name}: measuring`);
     const result = await measure(target, emu, guilds, sizes);
     log(`${target.name}: ${JSON.stringify(result)}`);
+    if (result.unfinished > 0 || result.sustained.lost > 0) {
+      const view = await fetch(`${target.apiUrls[0]}/cluster`, {
+        headers: { authorization: `Bearer ${target.operatorToken}` },
+      }).then((r) => r.json()).catch(() => null);
+      if (view?.partitions) {
+        log(
+          `${target.name}: events went missing; partitions (owner, pending, ackPending, ` +
+            `redelivered): ${
+              view.partitions.map((p: Record<string, unknown>) =>
+                `${p.partition}:${p.owner}/${p.pending}/${p.ackPending}/${p.redelivered}`
+              ).join(" ")
+            }`,
+        );
+        log(
+          `${target.name}: nodes' heartbeat stats: ${
+            JSON.stringify(
+              view.nodes?.map((n: { node: string; stats?: unknown }) => [n.node, n.stats]),
+            )
+          }`,
+        );
+      }
+      for (const [node, text] of Object.entries(target.output())) {
+        log(
+          `${target.name}: events went missing; ${node}'s last output:\n` +
+            text.split("\n").slice(-25).join("\n"),
+        );
+      }
+    }
     return result;
   } finally {
     await target.stop();
@@ -237,6 +284,7 @@ async function startSingle(emu: EmulatorProcess, resident: number): Promise<Targ
     apiUrls: [flora.info.apiUrl],
     operatorToken,
     roles: () => ({ "flora (all)": processTree(flora.info.pid) }),
+    output: () => ({ flora: flora.output() }),
     stop: () => flora.stop(),
   };
 }
@@ -288,6 +336,10 @@ async function startCluster(emu: EmulatorProcess, resident: number): Promise<Tar
       runtime: runtimes.flatMap((r) => processTree(r.info.pid)),
       nats: pidsNamed("nats-server"),
     }),
+    output: () => ({
+      "gateway-1": gateway!.output(),
+      ...Object.fromEntries(runtimes.map((r, i) => [`runtime-${i + 1}`, r.output()])),
+    }),
     stop,
   };
 }
@@ -311,8 +363,8 @@ export async function runClusterBench(
     return null;
   }
   const sizes = quick
-    ? { guilds: 50, events: 5_000, replies: 60, sustainSeconds: 3 }
-    : { guilds: 100, events: 20_000, replies: 150, sustainSeconds: 10 };
+    ? { guilds: 50, events: 5_000, replies: 60, sustainSeconds: 3, settleMs: 60_000 }
+    : { guilds: 100, events: 20_000, replies: 150, sustainSeconds: 10, settleMs: 300_000 };
   const loadBefore = Deno.loadavg();
   const emu = await startEmulatorProcess();
   try {
@@ -377,6 +429,7 @@ function report(
     `  flora CPU per event (emulator excluded) ${cpuTotal(cluster)} µs vs ${cpuTotal(single)} µs: ${
       round(cpuTotal(cluster) / cpuTotal(single), 2)
     }×`,
+    `  bus events by outcome over the run: ${JSON.stringify(cluster.bus)}`,
     `  the bus hop adds ${ms(hop)} ms to reply p50 (target ≤ 1 ms → ${
       hop <= 1 ? "met" : "NOT met"
     })`,

@@ -50,8 +50,11 @@ interface Round {
   eventsPerSec: number;
   cpu: Split;
   load: string;
+  /** Events per batch sent to a worker (each batch wakes a worker's thread once). */
+  perBatch?: number;
 }
 const rounds: Round[] = [];
+let batches = 0;
 
 if (PROFILE) await Deno.mkdir(PROFILE, { recursive: true });
 /** The host's own profile, one file per flora phase (the sandboxes and the emulator profile their lifetime). */
@@ -88,6 +91,13 @@ try {
       register(bench, guilds.map((g) => g.id));
       log("warming every guild's worker");
       await warm(bench, emu, guilds);
+      // Counts the batches the host sends (each one wakes a worker's thread).
+      const pool = bench.flora.pool;
+      const send = pool.send.bind(pool);
+      pool.send = (key, message, ...rest) => {
+        if (message.type === "events") batches++;
+        return send(key, message, ...rest);
+      };
     }
     for (let r = 0; r < ROUNDS && bench; r++) {
       const roles = () => ({
@@ -99,6 +109,7 @@ try {
         const at = load();
         const before = bench.handled();
         const settled = bench.settled();
+        const batchesBefore = batches;
         await profiler?.start();
         const split = threadCpuSplit(roles());
         const start = performance.now();
@@ -111,6 +122,7 @@ try {
           eventsPerSec: Math.round(handled / ((performance.now() - start) / 1000)),
           cpu: split.perEventUs(handled),
           load: at,
+          perBatch: round(handled / (batches - batchesBefore), 2),
         });
         log(`flora ${JSON.stringify(rounds.at(-1))}`);
       }
@@ -125,6 +137,7 @@ try {
         const at = load();
         const before = bench.handled();
         const settled = bench.settled();
+        const batchesBefore = batches;
         await profiler?.start();
         const split = threadCpuSplit(roles());
         const start = performance.now();
@@ -141,6 +154,7 @@ try {
           eventsPerSec: Math.round(handled / ((performance.now() - start) / 1000)),
           cpu: split.perEventUs(handled),
           load: at,
+          perBatch: round(handled / (batches - batchesBefore), 2),
         });
         log(`direct ${JSON.stringify(rounds.at(-1))}`);
       }
@@ -164,11 +178,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 console.log(
   `CPU µs/event per role: total (main thread / worker threads / V8 helpers / I/O runtime)\n`,
 );
-const header = ["run", "load", "events/s", "emulator", "host", "sandboxes"];
+const header = ["run", "load", "events/s", "per batch", "emulator", "host", "sandboxes"];
 const rows = rounds.map((r) => [
   r.kind,
   r.load,
   String(r.eventsPerSec),
+  r.perBatch === undefined ? "-" : String(r.perBatch),
   cell(r.cpu.emulator),
   cell(r.cpu.host),
   cell(r.cpu.sandboxes),

@@ -120,17 +120,33 @@ try {
   await sleep(1_000);
   const rows: Row[] = [sample(active, 0)];
   console.log(`start: ${describe(rows[0])}`);
+  let injected = 0, stalled = false;
   for (let round = 1; round <= rounds; round++) {
     const target = baseReplies + round * perRound;
     await inject(emu.url, spread(guilds, perRound, "!ping"));
-    await until(() => replies() >= target, 600_000, `round ${round}`, 20);
+    injected += perRound;
+    const eventsBefore = active.flora.metrics.eventsIn.total();
+    try {
+      await until(() => replies() >= target, 120_000, `round ${round}`, 20);
+    } catch (error) {
+      // Seen on a loaded machine: the emulator's gateway stops delivering (no event reaches the
+      // host). The rounds done so far still make a curve; say so and judge those.
+      const arrived = active.flora.metrics.eventsIn.total() - eventsBefore;
+      console.log(
+        `round ${round} stalled (${error}; ${arrived} events reached the host in 2 min): ` +
+          `stopping after ${round - 1} rounds`,
+      );
+      stalled = true;
+      break;
+    }
     // Let the replies drain before sampling.
     await sleep(500);
     rows.push(sample(active, round * perRound));
     console.log(`after ${round * perRound} messages: ${describe(rows.at(-1)!)}`);
   }
   await sleep(15_000);
-  const idle = sample(active, rounds * perRound);
+  const done = rows.at(-1)!.messages;
+  const idle = sample(active, done);
   console.log(`after 15 s idle: ${describe(idle)}`);
   const handled = active.handled() - base;
   const answered = replies() - baseReplies;
@@ -147,10 +163,10 @@ try {
   const peaks = slopes.map((_, i) => Math.max(...rows.map((r) => r.processes[i].rssMiB)));
   const levelsOff = slopes.every((s) => s < maxSlope);
   // Each `!ping` is two events for the script: the message and the bot's own "pong".
-  const sent = rounds * perRound;
+  const sent = done;
   console.log(
-    `!pings sent ${sent}, answered ${answered} ` +
-      (answered === sent ? "(each once)" : "(MISMATCH)") +
+    `!pings sent ${injected}, answered ${answered} ` +
+      (answered === injected ? "(each once)" : stalled ? "(a round stalled)" : "(MISMATCH)") +
       `; events handled ${handled} (the pings and the bot's replies: ${2 * sent} expected), ` +
       `dropped ${dropped}` +
       `; worker crashes ${crashes}, cold starts ${coldStarts}, recycles ${idle.recycles}`,

@@ -185,6 +185,9 @@ Deno.test({
       await answeredOnce();
       const resumedMs = Date.now() - killedAt;
       console.log(`cluster: answers resumed ${resumedMs} ms after a runtime node's kill -9`);
+      // The emulator's rate limits stay on: report how many 429s the nodes got meanwhile.
+      const limited = (await emu.actions()).filter((a) => a.status === 429).length;
+      console.log(`cluster: the emulator answered ${limited} 429(s) over the whole test`);
       assert.ok(resumedMs < 20_000, `answers resumed after ${resumedMs} ms`);
     } finally {
       await gateway?.stop();
