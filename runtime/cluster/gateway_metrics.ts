@@ -29,7 +29,7 @@ export interface GatewayNodeStats {
  * @example
  * ```ts
  * renderGatewayMetrics({ published: 10, duplicates: 0, skipped: 1, failed: 0 }, 2, {
- *   resumed: 2, identified: 2, fenced: 0,
+ *   resumed: 2, identified: 2, fenced: 0, held: 0,
  * });
  * // "# HELP flora_gateway_events_total …\nflora_gateway_events_total{outcome="published"} 10 …"
  * ```
@@ -37,13 +37,14 @@ export interface GatewayNodeStats {
 export function renderGatewayMetrics(
   figures: GatewayNodeStats,
   shards: number,
-  starts: GatewayShardStats = { resumed: 0, identified: 0, fenced: 0 },
+  starts: GatewayShardStats = { resumed: 0, identified: 0, fenced: 0, held: 0 },
 ): string {
   const events = new Counter(
     "flora_gateway_events_total",
     "Gateway nodes: dispatches by outcome (published to the bus; duplicate: a replay the bus " +
       "dropped; skipped: no single guild owns it; failed: the publish failed; fenced: dropped " +
-      "because the shard's lease was no longer valid).",
+      "because the shard's lease was no longer valid, left to its next holder's resume; held: " +
+      "kept while the lease's renewal was late, published once it was renewed).",
     "outcome",
   );
   events.inc("published", figures.published);
@@ -51,6 +52,7 @@ export function renderGatewayMetrics(
   events.inc("skipped", figures.skipped);
   events.inc("failed", figures.failed);
   events.inc("fenced", starts.fenced);
+  events.inc("held", starts.held);
   const connects = new Counter(
     "flora_gateway_shard_starts_total",
     "Gateway nodes: shards started here, by how (resumed a stored session; identified afresh).",

@@ -3,7 +3,7 @@ import { renderGatewayMetrics, serveGatewayMetrics } from "./gateway_metrics.ts"
 
 Deno.test("serveGatewayMetrics serves the gateway node's publish figures to the operator only", async () => {
   const stats = { published: 12, duplicates: 1, skipped: 3, failed: 0 };
-  const starts = { resumed: 1, identified: 3, fenced: 4 };
+  const starts = { resumed: 1, identified: 3, fenced: 4, held: 6 };
   const server = serveGatewayMetrics(() => renderGatewayMetrics(stats, 2, starts), {
     host: "127.0.0.1",
     port: 0,
@@ -28,6 +28,7 @@ Deno.test("serveGatewayMetrics serves the gateway node's publish figures to the 
     assert.match(text, /^flora_gateway_events_total\{outcome="duplicate"\} 1$/m);
     assert.match(text, /^flora_gateway_events_total\{outcome="skipped"\} 3$/m);
     assert.match(text, /^flora_gateway_events_total\{outcome="failed"\} 0$/m);
+    assert.match(text, /^flora_gateway_events_total\{outcome="held"\} 6$/m);
     assert.match(text, /^flora_gateway_events_total\{outcome="fenced"\} 4$/m);
     assert.match(text, /^flora_gateway_shard_starts_total\{how="resumed"\} 1$/m);
     assert.match(text, /^flora_gateway_shard_starts_total\{how="identified"\} 3$/m);

@@ -9,6 +9,11 @@
  * Fencing: a shard whose lease is no longer valid (lost, or its node paused
  * past it) publishes nothing more, connects and identifies no more, and
  * writes no session; its next holder carries on from the stored sequence.
+ * A lease that is only late (still this node's, its renewal not through yet:
+ * a busy event loop) holds the shard's dispatches in order and publishes them
+ * once it is renewed; lost instead, they are left to the next holder, whose
+ * resume replays them (they were never settled, so the stored sequence is
+ * before them).
  *
  * Discordeno's gateway manager creates and keeps the shard objects
  * (`gateway.identify(N)`, `gateway.kill(N)`); this module hooks each shard as
@@ -24,14 +29,23 @@ import { SequenceWatermark } from "../host/sequence_watermark.ts";
 import type { Lease } from "./leases.ts";
 import type { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
 
-type Gateway = Bot["gateway"];
+/** What this module needs of Discordeno's gateway manager. */
+export type ShardManager = Pick<Bot["gateway"], "shards" | "identify" | "kill" | "totalShards">;
+
+/**
+ * Most dispatches one shard holds while its lease renewal is late; past it the
+ * shard restarts from its stored sequence instead (Discord replays the rest).
+ */
+const MAX_HELD = 20_000;
+/** How often a shard holding dispatches checks whether its lease was renewed or lost, ms. */
+const HELD_CHECK_MS = 50;
 
 /** Lease name of a gateway shard (`shard.3`). */
 export const shardLease = (shardId: number): string => `shard.${shardId}`;
 
 export interface GatewayShardsOptions {
   /** The manager, prepared: connection info, `totalShards` and buckets set. */
-  gateway: Gateway;
+  gateway: ShardManager;
   sessions: ShardSessionStore;
   identify: IdentifyGate;
   /** `max_concurrency` of `GET /gateway/bot`: shard N identifies in bucket `N % maxConcurrency`. */
@@ -60,6 +74,10 @@ interface Running {
   /** The session last written (JSON), to skip unchanged writes. */
   written: string;
   stopping: boolean;
+  /** Dispatches received while the lease's renewal was late, in order. */
+  held: Array<{ payload: GatewayPayload; sessionId: string | undefined }>;
+  /** Checks for the renewal while `held` is not empty. */
+  heldTimer: ReturnType<typeof setInterval> | undefined;
 }
 
 /** Counters of the shards' intake. */
@@ -70,6 +88,8 @@ export interface GatewayShardStats {
   identified: number;
   /** Payloads dropped because their shard's lease was no longer valid. */
   fenced: number;
+  /** Payloads held while their shard's lease renewal was late, published once it was renewed. */
+  held: number;
 }
 
 /**
@@ -85,7 +105,7 @@ export interface GatewayShardStats {
  * ```
  */
 export class GatewayShards {
-  readonly stats: GatewayShardStats = { resumed: 0, identified: 0, fenced: 0 };
+  readonly stats: GatewayShardStats = { resumed: 0, identified: 0, fenced: 0, held: 0 };
   readonly #options: GatewayShardsOptions;
   readonly #running = new Map<number, Running>();
   readonly #notice: NonNullable<GatewayShardsOptions["onNotice"]>;
@@ -117,6 +137,8 @@ export class GatewayShards {
       inFlight: new Set(),
       written: "",
       stopping: false,
+      held: [],
+      heldTimer: undefined,
     });
     this.#notice(
       "info",
@@ -135,6 +157,7 @@ export class GatewayShards {
     const running = this.#running.get(shardId);
     if (!running) return;
     running.stopping = true;
+    this.#dropHeld(running);
     // Closed with a non-1000 code: the session stays resumable for the next holder.
     await this.#options.gateway.kill(shardId);
     while (running.inFlight.size > 0) await Promise.allSettled([...running.inFlight]);
@@ -150,24 +173,36 @@ export class GatewayShards {
     const running = this.#running.get(shardId);
     if (!running) return;
     running.stopping = true;
+    this.#dropHeld(running);
     this.#running.delete(shardId);
     this.#notice("warn", `lost shard ${shardId} (lease expired): stopped it`);
     await this.#options.gateway.kill(shardId);
   }
 
   /**
-   * One payload from a shard: published when its lease is valid, dropped
-   * (counted) otherwise. Must not throw.
+   * One payload from a shard: published when its lease is valid, held in
+   * order while its renewal is late, dropped (counted) once the shard is given
+   * up. Must not throw.
    */
   received(payload: GatewayPayload, shardId: number, sessionId: string | undefined): void {
     const running = this.#running.get(shardId);
-    if (!running || running.stopping || !this.valid(shardId)) {
+    if (!running || running.stopping || !this.#options.lease(shardId)) {
       if (payload.op === 0) this.stats.fenced++;
-      if (running && !running.stopping && typeof payload.s === "number") {
-        this.#restart(shardId, running);
-      }
       return;
     }
+    if (running.held.length > 0 || !this.valid(shardId)) {
+      this.#hold(shardId, running, payload, sessionId);
+      return;
+    }
+    this.#publish(running, payload, shardId, sessionId);
+  }
+
+  #publish(
+    running: Running,
+    payload: GatewayPayload,
+    shardId: number,
+    sessionId: string | undefined,
+  ): void {
     // A new session numbers its dispatches from 1.
     if (payload.t === "READY") running.mark = new SequenceWatermark(0);
     const seq = payload.s;
@@ -182,6 +217,46 @@ export class GatewayShards {
     );
     running.inFlight.add(task);
     task.finally(() => running.inFlight.delete(task));
+  }
+
+  /** Holds a payload until the late lease is renewed (then publishes all held, in order) or lost. */
+  #hold(
+    shardId: number,
+    running: Running,
+    payload: GatewayPayload,
+    sessionId: string | undefined,
+  ): void {
+    if (running.held.length >= MAX_HELD) {
+      this.#dropHeld(running);
+      if (payload.op === 0) this.stats.fenced++;
+      this.#restart(shardId, running);
+      return;
+    }
+    running.held.push({ payload, sessionId });
+    this.stats.held++;
+    running.heldTimer ??= setInterval(() => {
+      if (running.stopping || this.#running.get(shardId) !== running) {
+        this.#dropHeld(running);
+      } else if (this.valid(shardId)) {
+        const held = running.held;
+        this.#stopHolding(running);
+        for (const { payload, sessionId } of held) {
+          this.#publish(running, payload, shardId, sessionId);
+        }
+      }
+    }, HELD_CHECK_MS);
+  }
+
+  /** Gives up what a shard held: its next holder's resume replays it (it was never settled). */
+  #dropHeld(running: Running): void {
+    this.stats.fenced += running.held.filter(({ payload }) => payload.op === 0).length;
+    this.#stopHolding(running);
+  }
+
+  #stopHolding(running: Running): void {
+    running.held = [];
+    clearInterval(running.heldTimer);
+    running.heldTimer = undefined;
   }
 
   /**

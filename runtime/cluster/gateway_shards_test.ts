@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import type { DiscordenoShard } from "@discordeno/bot";
+import { natsGate } from "../../storage/testing/servers.ts";
+import type { GatewayPayload } from "../host/event_router.ts";
+import { GatewayShards, type ShardManager } from "./gateway_shards.ts";
+import type { Lease } from "./leases.ts";
+import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
+import { withBucket, withNats } from "./testing.ts";
+
+const gate = await natsGate();
+
+const dispatch = (s: number): GatewayPayload => ({ op: 0, t: "MESSAGE_CREATE", s, d: { n: s } });
+
+Deno.test({
+  name:
+    `GatewayShards holds a shard's dispatches while its lease renewal is late and publishes them in order once renewed${gate.note}`,
+  ignore: gate.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withNats((nc) =>
+      withBucket(nc, async (kv) => {
+        const lease: Lease = {
+          name: "shard.0",
+          holder: "gw-a",
+          token: 1,
+          revision: 1,
+          expiresAt: 0,
+        };
+        let held: Lease | undefined = lease;
+        let valid = true;
+        const published: number[] = [];
+        // No shard ever connects here: identify and kill only record the calls.
+        const manager: ShardManager = {
+          shards: new Map<number, DiscordenoShard>() as ShardManager["shards"],
+          totalShards: 1,
+          identify: () => Promise.resolve(),
+          kill: () => Promise.resolve(),
+        };
+        const shards = new GatewayShards({
+          gateway: manager,
+          sessions: new ShardSessionStore(kv, "gw-a"),
+          identify: new IdentifyGate(kv, { holder: "gw-a" }),
+          maxConcurrency: 1,
+          lease: () => held,
+          isValid: () => valid,
+          publish: (payload) => {
+            published.push(payload.s as number);
+            return Promise.resolve();
+          },
+        });
+        await shards.start(0);
+
+        shards.received(dispatch(1), 0, "s1");
+        valid = false; // the renewal is late: the lease's validity ran out, it is still ours
+        for (const s of [2, 3, 4]) shards.received(dispatch(s), 0, "s1");
+        await new Promise((r) => setTimeout(r, 120));
+        assert.deepEqual(published, [1], "nothing published while the lease is not valid");
+        assert.equal(shards.stats.held, 3);
+
+        valid = true; // renewed
+        shards.received(dispatch(5), 0, "s1"); // arrives before the check: still behind the held
+        await new Promise((r) => setTimeout(r, 120));
+        assert.deepEqual(published, [1, 2, 3, 4, 5], "held ones first, in order, none lost");
+        assert.equal(shards.stats.fenced, 0);
+
+        valid = false;
+        shards.received(dispatch(6), 0, "s1");
+        held = undefined; // lost: the next holder's resume replays 6 (never settled)
+        await shards.lost(0);
+        await new Promise((r) => setTimeout(r, 120));
+        shards.received(dispatch(7), 0, "s1");
+        assert.deepEqual(published, [1, 2, 3, 4, 5]);
+        assert.equal(shards.stats.fenced, 2, "6 given up with the lease, 7 after it");
+      })
+    ),
+});
