@@ -105,7 +105,8 @@ try {
         host: [Deno.pid],
         sandboxes: sandboxPids(bench),
       });
-      {
+      /** One measured round of `kind`: `send` hands the host EVENTS events, then all settle. */
+      const measure = async (kind: "flora" | "direct", send: () => Promise<void>) => {
         const at = load();
         const before = bench.handled();
         const settled = bench.settled();
@@ -113,51 +114,34 @@ try {
         await profiler?.start();
         const split = threadCpuSplit(roles());
         const start = performance.now();
-        await inject(emu.url, spread(guilds, EVENTS, "hello"));
+        await send();
         await untilSettled(bench, settled + EVENTS);
         const handled = bench.handled() - before;
-        await profiler?.stop(`host-flora-${r}`);
+        await profiler?.stop(`host-${kind}-${r}`);
         rounds.push({
-          kind: "flora",
+          kind,
           eventsPerSec: Math.round(handled / ((performance.now() - start) / 1000)),
           cpu: split.perEventUs(handled),
           load: at,
           perBatch: round(handled / (batches - batchesBefore), 2),
         });
-        log(`flora ${JSON.stringify(rounds.at(-1))}`);
-      }
+        log(`${kind} ${JSON.stringify(rounds.at(-1))}`);
+      };
+      await measure("flora", () => inject(emu.url, spread(guilds, EVENTS, "hello")));
       await sleep(1_000);
-      {
-        // The host alone: events handed to the sink as the router would (with their gateway
-        // frame's text, made beforehand), no gateway.
-        const payloads = Array.from({ length: EVENTS }, (_, i) => {
-          const d = benchMessage(guilds[i % guilds.length], i);
-          return { d, frame: JSON.stringify({ t: "MESSAGE_CREATE", s: i + 1, op: 0, d }) };
-        });
-        const at = load();
-        const before = bench.handled();
-        const settled = bench.settled();
-        const batchesBefore = batches;
-        await profiler?.start();
-        const split = threadCpuSplit(roles());
-        const start = performance.now();
+      // The host alone: events handed to the sink as the router would (with their gateway
+      // frame's text, made beforehand), no gateway.
+      const payloads = Array.from({ length: EVENTS }, (_, i) => {
+        const d = benchMessage(guilds[i % guilds.length], i);
+        return { d, frame: JSON.stringify({ t: "MESSAGE_CREATE", s: i + 1, op: 0, d }) };
+      });
+      await measure("direct", async () => {
         for (let i = 0; i < EVENTS; i++) {
           const { d, frame } = payloads[i];
           bench.flora.sandboxes.deliver(d.guild_id, "messageCreate", d, undefined, frame);
           if (i % 5_000 === 4_999) await new Promise((r) => setTimeout(r, 0));
         }
-        await untilSettled(bench, settled + EVENTS);
-        const handled = bench.handled() - before;
-        await profiler?.stop(`host-direct-${r}`);
-        rounds.push({
-          kind: "direct",
-          eventsPerSec: Math.round(handled / ((performance.now() - start) / 1000)),
-          cpu: split.perEventUs(handled),
-          load: at,
-          perBatch: round(handled / (batches - batchesBefore), 2),
-        });
-        log(`direct ${JSON.stringify(rounds.at(-1))}`);
-      }
+      });
       await sleep(1_000);
     }
   } finally {
