@@ -186,11 +186,12 @@ export class GatewayShards {
    */
   received(payload: GatewayPayload, shardId: number, sessionId: string | undefined): void {
     const running = this.#running.get(shardId);
-    if (!running || running.stopping || !this.#options.lease(shardId)) {
+    const lease = this.#options.lease(shardId);
+    if (!running || running.stopping || !lease) {
       if (payload.op === 0) this.stats.fenced++;
       return;
     }
-    if (running.held.length > 0 || !this.valid(shardId)) {
+    if (running.held.length > 0 || !this.#options.isValid(lease)) {
       this.#hold(shardId, running, payload, sessionId);
       return;
     }
