@@ -9,7 +9,8 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./nats_connection.ts";
 import { Kvm } from "@nats-io/kv";
 import { type Bot, ShardSocketCloseCodes } from "@discordeno/bot";
 import type { FloraConfig } from "../config_schema.ts";
@@ -68,10 +69,10 @@ export async function startGatewayNode(
   if (!config.discordToken || !config.natsUrl) {
     throw new Error("the gateway role needs DISCORD_TOKEN and NATS_URL");
   }
-  const nc: NatsConnection = await connect({ servers: config.natsUrl, name: config.nodeId });
+  const nc: NatsConnection = await connectNats(config.natsUrl, config.nodeId);
   // Leases, sessions and heartbeats on a connection of their own: under a heavy publish load a
   // renewal queued behind thousands of publishes could come too late and lose a live shard.
-  const control = await connect({ servers: config.natsUrl, name: `${config.nodeId}-control` })
+  const control = await connectNats(config.natsUrl, `${config.nodeId}-control`)
     .catch(async (error) => {
       await nc.close();
       throw error;

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./nats_connection.ts";
 import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
 import type { Handover } from "../host/guild_queue.ts";
@@ -96,7 +97,7 @@ export async function startPartitionIntake(
   options: PartitionIntakeOptions,
 ): Promise<PartitionIntake> {
   const notice = options.onNotice ?? (() => {});
-  const nc: NatsConnection = await connect({ servers: options.natsUrl, name: options.nodeId });
+  const nc: NatsConnection = await connectNats(options.natsUrl, options.nodeId);
   try {
     await ensureEventBus(nc, { prefix: options.busPrefix, partitions: options.partitions });
     const kvm = new Kvm(nc);
