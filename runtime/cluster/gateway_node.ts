@@ -104,7 +104,8 @@ export async function startGatewayNode(
       spawnShardDelay: options.spawnShardDelay,
       totalShards: config.shards,
       log: (level, message) => notice(level, `discord: ${message}`),
-      onPayload: (payload, shardId, sessionId) => shards?.received(payload, shardId, sessionId),
+      onPayload: (payload, shardId, sessionId, frame) =>
+        shards?.received(payload, shardId, sessionId, frame),
     });
     const gateway = bot.gateway;
     // What bot.start() would do, without spawning every shard: this node runs only its leased ones.
@@ -115,8 +116,13 @@ export async function startGatewayNode(
     gateway.lastShardId = gateway.totalShards - 1;
     gateway.prepareBuckets();
 
-    const publish = async (payload: GatewayPayload, shardId: number, sessionId?: string) => {
-      const events = dispatchEvents(payload, shardId, sessionId);
+    const publish = async (
+      payload: GatewayPayload,
+      shardId: number,
+      sessionId?: string,
+      frame?: string,
+    ) => {
+      const events = dispatchEvents(payload, shardId, sessionId, frame);
       if (events.length === 0 && payload.op === 0) stats.skipped++;
       // Started in call order on one connection, so a guild's events keep their order.
       await Promise.all(events.map(async (event) => {

@@ -34,13 +34,15 @@ export interface PartitionIntakeOptions {
    * Routes one event (the event router's `route`); `settled` is called once its handler
    * finished, or it was dropped or lost with its worker: the event is acked only then;
    * `handover.withdrawn` when it was given back unstarted, because this node may no longer
-   * start it (`handover.mayStart`) or `withdraw` took it back.
+   * start it (`handover.mayStart`) or `withdraw` took it back. `frame` is the payload's JSON
+   * text as the bus carried it.
    */
   route(
     payload: GatewayPayload,
     shardId: number,
     settled: () => void,
     handover: Handover,
+    frame: string | undefined,
   ): void;
   /**
    * Takes back the routed events of these guilds that have not started (the sandbox manager's
@@ -163,6 +165,7 @@ export async function startPartitionIntake(
               event.shardId ?? 0,
               () => resolve("finished"),
               { mayStart, withdrawn: () => resolve("withdrawn") },
+              event.frame,
             )
           ),
         onError: (error) => notice("warn", `partition ${partition}: ${error}`),
