@@ -11,7 +11,7 @@ const nats = { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false
 
 /** Runs `fn` with partition 0's marks on a bus of its own, and a count of its batches. */
 function withMarks(
-  fn: (marks: () => Promise<HandledMarks>, batches: () => Promise<number>) => Promise<void>,
+  fn: (marks: () => HandledMarks, batches: () => Promise<number>) => Promise<void>,
 ): Promise<void> {
   return withNats(async (nc: NatsConnection) => {
     const prefix = uniqueName("t");
@@ -21,7 +21,7 @@ function withMarks(
     const where = { stream: names.handled, subject: names.handledSubject(0) };
     try {
       await fn(
-        async () => new HandledMarks(jetstream(nc), jsm, where),
+        () => new HandledMarks(jetstream(nc), jsm, where),
         async () => (await jsm.streams.info(names.handled)).state.messages,
       );
     } finally {
@@ -37,13 +37,13 @@ Deno.test({
   name: `HandledMarks stores the marks made while a batch is written as the next batch${gate.note}`,
   fn: () =>
     withMarks(async (open, batches) => {
-      const marks = await open();
+      const marks = open();
       const storedAt = now();
       const first = marks.mark("s:1"); // written at once
       const rest = Array.from({ length: 49 }, (_, i) => marks.mark(`s:${i + 2}`));
       await Promise.all([first, ...rest]);
       assert.equal(await batches(), 2);
-      const reader = await open(); // e.g. the next owner
+      const reader = open(); // e.g. the next owner
       for (let n = 1; n <= 50; n++) {
         assert.ok(await reader.has(`s:${n}`, storedAt, { fresh: false }), `s:${n} marked`);
       }
@@ -56,7 +56,7 @@ Deno.test({
   name: `HandledMarks.has is false without waiting when nothing was marked since${gate.note}`,
   fn: () =>
     withMarks(async (open) => {
-      const marks = await open();
+      const marks = open();
       assert.equal(await marks.has("s:1", now(), { fresh: false }), false, "no marks at all");
       await marks.mark("s:1");
       const later = now() + 60_000_000_000n; // an event stored a minute after the mark
@@ -70,7 +70,7 @@ Deno.test({
     `HandledMarks.has reads again for a redelivery (fresh), not from its earlier read${gate.note}`,
   fn: () =>
     withMarks(async (open) => {
-      const marks = await open();
+      const marks = open();
       const storedAt = now();
       await marks.mark("s:1");
       assert.equal(await marks.has("s:2", storedAt, { fresh: false }), false);
