@@ -35,7 +35,6 @@ import {
   DeliverPolicy,
   jetstream,
   JetStreamApiError,
-  type JetStreamClient,
   type JetStreamManager,
   jetstreamManager,
   type JsMsg,
@@ -43,6 +42,7 @@ import {
 import { Kvm } from "@nats-io/kv";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { KeyedQueue } from "../../storage/embedded/keyed_queue.ts";
+import { AckedPublisher } from "./acked_publisher.ts";
 import { HandledMarks } from "./handled_marks.ts";
 import { DEFAULT_PARTITION_COUNT, partitionOf } from "./partitions.ts";
 
@@ -221,12 +221,12 @@ export interface Published {
 
 /** Publishes routed dispatches to their partitions (the gateway role's side). */
 export class EventPublisher {
-  readonly #js: JetStreamClient;
+  readonly #publisher: AckedPublisher;
   readonly #names: ReturnType<typeof busNames>;
   readonly partitions: number;
 
   constructor(nc: NatsConnection, options: BusOptions = {}) {
-    this.#js = jetstream(nc);
+    this.#publisher = new AckedPublisher(nc);
     this.#names = busNames(options.prefix);
     this.partitions = options.partitions ?? DEFAULT_PARTITION_COUNT;
   }
@@ -245,7 +245,7 @@ export class EventPublisher {
     h.set(GUILD_HEADER, event.guildId);
     if (event.shardId !== undefined) h.set(SHARD_HEADER, String(event.shardId));
     const body = event.frame ?? JSON.stringify(event.payload);
-    const ack = await this.#js.publish(this.#names.subject(partition), body, {
+    const ack = await this.#publisher.publish(this.#names.subject(partition), body, {
       msgID: event.id,
       headers: h,
     });
@@ -361,7 +361,7 @@ export class PartitionConsumer {
       names.consumer(options.partition),
     );
     const messages = await consumer.consume({ max_messages: options.maxInFlight ?? 256 });
-    const marks = new HandledMarks(jetstream(nc), jsm, {
+    const marks = new HandledMarks(new AckedPublisher(nc), jetstream(nc), jsm, {
       stream: names.handled,
       subject: names.handledSubject(options.partition),
     });

@@ -23,6 +23,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from "@nats-io/jetstream";
+import type { AckedPublisher } from "./acked_publisher.ts";
 
 /**
  * Read from this long before an event's stored time: the event and its mark
@@ -44,12 +45,14 @@ export interface MarksLocation {
  *
  * @example
  * ```ts
- * const marks = new HandledMarks(js, jsm, { stream: "flora_handled", subject: "flora.handled.3" });
+ * const where = { stream: "flora_handled", subject: "flora.handled.3" };
+ * const marks = new HandledMarks(new AckedPublisher(nc), jetstream(nc), jsm, where);
  * await marks.mark(event.id); // then ack
  * if (await marks.has(event.id, message.timestampNanos, { fresh: message.redelivered })) skip();
  * ```
  */
 export class HandledMarks {
+  readonly #publisher: AckedPublisher;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #where: MarksLocation;
@@ -59,7 +62,13 @@ export class HandledMarks {
   /** The marks since `since` (ns), read once for the events a previous owner may have run. */
   #read: { since: bigint; ids: Promise<Set<string>> } | null = null;
 
-  constructor(js: JetStreamClient, jsm: JetStreamManager, where: MarksLocation) {
+  constructor(
+    publisher: AckedPublisher,
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    where: MarksLocation,
+  ) {
+    this.#publisher = publisher;
     this.#js = js;
     this.#jsm = jsm;
     this.#where = where;
@@ -80,7 +89,7 @@ export class HandledMarks {
       for (let batch = this.#next; batch; batch = this.#next) {
         this.#next = null;
         try {
-          await this.#js.publish(this.#where.subject, JSON.stringify(batch.ids));
+          await this.#publisher.publish(this.#where.subject, JSON.stringify(batch.ids));
           batch.stored.resolve();
         } catch (error) {
           batch.stored.reject(error);

@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
 import { busNames, ensureEventBus, removeEventBus } from "./event_bus.ts";
+import { AckedPublisher } from "./acked_publisher.ts";
 import { HandledMarks } from "./handled_marks.ts";
 import { withNats } from "./testing.ts";
 
@@ -21,7 +22,7 @@ function withMarks(
     const where = { stream: names.handled, subject: names.handledSubject(0) };
     try {
       await fn(
-        () => new HandledMarks(jetstream(nc), jsm, where),
+        () => new HandledMarks(new AckedPublisher(nc), jetstream(nc), jsm, where),
         async () => (await jsm.streams.info(names.handled)).state.messages,
       );
     } finally {
