@@ -71,7 +71,7 @@ export interface GatewayShardsOptions {
    * close handshake, which a busy or stuck peer may never finish; the ownership tick awaits a
    * lost shard's stop, so an unbounded wait stopped every later tick (a starved gateway node
    * lost its shard lease and never took the shard back: 820 events lost in a bench run) and
-   * hung the node's shutdown. A socket left closing delivers no more messages.
+   * hung the node's shutdown. Messages still arriving on a socket given up on are ignored.
    * @default 2_000
    */
   killWaitMs?: number;
@@ -305,6 +305,7 @@ export class GatewayShards {
   /** Stops a shard, waiting for its socket to close up to `killWaitMs`. */
   async #kill(shardId: number): Promise<void> {
     const waitMs = this.#options.killWaitMs ?? 2_000;
+    const shard = this.#options.gateway.shards.get(shardId);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<"late">((resolve) =>
       timer = setTimeout(() => resolve("late"), waitMs)
@@ -318,6 +319,8 @@ export class GatewayShards {
     );
     try {
       if (await Promise.race([killed, late]) === "late") {
+        // Whatever still arrives on that socket is not this node's to handle any more.
+        if (shard) shard.handleMessage = () => Promise.resolve();
         this.#notice("warn", `shard ${shardId}: its socket did not close within ${waitMs} ms`);
       }
     } finally {

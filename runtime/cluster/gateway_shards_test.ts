@@ -120,10 +120,16 @@ Deno.test({
           onNotice: (_level, message) => notices.push(message),
         });
         await shards.start(0);
+        let handled = 0;
+        const stuck = { handleMessage: () => Promise.resolve(void handled++) };
+        manager.shards.set(0, stuck as unknown as DiscordenoShard);
         shards.received(dispatch(1), 0, "s1");
         held = undefined;
         await shards.lost(0); // as the ownership tick awaits it: it must end
         assert.ok(notices.some((n) => /did not close within 50 ms/.test(n)), notices.join("; "));
+        await stuck.handleMessage(); // a late message on the socket given up on
+        assert.equal(handled, 0, "ignored");
+        manager.shards.delete(0);
 
         held = lease; // the next tick takes the shard back
         await shards.start(0);
