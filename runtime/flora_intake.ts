@@ -18,6 +18,7 @@ import type { GatewayResume } from "./host/gateway_resume.ts";
 import type { SandboxManager } from "./host/sandboxes.ts";
 import type { FloraMetrics } from "./host/metrics.ts";
 import type { TaskScheduler } from "./host/tasks/scheduler.ts";
+import { type EffectJournaling, pruneEffects } from "./host/effect_journaling.ts";
 
 /** What both intakes start and register for shutdown (run in reverse order). */
 export interface IntakeParts extends StartSteps {
@@ -28,6 +29,8 @@ export interface IntakeParts extends StartSteps {
   tasks: TaskScheduler;
   /** Workers resident in this node's sandboxes now (shown per node by `GET /cluster`). */
   residentWorkers(): number;
+  /** Cluster runtime nodes: the journal of bus events' effects (rows go once marked handled). */
+  effects?: EffectJournaling;
 }
 
 /**
@@ -45,7 +48,7 @@ export async function startClusterIntake(
   config: FloraConfig,
   parts: IntakeParts,
 ): Promise<PartitionIntake> {
-  const { router, sandboxes, metrics, cron, tasks, cleanups, notice } = parts;
+  const { router, sandboxes, metrics, cron, tasks, cleanups, notice, effects } = parts;
   const intake = await startPartitionIntake({
     natsUrl: config.natsUrl ?? [],
     busPrefix: config.busPrefix,
@@ -57,6 +60,7 @@ export async function startClusterIntake(
     withdraw: (which) => sandboxes.withdraw(which),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),
+    marked: effects && ((guildId, eventId) => effects.marked(guildId, eventId)),
     stats: () => ({ residentWorkers: parts.residentWorkers() }),
   });
   metrics.gauge(
@@ -69,6 +73,11 @@ export async function startClusterIntake(
   tasks.start();
   cleanups.push(() => tasks.close());
   cleanups.push(() => intake.close());
+  if (effects) {
+    cleanups.push(pruneEffects(effects.journal, {
+      onError: (error) => notice("warn", `effect journal: pruning: ${error}`),
+    }));
+  }
   return intake;
 }
 
