@@ -18,7 +18,7 @@ import type { GatewayResume } from "./host/gateway_resume.ts";
 import type { SandboxManager } from "./host/sandboxes.ts";
 import type { FloraMetrics } from "./host/metrics.ts";
 import type { TaskScheduler } from "./host/tasks/scheduler.ts";
-import { type EffectJournaling, pruneEffects } from "./host/effect_journaling.ts";
+import type { EffectJournaling } from "./host/effect_journaling.ts";
 
 /** What both intakes start and register for shutdown (run in reverse order). */
 export interface IntakeParts extends StartSteps {
@@ -73,11 +73,7 @@ export async function startClusterIntake(
   tasks.start();
   cleanups.push(() => tasks.close());
   cleanups.push(() => intake.close());
-  if (effects) {
-    cleanups.push(pruneEffects(effects.journal, {
-      onError: (error) => notice("warn", `effect journal: pruning: ${error}`),
-    }));
-  }
+  if (effects) cleanups.push(effects.start());
   return intake;
 }
 

@@ -27,6 +27,12 @@ export interface EffectStep {
   hash: string;
 }
 
+/** A bus event of a guild. */
+export interface EventRef {
+  guildId: string;
+  eventId: string;
+}
+
 /** A step an earlier run recorded. */
 export interface RecordedEffect {
   hash: string;
@@ -40,8 +46,8 @@ export interface EffectJournal {
   recorded(guildId: string, eventId: string): Promise<Map<number, RecordedEffect>>;
   /** Records a step's result; false when a step was recorded at its index already. */
   record(step: EffectStep, result: unknown): Promise<boolean>;
-  /** Forgets the event's steps (it was marked handled: it will not run again). */
-  forget(guildId: string, eventId: string): Promise<void>;
+  /** Forgets these events' steps (they were marked handled); resolves to how many rows went. */
+  forget(events: EventRef[]): Promise<number>;
   /** Forgets steps recorded before `before` (ms since the epoch); resolves to how many. */
   prune(before: number): Promise<number>;
 }

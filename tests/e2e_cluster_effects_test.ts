@@ -3,8 +3,8 @@
  * single node failure never runs a handler twice"), as separate processes:
  * one standalone emulator, one gateway node and two runtime nodes over NATS
  * JetStream and PostgreSQL. Each message makes the script increment its
- * guild's KV counter and post a message that is not a reply (so no reply
- * nonce covers it); a runtime node is killed with SIGKILL mid-load. Handlers
+ * guild's KV counter, wait 20 ms and post a message that is not a reply (so
+ * no reply nonce covers it); a runtime node is killed with SIGKILL mid-load. Handlers
  * it had started, or finished without marking, run again on the next owner,
  * whose effect journal answers their calls with the recorded results:
  * afterwards every counter equals the number of messages its guild got, and
@@ -25,6 +25,8 @@ const SCRIPT = `const counts = kv("counts");
 on("messageCreate", async (message) => {
   if (message.author.bot || !message.content.startsWith("!count")) return;
   await counts.increment("seen");
+  // A pause between the two effects: the kill finds handlers half done.
+  await new Promise((resolve) => setTimeout(resolve, 20));
   await discord.sendMessage(message.channel_id, "seen " + message.id);
 });
 `;
@@ -86,10 +88,11 @@ Deno.test({
           token,
           /^flora_effect_steps_total\{outcome="replayed"\} (\d+)$/m,
         );
+        assert.ok(replayed > 0, "the next owner ran half-done handlers again");
         console.log(
           `cluster effects: ${MESSAGES} messages, each counted and answered once; ` +
             `steps replayed by the next owner ${replayed}; raw re-posts (nonce) ${seen.reposts()}; ` +
-            `journal rows left for pruning ${left}`,
+            `journal rows kept (forgotten a minute after the mark) ${left}`,
         );
       } finally {
         await sql.end();

@@ -24,7 +24,12 @@
  * @module
  */
 
-import type { EffectJournal, EffectStep, RecordedEffect } from "../../storage/effect_journal.ts";
+import type {
+  EffectJournal,
+  EffectStep,
+  EventRef,
+  RecordedEffect,
+} from "../../storage/effect_journal.ts";
 import { type KvWriteStep, kvWriteStep } from "../../storage/effect_journal.ts";
 import type { OperationName } from "../sandbox/protocol/mod.ts";
 
@@ -69,6 +74,9 @@ export const MUTATING_OPERATIONS: ReadonlySet<OperationName> = new Set<Operation
 
 /** Events whose journal rows this node may have to forget once marked. @default 50_000 */
 const TOUCHED_CAPACITY = 50_000;
+
+/** Marked events waiting to be forgotten, at most (beyond: left to pruning). @default 200_000 */
+const MARKED_CAPACITY = 200_000;
 
 /** One run, on this node, of a bus event's handler: its position among its mutating calls. */
 export class EffectRun {
@@ -145,6 +153,19 @@ export interface EffectJournalingOptions {
   onStep?(outcome: "recorded" | "replayed" | "diverged"): void;
   /** Told of each non-KV call answered from the journal (reply nonces count it as sent). */
   onReplay?(op: OperationName, args: unknown): void;
+  /**
+   * How long an event's rows are kept after its mark, ms: a node paused past its lease and
+   * woken meanwhile may still be running the handler, and its KV writes find the rows.
+   * @default 60_000
+   */
+  forgetAfterMs?: number;
+  /**
+   * How long rows are kept at all, ms (those of events never marked here, e.g. the node
+   * died): longer than the handled marks' 10 minutes, after which a redelivered event would
+   * run again anyway.
+   * @default 3_600_000
+   */
+  retentionMs?: number;
 }
 
 /**
@@ -155,14 +176,26 @@ export interface EffectJournalingOptions {
  * const journaling = new EffectJournaling(journal, { kvJoins: true });
  * const run = new EffectRun("1", "session:42", false);
  * await journaling.run(run, "kv.increment", args, (a) => operations.execute("1", "kv.increment", a));
- * journaling.marked("1", "session:42"); // the event was marked handled: its rows go
+ * journaling.marked("1", "session:42"); // the event was marked handled: its rows go in a minute
  * ```
  */
 export class EffectJournaling {
   /** Events with journal rows from runs on this node (`guildId \n eventId`), oldest first. */
   readonly #touched = new Set<string>();
+  /** Marked events whose rows go at `at` + `forgetAfterMs`, oldest first. */
+  #marked: (EventRef & { at: number })[] = [];
+  readonly forgetAfterMs: number;
+  readonly retentionMs: number;
 
-  constructor(readonly journal: EffectJournal, readonly options: EffectJournalingOptions) {}
+  constructor(readonly journal: EffectJournal, readonly options: EffectJournalingOptions) {
+    this.forgetAfterMs = options.forgetAfterMs ?? 60_000;
+    this.retentionMs = options.retentionMs ?? EFFECT_RETENTION_MS;
+    if (!(this.forgetAfterMs >= 0) || !(this.retentionMs > this.forgetAfterMs)) {
+      throw new RangeError(
+        `retentionMs (${this.retentionMs}) must exceed forgetAfterMs (${this.forgetAfterMs}) ≥ 0`,
+      );
+    }
+  }
 
   /** Runs one call of `run`: replayed from the journal, or executed (and recorded if it mutates). */
   async run(
@@ -207,10 +240,35 @@ export class EffectJournaling {
     return result;
   }
 
-  /** The event was marked handled (it runs no more): forgets its rows, if runs here made any. */
-  marked(guildId: string, eventId: string): void {
+  /** The event was marked handled (it runs no more): its rows, if runs here made any, go later. */
+  marked(guildId: string, eventId: string, now = Date.now()): void {
     if (!this.#touched.delete(`${guildId}\n${eventId}`)) return;
-    this.journal.forget(guildId, eventId).catch((error) => this.options.onError?.(error));
+    this.#marked.push({ guildId, eventId, at: now });
+    if (this.#marked.length > MARKED_CAPACITY) this.#marked.shift();
+  }
+
+  /** Forgets, in one statement, the rows of events marked `forgetAfterMs` before `now`. */
+  async flush(now = Date.now()): Promise<void> {
+    const due = this.#marked.findIndex((e) => e.at > now - this.forgetAfterMs);
+    const batch = this.#marked.splice(0, due === -1 ? this.#marked.length : due);
+    if (batch.length > 0) await this.journal.forget(batch);
+  }
+
+  /**
+   * Forgets marked events' rows every `everyMs` and prunes rows past `retentionMs` every
+   * `pruneEveryMs`; returns the stop function.
+   */
+  start(everyMs = 1_000, pruneEveryMs = 5 * 60_000): () => void {
+    const report = (error: unknown) => this.options.onError?.(error);
+    const forgetting = setInterval(() => this.flush().catch(report), everyMs);
+    const pruning = setInterval(
+      () => this.journal.prune(Date.now() - this.retentionMs).catch(report),
+      pruneEveryMs,
+    );
+    return () => {
+      clearInterval(forgetting);
+      clearInterval(pruning);
+    };
   }
 
   #touch(run: EffectRun): void {
@@ -224,21 +282,5 @@ export class EffectJournaling {
   }
 }
 
-/** How long journal rows whose event was never marked here are kept. @default 1 hour */
+/** How long journal rows are kept at all, ms. @default 1 hour */
 export const EFFECT_RETENTION_MS = 60 * 60_000;
-
-/**
- * Prunes the journal's rows older than `retentionMs` every `everyMs`; returns
- * a stop function. Longer than the handled marks' 10 minutes, after which a
- * redelivered event would run again anyway.
- */
-export function pruneEffects(
-  journal: EffectJournal,
-  options: { retentionMs?: number; everyMs?: number; onError?(error: unknown): void } = {},
-): () => void {
-  const retentionMs = options.retentionMs ?? EFFECT_RETENTION_MS;
-  const timer = setInterval(() => {
-    journal.prune(Date.now() - retentionMs).catch((error) => options.onError?.(error));
-  }, options.everyMs ?? 5 * 60_000);
-  return () => clearInterval(timer);
-}

@@ -32,7 +32,8 @@ Deno.test({
           result: undefined,
         }]]),
       );
-      await effects.forget("g", "s:1");
+      assertEquals(await effects.forget([{ guildId: "g", eventId: "s:1" }]), 2);
+      assertEquals(await effects.forget([]), 0);
       assertEquals((await effects.recorded("g", "s:1")).size, 0);
       assertEquals((await effects.recorded("g", "s:2")).size, 1, "other events keep theirs");
       await sql`update guild_effects set recorded_at = 0`;
