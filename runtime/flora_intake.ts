@@ -16,6 +16,7 @@ import type { CronScheduler } from "./host/cron.ts";
 import type { EventRouter } from "./host/event_router.ts";
 import type { GatewayResume } from "./host/gateway_resume.ts";
 import type { SandboxManager } from "./host/sandboxes.ts";
+import { isRawPart } from "./sandbox/ndjson.ts";
 import type { FloraMetrics } from "./host/metrics.ts";
 import type { TaskScheduler } from "./host/tasks/scheduler.ts";
 import type { EffectJournaling } from "./host/effect_journaling.ts";
@@ -55,8 +56,16 @@ export async function startClusterIntake(
     partitions: config.partitions,
     nodeId: config.nodeId,
     version: API_VERSION,
-    route: (payload, shardId, settled, handover) =>
-      router.route(payload, shardId, settled, undefined, handover),
+    // The frame goes to the sandbox as is, as a single process sends a shard's (when it may
+    // ride raw on the link; JSON.stringify's output always may).
+    route: (payload, shardId, settled, handover, frame) =>
+      router.route(
+        payload,
+        shardId,
+        settled,
+        frame !== undefined && isRawPart(frame) ? frame : undefined,
+        handover,
+      ),
     withdraw: (which) => sandboxes.withdraw(which),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),

@@ -59,7 +59,12 @@ export interface GatewayShardsOptions {
    * deliberately not published), rejects when it could not be (it stays
    * unsettled, so the stored sequence stays before it and a resume replays it).
    */
-  publish(payload: GatewayPayload, shardId: number, sessionId: string | undefined): Promise<void>;
+  publish(
+    payload: GatewayPayload,
+    shardId: number,
+    sessionId: string | undefined,
+    frame: string | undefined,
+  ): Promise<void>;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
@@ -75,7 +80,7 @@ interface Running {
   written: string;
   stopping: boolean;
   /** Dispatches received while the lease's renewal was late, in order. */
-  held: Array<{ payload: GatewayPayload; sessionId: string | undefined }>;
+  held: Array<{ payload: GatewayPayload; sessionId: string | undefined; frame?: string }>;
   /** Checks for the renewal while `held` is not empty. */
   heldTimer: ReturnType<typeof setInterval> | undefined;
 }
@@ -101,7 +106,7 @@ export interface GatewayShardStats {
  * // from the shard ownership's hooks:
  * gained: (n) => shards.start(n), draining: (n) => shards.drain(n), lost: (n) => shards.lost(n)
  * // from the gateway's onPayload:
- * shards.received(payload, shardId, sessionId);
+ * shards.received(payload, shardId, sessionId, frame);
  * ```
  */
 export class GatewayShards {
@@ -182,9 +187,14 @@ export class GatewayShards {
   /**
    * One payload from a shard: published when its lease is valid, held in
    * order while its renewal is late, dropped (counted) once the shard is given
-   * up. Must not throw.
+   * up. `frame` is the payload's JSON text as received, if known. Must not throw.
    */
-  received(payload: GatewayPayload, shardId: number, sessionId: string | undefined): void {
+  received(
+    payload: GatewayPayload,
+    shardId: number,
+    sessionId: string | undefined,
+    frame?: string,
+  ): void {
     const running = this.#running.get(shardId);
     const lease = this.#options.lease(shardId);
     if (!running || running.stopping || !lease) {
@@ -192,10 +202,10 @@ export class GatewayShards {
       return;
     }
     if (running.held.length > 0 || !this.#options.isValid(lease)) {
-      this.#hold(shardId, running, payload, sessionId);
+      this.#hold(shardId, running, { payload, sessionId, frame });
       return;
     }
-    this.#publish(running, payload, shardId, sessionId);
+    this.#publish(running, payload, shardId, sessionId, frame);
   }
 
   #publish(
@@ -203,6 +213,7 @@ export class GatewayShards {
     payload: GatewayPayload,
     shardId: number,
     sessionId: string | undefined,
+    frame?: string,
   ): void {
     // A new session numbers its dispatches from 1.
     if (payload.t === "READY") running.mark = new SequenceWatermark(0);
@@ -210,7 +221,7 @@ export class GatewayShards {
     const counted = typeof seq === "number" && (running.mark ??= new SequenceWatermark(0))
       .received(seq);
     const mark = running.mark;
-    const task = this.#options.publish(payload, shardId, sessionId).then(
+    const task = this.#options.publish(payload, shardId, sessionId, frame).then(
       () => {
         if (counted) mark?.settled(seq as number);
       },
@@ -221,19 +232,14 @@ export class GatewayShards {
   }
 
   /** Holds a payload until the late lease is renewed (then publishes all held, in order) or lost. */
-  #hold(
-    shardId: number,
-    running: Running,
-    payload: GatewayPayload,
-    sessionId: string | undefined,
-  ): void {
+  #hold(shardId: number, running: Running, dispatch: Running["held"][number]): void {
     if (running.held.length >= MAX_HELD) {
       this.#dropHeld(running);
-      if (payload.op === 0) this.stats.fenced++;
+      if (dispatch.payload.op === 0) this.stats.fenced++;
       this.#restart(shardId, running);
       return;
     }
-    running.held.push({ payload, sessionId });
+    running.held.push(dispatch);
     this.stats.held++;
     running.heldTimer ??= setInterval(() => {
       if (running.stopping || this.#running.get(shardId) !== running) {
@@ -241,8 +247,8 @@ export class GatewayShards {
       } else if (this.valid(shardId)) {
         const held = running.held;
         this.#stopHolding(running);
-        for (const { payload, sessionId } of held) {
-          this.#publish(running, payload, shardId, sessionId);
+        for (const { payload, sessionId, frame } of held) {
+          this.#publish(running, payload, shardId, sessionId, frame);
         }
       }
     }, HELD_CHECK_MS);

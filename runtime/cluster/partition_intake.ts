@@ -6,7 +6,8 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./nats_connection.ts";
 import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
 import type { Handover } from "../host/guild_queue.ts";
@@ -33,13 +34,15 @@ export interface PartitionIntakeOptions {
    * Routes one event (the event router's `route`); `settled` is called once its handler
    * finished, or it was dropped or lost with its worker: the event is acked only then;
    * `handover.withdrawn` when it was given back unstarted, because this node may no longer
-   * start it (`handover.mayStart`) or `withdraw` took it back.
+   * start it (`handover.mayStart`) or `withdraw` took it back. `frame` is the payload's JSON
+   * text as the bus carried it.
    */
   route(
     payload: GatewayPayload,
     shardId: number,
     settled: () => void,
     handover: Handover,
+    frame: string | undefined,
   ): void;
   /**
    * Takes back the routed events of these guilds that have not started (the sandbox manager's
@@ -98,7 +101,7 @@ export async function startPartitionIntake(
   options: PartitionIntakeOptions,
 ): Promise<PartitionIntake> {
   const notice = options.onNotice ?? (() => {});
-  const nc: NatsConnection = await connect({ servers: options.natsUrl, name: options.nodeId });
+  const nc: NatsConnection = await connectNats(options.natsUrl, options.nodeId);
   try {
     await ensureEventBus(nc, { prefix: options.busPrefix, partitions: options.partitions });
     const kvm = new Kvm(nc);
@@ -169,6 +172,7 @@ export async function startPartitionIntake(
                 mayStart,
                 withdrawn: () => resolve("withdrawn"),
               },
+              event.frame,
             )
           ),
         marked: options.marked && ((event) => options.marked!(event.guildId, event.id)),
