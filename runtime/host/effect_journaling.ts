@@ -184,6 +184,8 @@ export class EffectJournaling {
   readonly #touched = new Set<string>();
   /** Marked events whose rows go at `at` + `forgetAfterMs`, oldest first. */
   #marked: (EventRef & { at: number })[] = [];
+  /** Records of non-KV calls on their way to the journal. */
+  readonly #recording = new Set<Promise<void>>();
   readonly forgetAfterMs: number;
   readonly retentionMs: number;
 
@@ -231,12 +233,15 @@ export class EffectJournaling {
       return earlier.result;
     }
     const result = await execute(op === "message.send" ? withStepNonce(args, step) : args);
-    try {
-      // false: a run elsewhere (a paused node woken) recorded it first; both did it.
-      if (await this.journal.record(step, result)) this.options.onStep?.("recorded");
-    } catch (error) {
-      this.options.onError?.(error);
-    }
+    // Not waited for: the script gets its answer a database round trip sooner, and the window
+    // (applied, not yet recorded) is no wider, as it opened when Discord applied the call.
+    // false: a run elsewhere (a paused node woken) recorded it first; both did it.
+    const recording = this.journal.record(step, result).then(
+      (recorded) => void (recorded && this.options.onStep?.("recorded")),
+      (error) => this.options.onError?.(error),
+    );
+    this.#recording.add(recording);
+    recording.finally(() => this.#recording.delete(recording));
     return result;
   }
 
@@ -245,6 +250,11 @@ export class EffectJournaling {
     if (!this.#touched.delete(`${guildId}\n${eventId}`)) return;
     this.#marked.push({ guildId, eventId, at: now });
     if (this.#marked.length > MARKED_CAPACITY) this.#marked.shift();
+  }
+
+  /** Resolves once every record begun so far has landed (or failed). */
+  async recorded(): Promise<void> {
+    await Promise.all([...this.#recording]);
   }
 
   /** Forgets, in one statement, the rows of events marked `forgetAfterMs` before `now`. */

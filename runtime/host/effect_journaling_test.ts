@@ -51,6 +51,7 @@ Deno.test({
         content: "hello",
       });
 
+      await journaling.recorded();
       // The next owner runs it again (a read in between counts for nothing) and goes further.
       const again = new EffectRun("g", "s:1", true);
       assert.equal((await call(again, "kv.get", "n") as { value: number }).value, 1);
@@ -87,6 +88,7 @@ Deno.test({
       await call(first, "kv.increment", "n");
       await call(first, "message.send", "a");
       await call(first, "kv.increment", "n");
+      await journaling.recorded();
 
       const again = new EffectRun("g", "s:2", true);
       assert.equal(await call(again, "kv.increment", "n"), 1, "replayed");
@@ -106,6 +108,7 @@ Deno.test({
       const journaling = new EffectJournaling(storage.effects, { kvJoins: false });
       const { kv, call } = handler(storage, journaling);
       await call(new EffectRun("g", "s:3", false), "kv.increment", "n");
+      await journaling.recorded();
       assert.equal(await call(new EffectRun("g", "s:3", true), "kv.increment", "n"), 1);
       assert.equal((await kv.get("g", "s", "n"))?.value, 1);
     }),
@@ -120,6 +123,7 @@ Deno.test({
       const journaling = new EffectJournaling(storage.effects, { kvJoins: true });
       const { sent, call } = handler(storage, journaling);
       await call(new EffectRun("g", "s:4", false), "message.send", "once");
+      await journaling.recorded();
       // The node died between Discord's answer and the record.
       await storage.sql`delete from guild_effects where event_id = 's:4'`;
       await call(new EffectRun("g", "s:4", true), "message.send", "once");
