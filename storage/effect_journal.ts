@@ -33,6 +33,12 @@ export interface EventRef {
   eventId: string;
 }
 
+/** A step with what its call resolved to. */
+export interface StepResult {
+  step: EffectStep;
+  result: unknown;
+}
+
 /** A step an earlier run recorded. */
 export interface RecordedEffect {
   hash: string;
@@ -44,8 +50,11 @@ export interface RecordedEffect {
 export interface EffectJournal {
   /** The steps recorded for the event, by index. */
   recorded(guildId: string, eventId: string): Promise<Map<number, RecordedEffect>>;
-  /** Records a step's result; false when a step was recorded at its index already. */
-  record(step: EffectStep, result: unknown): Promise<boolean>;
+  /**
+   * Records steps' results, in one statement; a step whose index was recorded already is
+   * skipped. Resolves to how many were recorded.
+   */
+  record(steps: StepResult[]): Promise<number>;
   /** Forgets these events' steps (they were marked handled); resolves to how many rows went. */
   forget(events: EventRef[]): Promise<number>;
   /** Forgets steps recorded before `before` (ms since the epoch); resolves to how many. */

@@ -29,6 +29,7 @@ import type {
   EffectStep,
   EventRef,
   RecordedEffect,
+  StepResult,
 } from "../../storage/effect_journal.ts";
 import { type KvWriteStep, kvWriteStep } from "../../storage/effect_journal.ts";
 import type { OperationName } from "../sandbox/protocol/mod.ts";
@@ -74,6 +75,9 @@ export const MUTATING_OPERATIONS: ReadonlySet<OperationName> = new Set<Operation
 
 /** Events whose journal rows this node may have to forget once marked. @default 50_000 */
 const TOUCHED_CAPACITY = 50_000;
+
+/** Most records in one statement. @default 500 */
+const RECORD_BATCH = 500;
 
 /** Marked events waiting to be forgotten, at most (beyond: left to pruning). @default 200_000 */
 const MARKED_CAPACITY = 200_000;
@@ -184,8 +188,10 @@ export class EffectJournaling {
   readonly #touched = new Set<string>();
   /** Marked events whose rows go at `at` + `forgetAfterMs`, oldest first. */
   #marked: (EventRef & { at: number })[] = [];
-  /** Records of non-KV calls on their way to the journal. */
-  readonly #recording = new Set<Promise<void>>();
+  /** Records of non-KV calls waiting for the statement in flight. */
+  #pending: StepResult[] = [];
+  /** The statements writing them, one at a time; undefined when none is waiting. */
+  #recording?: Promise<void>;
   readonly forgetAfterMs: number;
   readonly retentionMs: number;
 
@@ -236,12 +242,8 @@ export class EffectJournaling {
     // Not waited for: the script gets its answer a database round trip sooner, and the window
     // (applied, not yet recorded) is no wider, as it opened when Discord applied the call.
     // false: a run elsewhere (a paused node woken) recorded it first; both did it.
-    const recording = this.journal.record(step, result).then(
-      (recorded) => void (recorded && this.options.onStep?.("recorded")),
-      (error) => this.options.onError?.(error),
-    );
-    this.#recording.add(recording);
-    recording.finally(() => this.#recording.delete(recording));
+    this.#pending.push({ step, result });
+    this.#recording ??= this.#record();
     return result;
   }
 
@@ -254,7 +256,24 @@ export class EffectJournaling {
 
   /** Resolves once every record begun so far has landed (or failed). */
   async recorded(): Promise<void> {
-    await Promise.all([...this.#recording]);
+    while (this.#recording) await this.#recording;
+  }
+
+  /**
+   * Writes the waiting records, one statement at a time: those that come while one is in
+   * flight go together in the next (a statement per call cost 68–98 µs of this process's CPU).
+   */
+  async #record(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, RECORD_BATCH);
+      try {
+        const recorded = await this.journal.record(batch);
+        for (let i = 0; i < recorded; i++) this.options.onStep?.("recorded");
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    }
+    this.#recording = undefined;
   }
 
   /** Forgets, in one statement, the rows of events marked `forgetAfterMs` before `now`. */

@@ -21,6 +21,7 @@ import {
   encodeResult,
   type EventRef,
   type RecordedEffect,
+  type StepResult,
 } from "../effect_journal.ts";
 
 /** The journal in the database `sql` points at (migrated by `openPostgresStorage`). */
@@ -34,8 +35,17 @@ export class PgEffectJournal implements EffectJournal {
     return new Map(rows.map((r) => [r.idx, { hash: r.op_hash, result: decodeResult(r.result) }]));
   }
 
-  record(step: EffectStep, result: unknown): Promise<boolean> {
-    return insertStep(this.sql, step, result);
+  async record(steps: StepResult[]): Promise<number> {
+    if (steps.length === 0) return 0;
+    const now = Date.now();
+    const inserted = await this.sql`
+      insert into guild_effects (guild_id, event_id, idx, op_hash, result, recorded_at)
+      select *, ${now}::bigint from unnest(
+        ${steps.map((s) => s.step.guildId)}::text[], ${steps.map((s) => s.step.eventId)}::text[],
+        ${steps.map((s) => s.step.index)}::integer[], ${steps.map((s) => s.step.hash)}::text[],
+        ${steps.map((s) => encodeResult(s.result))}::text[])
+      on conflict (guild_id, event_id, idx) do nothing`;
+    return inserted.count;
   }
 
   async forget(events: EventRef[]): Promise<number> {

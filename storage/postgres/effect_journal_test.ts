@@ -21,10 +21,16 @@ Deno.test({
   ignore: gate.ignore,
   fn: () =>
     withPostgresSchema(async ({ effects, sql }) => {
-      assertEquals(await effects.record(step(0), { id: "m1" }), true);
-      assertEquals(await effects.record(step(0, "other"), { id: "m2" }), false, "index taken");
-      assertEquals(await effects.record(step(1), undefined), true);
-      await effects.record({ ...step(0), eventId: "s:2" }, 7);
+      assertEquals(await effects.record([{ step: step(0), result: { id: "m1" } }]), 1);
+      assertEquals(
+        await effects.record([
+          { step: step(0, "other"), result: { id: "m2" } }, // index taken
+          { step: step(1), result: undefined },
+          { step: { ...step(0), eventId: "s:2" }, result: 7 },
+        ]),
+        2,
+      );
+      assertEquals(await effects.record([]), 0);
       assertEquals(
         await effects.recorded("g", "s:1"),
         new Map([[0, { hash: "h0", result: { id: "m1" } }], [1, {
