@@ -63,6 +63,8 @@ export interface PartitionIntakeOptions {
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Figures of this node for its heartbeat (`GET /cluster`), e.g. its resident workers. */
   stats?(): Record<string, number>;
+  /** Told once a bus event is marked handled (it will not run again): its journal rows go. */
+  marked?(guildId: string, eventId: string): void;
   /** Told each bus event's outcome (the node's metrics count them). */
   onOutcome?: (outcome: ConsumerOutcome) => void;
 }
@@ -158,16 +160,22 @@ export async function startPartitionIntake(
         partitions: options.partitions,
         partition,
         fence,
-        take: (event) =>
+        take: (event, delivery) =>
           new Promise<TakeResult>((resolve) =>
             options.route(
               event.payload as GatewayPayload,
               event.shardId ?? 0,
               () => resolve("finished"),
-              { mayStart, withdrawn: () => resolve("withdrawn") },
+              {
+                id: event.id,
+                mayHaveRun: delivery.mayHaveRun,
+                mayStart,
+                withdrawn: () => resolve("withdrawn"),
+              },
               event.frame,
             )
           ),
+        marked: options.marked && ((event) => options.marked!(event.guildId, event.id)),
         onError: (error) => notice("warn", `partition ${partition}: ${error}`),
         onOutcome: options.onOutcome,
       });
