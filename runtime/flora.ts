@@ -24,6 +24,7 @@ import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
 import { Deployer, describe } from "./host/deployer.ts";
 import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
+import { EffectJournaling } from "./host/effect_journaling.ts";
 import { DiscordOperations, type DiscordRest } from "./host/discord_operations.ts";
 import { EventRouter } from "./host/event_router.ts";
 import { createGuards } from "./host/guard/mod.ts";
@@ -286,6 +287,16 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       deployments: storage.deployments,
       notice,
     });
+    // Cluster runtime nodes journal bus events' mutating calls: a handler run again after its
+    // node died repeats none of them (docs/cluster.md, "Delivery guarantee").
+    const effects = consumesBus && !apiOnly && storage.effects
+      ? new EffectJournaling(storage.effects.journal, {
+        kvJoins: storage.effects.kvJoins,
+        onReplay: (op, args) => operations.replayed(op, args),
+        onStep: (outcome) => metrics.effectSteps.inc(outcome),
+        onError: (error) => notice("warn", `effect journal: ${describe(error)}`),
+      })
+      : undefined;
     sandboxes = new SandboxManager(
       guards.operations,
       logs,
@@ -307,6 +318,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         onLoaded: (deployment, message) => cron.onLoaded(deployment, message),
         onWorkerFailure: guards.onWorkerFailure,
         onScriptLog: guards.onScriptLog,
+        effects,
       },
     );
     let intake: PartitionIntake | undefined;
@@ -395,6 +407,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       cleanups,
       notice,
       residentWorkers: () => sandboxes.residentGuilds().length,
+      effects,
     };
     let apiNode: ApiNodePresence | undefined;
     if (apiOnly) {

@@ -138,6 +138,41 @@ Deno.test({
 
 Deno.test({
   ...nats,
+  name: `EventBus carries a dispatch's frame as received, not encoded again${gate.note}`,
+  fn: () =>
+    withBus(1, async (nc, prefix) => {
+      const publisher = new EventPublisher(nc, { prefix, partitions: 1 });
+      // Spacing JSON.stringify would not write: the text seen is the one sent.
+      const frame = '{"op":0, "t":"MESSAGE_CREATE","s":7,"d":{"guild_id":"9","content":"hi"}}';
+      await publisher.publish({ id: "s:7", guildId: "9", shardId: 2, payload: {}, frame });
+      await publisher.publish({ ...event("9", 8), shardId: 2 }); // no frame: the payload's JSON
+      const taken: BusEvent[] = [];
+      const consumer = await PartitionConsumer.start(nc, {
+        prefix,
+        partition: 0,
+        fence: () => true,
+        take: (e) => {
+          taken.push(e);
+          return Promise.resolve("finished");
+        },
+      });
+      await until(() => taken.length === 2, "both events");
+      await consumer.stop();
+      assert.deepEqual(taken[0], {
+        id: "s:7",
+        guildId: "9",
+        shardId: 2,
+        payload: JSON.parse(frame),
+        frame,
+      });
+      assert.equal(taken[1].id, event("9", 8).id);
+      assert.deepEqual(taken[1].payload, event("9", 8).payload);
+      assert.equal(taken[1].frame, JSON.stringify(event("9", 8).payload));
+    }),
+});
+
+Deno.test({
+  ...nats,
   name: `EventBus drops a second publish of the same event id${gate.note}`,
   fn: () =>
     withBus(2, async (nc, prefix) => {

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./nats_connection.ts";
 import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
 import type { Handover } from "../host/guild_queue.ts";
@@ -33,13 +34,15 @@ export interface PartitionIntakeOptions {
    * Routes one event (the event router's `route`); `settled` is called once its handler
    * finished, or it was dropped or lost with its worker: the event is acked only then;
    * `handover.withdrawn` when it was given back unstarted, because this node may no longer
-   * start it (`handover.mayStart`) or `withdraw` took it back.
+   * start it (`handover.mayStart`) or `withdraw` took it back. `frame` is the payload's JSON
+   * text as the bus carried it.
    */
   route(
     payload: GatewayPayload,
     shardId: number,
     settled: () => void,
     handover: Handover,
+    frame: string | undefined,
   ): void;
   /**
    * Takes back the routed events of these guilds that have not started (the sandbox manager's
@@ -60,6 +63,8 @@ export interface PartitionIntakeOptions {
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Figures of this node for its heartbeat (`GET /cluster`), e.g. its resident workers. */
   stats?(): Record<string, number>;
+  /** Told once a bus event is marked handled (it will not run again): its journal rows go. */
+  marked?(guildId: string, eventId: string): void;
   /** Told each bus event's outcome (the node's metrics count them). */
   onOutcome?: (outcome: ConsumerOutcome) => void;
 }
@@ -96,7 +101,7 @@ export async function startPartitionIntake(
   options: PartitionIntakeOptions,
 ): Promise<PartitionIntake> {
   const notice = options.onNotice ?? (() => {});
-  const nc: NatsConnection = await connect({ servers: options.natsUrl, name: options.nodeId });
+  const nc: NatsConnection = await connectNats(options.natsUrl, options.nodeId);
   try {
     await ensureEventBus(nc, { prefix: options.busPrefix, partitions: options.partitions });
     const kvm = new Kvm(nc);
@@ -155,15 +160,22 @@ export async function startPartitionIntake(
         partitions: options.partitions,
         partition,
         fence,
-        take: (event) =>
+        take: (event, delivery) =>
           new Promise<TakeResult>((resolve) =>
             options.route(
               event.payload as GatewayPayload,
               event.shardId ?? 0,
               () => resolve("finished"),
-              { mayStart, withdrawn: () => resolve("withdrawn") },
+              {
+                id: event.id,
+                mayHaveRun: delivery.mayHaveRun,
+                mayStart,
+                withdrawn: () => resolve("withdrawn"),
+              },
+              event.frame,
             )
           ),
+        marked: options.marked && ((event) => options.marked!(event.guildId, event.id)),
         onError: (error) => notice("warn", `partition ${partition}: ${error}`),
         onOutcome: options.onOutcome,
       });

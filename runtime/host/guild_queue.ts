@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { EffectRun } from "./effect_journaling.ts";
 import { batchLength, isDroppable, type ScriptEventName } from "../sandbox/protocol/mod.ts";
 
 // The list lives in the protocol: the sandbox process batches the same events.
@@ -32,6 +33,8 @@ export interface QueuedEvent {
   settled?: () => void;
   /** Set for an event another node can run instead (a cluster's bus event). */
   handover?: Handover;
+  /** A bus event's journaled calls on this node (`effect_journaling.ts`), from its first one. */
+  effects?: EffectRun;
 }
 
 /**
@@ -40,6 +43,10 @@ export interface QueuedEvent {
  * given back unstarted, and runs on the partition's next owner.
  */
 export interface Handover {
+  /** The bus event's stable id (its effect journal's key). */
+  id: string;
+  /** Whether a node may have run it before (redelivered, or given to a previous owner). */
+  mayHaveRun: boolean;
   /** Whether this node may still start the event. */
   mayStart(): boolean;
   /** Called, instead of `settled`, when the event is given back unstarted. */
