@@ -42,6 +42,7 @@ export function shareRestLimits(
   limits: SharedRestLimits,
   onError: (error: unknown) => void,
 ): void {
+  limits.onBackgroundError = onError;
   const sending = new AsyncLocalStorage<Sending>();
   const send = rest.sendRequest.bind(rest);
   rest.sendRequest = async (options) => {

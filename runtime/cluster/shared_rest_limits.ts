@@ -2,14 +2,23 @@
  * Discord's REST limits shared by every node of a cluster through Redis.
  * Discordeno's REST manager keeps its rate-limit queue per process; two
  * runtime nodes with one bot token would each spend the whole allowance. Here
- * every request first takes its turn in Redis, in one Lua script per step so
- * nodes never race:
+ * every request first takes its turn, in one Lua script per step so nodes
+ * never race:
  *
  * - **global**: at most `globalPerSecond` requests in any `windowMs` across the
  *   cluster (a sliding log of send times, on Redis's clock), and none while a
- *   global 429's `retry_after` runs;
- * - **route buckets** (method + route with its major parameter, as Discordeno
- *   keys its queues): Discord's `X-RateLimit-Remaining` / `Reset-After` are
+ *   global 429's `retry_after` runs. Turns are leased a few at a time
+ *   ({@linkcode GlobalRestStock}), so most requests take one without asking
+ *   Redis;
+ * - **route buckets of a guild, channel or webhook** (`/guilds/…`,
+ *   `/channels/…`, `/webhooks/…`) stay in Discordeno's own per-process queue:
+ *   a script reaches only its own guild's channels and a guild runs on the node
+ *   owning its partition (interaction follow-ups too), so one node at a time
+ *   uses them. A node that takes a guild over starts its buckets unknown, so
+ *   its first request on each goes alone and learns the remaining from Discord;
+ * - **other route buckets** (method + route with its major parameter, as
+ *   Discordeno keys its queues; e.g. `/applications/…`, which command syncs on
+ *   any node use): Discord's `X-RateLimit-Remaining` / `Reset-After` are
  *   shared. When a bucket's window is unknown or over, one request (the probe)
  *   goes alone and its answer opens the next window for every node; within a
  *   window each request takes one of the remaining; a 429 closes the bucket
@@ -23,6 +32,7 @@
  */
 
 import type { RedisClient } from "../../storage/redis/connect.ts";
+import { GlobalRestStock } from "./global_rest_stock.ts";
 
 // KEYS: global log, global block, route bucket.
 // ARGV: global limit, window ms, counts globally (1/0), probe ms, unique member.
@@ -98,6 +108,16 @@ redis.call('PEXPIRE', KEYS[1], math.max(resetAt - now, 0) + 60000)
 return 1
 `;
 
+// KEYS: global block. ARGV: global retry-after ms.
+const BLOCK = `
+local t = redis.call('TIME')
+local untilMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+if untilMs > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARGV[1]) + 1000)
+end
+return 0
+`;
+
 /** Limits shared by every node using the same Redis and prefix. */
 export interface SharedRestLimitsOptions {
   /**
@@ -116,6 +136,17 @@ export interface SharedRestLimitsOptions {
    * @default 3_000
    */
   probeMs?: number;
+  /**
+   * How long a leased global turn may wait to be spent, ms (see {@linkcode GlobalRestStock}).
+   * @default 1_000
+   */
+  spendWithinMs?: number;
+  /**
+   * Keep guild, channel and webhook buckets in this node's own queue (see the module doc);
+   * false shares every bucket in Redis.
+   * @default true
+   */
+  localBuckets?: boolean;
   /** Names this node's entries in the global log. */
   nodeId: string;
   /**
@@ -125,10 +156,19 @@ export interface SharedRestLimitsOptions {
   prefix?: string;
 }
 
-/** Whether a route counts against the global limit and its bucket (see the module doc). */
-function scopeOf(route: string): { global: boolean; bucket: boolean } {
-  if (route.startsWith("/interactions/")) return { global: false, bucket: false };
-  return { global: !route.startsWith("/webhooks/"), bucket: true };
+/** Routes whose buckets one node at a time uses (see the module doc). */
+const LOCAL_BUCKET = /^\/(guilds|channels|webhooks)\//;
+
+/** Whether a route counts against the global limit, and its bucket is shared (see the module doc). */
+function scopeOf(
+  route: string,
+  localBuckets: boolean,
+): { global: boolean; sharedBucket: boolean } {
+  if (route.startsWith("/interactions/")) return { global: false, sharedBucket: false };
+  return {
+    global: !route.startsWith("/webhooks/"),
+    sharedBucket: !(localBuckets && LOCAL_BUCKET.test(route)),
+  };
 }
 
 /**
@@ -150,13 +190,23 @@ export class SharedRestLimits {
   readonly #probeMs: number;
   readonly #nodeId: string;
   readonly #prefix: string;
+  readonly #localBuckets: boolean;
+  readonly #stock: GlobalRestStock;
   #sent = 0;
   /** Time spent waiting for a turn, ms (how much the shared limits held this node back). */
   waitedMs = 0;
 
   constructor(redis: RedisClient, options: SharedRestLimitsOptions) {
-    const { globalPerSecond = 50, windowMs = 1_050, probeMs = 3_000, prefix = "flora:" } = options;
-    for (const [name, value] of Object.entries({ globalPerSecond, windowMs, probeMs })) {
+    const {
+      globalPerSecond = 50,
+      windowMs = 1_050,
+      probeMs = 3_000,
+      spendWithinMs = 1_000,
+      prefix = "flora:",
+    } = options;
+    for (
+      const [name, value] of Object.entries({ globalPerSecond, windowMs, probeMs, spendWithinMs })
+    ) {
       if (!Number.isInteger(value) || value < 1) {
         throw new RangeError(`SharedRestLimits: ${name} must be a positive integer, got ${value}`);
       }
@@ -167,6 +217,26 @@ export class SharedRestLimits {
     this.#probeMs = probeMs;
     this.#nodeId = options.nodeId;
     this.#prefix = `${prefix}rest:`;
+    this.#localBuckets = options.localBuckets ?? true;
+    this.#stock = new GlobalRestStock(redis, {
+      logKey: this.#key("global"),
+      blockKey: this.#key("global-block"),
+      nodesKey: this.#key("global-nodes"),
+      limit: globalPerSecond,
+      windowMs,
+      spendWithinMs,
+      nodeId: options.nodeId,
+    });
+  }
+
+  /** Told of failures off the request's path (refilling or settling leased global turns). */
+  set onBackgroundError(onError: (error: unknown) => void) {
+    this.#stock.onError = onError;
+  }
+
+  /** Global turns this node holds, leased and unspent. */
+  get heldGlobalTurns(): number {
+    return this.#stock.held;
   }
 
   /** Resolves when this request may be sent (its bucket and the global limit allow it). */
@@ -180,8 +250,8 @@ export class SharedRestLimits {
 
   /** Takes a turn if one is free now: 0 (taken), else how long to wait before asking again, ms. */
   async tryAcquire(method: string, route: string): Promise<number> {
-    const scope = scopeOf(route);
-    if (!scope.bucket) return 0;
+    const scope = scopeOf(route, this.#localBuckets);
+    if (!scope.sharedBucket) return scope.global ? await this.#stock.take() : 0;
     return Number(
       await this.#redis.eval(ACQUIRE, {
         keys: [this.#key("global"), this.#key("global-block"), this.#bucketKey(method, route)],
@@ -198,11 +268,22 @@ export class SharedRestLimits {
 
   /** Shares what Discord's answer says about the bucket (and a global 429's retry time). */
   async record(method: string, route: string, headers: Headers): Promise<void> {
-    if (!scopeOf(route).bucket) return;
-    const remaining = headers.get("x-ratelimit-remaining") ?? "";
-    const resetAfter = headers.get("x-ratelimit-reset-after");
+    const scope = scopeOf(route, this.#localBuckets);
     const global = headers.get("x-ratelimit-global") !== null;
     const retryAfter = Number(headers.get("retry-after"));
+    if (global) this.#stock.drop();
+    if (!scope.sharedBucket) {
+      // Discordeno's own queue keeps the bucket; only a global 429 concerns the other nodes.
+      if (global && Number.isFinite(retryAfter)) {
+        await this.#redis.eval(BLOCK, {
+          keys: [this.#key("global-block")],
+          arguments: [String(Math.ceil(retryAfter * 1000))],
+        });
+      }
+      return;
+    }
+    const remaining = headers.get("x-ratelimit-remaining") ?? "";
+    const resetAfter = headers.get("x-ratelimit-reset-after");
     await this.#redis.eval(RECORD, {
       keys: [this.#bucketKey(method, route), this.#key("global-block")],
       arguments: [

@@ -7,8 +7,8 @@ const gate = await redisGate();
 
 /** Runs `fn` with two nodes' limiters on one Redis prefix, removed afterwards. */
 async function withTwoNodes(
-  options: { globalPerSecond?: number; windowMs?: number },
-  fn: (a: SharedRestLimits, b: SharedRestLimits) => Promise<void>,
+  options: { globalPerSecond?: number; windowMs?: number; spendWithinMs?: number },
+  fn: (a: SharedRestLimits, b: SharedRestLimits, log: () => Promise<LogEntry[]>) => Promise<void>,
 ): Promise<void> {
   const redis = await connectRedis(TEST_REDIS_URL);
   const prefix = `${uniqueName("flora_rest_test")}:`;
@@ -16,11 +16,20 @@ async function withTwoNodes(
     await fn(
       new SharedRestLimits(redis, { ...options, nodeId: "a", prefix }),
       new SharedRestLimits(redis, { ...options, nodeId: "b", prefix }),
+      async () => {
+        const raw = await redis.zRangeWithScores(`${prefix}rest:global`, 0, -1);
+        return raw.map((e) => ({ member: String(e.value), score: e.score }));
+      },
     );
   } finally {
     await deleteKeysWithPrefix(redis, prefix);
     await redis.close();
   }
+}
+
+interface LogEntry {
+  member: string;
+  score: number;
 }
 
 const headers = (remaining: number, resetAfterS: number) =>
@@ -37,7 +46,8 @@ Deno.test({
   sanitizeOps: false,
   fn: () =>
     withTwoNodes({}, async (a, b) => {
-      const route = "/channels/1/x";
+      // A bucket without a guild's, channel's or webhook's major parameter is shared.
+      const route = "/applications/1/x";
       assert.equal(await a.tryAcquire("POST", route), 0, "the probe goes");
       assert.ok(await b.tryAcquire("POST", route) > 0, "the other node waits for its answer");
       await a.record("POST", route, headers(2, 30)); // 2 left in a 30 s window
@@ -97,3 +107,119 @@ Deno.test("SharedRestLimits refuses bad settings, naming them", () => {
     /globalPerSecond must be a positive integer, got 0/,
   );
 });
+
+/** Lets the stock's settle (scheduled after a take) reach Redis. */
+const settled = async () => {
+  await new Promise((r) => setTimeout(r, 20));
+};
+
+Deno.test({
+  name:
+    `SharedRestLimits: guild and channel requests spend global turns leased a few at a time${gate.note}`,
+  ignore: gate.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes({ globalPerSecond: 40, windowMs: 60_000 }, async (a, _b, log) => {
+      // One node leasing: 40 / (4 × 1) = 10 turns in one call.
+      assert.equal(await a.tryAcquire("POST", "/channels/1/messages"), 0);
+      assert.equal(a.heldGlobalTurns, 9);
+      assert.equal((await log()).length, 10, "the lease is in the log at once");
+      // The next three are spent here, without a lease (the log does not grow).
+      for (let i = 0; i < 3; i++) {
+        assert.equal(await a.tryAcquire("GET", `/guilds/${i}/roles`), 0);
+      }
+      assert.equal(a.heldGlobalTurns, 6);
+      await settled();
+      // Spent turns are rescored to their send time; unspent ones still hold the lease's ε.
+      let now = await redisNow();
+      let entries = await log();
+      assert.equal(entries.length, 10);
+      assert.equal(entries.filter((e) => e.score <= now).length, 4, "four spent");
+      assert.equal(entries.filter((e) => e.score > now).length, 6, "six held");
+      // Half spent: a new lease comes in the background and the older turns are given back.
+      assert.equal(await a.tryAcquire("GET", "/guilds/9/roles"), 0);
+      await settled();
+      assert.equal(a.heldGlobalTurns, 10);
+      now = await redisNow();
+      entries = await log();
+      assert.equal(entries.filter((e) => e.score <= now).length, 5, "five spent");
+      assert.equal(entries.filter((e) => e.score > now).length, 10, "ten held");
+    }),
+});
+
+Deno.test({
+  name:
+    `SharedRestLimits: leased turns across nodes never exceed the global limit in a window${gate.note}`,
+  ignore: gate.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes({ globalPerSecond: 16, windowMs: 60_000 }, async (a, b, log) => {
+      let sent = 0;
+      let refusedA = false;
+      let refusedB = false;
+      // Alternating until both wait: prefetched leases may leave a few turns unspent on a node.
+      for (let i = 0; i < 100 && !(refusedA && refusedB); i++) {
+        const node = i % 2 === 0 ? a : b;
+        const wait = await node.tryAcquire("GET", `/channels/${i}`);
+        if (wait === 0) sent++;
+        else {
+          assert.ok(wait > 55_000, `waits for the window (${wait} ms)`);
+          if (node === a) refusedA = true;
+          else refusedB = true;
+        }
+      }
+      assert.ok(refusedA && refusedB, "both nodes were refused in the end");
+      assert.equal(sent + a.heldGlobalTurns + b.heldGlobalTurns, 16, "every turn leased once");
+      await settled();
+      assert.equal((await log()).length, 16, "the log holds the limit, no more");
+    }),
+});
+
+Deno.test({
+  name:
+    `SharedRestLimits: a leased turn not spent in time is given back, not spent late${gate.note}`,
+  ignore: gate.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes({ globalPerSecond: 8, windowMs: 60_000, spendWithinMs: 50 }, async (a, b, log) => {
+      // Two nodes lease: 8 / (4 × 2) = 1 each, and a refill once half is spent.
+      assert.equal(await b.tryAcquire("GET", "/channels/9"), 0);
+      assert.equal(await a.tryAcquire("GET", "/channels/1"), 0);
+      await settled();
+      const held = a.heldGlobalTurns + b.heldGlobalTurns;
+      assert.ok(held > 0, "a refill waits on a node");
+      assert.equal((await log()).length, 2 + held);
+      await new Promise((r) => setTimeout(r, 60)); // past the 50 ms to spend them
+      assert.equal(a.heldGlobalTurns + b.heldGlobalTurns, 0);
+      await settled();
+      assert.equal((await log()).length, 2, "only the spent turns still count");
+    }),
+});
+
+Deno.test({
+  name: `SharedRestLimits: webhook and interaction requests take no global turn${gate.note}`,
+  ignore: gate.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes({ globalPerSecond: 4 }, async (a, _b, log) => {
+      assert.equal(await a.tryAcquire("POST", "/webhooks/1/token"), 0);
+      assert.equal(await a.tryAcquire("POST", "/interactions/9/token/x"), 0);
+      assert.equal(a.heldGlobalTurns, 0);
+      assert.equal((await log()).length, 0);
+    }),
+});
+
+/** Redis's clock, ms. */
+async function redisNow(): Promise<number> {
+  const redis = await connectRedis(TEST_REDIS_URL);
+  try {
+    const [s, us] = await redis.eval("return redis.call('TIME')", {}) as string[];
+    return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  } finally {
+    await redis.close();
+  }
+}

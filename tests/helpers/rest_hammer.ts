@@ -6,7 +6,8 @@
  *
  * Environment: DISCORD_TOKEN, DISCORD_API_URL; HAMMER_ROUTES (comma list of
  * `METHOD /route`, used round-robin), HAMMER_COUNT, HAMMER_START_AT (epoch
- * ms); with REDIS_URL also HAMMER_PREFIX and HAMMER_NODE (shared limits on).
+ * ms); with REDIS_URL also HAMMER_PREFIX and HAMMER_NODE (shared limits on),
+ * and HAMMER_SHARED_BUCKETS=1 to share guild and channel buckets in Redis too.
  *
  * @module
  */
@@ -35,6 +36,7 @@ if (redis) {
   limits = new SharedRestLimits(redis, {
     nodeId: env("HAMMER_NODE"),
     prefix: env("HAMMER_PREFIX"),
+    localBuckets: Deno.env.get("HAMMER_SHARED_BUCKETS") !== "1",
   });
   shareRestLimits(bot.rest as unknown as LimitableRest, limits, () => redisErrors++);
 }

@@ -1,0 +1,190 @@
+/**
+ * A node's stock of turns under Discord's global REST limit, leased from the
+ * cluster's sliding log in Redis a few at a time, so most requests spend a
+ * turn without a Redis round trip.
+ *
+ * A lease of k turns (k = limit / (4 × nodes that leased in the last 10 s), at
+ * least 1) is one Lua call: it adds k entries to the log scored `now + ε` (on
+ * Redis's clock), the latest moment they may be spent, and grants them only
+ * while the log holds fewer than `limit` entries scored within the window. A
+ * turn is spent only within ε of the lease being asked for (on this node's
+ * clock, so before `now + ε` on Redis's whatever the hop), so every entry is
+ * scored at or after its send and the log still bounds any window's sends
+ * across nodes. Afterwards, off the request's path, a spent entry is rescored
+ * to its send time (the log then counts exactly what was sent) and an unspent
+ * expired one is removed. A lease is refilled in the background when half the
+ * stock is spent.
+ *
+ * @module
+ */
+
+import type { RedisClient } from "../../storage/redis/connect.ts";
+
+// KEYS: global log, global block, leasing nodes.
+// ARGV: global limit, window ms, ε ms, node id, member prefix.
+// Returns {wait ms} when none is free, else {0, Redis now ms, granted}.
+const LEASE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit, window, eps = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZADD', KEYS[3], now, ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - 10000)
+redis.call('PEXPIRE', KEYS[3], 20000)
+local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if now < blocked then return {blocked - now} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local free = limit - redis.call('ZCARD', KEYS[1])
+if free <= 0 then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {math.max(1, tonumber(oldest[2]) + window - now + 1)}
+end
+local k = math.max(1, math.floor(limit / (4 * redis.call('ZCARD', KEYS[3]))))
+local granted = math.min(k, free)
+for i = 1, granted do
+  redis.call('ZADD', KEYS[1], now + eps, ARGV[5] .. i)
+end
+redis.call('PEXPIRE', KEYS[1], window * 2 + eps)
+return {0, now, granted}
+`;
+
+// KEYS: global log. ARGV: pairs of member and send time (ms on Redis's clock; '' = unspent).
+const SETTLE = `
+for i = 1, #ARGV, 2 do
+  if ARGV[i + 1] == '' then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+  else
+    redis.call('ZADD', KEYS[1], 'XX', ARGV[i + 1], ARGV[i])
+  end
+end
+return 0
+`;
+
+/** Keys and settings of the stock (shared with {@linkcode SharedRestLimits}'s own script). */
+export interface GlobalRestStockOptions {
+  logKey: string;
+  blockKey: string;
+  nodesKey: string;
+  limit: number;
+  windowMs: number;
+  /** How long after asking for a lease its turns may be spent, ms. */
+  spendWithinMs: number;
+  nodeId: string;
+}
+
+interface Lease {
+  members: string[];
+  /** Redis's clock when it granted the lease, ms. */
+  redisNow: number;
+  /** This node's clock when it asked (≤ Redis's grant, whatever the hop), ms. */
+  askedAt: number;
+}
+
+/**
+ * Turns under the global limit, spent locally.
+ *
+ * @example
+ * ```ts
+ * const stock = new GlobalRestStock(redis, { logKey, blockKey, nodesKey, limit: 50,
+ *   windowMs: 1_050, spendWithinMs: 1_000, nodeId: "runtime-1" });
+ * if ((await stock.take()) > 0) { … wait, ask again }
+ * ```
+ */
+export class GlobalRestStock {
+  readonly #redis: RedisClient;
+  readonly #options: GlobalRestStockOptions;
+  #lease: Lease | null = null;
+  #granted = 0;
+  #leasing: Promise<number> | null = null;
+  #leases = 0;
+  #settling: string[] = [];
+  #settleScheduled = false;
+  /** Failures of the background refills and settles (the next take asks again). */
+  onError: (error: unknown) => void = () => {};
+
+  constructor(redis: RedisClient, options: GlobalRestStockOptions) {
+    this.#redis = redis;
+    this.#options = options;
+  }
+
+  /** Takes a turn if one is free: 0 (taken), else how long to wait before asking again, ms. */
+  async take(): Promise<number> {
+    const lease = this.#usable();
+    if (lease) {
+      this.#spend(lease);
+      return 0;
+    }
+    const wait = await (this.#leasing ??= this.#leaseMore());
+    if (wait > 0) return wait;
+    return this.take();
+  }
+
+  /** Gives back the unspent turns (a global 429: none may be spent while it runs). */
+  drop(): void {
+    this.#expire();
+  }
+
+  /** Turns this node holds now (for tests and metrics). */
+  get held(): number {
+    return this.#usable()?.members.length ?? 0;
+  }
+
+  #usable(): Lease | null {
+    const lease = this.#lease;
+    if (lease && performance.now() >= lease.askedAt + this.#options.spendWithinMs) this.#expire();
+    return this.#lease && this.#lease.members.length > 0 ? this.#lease : null;
+  }
+
+  #spend(lease: Lease): void {
+    const member = lease.members.pop()!;
+    // Redis's clock at the send is at most its grant time plus what elapsed here since asking.
+    const sentAt = Math.ceil(lease.redisNow + performance.now() - lease.askedAt);
+    this.#settle(member, String(sentAt));
+    // Half spent: refill in the background so the next requests find turns waiting.
+    if (lease.members.length <= this.#granted / 2 && this.#leasing === null) {
+      this.#leasing = this.#leaseMore();
+      this.#leasing.catch(this.onError);
+    }
+  }
+
+  #expire(): void {
+    const lease = this.#lease;
+    if (!lease) return;
+    this.#lease = null;
+    for (const member of lease.members) this.#settle(member, "");
+  }
+
+  async #leaseMore(): Promise<number> {
+    const { logKey, blockKey, nodesKey, limit, windowMs, spendWithinMs, nodeId } = this.#options;
+    const askedAt = performance.now();
+    const prefix = `${nodeId}:${this.#leases++}:`;
+    try {
+      const answer = await this.#redis.eval(LEASE, {
+        keys: [logKey, blockKey, nodesKey],
+        arguments: [String(limit), String(windowMs), String(spendWithinMs), nodeId, prefix],
+      }) as number[];
+      if (Number(answer[0]) > 0) return Number(answer[0]);
+      const members = Array.from({ length: Number(answer[2]) }, (_, i) => `${prefix}${i + 1}`);
+      // The newer lease replaces what is left of the older one (given back).
+      this.#expire();
+      this.#lease = { members, redisNow: Number(answer[1]), askedAt };
+      this.#granted = members.length;
+      return 0;
+    } finally {
+      this.#leasing = null;
+    }
+  }
+
+  #settle(member: string, sentAt: string): void {
+    this.#settling.push(member, sentAt);
+    if (this.#settleScheduled) return;
+    this.#settleScheduled = true;
+    // After the request is on its way: one script for every turn spent or given back meanwhile.
+    setTimeout(() => {
+      const args = this.#settling;
+      this.#settling = [];
+      this.#settleScheduled = false;
+      this.#redis.eval(SETTLE, { keys: [this.#options.logKey], arguments: args })
+        .catch(this.onError);
+    }, 0);
+  }
+}
