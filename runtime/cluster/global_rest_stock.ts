@@ -97,7 +97,7 @@ export class GlobalRestStock {
   #leasing: Promise<number> | null = null;
   #leases = 0;
   #settling: string[] = [];
-  #settleScheduled = false;
+  #settled: Promise<void> | null = null;
   /** Failures of the background refills and settles (the next take asks again). */
   onError: (error: unknown) => void = () => {};
 
@@ -121,6 +121,12 @@ export class GlobalRestStock {
   /** Gives back the unspent turns (a global 429: none may be spent while it runs). */
   drop(): void {
     this.#expire();
+  }
+
+  /** Resolves once the turns spent or given back so far are settled in Redis. */
+  async settled(): Promise<void> {
+    await this.#leasing?.catch(() => {});
+    await this.#settled;
   }
 
   /** Turns this node holds now (for tests and metrics). */
@@ -176,15 +182,13 @@ export class GlobalRestStock {
 
   #settle(member: string, sentAt: string): void {
     this.#settling.push(member, sentAt);
-    if (this.#settleScheduled) return;
-    this.#settleScheduled = true;
+    if (this.#settling.length > 2) return; // already scheduled
     // After the request is on its way: one script for every turn spent or given back meanwhile.
-    setTimeout(() => {
+    this.#settled = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(async () => {
       const args = this.#settling;
       this.#settling = [];
-      this.#settleScheduled = false;
-      this.#redis.eval(SETTLE, { keys: [this.#options.logKey], arguments: args })
+      await this.#redis.eval(SETTLE, { keys: [this.#options.logKey], arguments: args })
         .catch(this.onError);
-    }, 0);
+    });
   }
 }

@@ -234,6 +234,11 @@ export class SharedRestLimits {
     this.#stock.onError = onError;
   }
 
+  /** Resolves once this node's spent and given-back global turns are settled in Redis. */
+  settled(): Promise<void> {
+    return this.#stock.settled();
+  }
+
   /** Global turns this node holds, leased and unspent. */
   get heldGlobalTurns(): number {
     return this.#stock.held;

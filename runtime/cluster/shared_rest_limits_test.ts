@@ -108,9 +108,9 @@ Deno.test("SharedRestLimits refuses bad settings, naming them", () => {
   );
 });
 
-/** Lets the stock's settle (scheduled after a take) reach Redis. */
-const settled = async () => {
-  await new Promise((r) => setTimeout(r, 20));
+/** Waits until every node's spent and given-back turns are settled in Redis. */
+const settled = async (...nodes: SharedRestLimits[]) => {
+  await Promise.all(nodes.map((n) => n.settled()));
 };
 
 Deno.test({
@@ -130,7 +130,7 @@ Deno.test({
         assert.equal(await a.tryAcquire("GET", `/guilds/${i}/roles`), 0);
       }
       assert.equal(a.heldGlobalTurns, 6);
-      await settled();
+      await settled(a);
       // Spent turns are rescored to their send time; unspent ones still hold the lease's ε.
       let now = await redisNow();
       let entries = await log();
@@ -139,7 +139,7 @@ Deno.test({
       assert.equal(entries.filter((e) => e.score > now).length, 6, "six held");
       // Half spent: a new lease comes in the background and the older turns are given back.
       assert.equal(await a.tryAcquire("GET", "/guilds/9/roles"), 0);
-      await settled();
+      await settled(a);
       assert.equal(a.heldGlobalTurns, 10);
       now = await redisNow();
       entries = await log();
@@ -171,9 +171,11 @@ Deno.test({
         }
       }
       assert.ok(refusedA && refusedB, "both nodes were refused in the end");
-      assert.equal(sent + a.heldGlobalTurns + b.heldGlobalTurns, 16, "every turn leased once");
-      await settled();
-      assert.equal((await log()).length, 16, "the log holds the limit, no more");
+      await settled(a, b);
+      // A refill gives back the older lease's rest, so a few turns may be free again.
+      const held = a.heldGlobalTurns + b.heldGlobalTurns;
+      assert.ok(sent + held <= 16 && sent >= 8, `${sent} sent, ${held} held`);
+      assert.equal((await log()).length, sent + held, "the log holds what was sent or is held");
     }),
 });
 
@@ -188,13 +190,13 @@ Deno.test({
       // Two nodes lease: 8 / (4 × 2) = 1 each, and a refill once half is spent.
       assert.equal(await b.tryAcquire("GET", "/channels/9"), 0);
       assert.equal(await a.tryAcquire("GET", "/channels/1"), 0);
-      await settled();
+      await settled(a, b);
       const held = a.heldGlobalTurns + b.heldGlobalTurns;
       assert.ok(held > 0, "a refill waits on a node");
       assert.equal((await log()).length, 2 + held);
       await new Promise((r) => setTimeout(r, 60)); // past the 50 ms to spend them
       assert.equal(a.heldGlobalTurns + b.heldGlobalTurns, 0);
-      await settled();
+      await settled(a, b);
       assert.equal((await log()).length, 2, "only the spent turns still count");
     }),
 });
