@@ -460,6 +460,7 @@ export class SandboxManager {
 
   /** Lets guilds waiting for room in a process send again. */
   #wakeWaiting(load: ProcessLoad<Guild>): void {
+    if (load.waiting.size === 0) return; // after every event: no generator for nobody
     for (const guild of load.wake(fullBatch(this.options))) this.#pump(guild);
   }
 
