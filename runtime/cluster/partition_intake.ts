@@ -147,9 +147,12 @@ export async function startPartitionIntake(
       }
     };
     const startConsumer = async (partition: number): Promise<void> => {
+      // This consumer's tenure: a handler it started may not act under a later one (the
+      // partition lost and taken back while the handler still ran, the event run elsewhere).
+      const tenure = ownership.owned().get(partition)?.token;
       const fence = () => {
         const lease = ownership.owned().get(partition);
-        return lease !== undefined && partitionLeases.isValid(lease);
+        return lease !== undefined && lease.token === tenure && partitionLeases.isValid(lease);
       };
       // Checked as each event leaves its guild's queue for a worker: a node paused past its
       // lease starts none of what it had queued, even before its next tick says so.
@@ -161,20 +164,28 @@ export async function startPartitionIntake(
         partition,
         fence,
         take: (event, delivery) =>
-          new Promise<TakeResult>((resolve) =>
+          new Promise<TakeResult>((resolve) => {
+            // A mutating call of its handler was refused (the lease lapsed, effect_fencing.ts):
+            // left unmarked and unacked like a withdrawn event, so it runs on the next owner
+            // (or, if this node renewed in time after all, here again when JetStream
+            // redelivers it), its earlier effects replayed from the journal.
+            let fenced = false;
             options.route(
               event.payload as GatewayPayload,
               event.shardId ?? 0,
-              () => resolve("finished"),
+              () => resolve(fenced ? "withdrawn" : "finished"),
               {
                 id: event.id,
+                partition,
                 mayHaveRun: delivery.mayHaveRun,
                 mayStart,
+                mayAct: fence,
+                fenced: () => fenced = true,
                 withdrawn: () => resolve("withdrawn"),
               },
               event.frame,
-            )
-          ),
+            );
+          }),
         marked: options.marked && ((event) => options.marked!(event.guildId, event.id)),
         onError: (error) => notice("warn", `partition ${partition}: ${error}`),
         onOutcome: options.onOutcome,
