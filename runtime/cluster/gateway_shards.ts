@@ -66,6 +66,15 @@ export interface GatewayShardsOptions {
     frame: string | undefined,
   ): Promise<void>;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
+  /**
+   * Longest wait for a stopped shard's socket to close, ms. Discordeno's `kill` waits for the
+   * close handshake, which a busy or stuck peer may never finish; the ownership tick awaits a
+   * lost shard's stop, so an unbounded wait stopped every later tick (a starved gateway node
+   * lost its shard lease and never took the shard back: 820 events lost in a bench run) and
+   * hung the node's shutdown. Messages still arriving on a socket given up on are ignored.
+   * @default 2_000
+   */
+  killWaitMs?: number;
 }
 
 /** One shard this node runs. */
@@ -164,7 +173,7 @@ export class GatewayShards {
     running.stopping = true;
     this.#dropHeld(running);
     // Closed with a non-1000 code: the session stays resumable for the next holder.
-    await this.#options.gateway.kill(shardId);
+    await this.#kill(shardId);
     while (running.inFlight.size > 0) await Promise.allSettled([...running.inFlight]);
     await this.#persist(shardId, running).catch((error) =>
       this.#notice("warn", `shard ${shardId}: the session was not stored: ${error}`)
@@ -181,7 +190,7 @@ export class GatewayShards {
     this.#dropHeld(running);
     this.#running.delete(shardId);
     this.#notice("warn", `lost shard ${shardId} (lease expired): stopped it`);
-    await this.#options.gateway.kill(shardId);
+    await this.#kill(shardId);
   }
 
   /**
@@ -282,7 +291,7 @@ export class GatewayShards {
         "restarting it from the stored sequence",
     );
     (async () => {
-      await this.#options.gateway.kill(shardId);
+      await this.#kill(shardId);
       for (let lease = this.#options.lease(shardId); lease; lease = this.#options.lease(shardId)) {
         if (this.#options.isValid(lease)) {
           if (!this.#running.has(shardId)) await this.start(shardId);
@@ -291,6 +300,32 @@ export class GatewayShards {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })().catch((error) => this.#notice("error", `shard ${shardId} did not restart: ${error}`));
+  }
+
+  /** Stops a shard, waiting for its socket to close up to `killWaitMs`. */
+  async #kill(shardId: number): Promise<void> {
+    const waitMs = this.#options.killWaitMs ?? 2_000;
+    const shard = this.#options.gateway.shards.get(shardId);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) =>
+      timer = setTimeout(() => resolve("late"), waitMs)
+    );
+    const killed = this.#options.gateway.kill(shardId).then(
+      () => "closed" as const,
+      (error) => {
+        this.#notice("warn", `shard ${shardId} did not stop cleanly: ${error}`);
+        return "closed" as const;
+      },
+    );
+    try {
+      if (await Promise.race([killed, late]) === "late") {
+        // Whatever still arrives on that socket is not this node's to handle any more.
+        if (shard) shard.handleMessage = () => Promise.resolve();
+        this.#notice("warn", `shard ${shardId}: its socket did not close within ${waitMs} ms`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Stores every running shard's session whose published sequence moved. */

@@ -16,6 +16,11 @@ export { DROPPABLE_EVENTS, isDroppable } from "../sandbox/protocol/mod.ts";
 /** One event waiting for delivery. */
 export interface QueuedEvent {
   name: ScriptEventName;
+  /**
+   * The event's data; undefined when `frame` carries it (only interactions keep both: the
+   * host answers them). A queue under load holds thousands of events: their parsed objects,
+   * kept, outlived the young generation and cost the host's GC more than the parse itself.
+   */
   payload: unknown;
   /** The gateway frame's JSON text `payload` was parsed from, if known: sent to the worker as is. */
   frame?: string;

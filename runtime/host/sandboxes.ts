@@ -308,7 +308,14 @@ export class SandboxManager {
         return true;
       }
     }
-    const queued = { name, payload, frame, receivedAt: performance.now(), settled, handover };
+    const queued = {
+      name,
+      payload: frame === undefined || name === "interactionCreate" ? payload : undefined,
+      frame,
+      receivedAt: performance.now(),
+      settled,
+      handover,
+    };
     if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
