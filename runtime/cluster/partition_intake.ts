@@ -142,7 +142,7 @@ export async function startPartitionIntake(
         notice(
           "warn",
           `partition ${partition}: ${consumer.stats.fenced} event(s) left to the next owner ` +
-            "(they arrived after this node's lease ended)",
+            "(they arrived, or their handlers made a call, after this node's lease ended)",
         );
       }
     };
@@ -166,14 +166,13 @@ export async function startPartitionIntake(
         take: (event, delivery) =>
           new Promise<TakeResult>((resolve) => {
             // A mutating call of its handler was refused (the lease lapsed, effect_fencing.ts):
-            // left unmarked and unacked like a withdrawn event, so it runs on the next owner
-            // (or, if this node renewed in time after all, here again when JetStream
-            // redelivers it), its earlier effects replayed from the journal.
+            // left unmarked and unacked, so it runs on the next owner (or here again, if this
+            // node renewed in time after all), its earlier effects replayed from the journal.
             let fenced = false;
             options.route(
               event.payload as GatewayPayload,
               event.shardId ?? 0,
-              () => resolve(fenced ? "withdrawn" : "finished"),
+              () => resolve(fenced ? "fenced" : "finished"),
               {
                 id: event.id,
                 partition,
