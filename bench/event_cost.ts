@@ -11,8 +11,9 @@
  * host's for each flora phase (`host-flora-N`, `host-direct-N`), the
  * emulator's and each sandbox process's and worker's for their lifetime
  * (sampled every 10 ms: a profiler per isolate); `bench/profile_summary.ts`
- * prints their top functions. Profiling costs CPU: take figures from a run
- * without it.
+ * prints their top functions. `--profile-only=host` profiles the host alone
+ * (every worker's profiler swamps a 2-core machine). Profiling costs CPU:
+ * take figures from a run without it.
  *
  * @module
  */
@@ -39,6 +40,8 @@ const EVENTS = Number(flag("events") ?? 100_000);
 const ROUNDS = Number(flag("rounds") ?? 3);
 const ONLY = flag("only");
 const PROFILE = flag("profile");
+/** Profile every role, or (`host`) the host's flora phases alone. */
+const PROFILE_ALL = PROFILE !== undefined && flag("profile-only") !== "host";
 /** Workers idle this long stop while profiling (longer than the warm-up), ms. */
 const IDLE_MS = 90_000;
 const load = () => Deno.loadavg()[0].toFixed(1);
@@ -60,7 +63,9 @@ if (PROFILE) await Deno.mkdir(PROFILE, { recursive: true });
 /** The host's own profile, one file per flora phase (the sandboxes and the emulator profile their lifetime). */
 const profiler = PROFILE ? phaseProfiler(PROFILE) : null;
 const emu = await startEmulatorProcess(
-  PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, "--cpu-prof-name=emulator.cpuprofile"] : [],
+  PROFILE_ALL
+    ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, "--cpu-prof-name=emulator.cpuprofile"]
+    : [],
 );
 try {
   log(`creating ${GUILDS} guilds`);
@@ -83,8 +88,8 @@ try {
     GUILDS,
     // Profiling: idle workers stop soon (each writes its profile as it stops), so the sandbox
     // processes have few left to stop at the end and write their own before the host kills them.
-    PROFILE ? { FLORA_WORKER_IDLE_MS: String(IDLE_MS) } : {},
-    PROFILE ? { sandboxCpuProfile: { dir: PROFILE, intervalUs: 10_000 } } : {},
+    PROFILE_ALL ? { FLORA_WORKER_IDLE_MS: String(IDLE_MS) } : {},
+    PROFILE_ALL ? { sandboxCpuProfile: { dir: PROFILE, intervalUs: 10_000 } } : {},
   );
   try {
     if (bench) {
@@ -145,7 +150,7 @@ try {
       await sleep(1_000);
     }
   } finally {
-    if (PROFILE && bench) await sleep(IDLE_MS + 30_000);
+    if (PROFILE_ALL && bench) await sleep(IDLE_MS + 30_000);
     await bench?.close();
   }
 } finally {

@@ -3,12 +3,14 @@
  * one run on this machine. Prints a table and writes the figures as JSON to
  * `bench/results/`. Sizes can be lowered for a quick run with
  * `--quick` (fewer events and samples; same scenarios). `--cluster` runs
- * only the cluster comparison instead (`cluster_bench.ts`).
+ * only the cluster comparison instead (`cluster_bench.ts`), `--bus` only the
+ * event bus's own costs (`bus_cost.ts`).
  *
  * @module
  */
 
 import { runBareHop } from "./bare_hop.ts";
+import { runBusCost } from "./bus_cost.ts";
 import { runClusterBench } from "./cluster_bench.ts";
 import { startEmulatorProcess } from "./emulator_process.ts";
 import {
@@ -57,6 +59,17 @@ const loadBefore = Deno.loadavg();
 if (Deno.args.includes("--cluster")) {
   // Only the cluster comparison (bench/cluster_bench.ts): single process vs 1 gateway + 2 runtime.
   const figures = await runClusterBench({ quick, log });
+  Deno.exit(figures ? 0 : 1);
+}
+if (Deno.args.includes("--bus")) {
+  // Only the bus (bench/bus_cost.ts): publish and consume CPU per event, and the hop's latency.
+  log("event bus: publish, consume, hop");
+  const figures = await runBusCost({
+    events: quick ? 10_000 : 40_000,
+    hops: quick ? 100 : 300,
+    gapMs: GAP_MS,
+  });
+  if (figures) console.log(JSON.stringify(figures, null, 1));
   Deno.exit(figures ? 0 : 1);
 }
 

@@ -18,12 +18,14 @@ import { type ApiNodePresence, joinAsApiNode } from "./cluster/api_node.ts";
 import type { PartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { type LimitableRest, startSharedRestLimits } from "./cluster/share_rest_limits.ts";
+import { type FenceableRest, fenceRestSends } from "./host/operations/discord_request.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
 import { Deployer, describe } from "./host/deployer.ts";
 import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
+import { EffectJournaling } from "./host/effect_journaling.ts";
 import { DiscordOperations, type DiscordRest } from "./host/discord_operations.ts";
 import { EventRouter } from "./host/event_router.ts";
 import { createGuards } from "./host/guard/mod.ts";
@@ -271,6 +273,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       (guildId) => metrics.usage.add(guildId, "discord429"),
     );
     if (consumesBus) {
+      // Bus events' requests are fenced as they leave, after the shared limits' wait (installed
+      // first, so it runs after theirs): a node paused past its lease sends none of them late.
+      fenceRestSends(bot.rest as unknown as FenceableRest);
       // Every runtime node sends with the same bot token: Discord's limits are shared in Redis.
       const shared = await startSharedRestLimits(bot.rest as unknown as LimitableRest, {
         redisUrl: config.storage.redisUrl,
@@ -286,6 +291,16 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       deployments: storage.deployments,
       notice,
     });
+    // Cluster runtime nodes journal bus events' mutating calls: a handler run again after its
+    // node died repeats none of them (docs/cluster.md, "Delivery guarantee").
+    const effects = consumesBus && !apiOnly && storage.effects
+      ? new EffectJournaling(storage.effects.journal, {
+        kvJoins: storage.effects.kvJoins,
+        onReplay: (op, args) => operations.replayed(op, args),
+        onStep: (outcome) => metrics.effectSteps.inc(outcome),
+        onError: (error) => notice("warn", `effect journal: ${describe(error)}`),
+      })
+      : undefined;
     sandboxes = new SandboxManager(
       guards.operations,
       logs,
@@ -307,6 +322,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         onLoaded: (deployment, message) => cron.onLoaded(deployment, message),
         onWorkerFailure: guards.onWorkerFailure,
         onScriptLog: guards.onScriptLog,
+        effects,
       },
     );
     let intake: PartitionIntake | undefined;
@@ -395,6 +411,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       cleanups,
       notice,
       residentWorkers: () => sandboxes.residentGuilds().length,
+      effects,
     };
     let apiNode: ApiNodePresence | undefined;
     if (apiOnly) {

@@ -16,8 +16,10 @@ import type { CronScheduler } from "./host/cron.ts";
 import type { EventRouter } from "./host/event_router.ts";
 import type { GatewayResume } from "./host/gateway_resume.ts";
 import type { SandboxManager } from "./host/sandboxes.ts";
+import { isRawPart } from "./sandbox/ndjson.ts";
 import type { FloraMetrics } from "./host/metrics.ts";
 import type { TaskScheduler } from "./host/tasks/scheduler.ts";
+import type { EffectJournaling } from "./host/effect_journaling.ts";
 
 /** What both intakes start and register for shutdown (run in reverse order). */
 export interface IntakeParts extends StartSteps {
@@ -28,6 +30,8 @@ export interface IntakeParts extends StartSteps {
   tasks: TaskScheduler;
   /** Workers resident in this node's sandboxes now (shown per node by `GET /cluster`). */
   residentWorkers(): number;
+  /** Cluster runtime nodes: the journal of bus events' effects (rows go once marked handled). */
+  effects?: EffectJournaling;
 }
 
 /**
@@ -45,18 +49,27 @@ export async function startClusterIntake(
   config: FloraConfig,
   parts: IntakeParts,
 ): Promise<PartitionIntake> {
-  const { router, sandboxes, metrics, cron, tasks, cleanups, notice } = parts;
+  const { router, sandboxes, metrics, cron, tasks, cleanups, notice, effects } = parts;
   const intake = await startPartitionIntake({
     natsUrl: config.natsUrl ?? [],
     busPrefix: config.busPrefix,
     partitions: config.partitions,
     nodeId: config.nodeId,
     version: API_VERSION,
-    route: (payload, shardId, settled, handover) =>
-      router.route(payload, shardId, settled, undefined, handover),
+    // The frame goes to the sandbox as is, as a single process sends a shard's (when it may
+    // ride raw on the link; JSON.stringify's output always may).
+    route: (payload, shardId, settled, handover, frame) =>
+      router.route(
+        payload,
+        shardId,
+        settled,
+        frame !== undefined && isRawPart(frame) ? frame : undefined,
+        handover,
+      ),
     withdraw: (which) => sandboxes.withdraw(which),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),
+    marked: effects && ((guildId, eventId) => effects.marked(guildId, eventId)),
     stats: () => ({ residentWorkers: parts.residentWorkers() }),
   });
   metrics.gauge(
@@ -69,6 +82,7 @@ export async function startClusterIntake(
   tasks.start();
   cleanups.push(() => tasks.close());
   cleanups.push(() => intake.close());
+  if (effects) cleanups.push(effects.start());
   return intake;
 }
 

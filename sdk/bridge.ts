@@ -35,10 +35,17 @@ const post: (message: WorkerToHost | PongMessage) => void = typeof scope.postMes
   };
 
 let nextCallId = 1;
+/** The event whose handler runs now (`worker_main.ts` sets it): the host journals its calls. */
+let runningEvent: number | undefined;
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 // Bounds on what this worker puts in flight, applied before anything leaves it.
 const calls = new CallGate();
 const logRate = new LogRate();
+
+/** Says which event's handler runs from now on (undefined: none). */
+export function setRunningEvent(id: number | undefined): void {
+  runningEvent = id;
+}
 
 /** Sends a protocol message to the host. */
 export function send(message: WorkerToHost | PongMessage): void {
@@ -69,9 +76,18 @@ export function call(op: OperationName, args: unknown): Promise<unknown> {
     );
   }
   const callId = nextCallId++;
+  const event = runningEvent; // now, not when the gate lets the call go
   return new Promise((resolve, reject) => {
     pending.set(callId, { resolve, reject });
-    calls.run(() => post({ v: PROTOCOL_VERSION, type: "call", callId, op, args }), chars);
+    calls.run(
+      () =>
+        post(
+          event === undefined
+            ? { v: PROTOCOL_VERSION, type: "call", callId, op, args }
+            : { v: PROTOCOL_VERSION, type: "call", callId, op, args, event },
+        ),
+      chars,
+    );
   });
 }
 

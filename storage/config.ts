@@ -21,6 +21,7 @@ import type { GuildKvQuota } from "./guild_kv_limits.ts";
 import type { LogOptions } from "./logs_common.ts";
 import type { SortedQuota } from "./sorted_limits.ts";
 import { openPostgresStorage, type PostgresStorage } from "./postgres/open.ts";
+import type { EffectJournal } from "./effect_journal.ts";
 import { openRedisStorage, type RedisStorage } from "./redis/open.ts";
 import { SecretCipher } from "./secrets_crypto.ts";
 import { loadOrCreateKeyFile } from "./secrets_key.ts";
@@ -182,6 +183,11 @@ export interface Storage {
   rateLimits: RateLimitStore;
   logs: LogStore;
   events: DeploymentEvents;
+  /**
+   * The effect journal of cluster bus events (with `DATABASE_URL`); `kvJoins`: guild KV writes
+   * record their steps in their own transactions (`FLORA_GUILD_KV=postgres`).
+   */
+  effects?: { journal: EffectJournal; kvJoins: boolean };
   backends: Record<
     | "deployments"
     | "guildKv"
@@ -314,6 +320,7 @@ export async function openStorage(
       rateLimits: redis?.rateLimits ?? embedded.rateLimits,
       logs: pgGuildKv ? pg!.logs : embedded.logs,
       events: redis?.events ?? pg?.events ?? embedded.events,
+      ...(pg ? { effects: { journal: pg.effects, kvJoins: pgGuildKv } } : {}),
       backends: {
         deployments: pg ? "postgres" : kvName,
         guildKv: pgGuildKv ? "postgres" : kvName,

@@ -12,7 +12,8 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./nats_connection.ts";
 import { type ClusterView, Heartbeat, openNodesBucket, readClusterView } from "./cluster_view.ts";
 import { ensureEventBus } from "./event_bus.ts";
 
@@ -50,7 +51,7 @@ export interface ApiNodePresence {
  * ```
  */
 export async function joinAsApiNode(options: ApiNodeOptions): Promise<ApiNodePresence> {
-  const nc: NatsConnection = await connect({ servers: options.natsUrl, name: options.nodeId });
+  const nc: NatsConnection = await connectNats(options.natsUrl, options.nodeId);
   try {
     await ensureEventBus(nc, { prefix: options.busPrefix, partitions: options.partitions });
     const heartbeat = new Heartbeat(

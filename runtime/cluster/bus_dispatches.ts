@@ -19,7 +19,9 @@ const GUILD_ITSELF = new Set(["GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"]);
  * The bus events of one gateway payload: none for what no single guild owns,
  * one per guild for READY (a READY listing only that guild), else one. Ids are
  * `session:seq` (`session:seq:guild` for READY's parts), so a RESUME that
- * replays a dispatch produces the same id and the bus drops the copy.
+ * replays a dispatch produces the same id and the bus drops the copy. A
+ * dispatch's `frame` (its JSON text as received) rides along; READY's parts
+ * are new payloads.
  *
  * @example
  * ```ts
@@ -33,6 +35,7 @@ export function dispatchEvents(
   payload: GatewayPayload,
   shardId: number,
   sessionId: string | undefined,
+  frame?: string,
 ): BusEvent[] {
   if (payload.op !== 0 || !payload.t || typeof payload.s !== "number") return [];
   if (typeof payload.d !== "object" || payload.d === null || sessionId === undefined) return [];
@@ -40,7 +43,7 @@ export function dispatchEvents(
   if (payload.t === "READY") return readyEvents(d, payload.s, shardId, sessionId);
   const guildId = GUILD_ITSELF.has(payload.t) ? d.id : d.guild_id;
   if (typeof guildId !== "string") return [];
-  return [{ id: `${sessionId}:${payload.s}`, guildId, shardId, payload }];
+  return [{ id: `${sessionId}:${payload.s}`, guildId, shardId, payload, frame }];
 }
 
 /**

@@ -19,11 +19,13 @@ const gate = await natsGate();
 
 Deno.test("dispatchEvents names a dispatch by session and sequence and files it under its guild", () => {
   const message = { op: 0, t: "MESSAGE_CREATE", s: 42, d: { id: "9", guild_id: "1" } };
-  assert.deepEqual(dispatchEvents(message, 3, "abc"), [{
+  const frame = JSON.stringify(message); // the text it was received as
+  assert.deepEqual(dispatchEvents(message, 3, "abc", frame), [{
     id: "abc:42",
     guildId: "1",
     shardId: 3,
     payload: message,
+    frame,
   }]);
   // A RESUME replays the same dispatch: same id, so the bus drops the copy.
   assert.equal(dispatchEvents({ ...message }, 3, "abc")[0].id, "abc:42");

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./nats_connection.ts";
 import { Kvm } from "@nats-io/kv";
 import { type Bot, ShardSocketCloseCodes } from "@discordeno/bot";
 import type { FloraConfig } from "../config_schema.ts";
@@ -68,10 +69,10 @@ export async function startGatewayNode(
   if (!config.discordToken || !config.natsUrl) {
     throw new Error("the gateway role needs DISCORD_TOKEN and NATS_URL");
   }
-  const nc: NatsConnection = await connect({ servers: config.natsUrl, name: config.nodeId });
+  const nc: NatsConnection = await connectNats(config.natsUrl, config.nodeId);
   // Leases, sessions and heartbeats on a connection of their own: under a heavy publish load a
   // renewal queued behind thousands of publishes could come too late and lose a live shard.
-  const control = await connect({ servers: config.natsUrl, name: `${config.nodeId}-control` })
+  const control = await connectNats(config.natsUrl, `${config.nodeId}-control`)
     .catch(async (error) => {
       await nc.close();
       throw error;
@@ -103,7 +104,8 @@ export async function startGatewayNode(
       spawnShardDelay: options.spawnShardDelay,
       totalShards: config.shards,
       log: (level, message) => notice(level, `discord: ${message}`),
-      onPayload: (payload, shardId, sessionId) => shards?.received(payload, shardId, sessionId),
+      onPayload: (payload, shardId, sessionId, frame) =>
+        shards?.received(payload, shardId, sessionId, frame),
     });
     const gateway = bot.gateway;
     // What bot.start() would do, without spawning every shard: this node runs only its leased ones.
@@ -114,8 +116,13 @@ export async function startGatewayNode(
     gateway.lastShardId = gateway.totalShards - 1;
     gateway.prepareBuckets();
 
-    const publish = async (payload: GatewayPayload, shardId: number, sessionId?: string) => {
-      const events = dispatchEvents(payload, shardId, sessionId);
+    const publish = async (
+      payload: GatewayPayload,
+      shardId: number,
+      sessionId?: string,
+      frame?: string,
+    ) => {
+      const events = dispatchEvents(payload, shardId, sessionId, frame);
       if (events.length === 0 && payload.op === 0) stats.skipped++;
       // Started in call order on one connection, so a guild's events keep their order.
       await Promise.all(events.map(async (event) => {

@@ -59,8 +59,22 @@ export interface GatewayShardsOptions {
    * deliberately not published), rejects when it could not be (it stays
    * unsettled, so the stored sequence stays before it and a resume replays it).
    */
-  publish(payload: GatewayPayload, shardId: number, sessionId: string | undefined): Promise<void>;
+  publish(
+    payload: GatewayPayload,
+    shardId: number,
+    sessionId: string | undefined,
+    frame: string | undefined,
+  ): Promise<void>;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
+  /**
+   * Longest wait for a stopped shard's socket to close, ms. Discordeno's `kill` waits for the
+   * close handshake, which a busy or stuck peer may never finish; the ownership tick awaits a
+   * lost shard's stop, so an unbounded wait stopped every later tick (a starved gateway node
+   * lost its shard lease and never took the shard back: 820 events lost in a bench run) and
+   * hung the node's shutdown. Messages still arriving on a socket given up on are ignored.
+   * @default 2_000
+   */
+  killWaitMs?: number;
 }
 
 /** One shard this node runs. */
@@ -75,7 +89,7 @@ interface Running {
   written: string;
   stopping: boolean;
   /** Dispatches received while the lease's renewal was late, in order. */
-  held: Array<{ payload: GatewayPayload; sessionId: string | undefined }>;
+  held: Array<{ payload: GatewayPayload; sessionId: string | undefined; frame?: string }>;
   /** Checks for the renewal while `held` is not empty. */
   heldTimer: ReturnType<typeof setInterval> | undefined;
 }
@@ -101,7 +115,7 @@ export interface GatewayShardStats {
  * // from the shard ownership's hooks:
  * gained: (n) => shards.start(n), draining: (n) => shards.drain(n), lost: (n) => shards.lost(n)
  * // from the gateway's onPayload:
- * shards.received(payload, shardId, sessionId);
+ * shards.received(payload, shardId, sessionId, frame);
  * ```
  */
 export class GatewayShards {
@@ -159,7 +173,7 @@ export class GatewayShards {
     running.stopping = true;
     this.#dropHeld(running);
     // Closed with a non-1000 code: the session stays resumable for the next holder.
-    await this.#options.gateway.kill(shardId);
+    await this.#kill(shardId);
     while (running.inFlight.size > 0) await Promise.allSettled([...running.inFlight]);
     await this.#persist(shardId, running).catch((error) =>
       this.#notice("warn", `shard ${shardId}: the session was not stored: ${error}`)
@@ -176,15 +190,20 @@ export class GatewayShards {
     this.#dropHeld(running);
     this.#running.delete(shardId);
     this.#notice("warn", `lost shard ${shardId} (lease expired): stopped it`);
-    await this.#options.gateway.kill(shardId);
+    await this.#kill(shardId);
   }
 
   /**
    * One payload from a shard: published when its lease is valid, held in
    * order while its renewal is late, dropped (counted) once the shard is given
-   * up. Must not throw.
+   * up. `frame` is the payload's JSON text as received, if known. Must not throw.
    */
-  received(payload: GatewayPayload, shardId: number, sessionId: string | undefined): void {
+  received(
+    payload: GatewayPayload,
+    shardId: number,
+    sessionId: string | undefined,
+    frame?: string,
+  ): void {
     const running = this.#running.get(shardId);
     const lease = this.#options.lease(shardId);
     if (!running || running.stopping || !lease) {
@@ -192,10 +211,10 @@ export class GatewayShards {
       return;
     }
     if (running.held.length > 0 || !this.#options.isValid(lease)) {
-      this.#hold(shardId, running, payload, sessionId);
+      this.#hold(shardId, running, { payload, sessionId, frame });
       return;
     }
-    this.#publish(running, payload, shardId, sessionId);
+    this.#publish(running, payload, shardId, sessionId, frame);
   }
 
   #publish(
@@ -203,6 +222,7 @@ export class GatewayShards {
     payload: GatewayPayload,
     shardId: number,
     sessionId: string | undefined,
+    frame?: string,
   ): void {
     // A new session numbers its dispatches from 1.
     if (payload.t === "READY") running.mark = new SequenceWatermark(0);
@@ -210,7 +230,7 @@ export class GatewayShards {
     const counted = typeof seq === "number" && (running.mark ??= new SequenceWatermark(0))
       .received(seq);
     const mark = running.mark;
-    const task = this.#options.publish(payload, shardId, sessionId).then(
+    const task = this.#options.publish(payload, shardId, sessionId, frame).then(
       () => {
         if (counted) mark?.settled(seq as number);
       },
@@ -221,19 +241,14 @@ export class GatewayShards {
   }
 
   /** Holds a payload until the late lease is renewed (then publishes all held, in order) or lost. */
-  #hold(
-    shardId: number,
-    running: Running,
-    payload: GatewayPayload,
-    sessionId: string | undefined,
-  ): void {
+  #hold(shardId: number, running: Running, dispatch: Running["held"][number]): void {
     if (running.held.length >= MAX_HELD) {
       this.#dropHeld(running);
-      if (payload.op === 0) this.stats.fenced++;
+      if (dispatch.payload.op === 0) this.stats.fenced++;
       this.#restart(shardId, running);
       return;
     }
-    running.held.push({ payload, sessionId });
+    running.held.push(dispatch);
     this.stats.held++;
     running.heldTimer ??= setInterval(() => {
       if (running.stopping || this.#running.get(shardId) !== running) {
@@ -241,8 +256,8 @@ export class GatewayShards {
       } else if (this.valid(shardId)) {
         const held = running.held;
         this.#stopHolding(running);
-        for (const { payload, sessionId } of held) {
-          this.#publish(running, payload, shardId, sessionId);
+        for (const { payload, sessionId, frame } of held) {
+          this.#publish(running, payload, shardId, sessionId, frame);
         }
       }
     }, HELD_CHECK_MS);
@@ -276,7 +291,7 @@ export class GatewayShards {
         "restarting it from the stored sequence",
     );
     (async () => {
-      await this.#options.gateway.kill(shardId);
+      await this.#kill(shardId);
       for (let lease = this.#options.lease(shardId); lease; lease = this.#options.lease(shardId)) {
         if (this.#options.isValid(lease)) {
           if (!this.#running.has(shardId)) await this.start(shardId);
@@ -285,6 +300,32 @@ export class GatewayShards {
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     })().catch((error) => this.#notice("error", `shard ${shardId} did not restart: ${error}`));
+  }
+
+  /** Stops a shard, waiting for its socket to close up to `killWaitMs`. */
+  async #kill(shardId: number): Promise<void> {
+    const waitMs = this.#options.killWaitMs ?? 2_000;
+    const shard = this.#options.gateway.shards.get(shardId);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) =>
+      timer = setTimeout(() => resolve("late"), waitMs)
+    );
+    const killed = this.#options.gateway.kill(shardId).then(
+      () => "closed" as const,
+      (error) => {
+        this.#notice("warn", `shard ${shardId} did not stop cleanly: ${error}`);
+        return "closed" as const;
+      },
+    );
+    try {
+      if (await Promise.race([killed, late]) === "late") {
+        // Whatever still arrives on that socket is not this node's to handle any more.
+        if (shard) shard.handleMessage = () => Promise.resolve();
+        this.#notice("warn", `shard ${shardId}: its socket did not close within ${waitMs} ms`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Stores every running shard's session whose published sequence moved. */

@@ -75,3 +75,67 @@ Deno.test({
       })
     ),
 });
+
+Deno.test({
+  name:
+    `GatewayShards gives a lost shard up even when its socket never closes, and can take it again${gate.note}`,
+  ignore: gate.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withNats((nc) =>
+      withBucket(nc, async (kv) => {
+        const lease: Lease = {
+          name: "shard.0",
+          holder: "gw-a",
+          token: 1,
+          revision: 1,
+          expiresAt: 0,
+        };
+        let held: Lease | undefined = lease;
+        const published: number[] = [];
+        const identified: number[] = [];
+        const manager: ShardManager = {
+          shards: new Map<number, DiscordenoShard>() as ShardManager["shards"],
+          totalShards: 1,
+          identify: (id) => {
+            identified.push(id);
+            return Promise.resolve();
+          },
+          kill: () => new Promise<void>(() => {}), // the close handshake never finishes
+        };
+        const notices: string[] = [];
+        const shards = new GatewayShards({
+          gateway: manager,
+          sessions: new ShardSessionStore(kv, "gw-a"),
+          identify: new IdentifyGate(kv, { holder: "gw-a" }),
+          maxConcurrency: 1,
+          lease: () => held,
+          isValid: () => held !== undefined,
+          publish: (payload) => {
+            published.push(payload.s as number);
+            return Promise.resolve();
+          },
+          killWaitMs: 50,
+          onNotice: (_level, message) => notices.push(message),
+        });
+        await shards.start(0);
+        let handled = 0;
+        const stuck = { handleMessage: () => Promise.resolve(void handled++) };
+        manager.shards.set(0, stuck as unknown as DiscordenoShard);
+        shards.received(dispatch(1), 0, "s1");
+        held = undefined;
+        await shards.lost(0); // as the ownership tick awaits it: it must end
+        assert.ok(notices.some((n) => /did not close within 50 ms/.test(n)), notices.join("; "));
+        await stuck.handleMessage(); // a late message on the socket given up on
+        assert.equal(handled, 0, "ignored");
+        manager.shards.delete(0);
+
+        held = lease; // the next tick takes the shard back
+        await shards.start(0);
+        shards.received(dispatch(2), 0, "s2");
+        assert.deepEqual(identified, [0, 0]);
+        assert.deepEqual(published, [1, 2]);
+      })
+    ),
+});

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./nats_connection.ts";
 import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
 import type { Handover } from "../host/guild_queue.ts";
@@ -33,13 +34,15 @@ export interface PartitionIntakeOptions {
    * Routes one event (the event router's `route`); `settled` is called once its handler
    * finished, or it was dropped or lost with its worker: the event is acked only then;
    * `handover.withdrawn` when it was given back unstarted, because this node may no longer
-   * start it (`handover.mayStart`) or `withdraw` took it back.
+   * start it (`handover.mayStart`) or `withdraw` took it back. `frame` is the payload's JSON
+   * text as the bus carried it.
    */
   route(
     payload: GatewayPayload,
     shardId: number,
     settled: () => void,
     handover: Handover,
+    frame: string | undefined,
   ): void;
   /**
    * Takes back the routed events of these guilds that have not started (the sandbox manager's
@@ -60,6 +63,8 @@ export interface PartitionIntakeOptions {
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Figures of this node for its heartbeat (`GET /cluster`), e.g. its resident workers. */
   stats?(): Record<string, number>;
+  /** Told once a bus event is marked handled (it will not run again): its journal rows go. */
+  marked?(guildId: string, eventId: string): void;
   /** Told each bus event's outcome (the node's metrics count them). */
   onOutcome?: (outcome: ConsumerOutcome) => void;
 }
@@ -96,7 +101,7 @@ export async function startPartitionIntake(
   options: PartitionIntakeOptions,
 ): Promise<PartitionIntake> {
   const notice = options.onNotice ?? (() => {});
-  const nc: NatsConnection = await connect({ servers: options.natsUrl, name: options.nodeId });
+  const nc: NatsConnection = await connectNats(options.natsUrl, options.nodeId);
   try {
     await ensureEventBus(nc, { prefix: options.busPrefix, partitions: options.partitions });
     const kvm = new Kvm(nc);
@@ -137,14 +142,17 @@ export async function startPartitionIntake(
         notice(
           "warn",
           `partition ${partition}: ${consumer.stats.fenced} event(s) left to the next owner ` +
-            "(they arrived after this node's lease ended)",
+            "(they arrived, or their handlers made a call, after this node's lease ended)",
         );
       }
     };
     const startConsumer = async (partition: number): Promise<void> => {
+      // This consumer's tenure: a handler it started may not act under a later one (the
+      // partition lost and taken back while the handler still ran, the event run elsewhere).
+      const tenure = ownership.owned().get(partition)?.token;
       const fence = () => {
         const lease = ownership.owned().get(partition);
-        return lease !== undefined && partitionLeases.isValid(lease);
+        return lease !== undefined && lease.token === tenure && partitionLeases.isValid(lease);
       };
       // Checked as each event leaves its guild's queue for a worker: a node paused past its
       // lease starts none of what it had queued, even before its next tick says so.
@@ -155,15 +163,29 @@ export async function startPartitionIntake(
         partitions: options.partitions,
         partition,
         fence,
-        take: (event) =>
-          new Promise<TakeResult>((resolve) =>
+        take: (event, delivery) =>
+          new Promise<TakeResult>((resolve) => {
+            // A mutating call of its handler was refused (the lease lapsed, effect_fencing.ts):
+            // left unmarked and unacked, so it runs on the next owner (or here again, if this
+            // node renewed in time after all), its earlier effects replayed from the journal.
+            let fenced = false;
             options.route(
               event.payload as GatewayPayload,
               event.shardId ?? 0,
-              () => resolve("finished"),
-              { mayStart, withdrawn: () => resolve("withdrawn") },
-            )
-          ),
+              () => resolve(fenced ? "fenced" : "finished"),
+              {
+                id: event.id,
+                partition,
+                mayHaveRun: delivery.mayHaveRun,
+                mayStart,
+                mayAct: fence,
+                fenced: () => fenced = true,
+                withdrawn: () => resolve("withdrawn"),
+              },
+              event.frame,
+            );
+          }),
+        marked: options.marked && ((event) => options.marked!(event.guildId, event.id)),
         onError: (error) => notice("warn", `partition ${partition}: ${error}`),
         onOutcome: options.onOutcome,
       });

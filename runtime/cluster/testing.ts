@@ -5,13 +5,14 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "./nats_connection.ts";
 import { type KV, Kvm } from "@nats-io/kv";
 import { TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
 
 /** Runs `fn` with a connection to the test NATS server, closed afterwards. */
 export async function withNats<T>(fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
-  const nc = await connect({ servers: TEST_NATS_URL, timeout: 3000 });
+  const nc = await connectNats(TEST_NATS_URL, undefined, { timeout: 3000 });
   try {
     return await fn(nc);
   } finally {

@@ -27,7 +27,7 @@ import { sortedOperations } from "./operations/sorted_ops.ts";
 import { taskOperations } from "./operations/task_ops.ts";
 import { cpuOperations } from "./operations/cpu_ops.ts";
 import { GuildScope } from "./operations/scope.ts";
-import { ReplyNonces } from "./operations/reply_nonces.ts";
+import { ReplyNonces, withReplyNonce } from "./operations/reply_nonces.ts";
 import { requestingGuild } from "./rest_metrics.ts";
 import type { OperationExecutor } from "./sandboxes.ts";
 
@@ -62,6 +62,15 @@ export class DiscordOperations implements OperationExecutor {
   }
 
   readonly #replyNonces = new ReplyNonces();
+
+  /**
+   * A call answered from the effect journal instead of executed: a reply counts as sent, so
+   * the run's next reply to the same message gets the nonce it got the first time.
+   */
+  replayed(op: OperationName, args: unknown): void {
+    if (op !== "message.send") return;
+    withReplyNonce((args as OperationArgs<"message.send">).data, this.#replyNonces);
+  }
 
   execute<N extends OperationName>(
     guildId: string,

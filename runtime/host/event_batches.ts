@@ -9,6 +9,7 @@
 import type { SandboxPool } from "../sandbox/pool.ts";
 import {
   type EventMessage,
+  eventPayload,
   framesOf,
   MAX_BATCH,
   PROTOCOL_VERSION,
@@ -61,7 +62,10 @@ export function sendBatch(
   const events = batch.map((event): EventMessage => {
     const id = worker.nextEventId++;
     worker.inflight.set(id, event);
-    return frames ? { id, name: event.name } : { id, name: event.name, payload: event.payload };
+    if (frames) return { id, name: event.name };
+    // A batch mixing framed and unframed events (rare) goes as values; the queue may have kept
+    // only a framed event's frame.
+    return { id, name: event.name, payload: eventPayload({ ...event, id }) };
   });
   load.inflight += events.length;
   pool.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events }, frames ?? undefined);

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { EffectRun } from "./effect_journaling.ts";
 import { batchLength, isDroppable, type ScriptEventName } from "../sandbox/protocol/mod.ts";
 
 // The list lives in the protocol: the sandbox process batches the same events.
@@ -15,6 +16,11 @@ export { DROPPABLE_EVENTS, isDroppable } from "../sandbox/protocol/mod.ts";
 /** One event waiting for delivery. */
 export interface QueuedEvent {
   name: ScriptEventName;
+  /**
+   * The event's data; undefined when `frame` carries it (only interactions keep both: the
+   * host answers them). A queue under load holds thousands of events: their parsed objects,
+   * kept, outlived the young generation and cost the host's GC more than the parse itself.
+   */
   payload: unknown;
   /** The gateway frame's JSON text `payload` was parsed from, if known: sent to the worker as is. */
   frame?: string;
@@ -27,6 +33,8 @@ export interface QueuedEvent {
   settled?: () => void;
   /** Set for an event another node can run instead (a cluster's bus event). */
   handover?: Handover;
+  /** A bus event's journaled calls on this node (`effect_journaling.ts`), from its first one. */
+  effects?: EffectRun;
 }
 
 /**
@@ -35,8 +43,22 @@ export interface QueuedEvent {
  * given back unstarted, and runs on the partition's next owner.
  */
 export interface Handover {
+  /** The bus event's stable id (its effect journal's key). */
+  id: string;
+  /** Whether a node may have run it before (redelivered, or given to a previous owner). */
+  mayHaveRun: boolean;
+  /** The event's partition (named when a call is refused). */
+  partition: number;
   /** Whether this node may still start the event. */
   mayStart(): boolean;
+  /**
+   * Whether this node may still make the running event's effects happen: its partition lease
+   * is valid by this node's accounting (a partition being drained still may). Checked at each
+   * mutating call (`effect_fencing.ts`).
+   */
+  mayAct(): boolean;
+  /** Called when a mutating call was refused: the event is left unmarked and unacked. */
+  fenced(): void;
   /** Called, instead of `settled`, when the event is given back unstarted. */
   withdrawn(): void;
 }

@@ -71,7 +71,15 @@ Deno.test("withdraw gives back the events another node can run; the rest keep th
   const bus = (name: QueuedEvent["name"], n: number): QueuedEvent => ({
     ...event(name, n),
     settled: () => told.push(`settled ${n}`),
-    handover: { mayStart: () => true, withdrawn: () => told.push(`withdrawn ${n}`) },
+    handover: {
+      id: `e${n}`,
+      mayHaveRun: false,
+      partition: 0,
+      mayStart: () => true,
+      mayAct: () => true,
+      fenced: () => {},
+      withdrawn: () => told.push(`withdrawn ${n}`),
+    },
   });
   queue.push(bus("messageCreate", 0));
   queue.push(event("cron", 1)); // this node's own: stays
@@ -90,7 +98,15 @@ Deno.test("takeBatch gives back the events this node may no longer start", () =>
   let owned = true;
   const bus = (name: QueuedEvent["name"], n: number): QueuedEvent => ({
     ...event(name, n),
-    handover: { mayStart: () => owned, withdrawn: () => told.push(n) },
+    handover: {
+      id: `e${n}`,
+      mayHaveRun: false,
+      partition: 0,
+      mayStart: () => owned,
+      mayAct: () => owned,
+      fenced: () => {},
+      withdrawn: () => told.push(n),
+    },
   });
   queue.push(bus("messageCreate", 0));
   queue.push(bus("messageCreate", 1));

@@ -7,6 +7,7 @@
 
 import type { Deployment } from "../../storage/types.ts";
 import type { LoadedMessage, LogLevel, OperationName } from "../sandbox/protocol/mod.ts";
+import type { EffectJournaling } from "./effect_journaling.ts";
 
 /** Executes a validated operation for a guild; throws a readable error when refused. */
 export interface OperationExecutor {
@@ -24,4 +25,6 @@ export interface ManagerHooks {
   onWorkerFailure?(deployment: Deployment, reason: string, detail: string): string | null;
   /** Writes a line the script logged (instead of `logs.append`), e.g. through a volume limit. */
   onScriptLog?(guildId: string, level: LogLevel, message: string): void;
+  /** Journals the mutating calls of a cluster's bus events, so a re-run repeats none of them. */
+  effects?: EffectJournaling;
 }

@@ -209,6 +209,20 @@ export class FloraMetrics {
     "flora_cpu_burst_ms_total",
     "Milliseconds of handler budget granted as CPU bursts.",
   );
+  readonly effectSteps = new Counter(
+    "flora_effect_steps_total",
+    "Cluster runtime nodes: mutating calls of bus events in the effect journal, by outcome " +
+      "(recorded; replayed: answered from an earlier run's record; diverged: a re-run asked " +
+      "for another operation than was recorded, and ran on unjournaled).",
+    "outcome",
+  );
+  readonly effectsFenced = new Counter(
+    "flora_effects_fenced_total",
+    "Cluster runtime nodes: mutating calls of bus events refused because this node's lease " +
+      "on the event's partition had lapsed (the event runs on the partition's next owner), " +
+      "by operation.",
+    "op",
+  );
   readonly busEvents = new Counter(
     "flora_bus_events_total",
     "Cluster runtime nodes: events taken from the bus, by outcome (handled, duplicate: run " +
@@ -243,6 +257,8 @@ export class FloraMetrics {
       this.cpuBursts,
       this.cpuBurstMs,
       this.busEvents,
+      this.effectSteps,
+      this.effectsFenced,
       ...this.#gauges,
     ].map((m) => m.render());
     return parts.join("\n") + "\n";

@@ -31,7 +31,10 @@ import { abandonQueue, leaveStart } from "./cold_start.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
-import { type Handover, settle } from "./guild_queue.ts";
+import { type Handover, type QueuedEvent, settle } from "./guild_queue.ts";
+import { EffectRun } from "./effect_journaling.ts";
+import { runFenced } from "./effect_fencing.ts";
+import { checkEffectFence } from "../../shared/effect_fence.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
 import { type GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
@@ -111,8 +114,8 @@ export class SandboxManager {
           worker.cpuMs = chargeBatch(this.metrics.usage, worker.key.guildId, message, worker.cpuMs);
           for (const event of message.events) this.#done(worker, event.id, event.startedAt);
         },
-        run: (guildId, op, args) =>
-          this.acks.run(guildId, op, args, (g, o, a) => this.#execute(g, o, a)),
+        run: (guildId, op, args, origin) =>
+          this.acks.run(guildId, op, args, (g, o, a) => this.#execute(g, o, a, origin)),
         answer: (key, result) => this.#p.send(key, result),
         extendBudget: (key, ms) => this.#p.extendBudget(key, ms),
       },
@@ -305,7 +308,14 @@ export class SandboxManager {
         return true;
       }
     }
-    const queued = { name, payload, frame, receivedAt: performance.now(), settled, handover };
+    const queued = {
+      name,
+      payload: frame === undefined || name === "interactionCreate" ? payload : undefined,
+      frame,
+      receivedAt: performance.now(),
+      settled,
+      handover,
+    };
     if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
@@ -455,10 +465,28 @@ export class SandboxManager {
     for (const guild of load.wake(fullBatch(this.options))) this.#pump(guild);
   }
 
-  #execute(guildId: string, op: OperationName, args: unknown): Promise<unknown> {
+  #execute(
+    guildId: string,
+    op: OperationName,
+    args: unknown,
+    origin?: QueuedEvent,
+  ): Promise<unknown> {
     this.metrics.restCalls.inc(op);
     chargeOperation(this.metrics.usage, guildId, op);
-    return this.operations.execute(guildId, op, args);
+    const handover = origin?.handover;
+    if (!handover) return this.operations.execute(guildId, op, args);
+    // A bus event's mutating call lands only while this node holds its partition's lease,
+    // checked after the journal's read and again where the effect lands (effect_fencing.ts).
+    const execute = (a: unknown) => {
+      checkEffectFence();
+      return this.operations.execute(guildId, op, a);
+    };
+    return runFenced(guildId, op, args, handover, (o) => this.metrics.effectsFenced.inc(o), () => {
+      const effects = this.hooks.effects;
+      if (!effects) return execute(args);
+      origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
+      return effects.run(origin!.effects, op, args, execute);
+    });
   }
 
   /** The process handed these events to the worker (they are no longer safe to deliver again). */

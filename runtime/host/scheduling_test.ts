@@ -14,6 +14,7 @@ import {
   RecordingExecutor,
   slashPayload,
   testDeployment,
+  until,
   withSandboxes,
 } from "./test_fixtures.ts";
 
@@ -295,5 +296,19 @@ Deno.test("drain past its deadline answers unanswered interactions", async () =>
       (executor.calls[0].args.data as { content: string }).content,
       /restarting; please try again/,
     );
+  });
+});
+
+Deno.test("a batch mixing gateway frames and plain payloads reaches the script whole, in order", async () => {
+  await withManager({}, async (manager, executor) => {
+    const id = guild(60);
+    manager.register(deployment(id, ECHO("m")));
+    // Both wait for the cold start, then go in one batch: the framed one as its frame's data.
+    const framed = message(id, "!echo framed");
+    const frame = JSON.stringify({ op: 0, t: "MESSAGE_CREATE", s: 1, d: framed });
+    manager.deliver(id, "messageCreate", framed, undefined, frame);
+    manager.deliver(id, "messageCreate", message(id, "!echo plain"));
+    await until("both replies", () => executor.calls.length === 2);
+    assert.deepEqual(executor.contents(), ["m framed", "m plain"]);
   });
 });

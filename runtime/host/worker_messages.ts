@@ -21,6 +21,7 @@ import {
   type WorkerToHost,
 } from "../sandbox/protocol/mod.ts";
 import type { GuildWorker } from "./guild_worker.ts";
+import type { QueuedEvent } from "./guild_queue.ts";
 import type { LogSink } from "./logs.ts";
 import { mapStackTrace } from "./stack_map.ts";
 import { errorMessage } from "../../shared/error_message.ts";
@@ -35,8 +36,11 @@ export interface WorkerMessageHost {
   loadFailed(worker: GuildWorker, error: string): void;
   /** Some of the worker's events finished (a batch's, in the order they ran). */
   done(worker: GuildWorker, message: DoneMessage): void;
-  /** Runs a checked operation for a guild. Throws a readable error when refused. */
-  run(guildId: string, op: OperationName, args: unknown): Promise<unknown>;
+  /**
+   * Runs a checked operation for a guild. Throws a readable error when refused. `origin` is
+   * the worker's event in flight the call was made for, if any.
+   */
+  run(guildId: string, op: OperationName, args: unknown, origin?: QueuedEvent): Promise<unknown>;
   /** Sends the answer to a call back to the worker; never rejects (a lost worker is reported apart). */
   answer(key: WorkerKey, result: ResultMessage): Promise<void>;
   /** Lets the worker's running event run `ms` longer (a CPU burst was granted). */
@@ -90,20 +94,28 @@ export class WorkerMessages {
         this.host.done(worker, message);
         return;
       case "call":
-        this.#call(worker, message.callId, message.op, message.args);
+        this.#call(worker, message.callId, message.op, message.args, message.event);
         return;
     }
   }
 
-  async #call(worker: GuildWorker, callId: number, op: OperationName, args: unknown) {
+  async #call(
+    worker: GuildWorker,
+    callId: number,
+    op: OperationName,
+    args: unknown,
+    event: number | undefined,
+  ) {
     const guildId = worker.key.guildId; // from the process's tag, never from the worker
+    // Only ever one of this worker's own events in flight, whatever it claims.
+    const origin = event === undefined ? undefined : worker.inflight.get(event);
     let result: { ok: true; value: unknown } | { ok: false; error: string };
     const parsed = parseOperationArgs(op, args);
     if (!parsed.ok) {
       result = { ok: false, error: parsed.error };
     } else {
       try {
-        result = { ok: true, value: await this.host.run(guildId, op, parsed.args) };
+        result = { ok: true, value: await this.host.run(guildId, op, parsed.args, origin) };
         // The process learns of a burst before the script does, so it is in force when it goes on.
         if (op === "cpu.burst") await this.host.extendBudget(worker.key, result.value as number);
       } catch (error) {

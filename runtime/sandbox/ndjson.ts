@@ -243,14 +243,29 @@ export class NdjsonWriter {
     // Let the rest of this tick queue more messages first.
     await Promise.resolve();
     try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending.join("\n") + "\n";
-        this.#pending = [];
-        await this.#sink.write(this.#bytes(batch));
-      }
+      while (this.#pending.length > 0) await this.#sink.write(this.#bytes(this.#take()));
     } finally {
       this.#flushing = null;
     }
+  }
+
+  /**
+   * The next write's text: the pending lines that fit the reused buffer (at
+   * least one). A burst past it (thousands of events queued in one tick) goes
+   * in several writes: encoding it whole into a fresh buffer cost ≈ 3× as
+   * much per line, and the host's GC paid for each multi-megabyte buffer.
+   */
+  #take(): string {
+    const pending = this.#pending;
+    const budget = this.#buffer ? MAX_BUFFER / 3 : Infinity;
+    let n = 1;
+    for (let chars = pending[0].length + 1; n < pending.length; n++) {
+      chars += pending[n].length + 1;
+      if (chars > budget) break;
+    }
+    const lines = n === pending.length ? pending : pending.splice(0, n);
+    if (lines === pending) this.#pending = [];
+    return lines.join("\n") + "\n";
   }
 
   /** The text as UTF-8, in the reused buffer when it fits one of at most {@link MAX_BUFFER}. */

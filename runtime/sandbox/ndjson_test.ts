@@ -131,3 +131,20 @@ Deno.test("readNdjsonBatches hands over each chunk's values at once, never an em
   }
   assert.deepEqual(batches, [[{ a: 1 }, { b: 2 }], [{ c: 3 }]]);
 });
+
+Deno.test("NdjsonWriter writes a burst past its buffer in several writes of whole lines, in order", async () => {
+  const writes: Uint8Array[] = [];
+  const writer = new NdjsonWriter({
+    write: (bytes) => (writes.push(bytes.slice()), Promise.resolve(bytes.length)),
+    closeWrite: () => Promise.resolve(),
+  });
+  const frame = JSON.stringify({ t: "MESSAGE_CREATE", d: { content: "x".repeat(800) } });
+  const sent = Array.from({ length: 5_000 }, (_, i) => ({ i }));
+  await Promise.all(sent.map((m) => writer.write(m, [frame])));
+  await writer.close();
+  assert.ok(writes.length > 1, "one write per buffer's worth");
+  assert.ok(writes.every((w) => w.length <= 1024 * 1024 && w.at(-1) === 10), "whole lines");
+  const lines = [];
+  for await (const batch of readNdjsonWithRaw(ReadableStream.from(writes))) lines.push(...batch);
+  assert.deepEqual(lines, sent.map((value) => ({ value, raw: [frame] })));
+});

@@ -10,6 +10,10 @@
  * connection, not all of them); different guilds never wait for each other.
  * Versions come from one sequence, so a version is never reused.
  *
+ * A cluster's bus event writes under a journal step (`storage/effect_journal.ts`): the
+ * step's row goes into `guild_effects` in the write's own transaction, so a handler run again
+ * after its node died gets the recorded result instead of writing twice.
+ *
  * Expiry is judged by this process's clock (`Date.now()`), like the embedded
  * store; nodes of a cluster should run NTP.
  *
@@ -29,6 +33,12 @@ import {
   StorageInputError,
 } from "../types.ts";
 import { base64url } from "../tokens_common.ts";
+import { type EffectStep, kvWriteStep } from "../effect_journal.ts";
+import { type EffectFence, effectFence } from "../../shared/effect_fence.ts";
+import { insertStep, recordedStep } from "./effect_journal.ts";
+
+/** Thrown inside a write's transaction to roll it back: its journal step was recorded already. */
+class StepTaken extends Error {}
 
 /** A `guild_kv` row as read (bigint columns arrive as strings). */
 interface Row {
@@ -125,17 +135,61 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
     return await this.#inGuild(guildId, (tx) => purge(tx, guildId));
   }
 
-  /** Runs `task` in a transaction holding the guild's usage row lock, after the guild's queue. */
+  /**
+   * Runs `task` in a transaction holding the guild's usage row lock, after the guild's queue.
+   * Under a bus event's journal step (`kvWriteStep`, set by the host around one KV write) the
+   * step is recorded in the same transaction, or, recorded before, returned without writing.
+   */
   #inGuild<T>(guildId: string, task: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+    const journaled = kvWriteStep.getStore();
+    const fence = effectFence.getStore();
+    // A write's step belongs to its first transaction only.
+    const at = journaled?.outcome === undefined && journaled?.step.guildId === guildId
+      ? journaled
+      : undefined;
+    if (at?.replay !== undefined) {
+      at.outcome = "replayed";
+      return Promise.resolve(at.replay.result as T);
+    }
+    if (at) at.outcome = "recorded";
     return this.#writes.run(guildId, async () => {
-      const result = await this.#sql.begin(async (tx) => {
-        // The upsert takes the row lock even when the row exists: one writer per guild.
-        await tx`insert into guild_kv_usage (guild_id, bytes) values (${guildId}, 0)
-                 on conflict (guild_id) do update set bytes = guild_kv_usage.bytes`;
-        return { value: await task(tx) };
-      });
-      return result.value;
+      if (at === undefined) return await this.#transact(guildId, task, undefined, fence);
+      try {
+        return await this.#transact(guildId, task, at.step, fence);
+      } catch (error) {
+        if (!(error instanceof StepTaken)) throw error;
+      }
+      // Another run of the event recorded this step first (its write is in; this one rolled back).
+      const earlier = await recordedStep(this.#sql, at.step);
+      if (earlier?.hash === at.step.hash) {
+        at.outcome = "replayed";
+        return earlier.result as T;
+      }
+      at.outcome = "diverged";
+      return await this.#transact(guildId, task, undefined, fence);
     });
+  }
+
+  async #transact<T>(
+    guildId: string,
+    task: (tx: postgres.TransactionSql) => Promise<T>,
+    step?: EffectStep,
+    fence?: EffectFence,
+  ): Promise<T> {
+    const result = await this.#sql.begin(async (tx) => {
+      // The upsert takes the row lock even when the row exists: one writer per guild.
+      await tx`insert into guild_kv_usage (guild_id, bytes) values (${guildId}, 0)
+               on conflict (guild_id) do update set bytes = guild_kv_usage.bytes`;
+      const value = await task(tx);
+      if (step && !(await insertStep(tx, step, value))) throw new StepTaken();
+      // A bus event's write commits only if this node still holds the event's partition now,
+      // its rows already locked: a pause that began before here rolls it back on waking; one
+      // after it holds the locks (and the journal step's key) until the commit, so the next
+      // owner's run of the same step waits for it and finds the step recorded.
+      fence?.check();
+      return { value };
+    });
+    return result.value;
   }
 
   /**

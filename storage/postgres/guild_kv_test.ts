@@ -3,33 +3,13 @@
 import { assertEquals } from "../contract/assert.ts";
 import { guildKvStoreContract } from "../contract/guild_kv_contract.ts";
 import { waitUntilPast } from "../contract/harness.ts";
-import { SecretCipher } from "../secrets_crypto.ts";
-import { postgresGate, TEST_DATABASE_URL, uniqueName } from "../testing/servers.ts";
+import { postgresGate, TEST_DATABASE_URL } from "../testing/servers.ts";
 import { connectPostgres } from "./connect.ts";
 import { PgGuildKvStore } from "./guild_kv.ts";
-import { openPostgresStorage, type PostgresStorage } from "./open.ts";
+import type { PostgresStorage } from "./open.ts";
+import { withPostgresSchema } from "./testing.ts";
 
 const gate = await postgresGate();
-const cipher = await SecretCipher.fromRawKey(crypto.getRandomValues(new Uint8Array(32)));
-
-/** Opens a migrated schema of its own for `run`, and drops it afterwards. */
-async function withSchema(run: (storage: PostgresStorage) => Promise<void>): Promise<void> {
-  const schema = uniqueName("flora_test");
-  let storage: PostgresStorage | undefined;
-  try {
-    storage = await openPostgresStorage(TEST_DATABASE_URL, cipher, { schema, max: 4 });
-    await run(storage);
-  } finally {
-    await storage?.close();
-    const sql = await connectPostgres(TEST_DATABASE_URL, { max: 1 });
-    try {
-      await sql.unsafe(`drop schema if exists ${schema} cascade`);
-    } finally {
-      await sql.end();
-    }
-  }
-}
-
 let shared: PostgresStorage | undefined;
 guildKvStoreContract(`postgres${gate.note}`, async (quota) => {
   if (shared === undefined) throw new Error("suite schema is not open");
@@ -38,7 +18,7 @@ guildKvStoreContract(`postgres${gate.note}`, async (quota) => {
 }, {
   ignore: gate.ignore,
   async around(run) {
-    await withSchema(async (storage) => {
+    await withPostgresSchema(async (storage) => {
       shared = storage;
       try {
         await run();
@@ -53,7 +33,7 @@ Deno.test({
   name: `PgGuildKvStore usage is exact after writes, deletes and expiry${gate.note}`,
   ignore: gate.ignore,
   fn: () =>
-    withSchema(async ({ sql }) => {
+    withPostgresSchema(async ({ sql }) => {
       const store = new PgGuildKvStore(sql);
       await store.set("g", "s", "key", "value"); // 3 + 7 bytes
       await store.set("g", "s", "big", "x".repeat(65_000));
@@ -76,7 +56,7 @@ Deno.test({
   name: `PgGuildKvStore: two stores on one database see each other's writes${gate.note}`,
   ignore: gate.ignore,
   fn: () =>
-    withSchema(async (storage) => {
+    withPostgresSchema(async (storage) => {
       // Two runtime nodes: separate pools, one database.
       const other = await connectPostgres(TEST_DATABASE_URL, {
         schema: storage.sql.options.connection.search_path as string,

@@ -172,6 +172,24 @@ export const MIGRATIONS: readonly Migration[] = [
       create index guild_logs_seq on guild_logs (guild_id, seq);
     `,
   },
+  {
+    version: 9,
+    name: "effect journal",
+    sql: `
+      -- What a cluster's bus event did, one row per mutating call, so a re-run repeats none of it
+      -- (storage/effect_journal.ts). Deleted when the event is marked handled, or pruned by age.
+      create table guild_effects (
+        guild_id text not null,
+        event_id text not null,
+        idx integer not null,
+        op_hash text not null,
+        result text not null,
+        recorded_at bigint not null,
+        primary key (guild_id, event_id, idx)
+      );
+      create index guild_effects_age on guild_effects (recorded_at);
+    `,
+  },
 ];
 
 /** Arbitrary constant identifying flora's migration lock among advisory locks. */

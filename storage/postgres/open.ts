@@ -14,6 +14,7 @@ import type { SortedQuota } from "../sorted_limits.ts";
 import { connectPostgres, type PostgresOptions } from "./connect.ts";
 import { PgDeploymentStore } from "./deployments.ts";
 import { PgDeploymentEvents } from "./events.ts";
+import { PgEffectJournal } from "./effect_journal.ts";
 import { PgGuildKvStore } from "./guild_kv.ts";
 import { PgLogStore } from "./logs.ts";
 import { migrate } from "./migrations.ts";
@@ -33,6 +34,8 @@ export interface PostgresStorage {
   guildKv: PgGuildKvStore;
   /** Per-guild logs (used when `FLORA_GUILD_KV=postgres`). */
   logs: PgLogStore;
+  /** What cluster bus events did, so a re-run repeats none of it (`storage/effect_journal.ts`). */
+  effects: PgEffectJournal;
   /** Ends the pool (and its LISTEN connection). */
   close(): Promise<void>;
 }
@@ -66,6 +69,7 @@ export async function openPostgresStorage(
     events: new PgDeploymentEvents(sql, options.schema),
     guildKv: new PgGuildKvStore(sql, options.guildKvQuota),
     logs: new PgLogStore(sql, options.logs),
+    effects: new PgEffectJournal(sql),
     close: () => sql.end(),
   };
 }

@@ -136,6 +136,12 @@ export async function deployAll(
   }
 }
 
+/** The part of a message the bot created that {@linkcode ReplyLog} reads. */
+export interface MessageBody {
+  content?: string;
+  message_reference?: { message_id?: string };
+}
+
 /** One reply the bot sent, as the emulator logged it. */
 interface Reply {
   /** The message it answers. */
@@ -157,21 +163,31 @@ export class ReplyLog {
   readonly replies: Reply[] = [];
   #since: number;
 
-  private constructor(readonly emu: EmulatorClient, since: number) {
+  private constructor(
+    readonly emu: EmulatorClient,
+    since: number,
+    readonly targetOf: (body: MessageBody | null) => string | undefined,
+  ) {
     this.#since = since;
   }
 
-  /** Starts reading after everything logged so far. */
-  static async from(emu: EmulatorClient): Promise<ReplyLog> {
-    return new ReplyLog(emu, (await emu.actions()).at(-1)?.seq ?? 0);
+  /**
+   * Starts reading after everything logged so far. `targetOf` says which message a message
+   * the bot created answers (by default: the one it replies to).
+   */
+  static async from(
+    emu: EmulatorClient,
+    targetOf: (body: MessageBody | null) => string | undefined = (body) =>
+      body?.message_reference?.message_id,
+  ): Promise<ReplyLog> {
+    return new ReplyLog(emu, (await emu.actions()).at(-1)?.seq ?? 0, targetOf);
   }
 
   /** Reads what was logged since the last read. */
   async read(): Promise<void> {
     for (const action of await this.emu.actions({ since: this.#since })) {
       this.#since = action.seq;
-      const body = action.body as { message_reference?: { message_id?: string } } | null;
-      const target = body?.message_reference?.message_id;
+      const target = this.targetOf(action.body as MessageBody | null);
       const created = (action.response as { id?: string } | undefined)?.id;
       if (action.route !== "POST /channels/:id/messages" || action.status >= 300) continue;
       if (target && created) {

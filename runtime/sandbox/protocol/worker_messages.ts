@@ -140,6 +140,13 @@ export interface CallMessage {
   callId: number;
   op: OperationName;
   args: unknown;
+  /**
+   * The {@linkcode EventMessage.id} of the event whose handler was running when the script
+   * made the call, if one was: a cluster's bus event journals its mutating calls
+   * (`runtime/host/effect_journaling.ts`). Claimed by the worker, so it only ever picks among
+   * the worker's own events in flight.
+   */
+  event?: number;
 }
 
 /** A line of the script's console. */

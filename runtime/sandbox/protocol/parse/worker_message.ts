@@ -154,7 +154,9 @@ function workerMessage(raw: unknown): WorkerToHost {
     case "call": {
       const op = m.op as OperationName;
       if (!OPERATION_NAMES.includes(op)) fail("message.op", `unknown operation ${String(m.op)}`);
-      return { v, type: "call", callId: int(m.callId, "message.callId"), op, args: m.args };
+      const callId = int(m.callId, "message.callId");
+      if (m.event === undefined) return { v, type: "call", callId, op, args: m.args };
+      return { v, type: "call", callId, op, args: m.args, event: int(m.event, "message.event") };
     }
     case "log": {
       const level = m.level as LogLevel;

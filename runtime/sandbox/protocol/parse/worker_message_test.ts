@@ -11,6 +11,7 @@ Deno.test("parseWorkerMessage accepts each well-formed message", () => {
       { v, type: "done", events: [{ id: 6 }], cpuMs: 12.5 },
       { v, type: "done", events: [{ id: 4, error: "handler threw" }, { id: 5, startedAt: 1.5 }] },
       { v, type: "call", callId: 1, op: "message.send", args: {} },
+      { v, type: "call", callId: 2, op: "kv.set", args: {}, event: 7 },
       { v, type: "log", level: "warn", message: "careful" },
     ]
   ) {
@@ -32,6 +33,7 @@ Deno.test("parseWorkerMessage rejects forged or malformed messages with a reason
     [{ v: 2, type: "exec", code: "x" }, /unknown message type/],
     [{ v: 2, type: "call", callId: 1, op: "guild.delete", args: {} }, /unknown operation/],
     [{ v: 2, type: "call", callId: -1, op: "message.send", args: {} }, /callId/],
+    [{ v: 2, type: "call", callId: 1, op: "kv.set", args: {}, event: "x" }, /message\.event/],
     [{ v: 2, type: "log", level: "fatal", message: "x" }, /level/],
     [{ v: 2, type: "loaded", commands: [{ name: "", description: "d", type: 1 }] }, /name/],
     [{ v: 2, type: "loaded", commands: "all" }, /commands/],

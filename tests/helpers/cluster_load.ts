@@ -1,0 +1,180 @@
+/**
+ * A test cluster under load, as separate processes: one standalone emulator
+ * (rate limits on, raised so that thousands of replies fit a test), one
+ * gateway node and two runtime nodes over NATS JetStream and PostgreSQL, with
+ * a script deployed to every guild; and the load: `!ping`-style messages
+ * posted through the emulator's bulk route at a steady rate.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import { createGuilds, spread } from "../../bench/world.ts";
+import { bundle } from "../../client/bundle.ts";
+import type { BenchMessage, BenchPosted } from "../../emulator/bench_control.ts";
+import { EmulatorClient } from "../../emulator/mod.ts";
+import { busNames } from "../../runtime/cluster/event_bus.ts";
+import { LeaseTable } from "../../runtime/cluster/leases.ts";
+import { partitionLease, partitionOf } from "../../runtime/cluster/partitions.ts";
+import { TEST_NATS_URL } from "../../storage/testing/servers.ts";
+import {
+  clusterEnv,
+  deployAll,
+  type GatewayProcess,
+  ReplyLog,
+  startGatewayProcess,
+  until,
+} from "./cluster.ts";
+import { type EmulatorProcess, startEmulatorProcess } from "./emulator_process.ts";
+import { type FloraProcess, startFloraProcess } from "./flora_process.ts";
+
+export const PARTITIONS = 8;
+export const GUILDS = 20;
+export const NODES = ["runtime-1", "runtime-2"];
+
+/** The ping script the load tests deploy by default. */
+export const PING_SCRIPT =
+  `createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong") })] });\n`;
+
+/** A running test cluster: emulator, gateway node, two runtime nodes, a script deployed. */
+export interface Cluster {
+  emulator: EmulatorProcess;
+  emu: EmulatorClient;
+  env: Record<string, string>;
+  prefix: string;
+  guilds: { id: string; channels: string[]; userId: string }[];
+  runtimes: FloraProcess[];
+  gateway: GatewayProcess;
+  replies: ReplyLog;
+}
+
+/** Starts a cluster with `script` deployed to every guild, runs `fn`, and tears it all down. */
+export async function withCluster(
+  fn: (cluster: Cluster) => Promise<void>,
+  script = PING_SCRIPT,
+): Promise<void> {
+  const emulator = await startEmulatorProcess(["--heartbeat=30000", "--max-messages=20000"]);
+  const emu = new EmulatorClient(emulator.controlUrl);
+  // Rate limits stay on, raised so that 5,000 replies fit the test's time.
+  await emu.setRateLimits({
+    globalPerSecond: 5_000,
+    routes: { "POST /channels/:id/messages": { limit: 1_000, windowMs: 1_000 } },
+  });
+  const cluster = clusterEnv(emulator, PARTITIONS);
+  const runtimes: FloraProcess[] = [];
+  let gateway: GatewayProcess | undefined;
+  let running: Cluster | undefined;
+  const scripts = await Deno.makeTempDir({ prefix: "flora-cluster-load-" });
+  try {
+    const guilds = await createGuilds(emu, GUILDS);
+    for (const id of NODES) {
+      runtimes.push(await startRuntime(cluster.env, id));
+    }
+    gateway = await startGatewayProcess({ ...cluster.env, FLORA_NODE_ID: "gateway-1" });
+    const path = `${scripts}/main.ts`;
+    await Deno.writeTextFile(path, script);
+    await deployAll(
+      runtimes[0].info.apiUrl,
+      cluster.operatorToken,
+      guilds.map((g) => g.id),
+      await bundle(path),
+    );
+    for (const node of runtimes) {
+      await until("every guild live on every runtime node", async () => {
+        const health = await (await fetch(`${node.info.apiUrl}/health`)).json();
+        return health.activeGuilds === GUILDS;
+      });
+    }
+    await until(
+      "both runtime nodes own partitions",
+      () => runtimes.every((node) => node.output().includes("took partition")),
+    );
+    await fn(
+      running = {
+        emulator,
+        emu,
+        env: cluster.env,
+        prefix: cluster.prefix,
+        guilds,
+        runtimes,
+        gateway,
+        replies: await ReplyLog.from(emu),
+      },
+    );
+  } catch (error) {
+    for (const [i, node] of runtimes.entries()) {
+      console.error(`--- ${NODES[i]} output (tail) ---\n${node.output().slice(-3_000)}`);
+    }
+    const gatewayNow = running?.gateway ?? gateway;
+    console.error(`--- gateway output (tail) ---\n${gatewayNow?.output().slice(-3_000)}`);
+    throw error;
+  } finally {
+    // The test may have replaced the gateway node (a restart).
+    await (running?.gateway ?? gateway)?.stop();
+    for (const node of runtimes) await node.stop();
+    await emulator.stop();
+    await Deno.remove(scripts, { recursive: true }).catch(() => {});
+    await cluster.remove();
+  }
+}
+
+/** Starts a runtime node (`FLORA_ROLE=runtime,api`) of the cluster. */
+export function startRuntime(env: Record<string, string>, nodeId: string): Promise<FloraProcess> {
+  return startFloraProcess({ env: { ...env, FLORA_ROLE: "runtime,api", FLORA_NODE_ID: nodeId } });
+}
+
+/** Posts messages through the emulator's bulk route; resolves with their ids. */
+export async function post(emulator: EmulatorProcess, messages: BenchMessage[]): Promise<string[]> {
+  const response = await fetch(`${emulator.controlUrl}/bench/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ messages }),
+  });
+  assert.equal(response.status, 200);
+  return ((await response.json()) as BenchPosted).ids;
+}
+
+/**
+ * Posts `total` messages (`content`, `!ping` by default) spread over the guilds, `perSecond` of them a second
+ * (in 100 ms slices), calling `after(ids)` with each slice's message ids.
+ */
+export async function load(
+  cluster: Cluster,
+  total: number,
+  perSecond: number,
+  after: (ids: string[]) => Promise<void> = async () => {},
+  content = "!ping",
+): Promise<string[]> {
+  const messages = spread(cluster.guilds, total, content);
+  const slice = Math.max(1, Math.round(perSecond / 10));
+  const ids: string[] = [];
+  for (let i = 0; i < messages.length; i += slice) {
+    const started = Date.now();
+    const posted = await post(cluster.emulator, messages.slice(i, i + slice));
+    ids.push(...posted);
+    await after(posted);
+    await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - started))));
+  }
+  return ids;
+}
+
+/** Which runtime node owns each guild's partition now. */
+export async function owners(cluster: Cluster): Promise<Map<string, string>> {
+  const nc = await connect({ servers: TEST_NATS_URL });
+  try {
+    const leases = new LeaseTable(
+      await new Kvm(nc).open(busNames(cluster.prefix).partitionLeases),
+      { holder: "test" },
+    );
+    const out = new Map<string, string>();
+    for (const guild of cluster.guilds) {
+      const lease = await leases.read(partitionLease(partitionOf(guild.id, PARTITIONS)));
+      out.set(guild.id, lease?.holder ?? "");
+    }
+    return out;
+  } finally {
+    await nc.close();
+  }
+}
