@@ -21,7 +21,7 @@ import {
   type Summary,
   until,
 } from "./stats.ts";
-import { type BenchGuild, inject, replyLatencies, spread } from "./world.ts";
+import { type BenchGuild, inject, replyLatencies, spread } from "../emulator/bench_world.ts";
 
 /** The script every benchmark guild runs: a no-op for messages, `!ping` answers. */
 export const BENCH_SCRIPT = `
