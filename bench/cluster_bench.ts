@@ -27,7 +27,13 @@ import {
   summarize,
   type Summary,
 } from "./stats.ts";
-import { type BenchGuild, createGuilds, inject, replyLatencies, spread } from "./world.ts";
+import {
+  type BenchGuild,
+  createGuilds,
+  inject,
+  replyLatencies,
+  spread,
+} from "../emulator/bench_world.ts";
 
 /** One way of running flora for the benchmark: where to read its counts, which processes it is. */
 interface Target {

@@ -31,7 +31,7 @@ import { phaseProfiler } from "./phase_profiler.ts";
 import { runPlainBot } from "./plain_bot.ts";
 import { round, sleep } from "./stats.ts";
 import { type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
-import { createGuilds, inject, spread } from "./world.ts";
+import { createGuilds, inject, spread } from "../emulator/bench_world.ts";
 
 const flag = (name: string) =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);

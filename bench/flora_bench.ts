@@ -21,7 +21,7 @@ import {
   type Summary,
   until,
 } from "./stats.ts";
-import { type BenchGuild, inject, replyLatencies, spread } from "./world.ts";
+import { type BenchGuild, inject, replyLatencies, spread } from "../emulator/bench_world.ts";
 
 /** The script every benchmark guild runs: a no-op for messages, `!ping` answers. */
 export const BENCH_SCRIPT = `
@@ -111,8 +111,11 @@ export async function startBenchFlora(
     },
   };
   const wake = () => {
-    if (bench.waiters.length === 0) return;
+    // Called for every event: the waiters are filtered (an array each time) only once one is due.
     const settled = handled + dropped;
+    let due = false;
+    for (const w of bench.waiters) due ||= settled >= w.count;
+    if (!due) return;
     bench.waiters = bench.waiters.filter((w) => settled < w.count || (w.resolve(), false));
   };
   flora.metrics.dispatchLatency.onObserve = (s) => {

@@ -38,7 +38,7 @@ import {
   type Summary,
   until,
 } from "./stats.ts";
-import { type BenchGuild, createGuilds } from "./world.ts";
+import { type BenchGuild, createGuilds } from "../emulator/bench_world.ts";
 
 const quick = Deno.args.includes("--quick");
 const scale = quick ? 0.2 : 1;
@@ -48,7 +48,7 @@ const SIZES = quick
   ? { many: 200, some: 20, deployed: 10_000, resident: 100 }
   : { many: 1_000, some: 100, deployed: 10_000, resident: 500 };
 const REPLIES = quick ? 40 : 150;
-/** Gap between the reply run's messages (world.ts), and between paced one-at-a-time events, ms. */
+/** Gap between the reply run's messages (emulator/bench_world.ts), and between paced one-at-a-time events, ms. */
 const GAP_MS = 30;
 /** Back-to-back one-at-a-time events (like the raw echo's round trips). */
 const SEQUENTIAL = quick ? 500 : 2_000;

@@ -30,7 +30,7 @@ import type { ProcessMemory } from "../runtime/sandbox/protocol/mod.ts";
 import { type BenchFlora, register, startBenchFlora, warm } from "./flora_bench.ts";
 import { smapsMemory } from "./smaps_memory.ts";
 import { mib, rssOf, sleep, until } from "./stats.ts";
-import { createGuilds, inject, spread } from "./world.ts";
+import { createGuilds, inject, spread } from "../emulator/bench_world.ts";
 import { envelopeSlope, leastSquaresSlope } from "./slope.ts";
 
 function flag(name: string, fallback: number): number {

@@ -10,7 +10,7 @@ import { createBot, GatewayIntents } from "@discordeno/bot";
 import type { EmulatorProcess } from "./emulator_process.ts";
 import { cpuSplit, deadline, summarize, type Summary } from "./stats.ts";
 import { type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
-import { type BenchGuild, inject, replyLatencies, spread } from "./world.ts";
+import { type BenchGuild, inject, replyLatencies, spread } from "../emulator/bench_world.ts";
 
 /** What the plain bot measured. */
 export interface PlainBotResult {

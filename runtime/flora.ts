@@ -18,6 +18,7 @@ import { type ApiNodePresence, joinAsApiNode } from "./cluster/api_node.ts";
 import type { PartitionIntake } from "./cluster/partition_intake.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { type LimitableRest, startSharedRestLimits } from "./cluster/share_rest_limits.ts";
+import { type FenceableRest, fenceRestSends } from "./host/operations/discord_request.ts";
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
@@ -272,6 +273,9 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       (guildId) => metrics.usage.add(guildId, "discord429"),
     );
     if (consumesBus) {
+      // Bus events' requests are fenced as they leave, after the shared limits' wait (installed
+      // first, so it runs after theirs): a node paused past its lease sends none of them late.
+      fenceRestSends(bot.rest as unknown as FenceableRest);
       // Every runtime node sends with the same bot token: Discord's limits are shared in Redis.
       const shared = await startSharedRestLimits(bot.rest as unknown as LimitableRest, {
         redisUrl: config.storage.redisUrl,

@@ -272,7 +272,7 @@ export interface Delivery {
 }
 
 /** How an event handed to {@linkcode PartitionConsumerOptions.take} ended on this node. */
-export type TakeResult = "finished" | "withdrawn";
+export type TakeResult = "finished" | "withdrawn" | "fenced";
 
 /** Counters of one partition consumer. */
 export interface ConsumerStats {
@@ -298,7 +298,9 @@ export interface PartitionConsumerOptions extends BusOptions {
    * guild's next event is handed over as soon as `take` returned, so the taker keeps a guild's
    * order itself (and may batch its events). Resolving `"withdrawn"` says it was given back
    * before it started (the partition is being handed over): neither marked nor acked, it runs
-   * on the next owner.
+   * on the next owner. Resolving `"fenced"` says a call of its handler was refused because the
+   * lease looked lapsed (`runtime/host/effect_fencing.ts`): neither marked nor acked either, and
+   * if the lease is still this node's after all (a late renewal), delivered again at once.
    */
   take(event: BusEvent, delivery: Delivery): Promise<TakeResult>;
   /** Told once an event's handled mark is stored (it will not run again): e.g. its journal goes. */
@@ -440,9 +442,18 @@ export class PartitionConsumer {
     taken: { done: Promise<TakeResult> },
   ): Promise<void> {
     try {
-      if (await taken.done === "withdrawn") {
+      const done = await taken.done;
+      if (done === "withdrawn") {
         this.stats.withdrawn++;
         this.#options.onOutcome?.("withdrawn");
+        return;
+      }
+      if (done === "fenced") {
+        this.stats.fenced++;
+        this.#options.onOutcome?.("fenced");
+        // Renewed in time after all: run again here now rather than after `ack_wait` (its
+        // earlier effects replayed from the journal); else the next owner has it.
+        if (this.#options.fence()) message.nak();
         return;
       }
     } catch (error) {

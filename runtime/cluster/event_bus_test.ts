@@ -138,6 +138,40 @@ Deno.test({
 
 Deno.test({
   ...nats,
+  name:
+    `EventBus: an event whose handler was fenced is delivered again at once, not acked${gate.note}`,
+  fn: () =>
+    withBus(1, async (nc, prefix) => {
+      const publisher = new EventPublisher(nc, { prefix, partitions: 1 });
+      await publisher.publish(event("G", 1));
+      await publisher.publish(event("G", 2));
+      const runs: string[] = [];
+      const marked: string[] = [];
+      const consumer = await PartitionConsumer.start(nc, {
+        prefix,
+        partition: 0,
+        fence: () => true, // the lease looked lapsed during the call, then was renewed in time
+        take: (e, delivery) => {
+          const first = !runs.includes(e.id);
+          runs.push(e.id);
+          assert.equal(delivery.mayHaveRun, !first, "the second run may replay the journal");
+          return Promise.resolve(first && e.id.endsWith(":1") ? "fenced" : "finished");
+        },
+        marked: (e) => marked.push(e.id),
+      });
+      // Within the test's wait, far below `ack_wait` (60 s): the nak brought it back.
+      await until(() => marked.length === 2, "both events marked");
+      await consumer.stop();
+      assert.deepEqual(runs, [event("G", 1).id, event("G", 2).id, event("G", 1).id]);
+      assert.deepEqual(marked.toSorted(), [event("G", 1).id, event("G", 2).id]);
+      assert.equal(consumer.stats.fenced, 1);
+      const jsm = await jetstreamManager(nc);
+      assert.equal((await jsm.consumers.info(busNames(prefix).stream, "p0")).num_ack_pending, 0);
+    }),
+});
+
+Deno.test({
+  ...nats,
   name: `EventBus carries a dispatch's frame as received, not encoded again${gate.note}`,
   fn: () =>
     withBus(1, async (nc, prefix) => {

@@ -142,14 +142,17 @@ export async function startPartitionIntake(
         notice(
           "warn",
           `partition ${partition}: ${consumer.stats.fenced} event(s) left to the next owner ` +
-            "(they arrived after this node's lease ended)",
+            "(they arrived, or their handlers made a call, after this node's lease ended)",
         );
       }
     };
     const startConsumer = async (partition: number): Promise<void> => {
+      // This consumer's tenure: a handler it started may not act under a later one (the
+      // partition lost and taken back while the handler still ran, the event run elsewhere).
+      const tenure = ownership.owned().get(partition)?.token;
       const fence = () => {
         const lease = ownership.owned().get(partition);
-        return lease !== undefined && partitionLeases.isValid(lease);
+        return lease !== undefined && lease.token === tenure && partitionLeases.isValid(lease);
       };
       // Checked as each event leaves its guild's queue for a worker: a node paused past its
       // lease starts none of what it had queued, even before its next tick says so.
@@ -161,20 +164,27 @@ export async function startPartitionIntake(
         partition,
         fence,
         take: (event, delivery) =>
-          new Promise<TakeResult>((resolve) =>
+          new Promise<TakeResult>((resolve) => {
+            // A mutating call of its handler was refused (the lease lapsed, effect_fencing.ts):
+            // left unmarked and unacked, so it runs on the next owner (or here again, if this
+            // node renewed in time after all), its earlier effects replayed from the journal.
+            let fenced = false;
             options.route(
               event.payload as GatewayPayload,
               event.shardId ?? 0,
-              () => resolve("finished"),
+              () => resolve(fenced ? "fenced" : "finished"),
               {
                 id: event.id,
+                partition,
                 mayHaveRun: delivery.mayHaveRun,
                 mayStart,
+                mayAct: fence,
+                fenced: () => fenced = true,
                 withdrawn: () => resolve("withdrawn"),
               },
               event.frame,
-            )
-          ),
+            );
+          }),
         marked: options.marked && ((event) => options.marked!(event.guildId, event.id)),
         onError: (error) => notice("warn", `partition ${partition}: ${error}`),
         onOutcome: options.onOutcome,

@@ -47,8 +47,18 @@ export interface Handover {
   id: string;
   /** Whether a node may have run it before (redelivered, or given to a previous owner). */
   mayHaveRun: boolean;
+  /** The event's partition (named when a call is refused). */
+  partition: number;
   /** Whether this node may still start the event. */
   mayStart(): boolean;
+  /**
+   * Whether this node may still make the running event's effects happen: its partition lease
+   * is valid by this node's accounting (a partition being drained still may). Checked at each
+   * mutating call (`effect_fencing.ts`).
+   */
+  mayAct(): boolean;
+  /** Called when a mutating call was refused: the event is left unmarked and unacked. */
+  fenced(): void;
   /** Called, instead of `settled`, when the event is given back unstarted. */
   withdrawn(): void;
 }

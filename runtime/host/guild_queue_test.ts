@@ -74,7 +74,10 @@ Deno.test("withdraw gives back the events another node can run; the rest keep th
     handover: {
       id: `e${n}`,
       mayHaveRun: false,
+      partition: 0,
       mayStart: () => true,
+      mayAct: () => true,
+      fenced: () => {},
       withdrawn: () => told.push(`withdrawn ${n}`),
     },
   });
@@ -98,7 +101,10 @@ Deno.test("takeBatch gives back the events this node may no longer start", () =>
     handover: {
       id: `e${n}`,
       mayHaveRun: false,
+      partition: 0,
       mayStart: () => owned,
+      mayAct: () => owned,
+      fenced: () => {},
       withdrawn: () => told.push(n),
     },
   });

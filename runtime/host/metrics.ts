@@ -216,6 +216,13 @@ export class FloraMetrics {
       "for another operation than was recorded, and ran on unjournaled).",
     "outcome",
   );
+  readonly effectsFenced = new Counter(
+    "flora_effects_fenced_total",
+    "Cluster runtime nodes: mutating calls of bus events refused because this node's lease " +
+      "on the event's partition had lapsed (the event runs on the partition's next owner), " +
+      "by operation.",
+    "op",
+  );
   readonly busEvents = new Counter(
     "flora_bus_events_total",
     "Cluster runtime nodes: events taken from the bus, by outcome (handled, duplicate: run " +
@@ -251,6 +258,7 @@ export class FloraMetrics {
       this.cpuBurstMs,
       this.busEvents,
       this.effectSteps,
+      this.effectsFenced,
       ...this.#gauges,
     ].map((m) => m.render());
     return parts.join("\n") + "\n";

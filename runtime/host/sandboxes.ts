@@ -33,6 +33,8 @@ import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
 import { type Handover, type QueuedEvent, settle } from "./guild_queue.ts";
 import { EffectRun } from "./effect_journaling.ts";
+import { runFenced } from "./effect_fencing.ts";
+import { checkEffectFence } from "../../shared/effect_fence.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
 import { type GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
@@ -460,6 +462,7 @@ export class SandboxManager {
 
   /** Lets guilds waiting for room in a process send again. */
   #wakeWaiting(load: ProcessLoad<Guild>): void {
+    if (load.waiting.size === 0) return; // after every event: no generator for nobody
     for (const guild of load.wake(fullBatch(this.options))) this.#pump(guild);
   }
 
@@ -472,10 +475,19 @@ export class SandboxManager {
     this.metrics.restCalls.inc(op);
     chargeOperation(this.metrics.usage, guildId, op);
     const handover = origin?.handover;
-    const effects = this.hooks.effects;
-    if (!effects || !handover) return this.operations.execute(guildId, op, args);
-    origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
-    return effects.run(origin!.effects, op, args, (a) => this.operations.execute(guildId, op, a));
+    if (!handover) return this.operations.execute(guildId, op, args);
+    // A bus event's mutating call lands only while this node holds its partition's lease,
+    // checked after the journal's read and again where the effect lands (effect_fencing.ts).
+    const execute = (a: unknown) => {
+      checkEffectFence();
+      return this.operations.execute(guildId, op, a);
+    };
+    return runFenced(guildId, op, args, handover, (o) => this.metrics.effectsFenced.inc(o), () => {
+      const effects = this.hooks.effects;
+      if (!effects) return execute(args);
+      origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
+      return effects.run(origin!.effects, op, args, execute);
+    });
   }
 
   /** The process handed these events to the worker (they are no longer safe to deliver again). */

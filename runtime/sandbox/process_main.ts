@@ -243,14 +243,17 @@ function observe(running: RunningWorker, data: unknown): boolean {
       return false;
     }
     case "done": {
-      // A report of progress is as good as a pong for the CPU rules: no ping needed. Taken
-      // twice per watchdog round at most, so a busy worker's CPU history stays short.
+      // A report of progress with the thread's CPU time is as good as a pong for the CPU
+      // rules: no ping needed. Taken twice per watchdog round at most, so a busy worker's CPU
+      // history stays short. One without (the worker read its clock < 50 ms ago) is no report.
       const halfRound = (limits.pingIntervalMs ?? 200) / 2;
       const cpuMs = (data as { cpuMs?: unknown }).cpuMs;
-      // The latest figure goes to the host with the batch (the guild's usage), taken or not.
-      if (typeof cpuMs === "number" && Number.isFinite(cpuMs)) running.cpuReported = cpuMs;
-      if (performance.now() - running.pongAt >= halfRound && takeCpuReport(running, cpuMs)) {
-        return false;
+      if (typeof cpuMs === "number" && Number.isFinite(cpuMs)) {
+        // The latest figure goes to the host with the batch (the guild's usage), taken or not.
+        running.cpuReported = cpuMs;
+        if (performance.now() - running.pongAt >= halfRound && takeCpuReport(running, cpuMs)) {
+          return false;
+        }
       }
       finished(running, (data as { events?: unknown }).events);
       return false;

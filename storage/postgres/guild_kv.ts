@@ -34,6 +34,7 @@ import {
 } from "../types.ts";
 import { base64url } from "../tokens_common.ts";
 import { type EffectStep, kvWriteStep } from "../effect_journal.ts";
+import { type EffectFence, effectFence } from "../../shared/effect_fence.ts";
 import { insertStep, recordedStep } from "./effect_journal.ts";
 
 /** Thrown inside a write's transaction to roll it back: its journal step was recorded already. */
@@ -141,6 +142,7 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
    */
   #inGuild<T>(guildId: string, task: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
     const journaled = kvWriteStep.getStore();
+    const fence = effectFence.getStore();
     // A write's step belongs to its first transaction only.
     const at = journaled?.outcome === undefined && journaled?.step.guildId === guildId
       ? journaled
@@ -151,9 +153,9 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
     }
     if (at) at.outcome = "recorded";
     return this.#writes.run(guildId, async () => {
-      if (at === undefined) return await this.#transact(guildId, task);
+      if (at === undefined) return await this.#transact(guildId, task, undefined, fence);
       try {
-        return await this.#transact(guildId, task, at.step);
+        return await this.#transact(guildId, task, at.step, fence);
       } catch (error) {
         if (!(error instanceof StepTaken)) throw error;
       }
@@ -164,7 +166,7 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
         return earlier.result as T;
       }
       at.outcome = "diverged";
-      return await this.#transact(guildId, task);
+      return await this.#transact(guildId, task, undefined, fence);
     });
   }
 
@@ -172,6 +174,7 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
     guildId: string,
     task: (tx: postgres.TransactionSql) => Promise<T>,
     step?: EffectStep,
+    fence?: EffectFence,
   ): Promise<T> {
     const result = await this.#sql.begin(async (tx) => {
       // The upsert takes the row lock even when the row exists: one writer per guild.
@@ -179,6 +182,11 @@ export class PgGuildKvStore extends PlannedGuildKv implements GuildKvStore {
                on conflict (guild_id) do update set bytes = guild_kv_usage.bytes`;
       const value = await task(tx);
       if (step && !(await insertStep(tx, step, value))) throw new StepTaken();
+      // A bus event's write commits only if this node still holds the event's partition now,
+      // its rows already locked: a pause that began before here rolls it back on waking; one
+      // after it holds the locks (and the journal step's key) until the commit, so the next
+      // owner's run of the same step waits for it and finds the step recorded.
+      fence?.check();
       return { value };
     });
     return result.value;

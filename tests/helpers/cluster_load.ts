@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
-import { createGuilds, spread } from "../../bench/world.ts";
+import { createGuilds, spread } from "../../emulator/bench_world.ts";
 import { bundle } from "../../client/bundle.ts";
 import type { BenchMessage, BenchPosted } from "../../emulator/bench_control.ts";
 import { EmulatorClient } from "../../emulator/mod.ts";

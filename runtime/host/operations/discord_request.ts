@@ -6,6 +6,8 @@
  * @module
  */
 
+import { type EffectFence, effectFence, EffectFenced } from "../../../shared/effect_fence.ts";
+
 /** Sends one REST request; resolves with Discord's JSON (undefined for 204). */
 export type DiscordRequest = (
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
@@ -18,7 +20,7 @@ export interface RawRest {
   makeRequest(
     method: string,
     route: string,
-    options?: { body?: unknown; reason?: string },
+    options?: { body?: unknown; reason?: string; fence?: EffectFence },
   ): Promise<unknown>;
 }
 
@@ -81,10 +83,56 @@ export function refusalOf(error: unknown): DiscordRefusal | null {
  */
 export function discordRequest(rest: RawRest): DiscordRequest {
   return async (method, route, options) => {
+    // A bus event's mutating call: checked now, and again by `fenceRestSends` once
+    // Discordeno's queues let it go (they can wait for seconds).
+    const fence = effectFence.getStore();
+    fence?.check();
     try {
-      return await rest.makeRequest(method, route, options);
+      return await rest.makeRequest(method, route, fence ? { ...options, fence } : options);
     } catch (error) {
+      const cause = (error as { cause?: unknown } | null)?.cause;
+      if (cause instanceof EffectFenced) throw cause;
       throw refusalOf(error) ?? error;
     }
+  };
+}
+
+/** The slice of Discordeno's REST manager {@linkcode fenceRestSends} hooks into. */
+export interface FenceableRest {
+  token: string;
+  sendRequest(options: SendingRequest): Promise<void>;
+  simplifyUrl(route: string, method: string): string;
+  /** Discordeno's per-bucket queues, by authorization and simplified route. */
+  queues: Map<string, { handleCompletedRequest(headers: { max?: number }): void }>;
+}
+
+/** What Discordeno's `sendRequest` gets: the options `makeRequest` was given, and its reject. */
+interface SendingRequest {
+  route: string;
+  method: string;
+  requestBodyOptions?: { fence?: EffectFence; headers?: { authorization?: string } };
+  reject(reason: unknown): void;
+}
+
+/**
+ * Checks each request's effect fence (set by {@linkcode discordRequest}) just before
+ * Discordeno sends it, after its rate-limit queues (and the shared limits, when installed
+ * after this): a request refused there rejects with {@linkcode EffectFenced} unsent.
+ */
+export function fenceRestSends(rest: FenceableRest): void {
+  const send = rest.sendRequest.bind(rest);
+  rest.sendRequest = async (request) => {
+    try {
+      request.requestBodyOptions?.fence?.check();
+    } catch (error) {
+      // The slot its bucket's queue counted for it goes back (Discordeno's own answer to
+      // "no limit" headers): else the queue would wait forever for this request's answer.
+      const identifier = request.requestBodyOptions?.headers?.authorization ?? `Bot ${rest.token}`;
+      const url = rest.simplifyUrl(request.route, request.method);
+      rest.queues.get(`${identifier}${url}`)?.handleCompletedRequest({ max: 0 });
+      request.reject(error);
+      return;
+    }
+    return await send(request);
   };
 }

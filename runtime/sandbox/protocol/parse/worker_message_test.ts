@@ -21,6 +21,13 @@ Deno.test("parseWorkerMessage accepts each well-formed message", () => {
   }
 });
 
+Deno.test("parseWorkerMessage keeps only the known fields of a finished event", () => {
+  const message = { v: PROTOCOL_VERSION, type: "done", events: [{ id: 1, startedAt: 2, x: 3 }] };
+  const parsed = parseWorkerMessage(message);
+  assert.ok(parsed.ok);
+  assert.deepEqual(parsed.message, { ...message, events: [{ id: 1, startedAt: 2 }] });
+});
+
 Deno.test("parseWorkerMessage rejects forged or malformed messages with a reason", () => {
   const cases: [unknown, RegExp][] = [
     [null, /expected an object/],
@@ -28,6 +35,10 @@ Deno.test("parseWorkerMessage rejects forged or malformed messages with a reason
     [{ v: 2, type: "done", id: 3 }, /events/],
     [{ v: 2, type: "done", events: [] }, /events/],
     [{ v: 2, type: "done", events: [{ id: 1, startedAt: "soon" }] }, /startedAt/],
+    [{ v: 2, type: "done", events: [{ id: 1, startedAt: Infinity }] }, /events\[0\]\.startedAt/],
+    [{ v: 2, type: "done", events: [{ id: 1 }, { id: -1 }] }, /events\[1\]\.id/],
+    [{ v: 2, type: "done", events: [{ id: 1.5 }] }, /events\[0\]\.id/],
+    [{ v: 2, type: "done", events: [[]] }, /events\[0\]/],
     [{ v: 2, type: "done", events: [{ id: 1 }], cpuMs: -1 }, /message\.cpuMs/],
     [{ v: 2, type: "done", events: [{ id: 1 }], cpuMs: "lots" }, /message\.cpuMs/],
     [{ v: 2, type: "exec", code: "x" }, /unknown message type/],

@@ -1,14 +1,14 @@
 /**
- * The benchmark's Discord world in the emulator: many guilds (created
+ * A benchmark's Discord world in the emulator: many guilds (created
  * through the control API, as Discord would announce them), and bulk
  * message injection through the emulator's bench routes.
  *
  * @module
  */
 
-import type { BenchMessage, BenchReplies } from "../emulator/bench_control.ts";
-import type { EmulatorClient } from "../emulator/client.ts";
-import { sleep } from "./stats.ts";
+import type { BenchMessage, BenchReplies } from "./bench_control.ts";
+import type { EmulatorClient } from "./client.ts";
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A guild as the benchmark uses it: where to post, as whom. */
 export interface BenchGuild {

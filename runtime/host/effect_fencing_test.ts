@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import {
+  checkEffectFence,
+  type EffectFence,
+  effectFence,
+  EffectFenced,
+} from "../../shared/effect_fence.ts";
+import { startEmulator } from "../../emulator/mod.ts";
+import { natsGate } from "../../storage/testing/servers.ts";
+import { LeaseTable } from "../cluster/leases.ts";
+import { ManualClock, withBucket, withNats } from "../cluster/testing.ts";
+import type { OperationName } from "../sandbox/protocol/mod.ts";
+import { isFencedCall, runFenced } from "./effect_fencing.ts";
+import { createGateway } from "./gateway.ts";
+import type { Handover } from "./guild_queue.ts";
+import {
+  discordRequest,
+  type FenceableRest,
+  fenceRestSends,
+  type RawRest,
+} from "./operations/discord_request.ts";
+
+const gate = await natsGate();
+
+/** A bus event's handover whose lease holds while `holds()` says so; records refusals. */
+function handover(holds: () => boolean): Handover & { refusals: number } {
+  return {
+    id: "s:1",
+    partition: 3,
+    mayHaveRun: false,
+    mayStart: holds,
+    mayAct: holds,
+    refusals: 0,
+    fenced() {
+      this.refusals++;
+    },
+    withdrawn() {},
+  };
+}
+
+Deno.test("isFencedCall: writes and Discord changes are fenced, reads and safe fetches not", () => {
+  for (const op of ["kv.set", "kv.atomic", "message.send", "reaction.add", "sorted.incr"]) {
+    assert.equal(isFencedCall(op as OperationName, {}), true, op);
+  }
+  for (const op of ["kv.get", "kv.list", "message.get", "sorted.range"]) {
+    assert.equal(isFencedCall(op as OperationName, {}), false, op);
+  }
+  assert.equal(isFencedCall("fetch", { method: "GET" }), false);
+  assert.equal(isFencedCall("fetch", { method: "head" }), false);
+  assert.equal(isFencedCall("fetch", { method: "POST" }), true);
+  assert.equal(isFencedCall("fetch", {}), true, "an unknown method is not assumed safe");
+});
+
+Deno.test("runFenced refuses a mutating call once the lease lapsed, and tells once", async () => {
+  let holds = true;
+  const event = handover(() => holds);
+  const fenced: string[] = [];
+  const count = (op: OperationName) => fenced.push(op);
+  let runs = 0;
+  const call = (op: OperationName) =>
+    runFenced("42", op, {}, event, count, () => {
+      runs++;
+      return Promise.resolve("done");
+    });
+  assert.equal(await call("kv.set"), "done");
+  holds = false;
+  await assert.rejects(call("kv.set"), EffectFenced);
+  await assert.rejects(
+    call("message.send"),
+    /message\.send: this node lost guild 42's partition 3 \(its lease lapsed\); the event runs on its next owner/,
+  );
+  assert.equal(await call("kv.get"), "done", "reads go on");
+  assert.equal(runs, 2);
+  assert.deepEqual(fenced, ["kv.set", "message.send"]);
+  assert.equal(event.refusals, 2, "the event is told, so it is neither marked nor acked");
+});
+
+Deno.test("runFenced: the check where the effect lands sees a lapse during an earlier await", async () => {
+  let holds = true;
+  const event = handover(() => holds);
+  let executed = false;
+  const call = runFenced("42", "kv.increment", {}, event, () => {}, async () => {
+    // E.g. the journal's read, or a rate-limit queue: the node is paused meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    checkEffectFence();
+    executed = true;
+  });
+  holds = false;
+  await assert.rejects(call, EffectFenced);
+  assert.equal(executed, false);
+  assert.equal(event.refusals, 1);
+  checkEffectFence(); // no fence outside the call: this node's own work is not fenced
+});
+
+Deno.test({
+  name:
+    `Effect fence: a node acts until its lease's expiry minus safetyMs, by its own clock${gate.note}`,
+  ignore: gate.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withNats((nc) =>
+      withBucket(nc, async (kv) => {
+        const clock = new ManualClock();
+        const opts = { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000, now: clock.now };
+        const leases = new LeaseTable(kv, { ...opts, holder: "node-a" });
+        const next = new LeaseTable(kv, { ...opts, holder: "node-b" });
+        let lease = (await leases.acquire("partition.3"))!;
+        const event = handover(() => leases.isValid(lease));
+        const write = () =>
+          runFenced("42", "kv.set", {}, event, () => {}, () => Promise.resolve(1));
+        clock.advance(4_999);
+        assert.equal(await write(), 1, "within the lease, less the safety margin");
+        lease = (await leases.renew(lease))!; // a renewal moves the expiry on
+        clock.advance(4_999);
+        assert.equal(await write(), 1);
+        clock.advance(1); // paused here: the next owner may take it 2 s later
+        await assert.rejects(write(), EffectFenced);
+        assert.equal(await next.acquire("partition.3"), null, "no one else holds it yet");
+        clock.advance(2_000);
+        assert.ok(await next.acquire("partition.3"), "the next owner takes it");
+        await assert.rejects(write(), EffectFenced);
+        assert.equal(event.refusals, 2);
+      })
+    ),
+});
+
+Deno.test({
+  name: "fenceRestSends: a request fenced while queued is not sent; a holding one is",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const emu = await startEmulator({ port: 0 });
+    try {
+      const bot = createGateway({ token: emu.token, restBase: emu.restBase, onPayload: () => {} });
+      fenceRestSends(bot.rest as unknown as FenceableRest);
+      const request = discordRequest(bot.rest as unknown as RawRest);
+      const channel = emu.seeded!.guilds[0].channels.general;
+      const post = (fence: EffectFence) =>
+        effectFence.run(
+          fence,
+          () => request("POST", `/channels/${channel}/messages`, { body: { content: "hi" } }),
+        );
+      const before = emu.actions.lastSeq;
+      let checks = 0;
+      // Passes discordRequest's check, refused when Discordeno is about to send it.
+      const lapsing: EffectFence = {
+        check() {
+          if (++checks > 1) throw new EffectFenced("lost the partition");
+        },
+      };
+      await assert.rejects(post(lapsing), EffectFenced);
+      assert.equal(checks, 2);
+      assert.equal(emu.actions.list({ since: before }).length, 0, "nothing reached Discord");
+      // Its bucket's queue was given its slot back: the next request goes.
+      const sent = await post({ check() {} }) as { content: string };
+      assert.equal(sent.content, "hi");
+      assert.equal(emu.actions.list({ since: before }).length, 1);
+    } finally {
+      await emu.close();
+    }
+  },
+});

@@ -1,0 +1,155 @@
+/**
+ * Fencing of effects (issue 16, test 5), as separate processes: one
+ * standalone emulator, one gateway node and two runtime nodes over NATS
+ * JetStream and PostgreSQL. Each `!slow` message makes the script wait a
+ * second, then increment its guild's KV counter and sorted-set score and post
+ * a message. The runtime node owning the first guild is paused (SIGSTOP) while
+ * its handlers wait, past its partition leases; the other node takes the
+ * partitions and runs the events. Resumed (SIGCONT), the paused node's
+ * handlers go on and make their calls: every one is refused (its lease
+ * lapsed), so each counter, score and answer counts each message once, and
+ * the node rejoins and answers its share again.
+ */
+
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { natsGate, postgresGate, TEST_DATABASE_URL } from "../storage/testing/servers.ts";
+import { ReplyLog, until } from "./helpers/cluster.ts";
+import { NODES, owners, post, withCluster } from "./helpers/cluster_load.ts";
+
+const pg = await postgresGate();
+const nats = await natsGate();
+
+const SCRIPT = `const counts = kv("counts");
+const scores = sorted("scores");
+on("messageCreate", async (message) => {
+  if (message.author.bot || !message.content.startsWith("!slow")) return;
+  await counts.increment("started"); // before the pause: replayed by the next owner
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await counts.increment("seen");
+  await scores.incr("seen");
+  await discord.sendMessage(message.channel_id, "seen " + message.id);
+});
+`;
+
+/** A counter's value in a node's `GET /metrics` (summed over its labels). */
+async function metric(url: string, token: string, name: string): Promise<number> {
+  const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    .then((r) => r.text());
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
+      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+  }
+  return sum;
+}
+
+Deno.test({
+  ignore: pg.ignore || nats.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  name: `cluster fencing: a node paused mid-handler past its lease makes none of its late calls${
+    pg.note || nats.note
+  }`,
+  fn: () =>
+    withCluster(async (cluster) => {
+      const seen = await ReplyLog.from(cluster.emu, (body) => {
+        const content = body?.content ?? "";
+        return content.startsWith("seen ") ? content.slice(5) : undefined;
+      });
+      const owner = await owners(cluster);
+      const victimId = owner.get(cluster.guilds[0].id)!;
+      const victim = cluster.runtimes[NODES.indexOf(victimId)];
+      const guilds = cluster.guilds.filter((g) => owner.get(g.id) === victimId);
+      const token = cluster.env.FLORA_OPERATOR_TOKEN;
+      const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+      const schema = cluster.env.FLORA_POSTGRES_SCHEMA;
+      try {
+        const sent = await post(
+          cluster.emulator,
+          guilds.map((g) => ({
+            guildId: g.id,
+            channelId: g.channels[0],
+            userId: g.userId,
+            content: "!slow",
+          })),
+        );
+        // The handlers are waiting out their two seconds when the node stops.
+        const counter = async (key: string) =>
+          new Map(
+            (await sql.unsafe<{ guild_id: string; value: string }[]>(
+              `select guild_id, value from ${schema}.guild_kv where store = 'counts' and key = $1`,
+              [key],
+            )).map((r) => [r.guild_id, Number(JSON.parse(r.value))]),
+          );
+        await until("the handlers started", async () =>
+          (await counter("started")).size === sent.length);
+        const stoppedAt = Date.now();
+        Deno.kill(victim.info.pid, "SIGSTOP");
+        try {
+          // The other node takes the partitions and runs every event (from the ack floor).
+          await until("every message answered by the next owner", async () => {
+            await seen.read();
+            return sent.every((id) =>
+              seen.answers().has(id)
+            );
+          }, 30_000);
+        } finally {
+          Deno.kill(victim.info.pid, "SIGCONT");
+        }
+        const pausedMs = Date.now() - stoppedAt;
+        await until("the woken node rejoined with a share of the partitions", async () => {
+          const now = await owners(cluster);
+          return [...now.values()].includes(victimId);
+        }, 20_000);
+        await new Promise((r) => setTimeout(r, 1_000)); // a late call that got through lands by now
+        await seen.assertAnsweredOnce(sent);
+        const expected = new Map(guilds.map((g) => [g.id, 1]));
+        assert.deepEqual(await counter("started"), expected, "the step before the pause: once");
+        assert.deepEqual(
+          await counter("seen"),
+          expected,
+          "each KV counter counted its message once",
+        );
+        const scoreRows = await sql.unsafe<{ guild_id: string; score: number }[]>(
+          `select guild_id, score from ${schema}.guild_sorted where set_name = 'scores' and key = 'seen'`,
+        );
+        assert.deepEqual(
+          new Map(scoreRows.map((r) => [r.guild_id, Number(r.score)])),
+          expected,
+          "each sorted-set score counted its message once",
+        );
+        // Not deduplicated by the journal or a nonce: refused, each handler's first late call.
+        const fenced = await metric(victim.info.apiUrl, token, "flora_effects_fenced_total");
+        assert.ok(fenced >= 1, "the woken node's late calls were refused");
+        // The script saw why (its handler's error, in its guild's logs).
+        const told = await sql.unsafe<{ message: string }[]>(
+          `select message from ${schema}.guild_logs where message like '%lost guild%'`,
+        );
+        assert.ok(told.length >= 1, "the refusal reached the script");
+        assert.match(
+          told[0].message,
+          /kv\.increment: this node lost guild \d+'s partition \d+ \(its lease lapsed\); the event runs on its next owner/,
+        );
+
+        // Rejoined cleanly: a message to every guild is answered once, the woken node's included.
+        const again = await post(
+          cluster.emulator,
+          cluster.guilds.map((g) => ({
+            guildId: g.id,
+            channelId: g.channels[0],
+            userId: g.userId,
+            content: "!slow",
+          })),
+        );
+        await seen.assertAnsweredOnce(again);
+        console.log(
+          `cluster fencing: ${sent.length} handlers paused ${pausedMs} ms (past their lease); ` +
+            `${fenced} late call(s) refused on waking; every effect once; rejoined`,
+        );
+      } finally {
+        await sql.end();
+      }
+    }, SCRIPT),
+});
