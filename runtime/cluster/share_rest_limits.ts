@@ -47,7 +47,9 @@ export function shareRestLimits(
   const send = rest.sendRequest.bind(rest);
   rest.sendRequest = async (options) => {
     const bucket = rest.simplifyUrl(options.route, options.method);
-    await limits.acquire(options.method, bucket).catch(onError);
+    if (!limits.takeNow(bucket)) {
+      await limits.acquire(options.method, bucket).catch(onError);
+    }
     const request: Sending = { method: options.method, bucket };
     try {
       return await sending.run(request, () => send(options));

@@ -253,6 +253,17 @@ export class SharedRestLimits {
     this.waitedMs += performance.now() - started;
   }
 
+  /**
+   * Takes a turn at hand without waiting: true for a guild, channel or webhook route whose
+   * global turn (if it needs one) this node holds; else false, and {@linkcode acquire} must be
+   * awaited. The common request skips `acquire`'s chain of awaits.
+   */
+  takeNow(route: string): boolean {
+    const scope = scopeOf(route, this.#localBuckets);
+    if (scope.sharedBucket) return false;
+    return !scope.global || this.#stock.takeNow();
+  }
+
   /** Takes a turn if one is free now: 0 (taken), else how long to wait before asking again, ms. */
   async tryAcquire(method: string, route: string): Promise<number> {
     const scope = scopeOf(route, this.#localBuckets);
