@@ -27,8 +27,8 @@ import type { RedisClient } from "../../storage/redis/connect.ts";
  * send. Run at once (as before), it overlapped the request on the node's event loop and the
  * emulator's CPU: `bench --cluster --quick`, fetch called → request read by the emulator
  * 0.64 ms p50 against 0.47 ms in a single process; 0.52 ms held back. Held this long, the log
- * only counts a spent
- * turn at its lease's `now + ε` a little longer (never less than what was sent).
+ * only counts a spent turn at its lease's `now + ε` a little longer (never less than what was
+ * sent).
  */
 export const AFTER_SEND_MS = 10;
 
