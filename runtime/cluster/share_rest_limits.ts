@@ -54,6 +54,8 @@ export function shareRestLimits(
     try {
       return await sending.run(request, () => send(options));
     } finally {
+      // Off the request's path: the turn it spent is settled in Redis once it is answered.
+      limits.flush();
       // No answer (the network failed): free the bucket in case this request was its probe.
       request.recorded ??= limits.record(options.method, bucket, new Headers()).catch(onError);
       // The bucket's next request (queued behind this one) must see what this answer said.

@@ -264,6 +264,11 @@ export class SharedRestLimits {
     return !scope.global || this.#stock.takeNow();
   }
 
+  /** Settles the global turns spent so far (call once a request is answered; off its path). */
+  flush(): void {
+    this.#stock.flush();
+  }
+
   /** Takes a turn if one is free now: 0 (taken), else how long to wait before asking again, ms. */
   async tryAcquire(method: string, route: string): Promise<number> {
     const scope = scopeOf(route, this.#localBuckets);
