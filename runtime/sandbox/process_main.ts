@@ -144,7 +144,8 @@ function pump(running: RunningWorker): void {
   const events = running.queue.splice(0, batchLength(running.queue, 0, MAX_BATCH));
   // The worker first: the bookkeeping below is on nobody's critical path (the report to the
   // host leaves with this turn's other messages either way).
-  running.worker.postMessage({ v: PROTOCOL_VERSION, type: "events", events });
+  const lastQueued = running.queue.length === 0;
+  running.worker.postMessage({ v: PROTOCOL_VERSION, type: "events", events, lastQueued });
   running.current = { events, next: 0, startedAt: performance.now(), budgetMs: 0, burstMs: 0 };
   armBudget(running, running.current);
   send({

@@ -73,15 +73,16 @@ const REPORT_EVERY_MS = 5;
  * µs of the worker's thread: as much as the rest of a one-event batch's runtime work
  * (`bench/worker_wake.ts`). The process takes a report at most every half watchdog round
  * (100 ms), and the clock counts 10 ms ticks, so a busy worker reading on every batch wasted
- * all but a few. Pongs always carry it.
+ * all but a few. Pongs always carry it, and so does the last `done` of a batch that emptied the
+ * worker's queue (the host's usage figures only hear of CPU through a `done`).
  */
 const CPU_REPORT_MS = 50;
 let cpuReadAt = -Infinity;
 
-/** The thread's CPU time for a `done`, when due ({@link CPU_REPORT_MS}). */
-function cpuForReport(): number | undefined {
+/** The thread's CPU time for a `done`, when due ({@link CPU_REPORT_MS}) or `final`. */
+function cpuForReport(final = false): number | undefined {
   const now = preciseNow();
-  if (now - cpuReadAt < CPU_REPORT_MS) return undefined;
+  if (!final && now - cpuReadAt < CPU_REPORT_MS) return undefined;
   cpuReadAt = now;
   return threadCpuMs() ?? undefined;
 }
@@ -108,11 +109,12 @@ async function runBatch(batch: EventBatchMessage): Promise<void> {
     }
     finished.push(error ? { id: event.id, startedAt, error } : { id: event.id, startedAt });
     if (preciseNow() - reportedAt >= REPORT_EVERY_MS) {
+      const last = event === batch.events[batch.events.length - 1];
       send({
         v: PROTOCOL_VERSION,
         type: "done",
         events: finished,
-        cpuMs: cpuForReport(),
+        cpuMs: cpuForReport(last && batch.lastQueued === true),
       });
       finished = [];
       reportedAt = preciseNow();
@@ -123,7 +125,7 @@ async function runBatch(batch: EventBatchMessage): Promise<void> {
       v: PROTOCOL_VERSION,
       type: "done",
       events: finished,
-      cpuMs: cpuForReport(),
+      cpuMs: cpuForReport(batch.lastQueued === true),
     });
   }
 }

@@ -69,6 +69,12 @@ export interface EventBatchMessage {
   v: typeof PROTOCOL_VERSION;
   type: "events";
   events: EventMessage[];
+  /**
+   * Set when the batch empties the worker's queue: its last `done` then
+   * carries the thread's CPU time whenever it was last read, so a guild's
+   * usage holds all its CPU once it goes quiet.
+   */
+  lastQueued?: boolean;
 }
 
 export type HostToWorker = LoadMessage | EventBatchMessage | ResultMessage | PingMessage;
