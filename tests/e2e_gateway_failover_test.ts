@@ -58,6 +58,9 @@ Deno.test({
   async fn() {
     const started = Date.now();
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    /** When each set-up stage ended, printed with test 1 (a slow start shows where it waited). */
+    const stages: string[] = [];
+    const stage = (what: string) => stages.push(`${what} ${elapsed()}`);
     // Identify limits on, as on Discord: one per bucket per 5 s, 4 buckets.
     const emulator = await startEmulatorProcess([
       `--shards=${SHARDS}`,
@@ -105,6 +108,7 @@ Deno.test({
       if (gateway1.status === "rejected") throw gateway1.reason;
       const apiNode = api.value;
       const runtimes = nodes.slice(0, RUNTIMES);
+      stage("nodes started");
 
       const shardLeases = new LeaseTable(
         await new Kvm(nc).create(busNames(prefix).shardLeases, { history: 1 }),
@@ -118,6 +122,7 @@ Deno.test({
         "gateway-1 holds every shard",
         async () => (await holders()).every((h) => h === "gateway-1"),
       );
+      stage("gateway-1 holds every shard");
       gateways.push(await startGatewayProcess({ ...env, FLORA_NODE_ID: "gateway-2" }));
       // gateway-1 hands gateway-2 its share; gateway-2 resumes those sessions.
       await until("the gateway nodes hold two shards each", async () => {
@@ -130,6 +135,7 @@ Deno.test({
         () => (gateways[1].output().match(/resumed session/g) ?? []).length === 2,
       );
 
+      stage("gateway-2 resumed its share");
       // Deploy through the api node; the runtime nodes hear of it (PostgreSQL LISTEN/NOTIFY).
       const bundles = new Map<string, Promise<unknown>>();
       const bundleReplying = (reply: string) => {
@@ -157,6 +163,7 @@ Deno.test({
         });
       }
 
+      stage("deployed and live");
       let since = (await emu.actions()).at(-1)?.seq ?? 0;
       const sent: string[] = [];
       const shardOfMessage = new Map<string, number>();
@@ -240,7 +247,8 @@ Deno.test({
       await inParallel(guilds, 4, async (guild) => void await ping(guild));
       await answeredOnce();
       console.log(
-        `cluster: ${guilds.length} guilds on ${SHARDS} shards each answered once (${elapsed()})`,
+        `cluster: ${guilds.length} guilds on ${SHARDS} shards each answered once (${elapsed()}; ` +
+          `set-up: ${stages.join(", ")})`,
       );
 
       // The operator view, through the api node: every node by role, each shard's gateway node.
