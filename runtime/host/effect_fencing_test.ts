@@ -9,8 +9,9 @@ import { startEmulator } from "../../emulator/mod.ts";
 import { natsGate } from "../../storage/testing/servers.ts";
 import { LeaseTable } from "../cluster/leases.ts";
 import { ManualClock, withBucket, withNats } from "../cluster/testing.ts";
-import type { OperationName } from "../sandbox/protocol/mod.ts";
+import { OPERATION_NAMES, type OperationName } from "../sandbox/protocol/mod.ts";
 import { isFencedCall, runFenced } from "./effect_fencing.ts";
+import { READ_ONLY_OPERATIONS } from "./effect_journaling.ts";
 import { createGateway } from "./gateway.ts";
 import type { Handover } from "./guild_queue.ts";
 import {
@@ -160,4 +161,13 @@ Deno.test({
       await emu.close();
     }
   },
+});
+
+Deno.test("isFencedCall: every protocol operation is fenced unless allowlisted as read-only", () => {
+  for (const op of OPERATION_NAMES) {
+    if (op === "fetch") continue;
+    assert.equal(isFencedCall(op, {}), !READ_ONLY_OPERATIONS.has(op), op);
+  }
+  // A read-only entry names a real operation (a typo would fence nothing it meant to free).
+  for (const op of READ_ONLY_OPERATIONS) assert.ok(OPERATION_NAMES.includes(op), op);
 });

@@ -32,7 +32,7 @@ import type {
   StepResult,
 } from "../../storage/effect_journal.ts";
 import { type KvWriteStep, kvWriteStep } from "../../storage/effect_journal.ts";
-import type { OperationName } from "../sandbox/protocol/mod.ts";
+import { OPERATION_NAMES, type OperationName } from "../sandbox/protocol/mod.ts";
 
 /** KV writes: journaled in their own transaction when the store can. */
 const KV_WRITES: ReadonlySet<OperationName> = new Set<OperationName>([
@@ -43,35 +43,35 @@ const KV_WRITES: ReadonlySet<OperationName> = new Set<OperationName>([
   "kv.atomic",
 ]);
 
-/** Every operation that changes something (the rest only read, or cost CPU). */
-export const MUTATING_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
-  ...KV_WRITES,
-  "interaction.respond",
-  "interaction.followUp",
-  "interaction.editReply",
-  "interaction.deleteReply",
-  "message.send",
-  "message.edit",
-  "message.delete",
-  "reaction.add",
-  "reaction.remove",
-  "reaction.removeAll",
-  "pin.add",
-  "pin.remove",
-  "thread.create",
-  "member.addRole",
-  "member.removeRole",
-  "member.timeout",
-  "member.kick",
-  "member.ban",
-  "member.unban",
-  "sorted.incr",
-  "sorted.set",
-  "sorted.delete",
-  "tasks.schedule",
-  "tasks.cancel",
-  "tasks.complete",
+/**
+ * Operations that change nothing outside the handler: reads, and the CPU burst (host
+ * bookkeeping). An allowlist, so an operation added to the protocol is journaled and fenced
+ * until someone decides it only reads. `fetch` is decided per call (its method).
+ */
+export const READ_ONLY_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
+  "message.get",
+  "message.list",
+  "member.get",
+  "member.list",
+  "role.list",
+  "channel.get",
+  "channel.list",
+  "kv.get",
+  "kv.list",
+  "kv.getMany",
+  "sorted.score",
+  "sorted.top",
+  "sorted.rank",
+  "sorted.range",
+  "tasks.get",
+  "tasks.list",
+  "cpu.burst",
 ]);
+
+/** Every operation that changes something: all but the read-only ones and `fetch`. */
+export const MUTATING_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>(
+  OPERATION_NAMES.filter((op) => op !== "fetch" && !READ_ONLY_OPERATIONS.has(op)),
+);
 
 /** Events whose journal rows this node may have to forget once marked. @default 50_000 */
 const TOUCHED_CAPACITY = 50_000;
