@@ -1,47 +1,58 @@
 import assert from "node:assert/strict";
 import type { DiscordenoShard } from "@discordeno/bot";
+import type { KV } from "@nats-io/kv";
 import { natsGate } from "../../storage/testing/servers.ts";
 import type { GatewayPayload } from "../host/event_router.ts";
-import { GatewayShards, type ShardManager } from "./gateway_shards.ts";
+import { GatewayShards, type GatewayShardsOptions, type ShardManager } from "./gateway_shards.ts";
 import type { Lease } from "./leases.ts";
 import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
 import { withBucket, withNats } from "./testing.ts";
 
 const gate = await natsGate();
+const nats = { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false };
+
+/** Shard 0's lease as the ownership hands it over; the tests decide its validity. */
+const shardLease0: Lease = { name: "shard.0", holder: "gw-a", token: 1, revision: 1, expiresAt: 0 };
+
+/** A manager whose shards never connect: identify and kill only resolve. */
+function idleManager(): ShardManager {
+  return {
+    shards: new Map<number, DiscordenoShard>() as ShardManager["shards"],
+    totalShards: 1,
+    identify: () => Promise.resolve(),
+    kill: () => Promise.resolve(),
+  };
+}
+
+/** Gateway node gw-a's shards on `kv` (sessions, identify slots), one identify bucket. */
+function gatewayShards(
+  kv: KV,
+  options: Omit<GatewayShardsOptions, "sessions" | "identify" | "maxConcurrency">,
+): GatewayShards {
+  return new GatewayShards({
+    sessions: new ShardSessionStore(kv, "gw-a"),
+    identify: new IdentifyGate(kv, { holder: "gw-a" }),
+    maxConcurrency: 1,
+    ...options,
+  });
+}
 
 const dispatch = (s: number): GatewayPayload => ({ op: 0, t: "MESSAGE_CREATE", s, d: { n: s } });
 
 Deno.test({
+  ...nats,
   name:
     `GatewayShards holds a shard's dispatches while its lease renewal is late and publishes them in order once renewed${gate.note}`,
-  ignore: gate.ignore,
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: () =>
     withNats((nc) =>
       withBucket(nc, async (kv) => {
-        const lease: Lease = {
-          name: "shard.0",
-          holder: "gw-a",
-          token: 1,
-          revision: 1,
-          expiresAt: 0,
-        };
+        const lease = shardLease0;
         let held: Lease | undefined = lease;
         let valid = true;
         const published: number[] = [];
-        // No shard ever connects here: identify and kill only record the calls.
-        const manager: ShardManager = {
-          shards: new Map<number, DiscordenoShard>() as ShardManager["shards"],
-          totalShards: 1,
-          identify: () => Promise.resolve(),
-          kill: () => Promise.resolve(),
-        };
-        const shards = new GatewayShards({
+        const manager = idleManager();
+        const shards = gatewayShards(kv, {
           gateway: manager,
-          sessions: new ShardSessionStore(kv, "gw-a"),
-          identify: new IdentifyGate(kv, { holder: "gw-a" }),
-          maxConcurrency: 1,
           lease: () => held,
           isValid: () => valid,
           publish: (payload) => {
@@ -77,21 +88,13 @@ Deno.test({
 });
 
 Deno.test({
+  ...nats,
   name:
     `GatewayShards gives a lost shard up even when its socket never closes, and can take it again${gate.note}`,
-  ignore: gate.ignore,
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: () =>
     withNats((nc) =>
       withBucket(nc, async (kv) => {
-        const lease: Lease = {
-          name: "shard.0",
-          holder: "gw-a",
-          token: 1,
-          revision: 1,
-          expiresAt: 0,
-        };
+        const lease = shardLease0;
         let held: Lease | undefined = lease;
         const published: number[] = [];
         const identified: number[] = [];
@@ -105,11 +108,8 @@ Deno.test({
           kill: () => new Promise<void>(() => {}), // the close handshake never finishes
         };
         const notices: string[] = [];
-        const shards = new GatewayShards({
+        const shards = gatewayShards(kv, {
           gateway: manager,
-          sessions: new ShardSessionStore(kv, "gw-a"),
-          identify: new IdentifyGate(kv, { holder: "gw-a" }),
-          maxConcurrency: 1,
           lease: () => held,
           isValid: () => held !== undefined,
           publish: (payload) => {
@@ -136,6 +136,54 @@ Deno.test({
         shards.received(dispatch(2), 0, "s2");
         assert.deepEqual(identified, [0, 0]);
         assert.deepEqual(published, [1, 2]);
+      })
+    ),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `GatewayShards: a reconnect while the shard's lease is late waits for the renewal; lost, it is dropped${gate.note}`,
+  fn: () =>
+    withNats((nc) =>
+      withBucket(nc, async (kv) => {
+        const lease = shardLease0;
+        let held: Lease | undefined = lease;
+        let valid = true;
+        const manager = idleManager();
+        const shards = gatewayShards(kv, {
+          gateway: manager,
+          lease: () => held,
+          isValid: () => valid,
+          publish: () => Promise.resolve(),
+        });
+        await shards.start(0);
+        const calls: string[] = [];
+        const shard = {
+          id: 0,
+          identify: () => Promise.resolve(void calls.push("identify")),
+          resume: () => Promise.resolve(void calls.push("resume")),
+        };
+        manager.shards.set(0, shard as unknown as DiscordenoShard); // the manager creates it
+
+        // The socket dropped while the renewal is late (still this node's lease): skipped, the
+        // shard would stay disconnected once the lease is renewed.
+        valid = false;
+        const resuming = shard.resume();
+        await new Promise((r) => setTimeout(r, 150));
+        assert.deepEqual(calls, [], "no resume while the lease is not valid");
+        valid = true; // renewed
+        await resuming;
+        assert.deepEqual(calls, ["resume"]);
+
+        // Late again, then lost: the next holder resumes the session, this node does not.
+        valid = false;
+        const again = shard.resume();
+        await new Promise((r) => setTimeout(r, 150));
+        held = undefined;
+        await shards.lost(0);
+        await again;
+        assert.deepEqual(calls, ["resume"]);
       })
     ),
 });

@@ -54,7 +54,9 @@ export class ShardSessionStore {
   /**
    * Stores the session of a shard held under lease `token`. Resolves to false
    * when a later tenure (larger token) has written since: this node lost the
-   * shard and must stop it.
+   * shard and must stop it. Rejects when its compare-and-set kept losing to
+   * writes of this tenure or an earlier one (not a lost shard: a busy node
+   * whose writes overlapped once stopped a shard it still held, for good).
    */
   async write(
     shardId: number,
@@ -82,7 +84,7 @@ export class ShardSessionStore {
       if (stored !== null && stored.token > token) return false;
       this.#remember(shardId, entry);
     }
-    return false;
+    throw new Error(`shard ${shardId}'s session: three writes in a row lost a compare-and-set`);
   }
 
   #remember(shardId: number, entry: KvEntry | null): void {

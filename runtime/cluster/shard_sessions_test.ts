@@ -37,6 +37,32 @@ Deno.test({
 
 Deno.test({
   ...nats,
+  name:
+    `ShardSessionStore: writes of one tenure that race each other never say the shard was lost${gate.note}`,
+  fn: () =>
+    withNats((nc) =>
+      withBucket(nc, async (kv) => {
+        // On a starved node the 250 ms timer's writes overlapped: losing each other's
+        // compare-and-sets three times was read as a later holder's write, and the shard stopped.
+        const a = new ShardSessionStore(kv, "gw-a");
+        const session = { sessionId: "s1", resumeUrl: "ws://x", seq: 0 };
+        assert.equal(await a.write(0, session, 4, 5), true);
+        const results = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, i) => a.write(0, { ...session, seq: i + 1 }, 4, 5)),
+        );
+        for (const result of results) {
+          assert.notDeepEqual(result, { status: "fulfilled", value: false }, "not fenced");
+        }
+        assert.ok(results.some((r) => r.status === "fulfilled" && r.value), "some stored");
+        // A later tenure still fences it.
+        assert.equal(await new ShardSessionStore(kv, "gw-b").write(0, session, 4, 9), true);
+        assert.equal(await a.write(0, session, 4, 5), false);
+      })
+    ),
+});
+
+Deno.test({
+  ...nats,
   name: `IdentifyGate: one identify per bucket per interval across nodes${gate.note}`,
   fn: () =>
     withNats((nc) =>
