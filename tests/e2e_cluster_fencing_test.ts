@@ -13,10 +13,18 @@
  */
 
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { natsGate, postgresGate, TEST_DATABASE_URL } from "../storage/testing/servers.ts";
-import { ReplyLog, until } from "./helpers/cluster.ts";
-import { NODES, owners, post, withCluster } from "./helpers/cluster_load.ts";
+import { spread } from "../emulator/bench_world.ts";
+import { natsGate, postgresGate, withTestSql } from "../storage/testing/servers.ts";
+import { until } from "./helpers/cluster.ts";
+import {
+  kvCounters,
+  metricSum,
+  NODES,
+  owners,
+  post,
+  seenReplies,
+  withCluster,
+} from "./helpers/cluster_load.ts";
 
 const pg = await postgresGate();
 const nats = await natsGate();
@@ -33,19 +41,6 @@ on("messageCreate", async (message) => {
 });
 `;
 
-/** A counter's value in a node's `GET /metrics` (summed over its labels). */
-async function metric(url: string, token: string, name: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
-    .then((r) => r.text());
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
-      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-    }
-  }
-  return sum;
-}
-
 Deno.test({
   ignore: pg.ignore || nats.ignore,
   sanitizeResources: false,
@@ -55,35 +50,17 @@ Deno.test({
   }`,
   fn: () =>
     withCluster(async (cluster) => {
-      const seen = await ReplyLog.from(cluster.emu, (body) => {
-        const content = body?.content ?? "";
-        return content.startsWith("seen ") ? content.slice(5) : undefined;
-      });
+      const seen = await seenReplies(cluster);
       const owner = await owners(cluster);
       const victimId = owner.get(cluster.guilds[0].id)!;
       const victim = cluster.runtimes[NODES.indexOf(victimId)];
       const guilds = cluster.guilds.filter((g) => owner.get(g.id) === victimId);
       const token = cluster.env.FLORA_OPERATOR_TOKEN;
-      const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
       const schema = cluster.env.FLORA_POSTGRES_SCHEMA;
-      try {
-        const sent = await post(
-          cluster.emulator,
-          guilds.map((g) => ({
-            guildId: g.id,
-            channelId: g.channels[0],
-            userId: g.userId,
-            content: "!slow",
-          })),
-        );
+      await withTestSql(async (sql) => {
+        const sent = await post(cluster.emulator, spread(guilds, guilds.length, "!slow"));
         // The handlers are waiting out their two seconds when the node stops.
-        const counter = async (key: string) =>
-          new Map(
-            (await sql.unsafe<{ guild_id: string; value: string }[]>(
-              `select guild_id, value from ${schema}.guild_kv where store = 'counts' and key = $1`,
-              [key],
-            )).map((r) => [r.guild_id, Number(JSON.parse(r.value))]),
-          );
+        const counter = (key: string) => kvCounters(sql, cluster, "counts", key);
         await until("the handlers started", async () =>
           (await counter("started")).size === sent.length);
         const stoppedAt = Date.now();
@@ -122,7 +99,7 @@ Deno.test({
           "each sorted-set score counted its message once",
         );
         // Not deduplicated by the journal or a nonce: refused, each handler's first late call.
-        const fenced = await metric(victim.info.apiUrl, token, "flora_effects_fenced_total");
+        const fenced = await metricSum([victim.info.apiUrl], token, "flora_effects_fenced_total");
         assert.ok(fenced >= 1, "the woken node's late calls were refused");
         // Each paused handler's guild was told why, in its logs: by the script's error when the
         // refusal reached its handler, or by the host when the sandbox's watchdog stopped the
@@ -153,12 +130,7 @@ Deno.test({
         // Rejoined cleanly: a message to every guild is answered once, the woken node's included.
         const again = await post(
           cluster.emulator,
-          cluster.guilds.map((g) => ({
-            guildId: g.id,
-            channelId: g.channels[0],
-            userId: g.userId,
-            content: "!slow",
-          })),
+          spread(cluster.guilds, cluster.guilds.length, "!slow"),
         );
         await seen.assertAnsweredOnce(again);
         console.log(
@@ -166,8 +138,6 @@ Deno.test({
             `${fenced} late call(s) refused on waking; told why: ${ways.refused} by the refused ` +
             `call, ${ways.stopped} by the watchdog's stop; every effect once; rejoined`,
         );
-      } finally {
-        await sql.end();
-      }
+      });
     }, SCRIPT),
 });
