@@ -110,6 +110,11 @@ export class GuildQueue {
     return true;
   }
 
+  /** The oldest waiting event, left in place. */
+  get head(): QueuedEvent | undefined {
+    return this.#items[this.#head];
+  }
+
   /** The oldest waiting event, removed. */
   shift(): QueuedEvent | undefined {
     if (this.#head >= this.#items.length) return undefined;
