@@ -12,11 +12,11 @@ import {
   removeEventBus,
   type TakeResult,
 } from "./event_bus.ts";
-import { withNats } from "./testing.ts";
+import { natsTest, withNats } from "./testing.ts";
 import { KeyedQueue } from "../../storage/embedded/keyed_queue.ts";
 
 const gate = await natsGate();
-const nats = { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false };
+const nats = natsTest(gate);
 
 /** Runs `fn` on a bus of its own (unique prefix), removed afterwards. */
 function withBus(

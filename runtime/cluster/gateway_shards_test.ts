@@ -1,141 +1,129 @@
 import assert from "node:assert/strict";
 import type { DiscordenoShard } from "@discordeno/bot";
+import type { KV } from "@nats-io/kv";
 import { natsGate } from "../../storage/testing/servers.ts";
 import type { GatewayPayload } from "../host/event_router.ts";
-import { GatewayShards, type ShardManager } from "./gateway_shards.ts";
+import { GatewayShards, type GatewayShardsOptions, type ShardManager } from "./gateway_shards.ts";
 import type { Lease } from "./leases.ts";
 import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
-import { withBucket, withNats } from "./testing.ts";
+import { natsTest, withNatsBucket } from "./testing.ts";
 
 const gate = await natsGate();
 
 const dispatch = (s: number): GatewayPayload => ({ op: 0, t: "MESSAGE_CREATE", s, d: { n: s } });
 
+/** Node gw-a's lease of shard 0. */
+const LEASE: Lease = { name: "shard.0", holder: "gw-a", token: 1, revision: 1, expiresAt: 0 };
+
+/** A one-shard manager whose shard never connects: identify and kill do what `calls` says. */
+function shardManager(calls: Partial<Pick<ShardManager, "identify" | "kill">> = {}): ShardManager {
+  return {
+    shards: new Map<number, DiscordenoShard>() as ShardManager["shards"],
+    totalShards: 1,
+    identify: () => Promise.resolve(),
+    kill: () => Promise.resolve(),
+    ...calls,
+  };
+}
+
+/** Node gw-a's shards on `kv`, recording the sequence number of each dispatch it publishes. */
+function gatewayShards(
+  kv: KV,
+  gateway: ShardManager,
+  published: number[],
+  options: Pick<GatewayShardsOptions, "lease" | "isValid"> & Partial<GatewayShardsOptions>,
+): GatewayShards {
+  return new GatewayShards({
+    gateway,
+    sessions: new ShardSessionStore(kv, "gw-a"),
+    identify: new IdentifyGate(kv, { holder: "gw-a" }),
+    maxConcurrency: 1,
+    publish: (payload) => {
+      published.push(payload.s as number);
+      return Promise.resolve();
+    },
+    ...options,
+  });
+}
+
 Deno.test({
   name:
     `GatewayShards holds a shard's dispatches while its lease renewal is late and publishes them in order once renewed${gate.note}`,
-  ignore: gate.ignore,
-  sanitizeResources: false,
-  sanitizeOps: false,
+  ...natsTest(gate),
   fn: () =>
-    withNats((nc) =>
-      withBucket(nc, async (kv) => {
-        const lease: Lease = {
-          name: "shard.0",
-          holder: "gw-a",
-          token: 1,
-          revision: 1,
-          expiresAt: 0,
-        };
-        let held: Lease | undefined = lease;
-        let valid = true;
-        const published: number[] = [];
-        // No shard ever connects here: identify and kill only record the calls.
-        const manager: ShardManager = {
-          shards: new Map<number, DiscordenoShard>() as ShardManager["shards"],
-          totalShards: 1,
-          identify: () => Promise.resolve(),
-          kill: () => Promise.resolve(),
-        };
-        const shards = new GatewayShards({
-          gateway: manager,
-          sessions: new ShardSessionStore(kv, "gw-a"),
-          identify: new IdentifyGate(kv, { holder: "gw-a" }),
-          maxConcurrency: 1,
-          lease: () => held,
-          isValid: () => valid,
-          publish: (payload) => {
-            published.push(payload.s as number);
-            return Promise.resolve();
-          },
-        });
-        await shards.start(0);
+    withNatsBucket(async (kv) => {
+      let held: Lease | undefined = LEASE;
+      let valid = true;
+      const published: number[] = [];
+      const shards = gatewayShards(kv, shardManager(), published, {
+        lease: () => held,
+        isValid: () => valid,
+      });
+      await shards.start(0);
 
-        shards.received(dispatch(1), 0, "s1");
-        valid = false; // the renewal is late: the lease's validity ran out, it is still ours
-        for (const s of [2, 3, 4]) shards.received(dispatch(s), 0, "s1");
-        await new Promise((r) => setTimeout(r, 120));
-        assert.deepEqual(published, [1], "nothing published while the lease is not valid");
-        assert.equal(shards.stats.held, 3);
+      shards.received(dispatch(1), 0, "s1");
+      valid = false; // the renewal is late: the lease's validity ran out, it is still ours
+      for (const s of [2, 3, 4]) shards.received(dispatch(s), 0, "s1");
+      await new Promise((r) => setTimeout(r, 120));
+      assert.deepEqual(published, [1], "nothing published while the lease is not valid");
+      assert.equal(shards.stats.held, 3);
 
-        valid = true; // renewed
-        shards.received(dispatch(5), 0, "s1"); // arrives before the check: still behind the held
-        await new Promise((r) => setTimeout(r, 120));
-        assert.deepEqual(published, [1, 2, 3, 4, 5], "held ones first, in order, none lost");
-        assert.equal(shards.stats.fenced, 0);
+      valid = true; // renewed
+      shards.received(dispatch(5), 0, "s1"); // arrives before the check: still behind the held
+      await new Promise((r) => setTimeout(r, 120));
+      assert.deepEqual(published, [1, 2, 3, 4, 5], "held ones first, in order, none lost");
+      assert.equal(shards.stats.fenced, 0);
 
-        valid = false;
-        shards.received(dispatch(6), 0, "s1");
-        held = undefined; // lost: the next holder's resume replays 6 (never settled)
-        await shards.lost(0);
-        await new Promise((r) => setTimeout(r, 120));
-        shards.received(dispatch(7), 0, "s1");
-        assert.deepEqual(published, [1, 2, 3, 4, 5]);
-        assert.equal(shards.stats.fenced, 2, "6 given up with the lease, 7 after it");
-      })
-    ),
+      valid = false;
+      shards.received(dispatch(6), 0, "s1");
+      held = undefined; // lost: the next holder's resume replays 6 (never settled)
+      await shards.lost(0);
+      await new Promise((r) => setTimeout(r, 120));
+      shards.received(dispatch(7), 0, "s1");
+      assert.deepEqual(published, [1, 2, 3, 4, 5]);
+      assert.equal(shards.stats.fenced, 2, "6 given up with the lease, 7 after it");
+    }),
 });
 
 Deno.test({
   name:
     `GatewayShards gives a lost shard up even when its socket never closes, and can take it again${gate.note}`,
-  ignore: gate.ignore,
-  sanitizeResources: false,
-  sanitizeOps: false,
+  ...natsTest(gate),
   fn: () =>
-    withNats((nc) =>
-      withBucket(nc, async (kv) => {
-        const lease: Lease = {
-          name: "shard.0",
-          holder: "gw-a",
-          token: 1,
-          revision: 1,
-          expiresAt: 0,
-        };
-        let held: Lease | undefined = lease;
-        const published: number[] = [];
-        const identified: number[] = [];
-        const manager: ShardManager = {
-          shards: new Map<number, DiscordenoShard>() as ShardManager["shards"],
-          totalShards: 1,
-          identify: (id) => {
-            identified.push(id);
-            return Promise.resolve();
-          },
-          kill: () => new Promise<void>(() => {}), // the close handshake never finishes
-        };
-        const notices: string[] = [];
-        const shards = new GatewayShards({
-          gateway: manager,
-          sessions: new ShardSessionStore(kv, "gw-a"),
-          identify: new IdentifyGate(kv, { holder: "gw-a" }),
-          maxConcurrency: 1,
-          lease: () => held,
-          isValid: () => held !== undefined,
-          publish: (payload) => {
-            published.push(payload.s as number);
-            return Promise.resolve();
-          },
-          killWaitMs: 50,
-          onNotice: (_level, message) => notices.push(message),
-        });
-        await shards.start(0);
-        let handled = 0;
-        const stuck = { handleMessage: () => Promise.resolve(void handled++) };
-        manager.shards.set(0, stuck as unknown as DiscordenoShard);
-        shards.received(dispatch(1), 0, "s1");
-        held = undefined;
-        await shards.lost(0); // as the ownership tick awaits it: it must end
-        assert.ok(notices.some((n) => /did not close within 50 ms/.test(n)), notices.join("; "));
-        await stuck.handleMessage(); // a late message on the socket given up on
-        assert.equal(handled, 0, "ignored");
-        manager.shards.delete(0);
+    withNatsBucket(async (kv) => {
+      let held: Lease | undefined = LEASE;
+      const published: number[] = [];
+      const identified: number[] = [];
+      const manager = shardManager({
+        identify: (id) => {
+          identified.push(id);
+          return Promise.resolve();
+        },
+        kill: () => new Promise<void>(() => {}), // the close handshake never finishes
+      });
+      const notices: string[] = [];
+      const shards = gatewayShards(kv, manager, published, {
+        lease: () => held,
+        isValid: () => held !== undefined,
+        killWaitMs: 50,
+        onNotice: (_level, message) => notices.push(message),
+      });
+      await shards.start(0);
+      let handled = 0;
+      const stuck = { handleMessage: () => Promise.resolve(void handled++) };
+      manager.shards.set(0, stuck as unknown as DiscordenoShard);
+      shards.received(dispatch(1), 0, "s1");
+      held = undefined;
+      await shards.lost(0); // as the ownership tick awaits it: it must end
+      assert.ok(notices.some((n) => /did not close within 50 ms/.test(n)), notices.join("; "));
+      await stuck.handleMessage(); // a late message on the socket given up on
+      assert.equal(handled, 0, "ignored");
+      manager.shards.delete(0);
 
-        held = lease; // the next tick takes the shard back
-        await shards.start(0);
-        shards.received(dispatch(2), 0, "s2");
-        assert.deepEqual(identified, [0, 0]);
-        assert.deepEqual(published, [1, 2]);
-      })
-    ),
+      held = LEASE; // the next tick takes the shard back
+      await shards.start(0);
+      shards.received(dispatch(2), 0, "s2");
+      assert.deepEqual(identified, [0, 0]);
+      assert.deepEqual(published, [1, 2]);
+    }),
 });
