@@ -123,6 +123,7 @@ export class GatewayShards {
   readonly #options: GatewayShardsOptions;
   readonly #running = new Map<number, Running>();
   readonly #notice: NonNullable<GatewayShardsOptions["onNotice"]>;
+  #persisting: Promise<void> | undefined;
 
   constructor(options: GatewayShardsOptions) {
     this.#options = options;
@@ -328,8 +329,17 @@ export class GatewayShards {
     }
   }
 
-  /** Stores every running shard's session whose published sequence moved. */
-  async persistAll(): Promise<void> {
+  /**
+   * Stores every running shard's session whose published sequence moved. A
+   * call while a round is still under way (a slow bus) joins it: rounds
+   * started on a timer do not pile up.
+   */
+  persistAll(): Promise<void> {
+    this.#persisting ??= this.#persistAll().finally(() => (this.#persisting = undefined));
+    return this.#persisting;
+  }
+
+  async #persistAll(): Promise<void> {
     for (const [shardId, running] of [...this.#running]) {
       if (!running.stopping) await this.#persist(shardId, running);
     }
