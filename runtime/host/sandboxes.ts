@@ -20,6 +20,7 @@
 
 import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
+import { RawJsonStore } from "../sandbox/raw_json.ts";
 import type {
   CommandDefinition,
   OperationName,
@@ -70,6 +71,8 @@ export class SandboxManager {
   /** Which guilds keep a resident worker: idle sweep, LRU cap. */
   #eviction: Eviction;
   #readySeen = false;
+  /** Queued events' gateway frames, as bytes outside the JS heap (see raw_json.ts). */
+  #frames = new RawJsonStore();
   /** Which in-flight events the processes have handed to workers (see guard/redelivery.ts). */
   #started = new StartedEvents();
   #failures: WorkerFailures;
@@ -314,10 +317,11 @@ export class SandboxManager {
         return true;
       }
     }
+    const kept = frame === undefined ? undefined : this.#frames.store(frame) ?? undefined;
     const queued = {
       name,
-      payload: frame === undefined || name === "interactionCreate" ? payload : undefined,
-      frame,
+      payload: kept === undefined || name === "interactionCreate" ? payload : undefined,
+      frame: kept,
       receivedAt: performance.now(),
       settled,
       handover,
