@@ -7,7 +7,8 @@
  * gateway, connected, would take the same events).
  *
  * Flags: `--guilds=N` (1,000), `--events=N` (100,000 per round), `--rounds=N` (3),
- * `--only=plain|flora`, `--profile=DIR`: V8 CPU profiles go there — the
+ * `--only=plain|flora`, `--nice=N` (the sandboxes' niceness, 10 as in every bench),
+ * `--hold-ms=N` (`FLORA_BATCH_HOLD_MS`, 0), `--profile=DIR`: V8 CPU profiles go there — the
  * host's for each flora phase (`host-flora-N`, `host-direct-N`), the
  * emulator's and each sandbox process's and worker's for their lifetime
  * (sampled every 10 ms: a profiler per isolate); `bench/profile_summary.ts`
@@ -40,6 +41,11 @@ const EVENTS = Number(flag("events") ?? 100_000);
 const ROUNDS = Number(flag("rounds") ?? 3);
 const ONLY = flag("only");
 const PROFILE = flag("profile");
+/** flora's settings under test beside the bench's own (`--nice`, `--hold-ms`). */
+const SETTINGS: Record<string, string> = {
+  ...(flag("nice") === undefined ? {} : { FLORA_SANDBOX_NICE: flag("nice")! }),
+  ...(flag("hold-ms") === undefined ? {} : { FLORA_BATCH_HOLD_MS: flag("hold-ms")! }),
+};
 /** Profile every role, or (`host`) the host's flora phases alone. */
 const PROFILE_ALL = PROFILE !== undefined && flag("profile-only") !== "host";
 /** Workers idle this long stop while profiling (longer than the warm-up), ms. */
@@ -88,7 +94,7 @@ try {
     GUILDS,
     // Profiling: idle workers stop soon (each writes its profile as it stops), so the sandbox
     // processes have few left to stop at the end and write their own before the host kills them.
-    PROFILE_ALL ? { FLORA_WORKER_IDLE_MS: String(IDLE_MS) } : {},
+    PROFILE_ALL ? { ...SETTINGS, FLORA_WORKER_IDLE_MS: String(IDLE_MS) } : SETTINGS,
     PROFILE_ALL ? { sandboxCpuProfile: { dir: PROFILE, intervalUs: 10_000 } } : {},
   );
   try {

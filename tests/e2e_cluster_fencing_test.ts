@@ -77,10 +77,18 @@ Deno.test({
           Deno.kill(victim.info.pid, "SIGCONT");
         }
         const pausedMs = Date.now() - stoppedAt;
+        const other = cluster.runtimes.find((node) => node !== victim)!;
+        const handedOver = other.output().split("handing partition").length;
         await until("the woken node rejoined with a share of the partitions", async () => {
           const now = await owners(cluster);
           return [...now.values()].includes(victimId);
         }, 20_000);
+        const rejoinMs = Date.now() - stoppedAt - pausedMs;
+        await until(
+          "the other node said it handed partitions over",
+          () => other.output().split("handing partition").length > handedOver,
+          5_000,
+        );
         await new Promise((r) => setTimeout(r, 1_000)); // a late call that got through lands by now
         await seen.assertAnsweredOnce(sent);
         const expected = new Map(guilds.map((g) => [g.id, 1]));
@@ -136,7 +144,8 @@ Deno.test({
         console.log(
           `cluster fencing: ${sent.length} handlers paused ${pausedMs} ms (past their lease); ` +
             `${fenced} late call(s) refused on waking; told why: ${ways.refused} by the refused ` +
-            `call, ${ways.stopped} by the watchdog's stop; every effect once; rejoined`,
+            `call, ${ways.stopped} by the watchdog's stop; every effect once; ` +
+            `rejoined ${rejoinMs} ms after waking`,
         );
       });
     }, SCRIPT),
