@@ -148,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       86_400_000,
     ),
     guildBacklog: integer(env, "FLORA_GUILD_BACKLOG", CONFIG_DEFAULTS.guildBacklog, 1, 1_000_000),
+    batchHoldMs: integer(env, "FLORA_BATCH_HOLD_MS", CONFIG_DEFAULTS.batchHoldMs, 0, 60_000),
     interactionAckMs: integer(
       env,
       "FLORA_INTERACTION_ACK_MS",

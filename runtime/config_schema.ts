@@ -145,6 +145,12 @@ export interface FloraConfig {
    */
   guildBacklog?: number;
   /**
+   * How long a guild's chat events may wait for more while its sandbox process is loaded, ms
+   * (fewer worker wake-ups for more latency; 0: never).
+   * @default {0}
+   */
+  batchHoldMs?: number;
+  /**
    * How long a script gets to answer an interaction before the host defers it, ms.
    * @default {2_000}
    */
@@ -290,6 +296,7 @@ export const CONFIG_DEFAULTS = {
   maxResidentWorkers: SCHEDULING_DEFAULTS.maxResident,
   workerIdleMs: SCHEDULING_DEFAULTS.idleMs,
   guildBacklog: SCHEDULING_DEFAULTS.maxBacklog,
+  batchHoldMs: SCHEDULING_DEFAULTS.batchHoldMs,
   interactionAckMs: SCHEDULING_DEFAULTS.interactionAckMs,
   shutdownMs: 10_000,
   deployLeaseMs: DEFAULT_DEPLOY_LEASE_MS,

@@ -178,3 +178,12 @@ Deno.test("loadConfig says what a cluster role lacks, all at once", () => {
     /DISCORD_API_URL must start with http:\/\/ or https:\/\//,
   );
 });
+
+Deno.test("loadConfig reads the batch hold: off by default, bounded", () => {
+  assert.equal(loadConfig({}).batchHoldMs, 0);
+  assert.equal(loadConfig({ FLORA_BATCH_HOLD_MS: "2000" }).batchHoldMs, 2_000);
+  assert.throws(
+    () => loadConfig({ FLORA_BATCH_HOLD_MS: "-1" }),
+    /FLORA_BATCH_HOLD_MS must be a whole number from 0 to 60000/,
+  );
+});

@@ -308,6 +308,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         maxResident: config.maxResidentWorkers,
         idleMs: config.workerIdleMs,
         maxBacklog: config.guildBacklog,
+        batchHoldMs: config.batchHoldMs,
         interactionAckMs: config.interactionAckMs,
         retireMs: config.eventTimeoutMs,
         restartBackoff: {

@@ -16,7 +16,6 @@ import type { CronScheduler } from "./host/cron.ts";
 import type { EventRouter } from "./host/event_router.ts";
 import type { GatewayResume } from "./host/gateway_resume.ts";
 import type { SandboxManager } from "./host/sandboxes.ts";
-import { isRawPart } from "./sandbox/ndjson.ts";
 import type { FloraMetrics } from "./host/metrics.ts";
 import type { TaskScheduler } from "./host/tasks/scheduler.ts";
 import type { EffectJournaling } from "./host/effect_journaling.ts";
@@ -57,15 +56,9 @@ export async function startClusterIntake(
     nodeId: config.nodeId,
     version: API_VERSION,
     // The frame goes to the sandbox as is, as a single process sends a shard's (when it may
-    // ride raw on the link; JSON.stringify's output always may).
+    // ride raw on the link, which the sandbox manager checks where it keeps it).
     route: (payload, shardId, settled, handover, frame) =>
-      router.route(
-        payload,
-        shardId,
-        settled,
-        frame !== undefined && isRawPart(frame) ? frame : undefined,
-        handover,
-      ),
+      router.route(payload, shardId, settled, frame, handover),
     withdraw: (which) => sandboxes.withdraw(which),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),

@@ -12,10 +12,17 @@
  */
 
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { natsGate, postgresGate, TEST_DATABASE_URL } from "../storage/testing/servers.ts";
-import { ReplyLog } from "./helpers/cluster.ts";
-import { GUILDS, load, NODES, owners, withCluster } from "./helpers/cluster_load.ts";
+import { natsGate, postgresGate, withTestSql } from "../storage/testing/servers.ts";
+import {
+  GUILDS,
+  kvCounters,
+  load,
+  metricSum,
+  NODES,
+  owners,
+  seenReplies,
+  withCluster,
+} from "./helpers/cluster_load.ts";
 
 const pg = await postgresGate();
 const nats = await natsGate();
@@ -31,17 +38,6 @@ on("messageCreate", async (message) => {
 });
 `;
 
-/** Sums a counter over the nodes' `GET /metrics`. */
-async function metric(urls: string[], token: string, pattern: RegExp): Promise<number> {
-  let sum = 0;
-  for (const url of urls) {
-    const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
-      .then((r) => r.text(), () => "");
-    sum += Number(pattern.exec(text)?.[1] ?? 0);
-  }
-  return sum;
-}
-
 Deno.test({
   ignore: pg.ignore || nats.ignore,
   sanitizeResources: false,
@@ -51,10 +47,7 @@ Deno.test({
   }`,
   fn: () =>
     withCluster(async (cluster) => {
-      const seen = await ReplyLog.from(cluster.emu, (body) => {
-        const content = body?.content ?? "";
-        return content.startsWith("seen ") ? content.slice(5) : undefined;
-      });
+      const seen = await seenReplies(cluster);
       const owner = await owners(cluster);
       const victim = NODES.indexOf(owner.get(cluster.guilds[0].id)!);
       let posted = 0;
@@ -70,12 +63,8 @@ Deno.test({
       await seen.assertAnsweredOnce(sent);
 
       const schema = cluster.env.FLORA_POSTGRES_SCHEMA;
-      const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
-      try {
-        const rows = await sql.unsafe<{ guild_id: string; value: string }[]>(
-          `select guild_id, value from ${schema}.guild_kv where store = 'counts' and key = 'seen'`,
-        );
-        const counts = new Map(rows.map((r) => [r.guild_id, Number(JSON.parse(r.value))]));
+      await withTestSql(async (sql) => {
+        const counts = await kvCounters(sql, cluster, "counts", "seen");
         const expected = new Map(cluster.guilds.map((g) => [g.id, MESSAGES / GUILDS]));
         assert.deepEqual(counts, expected, "each counter equals its guild's messages");
         const [{ left }] = await sql.unsafe<{ left: number }[]>(
@@ -83,10 +72,10 @@ Deno.test({
         );
         const survivor = cluster.runtimes[1 - victim].info.apiUrl;
         const token = cluster.env.FLORA_OPERATOR_TOKEN;
-        const replayed = await metric(
+        const replayed = await metricSum(
           [survivor],
           token,
-          /^flora_effect_steps_total\{outcome="replayed"\} (\d+)$/m,
+          'flora_effect_steps_total{outcome="replayed"}',
         );
         assert.ok(replayed > 0, "the next owner ran half-done handlers again");
         console.log(
@@ -94,8 +83,6 @@ Deno.test({
             `steps replayed by the next owner ${replayed}; raw re-posts (nonce) ${seen.reposts()}; ` +
             `journal rows kept (forgotten a minute after the mark) ${left}`,
         );
-      } finally {
-        await sql.end();
-      }
+      });
     }, SCRIPT),
 });

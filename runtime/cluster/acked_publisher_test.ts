@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
 import { AckedPublisher, PublishError } from "./acked_publisher.ts";
 import { busNames, ensureEventBus, removeEventBus } from "./event_bus.ts";
-import { withNats } from "./testing.ts";
+import { natsTest, withNats } from "./testing.ts";
 
 const gate = await natsGate();
-const nats = { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false };
+const nats = natsTest(gate);
 
 Deno.test({
   ...nats,

@@ -139,7 +139,7 @@ export class GatewayShards {
   readonly #options: GatewayShardsOptions;
   readonly #running = new Map<number, Running>();
   readonly #notice: NonNullable<GatewayShardsOptions["onNotice"]>;
-  #persisting: Promise<void> | null = null;
+  #persisting: Promise<void> | undefined;
 
   constructor(options: GatewayShardsOptions) {
     this.#options = options;
@@ -193,7 +193,6 @@ export class GatewayShards {
     // Closed with a non-1000 code: the session stays resumable for the next holder.
     await this.#kill(shardId);
     while (running.inFlight.size > 0) await Promise.allSettled([...running.inFlight]);
-    await this.#persisting?.catch(() => {}); // its write of this shard would race the last one
     await this.#persist(shardId, running).catch((error) =>
       this.#notice("warn", `shard ${shardId}: the session was not stored: ${error}`)
     );
@@ -356,17 +355,18 @@ export class GatewayShards {
 
   /**
    * Stores every running shard's session whose published sequence moved. A
-   * call while one is still storing joins it: called on a timer, overlapping
-   * writes of one shard's session lost their compare-and-sets to each other on
-   * a starved node, and the shard was stopped as if another node had taken it.
+   * call while a round is still under way (a slow bus) joins it: rounds
+   * started on a timer do not pile up.
    */
   persistAll(): Promise<void> {
-    this.#persisting ??= (async () => {
-      for (const [shardId, running] of [...this.#running]) {
-        if (!running.stopping) await this.#persist(shardId, running);
-      }
-    })().finally(() => (this.#persisting = null));
+    this.#persisting ??= this.#persistAll().finally(() => (this.#persisting = undefined));
     return this.#persisting;
+  }
+
+  async #persistAll(): Promise<void> {
+    for (const [shardId, running] of [...this.#running]) {
+      if (!running.stopping) await this.#persist(shardId, running);
+    }
   }
 
   async #persist(shardId: number, running: Running): Promise<void> {

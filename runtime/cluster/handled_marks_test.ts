@@ -5,10 +5,10 @@ import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
 import { busNames, ensureEventBus, removeEventBus } from "./event_bus.ts";
 import { AckedPublisher } from "./acked_publisher.ts";
 import { HandledMarks } from "./handled_marks.ts";
-import { withNats } from "./testing.ts";
+import { natsTest, withNats } from "./testing.ts";
 
 const gate = await natsGate();
-const nats = { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false };
+const nats = natsTest(gate);
 
 /** Runs `fn` with partition 0's marks on a bus of its own, and a count of its batches. */
 function withMarks(

@@ -220,8 +220,17 @@ export async function startPartitionIntake(
         gained,
         // A rebalance waits for started events longer than a shutdown can (leases are renewed
         // meanwhile): what it gives up on runs twice.
-        draining: (partition) =>
-          stopConsumer(partition, closing ? DRAIN_DEADLINE_MS : HANDOVER_DRAIN_MS),
+        async draining(partition) {
+          const started = performance.now();
+          await stopConsumer(partition, closing ? DRAIN_DEADLINE_MS : HANDOVER_DRAIN_MS);
+          // Said, like a take: how long a joining node waits for its share shows here.
+          notice(
+            "info",
+            `handing partition ${partition} over (drained in ${
+              Math.round(performance.now() - started)
+            } ms)`,
+          );
+        },
         lost(partition) {
           notice("warn", `lost partition ${partition} (lease expired)`);
           return stopConsumer(partition, 0); // its acks are fenced out already: no use waiting

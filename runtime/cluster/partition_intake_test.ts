@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { natsGate, TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
 import { EventPublisher, removeEventBus } from "./event_bus.ts";
 import { startPartitionIntake } from "./partition_intake.ts";
-import { ManualClock, withNats } from "./testing.ts";
+import { ManualClock, natsTest, withNats } from "./testing.ts";
 import { until } from "../../tests/helpers/cluster.ts";
 
 const gate = await natsGate();
-const nats = { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false };
+const nats = natsTest(gate);
 
 Deno.test({
   ...nats,

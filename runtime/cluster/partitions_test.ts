@@ -9,10 +9,10 @@ import {
   partitionOf,
   PartitionOwnership,
 } from "./partitions.ts";
-import { ManualClock, withBucket, withNats } from "./testing.ts";
+import { ManualClock, natsTest, withBucket, withNats } from "./testing.ts";
 
 const gate = await natsGate();
-const nats = { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false };
+const nats = natsTest(gate);
 
 Deno.test("partitionOf is a stable FNV-1a hash of the guild id", () => {
   // FNV-1a 32 of "" is its offset basis, 0x811c9dc5 = 2166136261; of "a" 0xe40c292c.

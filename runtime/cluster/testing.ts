@@ -1,6 +1,7 @@
 /**
  * Test fixtures of the cluster modules: a NATS connection to the test server
- * and JetStream resources named uniquely per test, removed afterwards.
+ * and JetStream resources named uniquely per test, removed afterwards; lease
+ * tables of several nodes on a clock the test moves.
  *
  * @module
  */
@@ -8,7 +9,17 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "./nats_connection.ts";
 import { type KV, Kvm } from "@nats-io/kv";
-import { TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
+import { type ServerGate, TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
+import { type LeaseOptions, LeaseTable } from "./leases.ts";
+
+/**
+ * `Deno.test` options of a test on the test NATS server: skipped when it is down (outside CI),
+ * and without the resource and op sanitizers (the NATS client keeps timers and sockets across
+ * calls, closed when the connection is).
+ */
+export function natsTest(gate: ServerGate) {
+  return { ignore: gate.ignore, sanitizeResources: false, sanitizeOps: false };
+}
 
 /** Runs `fn` with a connection to the test NATS server, closed afterwards. */
 export async function withNats<T>(fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
@@ -34,6 +45,11 @@ export async function withBucket<T>(
   }
 }
 
+/** Runs `fn` with a fresh KV bucket on its own connection to the test NATS server. */
+export function withNatsBucket<T>(fn: (kv: KV, nc: NatsConnection) => Promise<T>): Promise<T> {
+  return withNats((nc) => withBucket(nc, (kv) => fn(kv, nc)));
+}
+
 /** A clock a test moves by hand. */
 export class ManualClock {
   constructor(public ms = 1_000_000) {}
@@ -41,4 +57,23 @@ export class ManualClock {
   advance(ms: number): void {
     this.ms += ms;
   }
+}
+
+/**
+ * Lease tables of `holders` (one node each) on one bucket, with the same
+ * timing, on a clock the test moves.
+ *
+ * @example
+ * ```ts ignore
+ * const { clock, tables: [a, b] } = clockedLeases(kv, { ttlMs: 6_000 }, "node-a", "node-b");
+ * ```
+ */
+export function clockedLeases(
+  kv: KV,
+  timing: Omit<LeaseOptions, "holder" | "now">,
+  ...holders: string[]
+): { clock: ManualClock; tables: LeaseTable[] } {
+  const clock = new ManualClock();
+  const tables = holders.map((holder) => new LeaseTable(kv, { ...timing, holder, now: clock.now }));
+  return { clock, tables };
 }

@@ -7,8 +7,7 @@ import {
 } from "../../shared/effect_fence.ts";
 import { startEmulator } from "../../emulator/mod.ts";
 import { natsGate } from "../../storage/testing/servers.ts";
-import { LeaseTable } from "../cluster/leases.ts";
-import { ManualClock, withBucket, withNats } from "../cluster/testing.ts";
+import { clockedLeases, natsTest, withNatsBucket } from "../cluster/testing.ts";
 import { OPERATION_NAMES, type OperationName } from "../sandbox/protocol/mod.ts";
 import { isFencedCall, runFenced } from "./effect_fencing.ts";
 import { READ_ONLY_OPERATIONS } from "./effect_journaling.ts";
@@ -94,36 +93,29 @@ Deno.test("runFenced: the check where the effect lands sees a lapse during an ea
 });
 
 Deno.test({
+  ...natsTest(gate),
   name:
     `Effect fence: a node acts until its lease's expiry minus safetyMs, by its own clock${gate.note}`,
-  ignore: gate.ignore,
-  sanitizeResources: false,
-  sanitizeOps: false,
   fn: () =>
-    withNats((nc) =>
-      withBucket(nc, async (kv) => {
-        const clock = new ManualClock();
-        const opts = { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000, now: clock.now };
-        const leases = new LeaseTable(kv, { ...opts, holder: "node-a" });
-        const next = new LeaseTable(kv, { ...opts, holder: "node-b" });
-        let lease = (await leases.acquire("partition.3"))!;
-        const event = handover(() => leases.isValid(lease));
-        const write = () =>
-          runFenced("42", "kv.set", {}, event, () => {}, () => Promise.resolve(1));
-        clock.advance(4_999);
-        assert.equal(await write(), 1, "within the lease, less the safety margin");
-        lease = (await leases.renew(lease))!; // a renewal moves the expiry on
-        clock.advance(4_999);
-        assert.equal(await write(), 1);
-        clock.advance(1); // paused here: the next owner may take it 2 s later
-        await assert.rejects(write(), EffectFenced);
-        assert.equal(await next.acquire("partition.3"), null, "no one else holds it yet");
-        clock.advance(2_000);
-        assert.ok(await next.acquire("partition.3"), "the next owner takes it");
-        await assert.rejects(write(), EffectFenced);
-        assert.equal(event.refusals, 2);
-      })
-    ),
+    withNatsBucket(async (kv) => {
+      const timing = { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 };
+      const { clock, tables: [leases, next] } = clockedLeases(kv, timing, "node-a", "node-b");
+      let lease = (await leases.acquire("partition.3"))!;
+      const event = handover(() => leases.isValid(lease));
+      const write = () => runFenced("42", "kv.set", {}, event, () => {}, () => Promise.resolve(1));
+      clock.advance(4_999);
+      assert.equal(await write(), 1, "within the lease, less the safety margin");
+      lease = (await leases.renew(lease))!; // a renewal moves the expiry on
+      clock.advance(4_999);
+      assert.equal(await write(), 1);
+      clock.advance(1); // paused here: the next owner may take it 2 s later
+      await assert.rejects(write(), EffectFenced);
+      assert.equal(await next.acquire("partition.3"), null, "no one else holds it yet");
+      clock.advance(2_000);
+      assert.ok(await next.acquire("partition.3"), "the next owner takes it");
+      await assert.rejects(write(), EffectFenced);
+      assert.equal(event.refusals, 2);
+    }),
 });
 
 Deno.test({

@@ -65,7 +65,11 @@ export function sendBatch(
     if (frames) return { id, name: event.name };
     // A batch mixing framed and unframed events (rare) goes as values; the queue may have kept
     // only a framed event's frame.
-    return { id, name: event.name, payload: eventPayload({ ...event, id }) };
+    const frame = event.frame?.text();
+    const payload = frame === undefined
+      ? event.payload
+      : eventPayload({ id, name: event.name, frame });
+    return { id, name: event.name, payload };
   });
   load.inflight += events.length;
   pool.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events }, frames ?? undefined);

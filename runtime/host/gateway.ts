@@ -7,7 +7,6 @@
  */
 
 import { type Bot, createBot, GatewayIntents } from "@discordeno/bot";
-import { isRawPart } from "../sandbox/ndjson.ts";
 import type { GatewayPayload } from "./event_router.ts";
 
 /** Intents flora asks for: what scripts' events need. */
@@ -97,8 +96,9 @@ interface CurrentFrame {
  * payload's frame. It is cleared as soon as the
  * handler returns (or awaits): a payload handed over later (a compressed
  * message, or a library change) finds no frame and is sent as a value, never
- * with another message's text. Frames that could not ride raw on the
- * sandbox link (`isRawPart`) are not kept.
+ * with another message's text. Whether a frame can ride raw on the sandbox
+ * link is decided where it is kept (`raw_json.ts`), not here: one scan of
+ * each frame, not two.
  */
 function captureFrames(bot: Bot): CurrentFrame {
   // One slot, not a map by shard: handlers run one at a time, and a map's set and delete on
@@ -110,7 +110,7 @@ function captureFrames(bot: Bot): CurrentFrame {
     const handle = (shard.handleMessage as HandleMessage).bind(shard);
     shard.handleMessage = (message: MessageEvent) => {
       const text = message.data;
-      if (typeof text !== "string" || !isRawPart(text)) return handle(message);
+      if (typeof text !== "string") return handle(message);
       current.id = id;
       current.text = text;
       try {

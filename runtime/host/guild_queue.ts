@@ -8,6 +8,7 @@
  */
 
 import type { EffectRun } from "./effect_journaling.ts";
+import type { RawJson } from "../sandbox/raw_json.ts";
 import { batchLength, isDroppable, type ScriptEventName } from "../sandbox/protocol/mod.ts";
 
 // The list lives in the protocol: the sandbox process batches the same events.
@@ -22,8 +23,11 @@ export interface QueuedEvent {
    * kept, outlived the young generation and cost the host's GC more than the parse itself.
    */
   payload: unknown;
-  /** The gateway frame's JSON text `payload` was parsed from, if known: sent to the worker as is. */
-  frame?: string;
+  /**
+   * The gateway frame's JSON text `payload` was parsed from, if known, as bytes kept outside
+   * the JS heap (`raw_json.ts`): sent to the worker as is.
+   */
+  frame?: RawJson;
   /** `performance.now()` when the host received it (for dispatch latency). */
   receivedAt: number;
   /**
@@ -108,6 +112,11 @@ export class GuildQueue {
     }
     this.#items.push(event);
     return true;
+  }
+
+  /** The oldest waiting event, left in place. */
+  get head(): QueuedEvent | undefined {
+    return this.#items[this.#head];
   }
 
   /** The oldest waiting event, removed. */

@@ -20,6 +20,7 @@
 
 import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
+import { RawJsonStore } from "../sandbox/raw_json.ts";
 import type {
   CommandDefinition,
   OperationName,
@@ -28,6 +29,7 @@ import type {
   WorkerKey,
 } from "../sandbox/protocol/mod.ts";
 import { abandonQueue, leaveStart } from "./cold_start.ts";
+import { HeldGuilds, holdsBatch } from "./batch_hold.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
@@ -69,12 +71,19 @@ export class SandboxManager {
   /** Which guilds keep a resident worker: idle sweep, LRU cap. */
   #eviction: Eviction;
   #readySeen = false;
+  /** Queued events' gateway frames, as bytes outside the JS heap (see raw_json.ts). */
+  #frames = new RawJsonStore();
   /** Which in-flight events the processes have handed to workers (see guard/redelivery.ts). */
   #started = new StartedEvents();
   #failures: WorkerFailures;
   /** Guilds waiting out a restart back-off, with the timer that pumps them after. */
   #backoffTimers = new RestartTimers<Guild>();
   #closing = false;
+  /** Idle workers' guilds whose chat events wait for more under load (`batch_hold.ts`). */
+  #held = new HeldGuilds<Guild>((guild) => {
+    // Draining too: a held guild's events go at the next sweep (nothing is held once closing).
+    if (this.#guilds.get(guild.id) === guild) this.#pump(guild);
+  });
   #drained = new IdleWaiter(() => this.#idle());
   /** Workers leaving a sandbox process that is being recycled, each between events. */
   #moves = new WorkerMoves({
@@ -308,10 +317,11 @@ export class SandboxManager {
         return true;
       }
     }
+    const kept = frame === undefined ? undefined : this.#frames.store(frame) ?? undefined;
     const queued = {
       name,
-      payload: frame === undefined || name === "interactionCreate" ? payload : undefined,
-      frame,
+      payload: kept === undefined || name === "interactionCreate" ? payload : undefined,
+      frame: kept,
       receivedAt: performance.now(),
       settled,
       handover,
@@ -354,6 +364,7 @@ export class SandboxManager {
     // one, so under load each wake-up of the worker's thread runs many events.
     if (!worker.serving || guild.queue.length === 0 || worker.inflight.size > 0) return;
     const load = this.#load(worker.process);
+    if (this.options.batchHoldMs > 0 && !this.#closing && this.#holds(guild, load)) return;
     const room = load.room;
     // Wait for room for a whole batch rather than send a sliver: slivers mean more wake-ups.
     if (room < Math.min(fullBatch(this.options), guild.queue.length)) {
@@ -363,6 +374,18 @@ export class SandboxManager {
     const batch = guild.queue.takeBatch(Math.min(batchMax(this.options), room));
     if (batch.length > 0) sendBatch(this.#p, worker, batch, load); // else all given back
     this.#touch(guild);
+  }
+
+  /** Holds an idle worker's guild for more events when `holdsBatch` says so (`batch_hold.ts`). */
+  #holds(guild: Guild, load: ProcessLoad<Guild>): boolean {
+    const hold = holdsBatch(this.options.batchHoldMs, {
+      queue: guild.queue,
+      processInflight: load.inflight,
+      fullBatch: fullBatch(this.options),
+      now: performance.now(),
+    });
+    if (hold) this.#held.add(guild);
+    return hold;
   }
 
   /** Pumps a guild again once its restart back-off is over (one timer per guild). */
@@ -537,6 +560,7 @@ export class SandboxManager {
     this.#eviction.stop();
     this.#workers.clearTimers();
     this.#backoffTimers.clear();
+    this.#held.close();
     this.acks.close();
   }
 }

@@ -29,6 +29,12 @@ export interface SchedulingOptions {
    */
   maxInflightPerGuild: number;
   /**
+   * How long a guild's chat events may wait for more while its sandbox process is loaded, so
+   * one wake-up of its worker runs more of them, ms; 0 sends them at once (`batch_hold.ts`).
+   * @default {0}
+   */
+  batchHoldMs: number;
+  /**
    * Events one sandbox process may have in flight at once.
    * @default {16_384}
    */
@@ -61,6 +67,7 @@ export const SCHEDULING_DEFAULTS: Readonly<SchedulingOptions> = {
   idleMs: 5 * 60_000,
   maxBacklog: 2_000,
   maxInflightPerGuild: 64,
+  batchHoldMs: 0,
   maxInflightPerProcess: 16_384,
   interactionAckMs: 2_000,
   retireMs: 10_000,

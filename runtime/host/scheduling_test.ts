@@ -312,3 +312,28 @@ Deno.test("a batch mixing gateway frames and plain payloads reaches the script w
     assert.deepEqual(executor.contents(), ["m framed", "m plain"]);
   });
 });
+
+Deno.test("framed events reach the script from their frames, and a frame that cannot ride raw goes as its value", async () => {
+  await withManager({}, async (manager, executor) => {
+    const id = guild(61);
+    manager.register(deployment(id, ECHO("m")));
+    const send = (content: string, s: number, indent?: number) => {
+      const d = message(id, `!echo ${content}`);
+      manager.deliver(
+        id,
+        "messageCreate",
+        d,
+        undefined,
+        JSON.stringify({ op: 0, s, d }, null, indent),
+      );
+    };
+    send("first", 1);
+    await until("the first reply", () => executor.calls.length === 1);
+    // Once warm: a pretty-printed frame (newlines) among compact ones, in one queue.
+    send("second", 2);
+    send("pretty", 3, 2);
+    send("third", 4);
+    await until("every reply", () => executor.calls.length === 4);
+    assert.deepEqual(executor.contents(), ["m first", "m second", "m pretty", "m third"]);
+  });
+});

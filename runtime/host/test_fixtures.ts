@@ -10,6 +10,7 @@ import type { OperationName } from "../sandbox/protocol/mod.ts";
 import { type PoolOptions, SandboxPool } from "../sandbox/pool.ts";
 import { bundleWorkerRuntime } from "../sandbox/worker_bundle.ts";
 import { MemoryLogBuffer } from "./logs.ts";
+import type { ManagerHooks } from "./manager_hooks.ts";
 import { type OperationExecutor, SandboxManager, type SchedulingOptions } from "./sandboxes.ts";
 
 /**
@@ -131,11 +132,15 @@ let runtime: Promise<string> | undefined;
  */
 export async function withSandboxes(
   executor: OperationExecutor,
-  options: { pool?: Partial<PoolOptions>; manager?: Partial<SchedulingOptions> },
+  options: {
+    pool?: Partial<PoolOptions>;
+    manager?: Partial<SchedulingOptions>;
+    hooks?: ManagerHooks;
+  },
   fn: (manager: SandboxManager, pool: SandboxPool, logs: MemoryLogBuffer) => Promise<void>,
 ): Promise<void> {
   const logs = new MemoryLogBuffer();
-  const manager = new SandboxManager(executor, logs, options.manager);
+  const manager = new SandboxManager(executor, logs, options.manager, undefined, options.hooks);
   const pool = new SandboxPool({
     processes: 1,
     heapMb: 128,

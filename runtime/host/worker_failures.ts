@@ -6,6 +6,10 @@
  * back at once, and a cold start a neighbour's crash cut short is retried; a
  * guild whose own script keeps being stopped waits longer before each restart.
  *
+ * A cluster node that lost the partition of the bus event a worker was
+ * running (paused past its lease) says so in the guild's log instead of
+ * blaming the script: see {@linkcode lostPartition}.
+ *
  * @module
  */
 
@@ -13,7 +17,7 @@ import type { Deployment } from "../../storage/types.ts";
 import { isDroppable, type WorkerExitReason, type WorkerKey } from "../sandbox/protocol/mod.ts";
 import { requeueFirst, type StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
-import { settle } from "./guild_queue.ts";
+import { type QueuedEvent, settle } from "./guild_queue.ts";
 import type { Guild } from "./guild_state.ts";
 import { type GuildWorker, ScriptLoadError } from "./guild_worker.ts";
 import type { LogSink } from "./logs.ts";
@@ -26,6 +30,26 @@ import type { FloraMetrics } from "./metrics.ts";
 const RESTART_RECENT_MS = 60_000;
 /** A cold start cut short by a neighbour's crash is retried, at most once per this long, ms. */
 const START_RETRY_WINDOW_MS = 10_000;
+
+/**
+ * The partition of a bus event among `events` that this node may no longer
+ * act for (its lease lapsed: the node was paused, e.g. SIGSTOP or a long GC,
+ * or cut off from the bus), if any.
+ *
+ * A worker lost while running such an event was most likely stopped because
+ * of it: the sandbox process's watchdog counts a handler's budget in wall
+ * time, and it ran on while the paused host could not answer the handler's
+ * calls. The event runs on the partition's next owner, which judges the
+ * script; so here the stop counts toward neither a crash loop nor a restart
+ * back-off, the event is left unmarked (as a refused call leaves it) and its
+ * interaction is left for the next owner to answer.
+ */
+export function lostPartition(events: Iterable<QueuedEvent>): number | undefined {
+  for (const event of events) {
+    if (event.handover && !event.handover.mayAct()) return event.handover.partition;
+  }
+  return undefined;
+}
 
 /** What handling a lost worker needs from the sandbox manager. */
 export interface FailureHost {
@@ -103,14 +127,27 @@ export class WorkerFailures {
           `(${reason}): ${detail}`,
       );
     }
-    const suspension = serving
+    // Events the process never handed to the worker go to its successor, once.
+    const { replay, interrupted } = this.started.split(worker, worker.inflight);
+    const lost = lostPartition(interrupted);
+    const blamed = serving && lost === undefined;
+    const suspension = blamed
       ? this.onWorkerFailure?.(worker.deployment, reason, detail) ?? null
       : null;
     // Only the guild's own stops back off: a neighbour's crash (`process`) is not its doing.
-    const waitMs = serving && !suspension && reason !== "process"
+    const waitMs = blamed && !suspension && reason !== "process"
       ? this.backoff.stopped(key.guildId, key.deploymentId, Date.now())
       : 0;
-    if (serving) {
+    if (serving && lost !== undefined) {
+      this.logs.append(
+        key.guildId,
+        "warn",
+        `flora: the script was stopped (${reason}): ${detail}; this node lost guild ` +
+          `${key.guildId}'s partition ${lost} meanwhile (its lease lapsed: the node was paused ` +
+          "or cut off from the cluster), so the event runs on its next owner and this stop " +
+          "does not count against the script",
+      );
+    } else if (serving) {
       this.logs.append(
         key.guildId,
         "error",
@@ -127,9 +164,12 @@ export class WorkerFailures {
     // A guild in use lately comes back at once when only its process failed it.
     const lastUse = serving && reason === "process" ? this.host.lastUse(key.guildId) : 0;
     const restart = lastUse !== undefined && lastUse > Date.now() - RESTART_RECENT_MS;
-    // Events the process never handed to the worker go to its successor, once.
-    const { replay, interrupted } = this.started.split(worker, worker.inflight);
     for (const event of suspension || !serving ? [...interrupted, ...replay] : interrupted) {
+      if (event.handover && !event.handover.mayAct()) {
+        event.handover.fenced(); // unmarked, unacked: the next owner runs (and answers) it
+        settle(event);
+        continue;
+      }
       settle(event);
       if (event.name === "interactionCreate") {
         this.host.failInteraction(

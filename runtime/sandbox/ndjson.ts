@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { RawJson } from "./raw_json.ts";
+
 /**
  * Reads JSON values, one per line. A line that is not JSON is reported to
  * `onInvalid` and skipped rather than ending the stream. Each chunk is split
@@ -170,6 +172,14 @@ function chunksOf(source: ByteSource): { next(): Promise<Uint8Array | null>; rel
 const MIN_BUFFER = 64 * 1024;
 /** Writes that may need more are encoded into a buffer of their own (rare: a worker's script). */
 const MAX_BUFFER = 1024 * 1024;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+
+/** A raw part of a line: JSON text, or its bytes kept by a `RawJsonStore` (`raw_json.ts`). */
+export type RawPart = string | RawJson;
+
+/** A queued line: its whole text, or its value's text and raw parts that include bytes. */
+type PendingLine = string | { head: string; raw: readonly RawPart[] };
 
 /**
  * Writes JSON values one per line, coalescing messages queued in the same
@@ -184,7 +194,7 @@ export class NdjsonWriter {
    * Null for a stream, which may hold on to what it was given.
    */
   #buffer: Uint8Array | null = null;
-  #pending: string[] = [];
+  #pending: PendingLine[] = [];
   #flushing: Promise<void> | null = null;
   /** `#flushing`, never rejecting (what {@linkcode post} returns). */
   #posted: Promise<void> | null = null;
@@ -207,11 +217,12 @@ export class NdjsonWriter {
 
   /**
    * Queues a value; resolves once it has been handed to the stream. `raw`
-   * JSON texts (each {@linkcode isRawPart}) follow it on its line as they
-   * are, tab-separated, for {@linkcode readNdjsonWithRaw}: a text received
-   * as JSON crosses without being parsed and serialised again.
+   * JSON texts (each {@linkcode isRawPart}, or bytes a `RawJsonStore` (`raw_json.ts`)
+   * kept) follow it on its line as they are, tab-separated, for
+   * {@linkcode readNdjsonWithRaw}: a text received as JSON crosses without
+   * being parsed and serialised again.
    */
-  write(value: unknown, raw?: readonly string[]): Promise<void> {
+  write(value: unknown, raw?: readonly RawPart[]): Promise<void> {
     const refused = this.#queue(value, raw);
     return refused ? Promise.reject(refused) : this.#flushing!;
   }
@@ -221,17 +232,19 @@ export class NdjsonWriter {
    * went: never rejects, and shares one promise with every message of the
    * same flush (a sender per event would otherwise make one each).
    */
-  post(value: unknown, raw?: readonly string[]): Promise<void> {
+  post(value: unknown, raw?: readonly RawPart[]): Promise<void> {
     return this.#queue(value, raw) ? Promise.resolve() : this.#posted!;
   }
 
   /** Queues a message for the next flush; the reason when it cannot be. */
-  #queue(value: unknown, raw: readonly string[] | undefined): Error | null {
+  #queue(value: unknown, raw: readonly RawPart[] | undefined): Error | null {
     if (this.#closed) return new Error("ndjson writer is closed");
     if (raw === undefined || raw.length === 0) this.#pending.push(JSON.stringify(value));
-    else if (!raw.every(isRawPart)) {
+    else if (!raw.every((part) => typeof part !== "string" || isRawPart(part))) {
       return new RangeError("a raw JSON text holds a tab or a newline");
-    } else this.#pending.push(JSON.stringify(value) + "\t" + raw.join("\t"));
+    } else if (raw.every((part) => typeof part === "string")) {
+      this.#pending.push(JSON.stringify(value) + "\t" + raw.join("\t"));
+    } else this.#pending.push({ head: JSON.stringify(value), raw });
     if (!this.#flushing) {
       this.#flushing = this.#flush();
       this.#posted = this.#flushing.catch(() => {});
@@ -243,41 +256,68 @@ export class NdjsonWriter {
     // Let the rest of this tick queue more messages first.
     await Promise.resolve();
     try {
-      while (this.#pending.length > 0) await this.#sink.write(this.#bytes(this.#take()));
+      while (this.#pending.length > 0) await this.#sink.write(this.#next());
     } finally {
       this.#flushing = null;
     }
   }
 
   /**
-   * The next write's text: the pending lines that fit the reused buffer (at
-   * least one). A burst past it (thousands of events queued in one tick) goes
-   * in several writes: encoding it whole into a fresh buffer cost ≈ 3× as
-   * much per line, and the host's GC paid for each multi-megabyte buffer.
+   * The next write: the pending lines that fit the reused buffer (at least
+   * one), as UTF-8. A burst past it (thousands of events queued in one tick)
+   * goes in several writes: encoding it whole into a fresh buffer cost ≈ 3×
+   * as much per line, and the host's GC paid for each multi-megabyte buffer.
    */
-  #take(): string {
+  #next(): Uint8Array {
     const pending = this.#pending;
-    const budget = this.#buffer ? MAX_BUFFER / 3 : Infinity;
+    const budget = this.#buffer ? MAX_BUFFER : Infinity;
     let n = 1;
-    for (let chars = pending[0].length + 1; n < pending.length; n++) {
-      chars += pending[n].length + 1;
-      if (chars > budget) break;
+    let worst = worstBytes(pending[0]);
+    for (; n < pending.length; n++) {
+      const bytes = worstBytes(pending[n]);
+      if (worst + bytes > budget) break;
+      worst += bytes;
     }
     const lines = n === pending.length ? pending : pending.splice(0, n);
     if (lines === pending) this.#pending = [];
-    return lines.join("\n") + "\n";
+    let buffer = this.#buffer;
+    if (!buffer || worst > MAX_BUFFER) return this.#encoder.encode(linesText(lines));
+    if (worst > buffer.length) {
+      buffer = this.#buffer = new Uint8Array(
+        Math.min(MAX_BUFFER, Math.max(worst, buffer.length * 2)),
+      );
+    }
+    return this.#encodeInto(lines, buffer);
   }
 
-  /** The text as UTF-8, in the reused buffer when it fits one of at most {@link MAX_BUFFER}. */
-  #bytes(text: string): Uint8Array {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    const worst = text.length * 3;
-    if (!this.#buffer || worst > MAX_BUFFER) return this.#encoder.encode(text);
-    if (worst > this.#buffer.length) {
-      this.#buffer = new Uint8Array(Math.min(MAX_BUFFER, Math.max(worst, this.#buffer.length * 2)));
+  /**
+   * Lines as UTF-8 into the reused buffer: runs of whole-text lines in one
+   * `encodeInto`, kept bytes copied as they are.
+   */
+  #encodeInto(lines: readonly PendingLine[], buffer: Uint8Array): Uint8Array {
+    let at = 0;
+    const text = (t: string) => (at += this.#encoder.encodeInto(t, buffer.subarray(at)).written);
+    let run: string[] = [];
+    for (const line of lines) {
+      if (typeof line === "string") {
+        run.push(line);
+        continue;
+      }
+      if (run.length > 0) text(run.join("\n") + "\n");
+      run = [];
+      text(line.head);
+      for (const part of line.raw) {
+        buffer[at++] = TAB;
+        if (typeof part === "string") text(part);
+        else {
+          buffer.set(part.view(), at);
+          at += part.length;
+        }
+      }
+      buffer[at++] = NEWLINE;
     }
-    const { written } = this.#encoder.encodeInto(text, this.#buffer);
-    return this.#buffer.subarray(0, written);
+    if (run.length > 0) text(run.join("\n") + "\n");
+    return buffer.subarray(0, at);
   }
 
   /** Flushes and closes the underlying stream. */
@@ -287,4 +327,26 @@ export class NdjsonWriter {
     this.#closed = true;
     await this.#sink.close().catch(() => {});
   }
+}
+
+/** Most bytes a line may take as UTF-8, its newline included (≤ 3 per UTF-16 code unit). */
+function worstBytes(line: PendingLine): number {
+  if (typeof line === "string") return line.length * 3 + 1;
+  let bytes = line.head.length * 3 + 1;
+  for (const part of line.raw) {
+    bytes += 1 + (typeof part === "string" ? part.length * 3 : part.length);
+  }
+  return bytes;
+}
+
+/** Lines as one text, each ended by a newline. */
+function linesText(lines: readonly PendingLine[]): string {
+  let text = "";
+  for (const line of lines) {
+    text += typeof line === "string"
+      ? line
+      : [line.head, ...line.raw.map((p) => typeof p === "string" ? p : p.text())].join("\t");
+    text += "\n";
+  }
+  return text;
 }

@@ -6,6 +6,7 @@ import {
   readNdjsonBatches,
   readNdjsonWithRaw,
 } from "./ndjson.ts";
+import { RawJsonStore } from "./raw_json.ts";
 
 /** A byte stream that delivers `text` cut at the given byte offsets. */
 function chunked(text: string, cuts: number[]): ReadableStream<Uint8Array> {
@@ -147,4 +148,47 @@ Deno.test("NdjsonWriter writes a burst past its buffer in several writes of whol
   const lines = [];
   for await (const batch of readNdjsonWithRaw(ReadableStream.from(writes))) lines.push(...batch);
   assert.deepEqual(lines, sent.map((value) => ({ value, raw: [frame] })));
+});
+
+Deno.test("kept bytes ride after a line's value like raw texts, among plain lines and texts", async () => {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const store = new RawJsonStore();
+  const frames = ['{"op":0,"d":{"content":"🌸"}}', '{"op":0,"d":{"n":2}}'];
+  const reading = (async () => {
+    const out = [];
+    for await (const batch of readNdjsonWithRaw(readable)) out.push(...batch);
+    return out;
+  })();
+  const writer = new NdjsonWriter(writable);
+  await Promise.all([
+    writer.write({ a: 1 }),
+    writer.write({ b: 2 }, frames.map((f) => store.store(f)!)),
+    writer.write({ c: 3 }, [frames[0], store.store(frames[1])!]),
+    writer.write({ d: 4 }, ["[]"]),
+  ]);
+  await writer.close();
+  assert.deepEqual(await reading, [
+    { value: { a: 1 }, raw: [] },
+    { value: { b: 2 }, raw: frames },
+    { value: { c: 3 }, raw: frames },
+    { value: { d: 4 }, raw: ["[]"] },
+  ]);
+});
+
+Deno.test("kept bytes past the writer's buffer go in several writes of whole lines, in order", async () => {
+  const writes: Uint8Array[] = [];
+  const writer = new NdjsonWriter({
+    write: (bytes) => (writes.push(bytes.slice()), Promise.resolve(bytes.length)),
+    closeWrite: () => Promise.resolve(),
+  });
+  const store = new RawJsonStore();
+  const frame = JSON.stringify({ t: "MESSAGE_CREATE", d: { content: "é".repeat(800) } });
+  const sent = Array.from({ length: 3_000 }, (_, i) => ({ i }));
+  await Promise.all(sent.map((m, i) => writer.write(m, i % 3 === 0 ? [] : [store.store(frame)!])));
+  await writer.close();
+  assert.ok(writes.length > 1, "one write per buffer's worth");
+  assert.ok(writes.every((w) => w.length <= 1024 * 1024 && w.at(-1) === 10), "whole lines");
+  const lines = [];
+  for await (const batch of readNdjsonWithRaw(ReadableStream.from(writes))) lines.push(...batch);
+  assert.deepEqual(lines, sent.map((value, i) => ({ value, raw: i % 3 === 0 ? [] : [frame] })));
 });

@@ -17,6 +17,7 @@
 
 import { defaultTransport } from "./host_link.ts";
 import { LinkListener } from "./link_listener.ts";
+import type { RawPart } from "./ndjson.ts";
 import {
   type LoadMessage,
   type ProcessMemory,
@@ -184,7 +185,11 @@ export class SandboxPool {
    * `frames`: the events' gateway frames, one per event in order, carried raw
    * (`protocol/event_frames.ts`); the events then carry no payload.
    */
-  send(key: WorkerKey, message: ToWorkerMessage["message"], frames?: string[]): Promise<void> {
+  send(
+    key: WorkerKey,
+    message: ToWorkerMessage["message"],
+    frames?: readonly RawPart[],
+  ): Promise<void> {
     const process = this.#processOf(key);
     return process.send({ ...key, v: PROTOCOL_VERSION, type: "toWorker", message }, frames);
   }

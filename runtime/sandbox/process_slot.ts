@@ -7,6 +7,7 @@
  */
 
 import type { LinkListener } from "./link_listener.ts";
+import type { RawPart } from "./ndjson.ts";
 import {
   type HostToProcess,
   type ProcessToHost,
@@ -212,7 +213,7 @@ export class SandboxProcess implements ChildOwner {
    * must not receive what was meant for them. `raw` JSON texts ride after
    * the message's line (see `NdjsonWriter.write`).
    */
-  send(message: HostToProcess, raw?: readonly string[]): Promise<void> {
+  send(message: HostToProcess, raw?: readonly RawPart[]): Promise<void> {
     const retiring = this.#retiring;
     if (retiring && "guildId" in message && retiring.workers.has(workerKeyId(message))) {
       return retiring.send(message, raw);
@@ -227,7 +228,7 @@ export class SandboxProcess implements ChildOwner {
   async #sendOnceReady(
     child: SandboxChild,
     message: HostToProcess,
-    raw?: readonly string[],
+    raw?: readonly RawPart[],
   ): Promise<void> {
     await child.ready;
     if (child !== this.#current || !child.writer) return;

@@ -8,6 +8,7 @@
 
 import type { HostToProcess, WorkerKey } from "./protocol/mod.ts";
 import type { SandboxChild } from "./sandbox_child.ts";
+import type { RawPart } from "./ndjson.ts";
 
 /** The recycled child of a slot and the workers still in it. */
 export class RetiringChild {
@@ -24,7 +25,7 @@ export class RetiringChild {
    * Writes to it (it was ready when it served the slot; `raw` as in
    * `NdjsonWriter.write`); never rejects: a broken pipe is its exit's business.
    */
-  send(message: HostToProcess, raw?: readonly string[]): Promise<void> {
+  send(message: HostToProcess, raw?: readonly RawPart[]): Promise<void> {
     return this.child.writer?.post(message, raw) ?? Promise.resolve();
   }
 }

@@ -55,6 +55,22 @@ export function postgresGate(url = TEST_DATABASE_URL): Promise<ServerGate> {
   });
 }
 
+/**
+ * Runs `fn` with one connection to the test database, closed afterwards: for
+ * tests that read with raw SQL what flora stored.
+ */
+export async function withTestSql<T>(
+  fn: (sql: postgres.Sql) => Promise<T>,
+  url = TEST_DATABASE_URL,
+): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end();
+  }
+}
+
 /** Probes Redis with PING. */
 export function redisGate(url = TEST_REDIS_URL): Promise<ServerGate> {
   return gate("Redis", url, async () => {

@@ -10,10 +10,14 @@
 
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import postgres from "postgres";
 import type { EmulatorClient } from "../../emulator/client.ts";
 import { removeEventBus } from "../../runtime/cluster/event_bus.ts";
-import { TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
+import {
+  TEST_DATABASE_URL,
+  TEST_NATS_URL,
+  uniqueName,
+  withTestSql,
+} from "../../storage/testing/servers.ts";
 import type { EmulatorProcess } from "./emulator_process.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -65,8 +69,7 @@ export function clusterEnv(
       FLORA_SANDBOX_STANDBY: "0",
     },
     async remove() {
-      const sql = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
-      await sql.unsafe(`drop schema if exists ${schema} cascade`).finally(() => sql.end());
+      await withTestSql((sql) => sql.unsafe(`drop schema if exists ${schema} cascade`));
       const nc = await connect({ servers: TEST_NATS_URL });
       await removeEventBus(nc, prefix).finally(() => nc.close());
     },

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
+import type postgres from "postgres";
 import { createGuilds, spread } from "../../emulator/bench_world.ts";
 import { bundle } from "../../client/bundle.ts";
 import type { BenchMessage, BenchPosted } from "../../emulator/bench_control.ts";
@@ -158,6 +159,53 @@ export async function load(
     await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - started))));
   }
   return ids;
+}
+
+/**
+ * The replies of a script that answers each message by posting `seen <its id>` (not a reply, so
+ * no reply nonce dedupes it), from now on.
+ */
+export function seenReplies(cluster: Cluster): Promise<ReplyLog> {
+  return ReplyLog.from(cluster.emu, (body) => {
+    const content = body?.content ?? "";
+    return content.startsWith("seen ") ? content.slice(5) : undefined;
+  });
+}
+
+/**
+ * A counter of the nodes' `GET /metrics`, summed over the nodes at `urls` (one that does not
+ * answer counts 0): `series` is a metric name (all its labels' series) or one series,
+ * `name{label="value"}`.
+ */
+export async function metricSum(urls: string[], token: string, series: string): Promise<number> {
+  let sum = 0;
+  for (const url of urls) {
+    const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+      .then((r) => r.text(), () => "");
+    for (const line of text.split("\n")) {
+      const at = line.lastIndexOf(" ");
+      const name = line.slice(0, at);
+      if (name === series || (!series.includes("{") && name.startsWith(`${series}{`))) {
+        sum += Number(line.slice(at + 1));
+      }
+    }
+  }
+  return sum;
+}
+
+/** Each guild's KV counter `key` of store `store`, as the cluster's nodes stored it. */
+export async function kvCounters(
+  sql: postgres.Sql,
+  cluster: Cluster,
+  store: string,
+  key: string,
+): Promise<Map<string, number>> {
+  const rows = await sql.unsafe<{ guild_id: string; value: string }[]>(
+    `select guild_id, value from ${cluster.env.FLORA_POSTGRES_SCHEMA}.guild_kv
+     where store = $1 and key = $2`,
+    [store, key],
+  );
+  return new Map(rows.map((r) => [r.guild_id, Number(JSON.parse(r.value))]));
 }
 
 /** Which runtime node owns each guild's partition now. */

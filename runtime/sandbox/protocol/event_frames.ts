@@ -29,7 +29,8 @@ export function eventPayload(event: EventMessage): unknown {
 
 /**
  * The frames of a batch whose every event has one, in order (the line's raw
- * texts); null when some event has none (the batch then goes as values).
+ * parts: texts, or the host's kept bytes); null when some event has none (the
+ * batch then goes as values).
  *
  * @example
  * ```ts
@@ -37,8 +38,8 @@ export function eventPayload(event: EventMessage): unknown {
  * framesOf([{ frame: "{}" }, {}]); // null
  * ```
  */
-export function framesOf(events: readonly { frame?: string }[]): string[] | null {
-  const frames: string[] = [];
+export function framesOf<F>(events: readonly { frame?: F }[]): F[] | null {
+  const frames: F[] = [];
   for (const event of events) {
     if (event.frame === undefined) return null;
     frames.push(event.frame);
