@@ -33,7 +33,7 @@ import { HeldGuilds, holdsBatch } from "./batch_hold.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
-import { type Handover, type QueuedEvent, settle } from "./guild_queue.ts";
+import { type EffectTenure, type Handover, type QueuedEvent, settle } from "./guild_queue.ts";
 import { EffectRun } from "./effect_journaling.ts";
 import { runFenced } from "./effect_fencing.ts";
 import { checkEffectFence, EffectFenced } from "../../shared/effect_fence.ts";
@@ -325,6 +325,8 @@ export class SandboxManager {
       receivedAt: performance.now(),
       settled,
       handover,
+      // A cron or task run in a cluster: fenced by the tenure it fired under.
+      tenure: handover ? undefined : this.hooks.tenure?.(guildId),
     };
     if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
@@ -489,16 +491,20 @@ export class SandboxManager {
     for (const guild of load.wake(fullBatch(this.options))) this.#pump(guild);
   }
 
-  /** A script's call: fenced, and journaled, when it was made for a bus event. */
+  /**
+   * A script's call: fenced when it was made for a cluster's event (a bus event, a cron or
+   * task run), and journaled when for a bus event.
+   */
   #execute(
     guildId: string,
     op: OperationName,
     args: unknown,
     origin?: QueuedEvent,
   ): Promise<unknown> {
-    return this.#fenced(guildId, op, args, origin?.handover, (handover, execute) => {
+    const handover = origin?.handover;
+    return this.#fenced(guildId, op, args, handover ?? origin?.tenure, (execute) => {
       const effects = this.hooks.effects;
-      if (!effects) return execute(args);
+      if (!effects || !handover) return execute(args);
       origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
       return effects.run(origin!.effects, op, args, execute);
     });
@@ -516,7 +522,7 @@ export class SandboxManager {
     args: unknown,
     handover: Handover | undefined,
   ): Promise<unknown> {
-    return this.#fenced(guildId, op, args, handover, (_, execute) => execute(args)).catch(
+    return this.#fenced(guildId, op, args, handover, (execute) => execute(args)).catch(
       (error) => {
         if (error instanceof EffectFenced) {
           const id = (args as { interactionId?: unknown }).interactionId;
@@ -540,12 +546,12 @@ export class SandboxManager {
     guildId: string,
     op: OperationName,
     args: unknown,
-    handover: Handover | undefined,
-    run: (handover: Handover, execute: (args: unknown) => Promise<unknown>) => Promise<unknown>,
+    tenure: EffectTenure | undefined,
+    run: (execute: (args: unknown) => Promise<unknown>) => Promise<unknown>,
   ): Promise<unknown> {
     this.metrics.restCalls.inc(op);
     chargeOperation(this.metrics.usage, guildId, op);
-    if (!handover) return this.operations.execute(guildId, op, args);
+    if (!tenure) return this.operations.execute(guildId, op, args);
     const execute = (a: unknown) => {
       checkEffectFence();
       return this.operations.execute(guildId, op, a);
@@ -554,9 +560,9 @@ export class SandboxManager {
       guildId,
       op,
       args,
-      handover,
+      tenure,
       (o) => this.metrics.effectsFenced.inc(o),
-      () => run(handover, execute),
+      () => run(execute),
     );
   }
 

@@ -1,8 +1,9 @@
 /**
- * The host's own answers to a cluster bus event's interaction (its deferral
- * past `interactionAckMs`, its error answers) are fenced like the script's
- * calls: real sandbox workers, the emulator as Discord, a partition lease on
- * the test NATS server whose clock the test moves.
+ * Fencing past a script's own calls for a bus event: the host's answers to
+ * a bus event's interaction (its deferral past `interactionAckMs`, its error
+ * answers), and a cron or task run's calls (fenced by the partition tenure it
+ * fired under). Real sandbox workers, the emulator as Discord, a partition
+ * lease on the test NATS server whose clock the test moves.
  */
 
 import assert from "node:assert/strict";
@@ -15,7 +16,7 @@ import type { LeaseTable } from "../cluster/leases.ts";
 import { DiscordOperations, type DiscordRest } from "./discord_operations.ts";
 import { createGateway } from "./gateway.ts";
 import { GuildDirectory } from "./guild_directory.ts";
-import type { Handover } from "./guild_queue.ts";
+import type { EffectTenure, Handover } from "./guild_queue.ts";
 import { InteractionRegistry } from "./interactions.ts";
 import type { MemoryLogBuffer } from "./logs.ts";
 import type { GuildServices } from "./operations/context.ts";
@@ -34,8 +35,17 @@ const SLOW = `
   } });
   createBot({ slashCommands: [slow] });`;
 
+/** A cron job that posts to the guild's general channel ("CHANNEL" is replaced). */
+const CRON = `
+  cron("tick", "*/5 * * * *", async () => {
+    await discord.sendMessage("CHANNEL", "tick");
+  });
+  createBot({});`;
+
 interface Cluster {
   emu: Emulator;
+  /** The partition tenure cron and task runs get (`ManagerHooks.tenure`), held by the lease. */
+  tenure: EffectTenure;
   manager: SandboxManager;
   logs: MemoryLogBuffer;
   clock: ManualClock;
@@ -57,13 +67,16 @@ function withCluster(code: string, fn: (cluster: Cluster) => Promise<void>): Pro
       const bot = createGateway({ token: emu.token, restBase: emu.restBase, onPayload: () => {} });
       fenceRestSends(bot.rest as unknown as FenceableRest);
       const registry = new InteractionRegistry();
+      const guild = emu.seeded!.guilds[0];
+      const directory = new GuildDirectory(() => Promise.resolve(null));
+      directory.addGuild({ id: guild.id, channels: [{ id: guild.channels.general }] });
       const operations = new DiscordOperations(
         bot.rest as unknown as DiscordRest,
-        new GuildDirectory(() => Promise.resolve(null)),
+        directory,
         registry,
-        {} as GuildServices, // interactions only: no store is touched
+        {} as GuildServices, // Discord calls only: no store is touched
       );
-      const guild = emu.seeded!.guilds[0];
+      const tenure = partitionHandover(leases, lease);
       const control = new EmulatorClient(emu.url);
       await operations.request(
         "PUT",
@@ -72,11 +85,18 @@ function withCluster(code: string, fn: (cluster: Cluster) => Promise<void>): Pro
       );
       await withSandboxes(
         operations,
-        { manager: { interactionAckMs: 300 }, pool: { heapMb: 256 } },
+        {
+          manager: { interactionAckMs: 300 },
+          pool: { heapMb: 256 },
+          hooks: { tenure: () => tenure },
+        },
         async (manager, _pool, logs) => {
-          manager.register(testDeployment(guild.id, "d1", code));
+          manager.register(
+            testDeployment(guild.id, "d1", code.replace("CHANNEL", guild.channels.general)),
+          );
           await fn({
             emu,
+            tenure,
             manager,
             logs,
             clock,
@@ -221,5 +241,57 @@ Deno.test({
         /failed to start/,
       );
       assert.equal(manager.metrics.effectsFenced.get("interaction.respond"), 0);
+    }),
+});
+
+/** Delivers a `tick` cron run and waits for its handler's end. */
+async function runCron(manager: SandboxManager, guildId: string): Promise<void> {
+  let settled = false;
+  const at = new Date().toISOString();
+  manager.deliver(
+    guildId,
+    "cron",
+    { name: "tick", scheduledAt: at, firedAt: Date.now() },
+    () => settled = true,
+  );
+  await until("the cron run's end", () => settled);
+}
+
+/** The messages the bot posted in the guild's general channel. */
+function posted(emu: Emulator): string[] {
+  return emu.actions.list({}).filter((a) => a.route === "POST /channels/:id/messages")
+    .map((a) => String((a.body as { content?: unknown })?.content));
+}
+
+Deno.test({
+  ...natsTest(gate),
+  name: `Cron runs: a lease held, the run's message reaches Discord${gate.note}`,
+  fn: () =>
+    withCluster(CRON, async ({ emu, manager, guildId }) => {
+      await runCron(manager, guildId);
+      assert.deepEqual(posted(emu), ["tick"]);
+      assert.equal(manager.metrics.effectsFenced.get("message.send"), 0);
+    }),
+});
+
+Deno.test({
+  ...natsTest(gate),
+  name:
+    `Cron runs: fired under a lease since lost, the run's message is refused unsent${gate.note}`,
+  fn: () =>
+    withCluster(CRON, async ({ emu, manager, logs, clock, guildId, tenure }) => {
+      clock.advance(TIMING.ttlMs); // paused past the lease: the next owner runs the guild now
+      assert.equal(tenure.mayAct(), false);
+      await runCron(manager, guildId);
+      assert.deepEqual(posted(emu), []);
+      assert.equal(manager.metrics.effectsFenced.get("message.send"), 1);
+      assert.ok(
+        logs.recent(guildId).some((l) =>
+          /Error in cron handler: .*message\.send: this node lost guild \d+'s partition 3/.test(
+            l.message,
+          )
+        ),
+        "the handler's error says why",
+      );
     }),
 });
