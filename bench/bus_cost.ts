@@ -3,9 +3,10 @@
  * this machine: CPU per event of publishing (`EventPublisher`) and of
  * consuming with a no-op `take` (`PartitionConsumer`: pull, handled mark,
  * ack), for this process and for nats-server, and the hop's latency
- * (publish called → `take` called) at a paced rate. What the cluster
- * benchmark's gateway and runtime figures are made of, without Discord,
- * sandboxes or the emulator.
+ * (publish called → `take` called) at a paced rate: with both ends in this
+ * process, and with the publisher in a process of its own (`bus_hop_child.ts`)
+ * as a gateway node is. What the cluster benchmark's gateway and runtime
+ * figures are made of, without Discord, sandboxes or the emulator.
  *
  * @module
  */
@@ -34,14 +35,22 @@ export interface BusCostResult {
   events: number;
   publish: { perSec: number; clientUs: number; natsUs: number };
   consume: { perSec: number; clientUs: number; natsUs: number };
-  /** Publish called → `take` called, one event every `gapMs`. */
+  /** Publish called → `take` called, one event every `gapMs`, both in this process. */
   hopMs: Summary;
+  /** The same with the publisher in another process (send times compared across processes). */
+  hopAcrossMs: Summary;
 }
 
 const PARTITIONS = 8;
 
+/** The guilds the bench's events are spread over. */
+export const BUS_GUILDS: readonly string[] = Array.from(
+  { length: 50 },
+  (_, i) => String(900_000 + i),
+);
+
 /** A MESSAGE_CREATE about the size of the emulator's, with its frame as a gateway node has it. */
-function message(guildId: string, seq: number): BusEvent {
+export function busMessage(guildId: string, seq: number): BusEvent {
   const event = {
     id: `bench-session:${seq}`,
     guildId,
@@ -99,10 +108,10 @@ export async function runBusCost(
   try {
     await ensureEventBus(nc, { prefix, partitions: PARTITIONS });
     const publisher = new EventPublisher(nc, { prefix, partitions: PARTITIONS });
-    const guilds = Array.from({ length: 50 }, (_, i) => String(900_000 + i));
+    const guilds = BUS_GUILDS;
     const { events } = options;
 
-    const burst = Array.from({ length: events }, (_, i) => message(guilds[i % 50], i + 1));
+    const burst = Array.from({ length: events }, (_, i) => busMessage(guilds[i % 50], i + 1));
     let before = cpu();
     let start = performance.now();
     // As the gateway node does under a burst: publishes started without waiting for the previous
@@ -123,10 +132,13 @@ export async function runBusCost(
     let taken = 0;
     const hops = new Map<string, number>();
     const samples: number[] = [];
+    /** When each event was taken (`performance.timeOrigin + performance.now()`), by id. */
+    const takenAt = new Map<string, number>();
     const take = (event: BusEvent) => {
       taken++;
       const sent = hops.get(event.id);
       if (sent !== undefined) samples.push(performance.now() - sent);
+      takenAt.set(event.id, performance.timeOrigin + performance.now());
       return Promise.resolve("finished" as const);
     };
     before = cpu();
@@ -149,16 +161,50 @@ export async function runBusCost(
     };
 
     for (let i = 0; i < options.hops; i++) {
-      const event = message(guilds[i % 50], events + i + 1);
+      const event = busMessage(guilds[i % 50], events + i + 1);
       hops.set(event.id, performance.now());
       await publisher.publish(event);
       await sleep(options.gapMs);
     }
+    const hopAcrossMs = await hopAcross(prefix, events + options.hops + 1, options, takenAt);
     await Promise.all(consumers.map((c) => c.stop()));
-    return { events, publish, consume, hopMs: summarize(samples) };
+    return { events, publish, consume, hopMs: summarize(samples), hopAcrossMs };
   } finally {
     await removeEventBus(nc, prefix).catch(() => {});
     await consumerNc.close();
     await nc.close();
   }
+}
+
+/** Runs `bus_hop_child.ts` (the publisher) and compares its send times with the take times. */
+async function hopAcross(
+  prefix: string,
+  first: number,
+  options: { hops: number; gapMs: number },
+  takenAt: Map<string, number>,
+): Promise<Summary> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./bus_hop_child.ts", import.meta.url).href,
+      TEST_NATS_URL,
+      prefix,
+      String(PARTITIONS),
+      String(first),
+      String(options.hops),
+      String(options.gapMs),
+    ],
+    stdout: "piped",
+  });
+  const { code, stdout } = await child.output();
+  if (code !== 0) throw new Error(`bus_hop_child.ts exited with ${code}`);
+  await sleep(100); // the last event's take
+  const samples: number[] = [];
+  for (const line of new TextDecoder().decode(stdout).trim().split("\n")) {
+    const { id, sentAt } = JSON.parse(line) as { id: string; sentAt: number };
+    const at = takenAt.get(id);
+    if (at !== undefined) samples.push(at - sentAt);
+  }
+  return summarize(samples);
 }

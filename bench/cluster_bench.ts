@@ -262,7 +262,7 @@ async function run(
       for (const [node, text] of Object.entries(target.output())) {
         log(
           `${target.name}: events went missing; ${node}'s last output:\n` +
-            text.split("\n").slice(-25).join("\n"),
+            text.split("\n").filter((line) => !line.startsWith("[api]")).slice(-40).join("\n"),
         );
       }
     }

@@ -4,7 +4,9 @@
  * (its own process), plus flora's host fed directly (no gateway). CPU time
  * is read per thread from `/proc`, so the figures hold on a busy machine
  * where wall-clock rates do not. The plain bot's rounds run first (flora's
- * gateway, connected, would take the same events).
+ * gateway, connected, would take the same events). flora's rounds also give
+ * the dispatch latency (the host's receipt of an event to its handler's
+ * start), the price of holding events for bigger batches (`--hold-ms`).
  *
  * Flags: `--guilds=N` (1,000), `--events=N` (100,000 per round), `--rounds=N` (3),
  * `--only=plain|flora`, `--nice=N` (the sandboxes' niceness, 10 as in every bench),
@@ -30,7 +32,7 @@ import {
 } from "./flora_bench.ts";
 import { phaseProfiler } from "./phase_profiler.ts";
 import { runPlainBot } from "./plain_bot.ts";
-import { round, sleep } from "./stats.ts";
+import { round, sleep, summarize, type Summary } from "./stats.ts";
 import { type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
 import { createGuilds, inject, spread } from "../emulator/bench_world.ts";
 
@@ -61,6 +63,8 @@ interface Round {
   load: string;
   /** Events per batch sent to a worker (each batch wakes a worker's thread once). */
   perBatch?: number;
+  /** From the host's receipt of an event to its handler's start, ms. */
+  dispatchMs?: Summary;
 }
 const rounds: Round[] = [];
 let batches = 0;
@@ -122,12 +126,15 @@ try {
         const before = bench.handled();
         const settled = bench.settled();
         const batchesBefore = batches;
+        bench.dispatchMs = [];
+        bench.recording = true;
         await profiler?.start();
         const split = threadCpuSplit(roles());
         const start = performance.now();
         await send();
         await untilSettled(bench, settled + EVENTS);
         const handled = bench.handled() - before;
+        bench.recording = false;
         await profiler?.stop(`host-${kind}-${r}`);
         rounds.push({
           kind,
@@ -135,6 +142,7 @@ try {
           cpu: split.perEventUs(handled),
           load: at,
           perBatch: round(handled / (batches - batchesBefore), 2),
+          dispatchMs: summarize(bench.dispatchMs),
         });
         log(`${kind} ${JSON.stringify(rounds.at(-1))}`);
       };
@@ -173,12 +181,22 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 console.log(
   `CPU µs/event per role: total (main thread / worker threads / V8 helpers / I/O runtime)\n`,
 );
-const header = ["run", "load", "events/s", "per batch", "emulator", "host", "sandboxes"];
+const header = [
+  "run",
+  "load",
+  "events/s",
+  "per batch",
+  "dispatch p50/p99 ms",
+  "emulator",
+  "host",
+  "sandboxes",
+];
 const rows = rounds.map((r) => [
   r.kind,
   r.load,
   String(r.eventsPerSec),
   r.perBatch === undefined ? "-" : String(r.perBatch),
+  r.dispatchMs ? `${round(r.dispatchMs.p50, 1)} / ${round(r.dispatchMs.p99, 1)}` : "-",
   cell(r.cpu.emulator),
   cell(r.cpu.host),
   cell(r.cpu.sandboxes),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
 import {
@@ -295,6 +295,37 @@ Deno.test({
       // past the ack floor) come to B again; their marks say A ran them.
       assert.equal(b.stats.duplicates, 6, "B skipped what A had run");
       assert.equal(b.stats.handled, 1);
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `EventBus reports a message that is not an event, drops it and goes on with the partition${gate.note}`,
+  fn: () =>
+    withBus(1, async (nc, prefix) => {
+      // Not from a gateway node: no headers, and not an event's JSON either.
+      await jetstream(nc).publish(busNames(prefix).subject(0), "not an event");
+      await new EventPublisher(nc, { prefix, partitions: 1 }).publish(event("G", 1));
+      const taken: string[] = [];
+      const errors: string[] = [];
+      const consumer = await PartitionConsumer.start(nc, {
+        prefix,
+        partition: 0,
+        fence: () => true,
+        take: (e) => {
+          taken.push(e.id);
+          return Promise.resolve("finished");
+        },
+        onError: (error) => errors.push(String(error)),
+      });
+      await until(() => consumer.stats.handled === 1, "the event after it");
+      await consumer.stop();
+      assert.deepEqual(taken, [event("G", 1).id]);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0], /stream sequence 1 is not an event, dropped/);
+      const info = await (await jetstreamManager(nc)).consumers.info(busNames(prefix).stream, "p0");
+      assert.equal(info.num_ack_pending + info.num_pending, 0, "neither is delivered again");
     }),
 });
 

@@ -50,10 +50,15 @@ export interface GatewayNodeOptions {
    */
   lease?: { ttlMs: number; skewMs: number; safetyMs: number };
   /**
-   * How often shard leases are renewed and rebalanced, ms.
+   * How often shards are rebalanced (handed back and taken), ms.
    * @default 2_000
    */
   tickMs?: number;
+  /**
+   * How often the node's shard leases are renewed, ms.
+   * @default 1_000
+   */
+  renewMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
@@ -157,6 +162,13 @@ export async function startGatewayNode(
         gained: (shardId) => running.start(shardId),
         draining: (shardId) => running.drain(shardId),
         lost: (shardId) => running.lost(shardId),
+        // The shard held its dispatches meanwhile and publishes them now, in order.
+        lapsed: (shardId) =>
+          notice(
+            "warn",
+            `shard ${shardId}: its lease was renewed after it had lapsed (this node or the bus ` +
+              "was slow); publishing what it held",
+          ),
       },
     });
     const owner = ownership;
@@ -166,13 +178,18 @@ export async function startGatewayNode(
       ["gateway"],
       options.version,
     );
-    const tick = async () => {
-      await owner.tick().catch((error) => notice("warn", `shard ownership: ${error}`));
+    const rebalance = async () => {
+      await owner.rebalance().catch((error) => notice("warn", `shard ownership: ${error}`));
       await heartbeat.beat({ ...stats, ...running.stats, shards: owner.owned().size })
         .catch(() => {});
     };
-    await tick();
-    timers.push(setInterval(tick, options.tickMs ?? 2_000));
+    await rebalance();
+    // Renewal on a timer of its own: a rebalance (listing the members, starting shards) took
+    // 5.7 s on a starved gateway node, and its shard's lease ran out waiting behind it.
+    const renewal = setInterval(() => {
+      owner.renew().catch((error) => notice("warn", `renewing shard leases: ${error}`));
+    }, options.renewMs ?? 1_000);
+    timers.push(setInterval(rebalance, options.tickMs ?? 2_000));
     // The published sequence moves with every event: stored often, so a takeover replays little.
     timers.push(setInterval(() => {
       running.persistAll().catch((error) => notice("warn", `storing shard sessions: ${error}`));
@@ -184,6 +201,7 @@ export async function startGatewayNode(
       async close() {
         for (const timer of timers) clearInterval(timer);
         await owner.leave().catch((error) => notice("warn", `leaving the gateway nodes: ${error}`));
+        clearInterval(renewal);
         await gateway.shutdown(ShardSocketCloseCodes.Shutdown, "flora gateway node stopping");
         await heartbeat.remove().catch(() => {});
         await nc.drain();

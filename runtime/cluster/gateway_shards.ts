@@ -33,10 +33,16 @@ import type { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
 export type ShardManager = Pick<Bot["gateway"], "shards" | "identify" | "kill" | "totalShards">;
 
 /**
- * Most dispatches one shard holds while its lease renewal is late; past it the
- * shard restarts from its stored sequence instead (Discord replays the rest).
+ * Most frame text one shard holds while its lease renewal is late (a payload
+ * without its frame counts 1 KiB); past it the shard restarts from its stored
+ * sequence instead, and Discord replays the rest only if its replay buffer
+ * reaches that far (the emulator's holds 2,000 dispatches). Held as frames
+ * alone (parsed again when published): 64 MiB are about 80,000 of the
+ * benchmark's 0.8 KB MESSAGE_CREATEs, 16 s at 5,000/s. A cap of 20,000
+ * dispatches (4 s) was hit after a starved gateway node's event loop stood
+ * still for 5 s, and the restart lost 35,646 of 50,000 events.
  */
-const MAX_HELD = 20_000;
+const MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** How often a shard holding dispatches checks whether its lease was renewed or lost, ms. */
 const HELD_CHECK_MS = 50;
 
@@ -77,6 +83,14 @@ export interface GatewayShardsOptions {
   killWaitMs?: number;
 }
 
+/** A dispatch held while its shard's lease renewal is late: its frame, or its payload if none. */
+interface Held {
+  op: number;
+  sessionId: string | undefined;
+  frame?: string;
+  payload?: GatewayPayload;
+}
+
 /** One shard this node runs. */
 interface Running {
   /** The stored session to resume, until the manager created the shard. */
@@ -89,7 +103,9 @@ interface Running {
   written: string;
   stopping: boolean;
   /** Dispatches received while the lease's renewal was late, in order. */
-  held: Array<{ payload: GatewayPayload; sessionId: string | undefined; frame?: string }>;
+  held: Held[];
+  /** Size of `held` as counted against `MAX_HELD_BYTES`. */
+  heldBytes: number;
   /** Checks for the renewal while `held` is not empty. */
   heldTimer: ReturnType<typeof setInterval> | undefined;
 }
@@ -153,6 +169,7 @@ export class GatewayShards {
       written: "",
       stopping: false,
       held: [],
+      heldBytes: 0,
       heldTimer: undefined,
     });
     this.#notice(
@@ -212,7 +229,11 @@ export class GatewayShards {
       return;
     }
     if (running.held.length > 0 || !this.#options.isValid(lease)) {
-      this.#hold(shardId, running, { payload, sessionId, frame });
+      this.#hold(shardId, running, {
+        op: payload.op,
+        sessionId,
+        ...(frame ? { frame } : { payload }),
+      });
       return;
     }
     this.#publish(running, payload, shardId, sessionId, frame);
@@ -242,14 +263,16 @@ export class GatewayShards {
   }
 
   /** Holds a payload until the late lease is renewed (then publishes all held, in order) or lost. */
-  #hold(shardId: number, running: Running, dispatch: Running["held"][number]): void {
-    if (running.held.length >= MAX_HELD) {
+  #hold(shardId: number, running: Running, dispatch: Held): void {
+    const bytes = dispatch.frame?.length ?? 1024;
+    if (running.heldBytes + bytes > MAX_HELD_BYTES) {
       this.#dropHeld(running);
-      if (dispatch.payload.op === 0) this.stats.fenced++;
+      if (dispatch.op === 0) this.stats.fenced++;
       this.#restart(shardId, running);
       return;
     }
     running.held.push(dispatch);
+    running.heldBytes += bytes;
     this.stats.held++;
     running.heldTimer ??= setInterval(() => {
       if (running.stopping || this.#running.get(shardId) !== running) {
@@ -258,7 +281,7 @@ export class GatewayShards {
         const held = running.held;
         this.#stopHolding(running);
         for (const { payload, sessionId, frame } of held) {
-          this.#publish(running, payload, shardId, sessionId, frame);
+          this.#publish(running, payload ?? JSON.parse(frame!), shardId, sessionId, frame);
         }
       }
     }, HELD_CHECK_MS);
@@ -266,12 +289,13 @@ export class GatewayShards {
 
   /** Gives up what a shard held: its next holder's resume replays it (it was never settled). */
   #dropHeld(running: Running): void {
-    this.stats.fenced += running.held.filter(({ payload }) => payload.op === 0).length;
+    this.stats.fenced += running.held.filter(({ op }) => op === 0).length;
     this.#stopHolding(running);
   }
 
   #stopHolding(running: Running): void {
     running.held = [];
+    running.heldBytes = 0;
     clearInterval(running.heldTimer);
     running.heldTimer = undefined;
   }
@@ -368,17 +392,27 @@ export class GatewayShards {
   #hook(shard: DiscordenoShard): void {
     const shardId = shard.id;
     const running = this.#running.get(shardId);
-    const stillHeld = () => this.#running.get(shardId) === running && this.valid(shardId);
+    const ours = () => this.#running.get(shardId) === running;
+    // A connect attempt while the lease is late (not lost) waits for its renewal: skipped, the
+    // shard would stay disconnected with its lease renewed.
+    const whenValid = async () => {
+      while (ours()) {
+        if (this.valid(shardId)) return true;
+        await new Promise((resolve) => setTimeout(resolve, HELD_CHECK_MS));
+      }
+      return false;
+    };
     const identify = shard.identify;
     shard.identify = async () => {
       const bucket = shardId % this.#options.maxConcurrency;
-      if (!stillHeld() || !(await this.#options.identify.wait(bucket, stillHeld))) return;
+      if (!await whenValid() || !(await this.#options.identify.wait(bucket, ours))) return;
+      if (!await whenValid()) return;
       this.stats.identified++;
       await identify.call(shard);
     };
     const resume = shard.resume;
     shard.resume = async () => {
-      if (stillHeld()) await resume.call(shard);
+      if (await whenValid()) await resume.call(shard);
     };
     const session = running?.resume;
     if (!session) return;

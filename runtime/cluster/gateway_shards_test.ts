@@ -127,3 +127,46 @@ Deno.test({
       assert.deepEqual(published, [1, 2]);
     }),
 });
+
+Deno.test({
+  name:
+    `GatewayShards: a reconnect while the shard's lease is late waits for the renewal; lost, it is dropped${gate.note}`,
+  ...natsTest(gate),
+  fn: () =>
+    withNatsBucket(async (kv) => {
+      let held: Lease | undefined = LEASE;
+      let valid = true;
+      const manager = shardManager();
+      const shards = gatewayShards(kv, manager, [], {
+        lease: () => held,
+        isValid: () => valid,
+      });
+      await shards.start(0);
+      const calls: string[] = [];
+      const shard = {
+        id: 0,
+        identify: () => Promise.resolve(void calls.push("identify")),
+        resume: () => Promise.resolve(void calls.push("resume")),
+      };
+      manager.shards.set(0, shard as unknown as DiscordenoShard); // the manager creates it
+
+      // The socket dropped while the renewal is late (still this node's lease): skipped, the
+      // shard would stay disconnected once the lease is renewed.
+      valid = false;
+      const resuming = shard.resume();
+      await new Promise((r) => setTimeout(r, 150));
+      assert.deepEqual(calls, [], "no resume while the lease is not valid");
+      valid = true; // renewed
+      await resuming;
+      assert.deepEqual(calls, ["resume"]);
+
+      // Late again, then lost: the next holder resumes the session, this node does not.
+      valid = false;
+      const again = shard.resume();
+      await new Promise((r) => setTimeout(r, 150));
+      held = undefined;
+      await shards.lost(0);
+      await again;
+      assert.deepEqual(calls, ["resume"]);
+    }),
+});

@@ -52,13 +52,45 @@ Deno.test({
       assert.equal(lease.token, token, "renewals keep the tenure's token");
       assert.equal((await b.read("partition.7"))?.token, token);
       assert.equal(await b.acquire("partition.7"), null, "kept alive: 25 s after the start");
-      assert.equal(await a.renew({ ...lease, revision: lease.revision - 1 }), null, "stale CAS");
+      // A renewal stored with its answer lost leaves the holder one revision behind: the entry
+      // is still this tenure's, so the next renewal goes through.
+      const behind = await a.renew({ ...lease, revision: lease.revision - 1 });
+      assert.ok(behind && behind.token === token, "renewed from one revision behind");
+      lease = behind;
       assert.equal(await a.release(lease), true);
       assert.equal(await b.read("partition.7"), null);
       const taken = await b.acquire("partition.7");
       assert.ok(taken && taken.token > token, "b takes a released lease with a larger token");
       assert.equal(await a.release(lease), false, "releasing a lost lease does nothing");
       assert.equal((await b.read("partition.7"))?.holder, "node-b");
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `LeaseTable: a holder whose renewal comes after the expiry keeps the lease when nobody took it${gate.note}`,
+  fn: () =>
+    withNatsBucket(async (kv) => {
+      // A starved node: its renewal lands 3 s after the lease expired. Refused by the clock, a
+      // gateway node gave up its only shard and resumed it too late for the replay buffer.
+      const timing = { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 };
+      const { clock, tables: [a, b] } = clockedLeases(kv, timing, "node-a", "node-b");
+      const first = await a.acquire("shard.0");
+      assert.ok(first);
+      clock.advance(9_000);
+      assert.equal(a.isValid(first), false, "a stopped acting meanwhile");
+      const renewed = await a.renew(first);
+      assert.ok(renewed, "renewed: the compare-and-set shows nobody took it");
+      assert.equal(renewed.token, first.token, "the same tenure goes on");
+      assert.ok(a.isValid(renewed));
+      assert.equal(await b.acquire("shard.0"), null, "b cannot take it now");
+
+      // Had b taken it first, the late renewal fails.
+      clock.advance(9_000);
+      assert.ok(await b.acquire("shard.0"));
+      assert.equal(await a.renew(renewed), null, "lost to b: its entry is not a's tenure");
+      assert.equal((await a.read("shard.0"))?.holder, "node-b");
     }),
 });
 

@@ -20,7 +20,7 @@ import {
   PartitionConsumer,
   type TakeResult,
 } from "./event_bus.ts";
-import { LeaseTable } from "./leases.ts";
+import { type Lease, LeaseTable } from "./leases.ts";
 import { partitionOf, PartitionOwnership } from "./partitions.ts";
 
 export interface PartitionIntakeOptions {
@@ -54,12 +54,18 @@ export interface PartitionIntakeOptions {
    * Lease timing; a dead node's partitions move within about `ttlMs + skewMs + tickMs`.
    * @default { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 }
    */
-  lease?: { ttlMs: number; skewMs: number; safetyMs: number };
+  lease?: { ttlMs: number; skewMs: number; safetyMs: number; now?: () => number };
   /**
-   * How often ownership is renewed and rebalanced, ms.
+   * How often ownership is rebalanced (partitions handed back and taken), ms.
    * @default 1_000
    */
   tickMs?: number;
+  /**
+   * How often the node's leases are renewed, ms: a renewal has `ttlMs - safetyMs - renewMs`
+   * (4 s by default) to get through before the fence closes.
+   * @default 1_000
+   */
+  renewMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
   /** Figures of this node for its heartbeat (`GET /cluster`), e.g. its resident workers. */
   stats?(): Record<string, number>;
@@ -192,25 +198,26 @@ export async function startPartitionIntake(
       consumers.set(partition, consumer);
       notice("info", `took partition ${partition}`);
     };
+    const gained = (partition: number, lease: Lease): Promise<void> | undefined => {
+      const before = leftovers.get(partition);
+      if (!before) return startConsumer(partition);
+      // Taken back while events this node began for it still run: started again now, they
+      // would run twice here (a reply's nonce counts per node, so it would not dedupe).
+      // They finish and are marked first, without holding up the tick.
+      notice("info", `partition ${partition}: taken back, after its earlier events here`);
+      within(before, HANDOVER_DRAIN_MS).then(() => {
+        const now = ownership.owned().get(partition);
+        if (now?.token === lease.token && !consumers.has(partition)) {
+          return startConsumer(partition);
+        }
+      }).catch((error) => notice("warn", `partition ${partition}: ${error}`));
+    };
     const ownership: PartitionOwnership = new PartitionOwnership({
       count: options.partitions,
       partitions: partitionLeases,
       members: await table(names.memberLeases),
       hooks: {
-        gained(partition, lease) {
-          const before = leftovers.get(partition);
-          if (!before) return startConsumer(partition);
-          // Taken back while events this node began for it still run: started again now, they
-          // would run twice here (a reply's nonce counts per node, so it would not dedupe).
-          // They finish and are marked first, without holding up the tick.
-          notice("info", `partition ${partition}: taken back, after its earlier events here`);
-          within(before, HANDOVER_DRAIN_MS).then(() => {
-            const now = ownership.owned().get(partition);
-            if (now?.token === lease.token && !consumers.has(partition)) {
-              return startConsumer(partition);
-            }
-          }).catch((error) => notice("warn", `partition ${partition}: ${error}`));
-        },
+        gained,
         // A rebalance waits for started events longer than a shutdown can (leases are renewed
         // meanwhile): what it gives up on runs twice.
         async draining(partition) {
@@ -228,6 +235,23 @@ export async function startPartitionIntake(
           notice("warn", `lost partition ${partition} (lease expired)`);
           return stopConsumer(partition, 0); // its acks are fenced out already: no use waiting
         },
+        // While the fence was closed the consumer left events unacked (refused at the take, or
+        // given back unstarted by `mayStart`, or fenced in their handler): JetStream would
+        // hold them for `ack_wait` (60 s), and at 256 of them stop delivering the partition.
+        // A consumer started again from the ack floor has them delivered again at once.
+        async lapsed(partition, lease) {
+          notice(
+            "warn",
+            `partition ${partition}: its lease was renewed after it had lapsed (this node or ` +
+              "the bus was slow); consuming it again from its ack floor",
+          );
+          try {
+            await stopConsumer(partition, 0);
+            await gained(partition, lease);
+          } catch (error) {
+            notice("warn", `partition ${partition}: its consumer did not start again: ${error}`);
+          }
+        },
       },
     });
     const heartbeat = new Heartbeat(
@@ -236,14 +260,19 @@ export async function startPartitionIntake(
       ["runtime", "api"],
       options.version,
     );
-    const tick = async () => {
-      await ownership.tick().catch((error) => notice("warn", `partition ownership: ${error}`));
+    const renew = () =>
+      ownership.renew().catch((error) => notice("warn", `renewing partition leases: ${error}`));
+    const rebalance = async () => {
+      await ownership.rebalance().catch((error) => notice("warn", `partition ownership: ${error}`));
       await heartbeat.beat({ partitions: ownership.owned().size, ...options.stats?.() }).catch(
         () => {},
       );
     };
-    await tick();
-    const timer = setInterval(tick, options.tickMs ?? 1_000);
+    await rebalance();
+    // Renewal on a timer of its own: a rebalance (listing leases, starting consumers) can take
+    // seconds on a starved node, and no lease may wait for it.
+    const renewal = setInterval(renew, options.renewMs ?? 1_000);
+    const timer = setInterval(rebalance, options.tickMs ?? 1_000);
     return {
       ownership,
       consumers,
@@ -257,6 +286,7 @@ export async function startPartitionIntake(
         clearInterval(timer);
         closing = true;
         await ownership.leave().catch((error) => notice("warn", `leaving the cluster: ${error}`));
+        clearInterval(renewal);
         await heartbeat.remove().catch(() => {});
         await nc.drain();
       },

@@ -40,14 +40,24 @@ export function partitionOf(guildId: string, count: number = DEFAULT_PARTITION_C
 /** Lease name of a partition (`partition.7`). */
 export const partitionLease = (partition: number): string => `partition.${partition}`;
 
-/** What the owner of partitions is told; every hook is awaited. */
+/**
+ * What the owner of partitions is told. Hooks of one partition run one after
+ * another, never side by side; no hook holds up the renewal of any lease.
+ */
 export interface PartitionHooks {
   /** This node now owns `partition` (start consuming it, fenced by `lease.token`). */
   gained(partition: number, lease: Lease): Promise<void> | void;
   /** About to give `partition` up: stop taking its events and finish the ones in flight. */
   draining(partition: number): Promise<void> | void;
-  /** The lease was lost (expired and taken, or not renewable): stop at once, ack nothing more. */
+  /** The lease was lost (taken by another node, or released): stop at once, ack nothing more. */
   lost(partition: number): Promise<void> | void;
+  /**
+   * The lease was renewed only after it had stopped being valid (`LeaseTable.isValid`: a
+   * starved event loop or a slow bus), and no other node took it meanwhile: the tenure and
+   * its token go on, but whatever the fence refused while it was closed (events left
+   * unacked, dispatches held) is the owner's to take up again.
+   */
+  lapsed?(partition: number, lease: Lease): Promise<void> | void;
 }
 
 export interface PartitionOwnershipOptions {
@@ -71,16 +81,25 @@ export interface PartitionOwnershipOptions {
 }
 
 /**
- * One runtime node's share of the partitions. Call `tick()` every
- * `ttlMs / 3` or so: it renews what the node holds, reports what it lost,
+ * One runtime node's share of the partitions. Call `renew()` every
+ * `ttlMs / 6` or so, and `rebalance()` about as often, each on its own timer:
+ * `renew` renews what the node holds and reports what it lost; `rebalance`
  * hands back its surplus and takes free partitions up to its fair share.
+ * `tick()` does both, once.
+ *
+ * Renewal never waits for a rebalance or a hook: a rebalance lists the
+ * members and partitions (5.7 s in one starved gateway node) and its hooks
+ * start and stop consumers or shards (several bus round trips each), and while
+ * renewal waited behind them a starved node's leases ran out.
  *
  * @example
  * ```ts
  * const owner = new PartitionOwnership({ partitions, members, hooks });
- * const timer = setInterval(() => owner.tick(), 2_000);
+ * await owner.tick();
+ * const renewal = setInterval(() => owner.renew(), 1_000);
+ * const rebalance = setInterval(() => owner.rebalance(), 1_000);
  * // on shutdown:
- * clearInterval(timer); await owner.leave();
+ * clearInterval(rebalance); await owner.leave(); clearInterval(renewal);
  * ```
  */
 export class PartitionOwnership {
@@ -91,8 +110,15 @@ export class PartitionOwnership {
   readonly #leaseName: (n: number) => string;
   readonly #memberRole: string;
   readonly #held = new Map<number, Lease>();
+  /** Partitions being drained and released: a lapse is not taken up again. */
+  readonly #handingBack = new Set<number>();
+  /** Partitions being released: no longer renewed (the release compares the revision). */
+  readonly #releasing = new Set<number>();
+  /** Each partition's hooks, chained so that they never run side by side. */
+  readonly #hookChains = new Map<number, Promise<void>>();
   #membership: Lease | null = null;
-  #ticking: Promise<void> | null = null;
+  #rebalancing: Promise<void> | null = null;
+  #renewing: Promise<void> | null = null;
 
   constructor(options: PartitionOwnershipOptions) {
     const count = options.count ?? DEFAULT_PARTITION_COUNT;
@@ -115,26 +141,85 @@ export class PartitionOwnership {
     return this.#held;
   }
 
-  /** One round of renew, rebalance and take; rounds never overlap. */
-  tick(): Promise<void> {
-    this.#ticking ??= this.#tick().finally(() => (this.#ticking = null));
-    return this.#ticking;
+  /** One renewal, then one rebalance. */
+  async tick(): Promise<void> {
+    await this.renew();
+    await this.rebalance();
   }
 
-  async #tick(): Promise<void> {
-    const holder = this.#partitions.holder;
-    this.#membership = (this.#membership && await this.#members.renew(this.#membership)) ??
-      await this.#members.acquire(`${this.#memberRole}.${holder}`);
+  /**
+   * Renews the membership and every lease held, side by side; reports the
+   * leases lost (`lost`) and those renewed after they had lapsed (`lapsed`)
+   * without waiting for those hooks. Rounds never overlap: a call during one
+   * joins it. Rejects when the bus could not be reached for some lease (kept:
+   * its fence closes by the clock, and a later round may still renew it).
+   */
+  renew(): Promise<void> {
+    this.#renewing ??= this.#renew().finally(() => (this.#renewing = null));
+    return this.#renewing;
+  }
 
-    for (const [partition, lease] of [...this.#held]) {
-      const renewed = await this.#partitions.renew(lease);
-      if (renewed) {
-        this.#held.set(partition, renewed);
-      } else {
-        this.#held.delete(partition);
-        await this.#hooks.lost(partition);
-      }
+  async #renew(): Promise<void> {
+    const rounds: Promise<void>[] = [];
+    const membership = this.#membership;
+    if (membership) {
+      rounds.push(
+        this.#members.renew(membership).then((renewed) => {
+          if (this.#membership === membership) this.#membership = renewed;
+        }),
+      );
     }
+    for (const [partition, lease] of this.#held) {
+      if (this.#releasing.has(partition)) continue;
+      rounds.push(
+        this.#partitions.renew(lease).then((renewed) => {
+          if (this.#held.get(partition) !== lease) return;
+          if (renewed === null) {
+            this.#held.delete(partition);
+            // The owner reports its hooks' failures itself.
+            this.#chain(partition, () => this.#hooks.lost(partition)).catch(() => {});
+            return;
+          }
+          // Judged on the answer's arrival: the fence reads the old lease until it is replaced.
+          const lapsed = !this.#partitions.isValid(lease);
+          this.#held.set(partition, renewed); // also while handed back: its release compares it
+          if (lapsed && this.#hooks.lapsed && !this.#handingBack.has(partition)) {
+            this.#chain(partition, () => this.#hooks.lapsed!(partition, renewed)).catch(() => {});
+          }
+        }),
+      );
+    }
+    const failed = (await Promise.allSettled(rounds)).find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * Runs `hook` after the partition's earlier hooks; resolves when it ended,
+   * rejects with its error (the chain itself goes on).
+   */
+  #chain(partition: number, hook: () => Promise<void> | void): Promise<void> {
+    const run = (this.#hookChains.get(partition) ?? Promise.resolve()).then(hook);
+    const next = run.catch(() => {});
+    this.#hookChains.set(partition, next);
+    next.then(() => this.#hookChains.get(partition) === next && this.#hookChains.delete(partition));
+    return run;
+  }
+
+  /**
+   * Hands back this node's surplus over `ceil(count / live nodes)` (drained
+   * first) and takes free partitions up to that share. Rounds never overlap:
+   * a call during one joins it.
+   */
+  rebalance(): Promise<void> {
+    this.#rebalancing ??= this.#rebalance().finally(() => (this.#rebalancing = null));
+    return this.#rebalancing;
+  }
+
+  async #rebalance(): Promise<void> {
+    const holder = this.#partitions.holder;
+    this.#membership ??= await this.#members.acquire(`${this.#memberRole}.${holder}`);
+    // A partition lost (or lapsed) is stopped before it may be taken again.
+    await Promise.all([...this.#hookChains.values()]);
 
     const members = [...(await this.#members.list()).keys()].filter((n) =>
       n.startsWith(`${this.#memberRole}.`)
@@ -157,52 +242,40 @@ export class PartitionOwnership {
       const lease = await this.#partitions.acquire(this.#leaseName(partition));
       if (lease === null) continue;
       this.#held.set(partition, lease);
-      await this.#hooks.gained(partition, lease);
+      await this.#chain(partition, () => this.#hooks.gained(partition, lease));
     }
   }
 
   /**
    * Drains these partitions side by side, then releases their leases. A
    * drain can take seconds (events finishing): meanwhile every lease this
-   * node holds is renewed, as ticks would (the tick waits for this; none run
+   * node holds is renewed (as the owner's renewal timer would; none runs
    * while leaving), so no lease runs out and the drains' acks stay fenced in.
    */
   async #handBack(partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
-    const releasing = new Set<number>();
-    let renewing = Promise.resolve();
     const timer = setInterval(() => {
-      renewing = renewing.then(() => this.#renewAll(releasing));
+      this.renew().catch(() => {}); // what fails is left to the fence, and reported as lost
     }, this.#partitions.ttlMs / 3);
     try {
       await Promise.all(partitions.map(async (partition) => {
-        // A drain that fails still hands the partition over (its unacked events go to the next
-        // owner): kept, it would be renewed forever with nobody consuming it.
-        await Promise.resolve().then(() => this.#hooks.draining(partition)).catch(() => {});
-        releasing.add(partition);
-        await renewing; // a renewal in flight would move the revision the release compares
-        const lease = this.#held.get(partition);
-        this.#held.delete(partition);
-        if (lease) await this.#partitions.release(lease);
+        this.#handingBack.add(partition);
+        try {
+          // A drain that fails still hands the partition over (its unacked events go to the
+          // next owner): kept, it would be renewed forever with nobody consuming it.
+          await this.#chain(partition, () => this.#hooks.draining(partition)).catch(() => {});
+          this.#releasing.add(partition);
+          await this.#renewing; // one in flight would move the revision the release compares
+          const lease = this.#held.get(partition);
+          this.#held.delete(partition);
+          if (lease) await this.#partitions.release(lease);
+        } finally {
+          this.#handingBack.delete(partition);
+          this.#releasing.delete(partition);
+        }
       }));
     } finally {
       clearInterval(timer);
-      await renewing;
-    }
-  }
-
-  /** Renews the membership and every lease held but `skip`; what fails is left to the fence. */
-  async #renewAll(skip: ReadonlySet<number>): Promise<void> {
-    try {
-      if (this.#membership) this.#membership = await this.#members.renew(this.#membership);
-      for (const [partition, lease] of [...this.#held]) {
-        if (skip.has(partition)) continue;
-        const renewed = await this.#partitions.renew(lease);
-        // Not renewable: it runs out, its fence closes, and the next tick reports it lost.
-        if (renewed && this.#held.get(partition) === lease) this.#held.set(partition, renewed);
-      }
-    } catch {
-      // The bus is unreachable: the leases run out as they would without this renewal.
     }
   }
 
@@ -211,7 +284,7 @@ export class PartitionOwnership {
    * the leases renewed meanwhile) and releases it, then the membership.
    */
   async leave(): Promise<void> {
-    await this.#ticking;
+    await this.#rebalancing;
     await this.#handBack([...this.#held.keys()]);
     if (this.#membership) await this.#members.release(this.#membership);
     this.#membership = null;

@@ -3,7 +3,12 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { natsGate } from "../../storage/testing/servers.ts";
 import { LeaseTable } from "./leases.ts";
-import { partitionLease, partitionOf, PartitionOwnership } from "./partitions.ts";
+import {
+  type PartitionHooks,
+  partitionLease,
+  partitionOf,
+  PartitionOwnership,
+} from "./partitions.ts";
 import { ManualClock, natsTest, withBucket, withNats } from "./testing.ts";
 
 const gate = await natsGate();
@@ -115,39 +120,144 @@ Deno.test({
     ),
 });
 
+/** Node "a" with 1.5 s leases over `count` partitions, and a table of node "b" to race it. */
+function withShortLeases(
+  count: number,
+  hooks: PartitionHooks,
+  fn: (a: PartitionOwnership, table: LeaseTable, rival: LeaseTable) => Promise<void>,
+): Promise<void> {
+  return withNats((nc) =>
+    withBucket(nc, (_, partitionBucket) =>
+      withBucket(nc, async (_, memberBucket) => {
+        const kvm = new Kvm(nc);
+        const opts = (holder: string) => ({ holder, ttlMs: 1_500, skewMs: 100, safetyMs: 100 });
+        const table = new LeaseTable(await kvm.open(partitionBucket), opts("a"));
+        const a = new PartitionOwnership({
+          count,
+          partitions: table,
+          members: new LeaseTable(await kvm.open(memberBucket), opts("a")),
+          hooks,
+        });
+        await fn(a, table, new LeaseTable(await kvm.open(partitionBucket), opts("b")));
+      }))
+  );
+}
+
+/** Runs `check` every 300 ms for three of those TTLs (4.5 s). */
+async function forThreeTtls(check: (round: number) => Promise<void>): Promise<void> {
+  for (let round = 0; round < 15; round++) {
+    await new Promise((r) => setTimeout(r, 300));
+    await check(round);
+  }
+}
+
 Deno.test({
   ...nats,
   name:
     `PartitionOwnership keeps renewing its leases while a hand-over drains past their TTL${gate.note}`,
+  fn: () => {
+    const draining = Promise.withResolvers<void>();
+    const hooks = { gained: () => {}, draining: () => draining.promise, lost: () => {} };
+    return withShortLeases(4, hooks, async (a, table, rival) => {
+      await a.tick();
+      assert.equal(a.owned().size, 4);
+      const leaving = a.leave();
+      // Three TTLs of draining: a's leases stay valid and nobody else can take them.
+      await forThreeTtls(async (round) => {
+        for (const lease of a.owned().values()) assert.ok(table.isValid(lease), "a's lease");
+        assert.equal(await rival.acquire(partitionLease(round % 4)), null);
+      });
+      draining.resolve();
+      await leaving;
+      assert.equal(a.owned().size, 0);
+      assert.ok(await rival.acquire(partitionLease(0)), "released once drained");
+    });
+  },
+});
+
+Deno.test({
+  ...nats,
+  name: `PartitionOwnership renews its leases while a rebalance waits on a slow hook${gate.note}`,
+  fn: () => {
+    // A starved node's rebalance (listing leases, starting a consumer) can take longer than a
+    // lease lasts; renewal on its own timer must not wait for it.
+    const starting = Promise.withResolvers<void>();
+    const hooks = { gained: () => starting.promise, draining: () => {}, lost: () => {} };
+    return withShortLeases(2, hooks, async (a, table, rival) => {
+      const rebalancing = a.rebalance(); // takes a partition, then waits in its `gained`
+      const renewal = setInterval(() => a.renew().catch(() => {}), 300);
+      try {
+        await forThreeTtls(async () => {
+          assert.equal(a.owned().size, 1, "one partition taken, its hook still running");
+          for (const [p, lease] of a.owned()) {
+            assert.ok(table.isValid(lease), "renewed");
+            assert.equal(await rival.acquire(partitionLease(p)), null);
+          }
+        });
+        starting.resolve();
+        await rebalancing;
+        assert.equal(a.owned().size, 2);
+      } finally {
+        clearInterval(renewal);
+        starting.resolve();
+        await a.leave();
+      }
+    });
+  },
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `PartitionOwnership: a renewal after the lease lapsed keeps it and says so; a lease taken meanwhile is lost${gate.note}`,
   fn: () =>
     withNats((nc) =>
-      withBucket(nc, (_, partitionBucket) =>
-        withBucket(nc, async (_, memberBucket) => {
+      withBucket(nc, (_, partitions) =>
+        withBucket(nc, async (_, members) => {
+          const clock = new ManualClock();
           const kvm = new Kvm(nc);
-          const opts = (holder: string) => ({ holder, ttlMs: 1_500, skewMs: 100, safetyMs: 100 });
-          const table = new LeaseTable(await kvm.open(partitionBucket), opts("a"));
-          let finish = () => {};
-          const draining = new Promise<void>((resolve) => finish = resolve);
+          const opts = { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000, now: clock.now };
+          const events: string[] = [];
           const a = new PartitionOwnership({
             count: 4,
-            partitions: table,
-            members: new LeaseTable(await kvm.open(memberBucket), opts("a")),
-            hooks: { gained: () => {}, draining: () => draining, lost: () => {} },
+            partitions: new LeaseTable(await kvm.open(partitions), { ...opts, holder: "a" }),
+            members: new LeaseTable(await kvm.open(members), { ...opts, holder: "a" }),
+            hooks: {
+              gained: (p) => void events.push(`gained ${p}`),
+              draining: (p) => void events.push(`draining ${p}`),
+              lost: (p) => void events.push(`lost ${p}`),
+              lapsed: (p) => void events.push(`lapsed ${p}`),
+            },
           });
           await a.tick();
-          assert.equal(a.owned().size, 4);
-          const leaving = a.leave();
-          // Three TTLs of draining: a's leases stay valid and nobody else can take them.
-          const other = new LeaseTable(await kvm.open(partitionBucket), opts("b"));
-          for (let waited = 0; waited < 4_500; waited += 300) {
-            await new Promise((r) => setTimeout(r, 300));
-            for (const lease of a.owned().values()) assert.ok(table.isValid(lease), "a's lease");
-            assert.equal(await other.acquire(partitionLease(waited % 4)), null);
+          const tokens = new Map([...a.owned()].map(([p, lease]) => [p, lease.token]));
+          assert.equal(tokens.size, 4);
+
+          // Starved for 8 s: past every lease's expiry, and nobody took them.
+          clock.advance(8_000);
+          await a.tick();
+          assert.deepEqual(events.filter((e) => e.startsWith("lapsed")).sort(), [
+            "lapsed 0",
+            "lapsed 1",
+            "lapsed 2",
+            "lapsed 3",
+          ]);
+          assert.ok(!events.some((e) => e.startsWith("lost")), events.join(", "));
+          for (const [p, lease] of a.owned()) {
+            assert.equal(lease.token, tokens.get(p), "same tenure");
           }
-          finish();
-          await leaving;
-          assert.equal(a.owned().size, 0);
-          assert.ok(await other.acquire(partitionLease(0)), "released once drained");
+
+          // Starved again, and another node took partition 2 meanwhile: that one is lost.
+          clock.advance(8_000);
+          const b = new LeaseTable(await kvm.open(partitions), { ...opts, holder: "b" });
+          assert.ok(await b.acquire(partitionLease(2)));
+          events.length = 0;
+          await a.renew();
+          await a.rebalance();
+          assert.ok(events.includes("lost 2"), events.join(", "));
+          assert.ok(!a.owned().has(2));
+          assert.deepEqual(events.filter((e) => e.startsWith("lapsed")).length, 3);
+          await a.leave();
         }))
     ),
 });

@@ -36,7 +36,7 @@ import { RestartBackoff } from "./guard/restart_backoff.ts";
 import { type Handover, type QueuedEvent, settle } from "./guild_queue.ts";
 import { EffectRun } from "./effect_journaling.ts";
 import { runFenced } from "./effect_fencing.ts";
-import { checkEffectFence } from "../../shared/effect_fence.ts";
+import { checkEffectFence, EffectFenced } from "../../shared/effect_fence.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
 import { type GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
@@ -177,7 +177,7 @@ export class SandboxManager {
       new RestartBackoff(this.options.restartBackoff),
     );
     this.acks = new InteractionAcks(
-      (guildId, op, args) => this.#execute(guildId, op, args),
+      (guildId, op, args, handover) => this.#hostExecute(guildId, op, args, handover),
       this.options.interactionAckMs,
       {
         deferred: () => this.metrics.interactionsDeferred.inc(),
@@ -303,7 +303,7 @@ export class SandboxManager {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
     this.metrics.eventsIn.inc(name);
-    if (name === "interactionCreate") this.acks.track(guildId, payload);
+    if (name === "interactionCreate") this.acks.track(guildId, payload, handover);
     if (this.#closing) {
       // Not settled: a gateway RESUME hands it to the next start.
       if (name === "interactionCreate") this.#failInteraction(payload, "flora is restarting.");
@@ -489,28 +489,75 @@ export class SandboxManager {
     for (const guild of load.wake(fullBatch(this.options))) this.#pump(guild);
   }
 
+  /** A script's call: fenced, and journaled, when it was made for a bus event. */
   #execute(
     guildId: string,
     op: OperationName,
     args: unknown,
     origin?: QueuedEvent,
   ): Promise<unknown> {
-    this.metrics.restCalls.inc(op);
-    chargeOperation(this.metrics.usage, guildId, op);
-    const handover = origin?.handover;
-    if (!handover) return this.operations.execute(guildId, op, args);
-    // A bus event's mutating call lands only while this node holds its partition's lease,
-    // checked after the journal's read and again where the effect lands (effect_fencing.ts).
-    const execute = (a: unknown) => {
-      checkEffectFence();
-      return this.operations.execute(guildId, op, a);
-    };
-    return runFenced(guildId, op, args, handover, (o) => this.metrics.effectsFenced.inc(o), () => {
+    return this.#fenced(guildId, op, args, origin?.handover, (handover, execute) => {
       const effects = this.hooks.effects;
       if (!effects) return execute(args);
       origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
       return effects.run(origin!.effects, op, args, execute);
     });
+  }
+
+  /**
+   * The host's own answer to an interaction (its deferral past `interactionAckMs`, or an
+   * error answer): fenced by the interaction's bus event like the script's calls, but not
+   * journaled (it is none of the script's steps, and whether it happens depends on timing).
+   * A refusal is logged to the guild: the interaction is answered by the next owner.
+   */
+  #hostExecute(
+    guildId: string,
+    op: OperationName,
+    args: unknown,
+    handover: Handover | undefined,
+  ): Promise<unknown> {
+    return this.#fenced(guildId, op, args, handover, (_, execute) => execute(args)).catch(
+      (error) => {
+        if (error instanceof EffectFenced) {
+          const id = (args as { interactionId?: unknown }).interactionId;
+          this.logs.append(
+            guildId,
+            "warn",
+            `flora: did not send its own answer to interaction ${id}: ${error.message}`,
+          );
+        }
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Runs a call; a bus event's mutating call lands only while this node holds its partition's
+   * lease, checked after the journal's read and again where the effect lands
+   * (effect_fencing.ts).
+   */
+  #fenced(
+    guildId: string,
+    op: OperationName,
+    args: unknown,
+    handover: Handover | undefined,
+    run: (handover: Handover, execute: (args: unknown) => Promise<unknown>) => Promise<unknown>,
+  ): Promise<unknown> {
+    this.metrics.restCalls.inc(op);
+    chargeOperation(this.metrics.usage, guildId, op);
+    if (!handover) return this.operations.execute(guildId, op, args);
+    const execute = (a: unknown) => {
+      checkEffectFence();
+      return this.operations.execute(guildId, op, a);
+    };
+    return runFenced(
+      guildId,
+      op,
+      args,
+      handover,
+      (o) => this.metrics.effectsFenced.inc(o),
+      () => run(handover, execute),
+    );
   }
 
   /** The process handed these events to the worker (they are no longer safe to deliver again). */
