@@ -51,14 +51,20 @@ interface Cluster {
   clock: ManualClock;
   guildId: string;
   /** A user runs `/slow`: the emulator's interaction, delivered to the manager as a bus event. */
-  invoke(): Promise<{ id: string; handover: Handover & { refusals: number }; settled: boolean }>;
+  invoke(
+    before?: (interaction: { id: string; token: string }) => Promise<void>,
+  ): Promise<{ id: string; handover: Handover & { refusals: number }; settled: boolean }>;
 }
 
 /**
  * Runs `fn` with a sandbox manager whose operations go to an emulator through a fenced REST
  * manager (as on a cluster runtime node), and a partition lease held on the NATS server.
  */
-function withCluster(code: string, fn: (cluster: Cluster) => Promise<void>): Promise<void> {
+function withCluster(
+  code: string,
+  fn: (cluster: Cluster) => Promise<void>,
+  interactionAckMs = 300,
+): Promise<void> {
   return withNatsBucket(async (kv) => {
     const { clock, tables: [leases] } = clockedLeases(kv, TIMING, "node-a");
     const lease = (await leases.acquire("partition.3"))!;
@@ -86,7 +92,7 @@ function withCluster(code: string, fn: (cluster: Cluster) => Promise<void>): Pro
       await withSandboxes(
         operations,
         {
-          manager: { interactionAckMs: 300 },
+          manager: { interactionAckMs },
           pool: { heapMb: 256 },
           hooks: { tenure: () => tenure },
         },
@@ -101,7 +107,7 @@ function withCluster(code: string, fn: (cluster: Cluster) => Promise<void>): Pro
             logs,
             clock,
             guildId: guild.id,
-            async invoke() {
+            async invoke(before) {
               const { interactionId } = await control.invokeSlash({
                 guildId: guild.id,
                 channelId: guild.channels.general,
@@ -112,6 +118,7 @@ function withCluster(code: string, fn: (cluster: Cluster) => Promise<void>): Pro
                 emu.state.interactions.get(interactionId)!.interaction,
               ) as { id: string; token: string; guild_id: string };
               registry.record(payload);
+              await before?.(payload);
               const event = {
                 id: interactionId,
                 handover: partitionHandover(leases, lease),
@@ -247,6 +254,34 @@ Deno.test({
       assert.equal(record.responseType, deferred ? 5 : 4);
       assert.equal(manager.metrics.effectsFenced.get("interaction.respond"), 0);
     }),
+});
+
+Deno.test({
+  ...natsTest(gate),
+  name:
+    `Interaction acks: deferred by an earlier run elsewhere, the script's answer edits that deferral${gate.note}`,
+  fn: () =>
+    withCluster(
+      `createBot({ slashCommands: [slash({ name: "slow", description: "s", run: (ctx) => ctx.reply("pong") })] });`,
+      async ({ emu, manager, invoke }) => {
+        const event = await invoke(async ({ id, token }) => {
+          // The previous owner's host deferred it before the node died (not journaled).
+          const response = await fetch(`${emu.restBase}/v10/interactions/${id}/${token}/callback`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ type: 5 }),
+          });
+          assert.equal(response.status, 204);
+          await response.body?.cancel();
+        });
+        await until("the handler's end", () => event.settled);
+        const record = emu.state.interactions.get(event.id)!;
+        assert.deepEqual(record.responses.map((r) => r.kind), ["callback", "edit"]);
+        assert.equal(JSON.stringify(record.responses[1].body).includes("pong"), true);
+        assert.equal(manager.metrics.interactionsDeferred.get(), 0, "not by this host");
+      },
+      5_000, // the script answers first, however slow its cold start
+    ),
 });
 
 /** Delivers a `tick` cron run and waits for its handler's end. */

@@ -19,6 +19,7 @@
 import type { OperationName } from "../sandbox/protocol/mod.ts";
 import type { Handover } from "./guild_queue.ts";
 import { EffectFenced } from "../../shared/effect_fence.ts";
+import { DiscordRefusal, refusalOf } from "./operations/discord_request.ts";
 
 /** Discord's interaction types that matter here. */
 const MESSAGE_COMPONENT = 3;
@@ -26,6 +27,8 @@ const MESSAGE_COMPONENT = 3;
 const DEFERRED_MESSAGE = 5;
 const DEFERRED_UPDATE = 6;
 const EPHEMERAL = 64;
+/** Discord's "Interaction has already been acknowledged." */
+const ALREADY_ACKNOWLEDGED = 40060;
 /** Tokens last 15 minutes; forget interactions after that. */
 const TOKEN_TTL_MS = 15 * 60 * 1000;
 
@@ -195,7 +198,15 @@ export class InteractionAcks {
     if (tracked.state === "waiting") {
       tracked.state = "answered";
       clearTimeout(tracked.timer);
-      return await execute(guildId, op, args);
+      try {
+        return await execute(guildId, op, args);
+      } catch (error) {
+        // Acknowledged by an earlier run of this event elsewhere (the previous owner's host
+        // deferred it, and a host's deferral is not journaled): answer as if this host had.
+        const refusal = error instanceof DiscordRefusal ? error : refusalOf(error);
+        if (refusal?.code !== ALREADY_ACKNOWLEDGED) throw error;
+        return await this.#afterDeferral(guildId, tracked, a, execute);
+      }
     }
     if (tracked.state === "failed") {
       throw new Error("this interaction was already answered with an error by flora");
@@ -204,6 +215,16 @@ export class InteractionAcks {
     // The host deferred: turn the script's initial response into the matching follow-up step.
     await tracked.hostAck;
     tracked.state = "answered";
+    return await this.#afterDeferral(guildId, tracked, a, execute);
+  }
+
+  /** A script's initial response to a deferred interaction, as the matching follow-up step. */
+  async #afterDeferral(
+    guildId: string,
+    tracked: Tracked,
+    a: { interactionId: string; type: number; data?: Record<string, unknown> },
+    execute: Execute,
+  ): Promise<unknown> {
     switch (a.type) {
       case DEFERRED_MESSAGE:
       case DEFERRED_UPDATE:
