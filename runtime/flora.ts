@@ -16,6 +16,7 @@ import { oauthClientSecret } from "../emulator/rest/oauth.ts";
 import { type Emulator, startEmulator } from "../emulator/mod.ts";
 import { type ApiNodePresence, joinAsApiNode } from "./cluster/api_node.ts";
 import type { PartitionIntake } from "./cluster/partition_intake.ts";
+import { partitionOf } from "./cluster/partitions.ts";
 import { isSingleProcess } from "./cluster/roles.ts";
 import { type LimitableRest, startSharedRestLimits } from "./cluster/share_rest_limits.ts";
 import { type FenceableRest, fenceRestSends } from "./host/operations/discord_request.ts";
@@ -301,6 +302,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         onError: (error) => notice("warn", `effect journal: ${describe(error)}`),
       })
       : undefined;
+    let intake: PartitionIntake | undefined;
     sandboxes = new SandboxManager(
       guards.operations,
       logs,
@@ -324,9 +326,19 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         onWorkerFailure: guards.onWorkerFailure,
         onScriptLog: guards.onScriptLog,
         effects,
+        // A cron or task run acts for its guild's partition owner: fenced by the tenure it
+        // fired under, as bus events are (no intake yet: it owns nothing, so none may act).
+        tenure: consumesBus && !apiOnly
+          ? (guildId) =>
+            intake?.tenure(guildId) ??
+              {
+                partition: partitionOf(guildId, config.partitions),
+                mayAct: () => false,
+                fenced() {},
+              }
+          : undefined,
       },
     );
-    let intake: PartitionIntake | undefined;
     const cron = new CronScheduler(
       storage.guildKv,
       sandboxes,

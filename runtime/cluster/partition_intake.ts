@@ -10,7 +10,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "./nats_connection.ts";
 import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
-import type { Handover } from "../host/guild_queue.ts";
+import type { EffectTenure, Handover } from "../host/guild_queue.ts";
 import { type ClusterView, Heartbeat, openNodesBucket, readClusterView } from "./cluster_view.ts";
 import {
   busNames,
@@ -83,6 +83,11 @@ export interface PartitionIntake {
   view(): Promise<ClusterView>;
   /** Whether this node owns `guildId`'s partition now (with a valid lease): it runs its cron. */
   owns(guildId: string): boolean;
+  /**
+   * This node's tenure of `guildId`'s partition now, for a cron or task run it fires: its calls
+   * land only while that same tenure's lease is valid (none held now: they never do).
+   */
+  tenure(guildId: string): EffectTenure;
   /** Drains and hands back every partition, then disconnects. */
   close(): Promise<void>;
 }
@@ -152,14 +157,18 @@ export async function startPartitionIntake(
         );
       }
     };
+    /** Whether this node still holds `partition` under its tenure of now (none: never). */
+    const tenureFence = (partition: number) => {
+      const tenure = ownership.owned().get(partition)?.token;
+      return () => {
+        const lease = ownership.owned().get(partition);
+        return tenure !== undefined && lease?.token === tenure && partitionLeases.isValid(lease);
+      };
+    };
     const startConsumer = async (partition: number): Promise<void> => {
       // This consumer's tenure: a handler it started may not act under a later one (the
       // partition lost and taken back while the handler still ran, the event run elsewhere).
-      const tenure = ownership.owned().get(partition)?.token;
-      const fence = () => {
-        const lease = ownership.owned().get(partition);
-        return lease !== undefined && lease.token === tenure && partitionLeases.isValid(lease);
-      };
+      const fence = tenureFence(partition);
       // Checked as each event leaves its guild's queue for a worker: a node paused past its
       // lease starts none of what it had queued, even before its next tick says so.
       const mayStart = () => startable.has(partition) && fence();
@@ -281,6 +290,15 @@ export async function startPartitionIntake(
       owns(guildId) {
         const lease = ownership.owned().get(partitionOf(guildId, options.partitions));
         return lease !== undefined && partitionLeases.isValid(lease);
+      },
+      tenure(guildId) {
+        const partition = partitionOf(guildId, options.partitions);
+        return {
+          partition,
+          mayAct: tenureFence(partition),
+          fenced() {},
+          outcome: "this run ends here (a task left incomplete fires again on the guild's owner)",
+        };
       },
       async close() {
         clearInterval(timer);

@@ -1,12 +1,60 @@
 import assert from "node:assert/strict";
 import { natsGate, TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
 import { EventPublisher, removeEventBus } from "./event_bus.ts";
-import { startPartitionIntake } from "./partition_intake.ts";
+import { type PartitionIntakeOptions, startPartitionIntake } from "./partition_intake.ts";
 import { ManualClock, natsTest, withNats } from "./testing.ts";
 import { until } from "../../tests/helpers/cluster.ts";
 
 const gate = await natsGate();
 const nats = natsTest(gate);
+
+/** One node's intake of a one-partition bus, on `clock`, renewed and rebalanced by hand. */
+function startHandTickedIntake(
+  prefix: string,
+  clock: ManualClock,
+  options: Partial<PartitionIntakeOptions> = {},
+) {
+  return startPartitionIntake({
+    natsUrl: [TEST_NATS_URL],
+    busPrefix: prefix,
+    partitions: 1,
+    nodeId: "node-a",
+    version: "test",
+    route: (_payload, _shard, settled) => settled(),
+    withdraw: () => 0,
+    lease: { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000, now: clock.now },
+    tickMs: 3_600_000,
+    renewMs: 3_600_000,
+    ...options,
+  });
+}
+
+Deno.test({
+  ...nats,
+  name:
+    `PartitionIntake.tenure: a cron or task run acts only while the tenure it fired under holds${gate.note}`,
+  fn: () =>
+    withNats(async (nc) => {
+      const prefix = uniqueName("t");
+      const clock = new ManualClock(Date.now());
+      const intake = await startHandTickedIntake(prefix, clock);
+      const tenure = intake.tenure("101");
+      try {
+        assert.ok(intake.owns("101"));
+        assert.equal(tenure.partition, 0);
+        assert.equal(tenure.mayAct(), true);
+        clock.advance(5_001); // past the expiry less the safety margin: paused or starved
+        assert.equal(tenure.mayAct(), false);
+        await intake.ownership.renew(); // late, but nobody took it: the same tenure goes on
+        assert.equal(tenure.mayAct(), true);
+      } finally {
+        await intake.close();
+        await removeEventBus(nc, prefix);
+      }
+      // Given back (the node left): a run fired under that tenure no longer acts.
+      assert.equal(tenure.mayAct(), false);
+    }),
+});
 
 Deno.test({
   ...nats,
@@ -18,21 +66,11 @@ Deno.test({
       const clock = new ManualClock(Date.now());
       const routed: string[] = [];
       const notices: string[] = [];
-      const intake = await startPartitionIntake({
-        natsUrl: [TEST_NATS_URL],
-        busPrefix: prefix,
-        partitions: 1,
-        nodeId: "node-a",
-        version: "test",
+      const intake = await startHandTickedIntake(prefix, clock, {
         route: (payload, _shard, settled) => {
           routed.push(String((payload as { s: number }).s));
           settled();
         },
-        withdraw: () => 0,
-        lease: { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000, now: clock.now },
-        // Renewed and rebalanced by hand below.
-        tickMs: 3_600_000,
-        renewMs: 3_600_000,
         onNotice: (_level, message) => notices.push(message),
       });
       try {

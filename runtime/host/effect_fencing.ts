@@ -20,7 +20,7 @@
 import { type EffectFence, effectFence, EffectFenced } from "../../shared/effect_fence.ts";
 import type { FetchArgs, OperationName } from "../sandbox/protocol/mod.ts";
 import { MUTATING_OPERATIONS } from "./effect_journaling.ts";
-import type { Handover } from "./guild_queue.ts";
+import type { EffectTenure } from "./guild_queue.ts";
 
 /** Fetch methods that only read (RFC 9110's safe methods). */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -43,7 +43,7 @@ export class HandoverFence implements EffectFence {
   constructor(
     readonly guildId: string,
     readonly op: OperationName,
-    readonly handover: Handover,
+    readonly handover: EffectTenure,
     readonly onFenced: (op: OperationName) => void,
   ) {}
 
@@ -56,7 +56,8 @@ export class HandoverFence implements EffectFence {
     }
     throw new EffectFenced(
       `${this.op}: this node lost guild ${this.guildId}'s partition ` +
-        `${this.handover.partition} (its lease lapsed); the event runs on its next owner`,
+        `${this.handover.partition} (its lease lapsed); ` +
+        (this.handover.outcome ?? "the event runs on its next owner"),
     );
   }
 }
@@ -77,7 +78,7 @@ export function runFenced<T>(
   guildId: string,
   op: OperationName,
   args: unknown,
-  handover: Handover,
+  handover: EffectTenure,
   onFenced: (op: OperationName) => void,
   execute: () => Promise<T>,
 ): Promise<T> {

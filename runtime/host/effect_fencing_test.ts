@@ -5,12 +5,14 @@ import {
   effectFence,
   EffectFenced,
 } from "../../shared/effect_fence.ts";
-import { startEmulator } from "../../emulator/mod.ts";
+import { EmulatorClient } from "../../emulator/client.ts";
+import { type Emulator, startEmulator } from "../../emulator/mod.ts";
 import { natsGate } from "../../storage/testing/servers.ts";
 import { clockedLeases, natsTest, withNatsBucket } from "../cluster/testing.ts";
 import { OPERATION_NAMES, type OperationName } from "../sandbox/protocol/mod.ts";
 import { isFencedCall, runFenced } from "./effect_fencing.ts";
 import { READ_ONLY_OPERATIONS } from "./effect_journaling.ts";
+import type { Bot } from "@discordeno/bot";
 import { createGateway } from "./gateway.ts";
 import type { Handover } from "./guild_queue.ts";
 import {
@@ -18,6 +20,7 @@ import {
   type FenceableRest,
   fenceRestSends,
   type RawRest,
+  unwrapFenced,
 } from "./operations/discord_request.ts";
 
 const gate = await natsGate();
@@ -118,15 +121,24 @@ Deno.test({
     }),
 });
 
+/** Runs `fn` with an emulator and a bot whose REST sends are fenced, as on a runtime node. */
+async function withFencedBot(fn: (emu: Emulator, bot: Bot) => Promise<void>): Promise<void> {
+  const emu = await startEmulator({ port: 0 });
+  try {
+    const bot = createGateway({ token: emu.token, restBase: emu.restBase, onPayload: () => {} });
+    fenceRestSends(bot.rest as unknown as FenceableRest);
+    await fn(emu, bot);
+  } finally {
+    await emu.close();
+  }
+}
+
 Deno.test({
   name: "fenceRestSends: a request fenced while queued is not sent; a holding one is",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const emu = await startEmulator({ port: 0 });
-    try {
-      const bot = createGateway({ token: emu.token, restBase: emu.restBase, onPayload: () => {} });
-      fenceRestSends(bot.rest as unknown as FenceableRest);
+  fn: () =>
+    withFencedBot(async (emu, bot) => {
       const request = discordRequest(bot.rest as unknown as RawRest);
       const channel = emu.seeded!.guilds[0].channels.general;
       const post = (fence: EffectFence) =>
@@ -149,10 +161,53 @@ Deno.test({
       const sent = await post({ check() {} }) as { content: string };
       assert.equal(sent.content, "hi");
       assert.equal(emu.actions.list({ since: before }).length, 1);
-    } finally {
-      await emu.close();
-    }
-  },
+    }),
+});
+
+Deno.test({
+  name: "fenceRestSends: an interaction answer made by Discordeno's own helper is fenced at send",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withFencedBot(async (emu, bot) => {
+      const guild = emu.seeded!.guilds[0];
+      await discordRequest(bot.rest as unknown as RawRest)(
+        "PUT",
+        `/applications/${emu.applicationId}/guilds/${guild.id}/commands`,
+        { body: [{ name: "hello", description: "h" }] },
+      );
+      const { interactionId, token } = await new EmulatorClient(emu.url).invokeSlash({
+        guildId: guild.id,
+        channelId: guild.channels.general,
+        userId: emu.seeded!.users.member,
+        name: "hello",
+      });
+      const answer = (fence: EffectFence, type: number) =>
+        effectFence.run(
+          fence,
+          () => unwrapFenced(bot.rest.sendInteractionResponse(interactionId, token, { type })),
+        );
+      const followUp = (fence: EffectFence) =>
+        effectFence.run(
+          fence,
+          () => unwrapFenced(bot.rest.sendFollowupMessage(token, { content: "more" })),
+        );
+      // The helper calls `makeRequest` in the fenced call's context: the fence rides along and
+      // is checked just before the send (the callback skips Discordeno's queues).
+      const lapsed: EffectFence = {
+        check() {
+          throw new EffectFenced("lost the partition");
+        },
+      };
+      await assert.rejects(answer(lapsed, 5), EffectFenced);
+      await assert.rejects(followUp(lapsed), EffectFenced);
+      const record = emu.state.interactions.get(interactionId)!;
+      assert.equal(record.responseType, null, "no acknowledgement reached Discord");
+      assert.equal(record.responses.length, 0);
+      await answer({ check() {} }, 5);
+      await followUp({ check() {} }); // its bucket's queue got the refused one's slot back
+      assert.deepEqual(record.responses.map((r) => r.kind), ["callback", "followup"]);
+    }),
 });
 
 Deno.test("isFencedCall: every protocol operation is fenced unless allowlisted as read-only", () => {

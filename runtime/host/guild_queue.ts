@@ -37,8 +37,35 @@ export interface QueuedEvent {
   settled?: () => void;
   /** Set for an event another node can run instead (a cluster's bus event). */
   handover?: Handover;
+  /**
+   * A cluster's event that came from no bus (a cron or task run): the partition tenure it
+   * fired under, which fences its calls. Never given back, not journaled.
+   */
+  tenure?: EffectTenure;
   /** A bus event's journaled calls on this node (`effect_journaling.ts`), from its first one. */
   effects?: EffectRun;
+}
+
+/**
+ * The partition tenure a cluster node runs an event under: its mutating calls land only while
+ * this node still holds that tenure's lease (`effect_fencing.ts`).
+ */
+export interface EffectTenure {
+  /** The event's partition (named when a call is refused). */
+  partition: number;
+  /**
+   * Whether this node may still make the running event's effects happen: its partition lease
+   * is valid by this node's accounting, same tenure (a partition being drained still may).
+   * Checked at each mutating call (`effect_fencing.ts`).
+   */
+  mayAct(): boolean;
+  /** Called when a mutating call was refused (a bus event is left unmarked and unacked). */
+  fenced(): void;
+  /**
+   * What becomes of the event once a call is refused, as the refusal says it.
+   * @default "the event runs on its next owner"
+   */
+  outcome?: string;
 }
 
 /**
@@ -46,23 +73,13 @@ export interface QueuedEvent {
  * longer start (the partition is being handed over, or its lease is gone) is
  * given back unstarted, and runs on the partition's next owner.
  */
-export interface Handover {
+export interface Handover extends EffectTenure {
   /** The bus event's stable id (its effect journal's key). */
   id: string;
   /** Whether a node may have run it before (redelivered, or given to a previous owner). */
   mayHaveRun: boolean;
-  /** The event's partition (named when a call is refused). */
-  partition: number;
   /** Whether this node may still start the event. */
   mayStart(): boolean;
-  /**
-   * Whether this node may still make the running event's effects happen: its partition lease
-   * is valid by this node's accounting (a partition being drained still may). Checked at each
-   * mutating call (`effect_fencing.ts`).
-   */
-  mayAct(): boolean;
-  /** Called when a mutating call was refused: the event is left unmarked and unacked. */
-  fenced(): void;
   /** Called, instead of `settled`, when the event is given back unstarted. */
   withdrawn(): void;
 }

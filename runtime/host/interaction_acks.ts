@@ -7,10 +7,19 @@
  * (its script failed to load, crashed, or flora is stopping) the user gets an
  * ephemeral error instead of "The application did not respond".
  *
+ * In a cluster these answers are the host's own effects of a bus event: each
+ * is sent with the interaction's {@linkcode Handover}, so it is fenced like the
+ * script's calls (`effect_fencing.ts`) — a node paused past its partition
+ * lease does not wake to defer, or answer with an error, an interaction the
+ * next owner is answering.
+ *
  * @module
  */
 
 import type { OperationName } from "../sandbox/protocol/mod.ts";
+import type { Handover } from "./guild_queue.ts";
+import { EffectFenced } from "../../shared/effect_fence.ts";
+import { DiscordRefusal, refusalOf } from "./operations/discord_request.ts";
 
 /** Discord's interaction types that matter here. */
 const MESSAGE_COMPONENT = 3;
@@ -18,11 +27,21 @@ const MESSAGE_COMPONENT = 3;
 const DEFERRED_MESSAGE = 5;
 const DEFERRED_UPDATE = 6;
 const EPHEMERAL = 64;
+/** Discord's "Interaction has already been acknowledged." */
+const ALREADY_ACKNOWLEDGED = 40060;
 /** Tokens last 15 minutes; forget interactions after that. */
 const TOKEN_TTL_MS = 15 * 60 * 1000;
 
 /** Carries out a Discord operation for a guild (the host's operation executor). */
 export type Execute = (guildId: string, op: OperationName, args: unknown) => Promise<unknown>;
+
+/** Carries out the host's own answer to an interaction, fenced by its bus event's handover. */
+export type HostExecute = (
+  guildId: string,
+  op: OperationName,
+  args: unknown,
+  handover: Handover | undefined,
+) => Promise<unknown>;
 
 interface Tracked {
   guildId: string;
@@ -36,6 +55,8 @@ interface Tracked {
   /** The host's own acknowledgement in flight; script answers wait for it. */
   hostAck?: Promise<void>;
   receivedAt: number;
+  /** The interaction's bus event's tie to its partition (cluster only): fences the host's answers. */
+  handover?: Handover;
 }
 
 /** What the tracker reports (for metrics). */
@@ -50,15 +71,15 @@ export interface AckEvents {
  * @example
  * ```ts
  * const acks = new InteractionAcks(execute, 2_000);
- * acks.track(guildId, interactionPayload);         // when delivered
- * await acks.execute(guildId, op, args, execute);   // every script operation passes through
+ * acks.track(guildId, interactionPayload, handover); // when delivered
+ * await acks.run(guildId, op, args, execute);         // every script operation passes through
  * ```
  */
 export class InteractionAcks {
   #tracked = new Map<string, Tracked>();
 
   constructor(
-    readonly execute: Execute,
+    readonly execute: HostExecute,
     /** How long the script gets to answer before the host defers, ms. */
     readonly ackMs = 2_000,
     readonly events: AckEvents = {},
@@ -71,8 +92,8 @@ export class InteractionAcks {
     return n;
   }
 
-  /** Starts the clock for an interaction delivered to a guild. */
-  track(guildId: string, payload: unknown): void {
+  /** Starts the clock for an interaction delivered to a guild (with its bus event's handover). */
+  track(guildId: string, payload: unknown, handover?: Handover): void {
     const p = payload as { id?: unknown; type?: unknown };
     if (typeof p?.id !== "string") return;
     this.#prune();
@@ -83,6 +104,7 @@ export class InteractionAcks {
       state: "waiting",
       handled: false,
       receivedAt: Date.now(),
+      handover,
     };
     tracked.timer = setTimeout(() => this.#expire(id, tracked), this.ackMs);
     this.#tracked.set(id, tracked);
@@ -110,7 +132,10 @@ export class InteractionAcks {
     tracked.hostAck = this.execute(tracked.guildId, "interaction.respond", {
       interactionId: id,
       type: tracked.deferType,
-    }).then(() => {}, () => {});
+    }, tracked.handover).then(() => {}, (error) => {
+      // Refused unsent (this node lost the event's partition): nothing was acknowledged.
+      if (error instanceof EffectFenced && tracked.state === "deferred") tracked.state = "waiting";
+    });
   }
 
   /**
@@ -134,9 +159,15 @@ export class InteractionAcks {
           tracked.guildId,
           tracked.deferType === DEFERRED_MESSAGE ? "interaction.editReply" : "interaction.followUp",
           { interactionId, data },
+          tracked.handover,
         )
       )
-      : this.execute(tracked.guildId, "interaction.respond", { interactionId, type: 4, data });
+      : this.execute(
+        tracked.guildId,
+        "interaction.respond",
+        { interactionId, type: 4, data },
+        tracked.handover,
+      );
     return send.then(() => {}, () => {});
   }
 
@@ -167,7 +198,15 @@ export class InteractionAcks {
     if (tracked.state === "waiting") {
       tracked.state = "answered";
       clearTimeout(tracked.timer);
-      return await execute(guildId, op, args);
+      try {
+        return await execute(guildId, op, args);
+      } catch (error) {
+        // Acknowledged by an earlier run of this event elsewhere (the previous owner's host
+        // deferred it, and a host's deferral is not journaled): answer as if this host had.
+        const refusal = error instanceof DiscordRefusal ? error : refusalOf(error);
+        if (refusal?.code !== ALREADY_ACKNOWLEDGED) throw error;
+        return await this.#afterDeferral(guildId, tracked, a, execute);
+      }
     }
     if (tracked.state === "failed") {
       throw new Error("this interaction was already answered with an error by flora");
@@ -176,6 +215,16 @@ export class InteractionAcks {
     // The host deferred: turn the script's initial response into the matching follow-up step.
     await tracked.hostAck;
     tracked.state = "answered";
+    return await this.#afterDeferral(guildId, tracked, a, execute);
+  }
+
+  /** A script's initial response to a deferred interaction, as the matching follow-up step. */
+  async #afterDeferral(
+    guildId: string,
+    tracked: Tracked,
+    a: { interactionId: string; type: number; data?: Record<string, unknown> },
+    execute: Execute,
+  ): Promise<unknown> {
     switch (a.type) {
       case DEFERRED_MESSAGE:
       case DEFERRED_UPDATE:

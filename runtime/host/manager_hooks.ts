@@ -8,6 +8,7 @@
 import type { Deployment } from "../../storage/types.ts";
 import type { LoadedMessage, LogLevel, OperationName } from "../sandbox/protocol/mod.ts";
 import type { EffectJournaling } from "./effect_journaling.ts";
+import type { EffectTenure } from "./guild_queue.ts";
 
 /** Executes a validated operation for a guild; throws a readable error when refused. */
 export interface OperationExecutor {
@@ -27,4 +28,9 @@ export interface ManagerHooks {
   onScriptLog?(guildId: string, level: LogLevel, message: string): void;
   /** Journals the mutating calls of a cluster's bus events, so a re-run repeats none of them. */
   effects?: EffectJournaling;
+  /**
+   * A cluster runtime node's tenure of `guildId`'s partition now, for an event delivered without
+   * a bus handover (a cron or task run): its calls are fenced by it, as a bus event's are.
+   */
+  tenure?(guildId: string): EffectTenure;
 }

@@ -218,9 +218,9 @@ export class FloraMetrics {
   );
   readonly effectsFenced = new Counter(
     "flora_effects_fenced_total",
-    "Cluster runtime nodes: mutating calls of bus events refused because this node's lease " +
-      "on the event's partition had lapsed (the event runs on the partition's next owner), " +
-      "by operation.",
+    "Cluster runtime nodes: mutating calls refused because this node's lease on the " +
+      "partition had lapsed: bus events' script calls and the host's interaction answers " +
+      "(the event runs on the partition's next owner), cron and task runs' calls; by operation.",
     "op",
   );
   readonly busEvents = new Counter(

@@ -33,10 +33,10 @@ import { HeldGuilds, holdsBatch } from "./batch_hold.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
-import { type Handover, type QueuedEvent, settle } from "./guild_queue.ts";
+import { type EffectTenure, type Handover, type QueuedEvent, settle } from "./guild_queue.ts";
 import { EffectRun } from "./effect_journaling.ts";
 import { runFenced } from "./effect_fencing.ts";
-import { checkEffectFence } from "../../shared/effect_fence.ts";
+import { checkEffectFence, EffectFenced } from "../../shared/effect_fence.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
 import { type GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
@@ -177,7 +177,7 @@ export class SandboxManager {
       new RestartBackoff(this.options.restartBackoff),
     );
     this.acks = new InteractionAcks(
-      (guildId, op, args) => this.#execute(guildId, op, args),
+      (guildId, op, args, handover) => this.#hostExecute(guildId, op, args, handover),
       this.options.interactionAckMs,
       {
         deferred: () => this.metrics.interactionsDeferred.inc(),
@@ -303,7 +303,7 @@ export class SandboxManager {
     const guild = this.#guilds.get(guildId);
     if (!guild?.deployment) return false;
     this.metrics.eventsIn.inc(name);
-    if (name === "interactionCreate") this.acks.track(guildId, payload);
+    if (name === "interactionCreate") this.acks.track(guildId, payload, handover);
     if (this.#closing) {
       // Not settled: a gateway RESUME hands it to the next start.
       if (name === "interactionCreate") this.#failInteraction(payload, "flora is restarting.");
@@ -325,6 +325,8 @@ export class SandboxManager {
       receivedAt: performance.now(),
       settled,
       handover,
+      // A cron or task run in a cluster: fenced by the tenure it fired under.
+      tenure: handover ? undefined : this.hooks.tenure?.(guildId),
     };
     if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
@@ -489,28 +491,79 @@ export class SandboxManager {
     for (const guild of load.wake(fullBatch(this.options))) this.#pump(guild);
   }
 
+  /**
+   * A script's call: fenced when it was made for a cluster's event (a bus event, a cron or
+   * task run), and journaled when for a bus event.
+   */
   #execute(
     guildId: string,
     op: OperationName,
     args: unknown,
     origin?: QueuedEvent,
   ): Promise<unknown> {
+    const handover = origin?.handover;
+    return this.#fenced(guildId, op, args, handover ?? origin?.tenure, (execute) => {
+      const effects = this.hooks.effects;
+      if (!effects || !handover) return execute(args);
+      origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
+      return effects.run(origin!.effects, op, args, execute);
+    });
+  }
+
+  /**
+   * The host's own answer to an interaction (its deferral past `interactionAckMs`, or an
+   * error answer): fenced by the interaction's bus event like the script's calls, but not
+   * journaled (it is none of the script's steps, and whether it happens depends on timing).
+   * A refusal is logged to the guild: the interaction is answered by the next owner.
+   */
+  #hostExecute(
+    guildId: string,
+    op: OperationName,
+    args: unknown,
+    handover: Handover | undefined,
+  ): Promise<unknown> {
+    return this.#fenced(guildId, op, args, handover, (execute) => execute(args)).catch(
+      (error) => {
+        if (error instanceof EffectFenced) {
+          const id = (args as { interactionId?: unknown }).interactionId;
+          this.logs.append(
+            guildId,
+            "warn",
+            `flora: did not send its own answer to interaction ${id}: ${error.message}`,
+          );
+        }
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Runs a call; a bus event's mutating call lands only while this node holds its partition's
+   * lease, checked after the journal's read and again where the effect lands
+   * (effect_fencing.ts).
+   */
+  #fenced(
+    guildId: string,
+    op: OperationName,
+    args: unknown,
+    tenure: EffectTenure | undefined,
+    run: (execute: (args: unknown) => Promise<unknown>) => Promise<unknown>,
+  ): Promise<unknown> {
     this.metrics.restCalls.inc(op);
     chargeOperation(this.metrics.usage, guildId, op);
-    const handover = origin?.handover;
-    if (!handover) return this.operations.execute(guildId, op, args);
-    // A bus event's mutating call lands only while this node holds its partition's lease,
-    // checked after the journal's read and again where the effect lands (effect_fencing.ts).
+    if (!tenure) return this.operations.execute(guildId, op, args);
     const execute = (a: unknown) => {
       checkEffectFence();
       return this.operations.execute(guildId, op, a);
     };
-    return runFenced(guildId, op, args, handover, (o) => this.metrics.effectsFenced.inc(o), () => {
-      const effects = this.hooks.effects;
-      if (!effects) return execute(args);
-      origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
-      return effects.run(origin!.effects, op, args, execute);
-    });
+    return runFenced(
+      guildId,
+      op,
+      args,
+      tenure,
+      (o) => this.metrics.effectsFenced.inc(o),
+      () => run(execute),
+    );
   }
 
   /** The process handed these events to the worker (they are no longer safe to deliver again). */

@@ -90,15 +90,32 @@ export function discordRequest(rest: RawRest): DiscordRequest {
     try {
       return await rest.makeRequest(method, route, fence ? { ...options, fence } : options);
     } catch (error) {
-      const cause = (error as { cause?: unknown } | null)?.cause;
-      if (cause instanceof EffectFenced) throw cause;
-      throw refusalOf(error) ?? error;
+      throw fencedCause(error) ?? refusalOf(error) ?? error;
     }
   };
 }
 
+/** The {@linkcode EffectFenced} refusal Discordeno wrapped (its rejections carry a `cause`). */
+function fencedCause(error: unknown): EffectFenced | null {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause instanceof EffectFenced ? cause : null;
+}
+
+/**
+ * Awaits a request made through one of Discordeno's own helpers (e.g. an
+ * interaction's answer), rethrowing a fenced refusal as the {@linkcode EffectFenced}
+ * it is rather than Discordeno's "Failed to send request to discord.".
+ */
+export async function unwrapFenced<T>(request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    throw fencedCause(error) ?? error;
+  }
+}
+
 /** The slice of Discordeno's REST manager {@linkcode fenceRestSends} hooks into. */
-export interface FenceableRest {
+export interface FenceableRest extends RawRest {
   token: string;
   sendRequest(options: SendingRequest): Promise<void>;
   simplifyUrl(route: string, method: string): string;
@@ -115,11 +132,19 @@ interface SendingRequest {
 }
 
 /**
- * Checks each request's effect fence (set by {@linkcode discordRequest}) just before
- * Discordeno sends it, after its rate-limit queues (and the shared limits, when installed
- * after this): a request refused there rejects with {@linkcode EffectFenced} unsent.
+ * Checks each request's effect fence just before Discordeno sends it, after its rate-limit
+ * queues (and the shared limits, when installed after this): a request refused there rejects
+ * with {@linkcode EffectFenced} unsent. The fence rides in the request's options: set by
+ * {@linkcode discordRequest}, or taken here from the call in progress when one of Discordeno's
+ * own helpers (an interaction's answer) made the request — `makeRequest` runs in its caller's
+ * async context, while `sendRequest` may run in whichever request's started the bucket's queue.
  */
 export function fenceRestSends(rest: FenceableRest): void {
+  const make = rest.makeRequest.bind(rest);
+  rest.makeRequest = (method, route, options) => {
+    const fence = options?.fence ?? effectFence.getStore();
+    return make(method, route, fence ? { ...options, fence } : options);
+  };
   const send = rest.sendRequest.bind(rest);
   rest.sendRequest = async (request) => {
     try {

@@ -6,6 +6,7 @@
  */
 
 import type { OperationHandlers } from "./context.ts";
+import { unwrapFenced } from "./discord_request.ts";
 
 function messageId(result: unknown): { id?: string } {
   const id = (result as { id?: unknown } | undefined)?.id;
@@ -22,27 +23,29 @@ export const interactionOperations: OperationHandlers<InteractionOp> = {
   "interaction.respond": async (ctx, a) => {
     await ctx.scope.messageBody(a.data);
     const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
-    await ctx.interactionRest.sendInteractionResponse(record.id, record.token, {
+    await unwrapFenced(ctx.interactionRest.sendInteractionResponse(record.id, record.token, {
       type: a.type,
       data: a.data,
-    });
+    }));
     return null;
   },
   "interaction.followUp": async (ctx, a) => {
     await ctx.scope.messageBody(a.data);
     const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
-    return messageId(await ctx.interactionRest.sendFollowupMessage(record.token, a.data));
+    return messageId(
+      await unwrapFenced(ctx.interactionRest.sendFollowupMessage(record.token, a.data)),
+    );
   },
   "interaction.editReply": async (ctx, a) => {
     await ctx.scope.messageBody(a.data);
     const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
     return messageId(
-      await ctx.interactionRest.editOriginalInteractionResponse(record.token, a.data),
+      await unwrapFenced(ctx.interactionRest.editOriginalInteractionResponse(record.token, a.data)),
     );
   },
   "interaction.deleteReply": async (ctx, a) => {
     const record = ctx.interactions.forGuild(ctx.guildId, a.interactionId);
-    await ctx.interactionRest.deleteOriginalInteractionResponse(record.token);
+    await unwrapFenced(ctx.interactionRest.deleteOriginalInteractionResponse(record.token));
     return null;
   },
 };
