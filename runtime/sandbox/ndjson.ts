@@ -7,6 +7,7 @@
  */
 
 import type { RawJson } from "./raw_json.ts";
+import { isRawPart } from "./raw_part.ts";
 
 /**
  * Reads JSON values, one per line. A line that is not JSON is reported to
@@ -109,21 +110,6 @@ async function* readLines<T>(
   } finally {
     chunks.release();
   }
-}
-
-/**
- * Whether a JSON text can ride raw after a line's value: it holds no tab or
- * newline (compact JSON, such as Discord's gateway frames, holds neither).
- *
- * @example
- * ```ts
- * isRawPart('{"t":"MESSAGE_CREATE","d":{}}'); // true
- * isRawPart('{\n  "pretty": true\n}'); // false
- * ```
- */
-export function isRawPart(json: string): boolean {
-  // Two scans for a character beat one regular expression with a class of two (≈ 4×).
-  return json.indexOf("\n") === -1 && json.indexOf("\t") === -1;
 }
 
 /**

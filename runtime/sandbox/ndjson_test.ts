@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  isRawPart,
-  NdjsonWriter,
-  readNdjson,
-  readNdjsonBatches,
-  readNdjsonWithRaw,
-} from "./ndjson.ts";
+import { NdjsonWriter, readNdjson, readNdjsonBatches, readNdjsonWithRaw } from "./ndjson.ts";
 import { RawJsonStore } from "./raw_json.ts";
+import { isRawPart } from "./raw_part.ts";
 
 /** A byte stream that delivers `text` cut at the given byte offsets. */
 function chunked(text: string, cuts: number[]): ReadableStream<Uint8Array> {

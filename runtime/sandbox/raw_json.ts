@@ -12,7 +12,7 @@
  * @module
  */
 
-import { isRawPart } from "./ndjson.ts";
+import { isRawPart } from "./raw_part.ts";
 
 /** New chunks hold this many bytes; a text that may need more gets one of its own. */
 const CHUNK_BYTES = 64 * 1024;
