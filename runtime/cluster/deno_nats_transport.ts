@@ -167,7 +167,7 @@ export class DenoTransport implements Transport {
   async #write(conn: Deno.TcpConn): Promise<void> {
     try {
       while (this.#queue.length > 0 && !this.#done) {
-        const frame = this.#queue.length === 1 ? this.#queue[0] : DataBuffer.concat(...this.#queue);
+        const frame = this.#queue.length === 1 ? this.#queue[0] : joined(this.#queue);
         this.#queue = [];
         for (let written = 0; written < frame.length;) {
           written += await conn.write(frame.subarray(written));
@@ -225,4 +225,11 @@ function closeQuietly(conn: Deno.TcpConn): void {
   } catch {
     // closed already
   }
+}
+
+/** The frames as one (no spread: thousands may queue behind a write during a burst). */
+function joined(frames: Uint8Array[]): Uint8Array {
+  const buffer = new DataBuffer();
+  for (const frame of frames) buffer.fill(frame);
+  return buffer.drain();
 }
