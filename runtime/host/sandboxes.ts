@@ -23,7 +23,6 @@ import type { SandboxPool } from "../sandbox/pool.ts";
 import { RawJsonStore } from "../sandbox/raw_json.ts";
 import type {
   CommandDefinition,
-  OperationName,
   ScriptEventName,
   WorkerExitReason,
   WorkerKey,
@@ -33,10 +32,8 @@ import { HeldGuilds, holdsBatch } from "./batch_hold.ts";
 import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
-import { type EffectTenure, type Handover, type QueuedEvent, settle } from "./guild_queue.ts";
-import { EffectRun } from "./effect_journaling.ts";
-import { runFenced } from "./effect_fencing.ts";
-import { checkEffectFence, EffectFenced } from "../../shared/effect_fence.ts";
+import { type Handover, settle } from "./guild_queue.ts";
+import { GuildCalls } from "./guild_calls.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
 import { type GuildWorker, LoadStopped, ScriptLoadError } from "./guild_worker.ts";
@@ -49,7 +46,7 @@ import type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
 import { RestartTimers } from "./restart_timers.ts";
 import { registerSchedulingGauges } from "./scheduling_gauges.ts";
 import { type SchedulingOptions, schedulingOptions } from "./scheduling_options.ts";
-import { chargeBatch, chargeOperation } from "./usage_charges.ts";
+import { chargeBatch } from "./usage_charges.ts";
 import { WorkerFailures } from "./worker_failures.ts";
 import { WorkerLifecycle } from "./worker_lifecycle.ts";
 import { WorkerMessages } from "./worker_messages.ts";
@@ -98,6 +95,8 @@ export class SandboxManager {
   readonly options: SchedulingOptions;
   readonly metrics: FloraMetrics;
   readonly acks: InteractionAcks;
+  /** How the scripts' and the host's calls run: counted, fenced, journaled. */
+  #calls: GuildCalls;
 
   constructor(
     readonly operations: OperationExecutor,
@@ -124,7 +123,7 @@ export class SandboxManager {
           for (const event of message.events) this.#done(worker, event.id, event.startedAt);
         },
         run: (guildId, op, args, origin) =>
-          this.acks.run(guildId, op, args, (g, o, a) => this.#execute(g, o, a, origin)),
+          this.acks.run(guildId, op, args, (g, o, a) => this.#calls.script(g, o, a, origin)),
         answer: (key, result) => this.#p.send(key, result),
         extendBudget: (key, ms) => this.#p.extendBudget(key, ms),
       },
@@ -132,6 +131,7 @@ export class SandboxManager {
       hooks.onScriptLog && ((guildId, level, line) => hooks.onScriptLog!(guildId, level, line)),
     );
     this.metrics = metrics ?? new FloraMetrics();
+    this.#calls = new GuildCalls(operations, logs, this.metrics, hooks);
     this.#eviction = new Eviction(
       { maxResident: this.options.maxResident, idleMs: this.options.idleMs },
       {
@@ -177,7 +177,7 @@ export class SandboxManager {
       new RestartBackoff(this.options.restartBackoff),
     );
     this.acks = new InteractionAcks(
-      (guildId, op, args, handover) => this.#hostExecute(guildId, op, args, handover),
+      (guildId, op, args, handover) => this.#calls.host(guildId, op, args, handover),
       this.options.interactionAckMs,
       {
         deferred: () => this.metrics.interactionsDeferred.inc(),
@@ -489,81 +489,6 @@ export class SandboxManager {
   #wakeWaiting(load: ProcessLoad<Guild>): void {
     if (load.waiting.size === 0) return; // after every event: no generator for nobody
     for (const guild of load.wake(fullBatch(this.options))) this.#pump(guild);
-  }
-
-  /**
-   * A script's call: fenced when it was made for a cluster's event (a bus event, a cron or
-   * task run), and journaled when for a bus event.
-   */
-  #execute(
-    guildId: string,
-    op: OperationName,
-    args: unknown,
-    origin?: QueuedEvent,
-  ): Promise<unknown> {
-    const handover = origin?.handover;
-    return this.#fenced(guildId, op, args, handover ?? origin?.tenure, (execute) => {
-      const effects = this.hooks.effects;
-      if (!effects || !handover) return execute(args);
-      origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
-      return effects.run(origin!.effects, op, args, execute);
-    });
-  }
-
-  /**
-   * The host's own answer to an interaction (its deferral past `interactionAckMs`, or an
-   * error answer): fenced by the interaction's bus event like the script's calls, but not
-   * journaled (it is none of the script's steps, and whether it happens depends on timing).
-   * A refusal is logged to the guild: the interaction is answered by the next owner.
-   */
-  #hostExecute(
-    guildId: string,
-    op: OperationName,
-    args: unknown,
-    handover: Handover | undefined,
-  ): Promise<unknown> {
-    return this.#fenced(guildId, op, args, handover, (execute) => execute(args)).catch(
-      (error) => {
-        if (error instanceof EffectFenced) {
-          const id = (args as { interactionId?: unknown }).interactionId;
-          this.logs.append(
-            guildId,
-            "warn",
-            `flora: did not send its own answer to interaction ${id}: ${error.message}`,
-          );
-        }
-        throw error;
-      },
-    );
-  }
-
-  /**
-   * Runs a call; a bus event's mutating call lands only while this node holds its partition's
-   * lease, checked after the journal's read and again where the effect lands
-   * (effect_fencing.ts).
-   */
-  #fenced(
-    guildId: string,
-    op: OperationName,
-    args: unknown,
-    tenure: EffectTenure | undefined,
-    run: (execute: (args: unknown) => Promise<unknown>) => Promise<unknown>,
-  ): Promise<unknown> {
-    this.metrics.restCalls.inc(op);
-    chargeOperation(this.metrics.usage, guildId, op);
-    if (!tenure) return this.operations.execute(guildId, op, args);
-    const execute = (a: unknown) => {
-      checkEffectFence();
-      return this.operations.execute(guildId, op, a);
-    };
-    return runFenced(
-      guildId,
-      op,
-      args,
-      tenure,
-      (o) => this.metrics.effectsFenced.inc(o),
-      () => run(execute),
-    );
   }
 
   /** The process handed these events to the worker (they are no longer safe to deliver again). */
