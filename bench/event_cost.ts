@@ -10,9 +10,9 @@
  *
  * Flags: `--guilds=N` (1,000), `--events=N` (100,000 per round), `--rounds=N` (3),
  * `--only=plain|flora`, `--nice=N` (the sandboxes' niceness, 10 as in every bench),
- * `--hold-ms=N` (`FLORA_BATCH_HOLD_MS`, 0), `--profile=DIR`: V8 CPU profiles go there — the
- * host's for each flora phase (`host-flora-N`, `host-direct-N`), the
- * emulator's and each sandbox process's and worker's for their lifetime
+ * `--hold-ms=N` (`FLORA_BATCH_HOLD_MS`, 0), `--processes=N` (`FLORA_SANDBOX_PROCESSES`, 2),
+ * `--profile=DIR`: V8 CPU profiles go there — the host's for each flora phase (`host-flora-N`,
+ * `host-direct-N`), the emulator's and each sandbox process's and worker's for their lifetime
  * (sampled every 10 ms: a profiler per isolate); `bench/profile_summary.ts`
  * prints their top functions. `--profile-only=host` profiles the host alone
  * (every worker's profiler swamps a 2-core machine). Profiling costs CPU:
@@ -47,6 +47,7 @@ const PROFILE = flag("profile");
 const SETTINGS: Record<string, string> = {
   ...(flag("nice") === undefined ? {} : { FLORA_SANDBOX_NICE: flag("nice")! }),
   ...(flag("hold-ms") === undefined ? {} : { FLORA_BATCH_HOLD_MS: flag("hold-ms")! }),
+  ...(flag("processes") === undefined ? {} : { FLORA_SANDBOX_PROCESSES: flag("processes")! }),
 };
 /** Profile every role, or (`host`) the host's flora phases alone. */
 const PROFILE_ALL = PROFILE !== undefined && flag("profile-only") !== "host";

@@ -114,3 +114,27 @@ Deno.test("a sandbox process reports its memory with its heartbeat", async () =>
     assert.equal(memory.workersHeapUsed + memory.workersHeapTotal, 0); // no worker yet
   });
 });
+
+Deno.test("a sandbox process's heartbeat sums the heaps its workers' pongs report", async () => {
+  await withPool({}, ignore, async (pool) => {
+    const key = { guildId: "100000000000000001", deploymentId: "d1" };
+    await pool.spawn(key, {
+      v: PROTOCOL_VERSION,
+      type: "load",
+      guildId: key.guildId,
+      deploymentId: key.deploymentId,
+      entry: "main.ts",
+      code: `globalThis.kept = new Array(100_000).fill("x");`,
+    });
+    const deadline = Date.now() + 10_000;
+    while (!pool.memory()[0]?.workersHeapUsed && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const memory = pool.memory()[0];
+    assert.ok(memory?.workersHeapUsed, "no worker's heap in a heartbeat in 10 s");
+    // The worker holds an 800 KB array: its isolate's heap, not a zero or the process's RSS.
+    assert.ok(memory.workersHeapUsed > 800_000, JSON.stringify(memory));
+    assert.ok(memory.workersHeapTotal >= memory.workersHeapUsed, JSON.stringify(memory));
+    assert.ok(memory.workersHeapTotal < memory.rss, JSON.stringify(memory));
+  });
+});
