@@ -17,6 +17,7 @@ import type { FloraConfig } from "../config_schema.ts";
 import type { GatewayPayload } from "../host/event_router.ts";
 import { createGateway } from "../host/gateway.ts";
 import { errorMessage } from "../../shared/error_message.ts";
+import { within } from "../../shared/within.ts";
 import { Heartbeat, openNodesBucket } from "./cluster_view.ts";
 import { dispatchEvents } from "./bus_dispatches.ts";
 import {
@@ -30,6 +31,9 @@ import { GatewayShards, shardLease } from "./gateway_shards.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
 import { PartitionOwnership } from "./partitions.ts";
 import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
+
+/** Longest wait at shutdown for the shard sockets still open to close, ms (as a kill's). */
+const SHUTDOWN_SOCKETS_MS = 2_000;
 
 /** A running gateway node. */
 export interface GatewayNode {
@@ -211,7 +215,19 @@ export async function startGatewayNode(
         await owner.leave().catch((error) => notice("warn", `leaving the gateway nodes: ${error}`));
         clearInterval(renewal);
         await leases.close();
-        await gateway.shutdown(ShardSocketCloseCodes.Shutdown, "flora gateway node stopping");
+        // The shards the manager still has (none once the node left, unless one was started
+        // meanwhile), bounded like a lost shard's kill: a close handshake a busy or stuck peer
+        // never finishes must not keep the node from exiting.
+        const closing = gateway.shutdown(
+          ShardSocketCloseCodes.Shutdown,
+          "flora gateway node stopping",
+        );
+        if (!await within(closing, SHUTDOWN_SOCKETS_MS)) {
+          notice(
+            "warn",
+            `shard sockets still open after ${SHUTDOWN_SOCKETS_MS} ms: stopping anyway`,
+          );
+        }
         await heartbeat.remove().catch(() => {});
         await nc.drain();
         await control.drain();

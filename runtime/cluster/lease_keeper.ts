@@ -21,6 +21,7 @@
  * @module
  */
 
+import { within } from "../../shared/within.ts";
 import type { Lease, LeaseState } from "./leases.ts";
 import { LeaseSlots } from "./lease_slots.ts";
 import type {
@@ -147,12 +148,7 @@ export class LeaseKeeper {
     const closing = this.request<"close">({ op: "close" });
     this.#closed = true;
     for (const { slots } of this.#tables) endAll(slots);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      closing.catch(() => {}),
-      new Promise((resolve) => timer = setTimeout(resolve, CLOSE_WAIT_MS)),
-    ]);
-    clearTimeout(timer);
+    await within(closing, CLOSE_WAIT_MS);
     this.#worker.terminate();
     this.#rejectPending("the lease keeper is closed");
   }

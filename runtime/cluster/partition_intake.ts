@@ -20,6 +20,7 @@ import {
   type TakeResult,
 } from "./event_bus.ts";
 import type { Lease } from "./leases.ts";
+import { within } from "../../shared/within.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
 import type { KeptTableOptions } from "./lease_keeper_protocol.ts";
 import { type FencedLeases, partitionOf, PartitionOwnership } from "./partitions.ts";
@@ -100,15 +101,6 @@ export interface PartitionIntake {
   tenure(guildId: string): EffectTenure;
   /** Drains and hands back every partition, then disconnects. */
   close(): Promise<void>;
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever is first. */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
-  return Promise.race([promise.then(() => {}, () => {}), timeout]).finally(() =>
-    clearTimeout(timer)
-  );
 }
 
 /**
