@@ -238,6 +238,7 @@ async function run(
     log(`${target.name}: measuring`);
     const result = await measure(target, emu, guilds, sizes);
     log(`${target.name}: ${JSON.stringify(result)}`);
+    log(`${target.name}: leases lapsed / lost, by node: ${leaseTrouble(target.output())}`);
     if (result.unfinished > 0 || result.sustained.lost > 0) {
       const view = await fetch(`${target.apiUrls[0]}/cluster`, {
         headers: { authorization: `Bearer ${target.operatorToken}` },
@@ -270,6 +271,17 @@ async function run(
   } finally {
     await target.stop();
   }
+}
+
+/**
+ * Each node's leases renewed only after they had lapsed, and lost, from its notices (a starved
+ * node's: its fence was closed meanwhile).
+ */
+function leaseTrouble(output: Record<string, string>): string {
+  return Object.entries(output).map(([node, text]) => {
+    const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0;
+    return `${node} ${count(/renewed after it had lapsed/g)} / ${count(/lost \w+ \d+ \(lease/g)}`;
+  }).join(", ") || "none (one process)";
 }
 
 /** The single process, `FLORA_ROLE=all`, pointed at the standalone emulator. */

@@ -337,6 +337,8 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
                 fenced() {},
               }
           : undefined,
+        // A deploy made through this node, of a guild another node runs, keeps no worker here.
+        runsEvents: consumesBus ? (guildId) => intake?.owns(guildId) ?? false : undefined,
       },
     );
     const cron = new CronScheduler(

@@ -17,6 +17,7 @@ import type { FloraConfig } from "../config_schema.ts";
 import type { GatewayPayload } from "../host/event_router.ts";
 import { createGateway } from "../host/gateway.ts";
 import { errorMessage } from "../../shared/error_message.ts";
+import { within } from "../../shared/within.ts";
 import { Heartbeat, openNodesBucket } from "./cluster_view.ts";
 import { dispatchEvents } from "./bus_dispatches.ts";
 import {
@@ -27,9 +28,12 @@ import {
 } from "./gateway_metrics.ts";
 import { busNames, ensureEventBus, EventPublisher } from "./event_bus.ts";
 import { GatewayShards, shardLease } from "./gateway_shards.ts";
-import { LeaseTable } from "./leases.ts";
+import { LeaseKeeper } from "./lease_keeper.ts";
 import { PartitionOwnership } from "./partitions.ts";
 import { IdentifyGate, ShardSessionStore } from "./shard_sessions.ts";
+
+/** Longest wait at shutdown for the shard sockets still open to close, ms (as a kill's). */
+const SHUTDOWN_SOCKETS_MS = 2_000;
 
 /** A running gateway node. */
 export interface GatewayNode {
@@ -55,7 +59,8 @@ export interface GatewayNodeOptions {
    */
   tickMs?: number;
   /**
-   * How often the node's shard leases are renewed, ms.
+   * How often the node's leases are renewed (by the lease keeper's worker), and how often the
+   * ownership looks at what it renewed, ms.
    * @default 1_000
    */
   renewMs?: number;
@@ -75,8 +80,8 @@ export async function startGatewayNode(
     throw new Error("the gateway role needs DISCORD_TOKEN and NATS_URL");
   }
   const nc: NatsConnection = await connectNats(config.natsUrl, config.nodeId);
-  // Leases, sessions and heartbeats on a connection of their own: under a heavy publish load a
-  // renewal queued behind thousands of publishes could come too late and lose a live shard.
+  // Sessions and heartbeats on a connection of their own: under a heavy publish load a write
+  // queued behind thousands of publishes could come too late.
   const control = await connectNats(config.natsUrl, `${config.nodeId}-control`)
     .catch(async (error) => {
       await nc.close();
@@ -84,7 +89,16 @@ export async function startGatewayNode(
     });
   const stats: GatewayNodeStats = { published: 0, duplicates: 0, skipped: 0, failed: 0 };
   const timers: ReturnType<typeof setInterval>[] = [];
+  let keeper: LeaseKeeper | null = null;
   try {
+    // Leases on a worker of their own, with its own connection: this node's event loop stood
+    // still 3–5.9 s under load, and its shard lease lapsed waiting for it.
+    keeper = await LeaseKeeper.start({
+      servers: config.natsUrl,
+      name: `${config.nodeId}-leases`,
+      renewMs: options.renewMs,
+      onNotice: notice,
+    });
     await ensureEventBus(nc, { prefix: config.busPrefix, partitions: config.partitions });
     const publisher = new EventPublisher(nc, {
       prefix: config.busPrefix,
@@ -93,13 +107,10 @@ export async function startGatewayNode(
     const names = busNames(config.busPrefix);
     const kvm = new Kvm(control);
     const timing = options.lease ?? { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 };
-    const table = async (bucket: string) =>
-      new LeaseTable(await kvm.create(bucket, { history: 1 }), {
-        holder: config.nodeId,
-        ...timing,
-      });
-    const shardLeases = await table(names.shardLeases);
-    const members = await table(names.memberLeases);
+    const leases = keeper;
+    const table = (bucket: string, capacity: number) =>
+      leases.table(bucket, { holder: config.nodeId, ...timing, capacity });
+    const members = await table(names.memberLeases, 1);
     const gatewayKv = await kvm.create(names.gatewaySessions, { history: 1 });
 
     let shards: GatewayShards | null = null;
@@ -120,6 +131,7 @@ export async function startGatewayNode(
     gateway.totalShards = config.shards ?? connection.shards;
     gateway.lastShardId = gateway.totalShards - 1;
     gateway.prepareBuckets();
+    const shardLeases = await table(names.shardLeases, gateway.totalShards);
 
     const publish = async (
       payload: GatewayPayload,
@@ -184,8 +196,8 @@ export async function startGatewayNode(
         .catch(() => {});
     };
     await rebalance();
-    // Renewal on a timer of its own: a rebalance (listing the members, starting shards) took
-    // 5.7 s on a starved gateway node, and its shard's lease ran out waiting behind it.
+    // What the keeper renewed, looked at on a timer of its own: a rebalance (listing the
+    // members, starting shards) took 5.7 s on a starved gateway node.
     const renewal = setInterval(() => {
       owner.renew().catch((error) => notice("warn", `renewing shard leases: ${error}`));
     }, options.renewMs ?? 1_000);
@@ -202,7 +214,20 @@ export async function startGatewayNode(
         for (const timer of timers) clearInterval(timer);
         await owner.leave().catch((error) => notice("warn", `leaving the gateway nodes: ${error}`));
         clearInterval(renewal);
-        await gateway.shutdown(ShardSocketCloseCodes.Shutdown, "flora gateway node stopping");
+        await leases.close();
+        // The shards the manager still has (none once the node left, unless one was started
+        // meanwhile), bounded like a lost shard's kill: a close handshake a busy or stuck peer
+        // never finishes must not keep the node from exiting.
+        const closing = gateway.shutdown(
+          ShardSocketCloseCodes.Shutdown,
+          "flora gateway node stopping",
+        );
+        if (!await within(closing, SHUTDOWN_SOCKETS_MS)) {
+          notice(
+            "warn",
+            `shard sockets still open after ${SHUTDOWN_SOCKETS_MS} ms: stopping anyway`,
+          );
+        }
         await heartbeat.remove().catch(() => {});
         await nc.drain();
         await control.drain();
@@ -210,6 +235,7 @@ export async function startGatewayNode(
     };
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
+    await (keeper as LeaseKeeper | null)?.close();
     await nc.close();
     await control.close();
     throw error;

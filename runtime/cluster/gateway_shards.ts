@@ -23,6 +23,7 @@
  */
 
 import type { Bot, DiscordenoShard } from "@discordeno/bot";
+import { within } from "../../shared/within.ts";
 import type { GatewayPayload } from "../host/event_router.ts";
 import { primeResume, type ShardSession } from "../host/gateway_resume.ts";
 import { SequenceWatermark } from "../host/sequence_watermark.ts";
@@ -162,6 +163,10 @@ export class GatewayShards {
   async start(shardId: number): Promise<void> {
     const { gateway, sessions } = this.#options;
     const session = await sessions.read(shardId, gateway.totalShards);
+    // Given up while its session was read (a restart after an overflow racing the shard's
+    // release or loss), or started meanwhile: connected now, it would run with no lease, and a
+    // node's shutdown closing its socket could wait for it.
+    if (!this.#options.lease(shardId) || this.#running.has(shardId)) return;
     this.#running.set(shardId, {
       resume: session,
       mark: session ? new SequenceWatermark(session.seq) : null,
@@ -331,25 +336,13 @@ export class GatewayShards {
   async #kill(shardId: number): Promise<void> {
     const waitMs = this.#options.killWaitMs ?? 2_000;
     const shard = this.#options.gateway.shards.get(shardId);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) =>
-      timer = setTimeout(() => resolve("late"), waitMs)
+    const killed = this.#options.gateway.kill(shardId).catch((error) =>
+      this.#notice("warn", `shard ${shardId} did not stop cleanly: ${error}`)
     );
-    const killed = this.#options.gateway.kill(shardId).then(
-      () => "closed" as const,
-      (error) => {
-        this.#notice("warn", `shard ${shardId} did not stop cleanly: ${error}`);
-        return "closed" as const;
-      },
-    );
-    try {
-      if (await Promise.race([killed, late]) === "late") {
-        // Whatever still arrives on that socket is not this node's to handle any more.
-        if (shard) shard.handleMessage = () => Promise.resolve();
-        this.#notice("warn", `shard ${shardId}: its socket did not close within ${waitMs} ms`);
-      }
-    } finally {
-      clearTimeout(timer);
+    if (!await within(killed, waitMs)) {
+      // Whatever still arrives on that socket is not this node's to handle any more.
+      if (shard) shard.handleMessage = () => Promise.resolve();
+      this.#notice("warn", `shard ${shardId}: its socket did not close within ${waitMs} ms`);
     }
   }
 

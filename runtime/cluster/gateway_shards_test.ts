@@ -170,3 +170,42 @@ Deno.test({
       assert.deepEqual(calls, ["resume"]);
     }),
 });
+
+Deno.test({
+  name:
+    `GatewayShards.start does not connect a shard given up while its stored session was read${gate.note}`,
+  ...natsTest(gate),
+  fn: () =>
+    withNatsBucket(async (kv) => {
+      let held: Lease | undefined = LEASE;
+      const identified: number[] = [];
+      const manager = shardManager({
+        identify: (id) => Promise.resolve(void identified.push(id)),
+      });
+      let readDone!: () => void;
+      const reading = new Promise<void>((resolve) => readDone = resolve);
+      class SlowSessions extends ShardSessionStore {
+        override async read(shardId: number, totalShards: number) {
+          await reading; // a slow bus
+          return await super.read(shardId, totalShards);
+        }
+      }
+      const shards = gatewayShards(kv, manager, [], {
+        lease: () => held,
+        isValid: () => held !== undefined,
+        sessions: new SlowSessions(kv, "gw-a"),
+      });
+      const starting = shards.start(0); // e.g. a restart after the hold overflowed
+      held = undefined; // released (the node leaving) or lost meanwhile
+      await shards.drain(0); // nothing running yet: nothing to hand over
+      readDone();
+      await starting;
+      assert.deepEqual(identified, [], "not connected without its lease");
+      assert.equal(shards.valid(0), false);
+
+      held = LEASE; // taken again: it connects
+      await shards.start(0);
+      await shards.start(0); // a second start while it runs is a no-op
+      assert.deepEqual(identified, [0]);
+    }),
+});

@@ -30,6 +30,11 @@ export interface Lease {
   revision: number;
   /** Epoch ms at which others may take it (after their `skewMs`). */
   expiresAt: number;
+  /**
+   * Renewals of this tenure confirmed only after it had stopped being valid
+   * (`isValid`: its holder was starved, or the bus slow); absent: none.
+   */
+  lapses?: number;
 }
 
 /** How a lease table behaves; every field but `holder` has a default. */
@@ -162,7 +167,10 @@ export class LeaseTable {
         revision = await casOrNull(() => this.#kv.update(lease.name, value, entry.revision));
       }
     }
-    return revision === null ? null : { ...lease, revision, expiresAt };
+    if (revision === null) return null;
+    // Judged on the answer's arrival: the holder's fence read the old lease until now.
+    const lapses = (lease.lapses ?? 0) + (this.isValid(lease) ? 0 : 1);
+    return { ...lease, revision, expiresAt, lapses };
   }
 
   /** Gives a lease up at once (on shutdown or rebalance); false when it was no longer ours. */

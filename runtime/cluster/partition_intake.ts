@@ -8,7 +8,6 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "./nats_connection.ts";
-import { Kvm } from "@nats-io/kv";
 import type { GatewayPayload } from "../host/event_router.ts";
 import type { EffectTenure, Handover } from "../host/guild_queue.ts";
 import { type ClusterView, Heartbeat, openNodesBucket, readClusterView } from "./cluster_view.ts";
@@ -20,8 +19,11 @@ import {
   PartitionConsumer,
   type TakeResult,
 } from "./event_bus.ts";
-import { type Lease, LeaseTable } from "./leases.ts";
-import { partitionOf, PartitionOwnership } from "./partitions.ts";
+import type { Lease } from "./leases.ts";
+import { within } from "../../shared/within.ts";
+import { LeaseKeeper } from "./lease_keeper.ts";
+import type { KeptTableOptions } from "./lease_keeper_protocol.ts";
+import { type FencedLeases, partitionOf, PartitionOwnership } from "./partitions.ts";
 
 export interface PartitionIntakeOptions {
   natsUrl: string[];
@@ -54,15 +56,24 @@ export interface PartitionIntakeOptions {
    * Lease timing; a dead node's partitions move within about `ttlMs + skewMs + tickMs`.
    * @default { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 }
    */
-  lease?: { ttlMs: number; skewMs: number; safetyMs: number; now?: () => number };
+  lease?: { ttlMs: number; skewMs: number; safetyMs: number };
+  /**
+   * Opens a lease table for up to `capacity` names. By default the node's leases are kept by a
+   * worker of their own (`LeaseKeeper`), renewed whatever the main thread is doing; tests
+   * pass `LeaseTable`s on a clock they move (renewed by `ownership.renew()` on this thread).
+   */
+  leases?: (bucket: string, options: KeptTableOptions & { capacity: number }) => Promise<
+    FencedLeases
+  >;
   /**
    * How often ownership is rebalanced (partitions handed back and taken), ms.
    * @default 1_000
    */
   tickMs?: number;
   /**
-   * How often the node's leases are renewed, ms: a renewal has `ttlMs - safetyMs - renewMs`
-   * (4 s by default) to get through before the fence closes.
+   * How often the node's leases are renewed (by the lease keeper's worker), and how often the
+   * ownership looks at what it renewed (lost and lapsed leases), ms: a renewal has
+   * `ttlMs - safetyMs - renewMs` (4 s by default) to get through before the fence closes.
    * @default 1_000
    */
   renewMs?: number;
@@ -92,15 +103,6 @@ export interface PartitionIntake {
   close(): Promise<void>;
 }
 
-/** Resolves when `promise` settles or after `ms`, whichever is first. */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
-  return Promise.race([promise.then(() => {}, () => {}), timeout]).finally(() =>
-    clearTimeout(timer)
-  );
-}
-
 /**
  * How long a partition handed to another runtime node (a rebalance, not a
  * shutdown) waits for its started events, ms.
@@ -113,17 +115,23 @@ export async function startPartitionIntake(
 ): Promise<PartitionIntake> {
   const notice = options.onNotice ?? (() => {});
   const nc: NatsConnection = await connectNats(options.natsUrl, options.nodeId);
+  let keeper: LeaseKeeper | null = null;
   try {
     await ensureEventBus(nc, { prefix: options.busPrefix, partitions: options.partitions });
-    const kvm = new Kvm(nc);
     const timing = options.lease ?? { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 };
     const names = busNames(options.busPrefix);
-    const table = async (bucket: string) =>
-      new LeaseTable(await kvm.create(bucket, { history: 1 }), {
-        holder: options.nodeId,
-        ...timing,
+    const open = options.leases ?? (async (bucket, tableOptions) => {
+      keeper ??= await LeaseKeeper.start({
+        servers: options.natsUrl,
+        name: `${options.nodeId}-leases`,
+        renewMs: options.renewMs,
+        onNotice: notice,
       });
-    const partitionLeases = await table(names.partitionLeases);
+      return keeper.table(bucket, tableOptions);
+    });
+    const table = (bucket: string, capacity: number) =>
+      open(bucket, { holder: options.nodeId, ...timing, capacity });
+    const partitionLeases = await table(names.partitionLeases, options.partitions);
     const consumers = new Map<number, PartitionConsumer>();
     /** Partitions whose events this node may start: taken, valid lease, not being handed over. */
     const startable = new Set<number>();
@@ -224,7 +232,7 @@ export async function startPartitionIntake(
     const ownership: PartitionOwnership = new PartitionOwnership({
       count: options.partitions,
       partitions: partitionLeases,
-      members: await table(names.memberLeases),
+      members: await table(names.memberLeases, 1),
       hooks: {
         gained,
         // A rebalance waits for started events longer than a shutdown can (leases are renewed
@@ -278,8 +286,8 @@ export async function startPartitionIntake(
       );
     };
     await rebalance();
-    // Renewal on a timer of its own: a rebalance (listing leases, starting consumers) can take
-    // seconds on a starved node, and no lease may wait for it.
+    // What the keeper renewed, looked at on a timer of its own: a rebalance (listing leases,
+    // starting consumers) can take seconds on a starved node, and losses are told at once.
     const renewal = setInterval(renew, options.renewMs ?? 1_000);
     const timer = setInterval(rebalance, options.tickMs ?? 1_000);
     return {
@@ -305,11 +313,13 @@ export async function startPartitionIntake(
         closing = true;
         await ownership.leave().catch((error) => notice("warn", `leaving the cluster: ${error}`));
         clearInterval(renewal);
+        await keeper?.close();
         await heartbeat.remove().catch(() => {});
         await nc.drain();
       },
     };
   } catch (error) {
+    await (keeper as LeaseKeeper | null)?.close();
     await nc.close();
     throw error;
   }

@@ -2,14 +2,21 @@ import assert from "node:assert/strict";
 import { natsGate, TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
 import { EventPublisher, removeEventBus } from "./event_bus.ts";
 import { type PartitionIntakeOptions, startPartitionIntake } from "./partition_intake.ts";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { LeaseTable } from "./leases.ts";
 import { ManualClock, natsTest, withNats } from "./testing.ts";
 import { until } from "../../tests/helpers/cluster.ts";
 
 const gate = await natsGate();
 const nats = natsTest(gate);
 
-/** One node's intake of a one-partition bus, on `clock`, renewed and rebalanced by hand. */
+/**
+ * One node's intake of a one-partition bus, its leases on `clock` (tables of this thread, not
+ * the lease keeper's worker), renewed and rebalanced by hand.
+ */
 function startHandTickedIntake(
+  nc: NatsConnection,
   prefix: string,
   clock: ManualClock,
   options: Partial<PartitionIntakeOptions> = {},
@@ -22,7 +29,12 @@ function startHandTickedIntake(
     version: "test",
     route: (_payload, _shard, settled) => settled(),
     withdraw: () => 0,
-    lease: { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000, now: clock.now },
+    lease: { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 },
+    leases: async (bucket, timing) =>
+      new LeaseTable(await new Kvm(nc).create(bucket, { history: 1 }), {
+        ...timing,
+        now: clock.now,
+      }),
     tickMs: 3_600_000,
     renewMs: 3_600_000,
     ...options,
@@ -37,7 +49,7 @@ Deno.test({
     withNats(async (nc) => {
       const prefix = uniqueName("t");
       const clock = new ManualClock(Date.now());
-      const intake = await startHandTickedIntake(prefix, clock);
+      const intake = await startHandTickedIntake(nc, prefix, clock);
       const tenure = intake.tenure("101");
       try {
         assert.ok(intake.owns("101"));
@@ -66,7 +78,7 @@ Deno.test({
       const clock = new ManualClock(Date.now());
       const routed: string[] = [];
       const notices: string[] = [];
-      const intake = await startHandTickedIntake(prefix, clock, {
+      const intake = await startHandTickedIntake(nc, prefix, clock, {
         route: (payload, _shard, settled) => {
           routed.push(String((payload as { s: number }).s));
           settled();

@@ -11,6 +11,20 @@
 import type { Lease, LeaseTable } from "./leases.ts";
 
 /**
+ * What a `PartitionOwnership` needs of its leases: a `LeaseTable`, renewed
+ * over the bus by each `renew()` on this thread, or `KeptLeases`
+ * (`lease_keeper.ts`), renewed by a worker of their own whatever this thread
+ * is doing, whose `renew()` reports what the worker last confirmed.
+ */
+export type OwnedLeases = Pick<
+  LeaseTable,
+  "holder" | "ttlMs" | "acquire" | "renew" | "release" | "list"
+>;
+
+/** A node's leases as its ownership and its fences use them (`isValid`: may it act now). */
+export type FencedLeases = OwnedLeases & Pick<LeaseTable, "isValid">;
+
+/**
  * Default number of partitions. Fixed for the life of a cluster (changing it
  * moves guilds between partitions); enough to spread over dozens of nodes.
  */
@@ -62,9 +76,9 @@ export interface PartitionHooks {
 
 export interface PartitionOwnershipOptions {
   /** Leases of the partitions (`partition.N`). */
-  partitions: LeaseTable;
+  partitions: OwnedLeases;
   /** Leases of the live runtime nodes (`runtime.<holder>`), same holder id. */
-  members: LeaseTable;
+  members: OwnedLeases;
   hooks: PartitionHooks;
   /** @default DEFAULT_PARTITION_COUNT */
   count?: number;
@@ -104,8 +118,8 @@ export interface PartitionOwnershipOptions {
  */
 export class PartitionOwnership {
   readonly count: number;
-  readonly #partitions: LeaseTable;
-  readonly #members: LeaseTable;
+  readonly #partitions: OwnedLeases;
+  readonly #members: OwnedLeases;
   readonly #hooks: PartitionHooks;
   readonly #leaseName: (n: number) => string;
   readonly #memberRole: string;
@@ -180,8 +194,7 @@ export class PartitionOwnership {
             this.#chain(partition, () => this.#hooks.lost(partition)).catch(() => {});
             return;
           }
-          // Judged on the answer's arrival: the fence reads the old lease until it is replaced.
-          const lapsed = !this.#partitions.isValid(lease);
+          const lapsed = (renewed.lapses ?? 0) > (lease.lapses ?? 0);
           this.#held.set(partition, renewed); // also while handed back: its release compares it
           if (lapsed && this.#hooks.lapsed && !this.#handingBack.has(partition)) {
             this.#chain(partition, () => this.#hooks.lapsed!(partition, renewed)).catch(() => {});

@@ -1,7 +1,8 @@
 /**
  * Eviction: which guilds keep a resident worker. The idle sweep stops the
  * workers idle past `idleMs`, and a cold start first makes room under
- * `maxResident` by stopping the least recently used idle ones; a busy guild
+ * `maxResident` by stopping the least recently used idle ones; a cluster node
+ * releases the worker of a guild whose events another node runs; a busy guild
  * (`isBusy` in `guild_state.ts`) is never evicted. The bookkeeping is
  * `residency.ts` and the timer `idle_sweep.ts`; this module is the policy
  * joining them, and reaches the manager only through {@linkcode EvictionHost}.
@@ -87,6 +88,11 @@ export class Eviction {
     }
   }
 
+  /** Stops the guild's worker now unless it is busy: its events run on another node. */
+  release(guildId: string): void {
+    if (!this.#busy(guildId)) this.#evict(guildId, "elsewhere");
+  }
+
   /** Stops the idle sweep. */
   stop(): void {
     this.#sweep.stop();
@@ -97,7 +103,7 @@ export class Eviction {
     return isBusy(this.host.guild(guildId));
   }
 
-  #evict(guildId: string, reason: "idle" | "lru"): void {
+  #evict(guildId: string, reason: "idle" | "lru" | "elsewhere"): void {
     const guild = this.host.guild(guildId);
     if (!guild?.worker) {
       this.#residency.remove(guildId);

@@ -46,6 +46,18 @@ Deno.test("Eviction.makeRoom stops the least recently used idle guild, never a b
   assert.equal(eviction.size, 1);
 });
 
+Deno.test("Eviction.release stops an idle guild's worker at once, never a busy one's", () => {
+  const [a, b] = ["a", "b"].map(idleGuild);
+  const { eviction, stopped } = evictionOf([a, b], { maxResident: 10, idleMs: 60_000 });
+  eviction.touch("a");
+  eviction.touch("b");
+  b.queue.push({ name: "messageCreate", payload: {}, receivedAt: 0 });
+  eviction.release("a");
+  eviction.release("b");
+  assert.deepEqual(stopped, ["a"], "a is idle and well under the cap, yet goes; b has events");
+  assert.equal(eviction.size, 1);
+});
+
 Deno.test("Eviction.remove forgets a guild whose worker is gone without stopping anything", () => {
   const { eviction, stopped } = evictionOf([]);
   eviction.touch("gone");

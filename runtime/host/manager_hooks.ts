@@ -33,4 +33,12 @@ export interface ManagerHooks {
    * a bus handover (a cron or task run): its calls are fenced by it, as a bus event's are.
    */
   tenure?(guildId: string): EffectTenure;
+  /**
+   * Whether this node runs `guildId`'s events now (a cluster node: it owns the guild's
+   * partition). A worker activated for a guild it does not run (a deploy made through this
+   * node's API, or one synced to it) is stopped once activated, unless busy: it would otherwise
+   * hold a resident slot and its memory for the idle timeout (5 minutes), and a node that takes
+   * the deploys of every guild would hold a worker for each of them.
+   */
+  runsEvents?(guildId: string): boolean;
 }

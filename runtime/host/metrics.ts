@@ -168,7 +168,8 @@ export class FloraMetrics {
   );
   readonly evictions = new Counter(
     "flora_workers_evicted_total",
-    "Resident workers stopped to save memory, by reason (idle, lru).",
+    "Resident workers stopped to save memory, by reason (idle, lru, elsewhere: a cluster node " +
+      "that does not run the guild's events).",
     "reason",
   );
   readonly processRecycles = new Counter(

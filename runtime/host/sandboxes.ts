@@ -265,10 +265,16 @@ export class SandboxManager {
 
   /**
    * Makes a loaded deployment serve its guild; the one it replaces finishes,
-   * then stops (see {@linkcode WorkerLifecycle.activate}).
+   * then stops (see {@linkcode WorkerLifecycle.activate}). On a node that does
+   * not run the guild's events (`hooks.runsEvents`) the worker is stopped too,
+   * unless busy: the guild's next event here, if its partition comes here,
+   * starts one.
    */
   activate(deployment: Deployment): void {
     this.#workers.activate(deployment);
+    if (this.hooks.runsEvents?.(deployment.guildId) === false) {
+      this.#eviction.release(deployment.guildId);
+    }
   }
 
   /** Stops a loaded worker that will not be activated (e.g. failed checks after load). */

@@ -54,6 +54,36 @@ Deno.test("a loaded script answers a prefix command through a host call", async 
   });
 });
 
+Deno.test("SandboxManager.activate keeps no worker for a guild whose events another node runs", async () => {
+  const executor = new RecordingExecutor();
+  let runsHere = false;
+  await withSandboxes(executor, { hooks: { runsEvents: () => runsHere } }, async (manager) => {
+    const d = deployment(
+      "d1",
+      `createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong!") })] });`,
+    );
+    await manager.load(d);
+    manager.activate(d);
+    assert.deepEqual(manager.residentGuilds(), [], "deployed here, run elsewhere: released");
+    assert.equal(manager.activeDeployment(GUILD)?.id, "d1", "the deployment stays registered");
+    // The guild's partition comes to this node: its first event starts a worker as usual.
+    runsHere = true;
+    assert(manager.deliver(GUILD, "messageCreate", message("!ping")));
+    await executor.waitForCalls(1);
+    assert.equal(executor.calls[0].op, "message.send");
+    assert.deepEqual(manager.residentGuilds(), [GUILD]);
+  });
+});
+
+Deno.test("SandboxManager.activate keeps the worker of a guild whose events this node runs", async () => {
+  await withSandboxes(new RecordingExecutor(), { hooks: { runsEvents: () => true } }, async (m) => {
+    const d = deployment("d1", `createBot({});`);
+    await m.load(d);
+    m.activate(d);
+    assert.deepEqual(m.residentGuilds(), [GUILD]);
+  });
+});
+
 Deno.test("slash commands are reported for registration in Discord's shape", async () => {
   await withManager(async (manager) => {
     const commands = await manager.load(deployment(
