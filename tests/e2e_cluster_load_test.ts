@@ -18,8 +18,19 @@
 import assert from "node:assert/strict";
 import { natsGate, postgresGate } from "../storage/testing/servers.ts";
 import { until } from "./helpers/cluster.ts";
-import { load, NODES, owners, startRuntime, withCluster } from "./helpers/cluster_load.ts";
+import {
+  type Cluster,
+  load,
+  NODES,
+  owners,
+  partitionLeases,
+  PARTITIONS,
+  startRuntime,
+  withCluster,
+} from "./helpers/cluster_load.ts";
 import { startGatewayProcess } from "./helpers/cluster.ts";
+import type { FloraProcess } from "./helpers/flora_process.ts";
+import { partitionOf } from "../runtime/cluster/partitions.ts";
 
 const pg = await postgresGate();
 const nats = await natsGate();
@@ -39,16 +50,21 @@ Deno.test({
     withCluster(async (cluster) => {
       const owner = await owners(cluster);
       const victim = owner.get(cluster.guilds[0].id)!;
+      const survivor = cluster.runtimes[1 - NODES.indexOf(victim)];
       const moved = cluster.guilds.filter((g) => owner.get(g.id) === victim).map((g) => g.id);
+      const movedPartitions = new Set(moved.map((id) => partitionOf(id, PARTITIONS)));
       let killedAt = 0;
+      let split: Promise<{ expiries: number[]; takes: number[] }> | undefined;
       const sentAfterKill = new Set<string>();
       let posted = 0;
       const sent = await load(cluster, 5_000, 1_000, async (ids) => {
         posted += ids.length;
         if (killedAt > 0) { for (const id of ids) sentAfterKill.add(id); }
         else if (posted >= 2_000) {
+          const seen = survivor.output().length;
           await cluster.runtimes[NODES.indexOf(victim)].kill();
           killedAt = Date.now();
+          split = takeover(cluster, survivor, seen, movedPartitions, killedAt);
         }
       });
       assert.equal(sent.length, 5_000);
@@ -64,13 +80,45 @@ Deno.test({
       }
       assert.equal(firstAfter.size, moved.length, "every moved guild answered again");
       const worst = Math.max(...firstAfter.values());
+      const { expiries, takes } = await split!;
       console.log(
         `cluster load: ${sent.length} answered once; ${moved.length} moved guilds answered ` +
-          `again ${worst} ms after the kill; re-runs (deduplicated) ${cluster.replies.reposts()}`,
+          `again ${worst} ms after the kill; re-runs (deduplicated) ${cluster.replies.reposts()}\n` +
+          `  after the kill: leases expired ${range(expiries)} ms, taken ${range(takes)} ms, ` +
+          `first answers ${range([...firstAfter.values()])} ms`,
       );
       assert.ok(worst < 10_000, `moved guilds answered again ${worst} ms after the kill`);
     }),
 });
+
+/**
+ * Where a takeover's time goes, in ms after the kill: when the dead node's leases of `partitions`
+ * expire (its last renewal's expiry), and when `survivor` says it took each (its output watched
+ * from `seen` on, every 20 ms).
+ */
+async function takeover(
+  cluster: Cluster,
+  survivor: FloraProcess,
+  seen: number,
+  partitions: Set<number>,
+  killedAt: number,
+): Promise<{ expiries: number[]; takes: number[] }> {
+  const leases = await partitionLeases(cluster, partitions);
+  const expiries = [...leases.values()].map((lease) => lease.expiresAt - killedAt);
+  const takes = new Map<number, number>();
+  while (takes.size < partitions.size && Date.now() < killedAt + 30_000) {
+    for (const [, n] of survivor.output().slice(seen).matchAll(/took partition (\d+)/g)) {
+      if (partitions.has(Number(n)) && !takes.has(Number(n))) {
+        takes.set(Number(n), Date.now() - killedAt);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { expiries, takes: [...takes.values()] };
+}
+
+const range = (values: number[]) =>
+  values.length === 0 ? "-" : `${Math.min(...values)}–${Math.max(...values)}`;
 
 Deno.test({
   ...options,

@@ -96,7 +96,7 @@ export class LeaseKeeper {
   private constructor(options: LeaseKeeperOptions) {
     this.#options = options;
     this.#notice = options.onNotice ?? (() => {});
-    this.#worker = this.#spawn();
+    this.#worker = this.#spawn(false);
   }
 
   /** Starts the worker and connects it; rejects (the worker stopped) when it cannot connect. */
@@ -153,8 +153,11 @@ export class LeaseKeeper {
     this.#rejectPending("the lease keeper is closed");
   }
 
-  /** A worker, started and given the tables opened so far (a replacement after a death). */
-  #spawn(): Worker {
+  /**
+   * A worker, started and given the tables opened so far (a replacement after a death:
+   * `retry`, connecting for as long as NATS does not answer).
+   */
+  #spawn(retry: boolean): Worker {
     const url = this.#options.workerUrl ?? new URL("./lease_keeper_worker.ts", import.meta.url);
     const worker = new Worker(url, {
       type: "module",
@@ -174,7 +177,9 @@ export class LeaseKeeper {
     };
     this.#worker = worker;
     const { servers, name, renewMs = 1_000 } = this.#options;
-    this.#started = this.request<"start">({ op: "start", servers, name, renewMs });
+    // The first worker fails the node's start when NATS is unreachable; a replacement waits
+    // for it (the tables' requests queue behind its connection).
+    this.#started = this.request<"start">({ op: "start", servers, name, renewMs, retry });
     // Posted after the start, so the worker opens them once connected.
     this.#tables.forEach(({ bucket, options, slots }, table) => {
       this.request<"open">({ op: "open", table, bucket, options, slots: slots.buffer })
@@ -196,7 +201,7 @@ export class LeaseKeeper {
     this.#rejectPending(`the lease keeper's worker died: ${reason}`);
     if (this.#closed) return;
     this.#notice("error", `lease keeper: its worker died (${reason}); its leases are given up`);
-    this.#spawn();
+    this.#spawn(true);
   }
 
   #rejectPending(reason: string): void {

@@ -25,6 +25,11 @@ export type KeeperRequest =
     name: string;
     /** How often every kept lease is renewed, ms. */
     renewMs: number;
+    /**
+     * Keep trying to connect until NATS answers (a replacement worker: the node is up and
+     * waits for its leases) instead of failing the start (a node starting).
+     */
+    retry: boolean;
   }
   | {
     id: number;

@@ -59,6 +59,16 @@ class CuttableRelay {
   }
 }
 
+/** A keeper whose worker dies when asked to take the lease `fail`; its notices go to `notices`. */
+function failingKeeper(servers: string, notices: string[]): Promise<LeaseKeeper> {
+  return LeaseKeeper.start({
+    servers,
+    name: "lease-keeper-test",
+    workerUrl: new URL("./testdata/failing_lease_worker.ts", import.meta.url),
+    onNotice: (_level, message) => notices.push(message),
+  });
+}
+
 Deno.test({
   ...nats,
   name:
@@ -222,12 +232,7 @@ Deno.test({
       withBucket(nc, async (_, bucket) => {
         const timing = { holder: "a", ttlMs: 6_000, skewMs: 500, safetyMs: 500 };
         const notices: string[] = [];
-        const keeper = await LeaseKeeper.start({
-          servers: TEST_NATS_URL,
-          name: "lease-keeper-test",
-          workerUrl: new URL("./testdata/failing_lease_worker.ts", import.meta.url),
-          onNotice: (_level, message) => notices.push(message),
-        });
+        const keeper = await failingKeeper(TEST_NATS_URL, notices);
         try {
           const table = await keeper.table(bucket, { ...timing, capacity: 2 });
           const lease = (await table.acquire("shard.0"))!;
@@ -246,6 +251,42 @@ Deno.test({
           );
         } finally {
           await keeper.close();
+        }
+      })
+    ),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `LeaseKeeper: a worker replacing a dead one while NATS is unreachable connects once it is back${gate.note}`,
+  fn: () =>
+    withNats((nc) =>
+      withBucket(nc, async (_, bucket) => {
+        const timing = { holder: "a", ttlMs: 6_000, skewMs: 500, safetyMs: 500 };
+        const relay = new CuttableRelay();
+        const notices: string[] = [];
+        const keeper = await failingKeeper(relay.url, notices);
+        try {
+          const table = await keeper.table(bucket, { ...timing, capacity: 2 });
+          const lease = (await table.acquire("shard.0"))!;
+          relay.cut();
+          await assert.rejects(table.acquire("fail"), /worker died/);
+          // Its first try failed (said as a retry, or before the fix as the start's error).
+          await until(
+            "the new worker fails to connect",
+            () => notices.some((n) => /^lease keeper: (?!its worker died)/.test(n)),
+            10_000,
+          );
+          const again = table.acquire("shard.0"); // waits for the connection
+          relay.restore();
+          const taken = await again;
+          assert.ok(taken && taken.token > lease.token, "taken again through the new worker");
+          assert.ok(table.isValid(taken));
+          assert.ok(notices.some((n) => /connected to NATS again/.test(n)), notices.join("; "));
+        } finally {
+          await keeper.close();
+          relay.cut();
         }
       })
     ),

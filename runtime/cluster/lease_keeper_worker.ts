@@ -55,11 +55,38 @@ function table(id: number): Promise<Table> {
   return found;
 }
 
+/** Longest wait between two attempts to connect of a replacement worker, ms. */
+const RETRY_MAX_MS = 2_000;
+
+/**
+ * Connects, trying again (250 ms, doubling to 2 s) for as long as NATS does not answer: a
+ * worker replacing a dead one while the bus is unreachable would otherwise never connect, and
+ * the node would take no lease again until restarted. Said once, and once connected.
+ */
+async function connectUntilUp(servers: string | string[], name: string): Promise<NatsConnection> {
+  for (let wait = 250, failed = false;; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+    try {
+      const nc = await connectNats(servers, name);
+      if (failed) notice("info", "lease keeper: connected to NATS again");
+      return nc;
+    } catch (error) {
+      if (!failed) {
+        notice("warn", `lease keeper: cannot connect to NATS (${errorMessage(error)}); retrying`);
+      }
+      failed = true;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+function notice(level: "info" | "warn", message: string): void {
+  scope.postMessage({ notice: { level, message } });
+}
+
 /** Starts a renewal of every kept lease that has none under way (each on its own). */
 function renewAll(): void {
   if (failures.length > 0) {
-    const message = `renewing leases: ${failures.length} failed (${failures[0]})`;
-    scope.postMessage({ notice: { level: "warn", message } });
+    notice("warn", `renewing leases: ${failures.length} failed (${failures[0]})`);
     failures.length = 0;
   }
   for (const pending of tables.values()) {
@@ -107,7 +134,9 @@ async function handle(request: KeeperRequest): Promise<KeeperResults[keyof Keepe
   switch (request.op) {
     case "start": {
       // Set before any await: requests posted after this one wait for the connection.
-      connection = connectNats(request.servers, request.name);
+      connection = request.retry
+        ? connectUntilUp(request.servers, request.name)
+        : connectNats(request.servers, request.name);
       await connection;
       timer = setInterval(renewAll, request.renewMs);
       return null;

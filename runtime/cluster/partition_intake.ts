@@ -23,7 +23,7 @@ import type { Lease } from "./leases.ts";
 import { within } from "../../shared/within.ts";
 import { LeaseKeeper } from "./lease_keeper.ts";
 import type { KeptTableOptions } from "./lease_keeper_protocol.ts";
-import { type FencedLeases, partitionOf, PartitionOwnership } from "./partitions.ts";
+import { type FencedLeases, partitionOf, PartitionOwnership, TakeTimer } from "./partitions.ts";
 
 export interface PartitionIntakeOptions {
   natsUrl: string[];
@@ -53,8 +53,9 @@ export interface PartitionIntakeOptions {
    */
   withdraw(which: (guildId: string) => boolean): number;
   /**
-   * Lease timing; a dead node's partitions move within about `ttlMs + skewMs + tickMs`.
-   * @default { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 }
+   * Lease timing; a dead node's partitions may be taken `ttlMs + skewMs` after its last
+   * renewal (0 to `renewMs` before its death).
+   * @default RUNTIME_LEASE_TIMING
    */
   lease?: { ttlMs: number; skewMs: number; safetyMs: number };
   /**
@@ -73,8 +74,8 @@ export interface PartitionIntakeOptions {
   /**
    * How often the node's leases are renewed (by the lease keeper's worker), and how often the
    * ownership looks at what it renewed (lost and lapsed leases), ms: a renewal has
-   * `ttlMs - safetyMs - renewMs` (4 s by default) to get through before the fence closes.
-   * @default 1_000
+   * `ttlMs - safetyMs - renewMs` (2.5 s by default) to get through before the fence closes.
+   * @default RUNTIME_RENEW_MS
    */
   renewMs?: number;
   onNotice?: (level: "info" | "warn" | "error", message: string) => void;
@@ -104,6 +105,21 @@ export interface PartitionIntake {
 }
 
 /**
+ * A runtime node's partition and membership leases. Each second of TTL is one
+ * of a dead node's takeover (6 s before: answered again 7–10 s after a kill -9,
+ * past 10 s twice at load 14–22). `skewMs` (clocks may differ) and `safetyMs`
+ * (a holder stops before its expiry, its last effects landing meanwhile) are
+ * what fencing needs and stay; the TTL only bounds how late a renewal may get
+ * through, and renewals no longer wait for the main event loop (the lease
+ * keeper's worker): with `RUNTIME_RENEW_MS`, 2.5 s. A renewal later than that
+ * only lapses the lease for a moment unless another node took it meanwhile.
+ */
+export const RUNTIME_LEASE_TIMING = { ttlMs: 4_000, skewMs: 1_000, safetyMs: 1_000 };
+
+/** How often a runtime node's leases are renewed, ms (the TTL's last renewal is this stale). */
+export const RUNTIME_RENEW_MS = 500;
+
+/**
  * How long a partition handed to another runtime node (a rebalance, not a
  * shutdown) waits for its started events, ms.
  */
@@ -118,13 +134,14 @@ export async function startPartitionIntake(
   let keeper: LeaseKeeper | null = null;
   try {
     await ensureEventBus(nc, { prefix: options.busPrefix, partitions: options.partitions });
-    const timing = options.lease ?? { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 };
+    const timing = options.lease ?? RUNTIME_LEASE_TIMING;
+    const renewMs = options.renewMs ?? RUNTIME_RENEW_MS;
     const names = busNames(options.busPrefix);
     const open = options.leases ?? (async (bucket, tableOptions) => {
       keeper ??= await LeaseKeeper.start({
         servers: options.natsUrl,
         name: `${options.nodeId}-leases`,
-        renewMs: options.renewMs,
+        renewMs,
         onNotice: notice,
       });
       return keeper.table(bucket, tableOptions);
@@ -281,14 +298,17 @@ export async function startPartitionIntake(
       ownership.renew().catch((error) => notice("warn", `renewing partition leases: ${error}`));
     const rebalance = async () => {
       await ownership.rebalance().catch((error) => notice("warn", `partition ownership: ${error}`));
+      takeTimer.update();
       await heartbeat.beat({ partitions: ownership.owned().size, ...options.stats?.() }).catch(
         () => {},
       );
     };
+    // A dead node's partitions are taken when their leases may be, not on the tick after.
+    const takeTimer = new TakeTimer(ownership, rebalance);
     await rebalance();
     // What the keeper renewed, looked at on a timer of its own: a rebalance (listing leases,
     // starting consumers) can take seconds on a starved node, and losses are told at once.
-    const renewal = setInterval(renew, options.renewMs ?? 1_000);
+    const renewal = setInterval(renew, renewMs);
     const timer = setInterval(rebalance, options.tickMs ?? 1_000);
     return {
       ownership,
@@ -311,6 +331,7 @@ export async function startPartitionIntake(
       async close() {
         clearInterval(timer);
         closing = true;
+        takeTimer.stop();
         await ownership.leave().catch((error) => notice("warn", `leaving the cluster: ${error}`));
         clearInterval(renewal);
         await keeper?.close();

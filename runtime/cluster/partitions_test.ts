@@ -61,6 +61,19 @@ async function node(
   return { name, owner, events } satisfies Node;
 }
 
+/** Runs `fn` with a maker of nodes on fresh buckets and one clock the test moves. */
+function withNodes(
+  fn: (node: (name: string) => Promise<Node>, clock: ManualClock) => Promise<void>,
+): Promise<void> {
+  return withNats((nc) =>
+    withBucket(nc, (_, partitions) =>
+      withBucket(nc, (_, members) => {
+        const clock = new ManualClock();
+        return fn((name) => node(nc, [partitions, members], name, clock), clock);
+      }))
+  );
+}
+
 /** Ticks every node `rounds` times, in turn. */
 async function settle(nodes: Node[], rounds = 3): Promise<void> {
   for (let i = 0; i < rounds; i++) for (const n of nodes) await n.owner.tick();
@@ -78,46 +91,37 @@ Deno.test({
   name:
     `PartitionOwnership: nodes share partitions evenly, take a dead node's, rebalance on join${gate.note}`,
   fn: () =>
-    withNats((nc) =>
-      withBucket(nc, (_, partitions) =>
-        withBucket(nc, async (_, members) => {
-          const clock = new ManualClock();
-          const buckets: [string, string] = [partitions, members];
-          const [a, b, c] = [
-            await node(nc, buckets, "a", clock),
-            await node(nc, buckets, "b", clock),
-            await node(nc, buckets, "c", clock),
-          ];
-          await settle([a, b, c]);
-          assert.ok(owners([a, b, c]).every((o) => o.length === 1), "each owned exactly once");
-          for (const n of [a, b, c]) assert.ok(n.owner.owned().size <= 6, `${n.name} ≤ ceil(16/3)`);
+    withNodes(async (node, clock) => {
+      const [a, b, c] = [await node("a"), await node("b"), await node("c")];
+      await settle([a, b, c]);
+      assert.ok(owners([a, b, c]).every((o) => o.length === 1), "each owned exactly once");
+      for (const n of [a, b, c]) assert.ok(n.owner.owned().size <= 6, `${n.name} ≤ ceil(16/3)`);
 
-          // c dies (stops renewing); after its leases expire (6 s + 1 s skew) a and b take all.
-          const orphaned = [...c.owner.owned().keys()];
-          for (let t = 0; t < 4; t++) {
-            clock.advance(2_000);
-            await settle([a, b], 1);
-          }
-          assert.ok(owners([a, b]).every((o) => o.length === 1), "c's partitions moved");
-          assert.equal(a.owner.owned().size, 8);
-          assert.equal(b.owner.owned().size, 8);
+      // c dies (stops renewing); after its leases expire (6 s + 1 s skew) a and b take all.
+      const orphaned = [...c.owner.owned().keys()];
+      for (let t = 0; t < 4; t++) {
+        clock.advance(2_000);
+        await settle([a, b], 1);
+      }
+      assert.ok(owners([a, b]).every((o) => o.length === 1), "c's partitions moved");
+      assert.equal(a.owner.owned().size, 8);
+      assert.equal(b.owner.owned().size, 8);
 
-          // c wakes up (a paused process): its renewals fail, so it is told it lost them.
-          await c.owner.tick();
-          for (const p of orphaned) assert.ok(c.events.includes(`lost ${p}`), `c lost ${p}`);
+      // c wakes up (a paused process): its renewals fail, so it is told it lost them.
+      await c.owner.tick();
+      for (const p of orphaned) assert.ok(c.events.includes(`lost ${p}`), `c lost ${p}`);
 
-          // d joins: a and b drain and hand over their surplus; nobody holds a partition twice.
-          const d = await node(nc, buckets, "d", clock);
-          await settle([a, b, c, d], 4);
-          assert.ok(owners([a, b, c, d]).every((o) => o.length === 1), "each owned exactly once");
-          for (const n of [a, b, c, d]) assert.equal(n.owner.owned().size, 4, n.name);
-          const handed = a.events.filter((e) => e.startsWith("draining"));
-          assert.ok(handed.length >= 4, "a drained what it handed over");
+      // d joins: a and b drain and hand over their surplus; nobody holds a partition twice.
+      const d = await node("d");
+      await settle([a, b, c, d], 4);
+      assert.ok(owners([a, b, c, d]).every((o) => o.length === 1), "each owned exactly once");
+      for (const n of [a, b, c, d]) assert.equal(n.owner.owned().size, 4, n.name);
+      const handed = a.events.filter((e) => e.startsWith("draining"));
+      assert.ok(handed.length >= 4, "a drained what it handed over");
 
-          await Promise.all([a, b, c, d].map((n) => n.owner.leave()));
-          assert.deepEqual(owners([a, b, c, d]).flat(), []);
-        }))
-    ),
+      await Promise.all([a, b, c, d].map((n) => n.owner.leave()));
+      assert.deepEqual(owners([a, b, c, d]).flat(), []);
+    }),
 });
 
 /** Node "a" with 1.5 s leases over `count` partitions, and a table of node "b" to race it. */
@@ -142,6 +146,31 @@ function withShortLeases(
       }))
   );
 }
+
+Deno.test({
+  ...nats,
+  name:
+    `PartitionOwnership.nextTakeAt is when a dead node's partitions may be taken: its last expiry plus the skew${gate.note}`,
+  fn: () =>
+    withNodes(async (node, clock) => {
+      const [a, b] = [await node("a"), await node("b")];
+      await settle([a, b]);
+      assert.equal(a.owner.nextTakeAt(), null, "waits for nobody while b lives");
+      const lastExpiry = clock.now() + 6_000; // b's last renewal
+
+      // b dies. Past its expiry a sees it gone, but may take its partitions only 1 s later.
+      clock.advance(6_500);
+      await a.owner.tick();
+      assert.equal(a.owner.owned().size, 8, "b's partitions not taken within the skew");
+      assert.equal(a.owner.nextTakeAt(), lastExpiry + 1_000);
+
+      clock.advance(lastExpiry + 1_000 - clock.now());
+      await a.owner.rebalance();
+      assert.equal(a.owner.owned().size, 16, "all taken at nextTakeAt");
+      assert.equal(a.owner.nextTakeAt(), null);
+      await a.owner.leave();
+    }),
+});
 
 /** Runs `check` every 300 ms for three of those TTLs (4.5 s). */
 async function forThreeTtls(check: (round: number) => Promise<void>): Promise<void> {
@@ -184,11 +213,11 @@ Deno.test({
     const starting = Promise.withResolvers<void>();
     const hooks = { gained: () => starting.promise, draining: () => {}, lost: () => {} };
     return withShortLeases(2, hooks, async (a, table, rival) => {
-      const rebalancing = a.rebalance(); // takes a partition, then waits in its `gained`
+      const rebalancing = a.rebalance(); // takes both partitions, then waits in their `gained`
       const renewal = setInterval(() => a.renew().catch(() => {}), 300);
       try {
         await forThreeTtls(async () => {
-          assert.equal(a.owned().size, 1, "one partition taken, its hook still running");
+          assert.equal(a.owned().size, 2, "both partitions taken, their hooks still running");
           for (const [p, lease] of a.owned()) {
             assert.ok(table.isValid(lease), "renewed");
             assert.equal(await rival.acquire(partitionLease(p)), null);

@@ -17,7 +17,7 @@ import { bundle } from "../../client/bundle.ts";
 import type { BenchMessage, BenchPosted } from "../../emulator/bench_control.ts";
 import { EmulatorClient } from "../../emulator/mod.ts";
 import { busNames } from "../../runtime/cluster/event_bus.ts";
-import { LeaseTable } from "../../runtime/cluster/leases.ts";
+import { type LeaseState, LeaseTable } from "../../runtime/cluster/leases.ts";
 import { partitionLease, partitionOf } from "../../runtime/cluster/partitions.ts";
 import { TEST_NATS_URL } from "../../storage/testing/servers.ts";
 import {
@@ -210,16 +210,28 @@ export async function kvCounters(
 
 /** Which runtime node owns each guild's partition now. */
 export async function owners(cluster: Cluster): Promise<Map<string, string>> {
+  const partitions = cluster.guilds.map((g) => partitionOf(g.id, PARTITIONS));
+  const leases = await partitionLeases(cluster, partitions);
+  return new Map(
+    cluster.guilds.map((g, i) => [g.id, leases.get(partitions[i])?.holder ?? ""]),
+  );
+}
+
+/** The leases of these partitions now (held ones only: not released, not expired). */
+export async function partitionLeases(
+  cluster: Cluster,
+  partitions: Iterable<number>,
+): Promise<Map<number, LeaseState>> {
   const nc = await connect({ servers: TEST_NATS_URL });
   try {
     const leases = new LeaseTable(
       await new Kvm(nc).open(busNames(cluster.prefix).partitionLeases),
       { holder: "test" },
     );
-    const out = new Map<string, string>();
-    for (const guild of cluster.guilds) {
-      const lease = await leases.read(partitionLease(partitionOf(guild.id, PARTITIONS)));
-      out.set(guild.id, lease?.holder ?? "");
+    const out = new Map<number, LeaseState>();
+    for (const partition of new Set(partitions)) {
+      const lease = await leases.read(partitionLease(partition));
+      if (lease) out.set(partition, lease);
     }
     return out;
   } finally {
