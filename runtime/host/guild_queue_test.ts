@@ -121,3 +121,20 @@ Deno.test("takeBatch gives back the events this node may no longer start", () =>
   assert.deepEqual(told, [1, 2, 4]);
   assert.equal(queue.length, 0);
 });
+
+Deno.test("GuildQueue keeps arrival order when a queue that emptied fills again", () => {
+  const queue = new GuildQueue(100);
+  const n = (e: QueuedEvent | undefined) => (e?.payload as { n: number } | undefined)?.n;
+  for (let i = 0; i < 3; i++) queue.push(event("messageCreate", i));
+  assert.deepEqual(queue.takeBatch(64).map(n), [0, 1, 2]);
+  assert.equal(queue.length, 0);
+  assert.equal(queue.head, undefined);
+  queue.push(event("messageCreate", 3));
+  queue.push(event("interactionCreate", 4));
+  queue.push(event("messageCreate", 5));
+  assert.equal(queue.length, 3);
+  assert.deepEqual(queue.takeBatch(64).map(n), [3], "an interaction ends the run before it");
+  assert.deepEqual(queue.takeBatch(64).map(n), [4]);
+  assert.deepEqual(queue.takeBatch(64).map(n), [5]);
+  assert.equal(queue.shift(), undefined);
+});

@@ -32,6 +32,7 @@
 import type { Deployment } from "../../storage/types.ts";
 import type { CommandDefinition, WorkerKey } from "../sandbox/protocol/mod.ts";
 import type { QueuedEvent } from "./guild_queue.ts";
+import { InflightEvents } from "./inflight_events.ts";
 
 /** Why a load failed, as the author should read it. */
 export class ScriptLoadError extends Error {
@@ -98,7 +99,7 @@ export class GuildWorker {
   /** The next event's per-worker sequence number. */
   nextEventId = 1;
   /** Events sent and not yet done: id → event. */
-  readonly inflight = new Map<number, QueuedEvent>();
+  readonly inflight = new InflightEvents<QueuedEvent>();
   /** The worker thread's CPU time last reported, ms (usage is charged by its growth). */
   cpuMs = 0;
   /** Resolves with the commands the script declared, or rejects with why it did not load. */

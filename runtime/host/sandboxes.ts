@@ -23,6 +23,7 @@ import type { SandboxPool } from "../sandbox/pool.ts";
 import { RawJsonStore } from "../sandbox/raw_json.ts";
 import type {
   CommandDefinition,
+  FinishedEvent,
   ScriptEventName,
   WorkerExitReason,
   WorkerKey,
@@ -120,7 +121,7 @@ export class SandboxManager {
         loadFailed: (worker, error) => this.#workers.failLoad(worker, error),
         done: (worker, message) => {
           worker.cpuMs = chargeBatch(this.metrics.usage, worker.key.guildId, message, worker.cpuMs);
-          for (const event of message.events) this.#done(worker, event.id, event.startedAt);
+          this.#done(worker, message.events);
         },
         run: (guildId, op, args, origin) =>
           this.acks.run(guildId, op, args, (g, o, a) => this.#calls.script(g, o, a, origin)),
@@ -470,21 +471,32 @@ export class SandboxManager {
     this.#messages.receive(key, raw);
   }
 
-  #done(worker: GuildWorker, id: number, startedAt: number | undefined): void {
-    const event = worker.inflight.get(id);
-    if (!event) return;
-    worker.inflight.delete(id);
-    settle(event);
-    this.#started.finish(worker, id);
+  /**
+   * Some of a worker's events finished. Each is settled and counted; then, once for them all,
+   * what finishing frees: a retiring or moving worker stops, waiting guilds and this one send.
+   */
+  #done(worker: GuildWorker, finished: readonly FinishedEvent[]): void {
     const load = this.#load(worker.process);
-    load.inflight--;
-    observeDispatch(this.metrics, event, startedAt);
-    if (event.name === "interactionCreate") {
-      const id = interactionId(event.payload);
-      if (id !== undefined) this.acks.handled(id);
+    let any = false;
+    for (const { id, startedAt } of finished) {
+      const event = worker.inflight.get(id);
+      if (!event) continue;
+      any = true;
+      worker.inflight.delete(id);
+      settle(event);
+      this.#started.finish(worker, id);
+      load.inflight--;
+      observeDispatch(this.metrics, event, startedAt);
+      if (event.name === "interactionCreate") {
+        const interaction = interactionId(event.payload);
+        if (interaction !== undefined) this.acks.handled(interaction);
+      }
     }
+    if (!any) return;
     if (worker.retiring && worker.inflight.size === 0) this.#workers.stop(worker);
     this.#moves.settle(worker); // between events: a worker leaving a recycled process goes now
+    // Guilds that waited for room first, as when each event freed its slot in turn.
+    this.#wakeWaiting(load);
     const guild = this.#guilds.get(worker.key.guildId);
     if (guild && guild.worker === worker) this.#pump(guild);
     this.#wakeWaiting(load);

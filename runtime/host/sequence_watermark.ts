@@ -23,10 +23,17 @@
  * ```
  */
 export class SequenceWatermark {
-  /** Received and not yet settled, in arrival (increasing) order; settled ones are marked. */
-  #pending: number[] = [];
+  /**
+   * Received and not yet popped, in arrival (increasing) order: a ring of `#count` sequences
+   * from `#head`, with a flag for each that settled. A `Set` of settled sequences and a
+   * growing array cost ≈ 150 bytes of garbage and 0.5 µs an event on the host's gateway path.
+   */
+  #seqs = new Float64Array(256);
+  #settled = new Uint8Array(256);
   #head = 0;
-  #settled = new Set<number>();
+  #count = 0;
+  /** Settled but still behind an unsettled one (counted in `#count`). */
+  #early = 0;
   #value: number;
   #last: number;
 
@@ -46,7 +53,7 @@ export class SequenceWatermark {
 
   /** Events received and not yet settled. */
   get unsettled(): number {
-    return this.#pending.length - this.#head - this.#settled.size;
+    return this.#count - this.#early;
   }
 
   /**
@@ -56,35 +63,72 @@ export class SequenceWatermark {
   received(seq: number): boolean {
     if (seq <= this.#last) return false;
     this.#last = seq;
-    if (this.#head === this.#pending.length) {
-      // Nothing unfinished: the mark may skip over sequences nobody saw (other intents).
-      this.#pending.length = 0;
-      this.#head = 0;
-    }
-    this.#pending.push(seq);
+    if (this.#count === this.#seqs.length) this.#grow();
+    const at = (this.#head + this.#count) & (this.#seqs.length - 1);
+    this.#seqs[at] = seq;
+    this.#settled[at] = 0;
+    this.#count++;
     return true;
   }
 
   /** An event was handled, or will never be (dropped). */
   settled(seq: number): void {
     if (seq <= this.#value) return;
-    this.#settled.add(seq);
-    while (this.#head < this.#pending.length && this.#settled.has(this.#pending[this.#head])) {
-      const done = this.#pending[this.#head++];
-      this.#settled.delete(done);
-      this.#value = done;
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#pending.length) {
-      this.#pending = this.#pending.slice(this.#head);
-      this.#head = 0;
+    const at = this.#indexOf(seq);
+    if (at === -1 || this.#settled[at] === 1) return;
+    this.#settled[at] = 1;
+    this.#early++;
+    // The mark may skip over sequences nobody saw (other intents): it moves to what was received.
+    const mask = this.#seqs.length - 1;
+    while (this.#count > 0 && this.#settled[this.#head] === 1) {
+      this.#value = this.#seqs[this.#head];
+      this.#head = (this.#head + 1) & mask;
+      this.#count--;
+      this.#early--;
     }
   }
 
   /** Everything received is handled (the host is idle): the mark catches up. */
   settleAll(): void {
-    this.#pending.length = 0;
     this.#head = 0;
-    this.#settled.clear();
+    this.#count = 0;
+    this.#early = 0;
     this.#value = this.#last;
+  }
+
+  /** The ring slot holding `seq`, -1 if it is not waiting. */
+  #indexOf(seq: number): number {
+    const mask = this.#seqs.length - 1;
+    const first = this.#seqs[this.#head];
+    // Sequences nearly always arrive without gaps: the slot is where the difference says.
+    const guess = seq - first;
+    if (guess >= 0 && guess < this.#count) {
+      const at = (this.#head + guess) & mask;
+      if (this.#seqs[at] === seq) return at;
+    }
+    let low = 0;
+    let high = this.#count - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const value = this.#seqs[(this.#head + mid) & mask];
+      if (value === seq) return (this.#head + mid) & mask;
+      if (value < seq) low = mid + 1;
+      else high = mid - 1;
+    }
+    return -1;
+  }
+
+  /** Doubles the ring, oldest first. */
+  #grow(): void {
+    const size = this.#seqs.length;
+    const seqs = new Float64Array(size * 2);
+    const settled = new Uint8Array(size * 2);
+    for (let i = 0; i < this.#count; i++) {
+      seqs[i] = this.#seqs[(this.#head + i) & (size - 1)];
+      settled[i] = this.#settled[(this.#head + i) & (size - 1)];
+    }
+    this.#seqs = seqs;
+    this.#settled = settled;
+    this.#head = 0;
   }
 }

@@ -41,3 +41,28 @@ Deno.test("SequenceWatermark stays exact over a long run settled out of order", 
   mark.settled(1);
   assert.equal(mark.value, 5_000);
 });
+
+Deno.test("SequenceWatermark settles sequences with gaps, out of order, while its ring wraps and grows", () => {
+  const mark = new SequenceWatermark(0);
+  let next = 1;
+  const open: number[] = [];
+  // Wrap the ring a few times with a short backlog, then grow it with a long one.
+  for (let round = 0; round < 40; round++) {
+    const backlog = round < 30 ? 50 : 900;
+    while (open.length < backlog) {
+      open.push(next);
+      assert.equal(mark.received(next), true);
+      next += next % 7 === 0 ? 3 : 1; // gaps: sequences another intent used
+    }
+    // Settle all but the oldest, newest first, then the oldest.
+    for (const seq of open.slice(1).reverse()) mark.settled(seq);
+    assert.equal(mark.value < open[0], true);
+    assert.equal(mark.unsettled, 1);
+    mark.settled(open[0]);
+    assert.equal(mark.value, open.at(-1));
+    assert.equal(mark.unsettled, 0);
+    open.length = 0;
+  }
+  mark.settled(next + 10); // never received: nothing to move
+  assert.equal(mark.unsettled, 0);
+});

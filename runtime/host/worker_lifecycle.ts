@@ -16,7 +16,7 @@
 
 import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
-import { type CommandDefinition, type WorkerKey, workerKeyId } from "../sandbox/protocol/mod.ts";
+import type { CommandDefinition, WorkerKey } from "../sandbox/protocol/mod.ts";
 import { loadMessage } from "./cold_start.ts";
 import type { Guild } from "./guild_state.ts";
 import { GuildWorker, ScriptLoadError } from "./guild_worker.ts";
@@ -65,14 +65,18 @@ export interface LifecycleHost {
  * ```
  */
 export class WorkerLifecycle {
-  #workers = new Map<string, GuildWorker>();
+  /**
+   * Live workers by guild, then deployment: looked up for every message a worker sends, and
+   * two lookups by the key's own strings cost less than joining them into one id each time.
+   */
+  #workers = new Map<string, Map<string, GuildWorker>>();
 
   /** @param retireMs how long a retiring worker may finish its events before it is stopped. */
   constructor(readonly host: LifecycleHost, readonly retireMs: number) {}
 
   /** The live worker with this key; undefined once it was stopped. */
   worker(key: WorkerKey): GuildWorker | undefined {
-    return this.#workers.get(workerKeyId(key));
+    return this.#workers.get(key.guildId)?.get(key.deploymentId);
   }
 
   /**
@@ -90,7 +94,7 @@ export class WorkerLifecycle {
   /** A new worker for a deployment, replacing a live one with the same key. */
   spawn(deployment: Deployment, options: { holdsQueue: boolean }): GuildWorker {
     const key = { guildId: deployment.guildId, deploymentId: deployment.id };
-    const existing = this.#workers.get(workerKeyId(key));
+    const existing = this.worker(key);
     if (existing) this.stop(existing);
     const worker = new GuildWorker(
       key,
@@ -98,7 +102,9 @@ export class WorkerLifecycle {
       this.host.pool().indexOf(deployment.guildId),
       options,
     );
-    this.#workers.set(workerKeyId(key), worker);
+    let ofGuild = this.#workers.get(key.guildId);
+    if (!ofGuild) this.#workers.set(key.guildId, ofGuild = new Map());
+    ofGuild.set(key.deploymentId, worker);
     return worker;
   }
 
@@ -152,12 +158,14 @@ export class WorkerLifecycle {
   /** Stops a worker: it leaves its guild, its process and the residency. */
   stop(worker: GuildWorker): void {
     worker.clearTimer();
-    if (this.#workers.get(workerKeyId(worker.key)) !== worker) return;
+    const ofGuild = this.#workers.get(worker.key.guildId);
+    if (ofGuild?.get(worker.key.deploymentId) !== worker) return;
     // A stopped worker holds no queue (the caller pumps the guild), and a load it cut short
     // settles (LoadStopped): a cold start frees its start slot, a deploy learns why.
     this.#release(worker);
     worker.stop();
-    this.#workers.delete(workerKeyId(worker.key));
+    ofGuild.delete(worker.key.deploymentId);
+    if (ofGuild.size === 0) this.#workers.delete(worker.key.guildId);
     this.host.forgetInflight(worker);
     const guild = this.host.guild(worker.key.guildId);
     if (guild?.worker === worker) {
@@ -182,7 +190,9 @@ export class WorkerLifecycle {
 
   /** Clears every retiring worker's timer (shutdown). */
   clearTimers(): void {
-    for (const worker of this.#workers.values()) worker.clearTimer();
+    for (const ofGuild of this.#workers.values()) {
+      for (const worker of ofGuild.values()) worker.clearTimer();
+    }
   }
 
   /** A deploy's worker stops holding its guild's queue (activated, discarded, failed or lost). */

@@ -23,12 +23,12 @@
  * ```
  */
 export class StartedEvents {
-  #started = new WeakMap<object, Set<number>>();
+  #started = new WeakMap<object, StartedIds>();
 
   /** The process handed event `id` to the worker. */
   mark(worker: object, id: number): void {
     let ids = this.#started.get(worker);
-    if (!ids) this.#started.set(worker, ids = new Set());
+    if (!ids) this.#started.set(worker, ids = new StartedIds());
     ids.add(id);
   }
 
@@ -41,13 +41,71 @@ export class StartedEvents {
    * Splits a lost worker's in-flight events (id → event, in send order):
    * `replay` never started, `interrupted` did. Forgets the worker.
    */
-  split<E>(worker: object, inflight: Map<number, E>): { replay: E[]; interrupted: E[] } {
-    const ids = this.#started.get(worker) ?? new Set<number>();
+  split<E>(worker: object, inflight: Iterable<[number, E]>): { replay: E[]; interrupted: E[] } {
+    const ids = this.#started.get(worker) ?? new StartedIds();
     this.#started.delete(worker);
     const replay: E[] = [];
     const interrupted: E[] = [];
     for (const [id, event] of inflight) (ids.has(id) ? interrupted : replay).push(event);
     return { replay, interrupted };
+  }
+}
+
+/**
+ * One worker's started ids, ascending in `#ids[#head..#end)`. The process reports a worker's
+ * events in the order they were sent and they finish in about that order, so adding and
+ * removing are at the ends and the array is reused once empty: a `Set` grew and shrank its
+ * table on every batch (≈ 40 bytes of garbage an event on the host).
+ */
+class StartedIds {
+  #ids: number[] = [];
+  #head = 0;
+  #end = 0;
+
+  add(id: number): void {
+    if (this.#end === this.#head || id > this.#ids[this.#end - 1]) {
+      if (this.#end < this.#ids.length) this.#ids[this.#end] = id;
+      else this.#ids.push(id);
+      this.#end++;
+      return;
+    }
+    const at = this.#search(id);
+    if (this.#ids[at] === id) return;
+    this.#ids.splice(at, 0, id); // out of order (not seen in practice): kept sorted
+    this.#end++;
+  }
+
+  has(id: number): boolean {
+    return this.#head < this.#end && this.#ids[this.#search(id)] === id;
+  }
+
+  delete(id: number): void {
+    if (this.#head === this.#end) return;
+    if (this.#ids[this.#head] === id) this.#head++;
+    else {
+      const at = this.#search(id);
+      if (at >= this.#end || this.#ids[at] !== id) return;
+      this.#ids.copyWithin(at, at + 1, this.#end);
+      this.#end--;
+    }
+    if (this.#head === this.#end) this.#head = this.#end = 0;
+    else if (this.#head > 1_024 && this.#head * 2 > this.#end) {
+      this.#ids = this.#ids.slice(this.#head, this.#end);
+      this.#end -= this.#head;
+      this.#head = 0;
+    }
+  }
+
+  /** The first slot in `[#head, #end)` holding `id` or more (`#end` if none does). */
+  #search(id: number): number {
+    let low = this.#head;
+    let high = this.#end;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.#ids[mid] < id) low = mid + 1;
+      else high = mid;
+    }
+    return low;
   }
 }
 
