@@ -60,6 +60,7 @@ export async function startClusterIntake(
     route: (payload, shardId, settled, handover, frame) =>
       router.route(payload, shardId, settled, frame, handover),
     withdraw: (which) => sandboxes.withdraw(which),
+    release: (which) => sandboxes.release(which),
     onNotice: (level, message) => notice(level, `cluster: ${message}`),
     onOutcome: (outcome) => metrics.busEvents.inc(outcome),
     marked: effects && ((guildId, eventId) => effects.marked(guildId, eventId)),

@@ -53,6 +53,13 @@ export interface PartitionIntakeOptions {
    */
   withdraw(which: (guildId: string) => boolean): number;
   /**
+   * Stops the idle workers of these guilds (the sandbox manager's `release`): called once a
+   * partition was handed to another node (a rebalance) or lost to one, after its drain, so its
+   * guilds' workers do not hold memory and resident slots here until the idle timeout. Not for
+   * a lapsed partition (stopped and taken back at once) nor at shutdown.
+   */
+  release?(which: (guildId: string) => boolean): void;
+  /**
    * Lease timing; a dead node's partitions may be taken `ttlMs + skewMs` after its last
    * renewal (0 to `renewMs` before its death).
    * @default RUNTIME_LEASE_TIMING
@@ -155,6 +162,12 @@ export async function startPartitionIntake(
     /** Partitions whose last consumer here gave up waiting for events still running. */
     const leftovers = new Map<number, Promise<void>>();
     let closing = false;
+    const inPartition = (partition: number) => (guildId: string) =>
+      partitionOf(guildId, options.partitions) === partition;
+    /** The partition's guilds run on another node now: their workers here go, unless busy. */
+    const release = (partition: number) => {
+      if (!closing) options.release?.(inPartition(partition));
+    };
     const stopConsumer = async (partition: number, deadlineMs: number) => {
       const consumer = consumers.get(partition);
       consumers.delete(partition);
@@ -162,7 +175,7 @@ export async function startPartitionIntake(
       // Stop taking events first, then give back what has not started: it runs on the next
       // owner only, and the drain waits for the started ones alone.
       const stopped = consumer?.stop(deadlineMs);
-      options.withdraw((guildId) => partitionOf(guildId, options.partitions) === partition);
+      options.withdraw(inPartition(partition));
       const unfinished = await stopped;
       if (unfinished && consumer) {
         const left = consumer.idle();
@@ -257,6 +270,7 @@ export async function startPartitionIntake(
         async draining(partition) {
           const started = performance.now();
           await stopConsumer(partition, closing ? DRAIN_DEADLINE_MS : HANDOVER_DRAIN_MS);
+          release(partition);
           // Said, like a take: how long a joining node waits for its share shows here.
           notice(
             "info",
@@ -267,7 +281,8 @@ export async function startPartitionIntake(
         },
         lost(partition) {
           notice("warn", `lost partition ${partition} (lease expired)`);
-          return stopConsumer(partition, 0); // its acks are fenced out already: no use waiting
+          // Its acks are fenced out already: no use waiting.
+          return stopConsumer(partition, 0).then(() => release(partition));
         },
         // While the fence was closed the consumer left events unacked (refused at the take, or
         // given back unstarted by `mayStart`, or fenced in their handler): JetStream would

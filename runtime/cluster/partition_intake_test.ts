@@ -118,3 +118,66 @@ Deno.test({
       }
     }),
 });
+
+Deno.test({
+  ...nats,
+  name:
+    `PartitionIntake: a partition handed to a joining node has its guilds' workers released here${gate.note}`,
+  fn: () =>
+    withNats(async (nc) => {
+      const prefix = uniqueName("t");
+      const clock = new ManualClock(Date.now());
+      const released: ((guildId: string) => boolean)[] = [];
+      const a = await startHandTickedIntake(nc, prefix, clock, {
+        partitions: 2,
+        release: (which) => released.push(which),
+      });
+      let b: Awaited<ReturnType<typeof startHandTickedIntake>> | undefined;
+      try {
+        assert.equal(a.ownership.owned().size, 2);
+        b = await startHandTickedIntake(nc, prefix, clock, { partitions: 2, nodeId: "node-b" });
+        await a.ownership.rebalance(); // sees node-b: drains its surplus and hands it over
+        assert.equal(a.ownership.owned().size, 1);
+        assert.equal(released.length, 1, "one release, for the partition handed over");
+        const guilds = Array.from({ length: 20 }, (_, i) => String(1_000 + i));
+        for (const guildId of guilds) {
+          assert.equal(released[0](guildId), !a.owns(guildId), `guild ${guildId}`);
+        }
+        assert.ok(guilds.some((g) => released[0](g)) && guilds.some((g) => !released[0](g)));
+      } finally {
+        await a.close();
+        await b?.close();
+        await removeEventBus(nc, prefix);
+      }
+      assert.equal(released.length, 1, "nothing released when the node leaves");
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `PartitionIntake: a lapsed partition, taken back at once, keeps its guilds' workers${gate.note}`,
+  fn: () =>
+    withNats(async (nc) => {
+      const prefix = uniqueName("t");
+      const clock = new ManualClock(Date.now());
+      const notices: string[] = [];
+      let released = 0;
+      const intake = await startHandTickedIntake(nc, prefix, clock, {
+        release: () => released++,
+        onNotice: (_level, message) => notices.push(message),
+      });
+      try {
+        clock.advance(8_000); // starved past its lease, which nobody takes
+        await intake.ownership.renew();
+        await until("the lapse", () => notices.some((n) => /after it had lapsed/.test(n)), 10_000);
+        await until("the consumer again", () => intake.consumers.has(0), 10_000);
+        assert.ok(intake.owns("101"));
+        assert.equal(released, 0);
+      } finally {
+        await intake.close();
+      }
+      assert.equal(released, 0, "nor when the node leaves");
+      await removeEventBus(nc, prefix);
+    }),
+});

@@ -64,12 +64,14 @@ export class HandoverFence implements EffectFence {
 
 /**
  * Runs a bus event's call under its fence when the call changes something:
- * checked at once, and again wherever the effect lands (`checkEffectFence`).
+ * checked at once, and again wherever the effect lands (`checkEffectFence`,
+ * or the fence `execute` is handed, which saves that lookup; undefined for a
+ * call that changes nothing).
  *
  * @example
  * ```ts
- * await runFenced("1", "kv.set", args, handover, (op) => fenced.inc(op), () => {
- *   checkEffectFence(); // as late as possible, after every await that could span a pause
+ * await runFenced("1", "kv.set", args, handover, (op) => fenced.inc(op), (fence) => {
+ *   fence?.check(); // as late as possible, after every await that could span a pause
  *   return operations.execute("1", "kv.set", args);
  * });
  * ```
@@ -80,14 +82,14 @@ export function runFenced<T>(
   args: unknown,
   handover: EffectTenure,
   onFenced: (op: OperationName) => void,
-  execute: () => Promise<T>,
+  execute: (fence: EffectFence | undefined) => Promise<T>,
 ): Promise<T> {
-  if (!isFencedCall(op, args)) return execute();
+  if (!isFencedCall(op, args)) return execute(undefined);
   const fence = new HandoverFence(guildId, op, handover, onFenced);
   try {
     fence.check();
   } catch (error) {
     return Promise.reject(error);
   }
-  return effectFence.run(fence, execute);
+  return effectFence.run(fence, execute, fence);
 }

@@ -82,12 +82,15 @@ const RECORD_BATCH = 500;
 /** Marked events waiting to be forgotten, at most (beyond: left to pruning). @default 200_000 */
 const MARKED_CAPACITY = 200_000;
 
+/** What a run whose event cannot have run before finds recorded. */
+const NOTHING_RECORDED: ReadonlyMap<number, RecordedEffect> = new Map();
+
 /** One run, on this node, of a bus event's handler: its position among its mutating calls. */
 export class EffectRun {
   #next = 0;
   /** Set once the run left the recorded path: nothing more is replayed or recorded. */
   diverged = false;
-  #recorded?: Promise<Map<number, RecordedEffect>>;
+  #recorded?: Promise<ReadonlyMap<number, RecordedEffect>>;
 
   /**
    * @param mayHaveRun whether any node may have run the event before (a redelivery, or an event
@@ -105,10 +108,10 @@ export class EffectRun {
   }
 
   /** What earlier runs recorded (read once per run, and only when one may have run). */
-  recorded(journal: EffectJournal): Promise<Map<number, RecordedEffect>> {
+  recorded(journal: EffectJournal): Promise<ReadonlyMap<number, RecordedEffect>> {
     this.#recorded ??= this.mayHaveRun
       ? journal.recorded(this.guildId, this.eventId)
-      : Promise.resolve(new Map());
+      : Promise.resolve(NOTHING_RECORDED);
     return this.#recorded;
   }
 }
@@ -141,10 +144,10 @@ function hash53(text: string): number {
  * Discord's answer and the record) gets the message already created from
  * Discord instead of a second one. At most 25 characters, as Discord allows.
  */
-export function withStepNonce(args: unknown, step: EffectStep): unknown {
+export function withStepNonce(args: unknown, run: EventRef, index: number): unknown {
   const { data } = args as { data: Record<string, unknown> };
   if (data.nonce !== undefined || data.message_reference !== undefined) return args;
-  const nonce = `e${hash53(`${step.guildId}\n${step.eventId}\n${step.index}`).toString(36)}`;
+  const nonce = `e${hash53(`${run.guildId}\n${run.eventId}\n${index}`).toString(36)}`;
   return { ...(args as object), data: { ...data, nonce, enforce_nonce: true } };
 }
 
@@ -205,7 +208,12 @@ export class EffectJournaling {
     }
   }
 
-  /** Runs one call of `run`: replayed from the journal, or executed (and recorded if it mutates). */
+  /**
+   * Runs one call of `run`: replayed from the journal, or executed (and recorded if it mutates).
+   * A run whose event cannot have run before awaits nothing ahead of the call and hashes it only
+   * once it succeeded (only its record needs the hash; operations do not change their arguments):
+   * a reply leaves with no journal work in front of it.
+   */
   async run(
     run: EffectRun,
     op: OperationName,
@@ -213,20 +221,26 @@ export class EffectJournaling {
     execute: (args: unknown) => Promise<unknown>,
   ): Promise<unknown> {
     if (!MUTATING_OPERATIONS.has(op) || run.diverged) return await execute(args);
-    const step: EffectStep = {
-      guildId: run.guildId,
-      eventId: run.eventId,
-      index: run.take(),
-      hash: operationHash(op, args),
-    };
-    const earlier = (await run.recorded(this.journal)).get(step.index);
-    if (earlier !== undefined && earlier.hash !== step.hash) {
+    const index = run.take();
+    const joins = this.options.kvJoins && KV_WRITES.has(op);
+    if (!run.mayHaveRun && !joins) {
+      const sent = execute(op === "message.send" ? withStepNonce(args, run, index) : args);
+      // After the call left, before it can settle (nor the handler end and the event be marked).
+      this.#touch(run);
+      const result = await sent;
+      this.#record(run, index, operationHash(op, args), result);
+      return result;
+    }
+    const hash = operationHash(op, args);
+    const earlier = run.mayHaveRun ? (await run.recorded(this.journal)).get(index) : undefined;
+    if (earlier !== undefined && earlier.hash !== hash) {
       run.diverged = true;
       this.options.onStep?.("diverged");
       return await execute(args);
     }
     this.#touch(run);
-    if (this.options.kvJoins && KV_WRITES.has(op)) {
+    const step: EffectStep = { guildId: run.guildId, eventId: run.eventId, index, hash };
+    if (joins) {
       const at: KvWriteStep = { step, ...(earlier ? { replay: earlier } : {}) };
       const result = await kvWriteStep.run(at, () => execute(args));
       if (at.outcome === "diverged") run.diverged = true;
@@ -238,13 +252,23 @@ export class EffectJournaling {
       this.options.onStep?.("replayed");
       return earlier.result;
     }
-    const result = await execute(op === "message.send" ? withStepNonce(args, step) : args);
-    // Not waited for: the script gets its answer a database round trip sooner, and the window
-    // (applied, not yet recorded) is no wider, as it opened when Discord applied the call.
-    // false: a run elsewhere (a paused node woken) recorded it first; both did it.
-    this.#pending.push({ step, result });
-    this.#recording ??= this.#record();
+    const result = await execute(op === "message.send" ? withStepNonce(args, run, index) : args);
+    this.#record(run, index, hash, result);
     return result;
+  }
+
+  /**
+   * Queues a non-KV call's record. Not waited for: the script gets its answer a database round
+   * trip sooner, and the window (applied, not yet recorded) is no wider, as it opened when
+   * Discord applied the call. false: a run elsewhere (a paused node woken) recorded it first;
+   * both did it.
+   */
+  #record(run: EffectRun, index: number, hash: string, result: unknown): void {
+    this.#pending.push({
+      step: { guildId: run.guildId, eventId: run.eventId, index, hash },
+      result,
+    });
+    this.#recording ??= this.#recordPending();
   }
 
   /** The event was marked handled (it runs no more): its rows, if runs here made any, go later. */
@@ -263,7 +287,7 @@ export class EffectJournaling {
    * Writes the waiting records, one statement at a time: those that come while one is in
    * flight go together in the next (a statement per call cost 68–98 µs of this process's CPU).
    */
-  async #record(): Promise<void> {
+  async #recordPending(): Promise<void> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, RECORD_BATCH);
       try {

@@ -88,9 +88,14 @@ export class Eviction {
     }
   }
 
-  /** Stops the guild's worker now unless it is busy: its events run on another node. */
-  release(guildId: string): void {
-    if (!this.#busy(guildId)) this.#evict(guildId, "elsewhere");
+  /**
+   * Stops the guild's worker now unless it is busy: its events run on another node. Returns
+   * whether it was stopped.
+   */
+  release(guildId: string): boolean {
+    if (this.#busy(guildId)) return false;
+    this.#evict(guildId, "elsewhere");
+    return true;
   }
 
   /** Stops the idle sweep. */

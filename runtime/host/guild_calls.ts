@@ -9,7 +9,7 @@
  * @module
  */
 
-import { checkEffectFence, EffectFenced } from "../../shared/effect_fence.ts";
+import { EffectFenced } from "../../shared/effect_fence.ts";
 import type { OperationName } from "../sandbox/protocol/mod.ts";
 import { EffectRun } from "./effect_journaling.ts";
 import { runFenced } from "./effect_fencing.ts";
@@ -98,17 +98,12 @@ export class GuildCalls {
     this.metrics.restCalls.inc(op);
     chargeOperation(this.metrics.usage, guildId, op);
     if (!tenure) return this.operations.execute(guildId, op, args);
-    const execute = (a: unknown) => {
-      checkEffectFence();
-      return this.operations.execute(guildId, op, a);
-    };
-    return runFenced(
-      guildId,
-      op,
-      args,
-      tenure,
-      (o) => this.metrics.effectsFenced.inc(o),
-      () => run(execute),
-    );
+    return runFenced(guildId, op, args, tenure, this.#onFenced, (fence) =>
+      run((a) => {
+        fence?.check();
+        return this.operations.execute(guildId, op, a);
+      }));
   }
+
+  readonly #onFenced = (op: OperationName) => this.metrics.effectsFenced.inc(op);
 }

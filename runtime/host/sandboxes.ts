@@ -359,6 +359,19 @@ export class SandboxManager {
     return withdrawn;
   }
 
+  /**
+   * Stops the workers of these guilds unless busy (evictions reason `elsewhere`): their events
+   * run on another node now (a cluster partition handed over). Returns how many were asked to
+   * stop; a busy one stays until the idle timeout.
+   */
+  release(which: (guildId: string) => boolean): number {
+    let released = 0;
+    for (const guild of this.#guilds.values()) {
+      if (guild.worker && which(guild.id) && this.#eviction.release(guild.id)) released++;
+    }
+    return released;
+  }
+
   /** Sends what the guild's worker can take now; starts a worker when none runs. */
   #pump(guild: Guild): void {
     const worker = guild.worker;

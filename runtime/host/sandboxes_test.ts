@@ -84,6 +84,20 @@ Deno.test("SandboxManager.activate keeps the worker of a guild whose events this
   });
 });
 
+Deno.test("SandboxManager.release stops the idle workers of the guilds it is given, only those", async () => {
+  await withSandboxes(new RecordingExecutor(), {}, async (manager) => {
+    const d = deployment("d1", `createBot({});`);
+    await manager.load(d);
+    manager.activate(d);
+    assert.deepEqual(manager.residentGuilds(), [GUILD]);
+    assert.equal(manager.release((guildId) => guildId !== GUILD), 0, "another guild's partition");
+    assert.deepEqual(manager.residentGuilds(), [GUILD]);
+    assert.equal(manager.release((guildId) => guildId === GUILD), 1);
+    assert.deepEqual(manager.residentGuilds(), [], "its partition was handed over: released");
+    assert.equal(manager.activeDeployment(GUILD)?.id, "d1", "the deployment stays registered");
+  });
+});
+
 Deno.test("slash commands are reported for registration in Discord's shape", async () => {
   await withManager(async (manager) => {
     const commands = await manager.load(deployment(
