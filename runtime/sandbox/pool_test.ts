@@ -28,6 +28,19 @@ async function withPool(
 
 const ignore: PoolListener = { workerMessage: () => {}, workerExit: () => {} };
 
+/** Loads `code` as guild 100000000000000001's deployment d1 in `pool`. */
+function spawnGuild(pool: SandboxPool, code: string): Promise<void> {
+  const key = { guildId: "100000000000000001", deploymentId: "d1" };
+  return pool.spawn(key, {
+    v: PROTOCOL_VERSION,
+    type: "load",
+    guildId: key.guildId,
+    deploymentId: key.deploymentId,
+    entry: "main.ts",
+    code,
+  });
+}
+
 for (const transport of ["unix", "stdio"] as const) {
   Deno.test(`a worker loads and answers over ${transport}`, async () => {
     const said: unknown[] = [];
@@ -41,15 +54,7 @@ for (const transport of ["unix", "stdio"] as const) {
       workerExit: () => {},
     };
     await withPool({ transport }, listener, async (pool) => {
-      const key = { guildId: "100000000000000001", deploymentId: "d1" };
-      await pool.spawn(key, {
-        v: PROTOCOL_VERSION,
-        type: "load",
-        guildId: key.guildId,
-        deploymentId: key.deploymentId,
-        entry: "main.ts",
-        code: `on("messageCreate", () => {});`,
-      });
+      await spawnGuild(pool, `on("messageCreate", () => {});`);
       await loaded;
       assert.equal((said[0] as { type: string }).type, "loaded");
     });
@@ -117,15 +122,7 @@ Deno.test("a sandbox process reports its memory with its heartbeat", async () =>
 
 Deno.test("a sandbox process's heartbeat sums the heaps its workers' pongs report", async () => {
   await withPool({}, ignore, async (pool) => {
-    const key = { guildId: "100000000000000001", deploymentId: "d1" };
-    await pool.spawn(key, {
-      v: PROTOCOL_VERSION,
-      type: "load",
-      guildId: key.guildId,
-      deploymentId: key.deploymentId,
-      entry: "main.ts",
-      code: `globalThis.kept = new Array(100_000).fill("x");`,
-    });
+    await spawnGuild(pool, `globalThis.kept = new Array(100_000).fill("x");`);
     const deadline = Date.now() + 10_000;
     while (!pool.memory()[0]?.workersHeapUsed && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
