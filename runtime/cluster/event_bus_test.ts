@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
 import {
   type BusEvent,
@@ -326,6 +326,70 @@ Deno.test({
       assert.match(errors[0], /stream sequence 1 is not an event, dropped/);
       const info = await (await jetstreamManager(nc)).consumers.info(busNames(prefix).stream, "p0");
       assert.equal(info.num_ack_pending + info.num_pending, 0, "neither is delivered again");
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `EventBus reads what gateway nodes before the event line published (a rolling upgrade)${gate.note}`,
+  fn: () =>
+    withBus(1, async (nc, prefix) => {
+      const js = jetstream(nc);
+      const subject = busNames(prefix).subject(0);
+      const frame = '{"op":0,"t":"MESSAGE_CREATE","s":1,"d":{"guild_id":"5"}}';
+      // The frame with the guild and shard in headers.
+      const h = headers();
+      h.set("Flora-Guild", "5");
+      h.set("Flora-Shard", "3");
+      await js.publish(subject, frame, { msgID: "old:1", headers: h });
+      // Older still: the whole event as one JSON document.
+      const whole = { id: "old:2", guildId: "5", payload: { s: 2 } };
+      await js.publish(subject, JSON.stringify(whole), { msgID: "old:2" });
+      // Now: the event's line, then the frame.
+      const publisher = new EventPublisher(nc, { prefix, partitions: 1 });
+      await publisher.publish({ id: "new:3", guildId: "5", payload: { s: 3 } });
+      const stored = await (await jetstreamManager(nc)).streams.getMessage(
+        busNames(prefix).stream,
+        { seq: 3 },
+      );
+      assert.equal(stored?.string(), '@5 - new:3\n{"s":3}');
+      assert.equal(stored?.header.get("Nats-Msg-Id"), "new:3", "still deduplicated by JetStream");
+      const taken: BusEvent[] = [];
+      const consumer = await PartitionConsumer.start(nc, {
+        prefix,
+        partition: 0,
+        fence: () => true,
+        take: (e) => {
+          taken.push(e);
+          return Promise.resolve("finished");
+        },
+      });
+      await until(() => taken.length === 3, "the three events");
+      await consumer.stop();
+      assert.deepEqual(taken[0], {
+        id: "old:1",
+        guildId: "5",
+        shardId: 3,
+        payload: JSON.parse(frame),
+        frame,
+      });
+      assert.deepEqual(taken[1], whole);
+      assert.deepEqual(taken[2], {
+        id: "new:3",
+        guildId: "5",
+        shardId: undefined,
+        payload: { s: 3 },
+        frame: '{"s":3}',
+      });
+      await assert.rejects(
+        () => publisher.publish({ id: "x:1", guildId: "5 6", payload: {} }),
+        RangeError,
+      );
+      await assert.rejects(
+        () => publisher.publish({ id: "x\n1", guildId: "5", payload: {} }),
+        RangeError,
+      );
     }),
 });
 
