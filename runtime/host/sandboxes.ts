@@ -139,6 +139,7 @@ export class SandboxManager {
         guild: (guildId) => this.#guilds.get(guildId),
         stop: (worker) => this.#workers.stop(worker),
         closing: () => this.#closing,
+        runsHere: (guildId) => this.hooks.runsEvents?.(guildId) ?? false,
       },
       this.metrics,
     );
@@ -361,8 +362,9 @@ export class SandboxManager {
 
   /**
    * Stops the workers of these guilds unless busy (evictions reason `elsewhere`): their events
-   * run on another node now (a cluster partition handed over). Returns how many were asked to
-   * stop; a busy one stays until the idle timeout.
+   * run on another node now (a cluster partition handed over). Returns how many were stopped;
+   * a busy one stops once its running batch ends, unless the guild's events run here again by
+   * then (`hooks.runsEvents`).
    */
   release(which: (guildId: string) => boolean): number {
     let released = 0;
@@ -514,6 +516,8 @@ export class SandboxManager {
     if (guild && guild.worker === worker) this.#pump(guild);
     this.#wakeWaiting(load);
     this.#drained.check();
+    // After the pump: a guild that still has events here keeps its worker.
+    if (guild && guild.worker === worker) this.#eviction.batchEnded(guild.id);
   }
 
   /** Lets guilds waiting for room in a process send again. */
