@@ -45,6 +45,7 @@ import { FloraMetrics } from "./metrics.ts";
 import { type ProcessLoad, ProcessLoads } from "./process_load.ts";
 import type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
 import { RestartTimers } from "./restart_timers.ts";
+import { strayTenure } from "./stray_calls.ts";
 import { registerSchedulingGauges } from "./scheduling_gauges.ts";
 import { type SchedulingOptions, schedulingOptions } from "./scheduling_options.ts";
 import { chargeBatch } from "./usage_charges.ts";
@@ -123,8 +124,18 @@ export class SandboxManager {
           worker.cpuMs = chargeBatch(this.metrics.usage, worker.key.guildId, message, worker.cpuMs);
           this.#done(worker, message.events);
         },
-        run: (guildId, op, args, origin) =>
-          this.acks.run(guildId, op, args, (g, o, a) => this.#calls.script(g, o, a, origin)),
+        run: (guildId, op, args, origin, worker) => {
+          // Made for no event (or for a fresh worker's `ready`): judged as the worker is now.
+          const stray = origin?.handover ?? origin?.tenure
+            ? undefined
+            : strayTenure(worker, this.hooks.tenure);
+          return this.acks.run(
+            guildId,
+            op,
+            args,
+            (g, o, a) => this.#calls.script(g, o, a, origin, stray),
+          );
+        },
         answer: (key, result) => this.#p.send(key, result),
         extendBudget: (key, ms) => this.#p.extendBudget(key, ms),
       },
@@ -396,7 +407,10 @@ export class SandboxManager {
       return;
     }
     const batch = guild.queue.takeBatch(Math.min(batchMax(this.options), room));
-    if (batch.length > 0) sendBatch(this.#p, worker, batch, load); // else all given back
+    if (batch.length > 0) { // else all given back
+      worker.delivered(batch);
+      sendBatch(this.#p, worker, batch, load);
+    }
     this.#touch(guild);
   }
 
