@@ -2,8 +2,9 @@
  * How a guild's Discord, KV and log calls are executed: counted and charged,
  * fenced when made for a cluster's event (a bus event, a cron or task run:
  * the call lands only while this node holds the partition's lease with the
- * same tenure, `effect_fencing.ts`), and journaled when made by a script for a
- * bus event (`effect_journaling.ts`). One place for the rule, whoever calls:
+ * same tenure, `effect_fencing.ts`) or by a cluster worker for none
+ * (`stray_calls.ts`), and journaled when made by a script for a bus event
+ * (`effect_journaling.ts`). One place for the rule, whoever calls:
  * the script, or the host answering an interaction on the script's behalf.
  *
  * @module
