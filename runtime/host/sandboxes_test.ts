@@ -35,6 +35,16 @@ async function withManager(
 
 const message = (content: string) => messagePayload(GUILD, content);
 
+/** Loads and activates a script that answers `!name` with `reply`. */
+async function deployReplying(manager: SandboxManager, name: string, reply: string) {
+  const d = deployment(
+    "d1",
+    `createBot({ prefixCommands: [prefix({ name: "${name}", run: (ctx) => ctx.reply("${reply}") })] });`,
+  );
+  await manager.load(d);
+  manager.activate(d);
+}
+
 Deno.test("a loaded script answers a prefix command through a host call", async () => {
   await withManager(async (manager, executor) => {
     const d = deployment(
@@ -58,12 +68,7 @@ Deno.test("SandboxManager.activate keeps no worker for a guild whose events anot
   const executor = new RecordingExecutor();
   let runsHere = false;
   await withSandboxes(executor, { hooks: { runsEvents: () => runsHere } }, async (manager) => {
-    const d = deployment(
-      "d1",
-      `createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong!") })] });`,
-    );
-    await manager.load(d);
-    manager.activate(d);
+    await deployReplying(manager, "ping", "pong!");
     assert.deepEqual(manager.residentGuilds(), [], "deployed here, run elsewhere: released");
     assert.equal(manager.activeDeployment(GUILD)?.id, "d1", "the deployment stays registered");
     // The guild's partition comes to this node: its first event starts a worker as usual.
@@ -123,12 +128,7 @@ async function releaseWhileBusy(comesBack: boolean) {
   let resident: string[] = [];
   let evicted = 0;
   await withSandboxes(executor, { hooks: { runsEvents: () => runsHere } }, async (manager) => {
-    const d = deployment(
-      "d1",
-      `createBot({ prefixCommands: [prefix({ name: "hold", run: (ctx) => ctx.reply("held") })] });`,
-    );
-    await manager.load(d);
-    manager.activate(d);
+    await deployReplying(manager, "hold", "held");
     assert(manager.deliver(GUILD, "messageCreate", message("!hold")));
     await until("the held reply", () => executor.calls === 1);
     runsHere = false; // handed over, its drain's deadline passed with the handler still running
