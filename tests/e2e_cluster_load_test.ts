@@ -21,6 +21,7 @@ import { until } from "./helpers/cluster.ts";
 import {
   type Cluster,
   load,
+  metricSum,
   NODES,
   owners,
   partitionLeases,
@@ -72,14 +73,25 @@ Deno.test({
         }
       });
       assert.equal(sent.length, 5_000);
-      await cluster.replies.assertAnsweredOnce(sent).catch((error) => {
-        // Which side of the kill the unanswered ones were sent on (kept for the next look).
+      await cluster.replies.assertAnsweredOnce(sent).catch(async (error) => {
+        // Which side of the kill the unanswered ones were sent on, and what the survivor's bus
+        // consumers did with the events they took (kept for the next look).
         const answers = cluster.replies.answers();
         const missing = sent.filter((id) => !answers.has(id));
         const after = missing.filter((id) => sentAfterKill.has(id));
+        const outcomes: string[] = [];
+        for (const outcome of ["handled", "duplicate", "fenced", "withdrawn", "failed"]) {
+          const n = await metricSum(
+            [survivor.info.apiUrl],
+            cluster.env.FLORA_OPERATOR_TOKEN,
+            `flora_bus_events_total{outcome="${outcome}"}`,
+          );
+          outcomes.push(`${outcome} ${n}`);
+        }
         throw new Error(
           `${error.message}; unanswered: ${missing.length - after.length} sent before the kill, ` +
-            `${after.length} after (${missing.slice(0, 20).join(", ")})`,
+            `${after.length} after (${missing.slice(0, 20).join(", ")}); the survivor's bus ` +
+            `events: ${outcomes.join(", ")}`,
         );
       });
 
