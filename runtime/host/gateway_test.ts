@@ -51,3 +51,53 @@ Deno.test("each payload comes with its own gateway frame's text, in both guilds"
     await emu.close();
   }
 });
+
+Deno.test("dispatches offered by frame skip the parse, in order, and keep the shard's sequence", async () => {
+  const emu = await startEmulator({ port: 0, heartbeatIntervalMs: 1_100, identifyIntervalMs: 0 });
+  const order: { via: "frame" | "payload"; t: string; s: number; guildId?: string }[] = [];
+  const bot = createGateway({
+    token: emu.token,
+    restBase: emu.restBase,
+    spawnShardDelay: 0,
+    onPayload: (payload) => order.push({ via: "payload", t: payload.t ?? "", s: payload.s ?? -1 }),
+    // Only messages are taken; every other dispatch is parsed as before.
+    onFrame: (route, _shard, frame) => {
+      if (route.t !== "MESSAGE_CREATE") return false;
+      assert.equal((JSON.parse(frame) as { d: { guild_id: string } }).d.guild_id, route.guildId);
+      order.push({ via: "frame", ...route });
+      return true;
+    },
+  });
+  try {
+    await bot.start();
+    const client = new EmulatorClient(emu.url);
+    const [a, b] = emu.seeded!.guilds;
+    const sent = [];
+    for (let i = 0; i < 5; i++) {
+      for (const guild of [a, b]) {
+        const message = await client.sendMessage({
+          guildId: guild.id,
+          channelId: guild.channels.general,
+          userId: emu.seeded!.users.member,
+          content: `"guild_id":"${guild === a ? b.id : a.id}" {[ ${i}`,
+        });
+        sent.push({ id: message.id, guildId: guild.id });
+      }
+    }
+    const deadline = Date.now() + 10_000;
+    const taken = () => order.filter((o) => o.via === "frame");
+    while (taken().length < sent.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(taken().map((o) => o.guildId), sent.map((m) => m.guildId));
+    assert.ok(order.some((o) => o.via === "payload" && o.t === "READY"));
+    assert.ok(!order.some((o) => o.via === "payload" && o.t === "MESSAGE_CREATE"));
+    // Sequences in arrival order across both paths, and the shard resumes from the last.
+    const sequences = order.filter((o) => o.s > 0).map((o) => o.s);
+    assert.deepEqual(sequences, [...sequences].sort((x, y) => x - y));
+    assert.equal(bot.gateway.shards.get(0)?.previousSequenceNumber, sequences.at(-1));
+  } finally {
+    await stopBot(bot);
+    await emu.close();
+  }
+});
