@@ -5,6 +5,37 @@ import { stopBot } from "../../emulator/test_helpers.ts";
 import { createGateway } from "./gateway.ts";
 import type { GatewayPayload } from "./event_router.ts";
 
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+/** Sends `rounds` messages to each of the two seeded guilds in turn: their ids and guilds. */
+async function sendToBoth(
+  emu: Emulator,
+  rounds: number,
+  content: (guildId: string, otherId: string, i: number) => string,
+): Promise<{ id: string; guildId: string }[]> {
+  const client = new EmulatorClient(emu.url);
+  const [a, b] = emu.seeded!.guilds;
+  const sent = [];
+  for (let i = 0; i < rounds; i++) {
+    for (const [guild, other] of [[a, b], [b, a]]) {
+      const message = await client.sendMessage({
+        guildId: guild.id,
+        channelId: guild.channels.general,
+        userId: emu.seeded!.users.member,
+        content: content(guild.id, other.id, i),
+      });
+      sent.push({ id: message.id, guildId: guild.id });
+    }
+  }
+  return sent;
+}
+
+/** Waits until `done` says so, 10 s at most. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
 Deno.test("each payload comes with its own gateway frame's text, in both guilds", async () => {
   const emu = await startEmulator({ port: 0, heartbeatIntervalMs: 1_100, identifyIntervalMs: 0 });
   const seen: { payload: GatewayPayload; frame?: string }[] = [];
@@ -16,26 +47,13 @@ Deno.test("each payload comes with its own gateway frame's text, in both guilds"
   });
   try {
     await bot.start();
-    const client = new EmulatorClient(emu.url);
-    const [a, b] = emu.seeded!.guilds;
-    const sent = [];
-    for (let i = 0; i < 10; i++) {
-      for (const guild of [a, b]) {
-        sent.push(
-          await client.sendMessage({
-            guildId: guild.id,
-            channelId: guild.channels.general,
-            userId: emu.seeded!.users.member,
-            content: `hello ${i} "quoted" \\ ${guild.id}`,
-          }),
-        );
-      }
-    }
-    const deadline = Date.now() + 10_000;
+    const sent = await sendToBoth(
+      emu,
+      10,
+      (guildId, _other, i) => `hello ${i} "quoted" \\ ${guildId}`,
+    );
     const created = () => seen.filter((s) => s.payload.t === "MESSAGE_CREATE");
-    while (created().length < sent.length && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => created().length >= sent.length);
     assert.equal(created().length, sent.length);
     for (const { payload, frame } of seen) {
       assert.ok(frame !== undefined, `no frame for ${payload.t}`);
@@ -70,25 +88,10 @@ Deno.test("dispatches offered by frame skip the parse, in order, and keep the sh
   });
   try {
     await bot.start();
-    const client = new EmulatorClient(emu.url);
-    const [a, b] = emu.seeded!.guilds;
-    const sent = [];
-    for (let i = 0; i < 5; i++) {
-      for (const guild of [a, b]) {
-        const message = await client.sendMessage({
-          guildId: guild.id,
-          channelId: guild.channels.general,
-          userId: emu.seeded!.users.member,
-          content: `"guild_id":"${guild === a ? b.id : a.id}" {[ ${i}`,
-        });
-        sent.push({ id: message.id, guildId: guild.id });
-      }
-    }
-    const deadline = Date.now() + 10_000;
+    // Each message holds the text of a key naming the other guild: routed by its own.
+    const sent = await sendToBoth(emu, 5, (_id, other, i) => `"guild_id":"${other}" {[ ${i}`);
     const taken = () => order.filter((o) => o.via === "frame");
-    while (taken().length < sent.length && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => taken().length >= sent.length);
     assert.deepEqual(taken().map((o) => o.guildId), sent.map((m) => m.guildId));
     assert.ok(order.some((o) => o.via === "payload" && o.t === "READY"));
     assert.ok(!order.some((o) => o.via === "payload" && o.t === "MESSAGE_CREATE"));
