@@ -474,6 +474,9 @@ export class SandboxManager {
         sendBatch(this.#p, worker, [ready], this.#load(worker.process));
       }
       this.#pump(guild);
+      // Released while it loaded (its partition went elsewhere, its events withdrawn): with
+      // nothing sent, no batch end would come to stop it.
+      if (worker.inflight.size === 0) this.#eviction.batchEnded(guild.id);
     }, (error: Error) => {
       settled(false);
       if (error instanceof LoadStopped) {
