@@ -155,6 +155,37 @@ Deno.test("SandboxManager.release put off while busy is dropped when the guild c
   assert.equal(evicted, 0);
 });
 
+Deno.test("SandboxManager.release stops a worker released while it loaded, once loaded", async () => {
+  let runsHere = true;
+  await withSandboxes(
+    new RecordingExecutor(),
+    { hooks: { runsEvents: () => runsHere } },
+    async (manager) => {
+      manager.register(
+        testDeployment(GUILD, "d1", `await new Promise((r) => setTimeout(r, 200)); createBot({});`),
+      );
+      let withdrawn = false;
+      // A bus event starts the worker; its partition is handed over while the script loads.
+      manager.deliver(GUILD, "messageCreate", message("hi"), undefined, undefined, {
+        id: "s:1",
+        partition: 0,
+        mayHaveRun: false,
+        mayStart: () => true,
+        mayAct: () => true,
+        fenced() {},
+        withdrawn: () => withdrawn = true,
+      });
+      runsHere = false;
+      assert.equal(manager.withdraw(() => true), 1);
+      assert.equal(manager.release(() => true), 0, "loading: busy");
+      assert.deepEqual(manager.residentGuilds(), [GUILD]);
+      await until("the release once loaded", () => manager.residentGuilds().length === 0);
+      assert.ok(withdrawn);
+      assert.equal(manager.metrics.evictions.get("elsewhere"), 1);
+    },
+  );
+});
+
 Deno.test("slash commands are reported for registration in Discord's shape", async () => {
   await withManager(async (manager) => {
     const commands = await manager.load(deployment(
