@@ -88,10 +88,26 @@ Deno.test({
           );
           outcomes.push(`${outcome} ${n}`);
         }
+        // Where the rest are: on the bus not yet delivered, delivered and unacked, or never
+        // published (the gateway's count).
+        const view = await fetch(`${survivor.info.apiUrl}/cluster`, {
+          headers: { authorization: `Bearer ${cluster.env.FLORA_OPERATOR_TOKEN}` },
+        }).then((r) => r.json()).catch((e) => ({ error: String(e) }));
+        const backlog = JSON.stringify({
+          bus: view.bus,
+          partitions: view.partitions?.map((p: Record<string, unknown>) =>
+            `${p.partition}:${p.owner} pending ${p.pending} ackPending ${p.ackPending}`
+          ),
+          nodes: view.nodes?.map((n: Record<string, unknown>) => ({
+            node: n.node,
+            stats: n.stats,
+          })),
+          shards: view.shards,
+        });
         throw new Error(
           `${error.message}; unanswered: ${missing.length - after.length} sent before the kill, ` +
             `${after.length} after (${missing.slice(0, 20).join(", ")}); the survivor's bus ` +
-            `events: ${outcomes.join(", ")}`,
+            `events: ${outcomes.join(", ")}; GET /cluster: ${backlog}`,
         );
       });
 

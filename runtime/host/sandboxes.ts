@@ -339,7 +339,9 @@ export class SandboxManager {
     const kept = frame === undefined ? undefined : this.#frames.store(frame) ?? undefined;
     const queued = {
       name,
-      payload: kept === undefined || name === "interactionCreate" ? payload : undefined,
+      payload: kept === undefined || name === "interactionCreate"
+        ? payload ?? payloadOf(frame)
+        : undefined,
       frame: kept,
       receivedAt: performance.now(),
       settled,
@@ -593,4 +595,12 @@ export class SandboxManager {
     this.#held.close();
     this.acks.close();
   }
+}
+
+/**
+ * A frame's `d`, for an event that came as its frame alone (`EventRouter.routeFrame`) when the
+ * frame cannot ride raw (it holds a tab or a newline between its tokens).
+ */
+function payloadOf(frame: string | undefined): unknown {
+  return frame === undefined ? undefined : (JSON.parse(frame) as { d?: unknown }).d;
 }
