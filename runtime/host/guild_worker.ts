@@ -102,6 +102,8 @@ export class GuildWorker {
   readonly inflight = new InflightEvents<QueuedEvent>();
   /** The worker thread's CPU time last reported, ms (usage is charged by its growth). */
   cpuMs = 0;
+  /** When its batch in flight was sent (`performance.now()`); 0 once its first event started. */
+  sentAt = 0;
   /** Resolves with the commands the script declared, or rejects with why it did not load. */
   readonly loaded: Promise<CommandDefinition[]>;
   #state: WorkerState;
