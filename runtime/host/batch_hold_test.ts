@@ -10,6 +10,7 @@ import {
   ArrivalGap,
   HeldGuilds,
   heldUntil,
+  HOLD_FACTOR,
   HOLD_SWEEP_MS,
   holdMs,
   KEEPING_UP_MS,
@@ -36,8 +37,8 @@ const event = (name: ScriptEventName, receivedAt: number): QueuedEvent => ({
 Deno.test("holdMs is nothing while the process keeps up, its start delay past that, within the cap", () => {
   assert.equal(holdMs(1_000, 0), 0);
   assert.equal(holdMs(1_000, KEEPING_UP_MS - 0.1), 0, "keeping up");
-  assert.equal(holdMs(1_000, KEEPING_UP_MS), KEEPING_UP_MS);
-  assert.equal(holdMs(1_000, 300), 300);
+  assert.equal(holdMs(1_000, KEEPING_UP_MS), KEEPING_UP_MS * HOLD_FACTOR);
+  assert.equal(holdMs(1_000, 200), 200 * HOLD_FACTOR);
   assert.equal(holdMs(1_000, 5_000), 1_000, "the operator's bound");
   assert.equal(holdMs(0, 5_000), 0, "off");
 });
@@ -48,19 +49,20 @@ Deno.test("heldUntil holds a backlogged process's idle chatty guild with a few y
     queue: { length: 1, head: chat },
     arrivalGapMs: 100,
     processInflight: 64,
-    startDelayMs: 300,
+    startDelayMs: 100,
     fullBatch: 64,
     now: 1_050,
   };
-  assert.equal(heldUntil(1_000, loaded), 1_300, "as long as batches wait to start");
+  const due = 1_000 + 100 * HOLD_FACTOR;
+  assert.equal(heldUntil(1_000, loaded), due, "a few times as long as batches wait to start");
   assert.equal(heldUntil(200, loaded), 1_200, "within the cap");
   assert.equal(heldUntil(0, loaded), undefined, "off");
   assert.equal(heldUntil(1_000, { ...loaded, startDelayMs: 2 }), undefined, "keeping up");
   assert.equal(heldUntil(1_000, { ...loaded, processInflight: 63 }), undefined, "not loaded");
-  assert.equal(heldUntil(1_000, { ...loaded, now: 1_300 }), undefined, "held long enough");
-  assert.equal(heldUntil(1_000, { ...loaded, arrivalGapMs: 300 }), undefined, "a quiet guild");
+  assert.equal(heldUntil(1_000, { ...loaded, now: due }), undefined, "held long enough");
+  assert.equal(heldUntil(1_000, { ...loaded, arrivalGapMs: due - 1_000 }), undefined, "quiet");
   assert.equal(heldUntil(1_000, { ...loaded, queue: { length: 32, head: chat } }), undefined);
-  assert.equal(heldUntil(1_000, { ...loaded, queue: { length: 31, head: chat } }), 1_300);
+  assert.equal(heldUntil(1_000, { ...loaded, queue: { length: 31, head: chat } }), due);
   const interaction = { length: 1, head: event("interactionCreate", 1_000) };
   assert.equal(heldUntil(1_000, { ...loaded, queue: interaction }), undefined, "owed an answer");
   const madeUp = { length: 1, head: event("messageCreate", 0) };
