@@ -19,7 +19,6 @@
  * @module
  */
 
-import { isDroppable } from "../sandbox/protocol/mod.ts";
 import type { QueuedEvent } from "./guild_queue.ts";
 
 /** How often held guilds are looked at again, ms (the most a hold overruns). */
@@ -124,7 +123,12 @@ export function holdMs(capMs: number, startDelayMs: number): number {
 /** What decides a hold: the guild's queue and arrivals, its process's load, the batch sizes. */
 export interface HoldCase {
   /** The guild's waiting events. */
-  queue: { readonly length: number; readonly head: QueuedEvent | undefined };
+  queue: {
+    readonly length: number;
+    readonly head: QueuedEvent | undefined;
+    /** A never-dropped event waits among them. */
+    readonly owesAnswer: boolean;
+  };
   /** The mean gap between the guild's events, ms ({@linkcode ArrivalGap}). */
   arrivalGapMs: number;
   /** Events its sandbox process has in flight. */
@@ -142,14 +146,15 @@ export interface HoldCase {
  * (`performance.now()` ms), or undefined: they go now. They wait while the
  * hold is on (`capMs` > 0), its process is backlogged (a full batch or more in
  * flight, and batches wait {@linkcode KEEPING_UP_MS} or more to start), fewer
- * than half a batch wait, the guild's next event is due within the hold, and
- * the oldest is a droppable event (anything owed an answer goes at once) the
- * host received less than the hold ({@linkcode holdMs}) ago.
+ * than half a batch wait, none of them owes an answer (an interaction, a cron
+ * run or a lifecycle event makes the guild's waiting events go at once), the
+ * guild's next event is due within the hold, and the oldest was received less
+ * than the hold ({@linkcode holdMs}) ago.
  *
  * @example
  * ```ts
  * const head = { name: "messageCreate", payload: {}, receivedAt: 1_000 } as const;
- * const queue = { length: 1, head };
+ * const queue = { length: 1, head, owesAnswer: false };
  * const loaded = { queue, arrivalGapMs: 100, processInflight: 500, fullBatch: 64, now: 1_050 };
  * heldUntil(1_000, { ...loaded, startDelayMs: 100 }); // 1_400
  * heldUntil(1_000, { ...loaded, startDelayMs: 2 }); // undefined: the process keeps up
@@ -161,7 +166,7 @@ export function heldUntil(capMs: number, c: HoldCase): number | undefined {
   const hold = holdMs(capMs, c.startDelayMs);
   const due = head.receivedAt + hold;
   const holds = c.queue.length < Math.ceil(c.fullBatch / 2) && c.arrivalGapMs < hold &&
-    isDroppable(head.name) && head.receivedAt > 0 && c.now < due;
+    !c.queue.owesAnswer && head.receivedAt > 0 && c.now < due;
   return holds ? due : undefined;
 }
 

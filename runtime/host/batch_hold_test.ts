@@ -46,7 +46,7 @@ Deno.test("holdMs is nothing while the process keeps up, its start delay past th
 Deno.test("heldUntil holds a backlogged process's idle chatty guild with a few young chat events", () => {
   const chat = event("messageCreate", 1_000);
   const loaded = {
-    queue: { length: 1, head: chat },
+    queue: { length: 1, head: chat, owesAnswer: false },
     arrivalGapMs: 100,
     processInflight: 64,
     startDelayMs: 100,
@@ -61,13 +61,21 @@ Deno.test("heldUntil holds a backlogged process's idle chatty guild with a few y
   assert.equal(heldUntil(1_000, { ...loaded, processInflight: 63 }), undefined, "not loaded");
   assert.equal(heldUntil(1_000, { ...loaded, now: due }), undefined, "held long enough");
   assert.equal(heldUntil(1_000, { ...loaded, arrivalGapMs: due - 1_000 }), undefined, "quiet");
-  assert.equal(heldUntil(1_000, { ...loaded, queue: { length: 32, head: chat } }), undefined);
-  assert.equal(heldUntil(1_000, { ...loaded, queue: { length: 31, head: chat } }), due);
-  const interaction = { length: 1, head: event("interactionCreate", 1_000) };
+  assert.equal(
+    heldUntil(1_000, { ...loaded, queue: { length: 32, head: chat, owesAnswer: false } }),
+    undefined,
+  );
+  assert.equal(
+    heldUntil(1_000, { ...loaded, queue: { length: 31, head: chat, owesAnswer: false } }),
+    due,
+  );
+  const interaction = { length: 1, head: event("interactionCreate", 1_000), owesAnswer: true };
   assert.equal(heldUntil(1_000, { ...loaded, queue: interaction }), undefined, "owed an answer");
-  const madeUp = { length: 1, head: event("messageCreate", 0) };
+  const behind = { length: 2, head: chat, owesAnswer: true };
+  assert.equal(heldUntil(1_000, { ...loaded, queue: behind }), undefined, "one waits behind");
+  const madeUp = { length: 1, head: event("messageCreate", 0), owesAnswer: false };
   assert.equal(heldUntil(1_000, { ...loaded, queue: madeUp }), undefined, "the host's own");
-  const empty = { length: 0, head: undefined };
+  const empty = { length: 0, head: undefined, owesAnswer: false };
   assert.equal(heldUntil(1_000, { ...loaded, queue: empty }), undefined);
 });
 
@@ -177,12 +185,17 @@ Deno.test("in a backlogged process a chatty guild's lone chat event waits for mo
     const burst = batches.get(QUIET)!.slice(before).map((ids) => ids.length);
     assert.deepEqual(burst, [1, 4, 2], "one wake-up for the held one and the next");
 
+    // Held again; an interaction makes the guild's waiting events go at once.
+    await until("the batch's done", () => sandboxes.inflightEvents() === 4);
+    chat(QUIET, "!echo held");
+    assert.equal(sandboxes.queuedEvents(), 1, "held again");
     sandboxes.deliver(
       QUIET,
       "interactionCreate",
       slashPayload(QUIET, "800000000000000003", "ping"),
     );
+    assert.equal(sandboxes.queuedEvents(), 1, "the held chat event went; the interaction is next");
     await until("the interaction's answer", () => executor.contents().includes("pong"), 10_000);
-    assert.equal(executor.contents().at(-1), "pong");
+    assert.deepEqual(executor.contents().slice(-2), ["held", "pong"]);
   });
 });
