@@ -17,6 +17,7 @@ import type {
 import {
   CallGate,
   cutLogLine,
+  jsonLengthAtLeast,
   LogRate,
   MAX_CALL_CHARS,
   MAX_FETCH_CALL_CHARS,
@@ -58,20 +59,24 @@ export function send(message: WorkerToHost | PongMessage): void {
  */
 export function call(op: OperationName, args: unknown): Promise<unknown> {
   // Measured here, on the script's own thread, before anything crosses a boundary (what JSON
-  // cannot carry, cyclic or BigInt, fails here too, not in the process's relay).
-  let chars: number;
-  try {
-    chars = JSON.stringify(args ?? null)?.length ?? 0;
-  } catch (error) {
-    return Promise.reject(
-      new TypeError(`${op}: its arguments cannot be sent: ${(error as Error).message}`),
-    );
-  }
+  // cannot carry, cyclic or BigInt, fails here too, not in the process's relay). What is too big
+  // on its strings' lengths alone is refused without serializing it.
   const most = op === "fetch" ? MAX_FETCH_CALL_CHARS : MAX_CALL_CHARS;
+  let chars = jsonLengthAtLeast(args ?? null, most);
+  if (chars <= most) {
+    try {
+      chars = JSON.stringify(args ?? null)?.length ?? 0;
+    } catch (error) {
+      return Promise.reject(
+        new TypeError(`${op}: its arguments cannot be sent: ${(error as Error).message}`),
+      );
+    }
+  }
   if (chars > most) {
     return Promise.reject(
       new RangeError(
-        `${op}: its arguments are ${chars} characters as JSON; this call may carry at most ${most}`,
+        `${op}: its arguments are ${chars} characters or more as JSON; this call may carry ` +
+          `at most ${most}`,
       ),
     );
   }

@@ -52,6 +52,7 @@ import { FloraMetrics } from "./metrics.ts";
 import { type ProcessLoad, ProcessLoads } from "./process_load.ts";
 import type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
 import { RestartTimers } from "./restart_timers.ts";
+import { strayTenure } from "./stray_calls.ts";
 import { registerSchedulingGauges } from "./scheduling_gauges.ts";
 import { type SchedulingOptions, schedulingOptions } from "./scheduling_options.ts";
 import { chargeBatch } from "./usage_charges.ts";
@@ -130,8 +131,18 @@ export class SandboxManager {
           worker.cpuMs = chargeBatch(this.metrics.usage, worker.key.guildId, message, worker.cpuMs);
           this.#done(worker, message.events);
         },
-        run: (guildId, op, args, origin) =>
-          this.acks.run(guildId, op, args, (g, o, a) => this.#calls.script(g, o, a, origin)),
+        run: (guildId, op, args, origin, worker) => {
+          // Made for no event (or for a fresh worker's `ready`): judged as the worker is now.
+          const stray = origin?.handover ?? origin?.tenure
+            ? undefined
+            : strayTenure(worker, this.hooks.tenure);
+          return this.acks.run(
+            guildId,
+            op,
+            args,
+            (g, o, a) => this.#calls.script(g, o, a, origin, stray),
+          );
+        },
         answer: (key, result) => this.#p.send(key, result),
         extendBudget: (key, ms) => this.#p.extendBudget(key, ms),
       },
@@ -146,6 +157,7 @@ export class SandboxManager {
         guild: (guildId) => this.#guilds.get(guildId),
         stop: (worker) => this.#workers.stop(worker),
         closing: () => this.#closing,
+        runsHere: (guildId) => this.hooks.runsEvents?.(guildId) ?? false,
       },
       this.metrics,
     );
@@ -345,7 +357,9 @@ export class SandboxManager {
     guild.arrivals.observe(receivedAt);
     const queued = {
       name,
-      payload: kept === undefined || name === "interactionCreate" ? payload : undefined,
+      payload: kept === undefined || name === "interactionCreate"
+        ? payload ?? payloadOf(frame)
+        : undefined,
       frame: kept,
       receivedAt,
       settled,
@@ -379,8 +393,9 @@ export class SandboxManager {
 
   /**
    * Stops the workers of these guilds unless busy (evictions reason `elsewhere`): their events
-   * run on another node now (a cluster partition handed over). Returns how many were asked to
-   * stop; a busy one stays until the idle timeout.
+   * run on another node now (a cluster partition handed over). Returns how many were stopped;
+   * a busy one stops once its running batch ends, unless the guild's events run here again by
+   * then (`hooks.runsEvents`).
    */
   release(which: (guildId: string) => boolean): number {
     let released = 0;
@@ -412,7 +427,10 @@ export class SandboxManager {
       return;
     }
     const batch = guild.queue.takeBatch(Math.min(batchMax(this.options), room));
-    if (batch.length > 0) sendBatch(this.#p, worker, batch, load); // else all given back
+    if (batch.length > 0) { // else all given back
+      worker.delivered(batch);
+      sendBatch(this.#p, worker, batch, load);
+    }
     this.#touch(guild);
   }
 
@@ -478,6 +496,9 @@ export class SandboxManager {
         sendBatch(this.#p, worker, [ready], this.#load(worker.process));
       }
       this.#pump(guild);
+      // Released while it loaded (its partition went elsewhere, its events withdrawn): with
+      // nothing sent, no batch end would come to stop it.
+      if (worker.inflight.size === 0) this.#eviction.batchEnded(guild.id);
     }, (error: Error) => {
       settled(false);
       if (error instanceof LoadStopped) {
@@ -537,6 +558,8 @@ export class SandboxManager {
     if (guild && guild.worker === worker) this.#pump(guild);
     this.#wakeWaiting(load);
     this.#drained.check();
+    // After the pump: a guild that still has events here keeps its worker.
+    if (guild && guild.worker === worker) this.#eviction.batchEnded(guild.id);
   }
 
   /** Lets guilds waiting for room in a process send again. */
@@ -595,4 +618,12 @@ export class SandboxManager {
     this.#held.close();
     this.acks.close();
   }
+}
+
+/**
+ * A frame's `d`, for an event that came as its frame alone (`EventRouter.routeFrame`) when the
+ * frame cannot ride raw (it holds a tab or a newline between its tokens).
+ */
+function payloadOf(frame: string | undefined): unknown {
+  return frame === undefined ? undefined : (JSON.parse(frame) as { d?: unknown }).d;
 }
