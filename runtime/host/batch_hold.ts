@@ -11,10 +11,12 @@
  * batches waited between the host sending them and their first handler
  * starting (the _start delay_: the relay, the worker's wake-up and the run
  * queue of a thousand threads). A batch sent to a process that keeps up starts
- * within a few milliseconds, and nothing is held; one sent to a backlogged
- * process waits about the start delay there anyway, so its events wait about
- * that long here instead, gathering more of the guild's events for the same
- * wake-up. `FLORA_BATCH_HOLD_MS` bounds it.
+ * within a few milliseconds, and nothing is held; under a backlog a chatty
+ * guild's events wait a few start delays here ({@linkcode HOLD_FACTOR}),
+ * gathering more of them for the same wake-up. `FLORA_BATCH_HOLD_MS` bounds
+ * it. At 1,000 guilds on two cores this took the sandboxes from 163 to 125 µs
+ * an event (2.6 → 4.2 events a batch) at a dispatch p50 under overload of 471
+ * against 333 ms, and changed nothing at 2,000 events a second.
  *
  * @module
  */
