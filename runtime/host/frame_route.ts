@@ -15,8 +15,8 @@
  * text inside a message (`"guild_id":"…"` typed by a user) is never a key,
  * and a nested `guild_id` (a message reference, a forwarded message) is not
  * `d`'s own. Anything it does not expect — whitespace between tokens, a
- * duplicate key, a guild id that is not a snowflake, a second top-level
- * value — gives null, and the frame takes the ordinary parse.
+ * duplicate key, an escaped key at the top two levels, a guild id that is
+ * not a snowflake, a second top-level value — gives null, and the frame takes the ordinary parse.
  *
  * @module
  */
@@ -41,6 +41,10 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const ZERO = 0x30;
 const NINE = 0x39;
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
 
 /** The index of the quote closing the string whose opening quote is at `at`; -1 if none. */
 function stringEnd(text: string, at: number): number {
@@ -70,6 +74,12 @@ function digitsEnd(text: string, at: number): number {
   if (i === at || i - at > 15) return -1;
   const next = text.charCodeAt(i);
   return next === COMMA || next === RBRACE ? i : -1;
+}
+
+/** Whether `text` holds a backslash between `from` and `to` (a key's text: short). */
+function hasEscape(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === BACKSLASH) return true;
+  return false;
 }
 
 function isSnowflake(value: string): boolean {
@@ -105,6 +115,9 @@ export function frameRoute(text: string): FrameRoute | null {
   let guildId: string | undefined;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
+    // Whitespace outside strings: not a compact frame, and a key spaced from its colon
+    // would go unseen (`"guild_id" :`), so decline rather than read around it.
+    if (c === SPACE || c === TAB || c === LF || c === CR) return null;
     if (c === LBRACE || c === LBRACKET) depth++;
     else if (c === RBRACE || c === RBRACKET) {
       // The first object closes at the end, or this is not one frame.
@@ -117,6 +130,9 @@ export function frameRoute(text: string): FrameRoute | null {
         i = end;
         continue;
       }
+      // An escaped key (`"guild\\u005fid"`) means to JSON.parse what its decoded text says,
+      // which this scan does not decode: decline.
+      if (hasEscape(text, i + 1, end)) return null;
       const length = end - i - 1;
       const value = end + 2;
       if (depth === 1) {
