@@ -8,6 +8,8 @@
  *
  * - `single`: a single process's call (no tenure: neither fenced nor journaled);
  * - `cron`: a cron or task run's call (fenced, not journaled);
+ * - `no event`: a call a worker makes for no event, e.g. from a timer that
+ *   outlived its handler (fenced by its latest event's tenure, `stray_calls.ts`);
  * - `bus, first delivery`: a bus event's call (fenced, journaled), the event
  *   new to the cluster (no journal read);
  * - `bus, redelivered`: the same for an event that may have run before (one
@@ -25,6 +27,8 @@ import type { Handover, QueuedEvent } from "../runtime/host/guild_queue.ts";
 import { MemoryLogBuffer } from "../runtime/host/logs.ts";
 import type { OperationExecutor } from "../runtime/host/manager_hooks.ts";
 import { FloraMetrics } from "../runtime/host/metrics.ts";
+import { GuildWorker } from "../runtime/host/guild_worker.ts";
+import { strayTenure } from "../runtime/host/stray_calls.ts";
 import type { EffectJournal } from "../storage/effect_journal.ts";
 
 const rounds = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? 5);
@@ -75,10 +79,22 @@ const event = (fields: Partial<QueuedEvent>): QueuedEvent => ({
   ...fields,
 });
 
+/** A worker that loaded and was sent one bus event: its calls for no event are fenced by it. */
+const worker = new GuildWorker({ guildId: "1", deploymentId: "d1" }, {} as never, 0, {
+  holdsQueue: false,
+});
+worker.markLoaded([]);
+worker.delivered([event({ handover: handover(false) })]);
+const nodeTenure = () => handover(false);
+
 type Mode = [string, () => Promise<unknown>];
 const modes: Mode[] = [
   ["single", () => single.script("1", "message.send", reply())],
   ["cron", () => cluster.script("1", "message.send", reply(), event({ tenure: handover(false) }))],
+  [
+    "no event",
+    () => cluster.script("1", "message.send", reply(), undefined, strayTenure(worker, nodeTenure)),
+  ],
   ["bus, first delivery", () => busCall(false)],
   ["bus, redelivered", () => busCall(true)],
 ];

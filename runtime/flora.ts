@@ -217,6 +217,12 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
         if (router) router.route(payload, shardId, settled, frame);
         else settled();
       },
+      // A guild's event routed from its frame: never parsed here (`frame_route.ts`).
+      onFrame: (route, shardId, frame) => {
+        if (!router || route.guildId === undefined || !router.routesByGuild(route.t)) return false;
+        router.routeFrame(route.t, route.guildId, frame, resume.received(shardId, route));
+        return true;
+      },
       log: (level, message) => notice(level, `discord: ${message}`),
     });
     const rest = bot.rest as unknown as DiscordRest;

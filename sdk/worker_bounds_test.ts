@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import {
   CallGate,
   cutLogLine,
+  jsonLengthAtLeast,
   LOG_BURST,
   LOG_CHARS_BURST,
   LOG_CHARS_PER_SECOND,
   LOG_LINES_PER_SECOND,
   LogRate,
+  MAX_CALL_CHARS,
   MAX_LOG_LINE_CHARS,
 } from "./worker_bounds.ts";
 
@@ -81,4 +83,43 @@ Deno.test("CallGate lets characters through at its rate, in order, after a burst
   now += 1_000;
   gate.done();
   assert.deepEqual(started, ["a", "b", "c", "huge"]);
+});
+
+Deno.test("jsonLengthAtLeast never exceeds JSON's length, and stops once past the most", () => {
+  const values: unknown[] = [
+    null,
+    'a"b\\n',
+    ["k", "é", 12, null, undefined, () => 1, { a: "xyz", b: [true, "q"] }],
+    { when: new Date(0), bytes: new Uint8Array([1, 2, 3]), nested: { deep: ["x", ["y"]] } },
+    Object.defineProperty({ plain: "v" }, "hidden", { value: "x".repeat(100), enumerable: false }),
+    {
+      get lazy() {
+        return "x".repeat(50);
+      },
+    },
+    [[], {}, [[]], ""],
+  ];
+  for (const value of values) {
+    const least = jsonLengthAtLeast(value, Infinity);
+    assert.ok(least <= JSON.stringify(value).length, `${least} for ${JSON.stringify(value)}`);
+  }
+  // A 20 MB string is refused on its length: the count stops at the first string past the most.
+  const big = "x".repeat(20 * 1024 * 1024);
+  assert.equal(
+    jsonLengthAtLeast(["big", "k", big, big], MAX_CALL_CHARS),
+    5 + 5 + 3 + big.length + 2, // brackets and commas, "big", "k", the first big
+  );
+  assert.ok(
+    jsonLengthAtLeast(new Array(MAX_CALL_CHARS + 1).fill(0), MAX_CALL_CHARS) > MAX_CALL_CHARS,
+  );
+  // A cycle or a throwing proxy ends the count; JSON.stringify decides then.
+  const cyclic: Record<string, unknown> = { s: "ab" };
+  cyclic.self = cyclic;
+  assert.equal(jsonLengthAtLeast(cyclic, MAX_CALL_CHARS), 4);
+  const hostile = new Proxy({}, {
+    ownKeys: () => {
+      throw new Error("no");
+    },
+  });
+  assert.equal(jsonLengthAtLeast(["a", hostile], MAX_CALL_CHARS), 3 + 3);
 });

@@ -119,9 +119,12 @@ Deno.test({
       console.log(`emulator 429s (load average ${Deno.loadavg()[0].toFixed(1)}):`);
       console.table(report);
 
-      // A bounded number, not zero: a request counted in Redis reaches the emulator a hop later.
+      // A bucket's window, a bounded number: its turns are counted in Redis when taken, and a
+      // request taken in one window may reach the emulator in the next.
       assert.ok(sharedOneRoute <= 2, `one route shared: ${sharedOneRoute} 429s`);
-      assert.ok(sharedGlobal <= 2, `global shared: ${sharedGlobal} 429s`);
+      // The global limit, none: each request counts from its turn until a window after its
+      // answer, which covers its arrival however late (before: 12-18 429s at load 12-16).
+      assert.equal(sharedGlobal, 0, `global shared: ${sharedGlobal} 429s`);
       // The same load without them is what the shared limits prevent.
       assert.ok(aloneOneRoute + aloneGlobal > sharedOneRoute + sharedGlobal);
     } finally {

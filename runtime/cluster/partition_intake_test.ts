@@ -1,45 +1,11 @@
 import assert from "node:assert/strict";
-import { natsGate, TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
+import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
 import { EventPublisher, removeEventBus } from "./event_bus.ts";
-import { type PartitionIntakeOptions, startPartitionIntake } from "./partition_intake.ts";
-import { Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { LeaseTable } from "./leases.ts";
-import { ManualClock, natsTest, withNats } from "./testing.ts";
+import { ManualClock, natsTest, startHandTickedIntake, withNats } from "./testing.ts";
 import { until } from "../../tests/helpers/cluster.ts";
 
 const gate = await natsGate();
 const nats = natsTest(gate);
-
-/**
- * One node's intake of a one-partition bus, its leases on `clock` (tables of this thread, not
- * the lease keeper's worker), renewed and rebalanced by hand.
- */
-function startHandTickedIntake(
-  nc: NatsConnection,
-  prefix: string,
-  clock: ManualClock,
-  options: Partial<PartitionIntakeOptions> = {},
-) {
-  return startPartitionIntake({
-    natsUrl: [TEST_NATS_URL],
-    busPrefix: prefix,
-    partitions: 1,
-    nodeId: "node-a",
-    version: "test",
-    route: (_payload, _shard, settled) => settled(),
-    withdraw: () => 0,
-    lease: { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 },
-    leases: async (bucket, timing) =>
-      new LeaseTable(await new Kvm(nc).create(bucket, { history: 1 }), {
-        ...timing,
-        now: clock.now,
-      }),
-    tickMs: 3_600_000,
-    renewMs: 3_600_000,
-    ...options,
-  });
-}
 
 Deno.test({
   ...nats,

@@ -1,9 +1,11 @@
 /**
  * Puts a {@linkcode SharedRestLimits} in front of Discordeno's REST manager:
  * each request takes its turn in Redis just before Discordeno sends it (after
- * Discordeno's own per-process queue), and each answer's rate-limit headers
- * are shared before that queue sends the bucket's next request. Retries of a
- * 429 go through `sendRequest` again, so they wait their turn too.
+ * Discordeno's own per-process queue) and gives it back as soon as its answer
+ * arrives (so it counts against the global limit until a window after that),
+ * and each answer's rate-limit headers are shared before that queue sends the
+ * bucket's next request. Retries of a 429 go through `sendRequest` again, so
+ * they wait their turn too.
  *
  * @module
  */
@@ -11,7 +13,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { connectRedis } from "../../storage/redis/connect.ts";
 import { errorMessage } from "../../shared/error_message.ts";
-import { SharedRestLimits } from "./shared_rest_limits.ts";
+import { type RestTurn, SharedRestLimits } from "./shared_rest_limits.ts";
 
 /** The slice of Discordeno's REST manager the limits hook into. */
 export interface LimitableRest {
@@ -23,6 +25,8 @@ export interface LimitableRest {
 interface Sending {
   method: string;
   bucket: string;
+  /** Its turn until its answer came (null: none, Redis failed, or answered). */
+  turn: RestTurn | null;
   recorded?: Promise<void>;
 }
 
@@ -47,15 +51,17 @@ export function shareRestLimits(
   const send = rest.sendRequest.bind(rest);
   rest.sendRequest = async (options) => {
     const bucket = rest.simplifyUrl(options.route, options.method);
-    if (!limits.takeNow(bucket)) {
-      await limits.acquire(options.method, bucket).catch(onError);
-    }
-    const request: Sending = { method: options.method, bucket };
+    const turn = limits.takeNow(bucket) ??
+      await limits.acquire(options.method, bucket).catch((error) => {
+        onError(error);
+        return null;
+      });
+    const request: Sending = { method: options.method, bucket, turn };
     try {
       return await sending.run(request, () => send(options));
     } finally {
-      // Off the request's path: the turn it spent is settled in Redis once it is answered.
-      limits.flush();
+      // No answer (the network failed): the turn ends here.
+      if (request.turn) limits.answered(request.turn);
       // No answer (the network failed): free the bucket in case this request was its probe.
       request.recorded ??= limits.record(options.method, bucket, new Headers()).catch(onError);
       // The bucket's next request (queued behind this one) must see what this answer said.
@@ -66,6 +72,9 @@ export function shareRestLimits(
   rest.processHeaders = (url, headers, identifier) => {
     const request = sending.getStore();
     if (request) {
+      // Its answer is here (a 429's retry waits inside `send` with its own turn).
+      if (request.turn) limits.answered(request.turn);
+      request.turn = null;
       request.recorded = limits.record(request.method, request.bucket, headers).catch(onError);
     }
     return processHeaders(url, headers, identifier);
@@ -109,9 +118,10 @@ export async function startSharedRestLimits(
     notice: (message) => setup.notice("warn", `shared REST limits: ${message}`),
   });
   let reportedAt = -Infinity;
+  const limits = new SharedRestLimits(redis, { nodeId: setup.nodeId, prefix: setup.prefix });
   shareRestLimits(
     rest,
-    new SharedRestLimits(redis, { nodeId: setup.nodeId, prefix: setup.prefix }),
+    limits,
     (error) => {
       // One line per 30 s while Redis fails: requests go on, paced by this node alone.
       if (performance.now() - reportedAt < 30_000) return;
@@ -124,6 +134,7 @@ export async function startSharedRestLimits(
   );
   return {
     async close() {
+      limits.close();
       if (redis.isOpen) await redis.close();
     },
   };

@@ -6,10 +6,11 @@
  * never race:
  *
  * - **global**: at most `globalPerSecond` requests in any `windowMs` across the
- *   cluster (a sliding log of send times, on Redis's clock), and none while a
- *   global 429's `retry_after` runs. Turns are leased a few at a time
- *   ({@linkcode GlobalRestStock}), so most requests take one without asking
- *   Redis;
+ *   cluster (a sliding log on Redis's clock, in which each request counts from
+ *   its turn until its answer, then for a window: Discord counts it somewhere
+ *   in between), and none while a global 429's `retry_after` runs. Turns are
+ *   leased a few at a time ({@linkcode GlobalRestStock}), so most requests take
+ *   one without asking Redis;
  * - **route buckets of a guild, channel or webhook** (`/guilds/…`,
  *   `/channels/…`, `/webhooks/…`) stay in Discordeno's own per-process queue:
  *   a script reaches only its own guild's channels and a guild runs on the node
@@ -32,10 +33,11 @@
  */
 
 import type { RedisClient } from "../../storage/redis/connect.ts";
-import { GlobalRestStock } from "./global_rest_stock.ts";
+import { GlobalRestStock, IN_FLIGHT_RETRY_MS } from "./global_rest_stock.ts";
 
 // KEYS: global log, global block, route bucket.
-// ARGV: global limit, window ms, counts globally (1/0), probe ms, unique member.
+// ARGV: global limit, window ms, counts globally (1/0), probe ms, unique member, in flight ms
+// (the member's score ahead of now, until the answer rescores it).
 // Returns 0 when the request may go now, else how long to wait (ms) before asking again.
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -60,14 +62,18 @@ if wait == 0 and ARGV[3] == '1' then
     redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
     if redis.call('ZCARD', KEYS[1]) >= limit then
       local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-      wait = math.max(1, tonumber(oldest[2]) + window - now + 1)
+      if tonumber(oldest[2]) > now then
+        wait = ${IN_FLIGHT_RETRY_MS}
+      else
+        wait = math.max(1, tonumber(oldest[2]) + window - now + 1)
+      end
     end
   end
 end
 if wait > 0 then return wait end
 if ARGV[3] == '1' then
-  redis.call('ZADD', KEYS[1], now, ARGV[5])
-  redis.call('PEXPIRE', KEYS[1], window * 2)
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[6]), ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], window * 2 + tonumber(ARGV[6]))
 end
 if action == 'probe' then
   redis.call('HSET', KEYS[3], 'probeUntil', now + probeMs)
@@ -126,8 +132,8 @@ export interface SharedRestLimitsOptions {
    */
   globalPerSecond?: number;
   /**
-   * The global window, ms: a little over Discord's second, since a request counted here reaches
-   * Discord a network hop later.
+   * The global window, ms: how long a request still counts after its answer (a little over
+   * Discord's second).
    * @default 1_050
    */
   windowMs?: number;
@@ -142,6 +148,12 @@ export interface SharedRestLimitsOptions {
    */
   spendWithinMs?: number;
   /**
+   * How far ahead a request's entry is scored while it is in flight, ms; one still unanswered
+   * after half of it is moved on (see {@linkcode GlobalRestStock}).
+   * @default 2_000
+   */
+  inFlightMs?: number;
+  /**
    * Keep guild, channel and webhook buckets in this node's own queue (see the module doc);
    * false shares every bucket in Redis.
    * @default true
@@ -155,6 +167,17 @@ export interface SharedRestLimitsOptions {
    */
   prefix?: string;
 }
+
+/**
+ * A request's turn, given back to {@linkcode SharedRestLimits.answered} once Discord answered it:
+ * its entry in the global log (null when it counts against no global limit).
+ */
+export interface RestTurn {
+  readonly member: string | null;
+}
+
+/** The turn of a request outside the global limit. */
+const NO_GLOBAL_TURN: RestTurn = { member: null };
 
 /** Routes whose buckets one node at a time uses (see the module doc). */
 const LOCAL_BUCKET = /^\/(guilds|channels|webhooks)\//;
@@ -192,6 +215,7 @@ export class SharedRestLimits {
   readonly #prefix: string;
   readonly #localBuckets: boolean;
   readonly #stock: GlobalRestStock;
+  readonly #inFlightMs: number;
   #sent = 0;
   /** Time spent waiting for a turn, ms (how much the shared limits held this node back). */
   waitedMs = 0;
@@ -202,11 +226,11 @@ export class SharedRestLimits {
       windowMs = 1_050,
       probeMs = 3_000,
       spendWithinMs = 1_000,
+      inFlightMs = 2_000,
       prefix = "flora:",
     } = options;
-    for (
-      const [name, value] of Object.entries({ globalPerSecond, windowMs, probeMs, spendWithinMs })
-    ) {
+    const settings = { globalPerSecond, windowMs, probeMs, spendWithinMs, inFlightMs };
+    for (const [name, value] of Object.entries(settings)) {
       if (!Number.isInteger(value) || value < 1) {
         throw new RangeError(`SharedRestLimits: ${name} must be a positive integer, got ${value}`);
       }
@@ -218,6 +242,7 @@ export class SharedRestLimits {
     this.#nodeId = options.nodeId;
     this.#prefix = `${prefix}rest:`;
     this.#localBuckets = options.localBuckets ?? true;
+    this.#inFlightMs = inFlightMs;
     this.#stock = new GlobalRestStock(redis, {
       logKey: this.#key("global"),
       blockKey: this.#key("global-block"),
@@ -225,6 +250,7 @@ export class SharedRestLimits {
       limit: globalPerSecond,
       windowMs,
       spendWithinMs,
+      inFlightMs,
       nodeId: options.nodeId,
     });
   }
@@ -244,36 +270,57 @@ export class SharedRestLimits {
     return this.#stock.held;
   }
 
-  /** Resolves when this request may be sent (its bucket and the global limit allow it). */
-  async acquire(method: string, route: string): Promise<void> {
+  /**
+   * Resolves with this request's turn once it may be sent (its bucket and the global limit allow
+   * it); give the turn back to {@linkcode answered}.
+   */
+  async acquire(method: string, route: string): Promise<RestTurn> {
     const started = performance.now();
-    for (let wait; (wait = await this.tryAcquire(method, route)) > 0;) {
+    let turn;
+    while (typeof (turn = await this.tryAcquire(method, route)) === "number") {
+      const wait = turn;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
     this.waitedMs += performance.now() - started;
+    return turn;
   }
 
   /**
-   * Takes a turn at hand without waiting: true for a guild, channel or webhook route whose
-   * global turn (if it needs one) this node holds; else false, and {@linkcode acquire} must be
-   * awaited. The common request skips `acquire`'s chain of awaits.
+   * Takes a turn at hand without waiting: for a guild, channel or webhook route whose global
+   * turn (if it needs one) this node holds; else null, and {@linkcode acquire} must be awaited.
+   * The common request skips `acquire`'s chain of awaits.
    */
-  takeNow(route: string): boolean {
+  takeNow(route: string): RestTurn | null {
     const scope = scopeOf(route, this.#localBuckets);
-    if (scope.sharedBucket) return false;
-    return !scope.global || this.#stock.takeNow();
+    if (scope.sharedBucket) return null;
+    if (!scope.global) return NO_GLOBAL_TURN;
+    const member = this.#stock.takeNow();
+    return member === null ? null : { member };
   }
 
-  /** Settles the global turns spent so far (call once a request is answered; off its path). */
-  flush(): void {
-    this.#stock.flush();
+  /** The request of `turn` was answered (or failed): its entry counts a window from now on. */
+  answered(turn: RestTurn): void {
+    if (turn.member !== null) this.#stock.answered(turn.member);
   }
 
-  /** Takes a turn if one is free now: 0 (taken), else how long to wait before asking again, ms. */
-  async tryAcquire(method: string, route: string): Promise<number> {
+  /** Stops the timer that moves on the entries of requests long in flight. */
+  close(): void {
+    this.#stock.close();
+  }
+
+  /**
+   * Takes a turn if one is free now (give it back to {@linkcode answered}), else how long to wait
+   * before asking again, ms.
+   */
+  async tryAcquire(method: string, route: string): Promise<RestTurn | number> {
     const scope = scopeOf(route, this.#localBuckets);
-    if (!scope.sharedBucket) return scope.global ? await this.#stock.take() : 0;
-    return Number(
+    if (!scope.sharedBucket) {
+      if (!scope.global) return NO_GLOBAL_TURN;
+      const taken = await this.#stock.take();
+      return typeof taken === "number" ? taken : { member: taken };
+    }
+    const member = `${this.#nodeId}:${this.#sent++}`;
+    const wait = Number(
       await this.#redis.eval(ACQUIRE, {
         keys: [this.#key("global"), this.#key("global-block"), this.#bucketKey(method, route)],
         arguments: [
@@ -281,10 +328,15 @@ export class SharedRestLimits {
           String(this.#windowMs),
           scope.global ? "1" : "0",
           String(this.#probeMs),
-          `${this.#nodeId}:${this.#sent++}`,
+          member,
+          String(this.#inFlightMs),
         ],
       }),
     );
+    if (wait > 0) return wait;
+    if (!scope.global) return NO_GLOBAL_TURN;
+    this.#stock.sent(member);
+    return { member };
   }
 
   /** Shares what Discord's answer says about the bucket (and a global 429's retry time). */

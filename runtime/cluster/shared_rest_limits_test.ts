@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import { connectRedis, deleteKeysWithPrefix } from "../../storage/redis/connect.ts";
 import { redisGate, TEST_REDIS_URL, uniqueName } from "../../storage/testing/servers.ts";
-import { SharedRestLimits } from "./shared_rest_limits.ts";
+import { IN_FLIGHT_RETRY_MS } from "./global_rest_stock.ts";
+import {
+  type RestTurn,
+  SharedRestLimits,
+  type SharedRestLimitsOptions,
+} from "./shared_rest_limits.ts";
 
 const gate = await redisGate();
 
 /** Runs `fn` with two nodes' limiters on one Redis prefix, removed afterwards. */
 async function withTwoNodes(
-  options: { globalPerSecond?: number; windowMs?: number; spendWithinMs?: number },
+  options: Omit<SharedRestLimitsOptions, "nodeId" | "prefix">,
   fn: (a: SharedRestLimits, b: SharedRestLimits, log: () => Promise<LogEntry[]>) => Promise<void>,
 ): Promise<void> {
   const redis = await connectRedis(TEST_REDIS_URL);
@@ -32,6 +37,17 @@ interface LogEntry {
   score: number;
 }
 
+/** The turn taken (failing if it was a wait). */
+function turnOf(answer: RestTurn | number): RestTurn {
+  assert.ok(typeof answer !== "number", `waits ${answer} ms`);
+  return answer;
+}
+
+/** Whether a turn was taken (not a wait). */
+const took = (answer: RestTurn | number) => typeof answer !== "number";
+/** How long to wait, ms (0 when a turn was taken). */
+const waitOf = (answer: RestTurn | number) => typeof answer === "number" ? answer : 0;
+
 const headers = (remaining: number, resetAfterS: number) =>
   new Headers({
     "x-ratelimit-remaining": String(remaining),
@@ -48,18 +64,21 @@ Deno.test({
     withTwoNodes({}, async (a, b) => {
       // A bucket without a guild's, channel's or webhook's major parameter is shared.
       const route = "/applications/1/x";
-      assert.equal(await a.tryAcquire("POST", route), 0, "the probe goes");
-      assert.ok(await b.tryAcquire("POST", route) > 0, "the other node waits for its answer");
+      assert.ok(took(await a.tryAcquire("POST", route)), "the probe goes");
+      assert.ok(
+        waitOf(await b.tryAcquire("POST", route)) > 0,
+        "the other node waits for its answer",
+      );
       await a.record("POST", route, headers(2, 30)); // 2 left in a 30 s window
-      assert.equal(await b.tryAcquire("POST", route), 0);
-      assert.equal(await a.tryAcquire("POST", route), 0);
-      const wait = await b.tryAcquire("POST", route);
+      assert.ok(took(await b.tryAcquire("POST", route)));
+      assert.ok(took(await a.tryAcquire("POST", route)));
+      const wait = waitOf(await b.tryAcquire("POST", route));
       assert.ok(wait > 25_000 && wait <= 30_000, `closed until the reset (${wait} ms)`);
       // A late answer of the same window cannot reopen it.
       await b.record("POST", route, headers(1, 29));
-      assert.ok(await a.tryAcquire("POST", route) > 0);
+      assert.ok(waitOf(await a.tryAcquire("POST", route)) > 0);
       // Another method of the same path is its own bucket.
-      assert.equal(await a.tryAcquire("GET", route), 0);
+      assert.ok(took(await a.tryAcquire("GET", route)));
     }),
 });
 
@@ -71,13 +90,19 @@ Deno.test({
   fn: () =>
     withTwoNodes({ globalPerSecond: 3, windowMs: 60_000 }, async (a, b) => {
       // Three different buckets (each a probe), two nodes: the fourth request waits.
-      assert.equal(await a.tryAcquire("GET", "/channels/1"), 0);
-      assert.equal(await b.tryAcquire("GET", "/channels/2"), 0);
-      assert.equal(await a.tryAcquire("GET", "/channels/3"), 0);
-      const wait = await b.tryAcquire("GET", "/channels/4");
-      assert.ok(wait > 55_000, `the fourth waits for the window (${wait} ms)`);
+      const first = turnOf(await a.tryAcquire("GET", "/channels/1"));
+      const second = turnOf(await b.tryAcquire("GET", "/channels/2"));
+      const third = turnOf(await a.tryAcquire("GET", "/channels/3"));
+      // All three in flight: they are rescored at their answers, so the fourth asks again soon.
+      assert.equal(waitOf(await b.tryAcquire("GET", "/channels/4")), IN_FLIGHT_RETRY_MS);
+      a.answered(first);
+      b.answered(second);
+      a.answered(third);
+      await settled(a, b);
+      const wait = waitOf(await b.tryAcquire("GET", "/channels/4"));
+      assert.ok(wait > 55_000, `the fourth waits for the window after the answers (${wait} ms)`);
       // Interaction callbacks are outside the bot's limits.
-      assert.equal(await b.tryAcquire("POST", "/interactions/9/token/x"), 0);
+      assert.ok(took(await b.tryAcquire("POST", "/interactions/9/token/x")));
     }),
 });
 
@@ -88,16 +113,16 @@ Deno.test({
   sanitizeOps: false,
   fn: () =>
     withTwoNodes({}, async (a, b) => {
-      assert.equal(await a.tryAcquire("GET", "/channels/1"), 0);
+      assert.ok(took(await a.tryAcquire("GET", "/channels/1")));
       await a.record(
         "GET",
         "/channels/1",
         new Headers({ "x-ratelimit-global": "true", "retry-after": "40" }),
       );
-      const wait = await b.tryAcquire("GET", "/channels/2");
+      const wait = waitOf(await b.tryAcquire("GET", "/channels/2"));
       assert.ok(wait > 35_000 && wait <= 40_000, `held for the retry-after (${wait} ms)`);
       // Webhook routes (interaction follow-ups) are outside the global limit.
-      assert.equal(await b.tryAcquire("POST", "/webhooks/1/token"), 0);
+      assert.ok(took(await b.tryAcquire("POST", "/webhooks/1/token")));
     }),
 });
 
@@ -122,28 +147,31 @@ Deno.test({
   fn: () =>
     withTwoNodes({ globalPerSecond: 40, windowMs: 60_000 }, async (a, _b, log) => {
       // One node leasing: 40 / (4 × 1) = 10 turns in one call.
-      assert.equal(await a.tryAcquire("POST", "/channels/1/messages"), 0);
+      const turns = [turnOf(await a.tryAcquire("POST", "/channels/1/messages"))];
       assert.equal(a.heldGlobalTurns, 9);
       assert.equal((await log()).length, 10, "the lease is in the log at once");
       // The next three are spent here, without a lease (the log does not grow).
       for (let i = 0; i < 3; i++) {
-        assert.equal(await a.tryAcquire("GET", `/guilds/${i}/roles`), 0);
+        turns.push(turnOf(await a.tryAcquire("GET", `/guilds/${i}/roles`)));
       }
       assert.equal(a.heldGlobalTurns, 6);
+      // Answered turns are rescored to Redis's clock at their answer; one still in flight and the
+      // unspent ones still count ahead (the lease's ε and the in-flight allowance).
+      for (const turn of turns.slice(0, 3)) a.answered(turn);
       await settled(a);
-      // Spent turns are rescored to their send time; unspent ones still hold the lease's ε.
       let now = await redisNow();
       let entries = await log();
       assert.equal(entries.length, 10);
-      assert.equal(entries.filter((e) => e.score <= now).length, 4, "four spent");
-      assert.equal(entries.filter((e) => e.score > now).length, 6, "six held");
+      assert.equal(entries.filter((e) => e.score <= now).length, 3, "three answered");
+      assert.equal(entries.filter((e) => e.score > now).length, 7, "one in flight, six held");
       // Half spent: a new lease comes in the background and the older turns are given back.
-      assert.equal(await a.tryAcquire("GET", "/guilds/9/roles"), 0);
+      turns.push(turnOf(await a.tryAcquire("GET", "/guilds/9/roles")));
+      for (const turn of turns.slice(3)) a.answered(turn);
       await settled(a);
       assert.equal(a.heldGlobalTurns, 10);
       now = await redisNow();
       entries = await log();
-      assert.equal(entries.filter((e) => e.score <= now).length, 5, "five spent");
+      assert.equal(entries.filter((e) => e.score <= now).length, 5, "five answered");
       assert.equal(entries.filter((e) => e.score > now).length, 10, "ten held");
     }),
 });
@@ -162,9 +190,13 @@ Deno.test({
       // Alternating until both wait: prefetched leases may leave a few turns unspent on a node.
       for (let i = 0; i < 100 && !(refusedA && refusedB); i++) {
         const node = i % 2 === 0 ? a : b;
-        const wait = await node.tryAcquire("GET", `/channels/${i}`);
-        if (wait === 0) sent++;
-        else {
+        const answer = await node.tryAcquire("GET", `/channels/${i}`);
+        const wait = waitOf(answer);
+        if (wait === 0) {
+          sent++;
+          node.answered(turnOf(answer));
+          await settled(node);
+        } else {
           assert.ok(wait > 55_000, `waits for the window (${wait} ms)`);
           if (node === a) refusedA = true;
           else refusedB = true;
@@ -186,19 +218,65 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () =>
-    withTwoNodes({ globalPerSecond: 8, windowMs: 60_000, spendWithinMs: 50 }, async (a, b, log) => {
-      // Two nodes lease: 8 / (4 × 2) = 1 each, and a refill once half is spent.
-      assert.equal(await b.tryAcquire("GET", "/channels/9"), 0);
-      assert.equal(await a.tryAcquire("GET", "/channels/1"), 0);
-      await settled(a, b);
-      const held = a.heldGlobalTurns + b.heldGlobalTurns;
-      assert.ok(held > 0, "a refill waits on a node");
-      assert.equal((await log()).length, 2 + held);
-      await new Promise((r) => setTimeout(r, 60)); // past the 50 ms to spend them
-      assert.equal(a.heldGlobalTurns + b.heldGlobalTurns, 0);
-      await settled(a, b);
-      assert.equal((await log()).length, 2, "only the spent turns still count");
-    }),
+    // ε of 1 s: shorter, a busy machine (load 43) let it pass between two of the reads below.
+    withTwoNodes(
+      { globalPerSecond: 8, windowMs: 60_000, spendWithinMs: 1_000 },
+      async (a, b, log) => {
+        // Two nodes lease: 8 / (4 × 2) = 1 each, and a refill once half is spent.
+        assert.ok(took(await b.tryAcquire("GET", "/channels/9")));
+        assert.ok(took(await a.tryAcquire("GET", "/channels/1")));
+        await settled(a, b);
+        const held = a.heldGlobalTurns + b.heldGlobalTurns;
+        assert.ok(held > 0, "a refill waits on a node");
+        assert.equal((await log()).length, 2 + held);
+        await new Promise((r) => setTimeout(r, 1_100)); // past the 1 s to spend them
+        assert.equal(a.heldGlobalTurns + b.heldGlobalTurns, 0);
+        await settled(a, b);
+        assert.equal((await log()).length, 2, "only the spent turns still count");
+      },
+    ),
+});
+
+Deno.test({
+  name:
+    `SharedRestLimits: a request counts until a window after its answer, however long in flight${gate.note}`,
+  ignore: gate.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTwoNodes(
+      { globalPerSecond: 2, windowMs: 1_000, spendWithinMs: 100, inFlightMs: 1_500 },
+      async (a, b) => {
+        // Discord counts a request when it reaches it, anywhere between its turn and its answer:
+        // two requests in flight for 4 s (past the lease's ε + in-flight allowance + window,
+        // 2.6 s) keep every other node waiting until a window after their answers. (The entries
+        // are moved on every 0.75 s: this process may stall up to 1.75 s without a false pass.)
+        const turns = [
+          turnOf(await a.tryAcquire("GET", "/channels/1")),
+          turnOf(await a.tryAcquire("GET", "/channels/2")),
+        ];
+        for (let waited = 0; waited < 4_000; waited += 500) {
+          assert.ok(
+            waitOf(await b.tryAcquire("GET", "/channels/3")) > 0,
+            `free after ${waited} ms`,
+          );
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        for (const turn of turns) a.answered(turn);
+        await settled(a);
+        assert.ok(
+          waitOf(await b.tryAcquire("GET", "/channels/3")) > 0,
+          "a window after the answer",
+        );
+        await new Promise((r) => setTimeout(r, 1_100));
+        assert.ok(
+          took(await b.tryAcquire("GET", "/channels/3")),
+          "free a window after the answers",
+        );
+        a.close();
+        b.close();
+      },
+    ),
 });
 
 Deno.test({
@@ -208,8 +286,8 @@ Deno.test({
   sanitizeOps: false,
   fn: () =>
     withTwoNodes({ globalPerSecond: 4 }, async (a, _b, log) => {
-      assert.equal(await a.tryAcquire("POST", "/webhooks/1/token"), 0);
-      assert.equal(await a.tryAcquire("POST", "/interactions/9/token/x"), 0);
+      assert.ok(took(await a.tryAcquire("POST", "/webhooks/1/token")));
+      assert.ok(took(await a.tryAcquire("POST", "/interactions/9/token/x")));
       assert.equal(a.heldGlobalTurns, 0);
       assert.equal((await log()).length, 0);
     }),

@@ -1,7 +1,8 @@
 /**
  * Test fixtures of the cluster modules: a NATS connection to the test server
  * and JetStream resources named uniquely per test, removed afterwards; lease
- * tables of several nodes on a clock the test moves.
+ * tables of several nodes on a clock the test moves; a node's partition intake
+ * ticked by hand.
  *
  * @module
  */
@@ -11,6 +12,11 @@ import { connectNats } from "./nats_connection.ts";
 import { type KV, Kvm } from "@nats-io/kv";
 import { type ServerGate, TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
 import { type LeaseOptions, LeaseTable } from "./leases.ts";
+import {
+  type PartitionIntake,
+  type PartitionIntakeOptions,
+  startPartitionIntake,
+} from "./partition_intake.ts";
 
 /**
  * `Deno.test` options of a test on the test NATS server: skipped when it is down (outside CI),
@@ -76,4 +82,34 @@ export function clockedLeases(
   const clock = new ManualClock();
   const tables = holders.map((holder) => new LeaseTable(kv, { ...timing, holder, now: clock.now }));
   return { clock, tables };
+}
+
+/**
+ * One node's intake of a one-partition bus (unless `options` say otherwise), its leases on
+ * `clock` (tables of this thread, not the lease keeper's worker), renewed and rebalanced by hand.
+ */
+export function startHandTickedIntake(
+  nc: NatsConnection,
+  prefix: string,
+  clock: ManualClock,
+  options: Partial<PartitionIntakeOptions> = {},
+): Promise<PartitionIntake> {
+  return startPartitionIntake({
+    natsUrl: [TEST_NATS_URL],
+    busPrefix: prefix,
+    partitions: 1,
+    nodeId: "node-a",
+    version: "test",
+    route: (_payload, _shard, settled) => settled(),
+    withdraw: () => 0,
+    lease: { ttlMs: 6_000, skewMs: 1_000, safetyMs: 1_000 },
+    leases: async (bucket, timing) =>
+      new LeaseTable(await new Kvm(nc).create(bucket, { history: 1 }), {
+        ...timing,
+        now: clock.now,
+      }),
+    tickMs: 3_600_000,
+    renewMs: 3_600_000,
+    ...options,
+  });
 }

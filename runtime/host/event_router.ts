@@ -64,6 +64,19 @@ const SCRIPT_EVENTS: Record<string, ScriptEventName> = {
   INTERACTION_CREATE: "interactionCreate",
 };
 
+/**
+ * Dispatches whose routing needs more of the payload than its guild id: the guild directory
+ * and interaction registry read them, or the guild is `d` itself.
+ */
+const NEEDS_PAYLOAD = new Set([
+  "CHANNEL_CREATE",
+  "THREAD_CREATE",
+  "CHANNEL_DELETE",
+  "THREAD_DELETE",
+  "INTERACTION_CREATE",
+  "GUILD_UPDATE",
+]);
+
 type Data = Record<string, unknown>;
 
 /** Routes gateway dispatches to guild sandboxes. */
@@ -101,6 +114,29 @@ export class EventRouter {
       return;
     }
     if (!this.#route(payload.t, payload.d as Data, shardId, settled, frame, handover)) settled();
+  }
+
+  /**
+   * Whether a dispatch with this name is routed by its guild id alone (`routeFrame`): a script
+   * event whose routing reads nothing else of its payload.
+   */
+  routesByGuild(t: string): boolean {
+    return SCRIPT_EVENTS[t] !== undefined && !NEEDS_PAYLOAD.has(t);
+  }
+
+  /**
+   * Routes a dispatch that {@linkcode routesByGuild} accepts from its gateway frame alone
+   * (`frame_route.ts`): `guildId` is the frame's `d.guild_id`, the frame goes to the worker
+   * as is. `settled` as for {@linkcode route}.
+   */
+  routeFrame(t: string, guildId: string, frame: string, settled: () => void = () => {}): void {
+    const name = SCRIPT_EVENTS[t];
+    if (
+      !name || !this.routesByGuild(t) ||
+      !this.sink.deliver(guildId, name, undefined, settled, frame)
+    ) {
+      settled();
+    }
   }
 
   /** Routes a dispatch; true when a guild's sandbox took it (and will settle it). */

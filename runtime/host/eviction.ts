@@ -2,8 +2,9 @@
  * Eviction: which guilds keep a resident worker. The idle sweep stops the
  * workers idle past `idleMs`, and a cold start first makes room under
  * `maxResident` by stopping the least recently used idle ones; a cluster node
- * releases the worker of a guild whose events another node runs; a busy guild
- * (`isBusy` in `guild_state.ts`) is never evicted. The bookkeeping is
+ * releases the worker of a guild whose events another node runs (a busy one
+ * once its running batch ends); a busy guild (`isBusy` in `guild_state.ts`)
+ * is never evicted. The bookkeeping is
  * `residency.ts` and the timer `idle_sweep.ts`; this module is the policy
  * joining them, and reaches the manager only through {@linkcode EvictionHost}.
  *
@@ -24,6 +25,11 @@ export interface EvictionHost {
   stop(worker: GuildWorker): void;
   /** Shutting down: the idle sweep does not start again. */
   closing(): boolean;
+  /**
+   * Whether this node runs the guild's events now (a cluster node owns its partition): a
+   * release put off while the worker was busy is dropped then.
+   */
+  runsHere(guildId: string): boolean;
 }
 
 /**
@@ -42,6 +48,8 @@ export interface EvictionHost {
 export class Eviction {
   #residency: Residency;
   #sweep: IdleSweep;
+  /** Guilds released while busy: their workers stop once idle, unless the guild comes back. */
+  #releasing = new Set<string>();
 
   constructor(
     limits: ResidencyLimits,
@@ -74,6 +82,7 @@ export class Eviction {
   /** The guild has no resident worker any more. */
   remove(guildId: string): void {
     this.#residency.remove(guildId);
+    this.#releasing.delete(guildId);
   }
 
   /** Runs the idle sweep while any worker is resident (and not closing). */
@@ -90,12 +99,27 @@ export class Eviction {
 
   /**
    * Stops the guild's worker now unless it is busy: its events run on another node. Returns
-   * whether it was stopped.
+   * whether it was stopped; a busy one is stopped by {@linkcode batchEnded} once idle (before,
+   * it stayed resident until the idle timeout, 5 minutes by default).
    */
   release(guildId: string): boolean {
-    if (this.#busy(guildId)) return false;
+    if (this.#busy(guildId)) {
+      this.#releasing.add(guildId);
+      return false;
+    }
+    this.#releasing.delete(guildId);
     this.#evict(guildId, "elsewhere");
     return true;
+  }
+
+  /**
+   * The guild's worker finished a batch: a release put off while it was busy happens now if it
+   * is idle and its events still run on another node (its partition did not come back).
+   */
+  batchEnded(guildId: string): void {
+    if (!this.#releasing.has(guildId)) return;
+    if (this.host.runsHere(guildId)) this.#releasing.delete(guildId);
+    else this.release(guildId);
   }
 
   /** Stops the idle sweep. */

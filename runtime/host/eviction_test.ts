@@ -17,7 +17,11 @@ function idleGuild(id: string): Guild {
   return guild;
 }
 
-function evictionOf(guilds: Guild[], limits = { maxResident: 2, idleMs: 60_000 }) {
+function evictionOf(
+  guilds: Guild[],
+  limits = { maxResident: 2, idleMs: 60_000 },
+  runsHere: (guildId: string) => boolean = () => false,
+) {
   const byId = new Map(guilds.map((g) => [g.id, g]));
   const stopped: string[] = [];
   const metrics = new FloraMetrics();
@@ -28,6 +32,7 @@ function evictionOf(guilds: Guild[], limits = { maxResident: 2, idleMs: 60_000 }
       eviction.remove(worker.key.guildId);
     },
     closing: () => false,
+    runsHere,
   }, metrics);
   return { eviction, stopped };
 }
@@ -56,6 +61,44 @@ Deno.test("Eviction.release stops an idle guild's worker at once, never a busy o
   eviction.release("b");
   assert.deepEqual(stopped, ["a"], "a is idle and well under the cap, yet goes; b has events");
   assert.equal(eviction.size, 1);
+});
+
+Deno.test("Eviction.release stops a busy guild's worker once its batch ends, if still elsewhere", () => {
+  const [a, b, c] = ["a", "b", "c"].map(idleGuild);
+  const back = new Set<string>();
+  const { eviction, stopped } = evictionOf(
+    [a, b, c],
+    { maxResident: 10, idleMs: 60_000 },
+    (id) => back.has(id),
+  );
+  for (const g of [a, b, c]) {
+    eviction.touch(g.id);
+    g.queue.push({ name: "messageCreate", payload: {}, receivedAt: 0 });
+  }
+  for (const g of [a, b]) eviction.release(g.id);
+  assert.deepEqual(stopped, [], "all busy");
+  for (const g of [a, b, c]) g.queue.takeBatch(10);
+  back.add("b"); // b's partition came back to this node meanwhile
+  for (const g of [a, b, c]) eviction.batchEnded(g.id);
+  assert.deepEqual(stopped, ["a"], "b runs here again, c was never released");
+  back.delete("b");
+  eviction.batchEnded("b");
+  assert.deepEqual(stopped, ["a"], "b's put-off release was dropped when it came back");
+});
+
+Deno.test("Eviction.release put off while busy waits for the guild to be idle", () => {
+  const a = idleGuild("a");
+  const { eviction, stopped } = evictionOf([a], { maxResident: 10, idleMs: 60_000 });
+  eviction.touch("a");
+  a.queue.push({ name: "interactionCreate", payload: {}, receivedAt: 0 });
+  a.queue.push({ name: "interactionCreate", payload: {}, receivedAt: 0 });
+  eviction.release("a");
+  a.queue.takeBatch(1);
+  eviction.batchEnded("a"); // an interaction (never withdrawn) still waits: not yet
+  assert.deepEqual(stopped, []);
+  a.queue.takeBatch(1);
+  eviction.batchEnded("a");
+  assert.deepEqual(stopped, ["a"]);
 });
 
 Deno.test("Eviction.remove forgets a guild whose worker is gone without stopping anything", () => {

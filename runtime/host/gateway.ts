@@ -6,8 +6,9 @@
  * @module
  */
 
-import { type Bot, createBot, GatewayIntents } from "@discordeno/bot";
+import { type Bot, createBot, type DiscordenoShard, GatewayIntents } from "@discordeno/bot";
 import type { GatewayPayload } from "./event_router.ts";
+import { type FrameRoute, frameRoute } from "./frame_route.ts";
 
 /** Intents flora asks for: what scripts' events need. */
 export const FLORA_INTENTS = GatewayIntents.Guilds |
@@ -27,6 +28,13 @@ export interface GatewayOptions {
    * throw.
    */
   onPayload(payload: GatewayPayload, shardId: number, sessionId?: string, frame?: string): void;
+  /**
+   * Offered each dispatch that came as text and whose routing fields its frame states plainly
+   * (`frame_route.ts`), before Discordeno parses it: true when it was taken (it then never
+   * reaches `onPayload`; the shard's sequence and heartbeat bookkeeping is done here), false to
+   * have it parsed and given to `onPayload` as usual. Must not throw.
+   */
+  onFrame?(route: FrameRoute, shardId: number, frame: string): boolean;
   /** Delay between shard spawns, ms (Discordeno's default is 5.3 s). */
   spawnShardDelay?: number;
   /**
@@ -48,6 +56,15 @@ export function createGateway(options: GatewayOptions): Bot {
     error: (...args: unknown[]) => log("error", args.join(" ")),
     fatal: (...args: unknown[]) => log("error", args.join(" ")),
   };
+  // Bypass Discordeno's object transformers: scripts get Discord's own payloads.
+  const message = (shard: DiscordenoShard, payload: unknown) => {
+    try {
+      const frame = frames.id === shard.id ? frames.text : undefined;
+      options.onPayload(payload as GatewayPayload, shard.id, shard.sessionId, frame);
+    } catch (error) {
+      log("error", `event routing failed: ${error}`);
+    }
+  };
   const bot = createBot({
     token: options.token,
     intents: FLORA_INTENTS,
@@ -60,20 +77,19 @@ export function createGateway(options: GatewayOptions): Bot {
       ...(options.totalShards
         ? { totalShards: options.totalShards, lastShardId: options.totalShards - 1 }
         : {}),
-      events: {
-        // Bypass Discordeno's object transformers: scripts get Discord's own payloads.
-        message: (shard, payload) => {
-          try {
-            const frame = frames.id === shard.id ? frames.text : undefined;
-            options.onPayload(payload as GatewayPayload, shard.id, shard.sessionId, frame);
-          } catch (error) {
-            log("error", `event routing failed: ${error}`);
-          }
-        },
-      },
+      events: { message },
     },
   });
-  const frames = captureFrames(bot);
+  const onFrame = options.onFrame;
+  const take: FrameTaker["take"] | undefined = onFrame && ((route, shardId, frame) => {
+    try {
+      return onFrame(route, shardId, frame);
+    } catch (error) {
+      log("error", `event routing failed: ${error}`);
+      return true; // as a payload whose routing threw: not handed over twice
+    }
+  });
+  const frames = captureFrames(bot, take && { take, message });
   // A proxy base URL turns off Discordeno's rate-limit queue; the emulator enforces
   // Discord's limits, so keep the queue on.
   if (options.restBase) bot.rest.isProxied = false;
@@ -89,6 +105,28 @@ interface CurrentFrame {
   text: string | undefined;
 }
 
+/** Dispatches routed from their frames (`GatewayOptions.onFrame`), and the handler they skip. */
+interface FrameTaker {
+  take: NonNullable<GatewayOptions["onFrame"]>;
+  /** Discordeno's handler of parsed payloads (`events.message`), as installed. */
+  message: (shard: DiscordenoShard, payload: unknown) => void;
+}
+
+/**
+ * Offers a text message to `taker` when it is a dispatch whose frame states its routing
+ * plainly; true when taken. A shard whose handler Discordeno swapped (resharding) is left to it.
+ */
+function takeFrame(shard: DiscordenoShard, id: number, text: string, taker: FrameTaker): boolean {
+  if (shard.events.message !== taker.message) return false;
+  const route = frameRoute(text);
+  if (route === null || !taker.take(route, id, text)) return false;
+  // What Discordeno's `handleDiscordPacket` does for a dispatch that is not READY or RESUMED.
+  shard.heart.lastAck = Date.now();
+  shard.heart.acknowledged = true;
+  shard.previousSequenceNumber = route.s;
+  return true;
+}
+
 /**
  * The text of the gateway message a shard is handling right now. Discordeno
  * parses a text message and hands the payload to `events.message` before its
@@ -100,7 +138,7 @@ interface CurrentFrame {
  * link is decided where it is kept (`raw_json.ts`), not here: one scan of
  * each frame, not two.
  */
-function captureFrames(bot: Bot): CurrentFrame {
+function captureFrames(bot: Bot, taker?: FrameTaker): CurrentFrame {
   // One slot, not a map by shard: handlers run one at a time, and a map's set and delete on
   // every message reallocated its table (≈ 110 bytes of garbage an event).
   const current: CurrentFrame = { id: -1, text: undefined };
@@ -111,6 +149,7 @@ function captureFrames(bot: Bot): CurrentFrame {
     shard.handleMessage = (message: MessageEvent) => {
       const text = message.data;
       if (typeof text !== "string") return handle(message);
+      if (taker && takeFrame(shard, id, text, taker)) return Promise.resolve();
       current.id = id;
       current.text = text;
       try {

@@ -5,6 +5,37 @@ import { stopBot } from "../../emulator/test_helpers.ts";
 import { createGateway } from "./gateway.ts";
 import type { GatewayPayload } from "./event_router.ts";
 
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+/** Sends `rounds` messages to each of the two seeded guilds in turn: their ids and guilds. */
+async function sendToBoth(
+  emu: Emulator,
+  rounds: number,
+  content: (guildId: string, otherId: string, i: number) => string,
+): Promise<{ id: string; guildId: string }[]> {
+  const client = new EmulatorClient(emu.url);
+  const [a, b] = emu.seeded!.guilds;
+  const sent = [];
+  for (let i = 0; i < rounds; i++) {
+    for (const [guild, other] of [[a, b], [b, a]]) {
+      const message = await client.sendMessage({
+        guildId: guild.id,
+        channelId: guild.channels.general,
+        userId: emu.seeded!.users.member,
+        content: content(guild.id, other.id, i),
+      });
+      sent.push({ id: message.id, guildId: guild.id });
+    }
+  }
+  return sent;
+}
+
+/** Waits until `done` says so, 10 s at most. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
 Deno.test("each payload comes with its own gateway frame's text, in both guilds", async () => {
   const emu = await startEmulator({ port: 0, heartbeatIntervalMs: 1_100, identifyIntervalMs: 0 });
   const seen: { payload: GatewayPayload; frame?: string }[] = [];
@@ -16,26 +47,13 @@ Deno.test("each payload comes with its own gateway frame's text, in both guilds"
   });
   try {
     await bot.start();
-    const client = new EmulatorClient(emu.url);
-    const [a, b] = emu.seeded!.guilds;
-    const sent = [];
-    for (let i = 0; i < 10; i++) {
-      for (const guild of [a, b]) {
-        sent.push(
-          await client.sendMessage({
-            guildId: guild.id,
-            channelId: guild.channels.general,
-            userId: emu.seeded!.users.member,
-            content: `hello ${i} "quoted" \\ ${guild.id}`,
-          }),
-        );
-      }
-    }
-    const deadline = Date.now() + 10_000;
+    const sent = await sendToBoth(
+      emu,
+      10,
+      (guildId, _other, i) => `hello ${i} "quoted" \\ ${guildId}`,
+    );
     const created = () => seen.filter((s) => s.payload.t === "MESSAGE_CREATE");
-    while (created().length < sent.length && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => created().length >= sent.length);
     assert.equal(created().length, sent.length);
     for (const { payload, frame } of seen) {
       assert.ok(frame !== undefined, `no frame for ${payload.t}`);
@@ -46,6 +64,41 @@ Deno.test("each payload comes with its own gateway frame's text, in both guilds"
       created().map((s) => (s.payload.d as { id: string }).id),
       sent.map((m) => m.id),
     );
+  } finally {
+    await stopBot(bot);
+    await emu.close();
+  }
+});
+
+Deno.test("dispatches offered by frame skip the parse, in order, and keep the shard's sequence", async () => {
+  const emu = await startEmulator({ port: 0, heartbeatIntervalMs: 1_100, identifyIntervalMs: 0 });
+  const order: { via: "frame" | "payload"; t: string; s: number; guildId?: string }[] = [];
+  const bot = createGateway({
+    token: emu.token,
+    restBase: emu.restBase,
+    spawnShardDelay: 0,
+    onPayload: (payload) => order.push({ via: "payload", t: payload.t ?? "", s: payload.s ?? -1 }),
+    // Only messages are taken; every other dispatch is parsed as before.
+    onFrame: (route, _shard, frame) => {
+      if (route.t !== "MESSAGE_CREATE") return false;
+      assert.equal((JSON.parse(frame) as { d: { guild_id: string } }).d.guild_id, route.guildId);
+      order.push({ via: "frame", ...route });
+      return true;
+    },
+  });
+  try {
+    await bot.start();
+    // Each message holds the text of a key naming the other guild: routed by its own.
+    const sent = await sendToBoth(emu, 5, (_id, other, i) => `"guild_id":"${other}" {[ ${i}`);
+    const taken = () => order.filter((o) => o.via === "frame");
+    await until(() => taken().length >= sent.length);
+    assert.deepEqual(taken().map((o) => o.guildId), sent.map((m) => m.guildId));
+    assert.ok(order.some((o) => o.via === "payload" && o.t === "READY"));
+    assert.ok(!order.some((o) => o.via === "payload" && o.t === "MESSAGE_CREATE"));
+    // Sequences in arrival order across both paths, and the shard resumes from the last.
+    const sequences = order.filter((o) => o.s > 0).map((o) => o.s);
+    assert.deepEqual(sequences, [...sequences].sort((x, y) => x - y));
+    assert.equal(bot.gateway.shards.get(0)?.previousSequenceNumber, sequences.at(-1));
   } finally {
     await stopBot(bot);
     await emu.close();

@@ -2,8 +2,9 @@
  * How a guild's Discord, KV and log calls are executed: counted and charged,
  * fenced when made for a cluster's event (a bus event, a cron or task run:
  * the call lands only while this node holds the partition's lease with the
- * same tenure, `effect_fencing.ts`), and journaled when made by a script for a
- * bus event (`effect_journaling.ts`). One place for the rule, whoever calls:
+ * same tenure, `effect_fencing.ts`) or by a cluster worker for none
+ * (`stray_calls.ts`), and journaled when made by a script for a bus event
+ * (`effect_journaling.ts`). One place for the rule, whoever calls:
  * the script, or the host answering an interaction on the script's behalf.
  *
  * @module
@@ -34,25 +35,44 @@ export class GuildCalls {
     readonly operations: OperationExecutor,
     readonly logs: LogSink,
     readonly metrics: FloraMetrics,
-    readonly hooks: Pick<ManagerHooks, "effects">,
+    readonly hooks: Pick<ManagerHooks, "effects" | "onScriptLog">,
   ) {}
 
   /**
    * A script's call: fenced when it was made for a cluster's event (a bus event, a cron or
-   * task run), and journaled when for a bus event.
+   * task run), or by `stray` when made for none (`stray_calls.ts`), and journaled when for a
+   * bus event. A refused call made for no event is logged to the guild: no handler may be
+   * there to see it.
    */
   script(
     guildId: string,
     op: OperationName,
     args: unknown,
     origin?: QueuedEvent,
+    stray?: EffectTenure,
   ): Promise<unknown> {
     const handover = origin?.handover;
-    return this.#fenced(guildId, op, args, handover ?? origin?.tenure, (execute) => {
-      const effects = this.hooks.effects;
-      if (!effects || !handover) return execute(args);
-      origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
-      return effects.run(origin!.effects, op, args, execute);
+    const result = this.#fenced(
+      guildId,
+      op,
+      args,
+      handover ?? origin?.tenure ?? stray,
+      (execute) => {
+        const effects = this.hooks.effects;
+        if (!effects || !handover) return execute(args);
+        origin!.effects ??= new EffectRun(guildId, handover.id, handover.mayHaveRun);
+        return effects.run(origin!.effects, op, args, execute);
+      },
+    );
+    if (!stray) return result;
+    return result.catch((error) => {
+      if (error instanceof EffectFenced) {
+        // Through the script's log volume limit: a refused `setInterval` would write a line per tick.
+        const line = `flora: refused a call made for no event: ${error.name}: ${error.message}`;
+        if (this.hooks.onScriptLog) this.hooks.onScriptLog(guildId, "warn", line);
+        else this.logs.append(guildId, "warn", line);
+      }
+      throw error;
     });
   }
 

@@ -31,7 +31,7 @@
 
 import type { Deployment } from "../../storage/types.ts";
 import type { CommandDefinition, WorkerKey } from "../sandbox/protocol/mod.ts";
-import type { QueuedEvent } from "./guild_queue.ts";
+import type { EffectTenure, QueuedEvent } from "./guild_queue.ts";
 import { InflightEvents } from "./inflight_events.ts";
 
 /** Why a load failed, as the author should read it. */
@@ -102,6 +102,13 @@ export class GuildWorker {
   readonly inflight = new InflightEvents<QueuedEvent>();
   /** The worker thread's CPU time last reported, ms (usage is charged by its growth). */
   cpuMs = 0;
+  /** When its batch in flight was sent (`performance.now()`); 0 once its first event started. */
+  sentAt = 0;
+  /**
+   * The partition tenure of the latest event sent to it under one (a cluster's bus event, cron
+   * or task run): what its calls made for no event act under (`stray_calls.ts`).
+   */
+  tenure: EffectTenure | undefined;
   /** Resolves with the commands the script declared, or rejects with why it did not load. */
   readonly loaded: Promise<CommandDefinition[]>;
   #state: WorkerState;
@@ -119,6 +126,17 @@ export class GuildWorker {
     // stopped while loading) must not become the host's unhandled rejection.
     this.loaded.catch(() => {});
     this.#state = { name: "loading", holdsQueue: options.holdsQueue, settle };
+  }
+
+  /** A batch is being sent to it: remembers the latest tenure among its events. */
+  delivered(batch: readonly QueuedEvent[]): void {
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const tenure = batch[i].handover ?? batch[i].tenure;
+      if (tenure) {
+        this.tenure = tenure;
+        return;
+      }
+    }
   }
 
   /** The current state's name. */

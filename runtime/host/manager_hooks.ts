@@ -30,7 +30,9 @@ export interface ManagerHooks {
   effects?: EffectJournaling;
   /**
    * A cluster runtime node's tenure of `guildId`'s partition now, for an event delivered without
-   * a bus handover (a cron or task run): its calls are fenced by it, as a bus event's are.
+   * a bus handover (a cron or task run): its calls are fenced by it, as a bus event's are; and
+   * for the calls a worker makes for no event before it was sent any under a tenure
+   * (`stray_calls.ts`).
    */
   tenure?(guildId: string): EffectTenure;
   /**

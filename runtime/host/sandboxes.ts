@@ -29,8 +29,15 @@ import type {
   WorkerKey,
 } from "../sandbox/protocol/mod.ts";
 import { abandonQueue, leaveStart } from "./cold_start.ts";
-import { HeldGuilds, holdsBatch } from "./batch_hold.ts";
-import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
+import { HeldGuilds, heldUntil } from "./batch_hold.ts";
+import {
+  batchMax,
+  fullBatch,
+  interactionId,
+  observeDispatch,
+  observeStartDelay,
+  sendBatch,
+} from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
 import { type Handover, settle } from "./guild_queue.ts";
@@ -45,6 +52,7 @@ import { FloraMetrics } from "./metrics.ts";
 import { type ProcessLoad, ProcessLoads } from "./process_load.ts";
 import type { ManagerHooks, OperationExecutor } from "./manager_hooks.ts";
 import { RestartTimers } from "./restart_timers.ts";
+import { strayTenure } from "./stray_calls.ts";
 import { registerSchedulingGauges } from "./scheduling_gauges.ts";
 import { type SchedulingOptions, schedulingOptions } from "./scheduling_options.ts";
 import { chargeBatch } from "./usage_charges.ts";
@@ -123,8 +131,18 @@ export class SandboxManager {
           worker.cpuMs = chargeBatch(this.metrics.usage, worker.key.guildId, message, worker.cpuMs);
           this.#done(worker, message.events);
         },
-        run: (guildId, op, args, origin) =>
-          this.acks.run(guildId, op, args, (g, o, a) => this.#calls.script(g, o, a, origin)),
+        run: (guildId, op, args, origin, worker) => {
+          // Made for no event (or for a fresh worker's `ready`): judged as the worker is now.
+          const stray = origin?.handover ?? origin?.tenure
+            ? undefined
+            : strayTenure(worker, this.hooks.tenure);
+          return this.acks.run(
+            guildId,
+            op,
+            args,
+            (g, o, a) => this.#calls.script(g, o, a, origin, stray),
+          );
+        },
         answer: (key, result) => this.#p.send(key, result),
         extendBudget: (key, ms) => this.#p.extendBudget(key, ms),
       },
@@ -139,6 +157,7 @@ export class SandboxManager {
         guild: (guildId) => this.#guilds.get(guildId),
         stop: (worker) => this.#workers.stop(worker),
         closing: () => this.#closing,
+        runsHere: (guildId) => this.hooks.runsEvents?.(guildId) ?? false,
       },
       this.metrics,
     );
@@ -190,6 +209,7 @@ export class SandboxManager {
       deployed: () => this.#guilds.size,
       queued: () => this.queuedEvents(),
       inflight: () => this.inflightEvents(),
+      startDelay: () => this.startDelayMs() / 1000,
     });
   }
 
@@ -233,6 +253,14 @@ export class SandboxManager {
   /** Events sent to workers and not yet finished. */
   inflightEvents(): number {
     return this.#processes.inflight;
+  }
+
+  /**
+   * How long batches wait to start in the most backlogged sandbox process (a running mean
+   * of recent batches), ms: above `KEEPING_UP_MS` chat events are held (`batch_hold.ts`).
+   */
+  startDelayMs(): number {
+    return this.#processes.startDelayMs(performance.now());
   }
 
   #guild(guildId: string): Guild {
@@ -325,11 +353,15 @@ export class SandboxManager {
       }
     }
     const kept = frame === undefined ? undefined : this.#frames.store(frame) ?? undefined;
+    const receivedAt = performance.now();
+    guild.arrivals.observe(receivedAt);
     const queued = {
       name,
-      payload: kept === undefined || name === "interactionCreate" ? payload : undefined,
+      payload: kept === undefined || name === "interactionCreate"
+        ? payload ?? payloadOf(frame)
+        : undefined,
       frame: kept,
-      receivedAt: performance.now(),
+      receivedAt,
       settled,
       handover,
       // A cron or task run in a cluster: fenced by the tenure it fired under.
@@ -361,8 +393,9 @@ export class SandboxManager {
 
   /**
    * Stops the workers of these guilds unless busy (evictions reason `elsewhere`): their events
-   * run on another node now (a cluster partition handed over). Returns how many were asked to
-   * stop; a busy one stays until the idle timeout.
+   * run on another node now (a cluster partition handed over). Returns how many were stopped;
+   * a busy one stops once its running batch ends, unless the guild's events run here again by
+   * then (`hooks.runsEvents`).
    */
   release(which: (guildId: string) => boolean): number {
     let released = 0;
@@ -394,20 +427,27 @@ export class SandboxManager {
       return;
     }
     const batch = guild.queue.takeBatch(Math.min(batchMax(this.options), room));
-    if (batch.length > 0) sendBatch(this.#p, worker, batch, load); // else all given back
+    if (batch.length > 0) { // else all given back
+      worker.delivered(batch);
+      sendBatch(this.#p, worker, batch, load);
+    }
     this.#touch(guild);
   }
 
-  /** Holds an idle worker's guild for more events when `holdsBatch` says so (`batch_hold.ts`). */
+  /** Holds an idle worker's guild for more events when `heldUntil` says so (`batch_hold.ts`). */
   #holds(guild: Guild, load: ProcessLoad<Guild>): boolean {
-    const hold = holdsBatch(this.options.batchHoldMs, {
+    const now = performance.now();
+    const due = heldUntil(this.options.batchHoldMs, {
       queue: guild.queue,
+      arrivalGapMs: guild.arrivals.ms,
       processInflight: load.inflight,
+      startDelayMs: load.startDelay.at(now),
       fullBatch: fullBatch(this.options),
-      now: performance.now(),
+      now,
     });
-    if (hold) this.#held.add(guild);
-    return hold;
+    if (due === undefined) return false;
+    this.#held.add(guild, due);
+    return true;
   }
 
   /** Pumps a guild again once its restart back-off is over (one timer per guild). */
@@ -456,6 +496,9 @@ export class SandboxManager {
         sendBatch(this.#p, worker, [ready], this.#load(worker.process));
       }
       this.#pump(guild);
+      // Released while it loaded (its partition went elsewhere, its events withdrawn): with
+      // nothing sent, no batch end would come to stop it.
+      if (worker.inflight.size === 0) this.#eviction.batchEnded(guild.id);
     }, (error: Error) => {
       settled(false);
       if (error instanceof LoadStopped) {
@@ -490,6 +533,7 @@ export class SandboxManager {
    */
   #done(worker: GuildWorker, finished: readonly FinishedEvent[]): void {
     const load = this.#load(worker.process);
+    observeStartDelay(worker, load.startDelay, finished[0]?.startedAt);
     let any = false;
     for (const { id, startedAt } of finished) {
       const event = worker.inflight.get(id);
@@ -514,6 +558,8 @@ export class SandboxManager {
     if (guild && guild.worker === worker) this.#pump(guild);
     this.#wakeWaiting(load);
     this.#drained.check();
+    // After the pump: a guild that still has events here keeps its worker.
+    if (guild && guild.worker === worker) this.#eviction.batchEnded(guild.id);
   }
 
   /** Lets guilds waiting for room in a process send again. */
@@ -572,4 +618,12 @@ export class SandboxManager {
     this.#held.close();
     this.acks.close();
   }
+}
+
+/**
+ * A frame's `d`, for an event that came as its frame alone (`EventRouter.routeFrame`) when the
+ * frame cannot ride raw (it holds a tab or a newline between its tokens).
+ */
+function payloadOf(frame: string | undefined): unknown {
+  return frame === undefined ? undefined : (JSON.parse(frame) as { d?: unknown }).d;
 }

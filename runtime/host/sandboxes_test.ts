@@ -35,6 +35,16 @@ async function withManager(
 
 const message = (content: string) => messagePayload(GUILD, content);
 
+/** Loads and activates a script that answers `!name` with `reply`. */
+async function deployReplying(manager: SandboxManager, name: string, reply: string) {
+  const d = deployment(
+    "d1",
+    `createBot({ prefixCommands: [prefix({ name: "${name}", run: (ctx) => ctx.reply("${reply}") })] });`,
+  );
+  await manager.load(d);
+  manager.activate(d);
+}
+
 Deno.test("a loaded script answers a prefix command through a host call", async () => {
   await withManager(async (manager, executor) => {
     const d = deployment(
@@ -58,12 +68,7 @@ Deno.test("SandboxManager.activate keeps no worker for a guild whose events anot
   const executor = new RecordingExecutor();
   let runsHere = false;
   await withSandboxes(executor, { hooks: { runsEvents: () => runsHere } }, async (manager) => {
-    const d = deployment(
-      "d1",
-      `createBot({ prefixCommands: [prefix({ name: "ping", run: (ctx) => ctx.reply("pong!") })] });`,
-    );
-    await manager.load(d);
-    manager.activate(d);
+    await deployReplying(manager, "ping", "pong!");
     assert.deepEqual(manager.residentGuilds(), [], "deployed here, run elsewhere: released");
     assert.equal(manager.activeDeployment(GUILD)?.id, "d1", "the deployment stays registered");
     // The guild's partition comes to this node: its first event starts a worker as usual.
@@ -96,6 +101,89 @@ Deno.test("SandboxManager.release stops the idle workers of the guilds it is giv
     assert.deepEqual(manager.residentGuilds(), [], "its partition was handed over: released");
     assert.equal(manager.activeDeployment(GUILD)?.id, "d1", "the deployment stays registered");
   });
+});
+
+/** Answers each call only once the test opens the gate: a handler stays busy until then. */
+class GatedExecutor implements OperationExecutor {
+  calls = 0;
+  #open = Promise.withResolvers<void>();
+  async execute(): Promise<unknown> {
+    this.calls++;
+    await this.#open.promise;
+    return { id: "555" };
+  }
+  open(): void {
+    this.#open.resolve();
+  }
+}
+
+/**
+ * A guild's worker busy with `!hold` (its reply held by the executor) when its partition is
+ * handed over (`release`), then the reply answered: `comesBack` says whether the guild's
+ * partition is this node's again by then. Returns the guilds still resident after.
+ */
+async function releaseWhileBusy(comesBack: boolean) {
+  const executor = new GatedExecutor();
+  let runsHere = true;
+  let resident: string[] = [];
+  let evicted = 0;
+  await withSandboxes(executor, { hooks: { runsEvents: () => runsHere } }, async (manager) => {
+    await deployReplying(manager, "hold", "held");
+    assert(manager.deliver(GUILD, "messageCreate", message("!hold")));
+    await until("the held reply", () => executor.calls === 1);
+    runsHere = false; // handed over, its drain's deadline passed with the handler still running
+    assert.equal(manager.release((guildId) => guildId === GUILD), 0, "busy: not yet");
+    assert.deepEqual(manager.residentGuilds(), [GUILD]);
+    runsHere = comesBack;
+    executor.open();
+    await until("the batch's end", () => manager.inflightEvents() === 0);
+    resident = manager.residentGuilds();
+    evicted = manager.metrics.evictions.get("elsewhere");
+  });
+  return { resident, evicted };
+}
+
+Deno.test("SandboxManager.release stops a busy worker once its running batch ends", async () => {
+  const { resident, evicted } = await releaseWhileBusy(false);
+  assert.deepEqual(resident, [], "released when its batch ended, not at the idle timeout");
+  assert.equal(evicted, 1);
+});
+
+Deno.test("SandboxManager.release put off while busy is dropped when the guild comes back", async () => {
+  const { resident, evicted } = await releaseWhileBusy(true);
+  assert.deepEqual(resident, [GUILD], "its partition is this node's again: the worker stays");
+  assert.equal(evicted, 0);
+});
+
+Deno.test("SandboxManager.release stops a worker released while it loaded, once loaded", async () => {
+  let runsHere = true;
+  await withSandboxes(
+    new RecordingExecutor(),
+    { hooks: { runsEvents: () => runsHere } },
+    async (manager) => {
+      manager.register(
+        testDeployment(GUILD, "d1", `await new Promise((r) => setTimeout(r, 200)); createBot({});`),
+      );
+      let withdrawn = false;
+      // A bus event starts the worker; its partition is handed over while the script loads.
+      manager.deliver(GUILD, "messageCreate", message("hi"), undefined, undefined, {
+        id: "s:1",
+        partition: 0,
+        mayHaveRun: false,
+        mayStart: () => true,
+        mayAct: () => true,
+        fenced() {},
+        withdrawn: () => withdrawn = true,
+      });
+      runsHere = false;
+      assert.equal(manager.withdraw(() => true), 1);
+      assert.equal(manager.release(() => true), 0, "loading: busy");
+      assert.deepEqual(manager.residentGuilds(), [GUILD]);
+      await until("the release once loaded", () => manager.residentGuilds().length === 0);
+      assert.ok(withdrawn);
+      assert.equal(manager.metrics.evictions.get("elsewhere"), 1);
+    },
+  );
 });
 
 Deno.test("slash commands are reported for registration in Discord's shape", async () => {

@@ -38,9 +38,15 @@ export interface WorkerMessageHost {
   done(worker: GuildWorker, message: DoneMessage): void;
   /**
    * Runs a checked operation for a guild. Throws a readable error when refused. `origin` is
-   * the worker's event in flight the call was made for, if any.
+   * the worker's event in flight the call was made for, if any; `worker` the caller.
    */
-  run(guildId: string, op: OperationName, args: unknown, origin?: QueuedEvent): Promise<unknown>;
+  run(
+    guildId: string,
+    op: OperationName,
+    args: unknown,
+    origin: QueuedEvent | undefined,
+    worker: GuildWorker,
+  ): Promise<unknown>;
   /** Sends the answer to a call back to the worker; never rejects (a lost worker is reported apart). */
   answer(key: WorkerKey, result: ResultMessage): Promise<void>;
   /** Lets the worker's running event run `ms` longer (a CPU burst was granted). */
@@ -115,7 +121,7 @@ export class WorkerMessages {
       result = { ok: false, error: parsed.error };
     } else {
       try {
-        result = { ok: true, value: await this.host.run(guildId, op, parsed.args, origin) };
+        result = { ok: true, value: await this.host.run(guildId, op, parsed.args, origin, worker) };
         // The process learns of a burst before the script does, so it is in force when it goes on.
         if (op === "cpu.burst") await this.host.extendBudget(worker.key, result.value as number);
       } catch (error) {

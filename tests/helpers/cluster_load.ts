@@ -106,7 +106,15 @@ export async function withCluster(
     );
   } catch (error) {
     for (const [i, node] of runtimes.entries()) {
-      console.error(`--- ${NODES[i]} output (tail) ---\n${node.output().slice(-3_000)}`);
+      // The tail, and every warning or ownership change before it (a tail of deploy lines hid
+      // why a run under load left messages unanswered).
+      const notable = node.output().split("\n").filter((line) =>
+        /warn|error|lapsed|lost|fenced|stopped|withdrawn|partition|took|gave/i.test(line)
+      );
+      console.error(
+        `--- ${NODES[i]} output (notable lines) ---\n${notable.slice(-60).join("\n")}\n` +
+          `--- ${NODES[i]} output (tail) ---\n${node.output().slice(-3_000)}`,
+      );
     }
     const gatewayNow = running?.gateway ?? gateway;
     console.error(`--- gateway output (tail) ---\n${gatewayNow?.output().slice(-3_000)}`);

@@ -13,6 +13,8 @@ const ROOT = new URL("../../", import.meta.url);
 export interface FloraProcess {
   dataDir: string;
   info: RuntimeInfo;
+  /** The host process's id. */
+  pid: number;
   /** Everything the host printed so far. */
   output(): string;
   /** Stops the host (SIGTERM) and removes the data dir (unless started with `keepDataDir`). */
@@ -80,6 +82,7 @@ export async function startFloraProcess(
   return {
     dataDir,
     info: started,
+    pid: child.pid,
     output: () => text,
     async stop() {
       if (!exited) child.kill("SIGTERM");
