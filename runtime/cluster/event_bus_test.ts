@@ -42,6 +42,23 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
+/** Consumes partition 0 of a one-partition bus until `count` events were taken; returns them. */
+async function takeAll(nc: NatsConnection, prefix: string, count: number): Promise<BusEvent[]> {
+  const taken: BusEvent[] = [];
+  const consumer = await PartitionConsumer.start(nc, {
+    prefix,
+    partition: 0,
+    fence: () => true,
+    take: (e) => {
+      taken.push(e);
+      return Promise.resolve("finished");
+    },
+  });
+  await until(() => taken.length === count, `${count} events`);
+  await consumer.stop();
+  return taken;
+}
+
 const event = (guildId: string, n: number): BusEvent => ({
   id: `session-${guildId}:${n}`,
   guildId,
@@ -180,18 +197,7 @@ Deno.test({
       const frame = '{"op":0, "t":"MESSAGE_CREATE","s":7,"d":{"guild_id":"9","content":"hi"}}';
       await publisher.publish({ id: "s:7", guildId: "9", shardId: 2, payload: {}, frame });
       await publisher.publish({ ...event("9", 8), shardId: 2 }); // no frame: the payload's JSON
-      const taken: BusEvent[] = [];
-      const consumer = await PartitionConsumer.start(nc, {
-        prefix,
-        partition: 0,
-        fence: () => true,
-        take: (e) => {
-          taken.push(e);
-          return Promise.resolve("finished");
-        },
-      });
-      await until(() => taken.length === 2, "both events");
-      await consumer.stop();
+      const taken = await takeAll(nc, prefix, 2);
       assert.deepEqual(taken[0], {
         id: "s:7",
         guildId: "9",
@@ -355,18 +361,7 @@ Deno.test({
       );
       assert.equal(stored?.string(), '@5 - new:3\n{"s":3}');
       assert.equal(stored?.header.get("Nats-Msg-Id"), "new:3", "still deduplicated by JetStream");
-      const taken: BusEvent[] = [];
-      const consumer = await PartitionConsumer.start(nc, {
-        prefix,
-        partition: 0,
-        fence: () => true,
-        take: (e) => {
-          taken.push(e);
-          return Promise.resolve("finished");
-        },
-      });
-      await until(() => taken.length === 3, "the three events");
-      await consumer.stop();
+      const taken = await takeAll(nc, prefix, 3);
       assert.deepEqual(taken[0], {
         id: "old:1",
         guildId: "5",
