@@ -33,7 +33,7 @@ import {
 import { phaseProfiler } from "./phase_profiler.ts";
 import { runPlainBot } from "./plain_bot.ts";
 import { round, sleep, summarize, type Summary } from "./stats.ts";
-import { type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
+import { faultsOf, type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
 import { createGuilds, inject, spread } from "../emulator/bench_world.ts";
 
 const flag = (name: string) =>
@@ -66,6 +66,22 @@ interface Round {
   perBatch?: number;
   /** From the host's receipt of an event to its handler's start, ms. */
   dispatchMs?: Summary;
+  /** The host's main thread, per event: minor page faults and system CPU µs. */
+  hostMain: { faults: number; systemUs: number };
+}
+
+/** The host's main thread's page faults and system time from now on, per event. */
+function mainThreadFaults(): { perEvent(events: number): Round["hostMain"] } {
+  const before = faultsOf(Deno.pid);
+  return {
+    perEvent: (events) => {
+      const now = faultsOf(Deno.pid);
+      return {
+        faults: round((now.faults - before.faults) / events, 3),
+        systemUs: round(((now.system - before.system) / events) * 1e6, 1),
+      };
+    },
+  };
 }
 const rounds: Round[] = [];
 let batches = 0;
@@ -84,12 +100,14 @@ try {
   // The plain bot first: flora's gateway, connected, would take the same events meanwhile.
   for (let r = 0; r < ROUNDS && ONLY !== "flora"; r++) {
     const at = load();
+    const faults = mainThreadFaults();
     const plain = await runPlainBot(emu, guilds, EVENTS, 0);
     rounds.push({
       kind: "plain",
       eventsPerSec: plain.eventsPerSec,
       cpu: plain.threadCpuUsPerEvent,
       load: at,
+      hostMain: faults.perEvent(EVENTS),
     });
     log(`plain ${JSON.stringify(rounds.at(-1))}`);
     await sleep(1_000);
@@ -131,6 +149,7 @@ try {
         bench.recording = true;
         await profiler?.start();
         const split = threadCpuSplit(roles());
+        const faults = mainThreadFaults();
         const start = performance.now();
         await send();
         await untilSettled(bench, settled + EVENTS);
@@ -144,6 +163,7 @@ try {
           load: at,
           perBatch: round(handled / (batches - batchesBefore), 2),
           dispatchMs: summarize(bench.dispatchMs),
+          hostMain: faults.perEvent(handled),
         });
         log(`${kind} ${JSON.stringify(rounds.at(-1))}`);
       };
@@ -191,6 +211,7 @@ const header = [
   "emulator",
   "host",
   "sandboxes",
+  "host main: faults, sys µs",
 ];
 const rows = rounds.map((r) => [
   r.kind,
@@ -201,6 +222,7 @@ const rows = rounds.map((r) => [
   cell(r.cpu.emulator),
   cell(r.cpu.host),
   cell(r.cpu.sandboxes),
+  `${r.hostMain.faults}, ${r.hostMain.systemUs}`,
 ]);
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
 for (const row of [header, ...rows]) {
