@@ -6,6 +6,7 @@
  * @module
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { OperationName } from "../runtime/sandbox/protocol/operations.ts";
 import type { LogLevel } from "../runtime/sandbox/protocol/values.ts";
 import { PROTOCOL_VERSION } from "../runtime/sandbox/protocol/version.ts";
@@ -36,16 +37,34 @@ const post: (message: WorkerToHost | PongMessage) => void = typeof scope.postMes
   };
 
 let nextCallId = 1;
-/** The event whose handler runs now (`worker_main.ts` sets it): the host journals its calls. */
-let runningEvent: number | undefined;
+/** An event's handler run: `running` turns false once its handler returned. */
+interface HandlerRun {
+  readonly id: number;
+  running: boolean;
+}
+/**
+ * The handler run whose async chain a call is made in (its awaits, its timers, its promises):
+ * the host journals and fences the call as that event's. A timer or promise that outlives its
+ * handler carries a run no longer `running`, so its calls are made for no event, whichever
+ * handler runs when they fire. The runtime's own: a script cannot import `node:` modules.
+ */
+const handlerRuns = new AsyncLocalStorage<HandlerRun>();
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 // Bounds on what this worker puts in flight, applied before anything leaves it.
 const calls = new CallGate();
 const logRate = new LogRate();
 
-/** Says which event's handler runs from now on (undefined: none). */
-export function setRunningEvent(id: number | undefined): void {
-  runningEvent = id;
+/**
+ * Runs event `id`'s handler `fn`: the calls made in its async chain are the event's until it
+ * settles, and made for no event after.
+ */
+export async function runForEvent(id: number, fn: () => Promise<void>): Promise<void> {
+  const run: HandlerRun = { id, running: true };
+  try {
+    await handlerRuns.run(run, fn);
+  } finally {
+    run.running = false;
+  }
 }
 
 /** Sends a protocol message to the host. */
@@ -81,7 +100,8 @@ export function call(op: OperationName, args: unknown): Promise<unknown> {
     );
   }
   const callId = nextCallId++;
-  const event = runningEvent; // now, not when the gate lets the call go
+  const run = handlerRuns.getStore(); // now, not when the gate lets the call go
+  const event = run?.running ? run.id : undefined;
   return new Promise((resolve, reject) => {
     pending.set(callId, { resolve, reject });
     calls.run(

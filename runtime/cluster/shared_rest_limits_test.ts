@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connectRedis, deleteKeysWithPrefix } from "../../storage/redis/connect.ts";
 import { redisGate, TEST_REDIS_URL, uniqueName } from "../../storage/testing/servers.ts";
+import { IN_FLIGHT_RETRY_MS } from "./global_rest_stock.ts";
 import {
   type RestTurn,
   SharedRestLimits,
@@ -89,11 +90,17 @@ Deno.test({
   fn: () =>
     withTwoNodes({ globalPerSecond: 3, windowMs: 60_000 }, async (a, b) => {
       // Three different buckets (each a probe), two nodes: the fourth request waits.
-      assert.ok(took(await a.tryAcquire("GET", "/channels/1")));
-      assert.ok(took(await b.tryAcquire("GET", "/channels/2")));
-      assert.ok(took(await a.tryAcquire("GET", "/channels/3")));
+      const first = turnOf(await a.tryAcquire("GET", "/channels/1"));
+      const second = turnOf(await b.tryAcquire("GET", "/channels/2"));
+      const third = turnOf(await a.tryAcquire("GET", "/channels/3"));
+      // All three in flight: they are rescored at their answers, so the fourth asks again soon.
+      assert.equal(waitOf(await b.tryAcquire("GET", "/channels/4")), IN_FLIGHT_RETRY_MS);
+      a.answered(first);
+      b.answered(second);
+      a.answered(third);
+      await settled(a, b);
       const wait = waitOf(await b.tryAcquire("GET", "/channels/4"));
-      assert.ok(wait > 55_000, `the fourth waits for the window (${wait} ms)`);
+      assert.ok(wait > 55_000, `the fourth waits for the window after the answers (${wait} ms)`);
       // Interaction callbacks are outside the bot's limits.
       assert.ok(took(await b.tryAcquire("POST", "/interactions/9/token/x")));
     }),
@@ -183,9 +190,13 @@ Deno.test({
       // Alternating until both wait: prefetched leases may leave a few turns unspent on a node.
       for (let i = 0; i < 100 && !(refusedA && refusedB); i++) {
         const node = i % 2 === 0 ? a : b;
-        const wait = waitOf(await node.tryAcquire("GET", `/channels/${i}`));
-        if (wait === 0) sent++;
-        else {
+        const answer = await node.tryAcquire("GET", `/channels/${i}`);
+        const wait = waitOf(answer);
+        if (wait === 0) {
+          sent++;
+          node.answered(turnOf(answer));
+          await settled(node);
+        } else {
           assert.ok(wait > 55_000, `waits for the window (${wait} ms)`);
           if (node === a) refusedA = true;
           else refusedB = true;

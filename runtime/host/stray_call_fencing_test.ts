@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { startEmulator } from "../../emulator/mod.ts";
 import { EmulatorClient } from "../../emulator/client.ts";
 import type { Emulator } from "../../emulator/mod.ts";
-import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
+import { natsGate, postgresGate, uniqueName } from "../../storage/testing/servers.ts";
+import { withPostgresSchema } from "../../storage/postgres/testing.ts";
 import { EventPublisher, removeEventBus } from "../cluster/event_bus.ts";
 import type { PartitionIntake } from "../cluster/partition_intake.ts";
 import { partitionOf } from "../cluster/partitions.ts";
@@ -23,6 +24,7 @@ import {
   withNats,
 } from "../cluster/testing.ts";
 import { DiscordOperations, type DiscordRest } from "./discord_operations.ts";
+import { EffectJournaling } from "./effect_journaling.ts";
 import { EventRouter } from "./event_router.ts";
 import { createGateway } from "./gateway.ts";
 import { GuildDirectory } from "./guild_directory.ts";
@@ -34,6 +36,7 @@ import type { SandboxManager } from "./sandboxes.ts";
 import { messagePayload, testDeployment, until, withSandboxes } from "./test_fixtures.ts";
 
 const gate = await natsGate();
+const pgGate = await postgresGate();
 
 /**
  * On `arm`, a timer that outlives the handler: it polls the channel (reads are not fenced)
@@ -66,6 +69,11 @@ interface Node {
   guilds: [TestGuild, TestGuild];
   /** Publishes `arm` to the guild's partition; resolves once its handler returned here. */
   arm(guild: TestGuild): Promise<void>;
+  /**
+   * Publishes a member's message to the guild's partition: its bus event's id, and whether its
+   * handler returned here yet.
+   */
+  publish(guild: TestGuild, content: string): Promise<{ id: string; returned(): boolean }>;
   /** A member says `go`: the guild's timer posts now. */
   go(guild: TestGuild): Promise<void>;
   /** Another node joins: this one hands it partition 1 (its surplus, drained first). */
@@ -83,9 +91,13 @@ function posted(emu: Emulator, guild: TestGuild): string[] {
  * Runs `fn` with a runtime node: a sandbox manager whose calls go to an emulator through a
  * fenced REST manager, fed by a two-partition intake that owns both partitions, each guild
  * running `code`. The intake releases no workers (`release` unset): a timer's worker stays, so
- * what stops its call is the fence alone.
+ * what stops its call is the fence alone. `effects`: the bus events' effect journal, if any.
  */
-function withNode(code: string, fn: (node: Node) => Promise<void>): Promise<void> {
+function withNode(
+  code: string,
+  fn: (node: Node) => Promise<void>,
+  effects?: EffectJournaling,
+): Promise<void> {
   return withNats(async (nc) => {
     const prefix = uniqueName("stray");
     const emu = await startEmulator({ port: 0 });
@@ -120,6 +132,7 @@ function withNode(code: string, fn: (node: Node) => Promise<void>): Promise<void
             // As flora.ts wires a runtime node.
             tenure: (guildId) => intake!.tenure(guildId),
             runsEvents: (guildId) => intake?.owns(guildId) ?? false,
+            effects,
           },
         },
         async (manager, _pool, logs) => {
@@ -149,6 +162,21 @@ function withNode(code: string, fn: (node: Node) => Promise<void>): Promise<void
             }
             const publisher = new EventPublisher(nc, { prefix, partitions: 2 });
             let seq = 0;
+            const publish = async (guild: TestGuild, content: string) => {
+              const s = ++seq;
+              const d = {
+                ...messagePayload(guild.id, content),
+                id: `7${s}`,
+                channel_id: guild.channel,
+              };
+              const id = `session:${s}`;
+              await publisher.publish({
+                id,
+                guildId: guild.id,
+                payload: { op: 0, t: "MESSAGE_CREATE", s, d },
+              });
+              return { id, returned: () => returned.has(d.id) };
+            };
             await fn({
               emu,
               manager,
@@ -157,19 +185,10 @@ function withNode(code: string, fn: (node: Node) => Promise<void>): Promise<void
               intake,
               guilds: guilds as [TestGuild, TestGuild],
               async arm(guild) {
-                const s = ++seq;
-                const d = {
-                  ...messagePayload(guild.id, "arm"),
-                  id: `7${s}`,
-                  channel_id: guild.channel,
-                };
-                await publisher.publish({
-                  id: `session:${s}`,
-                  guildId: guild.id,
-                  payload: { op: 0, t: "MESSAGE_CREATE", s, d },
-                });
-                await until("the arm handler's end", () => returned.has(d.id));
+                const armed = await publish(guild, "arm");
+                await until("the arm handler's end", armed.returned);
               },
+              publish,
               async go(guild) {
                 await control.sendMessage({
                   guildId: guild.id,
@@ -286,5 +305,56 @@ Deno.test({
       assert.deepEqual(posted(emu, moved), ["deployed"]);
       assert.equal(manager.metrics.effectsFenced.get("message.send"), 0);
       assert.deepEqual(manager.residentGuilds(), [], "run elsewhere: its worker released");
+    }),
+});
+
+/**
+ * `arm` as in {@link TIMER}; `wait` posts `b1`, awaits (a timer of its own between polls) until
+ * the armed timer posted `late`, then posts `b2`.
+ */
+const TIMER_DURING_WAIT = `
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const seen = async (content) =>
+    (await discord.getMessages("CHANNEL", { limit: 10 })).some((r) => r.content === content);
+  on("messageCreate", async (m) => {
+    if (m.content === "arm") {
+      setTimeout(async function poll() {
+        if (await seen("go")) await discord.sendMessage("CHANNEL", "late");
+        else setTimeout(poll, 50);
+      }, 50);
+    }
+    if (m.content !== "wait") return;
+    await discord.sendMessage("CHANNEL", "b1");
+    while (!(await seen("late"))) await sleep(50);
+    await discord.sendMessage("CHANNEL", "b2");
+  });
+  createBot({});`;
+
+Deno.test({
+  ...natsTest(gate),
+  ignore: gate.ignore || pgGate.ignore,
+  name:
+    `Calls made for no event: a timer left by event A that fires while B's handler awaits is not journaled as B's step${gate.note}${pgGate.note}`,
+  fn: () =>
+    withPostgresSchema(async (storage) => {
+      const journaling = new EffectJournaling(storage.effects, { kvJoins: true });
+      await withNode(TIMER_DURING_WAIT, async ({ emu, manager, guilds: [g], arm, publish, go }) => {
+        await arm(g);
+        const waiting = await publish(g, "wait");
+        await until("B's first message", () => posted(emu, g).includes("b1"));
+        assert.equal(waiting.returned(), false, "B's handler awaits");
+        await go(g);
+        await until("B's end", waiting.returned);
+        assert.deepEqual(posted(emu, g), ["b1", "late", "b2"]);
+        await journaling.recorded();
+        // B's own two messages, from its awaits and its own timers; not A's timer's message.
+        const steps = await storage.effects.recorded(g.id, waiting.id);
+        assert.deepEqual(
+          [...steps.keys()].sort(),
+          [0, 1],
+          "B's journal holds its own two calls",
+        );
+        assert.equal(manager.metrics.effectsFenced.get("message.send"), 0);
+      }, journaling);
     }),
 });

@@ -8,7 +8,7 @@
  */
 
 import { dispatch, registeredCommands } from "../../sdk/bot.ts";
-import { log, send, setRunningEvent, settle } from "../../sdk/bridge.ts";
+import { log, runForEvent, send, settle } from "../../sdk/bridge.ts";
 import { globals, installGlobals } from "../../sdk/globals.ts";
 import { formatError, setScriptUrl } from "../../sdk/errors.ts";
 import { registeredCrons } from "../../sdk/cron.ts";
@@ -103,14 +103,11 @@ async function runBatch(batch: EventBatchMessage): Promise<void> {
   for (const event of batch.events) {
     let error: string | undefined;
     const startedAt = timeOrigin + preciseNow();
-    setRunningEvent(event.id);
     try {
-      await dispatch(event.name, eventPayload(event));
+      await runForEvent(event.id, () => dispatch(event.name, eventPayload(event)));
     } catch (thrown) {
       error = formatError(thrown);
       log("error", `Error in ${event.name} handler: ${error}`);
-    } finally {
-      setRunningEvent(undefined);
     }
     finished.push(error ? { id: event.id, startedAt, error } : { id: event.id, startedAt });
     if (preciseNow() - reportedAt >= REPORT_EVERY_MS) {
