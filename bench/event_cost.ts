@@ -10,7 +10,10 @@
  *
  * Flags: `--guilds=N` (1,000), `--events=N` (100,000 per round), `--rounds=N` (3),
  * `--only=plain|flora`, `--nice=N` (the sandboxes' niceness, 10 as in every bench),
- * `--hold-ms=N` (`FLORA_BATCH_HOLD_MS`, 0), `--processes=N` (`FLORA_SANDBOX_PROCESSES`, 2),
+ * `--hold-ms=N` (`FLORA_BATCH_HOLD_MS`, flora's default unless given), `--processes=N`
+ * (`FLORA_SANDBOX_PROCESSES`, 2), `--rate=N`: flora's rounds send N events a second (a chunk
+ * every 20 ms, round-robin over the guilds) instead of all at once, and the direct rounds are
+ * left out — the dispatch latency of a sustained rate (below saturation, or past it),
  * `--profile=DIR`: V8 CPU profiles go there — the host's for each flora phase (`host-flora-N`,
  * `host-direct-N`), the emulator's and each sandbox process's and worker's for their lifetime
  * (sampled every 10 ms: a profiler per isolate); `bench/profile_summary.ts`
@@ -43,6 +46,10 @@ const EVENTS = Number(flag("events") ?? 100_000);
 const ROUNDS = Number(flag("rounds") ?? 3);
 const ONLY = flag("only");
 const PROFILE = flag("profile");
+/** Events a second in flora's rounds (`--rate`); 0: all at once. */
+const RATE = Number(flag("rate") ?? 0);
+/** A paced round sends a chunk this often, ms. */
+const PACE_MS = 20;
 /** flora's settings under test beside the bench's own (`--nice`, `--hold-ms`). */
 const SETTINGS: Record<string, string> = {
   ...(flag("nice") === undefined ? {} : { FLORA_SANDBOX_NICE: flag("nice")! }),
@@ -66,6 +73,8 @@ interface Round {
   perBatch?: number;
   /** From the host's receipt of an event to its handler's start, ms. */
   dispatchMs?: Summary;
+  /** The sandbox processes' start delay (send to first handler start), sampled, ms. */
+  startDelayMs?: Summary;
 }
 const rounds: Round[] = [];
 let batches = 0;
@@ -132,8 +141,14 @@ try {
         await profiler?.start();
         const split = threadCpuSplit(roles());
         const start = performance.now();
+        const startDelays: number[] = [];
+        const sampler = setInterval(
+          () => startDelays.push(bench.flora.sandboxes.startDelayMs()),
+          100,
+        );
         await send();
         await untilSettled(bench, settled + EVENTS);
+        clearInterval(sampler);
         const handled = bench.handled() - before;
         bench.recording = false;
         await profiler?.stop(`host-${kind}-${r}`);
@@ -144,11 +159,14 @@ try {
           load: at,
           perBatch: round(handled / (batches - batchesBefore), 2),
           dispatchMs: summarize(bench.dispatchMs),
+          startDelayMs: summarize(startDelays),
         });
         log(`${kind} ${JSON.stringify(rounds.at(-1))}`);
       };
-      await measure("flora", () => inject(emu.url, spread(guilds, EVENTS, "hello")));
+      const messages = spread(guilds, EVENTS, "hello");
+      await measure("flora", () => RATE > 0 ? injectPaced(messages) : inject(emu.url, messages));
       await sleep(1_000);
+      if (RATE > 0) continue;
       // The host alone: events handed to the sink as the router would (with their gateway
       // frame's text, made beforehand), no gateway.
       const payloads = Array.from({ length: EVENTS }, (_, i) => {
@@ -172,6 +190,17 @@ try {
   await emu.close();
 }
 
+/** Sends `messages` through the emulator at {@linkcode RATE} a second, catching up when late. */
+async function injectPaced(messages: ReturnType<typeof spread>): Promise<void> {
+  const chunk = Math.max(1, Math.round(RATE * PACE_MS / 1000));
+  const start = performance.now();
+  for (let i = 0, k = 0; i < messages.length; i += chunk, k++) {
+    const wait = start + k * PACE_MS - performance.now();
+    if (wait > 0) await sleep(wait);
+    await inject(emu.url, messages.slice(i, i + chunk));
+  }
+}
+
 /** Sum of a role's thread kinds. */
 const total = (t: ThreadCpu | undefined) =>
   t ? round(t.main + t.workers + t.v8 + t.runtime, 1) : NaN;
@@ -188,6 +217,7 @@ const header = [
   "events/s",
   "per batch",
   "dispatch p50/p99 ms",
+  "start delay p50/p99 ms",
   "emulator",
   "host",
   "sandboxes",
@@ -198,6 +228,7 @@ const rows = rounds.map((r) => [
   String(r.eventsPerSec),
   r.perBatch === undefined ? "-" : String(r.perBatch),
   r.dispatchMs ? `${round(r.dispatchMs.p50, 1)} / ${round(r.dispatchMs.p99, 1)}` : "-",
+  r.startDelayMs ? `${round(r.startDelayMs.p50, 1)} / ${round(r.startDelayMs.p99, 1)}` : "-",
   cell(r.cpu.emulator),
   cell(r.cpu.host),
   cell(r.cpu.sandboxes),

@@ -145,9 +145,10 @@ export interface FloraConfig {
    */
   guildBacklog?: number;
   /**
-   * How long a guild's chat events may wait for more while its sandbox process is loaded, ms
-   * (fewer worker wake-ups for more latency; 0: never).
-   * @default {0}
+   * The most a guild's chat events may wait for more while its sandbox process is backlogged,
+   * ms: they wait about as long as batches take to start there, never while it keeps up (fewer
+   * worker wake-ups under load; 0: never).
+   * @default {1_000}
    */
   batchHoldMs?: number;
   /**

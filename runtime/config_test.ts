@@ -179,8 +179,9 @@ Deno.test("loadConfig says what a cluster role lacks, all at once", () => {
   );
 });
 
-Deno.test("loadConfig reads the batch hold: off by default, bounded", () => {
-  assert.equal(loadConfig({}).batchHoldMs, 0);
+Deno.test("loadConfig reads the batch hold's bound: 1 s by default, 0 turns it off", () => {
+  assert.equal(loadConfig({}).batchHoldMs, 1_000);
+  assert.equal(loadConfig({ FLORA_BATCH_HOLD_MS: "0" }).batchHoldMs, 0);
   assert.equal(loadConfig({ FLORA_BATCH_HOLD_MS: "2000" }).batchHoldMs, 2_000);
   assert.throws(
     () => loadConfig({ FLORA_BATCH_HOLD_MS: "-1" }),

@@ -38,6 +38,14 @@ import type { RedisClient } from "../../storage/redis/connect.ts";
  */
 export const AFTER_SEND_MS = 10;
 
+/**
+ * How long a request waits before asking again when the log is full and its oldest entry is
+ * still in flight, ms: that entry is rescored at its answer, usually well before its score (up
+ * to ε + F ahead), which a wait until its score plus a window would sit out (a 300-request run
+ * once took 10.3 s instead of 5.4-6.5).
+ */
+export const IN_FLIGHT_RETRY_MS = 50;
+
 // KEYS: global log, global block, leasing nodes.
 // ARGV: global limit, window ms, ε + F ms, node id, member prefix.
 // Returns {wait ms} when none is free, else {0, Redis now ms, granted}.
@@ -54,6 +62,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local free = limit - redis.call('ZCARD', KEYS[1])
 if free <= 0 then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  -- The oldest still in flight (or unspent): it is rescored when answered, so ask again soon.
+  if tonumber(oldest[2]) > now then return {${IN_FLIGHT_RETRY_MS}} end
   return {math.max(1, tonumber(oldest[2]) + window - now + 1)}
 end
 local k = math.max(1, math.floor(limit / (4 * redis.call('ZCARD', KEYS[3]))))

@@ -33,7 +33,7 @@
  */
 
 import type { RedisClient } from "../../storage/redis/connect.ts";
-import { GlobalRestStock } from "./global_rest_stock.ts";
+import { GlobalRestStock, IN_FLIGHT_RETRY_MS } from "./global_rest_stock.ts";
 
 // KEYS: global log, global block, route bucket.
 // ARGV: global limit, window ms, counts globally (1/0), probe ms, unique member, in flight ms
@@ -62,7 +62,11 @@ if wait == 0 and ARGV[3] == '1' then
     redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
     if redis.call('ZCARD', KEYS[1]) >= limit then
       local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-      wait = math.max(1, tonumber(oldest[2]) + window - now + 1)
+      if tonumber(oldest[2]) > now then
+        wait = ${IN_FLIGHT_RETRY_MS}
+      else
+        wait = math.max(1, tonumber(oldest[2]) + window - now + 1)
+      end
     end
   end
 end

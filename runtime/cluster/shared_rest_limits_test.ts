@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connectRedis, deleteKeysWithPrefix } from "../../storage/redis/connect.ts";
 import { redisGate, TEST_REDIS_URL, uniqueName } from "../../storage/testing/servers.ts";
+import { IN_FLIGHT_RETRY_MS } from "./global_rest_stock.ts";
 import {
   type RestTurn,
   SharedRestLimits,
@@ -89,11 +90,17 @@ Deno.test({
   fn: () =>
     withTwoNodes({ globalPerSecond: 3, windowMs: 60_000 }, async (a, b) => {
       // Three different buckets (each a probe), two nodes: the fourth request waits.
-      assert.ok(took(await a.tryAcquire("GET", "/channels/1")));
-      assert.ok(took(await b.tryAcquire("GET", "/channels/2")));
-      assert.ok(took(await a.tryAcquire("GET", "/channels/3")));
+      const first = turnOf(await a.tryAcquire("GET", "/channels/1"));
+      const second = turnOf(await b.tryAcquire("GET", "/channels/2"));
+      const third = turnOf(await a.tryAcquire("GET", "/channels/3"));
+      // All three in flight: they are rescored at their answers, so the fourth asks again soon.
+      assert.equal(waitOf(await b.tryAcquire("GET", "/channels/4")), IN_FLIGHT_RETRY_MS);
+      a.answered(first);
+      b.answered(second);
+      a.answered(third);
+      await settled(a, b);
       const wait = waitOf(await b.tryAcquire("GET", "/channels/4"));
-      assert.ok(wait > 55_000, `the fourth waits for the window (${wait} ms)`);
+      assert.ok(wait > 55_000, `the fourth waits for the window after the answers (${wait} ms)`);
       // Interaction callbacks are outside the bot's limits.
       assert.ok(took(await b.tryAcquire("POST", "/interactions/9/token/x")));
     }),
@@ -183,9 +190,13 @@ Deno.test({
       // Alternating until both wait: prefetched leases may leave a few turns unspent on a node.
       for (let i = 0; i < 100 && !(refusedA && refusedB); i++) {
         const node = i % 2 === 0 ? a : b;
-        const wait = waitOf(await node.tryAcquire("GET", `/channels/${i}`));
-        if (wait === 0) sent++;
-        else {
+        const answer = await node.tryAcquire("GET", `/channels/${i}`);
+        const wait = waitOf(answer);
+        if (wait === 0) {
+          sent++;
+          node.answered(turnOf(answer));
+          await settled(node);
+        } else {
           assert.ok(wait > 55_000, `waits for the window (${wait} ms)`);
           if (node === a) refusedA = true;
           else refusedB = true;
@@ -207,19 +218,23 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () =>
-    withTwoNodes({ globalPerSecond: 8, windowMs: 60_000, spendWithinMs: 50 }, async (a, b, log) => {
-      // Two nodes lease: 8 / (4 × 2) = 1 each, and a refill once half is spent.
-      assert.ok(took(await b.tryAcquire("GET", "/channels/9")));
-      assert.ok(took(await a.tryAcquire("GET", "/channels/1")));
-      await settled(a, b);
-      const held = a.heldGlobalTurns + b.heldGlobalTurns;
-      assert.ok(held > 0, "a refill waits on a node");
-      assert.equal((await log()).length, 2 + held);
-      await new Promise((r) => setTimeout(r, 60)); // past the 50 ms to spend them
-      assert.equal(a.heldGlobalTurns + b.heldGlobalTurns, 0);
-      await settled(a, b);
-      assert.equal((await log()).length, 2, "only the spent turns still count");
-    }),
+    // ε of 1 s: shorter, a busy machine (load 43) let it pass between two of the reads below.
+    withTwoNodes(
+      { globalPerSecond: 8, windowMs: 60_000, spendWithinMs: 1_000 },
+      async (a, b, log) => {
+        // Two nodes lease: 8 / (4 × 2) = 1 each, and a refill once half is spent.
+        assert.ok(took(await b.tryAcquire("GET", "/channels/9")));
+        assert.ok(took(await a.tryAcquire("GET", "/channels/1")));
+        await settled(a, b);
+        const held = a.heldGlobalTurns + b.heldGlobalTurns;
+        assert.ok(held > 0, "a refill waits on a node");
+        assert.equal((await log()).length, 2 + held);
+        await new Promise((r) => setTimeout(r, 1_100)); // past the 1 s to spend them
+        assert.equal(a.heldGlobalTurns + b.heldGlobalTurns, 0);
+        await settled(a, b);
+        assert.equal((await log()).length, 2, "only the spent turns still count");
+      },
+    ),
 });
 
 Deno.test({
@@ -230,16 +245,17 @@ Deno.test({
   sanitizeOps: false,
   fn: () =>
     withTwoNodes(
-      { globalPerSecond: 2, windowMs: 300, spendWithinMs: 100, inFlightMs: 1_000 },
+      { globalPerSecond: 2, windowMs: 1_000, spendWithinMs: 100, inFlightMs: 1_500 },
       async (a, b) => {
         // Discord counts a request when it reaches it, anywhere between its turn and its answer:
-        // two requests in flight for 3.5 s (past the lease's ε + in-flight allowance + window,
-        // 1.1 s) keep every other node waiting until a window after their answers.
+        // two requests in flight for 4 s (past the lease's ε + in-flight allowance + window,
+        // 2.6 s) keep every other node waiting until a window after their answers. (The entries
+        // are moved on every 0.75 s: this process may stall up to 1.75 s without a false pass.)
         const turns = [
           turnOf(await a.tryAcquire("GET", "/channels/1")),
           turnOf(await a.tryAcquire("GET", "/channels/2")),
         ];
-        for (let waited = 0; waited < 3_500; waited += 500) {
+        for (let waited = 0; waited < 4_000; waited += 500) {
           assert.ok(
             waitOf(await b.tryAcquire("GET", "/channels/3")) > 0,
             `free after ${waited} ms`,
@@ -252,7 +268,7 @@ Deno.test({
           waitOf(await b.tryAcquire("GET", "/channels/3")) > 0,
           "a window after the answer",
         );
-        await new Promise((r) => setTimeout(r, 400));
+        await new Promise((r) => setTimeout(r, 1_100));
         assert.ok(
           took(await b.tryAcquire("GET", "/channels/3")),
           "free a window after the answers",

@@ -72,7 +72,29 @@ export function sendBatch(
     return { id, name: event.name, payload };
   });
   load.inflight += events.length;
+  worker.sentAt = performance.now();
   pool.send(worker.key, { v: PROTOCOL_VERSION, type: "events", events }, frames ?? undefined);
+}
+
+/**
+ * Folds the start delay of a worker's batch (its sending to its first
+ * handler's start, which the worker reports in wall-clock time) into its
+ * process's figure, once per batch.
+ *
+ * @example
+ * ```ts
+ * observeStartDelay(worker, load.startDelay, message.events[0].startedAt);
+ * ```
+ */
+export function observeStartDelay(
+  worker: GuildWorker,
+  delay: { observe(ms: number, now: number): void },
+  startedAt: number | undefined,
+): void {
+  if (worker.sentAt === 0 || startedAt === undefined) return;
+  const now = performance.now();
+  delay.observe(startedAt - (performance.timeOrigin + worker.sentAt), now);
+  worker.sentAt = 0;
 }
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */

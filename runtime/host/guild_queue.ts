@@ -107,6 +107,8 @@ export class GuildQueue {
   #items: (QueuedEvent | undefined)[] = [];
   #head = 0;
   #tail = 0;
+  /** Never-dropped events waiting (interactions, cron runs, lifecycle events). */
+  #owed = 0;
   /** Dropped events of this guild, by event name. */
   readonly dropped = new Map<string, number>();
 
@@ -139,9 +141,15 @@ export class GuildQueue {
   }
 
   #append(event: QueuedEvent): void {
+    if (!isDroppable(event.name)) this.#owed++;
     if (this.#tail < this.#items.length) this.#items[this.#tail] = event;
     else this.#items.push(event);
     this.#tail++;
+  }
+
+  /** Whether a never-dropped event (one that owes somebody an answer) waits. */
+  get owesAnswer(): boolean {
+    return this.#owed > 0;
   }
 
   /** The oldest waiting event, left in place. */
@@ -152,7 +160,8 @@ export class GuildQueue {
   /** The oldest waiting event, removed. */
   shift(): QueuedEvent | undefined {
     if (this.#head >= this.#tail) return undefined;
-    const event = this.#items[this.#head];
+    const event = this.#items[this.#head]!;
+    if (!isDroppable(event.name)) this.#owed--;
     this.#items[this.#head++] = undefined;
     if (this.#head === this.#tail) this.#head = this.#tail = 0;
     else if (this.#head > 1_024 && this.#head * 2 > this.#tail) {
@@ -199,7 +208,7 @@ export class GuildQueue {
   drain(): QueuedEvent[] {
     const rest = this.#items.slice(this.#head, this.#tail) as QueuedEvent[];
     this.#items = [];
-    this.#head = this.#tail = 0;
+    this.#head = this.#tail = this.#owed = 0;
     return rest;
   }
 }

@@ -138,3 +138,21 @@ Deno.test("GuildQueue keeps arrival order when a queue that emptied fills again"
   assert.deepEqual(queue.takeBatch(64).map(n), [5]);
   assert.equal(queue.shift(), undefined);
 });
+
+Deno.test("GuildQueue.owesAnswer tells whether an event that owes an answer waits, wherever it is", () => {
+  const queue = new GuildQueue(10);
+  const chat = { name: "messageCreate" as const, payload: {}, receivedAt: 0 };
+  const interaction = { name: "interactionCreate" as const, payload: {}, receivedAt: 0 };
+  queue.push(chat);
+  assert.equal(queue.owesAnswer, false);
+  queue.push(interaction);
+  queue.push(chat);
+  assert.equal(queue.owesAnswer, true, "behind a chat event");
+  queue.shift();
+  assert.equal(queue.owesAnswer, true, "at the head");
+  queue.shift();
+  assert.equal(queue.owesAnswer, false, "gone to its worker");
+  queue.push(interaction);
+  queue.drain();
+  assert.equal(queue.owesAnswer, false, "drained");
+});

@@ -7,6 +7,7 @@
  */
 
 import type { Deployment } from "../../storage/types.ts";
+import { ArrivalGap } from "./batch_hold.ts";
 import { GuildQueue } from "./guild_queue.ts";
 import type { GuildWorker } from "./guild_worker.ts";
 
@@ -19,6 +20,8 @@ export class Guild {
   /** Deploys loading beside the active worker; while > 0 nothing is cold-started. */
   holds = 0;
   readonly queue: GuildQueue;
+  /** How often its events come: whether holding them gathers more (`batch_hold.ts`). */
+  readonly arrivals = new ArrivalGap();
   constructor(readonly id: string, maxBacklog: number) {
     this.queue = new GuildQueue(maxBacklog);
   }

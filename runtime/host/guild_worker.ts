@@ -102,6 +102,8 @@ export class GuildWorker {
   readonly inflight = new InflightEvents<QueuedEvent>();
   /** The worker thread's CPU time last reported, ms (usage is charged by its growth). */
   cpuMs = 0;
+  /** When its batch in flight was sent (`performance.now()`); 0 once its first event started. */
+  sentAt = 0;
   /**
    * The partition tenure of the latest event sent to it under one (a cluster's bus event, cron
    * or task run): what its calls made for no event act under (`stray_calls.ts`).

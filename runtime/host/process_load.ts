@@ -9,6 +9,7 @@
  * @module
  */
 
+import { StartDelay } from "./batch_hold.ts";
 import { StartGate } from "./start_gate.ts";
 
 /** In-flight accounting of one sandbox process; `G` identifies a waiting guild. */
@@ -19,6 +20,8 @@ export class ProcessLoad<G> {
   readonly waiting = new Set<G>();
   /** Cold starts in progress and waiting. */
   readonly starts: StartGate<G>;
+  /** How long its batches wait to start: whether it keeps up (`batch_hold.ts`). */
+  readonly startDelay = new StartDelay();
 
   constructor(readonly maxInflight: number, maxConcurrentStarts: number) {
     this.starts = new StartGate(maxConcurrentStarts);
@@ -75,5 +78,12 @@ export class ProcessLoads<G> {
     let n = 0;
     for (const load of this.#byIndex.values()) n += load.inflight;
     return n;
+  }
+
+  /** The largest start delay of any process at `now` (`performance.now()`), ms. */
+  startDelayMs(now: number): number {
+    let ms = 0;
+    for (const load of this.#byIndex.values()) ms = Math.max(ms, load.startDelay.at(now));
+    return ms;
   }
 }

@@ -29,8 +29,15 @@ import type {
   WorkerKey,
 } from "../sandbox/protocol/mod.ts";
 import { abandonQueue, leaveStart } from "./cold_start.ts";
-import { HeldGuilds, holdsBatch } from "./batch_hold.ts";
-import { batchMax, fullBatch, interactionId, observeDispatch, sendBatch } from "./event_batches.ts";
+import { HeldGuilds, heldUntil } from "./batch_hold.ts";
+import {
+  batchMax,
+  fullBatch,
+  interactionId,
+  observeDispatch,
+  observeStartDelay,
+  sendBatch,
+} from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
 import { type Handover, settle } from "./guild_queue.ts";
@@ -202,6 +209,7 @@ export class SandboxManager {
       deployed: () => this.#guilds.size,
       queued: () => this.queuedEvents(),
       inflight: () => this.inflightEvents(),
+      startDelay: () => this.startDelayMs() / 1000,
     });
   }
 
@@ -245,6 +253,14 @@ export class SandboxManager {
   /** Events sent to workers and not yet finished. */
   inflightEvents(): number {
     return this.#processes.inflight;
+  }
+
+  /**
+   * How long batches wait to start in the most backlogged sandbox process (a running mean
+   * of recent batches), ms: above `KEEPING_UP_MS` chat events are held (`batch_hold.ts`).
+   */
+  startDelayMs(): number {
+    return this.#processes.startDelayMs(performance.now());
   }
 
   #guild(guildId: string): Guild {
@@ -337,13 +353,15 @@ export class SandboxManager {
       }
     }
     const kept = frame === undefined ? undefined : this.#frames.store(frame) ?? undefined;
+    const receivedAt = performance.now();
+    guild.arrivals.observe(receivedAt);
     const queued = {
       name,
       payload: kept === undefined || name === "interactionCreate"
         ? payload ?? payloadOf(frame)
         : undefined,
       frame: kept,
-      receivedAt: performance.now(),
+      receivedAt,
       settled,
       handover,
       // A cron or task run in a cluster: fenced by the tenure it fired under.
@@ -416,16 +434,20 @@ export class SandboxManager {
     this.#touch(guild);
   }
 
-  /** Holds an idle worker's guild for more events when `holdsBatch` says so (`batch_hold.ts`). */
+  /** Holds an idle worker's guild for more events when `heldUntil` says so (`batch_hold.ts`). */
   #holds(guild: Guild, load: ProcessLoad<Guild>): boolean {
-    const hold = holdsBatch(this.options.batchHoldMs, {
+    const now = performance.now();
+    const due = heldUntil(this.options.batchHoldMs, {
       queue: guild.queue,
+      arrivalGapMs: guild.arrivals.ms,
       processInflight: load.inflight,
+      startDelayMs: load.startDelay.at(now),
       fullBatch: fullBatch(this.options),
-      now: performance.now(),
+      now,
     });
-    if (hold) this.#held.add(guild);
-    return hold;
+    if (due === undefined) return false;
+    this.#held.add(guild, due);
+    return true;
   }
 
   /** Pumps a guild again once its restart back-off is over (one timer per guild). */
@@ -511,6 +533,7 @@ export class SandboxManager {
    */
   #done(worker: GuildWorker, finished: readonly FinishedEvent[]): void {
     const load = this.#load(worker.process);
+    observeStartDelay(worker, load.startDelay, finished[0]?.startedAt);
     let any = false;
     for (const { id, startedAt } of finished) {
       const event = worker.inflight.get(id);

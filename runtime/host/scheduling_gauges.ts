@@ -1,6 +1,6 @@
 /**
  * The gauges the sandbox manager reports at scrape time: resident workers,
- * deployed guilds, queued and in-flight events.
+ * deployed guilds, queued and in-flight events, how long batches wait to start.
  *
  * @module
  */
@@ -13,6 +13,8 @@ export interface SchedulingFigures {
   deployed(): number;
   queued(): number;
   inflight(): number;
+  /** Seconds. */
+  startDelay(): number;
 }
 
 /**
@@ -20,7 +22,13 @@ export interface SchedulingFigures {
  *
  * @example
  * ```ts
- * registerSchedulingGauges(metrics, { resident: () => 3, deployed: () => 10, queued: () => 0, inflight: () => 1 });
+ * registerSchedulingGauges(metrics, {
+ *   resident: () => 3,
+ *   deployed: () => 10,
+ *   queued: () => 0,
+ *   inflight: () => 1,
+ *   startDelay: () => 0.002,
+ * });
  * ```
  */
 export function registerSchedulingGauges(metrics: FloraMetrics, figures: SchedulingFigures): void {
@@ -35,5 +43,10 @@ export function registerSchedulingGauges(metrics: FloraMetrics, figures: Schedul
     "flora_events_inflight",
     "Events sent to workers and not yet finished.",
     figures.inflight,
+  );
+  metrics.gauge(
+    "flora_sandbox_start_delay_seconds",
+    "How long batches wait to start in the most backlogged sandbox process (recent mean).",
+    figures.startDelay,
   );
 }

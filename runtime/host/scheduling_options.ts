@@ -29,9 +29,11 @@ export interface SchedulingOptions {
    */
   maxInflightPerGuild: number;
   /**
-   * How long a guild's chat events may wait for more while its sandbox process is loaded, so
-   * one wake-up of its worker runs more of them, ms; 0 sends them at once (`batch_hold.ts`).
-   * @default {0}
+   * The most a guild's chat events may wait for more while its sandbox process is backlogged
+   * (they wait about as long as its batches take to start there, and not at all while it keeps
+   * up), so one wake-up of its worker runs more of them, ms; 0 sends them at once
+   * (`batch_hold.ts`).
+   * @default {1_000}
    */
   batchHoldMs: number;
   /**
@@ -67,7 +69,7 @@ export const SCHEDULING_DEFAULTS: Readonly<SchedulingOptions> = {
   idleMs: 5 * 60_000,
   maxBacklog: 2_000,
   maxInflightPerGuild: 64,
-  batchHoldMs: 0,
+  batchHoldMs: 1_000,
   maxInflightPerProcess: 16_384,
   interactionAckMs: 2_000,
   retireMs: 10_000,
