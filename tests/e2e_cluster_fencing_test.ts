@@ -43,6 +43,14 @@ on("messageCreate", async (message) => {
 });
 `;
 
+/** The runtime node the test pauses (the first guild's owner), and the guilds it owns. */
+async function victimOf(cluster: Cluster) {
+  const owner = await owners(cluster);
+  const victimId = owner.get(cluster.guilds[0].id)!;
+  const victim = cluster.runtimes[NODES.indexOf(victimId)];
+  return { victimId, victim, guilds: cluster.guilds.filter((g) => owner.get(g.id) === victimId) };
+}
+
 Deno.test({
   ignore: pg.ignore || nats.ignore,
   sanitizeResources: false,
@@ -53,10 +61,7 @@ Deno.test({
   fn: () =>
     withCluster(async (cluster) => {
       const seen = await seenReplies(cluster);
-      const owner = await owners(cluster);
-      const victimId = owner.get(cluster.guilds[0].id)!;
-      const victim = cluster.runtimes[NODES.indexOf(victimId)];
-      const guilds = cluster.guilds.filter((g) => owner.get(g.id) === victimId);
+      const { victimId, victim, guilds } = await victimOf(cluster);
       const token = cluster.env.FLORA_OPERATOR_TOKEN;
       const schema = cluster.env.FLORA_POSTGRES_SCHEMA;
       await withTestSql(async (sql) => {
@@ -183,10 +188,7 @@ Deno.test({
     withCluster(async (cluster) => {
       const armed = await postedAs(cluster, "armed");
       const late = await postedAs(cluster, "late");
-      const owner = await owners(cluster);
-      const victimId = owner.get(cluster.guilds[0].id)!;
-      const victim = cluster.runtimes[NODES.indexOf(victimId)];
-      const guilds = cluster.guilds.filter((g) => owner.get(g.id) === victimId);
+      const { victimId, victim, guilds } = await victimOf(cluster);
       const token = cluster.env.FLORA_OPERATOR_TOKEN;
       const schema = cluster.env.FLORA_POSTGRES_SCHEMA;
       await withTestSql(async (sql) => {
