@@ -1,8 +1,9 @@
 /**
  * `deno task bench --cluster`: the same message load through one flora
  * process (`FLORA_ROLE=all`) and through a cluster of one gateway node and two
- * runtime nodes (real NATS JetStream, PostgreSQL and Redis), both against one
- * standalone emulator process, one after the other in one run. Prints events/s,
+ * runtime nodes (real NATS JetStream, PostgreSQL and Redis), each against a
+ * standalone emulator process of its own, one after the other in one run, then in
+ * alternating blocks of replies with both up (`pairedBlocks`). Prints events/s,
  * reply p50/p99, CPU µs per event per role (from /proc), the bus hop's added
  * reply latency, the ratios to the single process, and whether a sustained
  * 5,000 events/s loses any event.
@@ -79,6 +80,9 @@ const FLORA_ENV = {
   FLORA_GUILD_REST_PER_SECOND: "50",
   FLORA_SANDBOX_NICE: "10",
   FLORA_SANDBOX_HEAP_MB: "2048",
+  // The single process idles through the cluster's phases before the paired blocks (3–6 minutes):
+  // its guilds' workers must still be resident then, as the cluster's are.
+  FLORA_WORKER_IDLE_MS: "3600000",
 };
 
 /** Bus events a cluster's runtime nodes took so far, by outcome (handled, redelivered, …). */
@@ -219,7 +223,7 @@ async function measure(
   };
 }
 
-/** Deploys, warms every guild's worker, measures, stops. */
+/** Deploys, warms every guild's worker, measures; stops `target` when it fails. */
 async function run(
   target: Target,
   emu: EmulatorProcess,
@@ -268,8 +272,9 @@ async function run(
       }
     }
     return result;
-  } finally {
+  } catch (error) {
     await target.stop();
+    throw error;
   }
 }
 
@@ -372,7 +377,9 @@ async function startCluster(emu: EmulatorProcess, resident: number): Promise<Tar
  */
 export async function runClusterBench(
   options: { quick: boolean; log: (message: string) => void },
-): Promise<{ single: ClusterBenchResult; cluster: ClusterBenchResult } | null> {
+): Promise<
+  { single: ClusterBenchResult; cluster: ClusterBenchResult; paired: PairedResult } | null
+> {
   const { quick, log } = options;
   const gates = [await natsGate(), await postgresGate(), await redisGate()];
   const missing = gates.filter((g) => g.ignore);
@@ -381,20 +388,125 @@ export async function runClusterBench(
     return null;
   }
   const sizes = quick
-    ? { guilds: 50, events: 5_000, replies: 60, sustainSeconds: 3, settleMs: 60_000 }
-    : { guilds: 100, events: 20_000, replies: 150, sustainSeconds: 10, settleMs: 300_000 };
+    ? {
+      guilds: 50,
+      events: 5_000,
+      replies: 60,
+      sustainSeconds: 3,
+      settleMs: 60_000,
+      pairs: 4,
+      perBlock: 30,
+    }
+    : {
+      guilds: 100,
+      events: 20_000,
+      replies: 150,
+      sustainSeconds: 10,
+      settleMs: 300_000,
+      pairs: 8,
+      perBlock: 50,
+    };
   const loadBefore = Deno.loadavg();
-  const emu = await startEmulatorProcess();
+  // An emulator each (one bot token each), so that both can run at once for the paired blocks.
+  const emus: EmulatorProcess[] = [];
+  const targets: Target[] = [];
   try {
-    log(`creating ${sizes.guilds} guilds in the emulator (rate limits on)`);
-    const guilds = await createGuilds(emu.client, sizes.guilds);
-    const single = await run(await startSingle(emu, sizes.guilds), emu, guilds, sizes, log);
-    const cluster = await run(await startCluster(emu, sizes.guilds), emu, guilds, sizes, log);
-    console.log(report(single, cluster, loadBefore));
-    return { single, cluster };
+    const world = async () => {
+      const emu = await startEmulatorProcess();
+      emus.push(emu);
+      log(`creating ${sizes.guilds} guilds in an emulator (rate limits on)`);
+      return { emu, guilds: await createGuilds(emu.client, sizes.guilds) };
+    };
+    const singleWorld = await world();
+    const clusterWorld = await world();
+    // One after the other, as before; the single process stays up (idle) for the paired blocks.
+    const singleTarget = await startSingle(singleWorld.emu, sizes.guilds);
+    targets.push(singleTarget);
+    const single = await run(singleTarget, singleWorld.emu, singleWorld.guilds, sizes, log);
+    const clusterTarget = await startCluster(clusterWorld.emu, sizes.guilds);
+    targets.push(clusterTarget);
+    const cluster = await run(clusterTarget, clusterWorld.emu, clusterWorld.guilds, sizes, log);
+    log("paired blocks: single process and cluster alternating, both up");
+    const paired = await pairedBlocks(
+      { single: singleWorld, cluster: clusterWorld },
+      sizes.pairs,
+      sizes.perBlock,
+    );
+    console.log(report(single, cluster, loadBefore, paired));
+    return { single, cluster, paired };
   } finally {
-    await emu.close();
+    for (const target of targets) await target.stop().catch(() => {});
+    for (const emu of emus) await emu.close();
   }
+}
+
+/** Reply p50 of the single process and the cluster in alternating blocks of `!ping`s. */
+export interface PairedResult {
+  /** Per pair: the blocks' p50s, ms, in the order they ran. */
+  pairs: { single: number; cluster: number; clusterFirst: boolean }[];
+  /** Median over the pairs of cluster p50 − single p50, ms. */
+  medianDiffMs: number;
+  /** p50 of all the single process's replies, and of all the cluster's, ms. */
+  singleMs: Summary;
+  clusterMs: Summary;
+}
+
+/**
+ * What the cluster adds to a reply, measured in pairs: `pairs` times a block
+ * of `perBlock` `!ping`s (30 ms apart) through the single process, and one
+ * through the cluster, each stack on its own emulator, both up throughout (the
+ * one not measured idles). In the one-after-the-other phases, whatever the
+ * rest of the machine does in one phase and not the other lands in the
+ * difference; here it lands on both sides of a pair alike. Unbiased by
+ * design: both stacks (and emulators) are up during every block, so each
+ * one's background work (leases, heartbeats, timers) weighs on both sides'
+ * blocks alike, not only on the other stack's; the order within a pair
+ * alternates (single first, then cluster first), and every guild has had the
+ * same replies before (one after the other phases sent each stack the same
+ * load), so no side pays more guilds' first command.
+ */
+async function pairedBlocks(
+  worlds: Record<"single" | "cluster", { emu: EmulatorProcess; guilds: BenchGuild[] }>,
+  pairs: number,
+  perBlock: number,
+): Promise<PairedResult> {
+  const all = { single: [] as number[], cluster: [] as number[] };
+  const offset = { single: 0, cluster: 0 };
+  const block = async (side: "single" | "cluster") => {
+    const { emu, guilds } = worlds[side];
+    // Round-robin over the guilds across blocks, as the phases' pings are.
+    const rotated = [...guilds.slice(offset[side]), ...guilds.slice(0, offset[side])];
+    offset[side] = (offset[side] + perBlock) % guilds.length;
+    const latencies = await replyLatencies(emu.url, spread(rotated, perBlock, "!ping"));
+    all[side].push(...latencies);
+    return summarize(latencies).p50;
+  };
+  const result: PairedResult["pairs"] = [];
+  for (let i = 0; i < pairs; i++) {
+    const clusterFirst = i % 2 === 1;
+    const first = await block(clusterFirst ? "cluster" : "single");
+    const second = await block(clusterFirst ? "single" : "cluster");
+    result.push(
+      clusterFirst
+        ? { single: second, cluster: first, clusterFirst }
+        : { single: first, cluster: second, clusterFirst },
+    );
+  }
+  const diffs = result.map((p) => p.cluster - p.single).filter(Number.isFinite);
+  return {
+    pairs: result,
+    medianDiffMs: median(diffs),
+    singleMs: summarize(all.single),
+    clusterMs: summarize(all.cluster),
+  };
+}
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** The printed comparison. */
@@ -402,6 +514,7 @@ function report(
   single: ClusterBenchResult,
   cluster: ClusterBenchResult,
   loadBefore: number[],
+  paired: PairedResult,
 ): string {
   const ms = (v: number) => Number.isFinite(v) ? v.toFixed(2) : "-";
   const cpuTotal = (r: ClusterBenchResult) =>
@@ -451,6 +564,14 @@ function report(
     `  the bus hop adds ${ms(hop)} ms to reply p50 (target ≤ 1 ms → ${
       hop <= 1 ? "met" : "NOT met"
     })`,
+    `  paired blocks (${paired.pairs.length} × single + cluster, both up, alternating order): ` +
+    `cluster − single reply p50 per pair ${
+      paired.pairs.map((p) => ms(p.cluster - p.single)).join(", ")
+    } ms; median ${ms(paired.medianDiffMs)} ms (target ≤ 1 ms → ${
+      paired.medianDiffMs <= 1 ? "met" : "NOT met"
+    }); all replies p50 ${ms(paired.singleMs.p50)} vs ${
+      ms(paired.clusterMs.p50)
+    } ms (n ${paired.singleMs.n} / ${paired.clusterMs.n})`,
     `  no event lost at a sustained 5,000 events/s: cluster ${verdict(cluster.sustained)}; ` +
     `single process ${verdict(single.sustained)}`,
   ].join("\n");

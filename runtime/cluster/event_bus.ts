@@ -40,7 +40,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { headers, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { KeyedQueue } from "../../storage/embedded/keyed_queue.ts";
 import { AckedPublisher } from "./acked_publisher.ts";
 import { HandledMarks } from "./handled_marks.ts";
@@ -63,10 +63,17 @@ export interface BusEvent {
 }
 
 /**
- * A bus message is the payload's JSON text, with the event's guild and shard in
- * headers (its id is the `Nats-Msg-Id`): a dispatch's frame goes from the
- * gateway's socket to the sandbox without being encoded again.
+ * A bus message is one line `@<guild id> <shard or -> <event id>` and then the
+ * payload's JSON text: a dispatch's frame goes from the gateway's socket to the
+ * sandbox without being encoded again. The id also rides as `Nats-Msg-Id`, for
+ * JetStream's dedup; the runtime node reads none of the headers, whose decoding
+ * in nats.js (`MsgHdrsImpl.decode`) was 28 µs p50 of each reply's path on a
+ * loaded machine (`bench/hop_probe.ts`, load 22–33).
+ *
+ * Messages of gateway nodes before this format are still read: the frame with
+ * the guild and shard in headers, or (older still) the whole event's JSON.
  */
+const LINE_MARK = "@";
 const GUILD_HEADER = "Flora-Guild";
 const SHARD_HEADER = "Flora-Shard";
 
@@ -241,13 +248,17 @@ export class EventPublisher {
    */
   async publish(event: BusEvent): Promise<Published> {
     const partition = partitionOf(event.guildId, this.partitions);
-    const h = headers();
-    h.set(GUILD_HEADER, event.guildId);
-    if (event.shardId !== undefined) h.set(SHARD_HEADER, String(event.shardId));
-    const body = event.frame ?? JSON.stringify(event.payload);
-    const ack = await this.#publisher.publish(this.#names.subject(partition), body, {
+    // The event's line ends at the first line break, its guild id at the first space.
+    if (/\s/.test(event.guildId) || event.id.includes("\n")) {
+      throw new RangeError(
+        `bus event ${JSON.stringify(event.id)} of guild ${JSON.stringify(event.guildId)}: ` +
+          "a guild id with white space or an event id with a line break",
+      );
+    }
+    const frame = event.frame ?? JSON.stringify(event.payload);
+    const line = `${LINE_MARK}${event.guildId} ${event.shardId ?? "-"} ${event.id}`;
+    const ack = await this.#publisher.publish(this.#names.subject(partition), `${line}\n${frame}`, {
       msgID: event.id,
-      headers: h,
     });
     return { partition, seq: ack.seq, duplicate: ack.duplicate };
   }
@@ -404,7 +415,7 @@ export class PartitionConsumer {
       return;
     }
     // Handed over in order per guild; finished (marked, acked) whenever its handler ends.
-    const taken = this.#guilds.run(event.guildId, () => this.#take(message, event));
+    const taken = this.#guilds.runNow(event.guildId, () => this.#take(message, event));
     const task = taken.then((finished) => finished && this.#finish(message, event, finished));
     this.#inFlight.add(task);
     task.finally(() => this.#inFlight.delete(task));
@@ -529,10 +540,28 @@ export class PartitionConsumer {
 
 /** The event a bus message carries. */
 function busEventOf(message: JsMsg): BusEvent {
+  const body = message.string();
+  if (body.startsWith(LINE_MARK)) {
+    const end = body.indexOf("\n");
+    const space = body.indexOf(" ");
+    const space2 = body.indexOf(" ", space + 1);
+    if (end < 0 || space < 0 || space2 < 0 || space2 > end) {
+      throw new Error(`malformed event line ${JSON.stringify(body.slice(0, 80))}`);
+    }
+    const shard = body.slice(space + 1, space2);
+    const frame = body.slice(end + 1);
+    return {
+      id: body.slice(space2 + 1, end),
+      guildId: body.slice(LINE_MARK.length, space),
+      shardId: shard === "-" ? undefined : Number(shard),
+      payload: JSON.parse(frame),
+      frame,
+    };
+  }
   const guildId = message.headers?.get(GUILD_HEADER);
   // From a gateway node before frames rode the bus: the whole event as one JSON document.
-  if (!guildId) return message.json<BusEvent>();
-  const frame = message.string();
+  if (!guildId) return JSON.parse(body) as BusEvent;
+  const frame = body;
   const shard = message.headers!.get(SHARD_HEADER);
   return {
     id: message.headers!.get("Nats-Msg-Id"),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
 import {
   type BusEvent,
@@ -40,6 +40,23 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Consumes partition 0 of a one-partition bus until `count` events were taken; returns them. */
+async function takeAll(nc: NatsConnection, prefix: string, count: number): Promise<BusEvent[]> {
+  const taken: BusEvent[] = [];
+  const consumer = await PartitionConsumer.start(nc, {
+    prefix,
+    partition: 0,
+    fence: () => true,
+    take: (e) => {
+      taken.push(e);
+      return Promise.resolve("finished");
+    },
+  });
+  await until(() => taken.length === count, `${count} events`);
+  await consumer.stop();
+  return taken;
 }
 
 const event = (guildId: string, n: number): BusEvent => ({
@@ -180,18 +197,7 @@ Deno.test({
       const frame = '{"op":0, "t":"MESSAGE_CREATE","s":7,"d":{"guild_id":"9","content":"hi"}}';
       await publisher.publish({ id: "s:7", guildId: "9", shardId: 2, payload: {}, frame });
       await publisher.publish({ ...event("9", 8), shardId: 2 }); // no frame: the payload's JSON
-      const taken: BusEvent[] = [];
-      const consumer = await PartitionConsumer.start(nc, {
-        prefix,
-        partition: 0,
-        fence: () => true,
-        take: (e) => {
-          taken.push(e);
-          return Promise.resolve("finished");
-        },
-      });
-      await until(() => taken.length === 2, "both events");
-      await consumer.stop();
+      const taken = await takeAll(nc, prefix, 2);
       assert.deepEqual(taken[0], {
         id: "s:7",
         guildId: "9",
@@ -326,6 +332,59 @@ Deno.test({
       assert.match(errors[0], /stream sequence 1 is not an event, dropped/);
       const info = await (await jetstreamManager(nc)).consumers.info(busNames(prefix).stream, "p0");
       assert.equal(info.num_ack_pending + info.num_pending, 0, "neither is delivered again");
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `EventBus reads what gateway nodes before the event line published (a rolling upgrade)${gate.note}`,
+  fn: () =>
+    withBus(1, async (nc, prefix) => {
+      const js = jetstream(nc);
+      const subject = busNames(prefix).subject(0);
+      const frame = '{"op":0,"t":"MESSAGE_CREATE","s":1,"d":{"guild_id":"5"}}';
+      // The frame with the guild and shard in headers.
+      const h = headers();
+      h.set("Flora-Guild", "5");
+      h.set("Flora-Shard", "3");
+      await js.publish(subject, frame, { msgID: "old:1", headers: h });
+      // Older still: the whole event as one JSON document.
+      const whole = { id: "old:2", guildId: "5", payload: { s: 2 } };
+      await js.publish(subject, JSON.stringify(whole), { msgID: "old:2" });
+      // Now: the event's line, then the frame.
+      const publisher = new EventPublisher(nc, { prefix, partitions: 1 });
+      await publisher.publish({ id: "new:3", guildId: "5", payload: { s: 3 } });
+      const stored = await (await jetstreamManager(nc)).streams.getMessage(
+        busNames(prefix).stream,
+        { seq: 3 },
+      );
+      assert.equal(stored?.string(), '@5 - new:3\n{"s":3}');
+      assert.equal(stored?.header.get("Nats-Msg-Id"), "new:3", "still deduplicated by JetStream");
+      const taken = await takeAll(nc, prefix, 3);
+      assert.deepEqual(taken[0], {
+        id: "old:1",
+        guildId: "5",
+        shardId: 3,
+        payload: JSON.parse(frame),
+        frame,
+      });
+      assert.deepEqual(taken[1], whole);
+      assert.deepEqual(taken[2], {
+        id: "new:3",
+        guildId: "5",
+        shardId: undefined,
+        payload: { s: 3 },
+        frame: '{"s":3}',
+      });
+      await assert.rejects(
+        () => publisher.publish({ id: "x:1", guildId: "5 6", payload: {} }),
+        RangeError,
+      );
+      await assert.rejects(
+        () => publisher.publish({ id: "x\n1", guildId: "5", payload: {} }),
+        RangeError,
+      );
     }),
 });
 
