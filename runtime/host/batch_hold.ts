@@ -14,9 +14,10 @@
  * within a few milliseconds, and nothing is held; under a backlog a chatty
  * guild's events wait a few start delays here ({@linkcode HOLD_FACTOR}),
  * gathering more of them for the same wake-up. `FLORA_BATCH_HOLD_MS` bounds
- * it. At 1,000 guilds on two cores this took the sandboxes from 163 to 125 µs
- * an event (2.6 → 4.2 events a batch) at a dispatch p50 under overload of 471
- * against 333 ms, and changed nothing at 2,000 events a second.
+ * it. At 1,000 guilds on two cores this took the sandboxes from 155 to 120 µs
+ * an event (2.5 → 4.1 events a batch, medians of six rounds) at a dispatch p50
+ * under overload of 449 against 272 ms, and changed nothing at 2,000 events a
+ * second.
  *
  * @module
  */
