@@ -212,6 +212,19 @@ export class HeldGuilds<G> {
     }
   }
 
+  /**
+   * Offers the held guilds `which` picks to `pump` at once: their process stopped being
+   * loaded, and a hold must not leave it idle while events wait.
+   */
+  release(which: (guild: G) => boolean): void {
+    // A copy: a guild pumped here may be held again (its process loaded again meanwhile).
+    for (const guild of [...this.#held.keys()]) {
+      if (!which(guild)) continue;
+      this.#held.delete(guild);
+      this.pump(guild);
+    }
+  }
+
   /** Forgets every held guild and stops the sweep. */
   close(): void {
     this.#held.clear();
