@@ -36,7 +36,7 @@ import {
 import { phaseProfiler } from "./phase_profiler.ts";
 import { runPlainBot } from "./plain_bot.ts";
 import { round, sleep, summarize, type Summary } from "./stats.ts";
-import { type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
+import { faultsOf, type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
 import { createGuilds, inject, spread } from "../emulator/bench_world.ts";
 
 const flag = (name: string) =>
@@ -75,6 +75,22 @@ interface Round {
   dispatchMs?: Summary;
   /** The sandbox processes' start delay (send to first handler start), sampled, ms. */
   startDelayMs?: Summary;
+  /** The host's main thread, per event: minor page faults and system CPU µs. */
+  hostMain: { faults: number; systemUs: number };
+}
+
+/** The host's main thread's page faults and system time from now on, per event. */
+function mainThreadFaults(): { perEvent(events: number): Round["hostMain"] } {
+  const before = faultsOf(Deno.pid);
+  return {
+    perEvent: (events) => {
+      const now = faultsOf(Deno.pid);
+      return {
+        faults: round((now.faults - before.faults) / events, 3),
+        systemUs: round(((now.system - before.system) / events) * 1e6, 1),
+      };
+    },
+  };
 }
 const rounds: Round[] = [];
 let batches = 0;
@@ -93,12 +109,14 @@ try {
   // The plain bot first: flora's gateway, connected, would take the same events meanwhile.
   for (let r = 0; r < ROUNDS && ONLY !== "flora"; r++) {
     const at = load();
+    const faults = mainThreadFaults();
     const plain = await runPlainBot(emu, guilds, EVENTS, 0);
     rounds.push({
       kind: "plain",
       eventsPerSec: plain.eventsPerSec,
       cpu: plain.threadCpuUsPerEvent,
       load: at,
+      hostMain: faults.perEvent(EVENTS),
     });
     log(`plain ${JSON.stringify(rounds.at(-1))}`);
     await sleep(1_000);
@@ -140,6 +158,7 @@ try {
         bench.recording = true;
         await profiler?.start();
         const split = threadCpuSplit(roles());
+        const faults = mainThreadFaults();
         const start = performance.now();
         const startDelays: number[] = [];
         const sampler = setInterval(
@@ -160,6 +179,7 @@ try {
           perBatch: round(handled / (batches - batchesBefore), 2),
           dispatchMs: summarize(bench.dispatchMs),
           startDelayMs: summarize(startDelays),
+          hostMain: faults.perEvent(handled),
         });
         log(`${kind} ${JSON.stringify(rounds.at(-1))}`);
       };
@@ -221,6 +241,7 @@ const header = [
   "emulator",
   "host",
   "sandboxes",
+  "host main: faults, sys µs",
 ];
 const rows = rounds.map((r) => [
   r.kind,
@@ -232,6 +253,7 @@ const rows = rounds.map((r) => [
   cell(r.cpu.emulator),
   cell(r.cpu.host),
   cell(r.cpu.sandboxes),
+  `${r.hostMain.faults}, ${r.hostMain.systemUs}`,
 ]);
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
 for (const row of [header, ...rows]) {

@@ -27,6 +27,20 @@ function statSeconds(stat: string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * One thread's minor page faults and system CPU seconds so far (`/proc/<pid>/task/<tid>/stat`;
+ * zeros when gone): a heap or buffers growing onto fresh pages shows as both.
+ */
+export function faultsOf(pid: number, tid = pid): { faults: number; system: number } {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/task/${tid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { faults: Number(fields[7]), system: Number(fields[12]) / 100 };
+  } catch {
+    return { faults: 0, system: 0 };
+  }
+}
+
 /** One process's CPU by thread kind (zeros for a process that is gone). */
 export function threadCpuOf(pid: number): ThreadCpu {
   const out: ThreadCpu = { main: 0, workers: 0, v8: 0, runtime: 0 };

@@ -9,14 +9,16 @@
  * handlers go on and make their calls: every one is refused (its lease
  * lapsed), so each counter, score and answer counts each message once; each
  * guild's log says why its handler failed; and the node rejoins and answers
- * its share again.
+ * its share again. Likewise for calls made for no event: timers left by
+ * handlers that returned, due while the node is paused, are refused on waking.
  */
 
 import assert from "node:assert/strict";
 import { spread } from "../emulator/bench_world.ts";
 import { natsGate, postgresGate, withTestSql } from "../storage/testing/servers.ts";
-import { until } from "./helpers/cluster.ts";
+import { ReplyLog, until } from "./helpers/cluster.ts";
 import {
+  type Cluster,
   kvCounters,
   metricSum,
   NODES,
@@ -41,6 +43,14 @@ on("messageCreate", async (message) => {
 });
 `;
 
+/** The runtime node the test pauses (the first guild's owner), and the guilds it owns. */
+async function victimOf(cluster: Cluster) {
+  const owner = await owners(cluster);
+  const victimId = owner.get(cluster.guilds[0].id)!;
+  const victim = cluster.runtimes[NODES.indexOf(victimId)];
+  return { victimId, victim, guilds: cluster.guilds.filter((g) => owner.get(g.id) === victimId) };
+}
+
 Deno.test({
   ignore: pg.ignore || nats.ignore,
   sanitizeResources: false,
@@ -51,10 +61,7 @@ Deno.test({
   fn: () =>
     withCluster(async (cluster) => {
       const seen = await seenReplies(cluster);
-      const owner = await owners(cluster);
-      const victimId = owner.get(cluster.guilds[0].id)!;
-      const victim = cluster.runtimes[NODES.indexOf(victimId)];
-      const guilds = cluster.guilds.filter((g) => owner.get(g.id) === victimId);
+      const { victimId, victim, guilds } = await victimOf(cluster);
       const token = cluster.env.FLORA_OPERATOR_TOKEN;
       const schema = cluster.env.FLORA_POSTGRES_SCHEMA;
       await withTestSql(async (sql) => {
@@ -149,4 +156,85 @@ Deno.test({
         );
       });
     }, SCRIPT),
+});
+
+/** `!arm` answers `armed <id>` and leaves a timer that posts `late <id>` 5 s later. */
+const TIMER_SCRIPT = `on("messageCreate", async (message) => {
+  if (message.author.bot || !message.content.startsWith("!arm")) return;
+  setTimeout(() => {
+    discord.sendMessage(message.channel_id, "late " + message.id).catch(() => {});
+  }, 5_000);
+  await discord.sendMessage(message.channel_id, "armed " + message.id);
+});
+`;
+
+/** Messages the bot posted as `<prefix> <message id>`, by message id, from now on. */
+function postedAs(cluster: Cluster, prefix: string): Promise<ReplyLog> {
+  return ReplyLog.from(cluster.emu, (body) => {
+    const content = body?.content ?? "";
+    return content.startsWith(`${prefix} `) ? content.slice(prefix.length + 1) : undefined;
+  });
+}
+
+Deno.test({
+  ignore: pg.ignore || nats.ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  name:
+    `cluster fencing: a timer that outlived its handler on a node paused past its lease is refused on waking${
+      pg.note || nats.note
+    }`,
+  fn: () =>
+    withCluster(async (cluster) => {
+      const armed = await postedAs(cluster, "armed");
+      const late = await postedAs(cluster, "late");
+      const { victimId, victim, guilds } = await victimOf(cluster);
+      const token = cluster.env.FLORA_OPERATOR_TOKEN;
+      const schema = cluster.env.FLORA_POSTGRES_SCHEMA;
+      await withTestSql(async (sql) => {
+        const sent = await post(cluster.emulator, spread(guilds, guilds.length, "!arm"));
+        // Every handler returned (its answer is its last call); the timers wait out their 5 s.
+        await until("every guild armed", async () => {
+          await armed.read();
+          return sent.every((id) => armed.answers().has(id));
+        }, 4_000);
+        const stoppedAt = Date.now();
+        Deno.kill(victim.info.pid, "SIGSTOP");
+        try {
+          await until("the other node holds the paused node's partitions", async () => {
+            const now = await owners(cluster);
+            return guilds.every((g) => now.get(g.id) !== victimId && now.get(g.id) !== "");
+          }, 30_000);
+          await new Promise((r) => setTimeout(r, Math.max(0, 6_000 - (Date.now() - stoppedAt))));
+        } finally {
+          Deno.kill(victim.info.pid, "SIGCONT");
+        }
+        // Woken past the timers' due time: they fire at once, for no event, under a lapsed lease.
+        const refusedLine =
+          /^flora: refused a call made for no event: EffectFenced: message\.send: this node lost guild (\d+)'s partition/;
+        let told = new Set<string>();
+        await until("each paused guild's log says its timer's call was refused", async () => {
+          const rows = await sql.unsafe<{ guild_id: string; message: string }[]>(
+            `select guild_id, message from ${schema}.guild_logs where message like 'flora: refused a call made for no event%'`,
+          );
+          told = new Set(rows.filter((r) => refusedLine.test(r.message)).map((r) => r.guild_id));
+          return guilds.every((g) => told.has(g.id));
+        }, 20_000).catch((error) => {
+          throw new Error(`${error.message}: ${told.size} of ${guilds.length} guilds told`);
+        });
+        await new Promise((r) => setTimeout(r, 1_000)); // a late call that got through lands by now
+        await late.read();
+        assert.deepEqual([...late.answers().keys()], [], "no timer's message landed");
+        const fenced = await metricSum(
+          [victim.info.apiUrl],
+          token,
+          'flora_effects_fenced_total{op="message.send"}',
+        );
+        assert.ok(fenced >= guilds.length, `${fenced} refused of ${guilds.length} timers`);
+        console.log(
+          `cluster fencing: ${guilds.length} timers outlived their handlers on a node paused ` +
+            `${Date.now() - stoppedAt} ms; every one refused on waking`,
+        );
+      });
+    }, TIMER_SCRIPT),
 });

@@ -19,8 +19,10 @@ export interface GatewayNodeStats {
   duplicates: number;
   /** Dispatches no single guild owns, not published. */
   skipped: number;
-  /** Publishes that failed (bus unreachable): a resume replays them if the shard moves. */
+  /** Publishes that failed for a minute of tries (bus unreachable): a resume replays them if the shard moves. */
   failed: number;
+  /** Publishes tried again after an error or a late ack (`stored_publish.ts`). */
+  retried: number;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface GatewayNodeStats {
  *
  * @example
  * ```ts
- * renderGatewayMetrics({ published: 10, duplicates: 0, skipped: 1, failed: 0 }, 2, {
+ * renderGatewayMetrics({ published: 10, duplicates: 0, skipped: 1, failed: 0, retried: 0 }, 2, {
  *   resumed: 2, identified: 2, fenced: 0, held: 0,
  * });
  * // "# HELP flora_gateway_events_total …\nflora_gateway_events_total{outcome="published"} 10 …"
@@ -58,6 +60,12 @@ export function renderGatewayMetrics(
     "Gateway nodes: shards started here, by how (resumed a stored session; identified afresh).",
     "how",
   );
+  const retried = new Counter(
+    "flora_gateway_publish_retries_total",
+    "Gateway nodes: publishes tried again after an error or a late ack (same event id: the " +
+      "bus drops a copy it already stored).",
+  );
+  retried.inc(undefined, figures.retried);
   connects.inc("resumed", starts.resumed);
   connects.inc("identified", starts.identified);
   const held = new Gauge(
@@ -65,7 +73,7 @@ export function renderGatewayMetrics(
     "Gateway nodes: shards this node runs now.",
     () => shards,
   );
-  return `${events.render()}\n${connects.render()}\n${held.render()}\n`;
+  return `${events.render()}\n${retried.render()}\n${connects.render()}\n${held.render()}\n`;
 }
 
 /** The metrics server of a gateway node. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { renderGatewayMetrics, serveGatewayMetrics } from "./gateway_metrics.ts";
 
 Deno.test("serveGatewayMetrics serves the gateway node's publish figures to the operator only", async () => {
-  const stats = { published: 12, duplicates: 1, skipped: 3, failed: 0 };
+  const stats = { published: 12, duplicates: 1, skipped: 3, failed: 0, retried: 2 };
   const starts = { resumed: 1, identified: 3, fenced: 4, held: 6 };
   const server = serveGatewayMetrics(() => renderGatewayMetrics(stats, 2, starts), {
     host: "127.0.0.1",
@@ -32,6 +32,7 @@ Deno.test("serveGatewayMetrics serves the gateway node's publish figures to the 
     assert.match(text, /^flora_gateway_events_total\{outcome="fenced"\} 4$/m);
     assert.match(text, /^flora_gateway_shard_starts_total\{how="resumed"\} 1$/m);
     assert.match(text, /^flora_gateway_shard_starts_total\{how="identified"\} 3$/m);
+    assert.match(text, /^flora_gateway_publish_retries_total 2$/m);
     assert.match(text, /^flora_gateway_shards 2$/m);
     const health = await fetch(`${url}/health`);
     assert.deepEqual(await health.json(), { ok: true, role: "gateway" });

@@ -10,6 +10,7 @@
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
+import { publishUntilStored } from "./stored_publish.ts";
 import { connectNats } from "./nats_connection.ts";
 import { Kvm } from "@nats-io/kv";
 import { type Bot, ShardSocketCloseCodes } from "@discordeno/bot";
@@ -87,7 +88,15 @@ export async function startGatewayNode(
       await nc.close();
       throw error;
     });
-  const stats: GatewayNodeStats = { published: 0, duplicates: 0, skipped: 0, failed: 0 };
+  const stats: GatewayNodeStats = {
+    published: 0,
+    duplicates: 0,
+    skipped: 0,
+    failed: 0,
+    retried: 0,
+  };
+  /** Aborted when the node closes: publishes still retrying give up (a resume replays them). */
+  const stopping = new AbortController();
   const timers: ReturnType<typeof setInterval>[] = [];
   let keeper: LeaseKeeper | null = null;
   try {
@@ -144,7 +153,13 @@ export async function startGatewayNode(
       // Started in call order on one connection, so a guild's events keep their order.
       await Promise.all(events.map(async (event) => {
         try {
-          const result = await publisher.publish(event);
+          const result = await publishUntilStored(() => publisher.publish(event), {
+            signal: stopping.signal,
+            onRetry: (error, attempt) => {
+              stats.retried++;
+              if (attempt === 1) notice("warn", `event ${event.id}: publishing again: ${error}`);
+            },
+          });
           result.duplicate ? stats.duplicates++ : stats.published++;
         } catch (error) {
           stats.failed++;
@@ -211,6 +226,7 @@ export async function startGatewayNode(
       stats,
       shards: running,
       async close() {
+        stopping.abort();
         for (const timer of timers) clearInterval(timer);
         await owner.leave().catch((error) => notice("warn", `leaving the gateway nodes: ${error}`));
         clearInterval(renewal);

@@ -101,6 +101,18 @@ Deno.test("ArrivalGap follows a guild's gaps, a long silence counting as the lon
   assert.ok(arrivals.ms > ARRIVAL_GAP_MAX_MS / 2, "quiet again");
 });
 
+Deno.test("HeldGuilds.release offers the held guilds it picks at once", () => {
+  const pumped: string[] = [];
+  const held = new HeldGuilds<string>((guild) => pumped.push(guild));
+  const later = performance.now() + 60_000;
+  for (const guild of ["a1", "b1", "a2"]) held.add(guild, later);
+  held.release((guild) => guild.startsWith("a"));
+  assert.deepEqual(pumped, ["a1", "a2"]);
+  held.release(() => true);
+  assert.deepEqual(pumped, ["a1", "a2", "b1"], "released ones are no longer held");
+  held.close();
+});
+
 Deno.test("HeldGuilds offers each held guild again once due, and stops when closed", async () => {
   const pumped: string[] = [];
   const held = new HeldGuilds<string>((guild) => pumped.push(guild));

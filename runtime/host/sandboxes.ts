@@ -534,6 +534,7 @@ export class SandboxManager {
   #done(worker: GuildWorker, finished: readonly FinishedEvent[]): void {
     const load = this.#load(worker.process);
     observeStartDelay(worker, load.startDelay, finished[0]?.startedAt);
+    const wasLoaded = load.inflight >= fullBatch(this.options);
     let any = false;
     for (const { id, startedAt } of finished) {
       const event = worker.inflight.get(id);
@@ -550,6 +551,10 @@ export class SandboxManager {
       }
     }
     if (!any) return;
+    if (wasLoaded && load.inflight < fullBatch(this.options)) {
+      // No longer loaded: what this process's guilds hold goes now, not when the hold runs out.
+      this.#held.release((held) => held.worker?.process === worker.process);
+    }
     if (worker.retiring && worker.inflight.size === 0) this.#workers.stop(worker);
     this.#moves.settle(worker); // between events: a worker leaving a recycled process goes now
     // Guilds that waited for room first, as when each event freed its slot in turn.

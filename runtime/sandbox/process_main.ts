@@ -465,19 +465,27 @@ function handle(message: HostToProcess, raw: string[]): void {
   }
 }
 
-for await (const lines of readNdjsonWithRaw(link.input)) {
-  spares?.noteActivity();
-  for (const { value, raw } of lines) {
-    const m = value as HostToProcess;
-    if (m?.v !== PROTOCOL_VERSION) {
-      console.error(`sandbox: dropped message with protocol version ${String(m?.v)}`);
-      continue;
+try {
+  for await (const lines of readNdjsonWithRaw(link.input)) {
+    spares?.noteActivity();
+    for (const { value, raw } of lines) {
+      const m = value as HostToProcess;
+      if (m?.v !== PROTOCOL_VERSION) {
+        console.error(`sandbox: dropped message with protocol version ${String(m?.v)}`);
+        continue;
+      }
+      try {
+        handle(m, raw);
+      } catch (error) {
+        console.error("sandbox: failed to handle message:", error);
+      }
     }
-    try {
-      handle(m, raw);
-    } catch (error) {
-      console.error("sandbox: failed to handle message:", error);
-    }
+  }
+} catch (error) {
+  // A host killed while the process's last lines sat unread resets the link (ECONNRESET)
+  // rather than ending it: the host is gone all the same.
+  if (!(error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe)) {
+    throw error;
   }
 }
 // The link closed: the host is gone or asked us to stop.
@@ -485,5 +493,5 @@ clearInterval(pingTimer);
 clearInterval(aliveTimer);
 spares?.close();
 for (const running of workers.values()) running.worker.terminate();
-await out.close();
+await out.close().catch(() => {}); // a reset link cannot be closed cleanly
 Deno.exit(0);
