@@ -45,37 +45,9 @@ import { KeyedQueue } from "../../storage/embedded/keyed_queue.ts";
 import { AckedPublisher } from "./acked_publisher.ts";
 import { HandledMarks } from "./handled_marks.ts";
 import { DEFAULT_PARTITION_COUNT, partitionOf } from "./partitions.ts";
+import { type BusEvent, decodeBusMessage, encodeBusMessage } from "./bus_message.ts";
 
-/** One routed dispatch on the bus. */
-export interface BusEvent {
-  /** Stable id: the same event published twice (e.g. replayed by a RESUME) has the same id. */
-  id: string;
-  guildId: string;
-  /** The gateway payload, as the event router receives it. */
-  payload: unknown;
-  /** The shard that received it. */
-  shardId?: number;
-  /**
-   * The payload's JSON text as the gateway received it, when known. The bus carries it as
-   * is (not encoded again), and the runtime node hands it to the sandbox as is.
-   */
-  frame?: string;
-}
-
-/**
- * A bus message is one line `@<guild id> <shard or -> <event id>` and then the
- * payload's JSON text: a dispatch's frame goes from the gateway's socket to the
- * sandbox without being encoded again. The id also rides as `Nats-Msg-Id`, for
- * JetStream's dedup; the runtime node reads none of the headers, whose decoding
- * in nats.js (`MsgHdrsImpl.decode`) was 28 µs p50 of each reply's path on a
- * loaded machine (`bench/hop_probe.ts`, load 22–33).
- *
- * Messages of gateway nodes before this format are still read: the frame with
- * the guild and shard in headers, or (older still) the whole event's JSON.
- */
-const LINE_MARK = "@";
-const GUILD_HEADER = "Flora-Guild";
-const SHARD_HEADER = "Flora-Shard";
+export type { BusEvent };
 
 /** Where one cluster's bus lives; every node of the cluster must agree. */
 export interface BusOptions {
@@ -248,18 +220,11 @@ export class EventPublisher {
    */
   async publish(event: BusEvent): Promise<Published> {
     const partition = partitionOf(event.guildId, this.partitions);
-    // The event's line ends at the first line break, its guild id at the first space.
-    if (/\s/.test(event.guildId) || event.id.includes("\n")) {
-      throw new RangeError(
-        `bus event ${JSON.stringify(event.id)} of guild ${JSON.stringify(event.guildId)}: ` +
-          "a guild id with white space or an event id with a line break",
-      );
-    }
-    const frame = event.frame ?? JSON.stringify(event.payload);
-    const line = `${LINE_MARK}${event.guildId} ${event.shardId ?? "-"} ${event.id}`;
-    const ack = await this.#publisher.publish(this.#names.subject(partition), `${line}\n${frame}`, {
-      msgID: event.id,
-    });
+    const ack = await this.#publisher.publish(
+      this.#names.subject(partition),
+      encodeBusMessage(event),
+      { msgID: event.id },
+    );
     return { partition, seq: ack.seq, duplicate: ack.duplicate };
   }
 }
@@ -404,7 +369,7 @@ export class PartitionConsumer {
     if (this.#stopping) return;
     let event: BusEvent;
     try {
-      event = busEventOf(message);
+      event = decodeBusMessage(message.string(), message.headers);
     } catch (error) {
       // Not an event (no gateway node publishes this): it can never run, so it is not delivered
       // again (`term`), and the partition goes on.
@@ -536,40 +501,6 @@ export class PartitionConsumer {
     await this.#nc.flush().catch(() => {});
     return this.#inFlight.size;
   }
-}
-
-/** The event a bus message carries. */
-function busEventOf(message: JsMsg): BusEvent {
-  const body = message.string();
-  if (body.startsWith(LINE_MARK)) {
-    const end = body.indexOf("\n");
-    const space = body.indexOf(" ");
-    const space2 = body.indexOf(" ", space + 1);
-    if (end < 0 || space < 0 || space2 < 0 || space2 > end) {
-      throw new Error(`malformed event line ${JSON.stringify(body.slice(0, 80))}`);
-    }
-    const shard = body.slice(space + 1, space2);
-    const frame = body.slice(end + 1);
-    return {
-      id: body.slice(space2 + 1, end),
-      guildId: body.slice(LINE_MARK.length, space),
-      shardId: shard === "-" ? undefined : Number(shard),
-      payload: JSON.parse(frame),
-      frame,
-    };
-  }
-  const guildId = message.headers?.get(GUILD_HEADER);
-  // From a gateway node before frames rode the bus: the whole event as one JSON document.
-  if (!guildId) return JSON.parse(body) as BusEvent;
-  const frame = body;
-  const shard = message.headers!.get(SHARD_HEADER);
-  return {
-    id: message.headers!.get("Nats-Msg-Id"),
-    guildId,
-    shardId: shard ? Number(shard) : undefined,
-    payload: JSON.parse(frame),
-    frame,
-  };
 }
 
 /**
