@@ -555,8 +555,12 @@ export class SandboxManager {
     }
     if (!any) return;
     if (wasLoaded && load.inflight < fullBatch(this.options)) {
-      // No longer loaded: what this process's guilds hold goes now, not when the hold runs out.
-      this.#held.release((held) => held.worker?.process === worker.process);
+      // No longer loaded: what this process's guilds hold goes now, not when the hold runs out,
+      // until it is loaded again.
+      this.#held.release(
+        (held) => held.worker?.process === worker.process,
+        () => load.inflight >= fullBatch(this.options),
+      );
     }
     if (worker.retiring && worker.inflight.size === 0) this.#workers.stop(worker);
     this.#moves.settle(worker); // between events: a worker leaving a recycled process goes now
