@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type PoolListener, type PoolOptions, SandboxPool, ScriptRefused } from "./pool.ts";
 import { PROTOCOL_VERSION } from "./protocol/mod.ts";
 import { bundleWorkerRuntime } from "./worker_bundle.ts";
+import { SANDBOX_V8_DEFAULTS } from "./v8_flags.ts";
 
 const runtime = bundleWorkerRuntime();
 
@@ -61,10 +62,10 @@ for (const transport of ["unix", "stdio"] as const) {
   });
 }
 
-/** The V8 flags a sandbox process of a pool started with `memoryReducer` runs with. */
-async function v8FlagsOf(memoryReducer: boolean | undefined): Promise<string> {
+/** The V8 flags a sandbox process of a pool started with `options` runs with. */
+async function v8FlagsOf(options: Partial<PoolOptions>): Promise<string> {
   let flags = "";
-  await withPool({ memoryReducer }, ignore, async (pool) => {
+  await withPool(options, ignore, async (pool) => {
     const cmdline = await Deno.readTextFile(`/proc/${pool.pids()[0]}/cmdline`);
     flags = cmdline.split("\0").find((a) => a.startsWith("--v8-flags=")) ?? "";
   });
@@ -72,19 +73,59 @@ async function v8FlagsOf(memoryReducer: boolean | undefined): Promise<string> {
 }
 
 Deno.test({
-  name: "sandbox processes run without V8's memory reducer unless asked for it",
+  name: "sandbox processes run with flora's V8 flags, the memory reducer off unless asked for",
   ignore: Deno.build.os !== "linux", // reads /proc
   async fn() {
+    const defaults = SANDBOX_V8_DEFAULTS.map((flag) => `,${flag}`).join("");
     assert.equal(
-      await v8FlagsOf(undefined),
+      await v8FlagsOf({}),
       "--v8-flags=--max-old-space-size=128,--disallow-code-generation-from-strings," +
-        "--no-memory-reducer",
+        `--no-memory-reducer${defaults}`,
     );
     assert.equal(
-      await v8FlagsOf(true),
-      "--v8-flags=--max-old-space-size=128,--disallow-code-generation-from-strings",
+      await v8FlagsOf({ memoryReducer: true, v8Flags: ["--max-lazy"] }),
+      `--v8-flags=--max-old-space-size=128,--disallow-code-generation-from-strings${defaults}` +
+        ",--max-lazy",
     );
   },
+});
+
+Deno.test("the pool refuses to start with a V8 flag V8 does not know", async () => {
+  await assert.rejects(
+    withPool({ v8Flags: ["--no-such-flag-here"] }, ignore, () => Promise.resolve()),
+    /V8 refused the sandbox's flags --no-such-flag-here: .*--no-such-flag-here/,
+  );
+});
+
+/** How deep a guild's script can recurse in a pool started with `options`. */
+async function recursionDepth(options: Partial<PoolOptions>): Promise<number> {
+  let depth = 0;
+  const listener: PoolListener = {
+    workerMessage: (_key, message) => {
+      const said = message as { type: string; message?: string };
+      if (said.type === "log") depth = Number(said.message);
+    },
+    workerExit: () => {},
+  };
+  await withPool(options, listener, async (pool) => {
+    await spawnGuild(
+      pool,
+      `let depth = 0;
+      const down = () => { depth++; down(); };
+      try { down(); } catch { console.log(String(depth)); }`,
+    );
+    const deadline = Date.now() + 10_000;
+    while (depth === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  });
+  return depth;
+}
+
+Deno.test("the workers run with the operator's V8 flags (a smaller stack: shallower recursion)", async () => {
+  const usual = await recursionDepth({});
+  const small = await recursionDepth({ v8Flags: ["--stack-size=100"] });
+  assert.ok(usual > 0 && small > 0, `${usual}, ${small}`);
+  // V8's default is 984 KiB: a tenth of it leaves well under half the depth.
+  assert.ok(small < usual / 2, `${small} frames with --stack-size=100, ${usual} without`);
 });
 
 Deno.test("the pool refuses to start a script that imports a module", async () => {
