@@ -29,9 +29,13 @@ async function withPool(
 
 const ignore: PoolListener = { workerMessage: () => {}, workerExit: () => {} };
 
-/** Loads `code` as guild 100000000000000001's deployment d1 in `pool`. */
-function spawnGuild(pool: SandboxPool, code: string): Promise<void> {
-  const key = { guildId: "100000000000000001", deploymentId: "d1" };
+/** Loads `code` as guild `guildId`'s deployment d1 in `pool`. */
+function spawnGuild(
+  pool: SandboxPool,
+  code: string,
+  guildId = "100000000000000001",
+): Promise<void> {
+  const key = { guildId, deploymentId: "d1" };
   return pool.spawn(key, {
     v: PROTOCOL_VERSION,
     type: "load",
@@ -95,6 +99,55 @@ Deno.test("the pool refuses to start with a V8 flag V8 does not know", async () 
     withPool({ v8Flags: ["--no-such-flag-here"] }, ignore, () => Promise.resolve()),
     /V8 refused the sandbox's flags --no-such-flag-here: .*--no-such-flag-here/,
   );
+});
+
+/** Resident KiB of a process's mappings of the Deno binary (`/proc/<pid>/smaps`). */
+async function binaryRssKiB(pid: number): Promise<number> {
+  let kib = 0;
+  let binary = false;
+  for (const line of (await Deno.readTextFile(`/proc/${pid}/smaps`)).split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) binary = header[1] === Deno.execPath();
+    else if (binary) kib += Number(/^Rss:\s+(\d+) kB/.exec(line)?.[1] ?? 0);
+  }
+  return kib;
+}
+
+/** How much of the Deno binary a sandbox process has resident once it runs 8 workers, KiB. */
+async function binaryKiBWith8Workers(options: Partial<PoolOptions>): Promise<number> {
+  let kib = 0;
+  let loaded = 0;
+  const listener: PoolListener = {
+    workerMessage: (_key, message) => {
+      if ((message as { type: string }).type === "loaded") loaded++;
+    },
+    workerExit: () => {},
+  };
+  await withPool(options, listener, async (pool) => {
+    for (let i = 0; i < 8; i++) {
+      const guildId = String(100000000000000010n + BigInt(i));
+      await spawnGuild(pool, `on("messageCreate", () => {});`, guildId);
+    }
+    const deadline = Date.now() + 10_000;
+    while (loaded < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    kib = await binaryRssKiB(pool.pids()[0]!);
+  });
+  return kib;
+}
+
+Deno.test({
+  name: "the workers share the binary's builtins: no copy per isolate (--no-short-builtin-calls)",
+  ignore: Deno.build.os !== "linux", // reads /proc
+  async fn() {
+    // With a heap limit of 2 GiB or more (the benches run with 4 GiB), V8's default maps the
+    // embedded builtins (≈ 1.8 MiB resident) into each isolate's code range.
+    const copied = await binaryKiBWith8Workers({
+      heapMb: 4096,
+      v8Flags: ["--short-builtin-calls"],
+    });
+    const shared = await binaryKiBWith8Workers({ heapMb: 4096 });
+    assert.ok(copied - shared > 8 * 1024, `flora's default: ${shared} KiB, V8's: ${copied} KiB`);
+  },
 });
 
 /** How deep a guild's script can recurse in a pool started with `options`. */
