@@ -3,7 +3,9 @@
  * Web Worker and one back cost the worker's thread and the posting thread,
  * with none of flora's code. `--workers=N` workers (1,000) each keep one
  * message in flight (every message a wake-up of a thread that went back to
- * sleep); the worker answers at once. CPU is read per thread from `/proc`.
+ * sleep); the worker answers at once. CPU is read per thread from `/proc`. It also prints
+ * the resident memory each started worker adds and the wall time to start (and, for
+ * `flora`, load) one, over the warm-up.
  *
  * Flags: `--workers=N`, `--messages=N` (50,000), `--burst=K` (1: K messages
  * posted to a worker at once, answered after the K-th, to see what a queued
@@ -87,6 +89,8 @@ function post(worker: Worker): void {
   }
 }
 
+const rssBefore = Deno.memoryUsage().rss;
+const warmStart = performance.now();
 for (let i = 0; i < WORKERS; i++) {
   const worker = new Worker(
     url,
@@ -129,6 +133,9 @@ await Promise.all(workers.map((w) =>
   })
 ));
 
+// What each started, loaded isolate holds, and how long starting and loading them took.
+const warmMsPerWorker = (performance.now() - warmStart) / WORKERS;
+const rssPerWorkerMb = (Deno.memoryUsage().rss - rssBefore) / WORKERS / 2 ** 20;
 const before = threadCpuOf(Deno.pid);
 const startedAt = performance.now();
 for (const worker of workers) if (sent < MESSAGES) post(worker);
@@ -145,6 +152,8 @@ console.log(JSON.stringify({
   messages: sent,
   perSec: Math.round(sent / seconds),
   usPerMessage: { main: us("main"), workers: us("workers"), v8: us("v8"), runtime: us("runtime") },
+  rssPerWorkerMb: Math.round(rssPerWorkerMb * 100) / 100,
+  warmMsPerWorker: Math.round(warmMsPerWorker * 100) / 100,
   workerUsPerWake: Math.round(((after.workers - before.workers) / wakes) * 1e7) / 10,
   load: Deno.loadavg().map((l) => l.toFixed(1)).join(" "),
 }));
