@@ -3,7 +3,9 @@
  * Web Worker and one back cost the worker's thread and the posting thread,
  * with none of flora's code. `--workers=N` workers (1,000) each keep one
  * message in flight (every message a wake-up of a thread that went back to
- * sleep); the worker answers at once. CPU is read per thread from `/proc`.
+ * sleep); the worker answers at once. CPU is read per thread from `/proc`. It also prints
+ * the resident memory each started worker adds and the wall time to start (and, for
+ * `flora`, load) one, over the warm-up.
  *
  * Flags: `--workers=N`, `--messages=N` (50,000), `--burst=K` (1: K messages
  * posted to a worker at once, answered after the K-th, to see what a queued
@@ -96,8 +98,6 @@ const anonOf = () => {
   const smaps = smapsMemory(Deno.pid);
   return smaps ? smaps.anonOther + smaps.mallocArenas + smaps.brkHeap : NaN;
 };
-const baseRss = rssOf(Deno.pid);
-const baseAnon = anonOf();
 const url = URL.createObjectURL(
   new Blob([FLORA ? PROBE + await bundleWorkerRuntime() : WORKER_CODE], {
     type: "application/javascript",
@@ -125,6 +125,9 @@ function post(worker: Worker): void {
   }
 }
 
+const baseRss = rssOf(Deno.pid);
+const baseAnon = anonOf();
+const warmStart = performance.now();
 for (let i = 0; i < WORKERS; i++) {
   const worker = new Worker(
     url,
@@ -167,6 +170,8 @@ await Promise.all(workers.map((w) =>
   })
 ));
 
+// How long starting and loading each isolate took.
+const warmMsPerWorker = (performance.now() - warmStart) / WORKERS;
 interface HeapFigures {
   used: number;
   total: number;
@@ -224,6 +229,8 @@ console.log(JSON.stringify({
   messages: sent,
   perSec: Math.round(sent / seconds),
   usPerMessage: { main: us("main"), workers: us("workers"), v8: us("v8"), runtime: us("runtime") },
+  rssPerWorkerMb: Math.round(warm.rssKiB / 1024 * 100) / 100,
+  warmMsPerWorker: Math.round(warmMsPerWorker * 100) / 100,
   workerUsPerWake: Math.round(((after.workers - before.workers) / wakes) * 1e7) / 10,
   load: Deno.loadavg().map((l) => l.toFixed(1)).join(" "),
   perWorkerAfterWarmUp: warm,
