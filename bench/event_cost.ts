@@ -11,7 +11,7 @@
  * Flags: `--guilds=N` (1,000), `--events=N` (100,000 per round), `--rounds=N` (3),
  * `--only=plain|flora`, `--nice=N` (the sandboxes' niceness, 10 as in every bench),
  * `--hold-ms=N` (`FLORA_BATCH_HOLD_MS`, flora's default unless given), `--processes=N`
- * (`FLORA_SANDBOX_PROCESSES`, 2), `--rate=N`: flora's rounds send N events a second (a chunk
+ * (`FLORA_SANDBOX_PROCESSES`, 2), `--sandbox-v8-flags=--a,--b` (`FLORA_SANDBOX_V8_FLAGS`), `--rate=N`: flora's rounds send N events a second (a chunk
  * every 20 ms, round-robin over the guilds) instead of all at once, and the direct rounds are
  * left out — the dispatch latency of a sustained rate (below saturation, or past it),
  * `--profile=DIR`: V8 CPU profiles go there — the host's for each flora phase (`host-flora-N`,
@@ -29,6 +29,7 @@ import {
   benchMessage,
   register,
   sandboxPids,
+  sandboxRss,
   startBenchFlora,
   untilSettled,
   warm,
@@ -55,6 +56,9 @@ const SETTINGS: Record<string, string> = {
   ...(flag("nice") === undefined ? {} : { FLORA_SANDBOX_NICE: flag("nice")! }),
   ...(flag("hold-ms") === undefined ? {} : { FLORA_BATCH_HOLD_MS: flag("hold-ms")! }),
   ...(flag("processes") === undefined ? {} : { FLORA_SANDBOX_PROCESSES: flag("processes")! }),
+  ...(flag("sandbox-v8-flags") === undefined
+    ? {}
+    : { FLORA_SANDBOX_V8_FLAGS: flag("sandbox-v8-flags")! }),
 };
 /** Profile every role, or (`host`) the host's flora phases alone. */
 const PROFILE_ALL = PROFILE !== undefined && flag("profile-only") !== "host";
@@ -94,6 +98,8 @@ function mainThreadFaults(): { perEvent(events: number): Round["hostMain"] } {
 }
 const rounds: Round[] = [];
 let batches = 0;
+/** The sandbox processes' RSS per guild after the warm-up and after the rounds, KiB. */
+const sandboxKiB: number[] = [];
 
 if (PROFILE) await Deno.mkdir(PROFILE, { recursive: true });
 /** The host's own profile, one file per flora phase (the sandboxes and the emulator profile their lifetime). */
@@ -134,6 +140,7 @@ try {
       register(bench, guilds.map((g) => g.id));
       log("warming every guild's worker");
       await warm(bench, emu, guilds);
+      sandboxKiB.push(Math.round(sandboxRss(bench) / GUILDS / 1024));
       // Counts the batches the host sends (each one wakes a worker's thread).
       const pool = bench.flora.pool;
       const send = pool.send.bind(pool);
@@ -202,6 +209,7 @@ try {
       });
       await sleep(1_000);
     }
+    if (bench) sandboxKiB.push(Math.round(sandboxRss(bench) / GUILDS / 1024));
   } finally {
     if (PROFILE_ALL && bench) await sleep(IDLE_MS + 30_000);
     await bench?.close();
@@ -222,6 +230,13 @@ async function injectPaced(messages: ReturnType<typeof spread>): Promise<void> {
 }
 
 /** Sum of a role's thread kinds. */
+if (sandboxKiB.length > 0) {
+  console.log(
+    `sandbox processes' RSS per guild: ${
+      sandboxKiB.join(" KiB after warm-up, ")
+    } KiB after the rounds\n`,
+  );
+}
 const total = (t: ThreadCpu | undefined) =>
   t ? round(t.main + t.workers + t.v8 + t.runtime, 1) : NaN;
 const cell = (t: ThreadCpu | undefined) =>

@@ -86,6 +86,11 @@ export async function startBenchFlora(
     FLORA_GUILD_REST_PER_SECOND: "50",
     // 1,000 busy worker threads would otherwise starve the host's one main thread (gateway).
     FLORA_SANDBOX_NICE: "10",
+    // V8 flags under test for the sandbox processes, from the bench's own environment
+    // (`FLORA_SANDBOX_V8_FLAGS=... deno task bench`), for A/B runs of any bench.
+    ...(Deno.env.get("FLORA_SANDBOX_V8_FLAGS")
+      ? { FLORA_SANDBOX_V8_FLAGS: Deno.env.get("FLORA_SANDBOX_V8_FLAGS") }
+      : {}),
     ...env,
   });
   const flora = await startFlora(config, {

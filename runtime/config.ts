@@ -18,6 +18,19 @@ import {
 } from "./cluster/settings.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
 import { allowance, ConfigError, guildIds, integer, transport } from "./env_parsing.ts";
+import { parseV8Flags, V8FlagsError } from "./sandbox/v8_flags.ts";
+
+/** `FLORA_SANDBOX_V8_FLAGS`, refused with a message that names the variable. */
+function v8Flags(text: string): string[] {
+  try {
+    return parseV8Flags(text);
+  } catch (error) {
+    if (error instanceof V8FlagsError) {
+      throw new ConfigError(`FLORA_SANDBOX_V8_FLAGS: ${error.message}`);
+    }
+    throw error;
+  }
+}
 
 /**
  * Reads the configuration from environment variables.
@@ -118,6 +131,9 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     ),
     ...(env.FLORA_SANDBOX_SEMI_SPACE_MB?.trim()
       ? { sandboxSemiSpaceMb: integer(env, "FLORA_SANDBOX_SEMI_SPACE_MB", 16, 1, 64) }
+      : {}),
+    ...(env.FLORA_SANDBOX_V8_FLAGS?.trim()
+      ? { sandboxV8Flags: v8Flags(env.FLORA_SANDBOX_V8_FLAGS) }
       : {}),
     eventTimeoutMs: integer(
       env,

@@ -119,6 +119,13 @@ export interface FloraConfig {
    */
   sandboxSemiSpaceMb?: number;
   /**
+   * `FLORA_SANDBOX_V8_FLAGS`: V8 flags for the sandbox processes after flora's defaults
+   * (`runtime/sandbox/v8_flags.ts`), comma- or space-separated; V8 takes the last of a flag
+   * given twice. Flags that would weaken the sandbox are refused.
+   * @default none
+   */
+  sandboxV8Flags?: readonly string[];
+  /**
    * `FLORA_SANDBOX_RSS_CEILING_MB`: RSS past which a sandbox process is recycled (a fresh one
    * takes over, its guilds move between events, then it exits), MiB; 0: never. Keep it above
    * the guilds' working set and below `sandboxMemoryMb` (`docs/operations.md`).

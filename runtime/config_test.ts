@@ -33,6 +33,21 @@ Deno.test("loadConfig explains what is wrong with a value", () => {
     /FLORA_SANDBOX_SEMI_SPACE_MB must be a whole number from 1 to 64/,
   );
   assert.equal(loadConfig({ FLORA_SANDBOX_MEMORY_REDUCER: "1" }).sandboxMemoryReducer, true);
+  assert.equal(loadConfig({}).sandboxV8Flags, undefined);
+  assert.deepEqual(
+    loadConfig({ FLORA_SANDBOX_V8_FLAGS: " --short-builtin-calls, --stack-size=900 --max-lazy" })
+      .sandboxV8Flags,
+    ["--short-builtin-calls", "--stack-size=900", "--max-lazy"],
+  );
+  assert.throws(
+    () => loadConfig({ FLORA_SANDBOX_V8_FLAGS: "--no-disallow-code-generation-from-strings" }),
+    /FLORA_SANDBOX_V8_FLAGS: "--no-disallow-code-generation-from-strings" would weaken the sandbox/,
+  );
+  assert.throws(
+    () => loadConfig({ FLORA_SANDBOX_V8_FLAGS: "--allow-natives-syntax" }),
+    /would weaken the sandbox/,
+  );
+  assert.throws(() => loadConfig({ FLORA_SANDBOX_V8_FLAGS: "max-lazy" }), /is not a V8 flag/);
   assert.throws(
     () => loadConfig({ FLORA_SANDBOX_MEMORY_REDUCER: "yes" }),
     /FLORA_SANDBOX_MEMORY_REDUCER must be a whole number from 0 to 1/,

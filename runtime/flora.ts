@@ -368,6 +368,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       semiSpaceMb: config.sandboxSemiSpaceMb,
+      v8Flags: config.sandboxV8Flags,
       rssCeilingMb: config.sandboxRssCeilingMb ?? CONFIG_DEFAULTS.sandboxRssCeilingMb,
       stderr: options.onSandboxStderr,
       cpuProfile: options.sandboxCpuProfile,

@@ -37,6 +37,7 @@ import { DedicatedGuilds } from "./dedicated_guilds.ts";
 import { LivenessSweep } from "./liveness_sweep.ts";
 import { ScriptSeals } from "./script_seals.ts";
 import { ProcessRecycling } from "./process_recycling.ts";
+import { checkV8Flags } from "./v8_flags.ts";
 
 export { type PoolListener, type PoolOptions, processIndex, ScriptRefused };
 
@@ -78,6 +79,7 @@ export class SandboxPool {
   /** Starts every process; resolves when all are ready (standbys start after, unawaited). */
   async start(): Promise<void> {
     await lexerReady;
+    await checkV8Flags(this.options.v8Flags ?? []);
     if ((this.options.transport ?? defaultTransport()) === "unix") {
       this.#link = await LinkListener.open();
     }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type PoolListener, type PoolOptions, SandboxPool, ScriptRefused } from "./pool.ts";
 import { type EventsDoneMessage, PROTOCOL_VERSION, startedAtOf } from "./protocol/mod.ts";
 import { bundleWorkerRuntime } from "./worker_bundle.ts";
+import { SANDBOX_V8_DEFAULTS } from "./v8_flags.ts";
 
 const runtime = bundleWorkerRuntime();
 
@@ -28,9 +29,13 @@ async function withPool(
 
 const ignore: PoolListener = { workerMessage: () => {}, workerExit: () => {} };
 
-/** Loads `code` as guild 100000000000000001's deployment d1 in `pool`. */
-function spawnGuild(pool: SandboxPool, code: string): Promise<void> {
-  const key = { guildId: "100000000000000001", deploymentId: "d1" };
+/** Loads `code` as guild `guildId`'s deployment d1 in `pool`. */
+function spawnGuild(
+  pool: SandboxPool,
+  code: string,
+  guildId = "100000000000000001",
+): Promise<void> {
+  const key = { guildId, deploymentId: "d1" };
   return pool.spawn(key, {
     v: PROTOCOL_VERSION,
     type: "load",
@@ -61,10 +66,10 @@ for (const transport of ["unix", "stdio"] as const) {
   });
 }
 
-/** The V8 flags a sandbox process of a pool started with `memoryReducer` runs with. */
-async function v8FlagsOf(memoryReducer: boolean | undefined): Promise<string> {
+/** The V8 flags a sandbox process of a pool started with `options` runs with. */
+async function v8FlagsOf(options: Partial<PoolOptions>): Promise<string> {
   let flags = "";
-  await withPool({ memoryReducer }, ignore, async (pool) => {
+  await withPool(options, ignore, async (pool) => {
     const cmdline = await Deno.readTextFile(`/proc/${pool.pids()[0]}/cmdline`);
     flags = cmdline.split("\0").find((a) => a.startsWith("--v8-flags=")) ?? "";
   });
@@ -72,19 +77,108 @@ async function v8FlagsOf(memoryReducer: boolean | undefined): Promise<string> {
 }
 
 Deno.test({
-  name: "sandbox processes run without V8's memory reducer unless asked for it",
+  name: "sandbox processes run with flora's V8 flags, the memory reducer off unless asked for",
   ignore: Deno.build.os !== "linux", // reads /proc
   async fn() {
+    const defaults = SANDBOX_V8_DEFAULTS.map((flag) => `,${flag}`).join("");
     assert.equal(
-      await v8FlagsOf(undefined),
+      await v8FlagsOf({}),
       "--v8-flags=--max-old-space-size=128,--disallow-code-generation-from-strings," +
-        "--no-memory-reducer",
+        `--no-memory-reducer${defaults}`,
     );
     assert.equal(
-      await v8FlagsOf(true),
-      "--v8-flags=--max-old-space-size=128,--disallow-code-generation-from-strings",
+      await v8FlagsOf({ memoryReducer: true, v8Flags: ["--max-lazy"] }),
+      `--v8-flags=--max-old-space-size=128,--disallow-code-generation-from-strings${defaults}` +
+        ",--max-lazy",
     );
   },
+});
+
+Deno.test("the pool refuses to start with a V8 flag V8 does not know", async () => {
+  await assert.rejects(
+    withPool({ v8Flags: ["--no-such-flag-here"] }, ignore, () => Promise.resolve()),
+    /V8 refused the sandbox's flags --no-such-flag-here: .*--no-such-flag-here/,
+  );
+});
+
+/** Resident KiB of a process's mappings of the Deno binary (`/proc/<pid>/smaps`). */
+async function binaryRssKiB(pid: number): Promise<number> {
+  let kib = 0;
+  let binary = false;
+  for (const line of (await Deno.readTextFile(`/proc/${pid}/smaps`)).split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) binary = header[1] === Deno.execPath();
+    else if (binary) kib += Number(/^Rss:\s+(\d+) kB/.exec(line)?.[1] ?? 0);
+  }
+  return kib;
+}
+
+/** How much of the Deno binary a sandbox process has resident once it runs 8 workers, KiB. */
+async function binaryKiBWith8Workers(options: Partial<PoolOptions>): Promise<number> {
+  let kib = 0;
+  let loaded = 0;
+  const listener: PoolListener = {
+    workerMessage: (_key, message) => {
+      if ((message as { type: string }).type === "loaded") loaded++;
+    },
+    workerExit: () => {},
+  };
+  await withPool(options, listener, async (pool) => {
+    for (let i = 0; i < 8; i++) {
+      const guildId = String(100000000000000010n + BigInt(i));
+      await spawnGuild(pool, `on("messageCreate", () => {});`, guildId);
+    }
+    const deadline = Date.now() + 10_000;
+    while (loaded < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    kib = await binaryRssKiB(pool.pids()[0]!);
+  });
+  return kib;
+}
+
+Deno.test({
+  name: "the workers share the binary's builtins: no copy per isolate (--no-short-builtin-calls)",
+  ignore: Deno.build.os !== "linux", // reads /proc
+  async fn() {
+    // With a heap limit of 2 GiB or more (the benches run with 4 GiB), V8's default maps the
+    // embedded builtins (≈ 1.8 MiB resident) into each isolate's code range.
+    const copied = await binaryKiBWith8Workers({
+      heapMb: 4096,
+      v8Flags: ["--short-builtin-calls"],
+    });
+    const shared = await binaryKiBWith8Workers({ heapMb: 4096 });
+    assert.ok(copied - shared > 8 * 1024, `flora's default: ${shared} KiB, V8's: ${copied} KiB`);
+  },
+});
+
+/** How deep a guild's script can recurse in a pool started with `options`. */
+async function recursionDepth(options: Partial<PoolOptions>): Promise<number> {
+  let depth = 0;
+  const listener: PoolListener = {
+    workerMessage: (_key, message) => {
+      const said = message as { type: string; message?: string };
+      if (said.type === "log") depth = Number(said.message);
+    },
+    workerExit: () => {},
+  };
+  await withPool(options, listener, async (pool) => {
+    await spawnGuild(
+      pool,
+      `let depth = 0;
+      const down = () => { depth++; down(); };
+      try { down(); } catch { console.log(String(depth)); }`,
+    );
+    const deadline = Date.now() + 10_000;
+    while (depth === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  });
+  return depth;
+}
+
+Deno.test("the workers run with the operator's V8 flags (a smaller stack: shallower recursion)", async () => {
+  const usual = await recursionDepth({});
+  const small = await recursionDepth({ v8Flags: ["--stack-size=100"] });
+  assert.ok(usual > 0 && small > 0, `${usual}, ${small}`);
+  // V8's default is 984 KiB: a tenth of it leaves well under half the depth.
+  assert.ok(small < usual / 2, `${small} frames with --stack-size=100, ${usual} without`);
 });
 
 Deno.test("the pool refuses to start a script that imports a module", async () => {

@@ -55,6 +55,11 @@ export interface PoolOptions {
    */
   semiSpaceMb?: number;
   /**
+   * V8 flags added after flora's own (`v8_flags.ts`), from `FLORA_SANDBOX_V8_FLAGS`; V8
+   * takes the last of a flag given twice, so `--short-builtin-calls` undoes a default.
+   */
+  v8Flags?: readonly string[];
+  /**
    * Receives what the sandbox processes write to stderr (V8's out-of-memory report when one
    * aborts, above all). Default: this process's stderr. Tests that crash processes on purpose
    * collect it, and show it only when they fail.

@@ -18,6 +18,7 @@ import {
   PROTOCOL_VERSION,
 } from "./protocol/mod.ts";
 import type { PoolOptions } from "./pool_types.ts";
+import { sandboxV8Flags } from "./v8_flags.ts";
 
 const PROCESS_MAIN = new URL("./process_main.ts", import.meta.url);
 
@@ -81,16 +82,7 @@ export class SandboxChild {
         "--no-lock",
         "--no-remote",
         "--no-npm",
-        // No code from strings (eval, new Function): a script could otherwise write an
-        // import() that script_imports.ts never saw.
-        `--v8-flags=--max-old-space-size=${this.options.heapMb},` +
-        `--disallow-code-generation-from-strings${
-          this.options.memoryReducer ? "" : ",--no-memory-reducer"
-        }${
-          this.options.semiSpaceMb === undefined
-            ? ""
-            : `,--max-semi-space-size=${this.options.semiSpaceMb}`
-        }`,
+        sandboxV8Flags(this.options),
         ...(this.options.cpuProfile
           ? [
             "--cpu-prof",
