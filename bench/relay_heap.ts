@@ -117,6 +117,7 @@ let replies = 0;
     const m = raw as ProcessToHost;
     if (m.type === "ready") waiting.get("ready")?.();
     if (m.type === "workerExit") throw new Error(`worker stopped: ${m.detail}`);
+    if (m.type === "eventsDone") waiting.get(idOf(m))?.();
     if (m.type !== "fromWorker") continue;
     const inner = m.message as { type?: string; callId?: number };
     if (inner.type === "call") {
@@ -129,7 +130,7 @@ let replies = 0;
         deploymentId: m.deploymentId,
         message: { v: PROTOCOL_VERSION, type: "result", callId: inner.callId!, ok: true, value },
       });
-    } else if (inner.type === "done" || inner.type === "loaded") waiting.get(idOf(m))?.();
+    } else if (inner.type === "loaded") waiting.get(idOf(m))?.();
   }
 })();
 

@@ -214,12 +214,18 @@ export class HeldGuilds<G> {
   }
 
   /**
-   * Offers the held guilds `which` picks to `pump` at once: their process stopped being
-   * loaded, and a hold must not leave it idle while events wait.
+   * Offers the held guilds `which` picks to `pump` at once, oldest hold first, until `enough`
+   * says so: their process stopped being loaded, and a hold must not leave it idle while
+   * events wait. Once it is loaded again (`enough`), the rest stay held as they were: offered,
+   * each would only be held again (its process loaded), and a release happens whenever a
+   * process's events in flight dip below a full batch. At 1,000 guilds the host spent 4–10 %
+   * of its samples re-holding every held guild of the process on each such dip.
    */
-  release(which: (guild: G) => boolean): void {
-    // A copy: a guild pumped here may be held again (its process loaded again meanwhile).
-    for (const guild of [...this.#held.keys()]) {
+  release(which: (guild: G) => boolean, enough: () => boolean = () => false): void {
+    // Bounded: a guild pumped here may be held again, and then comes round once more.
+    let left = this.#held.size;
+    for (const guild of this.#held.keys()) {
+      if (left-- === 0 || enough()) return;
       if (!which(guild)) continue;
       this.#held.delete(guild);
       this.pump(guild);

@@ -113,6 +113,39 @@ Deno.test("HeldGuilds.release offers the held guilds it picks at once", () => {
   held.close();
 });
 
+Deno.test("HeldGuilds.release stops once the process is loaded again; the rest stay held", async () => {
+  const pumped: string[] = [];
+  let offers = 0;
+  let inflight = 0;
+  const FULL = 2;
+  const now = performance.now();
+  // A guild pumped while its process is loaded is held again, as the manager's pump does.
+  const held: HeldGuilds<string> = new HeldGuilds<string>((guild) => {
+    offers++;
+    if (inflight >= FULL) held.add(guild, performance.now() + HOLD_SWEEP_MS);
+    else {
+      pumped.push(guild);
+      inflight++;
+    }
+  });
+  for (const guild of ["a1", "b1", "a2", "a3", "a4"]) held.add(guild, now + 60_000);
+  held.release((guild) => guild.startsWith("a"), () => inflight >= FULL);
+  assert.deepEqual(pumped, ["a1", "a2"], "oldest first, until loaded again");
+  assert.equal(offers, 2, "a3 and a4 were not offered only to be held again");
+  inflight = 0;
+  held.release((guild) => guild.startsWith("a"), () => inflight >= FULL);
+  assert.deepEqual(pumped, ["a1", "a2", "a3", "a4"], "a3 and a4 kept their holds meanwhile");
+  // Without a limit every pick is offered; one held again comes round at most once more.
+  inflight = FULL;
+  held.add("a5", now + 60_000);
+  held.release((guild) => guild.startsWith("a"));
+  await new Promise((r) => setTimeout(r, HOLD_SWEEP_MS * 3));
+  inflight = 0;
+  await new Promise((r) => setTimeout(r, HOLD_SWEEP_MS * 3));
+  assert.deepEqual(pumped, ["a1", "a2", "a3", "a4", "a5"], "held again, then due");
+  held.close();
+});
+
 Deno.test("HeldGuilds offers each held guild again once due, and stops when closed", async () => {
   const pumped: string[] = [];
   const held = new HeldGuilds<string>((guild) => pumped.push(guild));

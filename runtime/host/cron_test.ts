@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { KvGuildKvStore } from "../../storage/embedded/guild_kv.ts";
 import type { Deployment } from "../../storage/types.ts";
-import type { ScriptEventName } from "../sandbox/protocol/mod.ts";
+import { PROTOCOL_VERSION, type ScriptEventName } from "../sandbox/protocol/mod.ts";
 import { CRON_STORE, CronScheduler, type CronTarget } from "./cron.ts";
 
 const GUILD = "100000000000000001";
@@ -45,7 +45,7 @@ async function withScheduler(
 }
 
 const loaded = (crons: { name: string; schedule: string }[]) => ({
-  v: 2 as const,
+  v: PROTOCOL_VERSION,
   type: "loaded" as const,
   commands: [],
   crons: crons.map((c) => ({ ...c, skipIfRunning: false })),

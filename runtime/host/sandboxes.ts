@@ -21,12 +21,13 @@
 import type { Deployment } from "../../storage/types.ts";
 import type { SandboxPool } from "../sandbox/pool.ts";
 import { RawJsonStore } from "../sandbox/raw_json.ts";
-import type {
-  CommandDefinition,
-  FinishedEvent,
-  ScriptEventName,
-  WorkerExitReason,
-  WorkerKey,
+import {
+  type CommandDefinition,
+  type EventsDoneMessage,
+  type ScriptEventName,
+  startedAtOf,
+  type WorkerExitReason,
+  type WorkerKey,
 } from "../sandbox/protocol/mod.ts";
 import { abandonQueue, leaveStart } from "./cold_start.ts";
 import { HeldGuilds, heldUntil } from "./batch_hold.ts";
@@ -127,10 +128,6 @@ export class SandboxManager {
           worker.markLoaded(message.commands);
         },
         loadFailed: (worker, error) => this.#workers.failLoad(worker, error),
-        done: (worker, message) => {
-          worker.cpuMs = chargeBatch(this.metrics.usage, worker.key.guildId, message, worker.cpuMs);
-          this.#done(worker, message.events);
-        },
         run: (guildId, op, args, origin, worker) => {
           // Made for no event (or for a fresh worker's `ready`): judged as the worker is now.
           const stray = origin?.handover ?? origin?.tenure
@@ -528,15 +525,21 @@ export class SandboxManager {
   }
 
   /**
-   * Some of a worker's events finished. Each is settled and counted; then, once for them all,
-   * what finishing frees: a retiring or moving worker stops, waiting guilds and this one send.
+   * Some of a worker's events finished (its process's report, `eventsDone`). Each is settled
+   * and counted; then, once for them all, what finishing frees: a retiring or moving worker
+   * stops, waiting guilds and this one send.
    */
-  #done(worker: GuildWorker, finished: readonly FinishedEvent[]): void {
+  eventsDone(key: WorkerKey, finished: EventsDoneMessage): void {
+    const worker = this.#workers.worker(key);
+    if (!worker) return; // a worker we already stopped
+    worker.cpuMs = chargeBatch(this.metrics.usage, key.guildId, finished, worker.cpuMs);
     const load = this.#load(worker.process);
-    observeStartDelay(worker, load.startDelay, finished[0]?.startedAt);
+    observeStartDelay(worker, load.startDelay, startedAtOf(finished, 0));
     const wasLoaded = load.inflight >= fullBatch(this.options);
     let any = false;
-    for (const { id, startedAt } of finished) {
+    const ids = finished.ids;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
       const event = worker.inflight.get(id);
       if (!event) continue;
       any = true;
@@ -544,7 +547,7 @@ export class SandboxManager {
       settle(event);
       this.#started.finish(worker, id);
       load.inflight--;
-      observeDispatch(this.metrics, event, startedAt);
+      observeDispatch(this.metrics, event, startedAtOf(finished, i));
       if (event.name === "interactionCreate") {
         const interaction = interactionId(event.payload);
         if (interaction !== undefined) this.acks.handled(interaction);
@@ -552,8 +555,12 @@ export class SandboxManager {
     }
     if (!any) return;
     if (wasLoaded && load.inflight < fullBatch(this.options)) {
-      // No longer loaded: what this process's guilds hold goes now, not when the hold runs out.
-      this.#held.release((held) => held.worker?.process === worker.process);
+      // No longer loaded: what this process's guilds hold goes now, not when the hold runs out,
+      // until it is loaded again.
+      this.#held.release(
+        (held) => held.worker?.process === worker.process,
+        () => load.inflight >= fullBatch(this.options),
+      );
     }
     if (worker.retiring && worker.inflight.size === 0) this.#workers.stop(worker);
     this.#moves.settle(worker); // between events: a worker leaving a recycled process goes now

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { OperationName } from "../sandbox/protocol/mod.ts";
+import { type OperationName, PROTOCOL_VERSION } from "../sandbox/protocol/mod.ts";
 import { MemoryLogBuffer } from "./logs.ts";
 import { type OperationExecutor, SandboxManager, ScriptLoadError } from "./sandboxes.ts";
 import { messagePayload, testDeployment, until, withSandboxes } from "./test_fixtures.ts";
@@ -249,7 +249,7 @@ Deno.test("a malformed message from a worker is rejected and logged, not fatal",
       "d1",
       `
       const post = globalThis.postMessage.bind(globalThis);
-      on("messageCreate", () => { post({ v: 2, type: "call", callId: -1, op: "guild.nuke", args: {} }); post({ nonsense: true }); });
+      on("messageCreate", () => { post({ v: 3, type: "call", callId: -1, op: "guild.nuke", args: {} }); post({ nonsense: true }); });
       createBot({ prefixCommands: [prefix({ name: "ok", run: (ctx) => ctx.reply("still here") })] });`,
     );
     await manager.load(d);
@@ -265,7 +265,13 @@ Deno.test("a malformed message from a worker is rejected and logged, not fatal",
     assert.ok(logs.recent(GUILD).some((l) => l.message.includes("postMessage (use the SDK)")));
     // …and whatever reaches the host anyway is validated there.
     const key = { guildId: GUILD, deploymentId: "d1" };
-    manager.workerMessage(key, { v: 2, type: "call", callId: -1, op: "guild.nuke", args: {} });
+    manager.workerMessage(key, {
+      v: PROTOCOL_VERSION,
+      type: "call",
+      callId: -1,
+      op: "guild.nuke",
+      args: {},
+    });
     manager.workerMessage(key, { nonsense: true });
     const rejected = logs.recent(GUILD).filter((l) =>
       l.message.includes("rejected a malformed message")

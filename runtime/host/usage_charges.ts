@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { DoneMessage, OperationName } from "../sandbox/protocol/mod.ts";
+import type { EventsDoneMessage, OperationName } from "../sandbox/protocol/mod.ts";
 import type { GuildUsage } from "./guild_usage.ts";
 
 /**
@@ -21,11 +21,11 @@ import type { GuildUsage } from "./guild_usage.ts";
 export function chargeBatch(
   usage: GuildUsage,
   guildId: string,
-  message: DoneMessage,
+  message: EventsDoneMessage,
   lastCpuMs: number,
 ): number {
-  usage.add(guildId, "eventsHandled", message.events.length);
-  usage.add(guildId, "errors", message.events.filter((e) => e.error !== undefined).length);
+  usage.add(guildId, "eventsHandled", message.ids.length);
+  usage.add(guildId, "errors", message.errors);
   if (message.cpuMs === undefined) return lastCpuMs;
   // The worker reports its thread's CPU so far; a guild is charged what grew since.
   usage.add(guildId, "cpuMs", message.cpuMs - lastCpuMs);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eventsDone } from "../sandbox/protocol/mod.ts";
 import { GuildUsage } from "./guild_usage.ts";
 import { chargeBatch, chargeOperation } from "./usage_charges.ts";
 
@@ -6,12 +7,8 @@ const GUILD = "100000000000000001";
 
 Deno.test("chargeBatch counts events, errors and the CPU grown since the last report", () => {
   const usage = new GuildUsage();
-  const batch = (cpuMs?: number) => ({
-    v: 2 as const,
-    type: "done" as const,
-    events: [{ id: 1 }, { id: 2, error: "boom" }],
-    ...(cpuMs === undefined ? {} : { cpuMs }),
-  });
+  const key = { guildId: GUILD, deploymentId: "d1" };
+  const batch = (cpuMs?: number) => eventsDone(key, [1, 2], [{}, { error: "boom" }], cpuMs);
   let cpu = chargeBatch(usage, GUILD, batch(40), 0);
   assert.equal(cpu, 40);
   cpu = chargeBatch(usage, GUILD, batch(), cpu);

@@ -1,7 +1,7 @@
 /**
  * The host's side of what workers post: each message is parsed (workers are
- * untrusted), then a load outcome, a log line, finished events or a call
- * for a host operation goes where it belongs. Calls are answered here:
+ * untrusted), then a load outcome, a log line or a call for a host
+ * operation goes where it belongs. Calls are answered here:
  * arguments checked, the operation run for the guild the process tagged the
  * message with (never the guild a worker claims), the result sent back.
  *
@@ -9,7 +9,6 @@
  */
 
 import {
-  type DoneMessage,
   type LoadedMessage,
   type LogLevel,
   type OperationName,
@@ -34,8 +33,6 @@ export interface WorkerMessageHost {
   loaded(worker: GuildWorker, message: LoadedMessage): void;
   /** The worker's script failed to load (the error as the author should read it). */
   loadFailed(worker: GuildWorker, error: string): void;
-  /** Some of the worker's events finished (a batch's, in the order they ran). */
-  done(worker: GuildWorker, message: DoneMessage): void;
   /**
    * Runs a checked operation for a guild. Throws a readable error when refused. `origin` is
    * the worker's event in flight the call was made for, if any; `worker` the caller.
@@ -96,9 +93,6 @@ export class WorkerMessages {
         else this.logs.append(worker.key.guildId, message.level, line);
         return;
       }
-      case "done":
-        this.host.done(worker, message);
-        return;
       case "call":
         this.#call(worker, message.callId, message.op, message.args, message.event);
         return;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type PoolListener, type PoolOptions, SandboxPool, ScriptRefused } from "./pool.ts";
-import { PROTOCOL_VERSION } from "./protocol/mod.ts";
+import { type EventsDoneMessage, PROTOCOL_VERSION, startedAtOf } from "./protocol/mod.ts";
 import { bundleWorkerRuntime } from "./worker_bundle.ts";
 import { SANDBOX_V8_DEFAULTS } from "./v8_flags.ts";
 
@@ -227,5 +227,63 @@ Deno.test("a sandbox process's heartbeat sums the heaps its workers' pongs repor
     assert.ok(memory.workersHeapUsed > 800_000, JSON.stringify(memory));
     assert.ok(memory.workersHeapTotal >= memory.workersHeapUsed, JSON.stringify(memory));
     assert.ok(memory.workersHeapTotal < memory.rss, JSON.stringify(memory));
+  });
+});
+
+Deno.test("a worker's finished events come from its process as one eventsDone per report", async () => {
+  const said: { type: string; ids?: number[]; done?: EventsDoneMessage }[] = [];
+  let heard = () => {};
+  const listener: PoolListener = {
+    workerMessage: (_key, message) => {
+      said.push(message as { type: string });
+      heard();
+    },
+    workerExit: () => {},
+    eventsStarted: (_key, ids) => said.push({ type: "eventsStarted", ids: [...ids] }),
+    eventsDone: (_key, done) => {
+      said.push({ type: "eventsDone", done });
+      heard();
+    },
+  };
+  const until = async (what: () => boolean) => {
+    const deadline = Date.now() + 10_000;
+    while (!what()) {
+      assert.ok(Date.now() < deadline, `not heard in 10 s: ${JSON.stringify(said)}`);
+      await new Promise<void>((resolve) => {
+        heard = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+  };
+  await withPool({}, listener, async (pool) => {
+    await spawnGuild(
+      pool,
+      `on("messageCreate", (m) => { if (m.content === "throw") throw new Error("boom"); });`,
+    );
+    await until(() => said.some((m) => m.type === "loaded"));
+    const key = { guildId: "100000000000000001", deploymentId: "d1" };
+    const event = (id: number, content: string) => ({
+      id,
+      name: "messageCreate" as const,
+      payload: { id: String(id), channel_id: "2", guild_id: key.guildId, content },
+    });
+    const sentAt = performance.timeOrigin + performance.now();
+    await pool.send(key, {
+      v: PROTOCOL_VERSION,
+      type: "events",
+      events: [event(1, "a"), event(2, "throw"), event(3, "c")],
+      lastQueued: true,
+    });
+    await until(() => said.some((m) => m.type === "eventsDone"));
+    const reports = said.filter((m) => m.type !== "loaded" && m.type !== "log");
+    assert.deepEqual(reports.map((m) => m.type), ["eventsStarted", "eventsDone"]);
+    assert.deepEqual(reports[0].ids, [1, 2, 3]);
+    const done = reports[1].done!;
+    assert.deepEqual(done.ids, [1, 2, 3]);
+    assert.equal(done.errors, 1);
+    assert.equal(typeof done.cpuMs, "number", "the batch emptied the queue: its CPU is reported");
+    const starts = [0, 1, 2].map((i) => startedAtOf(done, i)!);
+    assert.ok(starts[0] >= sentAt - 1 && starts[0] <= performance.timeOrigin + performance.now());
+    assert.ok(starts[0] <= starts[1] && starts[1] <= starts[2], JSON.stringify(starts));
   });
 });

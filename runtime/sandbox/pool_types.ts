@@ -6,7 +6,12 @@
  */
 
 import type { LinkTransport } from "./host_link.ts";
-import type { SandboxLimits, WorkerExitReason, WorkerKey } from "./protocol/mod.ts";
+import type {
+  EventsDoneMessage,
+  SandboxLimits,
+  WorkerExitReason,
+  WorkerKey,
+} from "./protocol/mod.ts";
 
 export interface PoolOptions {
   /** Number of sandbox processes. */
@@ -115,6 +120,8 @@ export interface PoolListener {
   workerExit(key: WorkerKey, reason: WorkerExitReason | "process", detail: string): void;
   /** The process handed these events to the worker (they are no longer safe to deliver again). */
   eventsStarted?(key: WorkerKey, ids: number[]): void;
+  /** The worker finished these events (what its process accepted of its report). */
+  eventsDone?(key: WorkerKey, message: EventsDoneMessage): void;
   /**
    * These workers' process is being recycled: stop each once it has nothing
    * in flight (the guild's next worker starts in the fresh process). Asked

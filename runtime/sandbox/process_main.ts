@@ -37,6 +37,7 @@ import {
   attachFrames,
   batchLength,
   type EventMessage,
+  eventsDone,
   type HostToProcess,
   type LoadMessage,
   MAX_BATCH,
@@ -44,6 +45,7 @@ import {
   type ProcessMemory,
   type ProcessToHost,
   PROTOCOL_VERSION,
+  type ReportedFinish,
   type SandboxLimits,
   type WorkerExitReason,
   type WorkerKey,
@@ -184,19 +186,21 @@ function extendBudget(running: RunningWorker, ms: number): void {
 /**
  * Takes the worker's report of finished events: only the events in flight,
  * in the order they were handed over, count; anything else is dropped.
- * Forwards what counted to the host.
+ * Reports what counted to the host (`eventsDone`).
  */
 function finished(running: RunningWorker, reported: unknown): void {
   const current = running.current;
   if (!current || !Array.isArray(reported)) return;
-  const accepted: unknown[] = [];
+  const ids: number[] = [];
+  const accepted: ReportedFinish[] = [];
   for (const entry of reported) {
     const id = (entry as { id?: unknown } | null)?.id;
     if (current.next >= current.events.length || id !== current.events[current.next].id) break;
-    accepted.push(entry);
+    ids.push(id);
+    accepted.push(entry as ReportedFinish);
     current.next++;
   }
-  if (accepted.length === 0) return;
+  if (ids.length === 0) return;
   running.burstMs = 0; // a burst lasts for the event it was asked for
   if (current.next < current.events.length) {
     current.startedAt = performance.now();
@@ -205,12 +209,7 @@ function finished(running: RunningWorker, reported: unknown): void {
     running.current = null;
     running.budget.clear();
   }
-  send({
-    ...running.key,
-    v: PROTOCOL_VERSION,
-    type: "fromWorker",
-    message: { v: PROTOCOL_VERSION, type: "done", events: accepted, cpuMs: running.cpuReported },
-  });
+  send(eventsDone(running.key, ids, accepted, running.cpuReported));
   pump(running);
 }
 

@@ -159,10 +159,11 @@ export class SandboxProcess implements ChildOwner {
         this.#silent.set(workerKeyId(message), performance.now());
         break;
       case "eventsStarted":
-        this.listener.eventsStarted?.(
-          { guildId: message.guildId, deploymentId: message.deploymentId },
-          message.ids,
-        );
+        // The message is its own worker key: no object per batch.
+        this.listener.eventsStarted?.(message, message.ids);
+        break;
+      case "eventsDone":
+        this.listener.eventsDone?.(message, message);
         break;
       case "workerExit": {
         const key = { guildId: message.guildId, deploymentId: message.deploymentId };

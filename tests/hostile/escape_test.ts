@@ -10,6 +10,7 @@
  */
 
 import assert from "node:assert/strict";
+import { PROTOCOL_VERSION } from "../../runtime/sandbox/protocol/mod.ts";
 import { type Arena, assertAllBlocked, ATTEMPTS, HEALTHY, openArena } from "./arena.ts";
 
 const HOSTILE = `
@@ -59,8 +60,8 @@ const attacks = {
     "self.Worker": () => new self.Worker("data:text/javascript,1", { type: "module" }),
   }),
   forge: () => ({
-    "postMessage call": () => postMessage({ v: 2, type: "call", callId: 1, op: "message.send", args: {} }),
-    "self.postMessage done": () => self.postMessage({ v: 2, type: "done", events: [{ id: 1 }] }),
+    "postMessage call": () => postMessage({ v: 3, type: "call", callId: 1, op: "message.send", args: {} }),
+    "self.postMessage done": () => self.postMessage({ v: 3, type: "done", events: [{ id: 1 }] }),
     "hijack onmessage": () => { globalThis.onmessage = () => {}; return "replaced"; },
     "close worker": () => close(),
   }),
@@ -141,7 +142,11 @@ Deno.test({
           guildId: hostile.id,
           deploymentId: arena.flora.sandboxes.activeDeployment(hostile.id)!.id,
         };
-        arena.flora.sandboxes.workerMessage(key, { v: 2, type: "call", op: "guild.nuke" });
+        arena.flora.sandboxes.workerMessage(key, {
+          v: PROTOCOL_VERSION,
+          type: "call",
+          op: "guild.nuke",
+        });
         arena.flora.sandboxes.workerMessage(key, "not even an object");
         await arena.waitForLog(hostile, /rejected a malformed message/);
         await arena.assertAnswers(neighbour);

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { PROTOCOL_VERSION } from "../../runtime/sandbox/protocol/mod.ts";
 import { type Arena, attackScript, openArena } from "./arena.ts";
 
 const NEIGHBOUR = `
@@ -95,14 +96,14 @@ Deno.test({
         deploymentId: arena.flora.sandboxes.activeDeployment(hostile.id)!.id,
       };
       arena.flora.sandboxes.workerMessage(key, {
-        v: 2,
+        v: PROTOCOL_VERSION,
         type: "call",
         callId: 999_999,
         op: "sorted.delete",
         args: { store: "xp", key: "alice", guildId: neighbour.id },
       });
       arena.flora.sandboxes.workerMessage(key, {
-        v: 2,
+        v: PROTOCOL_VERSION,
         type: "call",
         callId: 999_998,
         op: "tasks.complete",

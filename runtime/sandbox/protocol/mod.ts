@@ -30,5 +30,6 @@ export * from "./cpu_operations.ts";
 export * from "./worker_messages.ts";
 export * from "./event_frames.ts";
 export * from "./process_messages.ts";
+export * from "./events_done.ts";
 export * from "./parse/worker_message.ts";
 export * from "./parse/operation_args.ts";

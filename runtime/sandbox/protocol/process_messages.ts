@@ -7,6 +7,7 @@
 
 import type { EventBatchMessage, LoadMessage, ResultMessage } from "./worker_messages.ts";
 import type { PROTOCOL_VERSION } from "./version.ts";
+import type { EventsDoneMessage } from "./events_done.ts";
 
 /** Budgets the host imposes on a worker; the process enforces them from outside the worker. */
 export interface SandboxLimits {
@@ -205,4 +206,5 @@ export type ProcessToHost =
   | ProcessReadyMessage
   | FromWorkerMessage
   | WorkerExitMessage
-  | EventsStartedMessage;
+  | EventsStartedMessage
+  | EventsDoneMessage;

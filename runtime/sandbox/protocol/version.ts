@@ -5,4 +5,4 @@
  */
 
 /** Bumped on any incompatible change to a message shape. */
-export const PROTOCOL_VERSION = 2 as const;
+export const PROTOCOL_VERSION = 3 as const;

@@ -124,7 +124,11 @@ export interface FinishedEvent {
   startedAt?: number;
 }
 
-/** Event handlers finished, in the order they ran. */
+/**
+ * Event handlers finished, in the order they ran. Consumed by the sandbox
+ * process, which checks it against the events it handed over and reports
+ * what it accepted to the host itself (`EventsDoneMessage`, events_done.ts).
+ */
 export interface DoneMessage {
   v: typeof PROTOCOL_VERSION;
   type: "done";

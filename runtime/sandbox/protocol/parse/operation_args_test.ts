@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { OPERATION_NAMES, parseOperationArgs, parseWorkerMessage } from "../mod.ts";
+import {
+  OPERATION_NAMES,
+  parseOperationArgs,
+  parseWorkerMessage,
+  PROTOCOL_VERSION,
+} from "../mod.ts";
 
 Deno.test("every operation has a parser, and good arguments pass through", () => {
   const samples: Record<string, unknown> = {
@@ -48,7 +53,7 @@ Deno.test("bad operation arguments are refused with where and why", () => {
 
 Deno.test("loaded messages carry the script's cron jobs, checked", () => {
   const ok = parseWorkerMessage({
-    v: 2,
+    v: PROTOCOL_VERSION,
     type: "loaded",
     commands: [],
     crons: [{ name: "a", schedule: "*/5 * * * *", skipIfRunning: true }],
@@ -58,7 +63,7 @@ Deno.test("loaded messages carry the script's cron jobs, checked", () => {
     { name: "a", schedule: "*/5 * * * *", skipIfRunning: true },
   ]);
   const bad = parseWorkerMessage({
-    v: 2,
+    v: PROTOCOL_VERSION,
     type: "loaded",
     commands: [],
     crons: [{ name: "a", schedule: "* *" }],

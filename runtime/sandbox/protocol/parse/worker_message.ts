@@ -10,12 +10,11 @@ import type {
   CommandOptionDefinition,
   CronDefinition,
 } from "../declarations.ts";
-import { MAX_BATCH } from "../events.ts";
 import { OPERATION_NAMES, type OperationName } from "../operations.ts";
 import { LOG_LEVELS, type LogLevel } from "../values.ts";
 import { PROTOCOL_VERSION } from "../version.ts";
-import type { FinishedEvent, WorkerToHost } from "../worker_messages.ts";
-import { fail, int, Invalid, optional, record, str } from "./fields.ts";
+import type { WorkerToHost } from "../worker_messages.ts";
+import { fail, int, Invalid, record, str } from "./fields.ts";
 
 const MAX_LOG_LINE = 8_192;
 const MAX_ERROR = 16_384;
@@ -106,34 +105,6 @@ function cronList(value: unknown): CronDefinition[] {
   });
 }
 
-function finishedEvent(raw: unknown, i: number): FinishedEvent {
-  // Every event a worker finishes comes this way: the usual shape is checked without building
-  // the paths and closures below (≈ 400 bytes of garbage an event on the host); anything else
-  // gets the full checks, which name what is wrong.
-  const usual = raw as { id?: unknown; error?: unknown; startedAt?: unknown } | null;
-  if (
-    typeof usual === "object" && usual !== null && !Array.isArray(usual) &&
-    usual.error === undefined && Number.isSafeInteger(usual.id) && (usual.id as number) >= 0
-  ) {
-    const { id, startedAt } = usual as { id: number; startedAt?: unknown };
-    if (startedAt === undefined) return { id };
-    if (typeof startedAt === "number" && Number.isFinite(startedAt)) return { id, startedAt };
-  }
-  const e = record(raw, `events[${i}]`);
-  const error = optional(e.error, (x) => str(x, `events[${i}].error`).slice(0, MAX_ERROR));
-  const startedAt = optional(e.startedAt, (t) => {
-    if (typeof t !== "number" || !Number.isFinite(t)) {
-      fail(`events[${i}].startedAt`, "expected a time");
-    }
-    return t;
-  });
-  return {
-    id: int(e.id, `events[${i}].id`),
-    ...(error ? { error } : {}),
-    ...(startedAt !== undefined ? { startedAt } : {}),
-  };
-}
-
 function workerMessage(raw: unknown): WorkerToHost {
   const m = record(raw, "message");
   if (m.v !== PROTOCOL_VERSION) fail("message.v", `expected protocol version ${PROTOCOL_VERSION}`);
@@ -152,17 +123,6 @@ function workerMessage(raw: unknown): WorkerToHost {
     }
     case "loadFailed":
       return { v, type: "loadFailed", error: str(m.error, "message.error").slice(0, MAX_ERROR) };
-    case "done": {
-      if (!Array.isArray(m.events) || m.events.length === 0 || m.events.length > MAX_BATCH) {
-        fail("message.events", `expected an array of 1 to ${MAX_BATCH} finished events`);
-      }
-      const events = m.events.map(finishedEvent);
-      if (m.cpuMs === undefined) return { v, type: "done", events };
-      if (typeof m.cpuMs !== "number" || !Number.isFinite(m.cpuMs) || m.cpuMs < 0) {
-        fail("message.cpuMs", "expected a finite number of milliseconds, 0 or more");
-      }
-      return { v, type: "done", events, cpuMs: m.cpuMs };
-    }
     case "call": {
       const op = m.op as OperationName;
       if (!OPERATION_NAMES.includes(op)) fail("message.op", `unknown operation ${String(m.op)}`);
@@ -193,7 +153,7 @@ function workerMessage(raw: unknown): WorkerToHost {
  *
  * @example
  * ```ts
- * const r = parseWorkerMessage({ v: 2, type: "log", level: "info", message: "hi" });
+ * const r = parseWorkerMessage({ v: 3, type: "log", level: "info", message: "hi" });
  * if (r.ok) console.log(r.message.type); // "log"
  * ```
  */
