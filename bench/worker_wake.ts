@@ -21,7 +21,9 @@
  * generation: committed / used), averaged, from a bench-only probe prepended to
  * the runtime bundle. V8 flags under test go on the command line
  * (`deno run --v8-flags=...`): every isolate in the process gets them, as in a
- * sandbox process.
+ * sandbox process. Without `--max-old-space-size` V8's heap limit here is
+ * ≈ 4 GiB, so each isolate copies the builtins (≈ 1.8 MiB of RSS, shared
+ * pages) unless `--no-short-builtin-calls`, as the sandbox processes run.
  *
  *   deno run -A --unstable-bundle --unstable-worker-options bench/worker_wake.ts --work=flora
  *
