@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { WorkerKey } from "./process_messages.ts";
+import type { WorkerKey } from "./worker_key.ts";
 import { PROTOCOL_VERSION } from "./version.ts";
 
 /**

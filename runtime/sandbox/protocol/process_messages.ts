@@ -8,6 +8,9 @@
 import type { EventBatchMessage, LoadMessage, ResultMessage } from "./worker_messages.ts";
 import type { PROTOCOL_VERSION } from "./version.ts";
 import type { EventsDoneMessage } from "./events_done.ts";
+import type { WorkerKey } from "./worker_key.ts";
+
+export { type WorkerKey, workerKeyId } from "./worker_key.ts";
 
 /** Budgets the host imposes on a worker; the process enforces them from outside the worker. */
 export interface SandboxLimits {
@@ -34,24 +37,6 @@ export interface SandboxLimits {
    * is stopped (default 0.5; 1: no limit).
    */
   maxCpuShare?: number;
-}
-
-/** Identifies one worker: a guild's deployment (two may run during a hot redeploy). */
-export interface WorkerKey {
-  guildId: string;
-  deploymentId: string;
-}
-
-/**
- * A worker key as one string, for maps keyed by worker.
- *
- * @example
- * ```ts
- * workerKeyId({ guildId: "1", deploymentId: "d1" }); // "1:d1"
- * ```
- */
-export function workerKeyId(key: WorkerKey): string {
-  return `${key.guildId}:${key.deploymentId}`;
 }
 
 /** Sent once after the process starts: the pre-bundled worker runtime (SDK included). */
