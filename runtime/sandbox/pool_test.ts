@@ -230,7 +230,7 @@ Deno.test("a sandbox process's heartbeat sums the heaps its workers' pongs repor
   });
 });
 
-Deno.test("a worker's finished events come from its process as one eventsDone per report", async () => {
+Deno.test("a worker's finished events come from its process as eventsDone reports", async () => {
   const said: { type: string; ids?: number[]; done?: EventsDoneMessage }[] = [];
   let heard = () => {};
   const listener: PoolListener = {
@@ -274,15 +274,17 @@ Deno.test("a worker's finished events come from its process as one eventsDone pe
       events: [event(1, "a"), event(2, "throw"), event(3, "c")],
       lastQueued: true,
     });
-    await until(() => said.some((m) => m.type === "eventsDone"));
+    // A worker reports progress after 5 ms, so a slow machine may split the batch's report.
+    const dones = () => said.filter((m) => m.type === "eventsDone").map((m) => m.done!);
+    await until(() => dones().flatMap((d) => d.ids).length >= 3);
     const reports = said.filter((m) => m.type !== "loaded" && m.type !== "log");
-    assert.deepEqual(reports.map((m) => m.type), ["eventsStarted", "eventsDone"]);
-    assert.deepEqual(reports[0].ids, [1, 2, 3]);
-    const done = reports[1].done!;
-    assert.deepEqual(done.ids, [1, 2, 3]);
-    assert.equal(done.errors, 1);
-    assert.equal(typeof done.cpuMs, "number", "the batch emptied the queue: its CPU is reported");
-    const starts = [0, 1, 2].map((i) => startedAtOf(done, i)!);
+    assert.deepEqual(reports[0], { type: "eventsStarted", ids: [1, 2, 3] });
+    assert.ok(reports.slice(1).every((m) => m.type === "eventsDone"), JSON.stringify(reports));
+    assert.deepEqual(dones().flatMap((d) => d.ids), [1, 2, 3]);
+    assert.equal(dones().reduce((n, d) => n + d.errors, 0), 1);
+    const last = dones().at(-1)!;
+    assert.equal(typeof last.cpuMs, "number", "the batch emptied the queue: its CPU is reported");
+    const starts = dones().flatMap((d) => d.ids.map((_, i) => startedAtOf(d, i)!));
     assert.ok(starts[0] >= sentAt - 1 && starts[0] <= performance.timeOrigin + performance.now());
     assert.ok(starts[0] <= starts[1] && starts[1] <= starts[2], JSON.stringify(starts));
   });
