@@ -23,11 +23,35 @@
 export const SANDBOX_V8_DEFAULTS: readonly string[] = ["--no-short-builtin-calls"];
 
 /**
- * Flags an operator may not add: they would undo a guarantee of the sandbox
- * (no code from strings, whose `import()` `script_imports.ts` never saw) or
- * give scripts V8 internals.
+ * The flags an operator may add: memory, garbage collection and compiler tuning, by name
+ * (each on/off flag also as `--no-…`). An allowlist, not a denylist: V8 has hundreds of flags
+ * and new ones each release, and some undo a guarantee of the sandbox (code from strings,
+ * whose `import()` `script_imports.ts` never saw; natives syntax; exposed internals). The heap
+ * limit and the memory reducer have their own settings (`FLORA_SANDBOX_HEAP_MB`,
+ * `FLORA_SANDBOX_MEMORY_REDUCER`), which the memory guard reads.
  */
-const REFUSED = /^--(no-?)?(disallow-code-generation|allow-natives-syntax|expose)/;
+export const OPERATOR_V8_FLAGS: ReadonlySet<string> = new Set([
+  // memory
+  "short-builtin-calls",
+  "max-semi-space-size",
+  "min-semi-space-size",
+  "optimize-for-size",
+  "memory-saver-mode",
+  "stack-size",
+  // garbage collection
+  "single-threaded-gc",
+  "concurrent-marking",
+  "parallel-scavenge",
+  // compilers and tiering
+  "lazy",
+  "max-lazy",
+  "flush-bytecode",
+  "sparkplug",
+  "always-sparkplug",
+  "maglev",
+  "turbofan",
+  "max-opt",
+]);
 
 /** One V8 flag as V8 reads it from a comma-separated `--v8-flags=` list. */
 const FLAG = /^--[a-z0-9][a-z0-9_-]*(=[^,\s]+)?$/;
@@ -37,7 +61,7 @@ export class V8FlagsError extends Error {}
 
 /**
  * Reads an operator's extra V8 flags (comma- or space-separated); throws
- * {@linkcode V8FlagsError} on one that is malformed or refused.
+ * {@linkcode V8FlagsError} on one that is malformed or not in {@linkcode OPERATOR_V8_FLAGS}.
  *
  * @example
  * ```ts
@@ -50,7 +74,13 @@ export function parseV8Flags(text: string): string[] {
     if (!FLAG.test(flag)) {
       throw new V8FlagsError(`"${flag}" is not a V8 flag (--name or --name=value)`);
     }
-    if (REFUSED.test(flag)) throw new V8FlagsError(`"${flag}" would weaken the sandbox`);
+    const name = flag.slice(2).split("=")[0].replace(/^no-/, "").replaceAll("_", "-");
+    if (!OPERATOR_V8_FLAGS.has(name)) {
+      throw new V8FlagsError(
+        `"${flag}" is not a flag an operator may set: only memory, GC and compiler tuning ` +
+          `flags that cannot weaken the sandbox are taken (${[...OPERATOR_V8_FLAGS].join(", ")})`,
+      );
+    }
   }
   return flags;
 }
