@@ -10,11 +10,13 @@ import type { SandboxPool } from "../sandbox/pool.ts";
 import {
   type EventMessage,
   eventPayload,
+  type EventsDoneMessage,
   framesOf,
   MAX_BATCH,
   PROTOCOL_VERSION,
+  startedAtOf,
 } from "../sandbox/protocol/mod.ts";
-import type { QueuedEvent } from "./guild_queue.ts";
+import { type QueuedEvent, settle } from "./guild_queue.ts";
 import type { GuildWorker } from "./guild_worker.ts";
 import type { FloraMetrics } from "./metrics.ts";
 import type { SchedulingOptions } from "./scheduling_options.ts";
@@ -134,4 +136,49 @@ export function observeDispatch(
 export function interactionId(payload: unknown): string | undefined {
   const id = (payload as { id?: unknown })?.id;
   return typeof id === "string" ? id : undefined;
+}
+
+/** What finishing an event tells besides the worker and its process's count. */
+export interface FinishSinks {
+  metrics: FloraMetrics;
+  /** Forgets that the process handed the event over (`guard/redelivery.ts`). */
+  started: { finish(worker: object, id: number): void };
+  /** Told each interaction a handler finished (`interaction_acks.ts`). */
+  acks: { handled(interactionId: string): void };
+}
+
+/**
+ * Settles the events of a worker's report that are still in flight (ids it no longer has,
+ * e.g. after a restart, are skipped): each leaves the worker and its process's count, and its
+ * dispatch time is recorded. Returns how many finished.
+ *
+ * @example
+ * ```ts
+ * if (finishEvents(worker, report, load, sinks) > 0) pump(guild);
+ * ```
+ */
+export function finishEvents(
+  worker: GuildWorker,
+  report: EventsDoneMessage,
+  load: { inflight: number },
+  sinks: FinishSinks,
+): number {
+  let finished = 0;
+  const ids = report.ids;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    const event = worker.inflight.get(id);
+    if (!event) continue;
+    finished++;
+    worker.inflight.delete(id);
+    settle(event);
+    sinks.started.finish(worker, id);
+    load.inflight--;
+    observeDispatch(sinks.metrics, event, startedAtOf(report, i));
+    if (event.name === "interactionCreate") {
+      const interaction = interactionId(event.payload);
+      if (interaction !== undefined) sinks.acks.handled(interaction);
+    }
+  }
+  return finished;
 }

@@ -8,7 +8,7 @@
  */
 
 import type { EffectRun } from "./effect_journaling.ts";
-import type { RawJson } from "../sandbox/raw_json.ts";
+import type { RawJson, RawJsonStore } from "../sandbox/raw_json.ts";
 import { batchLength, isDroppable, type ScriptEventName } from "../sandbox/protocol/mod.ts";
 
 // The list lives in the protocol: the sandbox process batches the same events.
@@ -44,6 +44,49 @@ export interface QueuedEvent {
   tenure?: EffectTenure;
   /** A bus event's journaled calls on this node (`effect_journaling.ts`), from its first one. */
   effects?: EffectRun;
+}
+
+/**
+ * An event as it waits in a guild's queue, received now (positional: called for every event).
+ * Its gateway frame, when known, is kept as bytes in `frames` and its parsed `payload`
+ * dropped, except an interaction's (the host answers it); an event that came as its frame
+ * alone and cannot ride raw is parsed.
+ *
+ * @example
+ * ```ts
+ * const queued = queuedEvent(frames, "messageCreate", undefined, frame);
+ * queued.payload; // undefined: the worker gets the frame's bytes
+ * ```
+ */
+export function queuedEvent(
+  frames: RawJsonStore,
+  name: ScriptEventName,
+  payload: unknown,
+  frame?: string,
+  settled?: () => void,
+  handover?: Handover,
+  tenure?: EffectTenure,
+): QueuedEvent {
+  const kept = frame === undefined ? undefined : frames.store(frame) ?? undefined;
+  return {
+    name,
+    payload: kept === undefined || name === "interactionCreate"
+      ? payload ?? payloadOf(frame)
+      : undefined,
+    frame: kept,
+    receivedAt: performance.now(),
+    settled,
+    handover,
+    tenure,
+  };
+}
+
+/**
+ * A frame's `d`, for an event that came as its frame alone (`EventRouter.routeFrame`) when the
+ * frame cannot ride raw (it holds a tab or a newline between its tokens).
+ */
+function payloadOf(frame: string | undefined): unknown {
+  return frame === undefined ? undefined : (JSON.parse(frame) as { d?: unknown }).d;
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { GuildQueue, isDroppable, type QueuedEvent } from "./guild_queue.ts";
+import { GuildQueue, isDroppable, type QueuedEvent, queuedEvent } from "./guild_queue.ts";
+import { RawJsonStore } from "../sandbox/raw_json.ts";
 
 function event(name: QueuedEvent["name"], n: number): QueuedEvent {
   return { name, payload: { n }, receivedAt: n };
@@ -155,4 +156,23 @@ Deno.test("GuildQueue.owesAnswer tells whether an event that owes an answer wait
   queue.push(interaction);
   queue.drain();
   assert.equal(queue.owesAnswer, false, "drained");
+});
+
+Deno.test("queuedEvent keeps a frame's bytes instead of its payload, except an interaction's", () => {
+  const frames = new RawJsonStore();
+  const d = { id: "1", guild_id: "g", content: "hi" };
+  const frame = JSON.stringify({ op: 0, t: "MESSAGE_CREATE", s: 1, d });
+  const message = queuedEvent(frames, "messageCreate", undefined, frame);
+  assert.equal(message.payload, undefined);
+  assert.ok(message.frame);
+  assert.ok(message.receivedAt > 0);
+  const interaction = queuedEvent(frames, "interactionCreate", undefined, frame);
+  assert.deepEqual(interaction.payload, d); // the host answers interactions: parsed
+  // A frame that cannot ride raw (a tab between its tokens) is parsed for the worker.
+  const tabbed = JSON.stringify({ op: 0, t: "MESSAGE_CREATE", s: 2, d }).replace(":", ":\t");
+  const parsed = queuedEvent(frames, "messageCreate", undefined, tabbed);
+  assert.equal(parsed.frame, undefined);
+  assert.deepEqual(parsed.payload, d);
+  // No frame: the payload as given.
+  assert.deepEqual(queuedEvent(frames, "messageCreate", d).payload, d);
 });

@@ -33,15 +33,15 @@ import { abandonQueue, leaveStart } from "./cold_start.ts";
 import { HeldGuilds, heldUntil } from "./batch_hold.ts";
 import {
   batchMax,
+  finishEvents,
   fullBatch,
   interactionId,
-  observeDispatch,
   observeStartDelay,
   sendBatch,
 } from "./event_batches.ts";
 import { StartedEvents } from "./guard/redelivery.ts";
 import { RestartBackoff } from "./guard/restart_backoff.ts";
-import { type Handover, settle } from "./guild_queue.ts";
+import { type Handover, queuedEvent, settle } from "./guild_queue.ts";
 import { GuildCalls } from "./guild_calls.ts";
 import { Eviction } from "./eviction.ts";
 import { Guild } from "./guild_state.ts";
@@ -349,21 +349,10 @@ export class SandboxManager {
         return true;
       }
     }
-    const kept = frame === undefined ? undefined : this.#frames.store(frame) ?? undefined;
-    const receivedAt = performance.now();
-    guild.arrivals.observe(receivedAt);
-    const queued = {
-      name,
-      payload: kept === undefined || name === "interactionCreate"
-        ? payload ?? payloadOf(frame)
-        : undefined,
-      frame: kept,
-      receivedAt,
-      settled,
-      handover,
-      // A cron or task run in a cluster: fenced by the tenure it fired under.
-      tenure: handover ? undefined : this.hooks.tenure?.(guildId),
-    };
+    // A cron or task run in a cluster: fenced by the tenure it fired under.
+    const tenure = handover ? undefined : this.hooks.tenure?.(guildId);
+    const queued = queuedEvent(this.#frames, name, payload, frame, settled, handover, tenure);
+    guild.arrivals.observe(queued.receivedAt);
     if (!guild.queue.push(queued)) {
       this.metrics.eventsDropped.inc(name);
       this.metrics.usage.add(guildId, "eventsDropped");
@@ -536,24 +525,8 @@ export class SandboxManager {
     const load = this.#load(worker.process);
     observeStartDelay(worker, load.startDelay, startedAtOf(finished, 0));
     const wasLoaded = load.inflight >= fullBatch(this.options);
-    let any = false;
-    const ids = finished.ids;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      const event = worker.inflight.get(id);
-      if (!event) continue;
-      any = true;
-      worker.inflight.delete(id);
-      settle(event);
-      this.#started.finish(worker, id);
-      load.inflight--;
-      observeDispatch(this.metrics, event, startedAtOf(finished, i));
-      if (event.name === "interactionCreate") {
-        const interaction = interactionId(event.payload);
-        if (interaction !== undefined) this.acks.handled(interaction);
-      }
-    }
-    if (!any) return;
+    const sinks = { metrics: this.metrics, started: this.#started, acks: this.acks };
+    if (finishEvents(worker, finished, load, sinks) === 0) return;
     if (wasLoaded && load.inflight < fullBatch(this.options)) {
       // No longer loaded: what this process's guilds hold goes now, not when the hold runs out,
       // until it is loaded again.
@@ -630,12 +603,4 @@ export class SandboxManager {
     this.#held.close();
     this.acks.close();
   }
-}
-
-/**
- * A frame's `d`, for an event that came as its frame alone (`EventRouter.routeFrame`) when the
- * frame cannot ride raw (it holds a tab or a newline between its tokens).
- */
-function payloadOf(frame: string | undefined): unknown {
-  return frame === undefined ? undefined : (JSON.parse(frame) as { d?: unknown }).d;
 }
