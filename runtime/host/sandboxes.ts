@@ -397,8 +397,11 @@ export class SandboxManager {
     if (!worker) {
       if (guild.queue.length === 0 || guild.holds > 0 || !guild.deployment) return;
       const waitMs = this.#failures.restartWait(guild.id);
-      if (waitMs > 0) this.#pumpLater(guild, waitMs);
-      else this.#coldStart(guild);
+      if (waitMs <= 0) return this.#coldStart(guild);
+      // Pumped again once its restart back-off is over (one timer per guild).
+      this.#backoffTimers.later(guild, waitMs, () => {
+        if (!this.#closing && this.#guilds.get(guild.id) === guild) this.#pump(guild);
+      });
       return;
     }
     // One batch in flight per worker: what arrives meanwhile waits and goes in the next
@@ -417,7 +420,7 @@ export class SandboxManager {
       worker.delivered(batch);
       sendBatch(this.#p, worker, batch, load);
     }
-    this.#touch(guild);
+    this.#eviction.touch(guild.id);
   }
 
   /** Holds an idle worker's guild for more events when `heldUntil` says so (`batch_hold.ts`). */
@@ -436,17 +439,6 @@ export class SandboxManager {
     return true;
   }
 
-  /** Pumps a guild again once its restart back-off is over (one timer per guild). */
-  #pumpLater(guild: Guild, waitMs: number): void {
-    this.#backoffTimers.later(guild, waitMs, () => {
-      if (!this.#closing && this.#guilds.get(guild.id) === guild) this.#pump(guild);
-    });
-  }
-
-  #touch(guild: Guild): void {
-    this.#eviction.touch(guild.id);
-  }
-
   #coldStart(guild: Guild): void {
     const deployment = guild.deployment!;
     const load = this.#load(this.#p.indexOf(guild.id));
@@ -457,7 +449,7 @@ export class SandboxManager {
     this.metrics.coldStarts.inc();
     const worker = this.#workers.spawn(deployment, { holdsQueue: false });
     guild.worker = worker;
-    this.#touch(guild);
+    this.#eviction.touch(guild.id);
     this.#eviction.check();
     this.#workers.startLoad(worker);
     this.#serveOnceLoaded(guild, worker, (loaded) => {
