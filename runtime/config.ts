@@ -180,6 +180,13 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
       1_000,
       3_600_000,
     ),
+    shardSpawnDelayMs: integer(
+      env,
+      "FLORA_SHARD_SPAWN_DELAY_MS",
+      CONFIG_DEFAULTS.shardSpawnDelayMs,
+      0,
+      60_000,
+    ),
     shards: env.FLORA_SHARDS?.trim() && env.FLORA_SHARDS.trim() !== "auto"
       ? integer(env, "FLORA_SHARDS", 1, 1, 1_024)
       : undefined,

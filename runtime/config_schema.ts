@@ -176,6 +176,14 @@ export interface FloraConfig {
   deployLeaseMs?: number;
   /** Gateway shards: a number, or undefined for Discord's recommendation. */
   shards?: number;
+  /**
+   * How long a shard holds its identify bucket after READY before the next shard of the bucket
+   * may IDENTIFY, ms: Discord allows one IDENTIFY per bucket per 5 s. The start waits it out
+   * after the last shard too; 0 only against a gateway that does not limit identifies (the
+   * test emulator's `--identify-interval=0`).
+   * @default {5_300}
+   */
+  shardSpawnDelayMs?: number;
   /** Longest one cron run may take, ms (default: the event budget). */
   cronTimeoutMs?: number;
   /**
@@ -308,6 +316,8 @@ export const CONFIG_DEFAULTS = {
   interactionAckMs: SCHEDULING_DEFAULTS.interactionAckMs,
   shutdownMs: 10_000,
   deployLeaseMs: DEFAULT_DEPLOY_LEASE_MS,
+  // Discordeno's own default: Discord's 5 s identify spacing and some slack.
+  shardSpawnDelayMs: 5_300,
   guildHeapMb: 256,
   sandboxMemoryMb: 2048,
   sandboxRssCeilingMb: 1536,

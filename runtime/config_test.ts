@@ -216,3 +216,12 @@ Deno.test("loadConfig reads the batch hold's bound: 1 s by default, 0 turns it o
     /FLORA_BATCH_HOLD_MS must be a whole number from 0 to 60000/,
   );
 });
+
+Deno.test("loadConfig reads the shard spawn delay: Discordeno's 5.3 s by default, 0 allowed", () => {
+  assert.equal(loadConfig({}).shardSpawnDelayMs, 5_300);
+  assert.equal(loadConfig({ FLORA_SHARD_SPAWN_DELAY_MS: "0" }).shardSpawnDelayMs, 0);
+  assert.throws(
+    () => loadConfig({ FLORA_SHARD_SPAWN_DELAY_MS: "-5" }),
+    /FLORA_SHARD_SPAWN_DELAY_MS must be a whole number from 0 to 60000/,
+  );
+});

@@ -210,7 +210,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     bot = createGateway({
       token,
       restBase,
-      spawnShardDelay: options.spawnShardDelay,
+      spawnShardDelay: options.spawnShardDelay ?? config.shardSpawnDelayMs,
       totalShards: config.shards,
       onPayload: (payload, shardId, _sessionId, frame) => {
         const settled = resume.received(shardId, payload);

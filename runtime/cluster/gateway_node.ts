@@ -126,7 +126,7 @@ export async function startGatewayNode(
     const bot = createGateway({
       token: config.discordToken,
       restBase: config.discordApiUrl,
-      spawnShardDelay: options.spawnShardDelay,
+      spawnShardDelay: options.spawnShardDelay ?? config.shardSpawnDelayMs,
       totalShards: config.shards,
       log: (level, message) => notice(level, `discord: ${message}`),
       onPayload: (payload, shardId, sessionId, frame) =>

@@ -91,7 +91,8 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "runtime/main.ts"],
     cwd: ROOT,
-    env: { NO_COLOR: "1", FLORA_ROLE: "gateway", ...env },
+    // The emulator process runs with `--identify-interval=0`: no identify limit to wait out.
+    env: { NO_COLOR: "1", FLORA_ROLE: "gateway", FLORA_SHARD_SPAWN_DELAY_MS: "0", ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
