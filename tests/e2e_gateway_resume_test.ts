@@ -30,6 +30,11 @@ async function underLoadAcrossRestart(stop: (flora: FloraProcess) => Promise<voi
     FLORA_OPERATOR_TOKEN: OPERATOR,
     FLORA_SANDBOX_PROCESSES: "1",
     FLORA_SHUTDOWN_MS: "100",
+    // All 300 messages are in one guild: at the default per-guild REST budget (5 calls a second)
+    // the replies took a minute. The budget has its own tests (tests/hostile/bounds_test.ts); at
+    // 50 a second the 40 ms handler still paces the guild, so a stop finds a backlog (about 75
+    // of the first 100 messages unanswered).
+    FLORA_GUILD_REST_PER_SECOND: "50",
   };
   let flora = await startFloraProcess({ env, dataDir, keepDataDir: true });
   try {
