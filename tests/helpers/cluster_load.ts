@@ -64,6 +64,10 @@ export async function withCluster(
     routes: { "POST /channels/:id/messages": { limit: 1_000, windowMs: 1_000 } },
   });
   const cluster = clusterEnv(emulator, PARTITIONS);
+  // A guild gets hundreds of messages in a few seconds: at the default per-guild REST budget
+  // (5 calls a second) its replies trailed the load by most of a minute. The budget has its own
+  // tests (tests/hostile/bounds_test.ts); here the bus, the leases and the acks are under test.
+  cluster.env.FLORA_GUILD_REST_PER_SECOND = "50";
   const runtimes: FloraProcess[] = [];
   let gateway: GatewayProcess | undefined;
   let running: Cluster | undefined;
