@@ -110,12 +110,16 @@ Deno.test({
         return report[name]["429s"];
       };
 
-      const sharedOneRoute = await run("one route, shared limits", oneRoute, 20, true);
-      const sharedGlobal = await run("global, shared limits", manyRoutes, 150, true);
+      // Each run spans several of its limit's windows (one route: 2 x 12 requests at 5 a second,
+      // 5 windows; global: 2 x 90 at 50 a second, 4), so a request counted in one window and
+      // arriving in the next has boundaries to cross; twice as many took twice as long (35 s in
+      // all) and crossed no other kind of boundary.
+      const sharedOneRoute = await run("one route, shared limits", oneRoute, 12, true);
+      const sharedGlobal = await run("global, shared limits", manyRoutes, 90, true);
       await new Promise((r) => setTimeout(r, 1_100)); // the emulator's windows reset
-      const aloneOneRoute = await run("one route, per-node queues only", oneRoute, 20, false);
+      const aloneOneRoute = await run("one route, per-node queues only", oneRoute, 12, false);
       await new Promise((r) => setTimeout(r, 1_100));
-      const aloneGlobal = await run("global, per-node queues only", manyRoutes, 150, false);
+      const aloneGlobal = await run("global, per-node queues only", manyRoutes, 90, false);
       console.log(`emulator 429s (load average ${Deno.loadavg()[0].toFixed(1)}):`);
       console.table(report);
 
