@@ -70,6 +70,10 @@ Deno.test({
       FLORA_FETCH_TIMEOUT_MS: "1000",
       FLORA_FETCH_MAX_RESPONSE_BYTES: "65536",
     });
+    // Each ask is a reply in the fetcher's channel: at Discord's 5 per 5 s (emulated) every sixth
+    // one waited out the window (5 s, three times). Outbound fetch is under test, not Discord's
+    // limits (flora's own fetch budget still applies).
+    await arena.emu.setRateLimits({ enabled: false });
     try {
       const [fetcher, neighbour, remote] = arena.guilds;
       for (const g of [neighbour, remote]) {
