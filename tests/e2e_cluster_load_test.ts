@@ -218,10 +218,13 @@ Deno.test({
   }`,
   fn: () =>
     withCluster(async (cluster) => {
-      // 4,000 messages over 20 s; meanwhile each runtime node in turn gets SIGTERM (it drains
-      // and hands its partitions over), starts again and owns partitions again before the next;
-      // then the gateway node, which starts again and RESUMEs the session it stored.
-      const loading = load(cluster, 4_000, 200);
+      // Up to 4,000 messages over 20 s; meanwhile each runtime node in turn gets SIGTERM (it
+      // drains and hands its partitions over), starts again and owns partitions again before the
+      // next; then the gateway node, which starts again and RESUMEs the session it stored. The
+      // load stops 2 s after that resume (the restarts took 11 of the 20 s), not at a fixed count.
+      let resumedAt = Infinity;
+      const resumedAWhile = () => Date.now() > resumedAt + 2_000;
+      const loading = load(cluster, 4_000, 200, undefined, "!ping", resumedAWhile);
       for (const [index, nodeId] of NODES.entries()) {
         await new Promise((r) => setTimeout(r, 2_000));
         await cluster.runtimes[index].stop();
@@ -239,6 +242,7 @@ Deno.test({
         assert.doesNotMatch(output, /no stored session, identifying/, "resumed, not identified");
         return /took shard 0: resuming session/.test(output);
       });
+      resumedAt = Date.now();
       const sent = await loading;
       await cluster.replies.assertAnsweredOnce(sent);
       console.log(

@@ -151,7 +151,8 @@ export async function post(emulator: EmulatorProcess, messages: BenchMessage[]):
 
 /**
  * Posts `total` messages (`content`, `!ping` by default) spread over the guilds, `perSecond` of them a second
- * (in 100 ms slices), calling `after(ids)` with each slice's message ids.
+ * (in 100 ms slices), calling `after(ids)` with each slice's message ids; stops early once
+ * `done()` holds (checked before each slice).
  */
 export async function load(
   cluster: Cluster,
@@ -159,11 +160,12 @@ export async function load(
   perSecond: number,
   after: (ids: string[]) => Promise<void> = async () => {},
   content = "!ping",
+  done: () => boolean = () => false,
 ): Promise<string[]> {
   const messages = spread(cluster.guilds, total, content);
   const slice = Math.max(1, Math.round(perSecond / 10));
   const ids: string[] = [];
-  for (let i = 0; i < messages.length; i += slice) {
+  for (let i = 0; i < messages.length && !done(); i += slice) {
     const started = Date.now();
     const posted = await post(cluster.emulator, messages.slice(i, i + slice));
     ids.push(...posted);
