@@ -15,6 +15,7 @@ import type { FloraConfig } from "./config_schema.ts";
 import type { CronScheduler } from "./host/cron.ts";
 import type { EventRouter } from "./host/event_router.ts";
 import type { GatewayResume } from "./host/gateway_resume.ts";
+import { shardsConnected } from "./host/shards_connected.ts";
 import type { SandboxManager } from "./host/sandboxes.ts";
 import type { FloraMetrics } from "./host/metrics.ts";
 import type { TaskScheduler } from "./host/tasks/scheduler.ts";
@@ -100,7 +101,11 @@ export async function startGatewayIntake(
   const gateway = bot.gateway;
   router.shardOf = (guildId) => Number((BigInt(guildId) >> 22n) % BigInt(gateway.totalShards));
   resume.attach(gateway);
-  await bot.start();
+  await shardsConnected(
+    gateway,
+    bot.start(),
+    (error) => notice("error", `the gateway's start failed after its shards connected: ${error}`),
+  );
   resume.start();
   if (resume.resumed.length > 0) {
     notice("info", `resumed the gateway session of shard(s) ${resume.resumed.join(", ")}`);
