@@ -178,9 +178,9 @@ export interface FloraConfig {
   shards?: number;
   /**
    * How long a shard holds its identify bucket after READY before the next shard of the bucket
-   * may IDENTIFY, ms: Discord allows one IDENTIFY per bucket per 5 s. The start waits it out
-   * after the last shard too; 0 only against a gateway that does not limit identifies (the
-   * test emulator's `--identify-interval=0`).
+   * may IDENTIFY, ms: Discord allows one IDENTIFY per bucket per 5 s. A start does not wait it
+   * out after the last shard (`host/shards_connected.ts`); 0 only against a gateway that does
+   * not limit identifies (the test emulator's `--identify-interval=0`).
    * @default {5_300}
    */
   shardSpawnDelayMs?: number;
