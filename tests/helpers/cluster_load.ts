@@ -96,18 +96,26 @@ export async function withCluster(
       "both runtime nodes own partitions",
       () => runtimes.every((node) => node.output().includes("took partition")),
     );
-    await fn(
-      running = {
-        emulator,
-        emu,
-        env: cluster.env,
-        prefix: cluster.prefix,
-        guilds,
-        runtimes,
-        gateway,
-        replies: await ReplyLog.from(emu),
-      },
-    );
+    running = {
+      emulator,
+      emu,
+      env: cluster.env,
+      prefix: cluster.prefix,
+      guilds,
+      runtimes,
+      gateway,
+      replies: await ReplyLog.from(emu),
+    };
+    // The node that started first took every partition and hands its surplus over as the next
+    // one joins: a test that picks one node's guilds (a victim to pause) must not start while
+    // that handover is still under way, or some of "its" guilds move before they are armed.
+    const all = Array.from({ length: PARTITIONS }, (_, i) => i);
+    await until("the partitions shared evenly between the runtime nodes", async () => {
+      const holders = [...(await partitionLeases(running!, all)).values()].map((l) => l.holder);
+      return holders.length === PARTITIONS &&
+        NODES.every((id) => holders.filter((h) => h === id).length === PARTITIONS / NODES.length);
+    });
+    await fn(running);
   } catch (error) {
     for (const [i, node] of runtimes.entries()) {
       // The tail, and every warning or ownership change before it (a tail of deploy lines hid
