@@ -166,6 +166,8 @@ export async function warm(
 /** One flora scenario's figures. */
 export interface FloraScenarioResult {
   guilds: number;
+  /** A second round over the same guilds (their isolates past their first runs). */
+  again?: boolean;
   events: number;
   /** Events whose handler ran, per second (dropped ones excluded). */
   eventsPerSec: number;
