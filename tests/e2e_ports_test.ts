@@ -40,8 +40,6 @@ Deno.test({
         FLORA_API_PORT: port,
         FLORA_EMULATOR_PORT: "0",
         FLORA_SANDBOX_PROCESSES: "1",
-        // The API binds last, after the gateway: no identify hold to wait out (5.3 s) first.
-        FLORA_SHARD_SPAWN_DELAY_MS: "0",
       });
       assert.equal(api.code, 1, api.stderr);
       assert.match(api.stderr, new RegExp(`port ${port} is already in use.*set FLORA_API_PORT`));

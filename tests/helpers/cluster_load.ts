@@ -92,10 +92,6 @@ export async function withCluster(
         return health.activeGuilds === GUILDS;
       });
     }
-    await until(
-      "both runtime nodes own partitions",
-      () => runtimes.every((node) => node.output().includes("took partition")),
-    );
     running = {
       emulator,
       emu,
