@@ -78,7 +78,6 @@ interface Sustained {
 const FLORA_ENV = {
   FLORA_SANDBOX_STANDBY: "0",
   FLORA_GUILD_REST_PER_SECOND: "50",
-  FLORA_SANDBOX_NICE: "10",
   FLORA_SANDBOX_HEAP_MB: "2048",
   // The single process idles through the cluster's phases before the paired blocks (3–6 minutes):
   // its guilds' workers must still be resident then, as the cluster's are.

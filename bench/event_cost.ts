@@ -9,7 +9,7 @@
  * start), the price of holding events for bigger batches (`--hold-ms`).
  *
  * Flags: `--guilds=N` (1,000), `--events=N` (100,000 per round), `--rounds=N` (3),
- * `--only=plain|flora`, `--nice=N` (the sandboxes' niceness, 10 as in every bench),
+ * `--only=plain|flora`, `--nice=N` (the sandboxes' niceness; flora's default, 10, unless given),
  * `--hold-ms=N` (`FLORA_BATCH_HOLD_MS`, flora's default unless given), `--processes=N`
  * (`FLORA_SANDBOX_PROCESSES`, 2), `--sandbox-v8-flags=--a,--b` (`FLORA_SANDBOX_V8_FLAGS`), `--rate=N`: flora's rounds send N events a second (a chunk
  * every 20 ms, round-robin over the guilds) instead of all at once, and the direct rounds are

@@ -84,8 +84,6 @@ export async function startBenchFlora(
     // The reply runs send ≈ 33 messages/s to one guild in the 1-guild scenario: past the default
     // per-guild budget of 5 Discord calls/s, which would measure the budget, not flora.
     FLORA_GUILD_REST_PER_SECOND: "50",
-    // 1,000 busy worker threads would otherwise starve the host's one main thread (gateway).
-    FLORA_SANDBOX_NICE: "10",
     // V8 flags under test for the sandbox processes, from the bench's own environment
     // (`FLORA_SANDBOX_V8_FLAGS=... deno task bench`), for A/B runs of any bench.
     ...(Deno.env.get("FLORA_SANDBOX_V8_FLAGS")

@@ -100,8 +100,10 @@ export interface FloraConfig {
    */
   dedicatedGuilds?: readonly string[];
   /**
-   * Niceness of the sandbox processes (e.g. 10 puts the host's gateway and REST first).
-   * @default {0}
+   * Niceness of the sandbox processes, 0–19. The default puts the host's gateway, routing and
+   * Discord calls before the guilds' code: a thousand busy worker threads would otherwise
+   * outweigh the host's one main thread in the scheduler. 0 treats them alike.
+   * @default {10}
    */
   sandboxNice?: number;
   /** How the host talks to its sandbox processes (default: a Unix socket where there are any). */
@@ -306,7 +308,7 @@ export const CONFIG_DEFAULTS = {
   sandboxLivenessMs: DEFAULT_LIVENESS_MS,
   sandboxMaxIsolated: ISOLATION_DEFAULTS.maxIsolated,
   sandboxIsolationMs: ISOLATION_DEFAULTS.isolationMs,
-  sandboxNice: 0,
+  sandboxNice: 10,
   eventTimeoutMs: 10_000,
   loadTimeoutMs: 10_000,
   maxResidentWorkers: SCHEDULING_DEFAULTS.maxResident,

@@ -8,6 +8,8 @@ Deno.test("loadConfig has working defaults with an empty environment", () => {
   assert.equal(config.dataDir, ".data");
   assert.equal(config.apiPort, 8787);
   assert.equal(config.sandboxProcesses, 2);
+  // The host's main thread before a thousand guild threads (pool_test.ts checks every thread).
+  assert.equal(config.sandboxNice, 10);
 });
 
 Deno.test("loadConfig explains what is wrong with a value", () => {

@@ -3,6 +3,7 @@ import { type PoolListener, type PoolOptions, SandboxPool, ScriptRefused } from 
 import { type EventsDoneMessage, PROTOCOL_VERSION, startedAtOf } from "./protocol/mod.ts";
 import { bundleWorkerRuntime } from "./worker_bundle.ts";
 import { SANDBOX_V8_DEFAULTS } from "./v8_flags.ts";
+import { threadNiceness } from "./process_priority.ts";
 
 const runtime = bundleWorkerRuntime();
 
@@ -147,6 +148,33 @@ Deno.test({
     });
     const shared = await binaryKiBWith8Workers({ heapMb: 4096 });
     assert.ok(copied - shared > 8 * 1024, `flora's default: ${shared} KiB, V8's: ${copied} KiB`);
+  },
+});
+
+Deno.test({
+  name: "every thread of a sandbox process runs at the pool's niceness: workers, V8's helpers",
+  ignore: Deno.build.os !== "linux", // reads /proc
+  async fn() {
+    await withPool({ nice: 7 }, ignore, async (pool) => {
+      await spawnGuild(pool, "");
+      // The worker's thread starts as the process takes the spawn, after `spawn` resolves.
+      let threads = await threadNiceness(pool.pids()[0]!);
+      const deadline = Date.now() + 10_000;
+      while (!threads.some((t) => t.name.startsWith("worker-")) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        threads = await threadNiceness(pool.pids()[0]!);
+      }
+      assert.ok(threads.some((t) => t.name.startsWith("worker-")), JSON.stringify(threads));
+      assert.ok(threads.some((t) => t.name.startsWith("V8 ")), JSON.stringify(threads));
+      assert.deepEqual(threads.filter((t) => t.nice !== 7), [], "threads at another niceness");
+    });
+    // Unset, the pool leaves the processes at the host's own niceness.
+    const own = (await threadNiceness(Deno.pid))[0].nice;
+    await withPool({}, ignore, async (pool) => {
+      await spawnGuild(pool, "");
+      const threads = await threadNiceness(pool.pids()[0]!);
+      assert.deepEqual(threads.filter((t) => t.nice !== own), [], `threads not at ${own}`);
+    });
   },
 });
 

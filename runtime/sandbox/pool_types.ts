@@ -29,10 +29,10 @@ export interface PoolOptions {
    */
   standby?: number;
   /**
-   * Niceness of each sandbox process (default 0). With hundreds of busy worker
-   * threads, the scheduler's per-thread fairness would starve the host's one
-   * main thread (gateway, routing, Discord calls for every guild): a higher
-   * niceness keeps the host first and gives the workers what is left.
+   * Niceness of each sandbox process and its threads (unset: the host's; flora's config sets
+   * 10, `FLORA_SANDBOX_NICE`). With hundreds of busy worker threads, the scheduler's per-thread
+   * fairness would starve the host's one main thread (gateway, routing, Discord calls for every
+   * guild): a higher niceness keeps the host first and gives the workers what is left.
    */
   nice?: number;
   /**

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { setPriority } from "node:os";
 import { socketPermissionFlags } from "./host_link.ts";
+import { lowerPriority } from "./process_priority.ts";
 import type { LinkedProcess, LinkListener } from "./link_listener.ts";
 import { NdjsonWriter, readNdjsonBatches } from "./ndjson.ts";
 import {
@@ -112,7 +112,7 @@ export class SandboxChild {
     if (options.stderr) forwardText(child.stderr, options.stderr);
     if (options.nice) {
       try {
-        setPriority(child.pid, options.nice);
+        lowerPriority(child.pid, options.nice);
       } catch (error) {
         console.error(`flora: could not lower the sandbox process's priority: ${error}`);
       }
