@@ -77,6 +77,12 @@ interface Round {
   perBatch?: number;
   /** From the host's receipt of an event to its handler's start, ms. */
   dispatchMs?: Summary;
+  /**
+   * From the round's send (every event at once) to the host hearing of each handler's start,
+   * ms: what a burst's sender waits, wherever the backlog sits (the emulator's socket or the
+   * host's queues). Absent for paced rounds.
+   */
+  sinceSendMs?: Summary;
   /** The sandbox processes' start delay (send to first handler start), sampled, ms. */
   startDelayMs?: Summary;
   /** The host's main thread, per event: minor page faults and system CPU µs. */
@@ -162,6 +168,7 @@ try {
         const settled = bench.settled();
         const batchesBefore = batches;
         bench.dispatchMs = [];
+        bench.heardAt = [];
         bench.recording = true;
         await profiler?.start();
         const split = threadCpuSplit(roles());
@@ -185,6 +192,9 @@ try {
           load: at,
           perBatch: round(handled / (batches - batchesBefore), 2),
           dispatchMs: summarize(bench.dispatchMs),
+          sinceSendMs: RATE > 0 && kind === "flora"
+            ? undefined
+            : summarize(bench.heardAt.map((at) => at - start)),
           startDelayMs: summarize(startDelays),
           hostMain: faults.perEvent(handled),
         });
@@ -252,6 +262,7 @@ const header = [
   "events/s",
   "per batch",
   "dispatch p50/p99 ms",
+  "since send p50/p99 ms",
   "start delay p50/p99 ms",
   "emulator",
   "host",
@@ -264,6 +275,7 @@ const rows = rounds.map((r) => [
   String(r.eventsPerSec),
   r.perBatch === undefined ? "-" : String(r.perBatch),
   r.dispatchMs ? `${round(r.dispatchMs.p50, 1)} / ${round(r.dispatchMs.p99, 1)}` : "-",
+  r.sinceSendMs ? `${round(r.sinceSendMs.p50, 1)} / ${round(r.sinceSendMs.p99, 1)}` : "-",
   r.startDelayMs ? `${round(r.startDelayMs.p50, 1)} / ${round(r.startDelayMs.p99, 1)}` : "-",
   cell(r.cpu.emulator),
   cell(r.cpu.host),

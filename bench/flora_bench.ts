@@ -49,6 +49,8 @@ export interface BenchFlora {
   flora: Flora;
   /** Dispatch latency samples (ms) while `recording`. */
   dispatchMs: number[];
+  /** When the host heard of each handler's start (`performance.now()`) while `recording`. */
+  heardAt: number[];
   coldStartMs: number[];
   /** Events whose handler finished. */
   handled(): number;
@@ -103,6 +105,7 @@ export async function startBenchFlora(
   const bench: BenchFlora = {
     flora,
     dispatchMs: [],
+    heardAt: [],
     coldStartMs: [],
     recording: false,
     waiters: [],
@@ -123,7 +126,10 @@ export async function startBenchFlora(
   };
   flora.metrics.dispatchLatency.onObserve = (s) => {
     handled++;
-    if (bench.recording) bench.dispatchMs.push(s * 1000);
+    if (bench.recording) {
+      bench.dispatchMs.push(s * 1000);
+      bench.heardAt.push(performance.now());
+    }
     wake();
   };
   // Waiting on a callback rather than polling a timer keeps the bench's own CPU out of the host's.
@@ -196,6 +202,7 @@ export async function measure(
   const droppedBefore = metrics.eventsDropped.total();
   const settledBefore = bench.settled();
   bench.dispatchMs = [];
+  bench.heardAt = [];
   bench.recording = true;
   const cpu = cpuSplit({
     emulator: [emu.pid],
@@ -212,6 +219,7 @@ export async function measure(
   const dispatchLoadedMs = summarize(bench.dispatchMs);
   await sleep(200);
   bench.dispatchMs = [];
+  bench.heardAt = [];
   const latencies = await replyLatencies(emu.url, spread(guilds, replies, "!ping"));
   bench.recording = false;
   return {
@@ -254,6 +262,7 @@ export async function sequentialDispatch(
   gapMs = 0,
 ): Promise<Summary> {
   bench.dispatchMs = [];
+  bench.heardAt = [];
   bench.recording = true;
   for (let i = 0; i < n; i++) {
     const g = guilds[i % guilds.length];
