@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
-import { natsGate, uniqueName } from "../../storage/testing/servers.ts";
+import { natsGate, TEST_NATS_URL, uniqueName } from "../../storage/testing/servers.ts";
 import {
   type BusEvent,
   BusMismatchError,
@@ -402,5 +402,79 @@ Deno.test({
           return true;
         },
       );
+    }),
+});
+
+/**
+ * Publishes `events` to partition 0 from a worker and blocks this thread until the server has
+ * delivered them all to its consumer: returning without yielding, it leaves them unread in
+ * this thread's socket, as a node paused with its pull open finds the events pushed meanwhile.
+ */
+function deliverUnread(prefix: string, events: BusEvent[]): void {
+  const worker = new Worker(
+    new URL("./testdata/deliver_while_blocked_worker.ts", import.meta.url),
+    { type: "module" },
+  );
+  let failure = "";
+  worker.onmessage = (message) => failure = String(message.data);
+  try {
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    worker.postMessage({ servers: TEST_NATS_URL, prefix, events, flag: flag.buffer });
+    assert.notEqual(Atomics.wait(flag, 0, 0, 30_000), "timed-out", "the worker answers in 30 s");
+    assert.equal(Atomics.load(flag, 0), 1, `the events were delivered ${failure}`);
+  } finally {
+    worker.terminate();
+  }
+}
+
+/**
+ * A consumer that was delivered three events it has not read when `stop` begins, with the
+ * lease valid or not then; what it took, and what the next owner ran.
+ */
+async function stopWithUnread(nc: NatsConnection, prefix: string, leaseValid: boolean) {
+  const taken: string[] = [];
+  let valid = true;
+  const consumer = await PartitionConsumer.start(nc, {
+    prefix,
+    partition: 0,
+    fence: () => valid,
+    take: (e) => {
+      taken.push(e.id);
+      return Promise.resolve("finished");
+    },
+  });
+  const events = [1, 2, 3].map((n) => event("G", n));
+  deliverUnread(prefix, events);
+  valid = leaseValid;
+  // Before this thread reads them (as a node resumed from a pause may stop the consumer first).
+  assert.equal(await consumer.stop(0), 0);
+  const next = await takeAll(nc, prefix, 3);
+  assert.deepEqual(next.map((e) => e.id), events.map((e) => e.id), "the next owner runs them");
+  return { taken, stats: consumer.stats };
+}
+
+Deno.test({
+  ...nats,
+  name:
+    `PartitionConsumer.stop counts events delivered but unread after the lease ended as fenced, and takes none${gate.note}`,
+  fn: () =>
+    withBus(1, async (nc, prefix) => {
+      const { taken, stats } = await stopWithUnread(nc, prefix, false);
+      assert.deepEqual(taken, []);
+      assert.equal(stats.fenced, 3, "each left to the next owner, and said");
+      assert.equal(stats.withdrawn + stats.handled, 0);
+    }),
+});
+
+Deno.test({
+  ...nats,
+  name:
+    `PartitionConsumer.stop counts events delivered but unread at a handover as withdrawn, and takes none${gate.note}`,
+  fn: () =>
+    withBus(1, async (nc, prefix) => {
+      const { taken, stats } = await stopWithUnread(nc, prefix, true);
+      assert.deepEqual(taken, []);
+      assert.equal(stats.withdrawn, 3, "each given back unstarted");
+      assert.equal(stats.fenced + stats.handled, 0);
     }),
 });
