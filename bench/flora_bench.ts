@@ -19,7 +19,6 @@ import {
   sleep,
   summarize,
   type Summary,
-  until,
 } from "./stats.ts";
 import { type BenchGuild, inject, replyLatencies, spread } from "../emulator/bench_world.ts";
 
@@ -41,6 +40,26 @@ function deploymentFor(guildId: string): Deployment {
     createdAt: now,
     updatedAt: now,
     bundle: { entry: "bench.js", code: BENCH_SCRIPT },
+  };
+}
+
+/** Sandbox processes a bench's flora runs unless its `env` says otherwise. */
+const BENCH_PROCESSES = 2;
+/** Room a bench gives each resident worker in its process's memory limits, MiB (≈ 9.2 measured). */
+const MIB_PER_WORKER = 16;
+
+/**
+ * The sandbox processes' memory guard and RSS recycling ceiling for `maxResident` workers over
+ * `processes`: the defaults (2 GiB, 1.5 GiB) would stop or recycle a process of 500 workers
+ * (≈ 9.2 MiB each) again and again in the middle of a run. The ceiling stays below the guard,
+ * so a process past it is recycled between events, not killed with events in flight; 1,000
+ * workers in one process (≈ 9.2 GiB) were killed at a fixed 8 GiB guard.
+ */
+function memoryLimits(maxResident: number, processes: number): Record<string, string> {
+  const ceilingMb = Math.max(8192, Math.ceil(maxResident / processes) * MIB_PER_WORKER);
+  return {
+    FLORA_SANDBOX_MEMORY_MB: String(ceilingMb + 1024),
+    FLORA_SANDBOX_RSS_CEILING_MB: String(ceilingMb),
   };
 }
 
@@ -75,14 +94,10 @@ export async function startBenchFlora(
     FLORA_API_PORT: "0",
     FLORA_EMULATOR_PORT: "0",
     FLORA_OPERATOR_TOKEN: "bench-operator-token-000000",
-    FLORA_SANDBOX_PROCESSES: "2",
+    FLORA_SANDBOX_PROCESSES: String(BENCH_PROCESSES),
     FLORA_MAX_RESIDENT_WORKERS: String(maxResident),
     FLORA_SANDBOX_HEAP_MB: "4096",
-    // 500 resident workers per process at ≈ 8 MiB each need more than the default 2 GiB guard.
-    FLORA_SANDBOX_MEMORY_MB: "8192",
-    // The same for the RSS past which a process is recycled: at the default, 500 workers per
-    // process would be moved to a fresh one again and again in the middle of a run.
-    FLORA_SANDBOX_RSS_CEILING_MB: "8192",
+    ...memoryLimits(maxResident, Number(env.FLORA_SANDBOX_PROCESSES ?? BENCH_PROCESSES)),
     // The reply runs send ≈ 33 messages/s to one guild in the 1-guild scenario: past the default
     // per-guild budget of 5 Discord calls/s, which would measure the budget, not flora.
     FLORA_GUILD_REST_PER_SECOND: "50",
@@ -156,15 +171,29 @@ export async function warm(
   guilds: BenchGuild[],
   sequential = 0,
 ): Promise<void> {
+  const { metrics } = bench.flora;
+  const droppedBefore = metrics.eventsDropped.total();
+  const crashesBefore = metrics.crashes.total();
   for (let i = 0; i < Math.min(sequential, guilds.length); i++) {
-    const before = bench.handled();
+    const before = bench.settled();
     await inject(emu.url, spread([guilds[i]], 1, "warm"));
-    await until(() => bench.handled() > before, 120_000, "a cold start");
+    await untilSettled(bench, before + 1, 120_000);
   }
   const rest = guilds.slice(sequential);
-  const before = bench.handled();
+  const before = bench.settled();
   await inject(emu.url, spread(rest, rest.length, "warm"));
-  await until(() => bench.handled() >= before + rest.length, 1_200_000, "warm-up", 20);
+  // Settled, not handled: an event flora counted dropped never gets handled, and waiting for
+  // it would hang the bench with the machine idle.
+  await untilSettled(bench, before + rest.length, 1_200_000);
+  const dropped = metrics.eventsDropped.total() - droppedBefore;
+  if (dropped === 0) return;
+  // Workers lost in the warm-up leave the rounds measuring cold starts: no figures from it.
+  throw new Error(
+    `the warm-up lost ${dropped} of ${guilds.length} events (counted dropped) and ` +
+      `${metrics.crashes.total() - crashesBefore} workers (crashes metric); ` +
+      `${bench.flora.sandboxes.residentGuilds().length} are resident: a sandbox process died, ` +
+      "most likely past its memory guard (FLORA_SANDBOX_MEMORY_MB, see the flora notices above)",
+  );
 }
 
 /** One flora scenario's figures. */
