@@ -23,6 +23,7 @@ import { type FenceableRest, fenceRestSends } from "./host/operations/discord_re
 import { openStorage, type Storage } from "../storage/config.ts";
 import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
+import { configWarnings } from "./config_warnings.ts";
 import { Deployer, describe } from "./host/deployer.ts";
 import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
@@ -356,6 +357,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     );
     // Like cron: in a cluster a guild's tasks fire on the node that owns its partition.
     tasks.attach(sandboxes, consumesBus ? (guildId) => intake?.owns(guildId) ?? false : undefined);
+    for (const warning of configWarnings(config)) notice("warn", warning);
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
