@@ -17,8 +17,9 @@ import { setPriority } from "node:os";
  *
  * @example
  * ```ts
- * const child = new Deno.Command(Deno.execPath(), { args: ["--version"] }).spawn();
- * lowerPriority(child.pid, 10);
+ * const args = ["eval", "setTimeout(() => {}, 1000)"];
+ * const child = new Deno.Command(Deno.execPath(), { args }).spawn();
+ * lowerPriority(child.pid, 10); // the child and each thread it has started: niceness 10
  * await child.status;
  * ```
  */
