@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getPriority } from "node:os";
 import { type PoolListener, type PoolOptions, SandboxPool, ScriptRefused } from "./pool.ts";
 import { type EventsDoneMessage, PROTOCOL_VERSION, startedAtOf } from "./protocol/mod.ts";
 import { bundleWorkerRuntime } from "./worker_bundle.ts";
@@ -169,7 +170,7 @@ Deno.test({
       assert.deepEqual(threads.filter((t) => t.nice !== 7), [], "threads at another niceness");
     });
     // Unset, the pool leaves the processes at the host's own niceness.
-    const own = (await threadNiceness(Deno.pid))[0].nice;
+    const own = getPriority();
     await withPool({}, ignore, async (pool) => {
       await spawnGuild(pool, "");
       const threads = await threadNiceness(pool.pids()[0]!);

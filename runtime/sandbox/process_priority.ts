@@ -55,7 +55,13 @@ export function lowerPriority(pid: number, nice: number): void {
 export async function threadNiceness(pid: number): Promise<{ name: string; nice: number }[]> {
   const threads = [];
   for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
-    const stat = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/stat`);
+    let stat: string;
+    try {
+      stat = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/stat`);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue; // it ended since the listing
+      throw error;
+    }
     // "tid (comm) state ppid …": comm may hold spaces and parentheses; niceness is field 19.
     const close = stat.lastIndexOf(")");
     const fields = stat.slice(close + 2).split(" ");
