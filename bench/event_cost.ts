@@ -87,6 +87,8 @@ interface Round {
   startDelayMs?: Summary;
   /** The host's main thread, per event: minor page faults and system CPU µs. */
   hostMain: { faults: number; systemUs: number };
+  /** Each role's processes that exited during the round: its CPU figure is incomplete. */
+  gone: Record<string, number[]>;
 }
 
 /** The host's main thread's page faults and system time from now on, per event. */
@@ -127,6 +129,7 @@ try {
       kind: "plain",
       eventsPerSec: plain.eventsPerSec,
       cpu: plain.threadCpuUsPerEvent,
+      gone: {}, // the emulator and this process outlive the round
       load: at,
       hostMain: faults.perEvent(EVENTS),
     });
@@ -189,6 +192,7 @@ try {
           kind,
           eventsPerSec: Math.round(handled / ((performance.now() - start) / 1000)),
           cpu: split.perEventUs(handled),
+          gone: split.gone(),
           load: at,
           perBatch: round(handled / (batches - batchesBefore), 2),
           dispatchMs: summarize(bench.dispatchMs),
@@ -277,14 +281,22 @@ const rows = rounds.map((r) => [
   r.dispatchMs ? `${round(r.dispatchMs.p50, 1)} / ${round(r.dispatchMs.p99, 1)}` : "-",
   r.sinceSendMs ? `${round(r.sinceSendMs.p50, 1)} / ${round(r.sinceSendMs.p99, 1)}` : "-",
   r.startDelayMs ? `${round(r.startDelayMs.p50, 1)} / ${round(r.startDelayMs.p99, 1)}` : "-",
-  cell(r.cpu.emulator),
-  cell(r.cpu.host),
-  cell(r.cpu.sandboxes),
+  cell(r.cpu.emulator) + (r.gone.emulator ? "*" : ""),
+  cell(r.cpu.host) + (r.gone.host ? "*" : ""),
+  cell(r.cpu.sandboxes) + (r.gone.sandboxes ? "*" : ""),
   `${r.hostMain.faults}, ${r.hostMain.systemUs}`,
 ]);
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
 for (const row of [header, ...rows]) {
   console.log(row.map((v, c) => v.padEnd(widths[c])).join("  "));
+}
+for (const r of rounds) {
+  for (const [role, pids] of Object.entries(r.gone)) {
+    console.log(
+      `* ${r.kind} round at load ${r.load}: ${role} process(es) ${pids.join(", ")} exited during ` +
+        "it; their CPU, and any replacement's, is not in the figure",
+    );
+  }
 }
 const of = (kind: Round["kind"], role: string) =>
   median(rounds.filter((r) => r.kind === kind).map((r) => total(r.cpu[role])));

@@ -67,46 +67,59 @@ export function threadCpuOf(pid: number): ThreadCpu {
   return out;
 }
 
-/** Several processes' CPU by thread kind, summed. */
-export function threadCpuOfAll(pids: number[]): ThreadCpu {
-  const sum: ThreadCpu = { main: 0, workers: 0, v8: 0, runtime: 0 };
-  for (const pid of pids) {
-    const one = threadCpuOf(pid);
-    for (const k of KINDS) sum[k] += one[k];
-  }
-  return sum;
-}
-
 /**
  * CPU by thread kind from now on, in µs per event, for groups of processes.
  * The first group is read last at the start and first at the end, so the
  * cost of reading `/proc` (hundreds of worker threads) is charged to none
- * of it: list this process first.
+ * of it: list this process first. A process that exits meanwhile takes its
+ * CPU with it: it is left out of both readings (never a negative figure) and
+ * `gone` names it, so the caller can say its group's figure is incomplete.
  *
  * @example
  * ```ts
  * const split = threadCpuSplit({ host: [Deno.pid] });
  * // ... run 10,000 events ...
  * split.perEventUs(10_000); // { host: { main: 9.1, workers: 0, v8: 1.2, runtime: 0.8 } }
+ * split.gone(); // {}: every process was there at both readings
  * ```
  */
 export function threadCpuSplit(groups: Record<string, number[]>): {
   perEventUs(events: number): Record<string, ThreadCpu>;
+  /** The processes of each group that had exited by the last `perEventUs` (groups with none left out). */
+  gone(): Record<string, number[]>;
 } {
-  const before = Object.fromEntries(
-    Object.entries(groups).reverse().map(([k, pids]) => [k, threadCpuOfAll(pids)]),
-  );
+  const alive = (pid: number) => {
+    try {
+      Deno.statSync(`/proc/${pid}/stat`);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const before = new Map<number, ThreadCpu>();
+  for (const [, pids] of Object.entries(groups).reverse()) {
+    for (const pid of pids) before.set(pid, threadCpuOf(pid));
+  }
+  let gone: Record<string, number[]> = {};
   return {
-    perEventUs: (events) =>
-      Object.fromEntries(
+    perEventUs: (events) => {
+      gone = {};
+      return Object.fromEntries(
         Object.entries(groups).map(([k, pids]) => {
-          const now = threadCpuOfAll(pids);
           const us = { main: 0, workers: 0, v8: 0, runtime: 0 };
-          for (const kind of KINDS) {
-            us[kind] = Math.round(((now[kind] - before[k][kind]) / events) * 1e7) / 10;
+          for (const pid of pids) {
+            const now = threadCpuOf(pid);
+            if (!alive(pid)) {
+              (gone[k] ??= []).push(pid);
+              continue;
+            }
+            for (const kind of KINDS) us[kind] += now[kind] - before.get(pid)![kind];
           }
+          for (const kind of KINDS) us[kind] = Math.round((us[kind] / events) * 1e7) / 10;
           return [k, us];
         }),
-      ),
+      );
+    },
+    gone: () => gone,
   };
 }
