@@ -18,8 +18,34 @@ import type { OperationArgs, ScriptEventName, TaskInfo } from "../../sandbox/pro
 import { SerialTicker } from "../serial_ticker.ts";
 import type { GuildTasks, StoredTask } from "./guild_tasks.ts";
 
-/** How long the scheduler trusts what it read of a guild's earliest task, real ms. */
-const NEXT_DUE_REFRESH_MS = 30_000;
+/** How long the scheduler trusts what it read of a guild's earliest task, real ms, on average. */
+export const NEXT_DUE_REFRESH_MS = 30_000;
+
+/**
+ * How long the scheduler trusts what it read of `guildId`'s earliest task, real ms: from half to
+ * one and a half {@linkcode NEXT_DUE_REFRESH_MS}, fixed per guild by its id. Guilds whose workers
+ * started together were first read in the same tick, and with one period for all they were all
+ * read again in one tick each period: 1,000 active guilds made 1,000 KV lists in one tick every 30
+ * s, one after another, and every guild's due tasks waited for that tick to end. Spread, the same
+ * 1,000 guilds make about 33 a second.
+ *
+ * @example
+ * ```ts
+ * nextDueRefreshMs("81384788765712384"); // the same figure every time, 15_000 ≤ it < 45_000
+ * ```
+ */
+export function nextDueRefreshMs(guildId: string): number {
+  // FNV-1a, then murmur3's final mix so the last digits move the high bits too: consecutive
+  // snowflakes land far apart.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < guildId.length; i++) {
+    hash = Math.imul(hash ^ guildId.charCodeAt(i), 0x01000193);
+  }
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return NEXT_DUE_REFRESH_MS * (0.5 + (hash >>> 0) / 2 ** 32);
+}
 
 /** What the scheduler needs from the sandbox manager. */
 export interface TaskTarget {
@@ -43,14 +69,16 @@ function refOf(args: { id?: string; key?: string }): TaskRef {
 export class TaskScheduler {
   /** The clock tasks are scheduled by (the test kit's virtual time replaces it). */
   now: () => number = Date.now;
+  /** The real clock what was read of each guild's tasks ages by (tests replace it). */
+  readClock: () => number = Date.now;
   #target: TaskTarget | null = null;
   #owns: (guildId: string) => boolean = () => true;
   /**
-   * guild → when its earliest task is due (a lower bound; null: none) and when that was read
-   * (real ms): re-read after {@linkcode NEXT_DUE_REFRESH_MS}, so tasks another node scheduled
-   * (the guild moved in a cluster) are found.
+   * guild → when its earliest task is due (a lower bound; null: none) and when to read it
+   * again (real ms, {@linkcode nextDueRefreshMs}), so tasks another node scheduled (the guild
+   * moved in a cluster) are found.
    */
-  #next = new Map<string, { at: number | null; readAt: number }>();
+  #next = new Map<string, { at: number | null; staleAt: number }>();
   readonly #ticker = new SerialTicker((now) => this.#tick(now.getTime()), () => this.now());
 
   constructor(
@@ -127,9 +155,9 @@ export class TaskScheduler {
   /** The guild's earliest due time, from the cache while it is fresh. */
   async #nextDue(guildId: string): Promise<number | null> {
     const cached = this.#next.get(guildId);
-    if (cached && Date.now() - cached.readAt < NEXT_DUE_REFRESH_MS) return cached.at;
+    if (cached && this.readClock() < cached.staleAt) return cached.at;
     const at = await this.tasks.nextDue(guildId);
-    this.#next.set(guildId, { at, readAt: Date.now() });
+    this.#next.set(guildId, { at, staleAt: this.readClock() + nextDueRefreshMs(guildId) });
     return at;
   }
 

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { KvGuildKvStore } from "../../../storage/embedded/guild_kv.ts";
 import type { Deployment } from "../../../storage/types.ts";
 import { GuildTasks } from "./guild_tasks.ts";
-import { TaskScheduler, type TaskTarget } from "./scheduler.ts";
+import {
+  NEXT_DUE_REFRESH_MS,
+  nextDueRefreshMs,
+  TaskScheduler,
+  type TaskTarget,
+} from "./scheduler.ts";
 
 const T0 = Date.parse("2030-01-01T00:00:00Z");
 
@@ -99,3 +104,34 @@ Deno.test("TaskScheduler fires only the tasks of guilds this node owns (a cluste
     assert.deepEqual(fired.map((f) => f.guildId), ["1"]);
     assert.equal((await scheduler.list("2", {})).tasks[0].attempt, 0, "left for its owner");
   }));
+
+Deno.test("TaskScheduler finds a task another node scheduled once the guild's read ages", () =>
+  withScheduler(async (make) => {
+    const scheduler = make();
+    let clock = 0;
+    scheduler.readClock = () => clock;
+    scheduler.attach(target(["1"]));
+    assert.deepEqual(await scheduler.tick(new Date(T0)), [], "read now: no tasks");
+    // Written by another node (the guild was its for a while): this node's read still stands.
+    await scheduler.tasks.schedule("1", { name: "late", dueAt: T0, payload: null }, T0);
+    clock = nextDueRefreshMs("1") - 1;
+    assert.deepEqual(await scheduler.tick(new Date(T0)), []);
+    clock = nextDueRefreshMs("1");
+    const fired = await scheduler.tick(new Date(T0));
+    assert.deepEqual(fired.map((f) => f.task.name), ["late"]);
+  }));
+
+Deno.test("nextDueRefreshMs keeps each guild's period and spreads guilds over the ticks", () => {
+  assert.equal(nextDueRefreshMs("81384788765712384"), nextDueRefreshMs("81384788765712384"));
+  // 1,000 consecutive snowflakes, all read in one tick: their re-reads, second by second.
+  const perSecond = new Map<number, number>();
+  for (let i = 0n; i < 1_000n; i++) {
+    const ms = nextDueRefreshMs(String(1180000000000000000n + i));
+    assert.ok(ms >= NEXT_DUE_REFRESH_MS / 2 && ms < NEXT_DUE_REFRESH_MS * 1.5, `${ms}`);
+    const second = Math.floor(ms / 1_000);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+  }
+  // An even spread is 1,000 / 30 ≈ 33 a second; one period for all was 1,000 in one.
+  assert.ok(perSecond.size >= 29, `${perSecond.size} seconds`);
+  assert.ok(Math.max(...perSecond.values()) <= 66, `${Math.max(...perSecond.values())} at most`);
+});
