@@ -11,7 +11,9 @@
  * Flags: `--guilds=N` (1,000), `--events=N` (100,000 per round), `--rounds=N` (3),
  * `--only=plain|flora`, `--nice=N` (the sandboxes' niceness; flora's default, 10, unless given),
  * `--hold-ms=N` (`FLORA_BATCH_HOLD_MS`, flora's default unless given), `--processes=N`
- * (`FLORA_SANDBOX_PROCESSES`, 2), `--sandbox-v8-flags=--a,--b` (`FLORA_SANDBOX_V8_FLAGS`), `--rate=N`: flora's rounds send N events a second (a chunk
+ * (`FLORA_SANDBOX_PROCESSES`, 2), `--sandbox-v8-flags=--a,--b` (`FLORA_SANDBOX_V8_FLAGS`),
+ * `--sandbox-cpus=LIST` (`FLORA_SANDBOX_CPUS`: flora's rounds with the sandboxes on those CPUs, the
+ * host and the emulator on the others), `--rate=N`: flora's rounds send N events a second (a chunk
  * every 20 ms, round-robin over the guilds) instead of all at once, and the direct rounds are
  * left out — the dispatch latency of a sustained rate (below saturation, or past it),
  * `--profile=DIR`: V8 CPU profiles go there — the host's for each flora phase (`host-flora-N`,
@@ -25,6 +27,7 @@
  */
 
 import { startEmulatorProcess } from "./emulator_process.ts";
+import { cpuListText, pinProcess, placeSandboxes } from "../runtime/sandbox/cpu_affinity.ts";
 import {
   benchMessage,
   register,
@@ -59,6 +62,7 @@ const SETTINGS: Record<string, string> = {
   ...(flag("sandbox-v8-flags") === undefined
     ? {}
     : { FLORA_SANDBOX_V8_FLAGS: flag("sandbox-v8-flags")! }),
+  ...(flag("sandbox-cpus") === undefined ? {} : { FLORA_SANDBOX_CPUS: flag("sandbox-cpus")! }),
 };
 /** Profile every role, or (`host`) the host's flora phases alone. */
 const PROFILE_ALL = PROFILE !== undefined && flag("profile-only") !== "host";
@@ -145,6 +149,19 @@ try {
     PROFILE_ALL ? { sandboxCpuProfile: { dir: PROFILE, intervalUs: 10_000 } } : {},
   );
   try {
+    const cpus = bench && SETTINGS.FLORA_SANDBOX_CPUS
+      ? placeSandboxes(SETTINGS.FLORA_SANDBOX_CPUS)
+      : undefined;
+    if (cpus?.host.length) {
+      // flora moved this process (the host) off the sandboxes' CPUs; the emulator, the rest of
+      // the machine, goes with it. The plain bot's rounds, before, ran on every CPU.
+      await pinProcess(cpus.taskset, emu.pid, cpus.host);
+      log(
+        `sandboxes on CPUs ${cpuListText(cpus.sandboxes)}, host and emulator on ${
+          cpuListText(cpus.host)
+        }`,
+      );
+    }
     if (bench) {
       register(bench, guilds.map((g) => g.id));
       log("warming every guild's worker");

@@ -17,7 +17,14 @@ import {
   parseNodeId,
 } from "./cluster/settings.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
-import { allowance, ConfigError, guildIds, integer, transport } from "./env_parsing.ts";
+import {
+  allowance,
+  ConfigError,
+  guildIds,
+  integer,
+  sandboxCpus,
+  transport,
+} from "./env_parsing.ts";
 import { parseV8Flags, V8FlagsError } from "./sandbox/v8_flags.ts";
 
 /** `FLORA_SANDBOX_V8_FLAGS`, refused with a message that names the variable. */
@@ -121,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     dedicatedGuilds: guildIds(env, "FLORA_DEDICATED_GUILDS"),
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", CONFIG_DEFAULTS.sandboxNice, 0, 19),
     sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
+    ...(env.FLORA_SANDBOX_CPUS?.trim() ? { sandboxCpus: sandboxCpus(env.FLORA_SANDBOX_CPUS) } : {}),
     sandboxMemoryReducer: integer(env, "FLORA_SANDBOX_MEMORY_REDUCER", 0, 0, 1) === 1,
     sandboxRssCeilingMb: integer(
       env,

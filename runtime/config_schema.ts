@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { CpuPlacement } from "./sandbox/cpu_affinity.ts";
 import { DEFAULT_LIVENESS_MS } from "./sandbox/liveness.ts";
 import { ISOLATION_DEFAULTS } from "./sandbox/isolated_guilds.ts";
 import { type StorageConfig } from "../storage/config.ts";
@@ -106,6 +107,12 @@ export interface FloraConfig {
    * @default {10}
    */
   sandboxNice?: number;
+  /**
+   * `FLORA_SANDBOX_CPUS`: the CPUs the sandbox processes run on (a list such as `1` or `2-7`),
+   * and the host keeps to the rest. Linux, with `taskset`.
+   * @default none: the kernel places every thread
+   */
+  sandboxCpus?: CpuPlacement;
   /** How the host talks to its sandbox processes (default: a Unix socket where there are any). */
   sandboxTransport?: LinkTransport;
   /**

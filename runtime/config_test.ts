@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "./config.ts";
 import { ConfigError } from "./env_parsing.ts";
+import { allowedCpus } from "./sandbox/cpu_affinity.ts";
 
 Deno.test("loadConfig has working defaults with an empty environment", () => {
   const config = loadConfig({});
@@ -226,4 +227,27 @@ Deno.test("loadConfig reads the shard spawn delay: Discordeno's 5.3 s by default
     () => loadConfig({ FLORA_SHARD_SPAWN_DELAY_MS: "-5" }),
     /FLORA_SHARD_SPAWN_DELAY_MS must be a whole number from 0 to 60000/,
   );
+});
+
+Deno.test({
+  name: "loadConfig reads FLORA_SANDBOX_CPUS and refuses a list this machine cannot honour",
+  ignore: Deno.build.os !== "linux",
+  fn() {
+    const last = allowedCpus()!.at(-1)!;
+    const placed = loadConfig({ FLORA_SANDBOX_CPUS: String(last) }).sandboxCpus!;
+    assert.deepEqual(placed.sandboxes, [last]);
+    assert.ok(!placed.host.includes(last));
+    assert.equal(loadConfig({}).sandboxCpus, undefined);
+    assert.throws(
+      () => loadConfig({ FLORA_SANDBOX_CPUS: "cpu1" }),
+      (e: Error) =>
+        e instanceof ConfigError && /^FLORA_SANDBOX_CPUS: "cpu1" is not a CPU list/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ FLORA_SANDBOX_CPUS: `${last + 1}` }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message.includes(`names CPU ${last + 1}, which flora may not use here`),
+    );
+  },
 });

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { cpuListText } from "./sandbox/cpu_affinity.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
 
 /**
@@ -30,6 +31,14 @@ export function configWarnings(config: FloraConfig): string[] {
         `(${guard} MiB): the memory guard stops a sandbox process's workers before the process ` +
         "can be recycled, so none ever is; set the ceiling below the guard, or to 0 to turn " +
         "recycling off",
+    );
+  }
+  const cpus = config.sandboxCpus;
+  if (cpus && cpus.host.length === 0) {
+    warnings.push(
+      `FLORA_SANDBOX_CPUS names every CPU flora may use (${cpuListText(cpus.sandboxes)}): the ` +
+        "sandboxes are confined to them and the host shares them; leave at least one out for " +
+        "the host",
     );
   }
   return warnings;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "./config.ts";
 import { configWarnings } from "./config_warnings.ts";
+import { allowedCpus, cpuListText } from "./sandbox/cpu_affinity.ts";
 
 Deno.test("configWarnings() has nothing to say of the defaults", () => {
   assert.deepEqual(configWarnings(loadConfig({})), []);
@@ -25,4 +26,14 @@ Deno.test("configWarnings() accepts a ceiling below the guard, or recycling turn
   assert.deepEqual(configWarnings(loadConfig(below)), []);
   const off = { FLORA_SANDBOX_MEMORY_MB: "1024", FLORA_SANDBOX_RSS_CEILING_MB: "0" };
   assert.deepEqual(configWarnings(loadConfig(off)), []);
+});
+
+Deno.test({
+  name: "configWarnings() names FLORA_SANDBOX_CPUS that leaves the host no CPU of its own",
+  ignore: Deno.build.os !== "linux",
+  fn() {
+    const all = cpuListText(allowedCpus()!);
+    const [said] = configWarnings(loadConfig({ FLORA_SANDBOX_CPUS: all }));
+    assert.match(said, /FLORA_SANDBOX_CPUS names every CPU flora may use .*the host shares them/);
+  },
 });

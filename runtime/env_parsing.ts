@@ -9,6 +9,7 @@
 import { AddressAllowance } from "./host/guard/address.ts";
 import type { LinkTransport } from "./sandbox/host_link.ts";
 import { errorMessage } from "../shared/error_message.ts";
+import { CpuAffinityError, type CpuPlacement, placeSandboxes } from "./sandbox/cpu_affinity.ts";
 
 /** A configuration value is missing or malformed. */
 export class ConfigError extends Error {
@@ -85,6 +86,21 @@ export function allowance(text: string | undefined): AddressAllowance {
     throw new ConfigError(
       `FLORA_FETCH_ALLOW_PRIVATE must be comma-separated IP addresses or CIDR ranges ` +
         `(e.g. 127.0.0.1/32,::1/128): ${errorMessage(error)}`,
+    );
+  }
+}
+
+/** `FLORA_SANDBOX_CPUS`: the sandboxes' CPUs, checked against this machine; undefined if unset. */
+export function sandboxCpus(text: string | undefined): CpuPlacement | undefined {
+  if (!text?.trim()) return undefined;
+  try {
+    return placeSandboxes(text.trim());
+  } catch (error) {
+    if (!(error instanceof CpuAffinityError)) throw error;
+    throw new ConfigError(
+      error.message.startsWith("FLORA_SANDBOX_CPUS")
+        ? error.message
+        : `FLORA_SANDBOX_CPUS: ${error.message}`,
     );
   }
 }

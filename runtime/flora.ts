@@ -24,6 +24,7 @@ import { openStorage, type Storage } from "../storage/config.ts";
 import type { GuildKvStore, GuildSortedStore } from "../storage/types.ts";
 import { CONFIG_DEFAULTS, type FloraConfig } from "./config_schema.ts";
 import { configWarnings } from "./config_warnings.ts";
+import { cpuListText, pinProcess } from "./sandbox/cpu_affinity.ts";
 import { Deployer, describe } from "./host/deployer.ts";
 import { GuildCommands } from "./host/guild_commands.ts";
 import { DeploymentSync } from "./host/deployment_sync.ts";
@@ -358,6 +359,15 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
     // Like cron: in a cluster a guild's tasks fire on the node that owns its partition.
     tasks.attach(sandboxes, consumesBus ? (guildId) => intake?.owns(guildId) ?? false : undefined);
     for (const warning of configWarnings(config)) notice("warn", warning);
+    if (config.sandboxCpus?.host.length) {
+      // Off the sandboxes' CPUs, so a thousand worker threads never preempt the gateway's.
+      const { taskset, sandboxes, host } = config.sandboxCpus;
+      await pinProcess(taskset, Deno.pid, host);
+      notice(
+        "info",
+        `sandboxes on CPUs ${cpuListText(sandboxes)}, the host on CPUs ${cpuListText(host)}`,
+      );
+    }
     const pool = new SandboxPool({
       processes: config.sandboxProcesses,
       heapMb: config.sandboxHeapMb,
@@ -367,6 +377,7 @@ export async function startFlora(config: FloraConfig, options: StartOptions = {}
       isolationMs: config.sandboxIsolationMs ?? CONFIG_DEFAULTS.sandboxIsolationMs,
       dedicatedGuilds: config.dedicatedGuilds ?? [],
       nice: config.sandboxNice ?? CONFIG_DEFAULTS.sandboxNice,
+      cpus: config.sandboxCpus,
       transport: config.sandboxTransport,
       memoryReducer: config.sandboxMemoryReducer,
       semiSpaceMb: config.sandboxSemiSpaceMb,

@@ -5,6 +5,7 @@ import { type EventsDoneMessage, PROTOCOL_VERSION, startedAtOf } from "./protoco
 import { bundleWorkerRuntime } from "./worker_bundle.ts";
 import { SANDBOX_V8_DEFAULTS } from "./v8_flags.ts";
 import { threadNiceness } from "./process_priority.ts";
+import { allowedCpus, placeSandboxes, threadCpus } from "./cpu_affinity.ts";
 
 const runtime = bundleWorkerRuntime();
 
@@ -152,20 +153,44 @@ Deno.test({
   },
 });
 
+/**
+ * The process's threads, read with `read` once a Web Worker thread is among them: the
+ * worker's thread starts as the process takes the spawn, after `spawn` resolves.
+ */
+async function onceWorkerStarted<T extends { name: string }>(
+  read: () => Promise<T[]>,
+): Promise<T[]> {
+  const deadline = Date.now() + 10_000;
+  let threads = await read();
+  while (!threads.some((t) => t.name.startsWith("worker-")) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    threads = await read();
+  }
+  assert.ok(threads.some((t) => t.name.startsWith("worker-")), JSON.stringify(threads));
+  return threads;
+}
+
+Deno.test({
+  name: "every thread of a sandbox process runs on the pool's CPUs: workers, V8's helpers",
+  ignore: Deno.build.os !== "linux" || (allowedCpus()?.length ?? 0) < 2, // reads /proc
+  async fn() {
+    const cpus = placeSandboxes(String(allowedCpus()!.at(-1)));
+    await withPool({ cpus }, ignore, async (pool) => {
+      await spawnGuild(pool, "");
+      const threads = await onceWorkerStarted(() => threadCpus(pool.pids()[0]!));
+      const elsewhere = threads.filter((t) => t.cpus.join() !== cpus.sandboxes.join());
+      assert.deepEqual(elsewhere, [], "threads that may run on other CPUs");
+    });
+  },
+});
+
 Deno.test({
   name: "every thread of a sandbox process runs at the pool's niceness: workers, V8's helpers",
   ignore: Deno.build.os !== "linux", // reads /proc
   async fn() {
     await withPool({ nice: 7 }, ignore, async (pool) => {
       await spawnGuild(pool, "");
-      // The worker's thread starts as the process takes the spawn, after `spawn` resolves.
-      let threads = await threadNiceness(pool.pids()[0]!);
-      const deadline = Date.now() + 10_000;
-      while (!threads.some((t) => t.name.startsWith("worker-")) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-        threads = await threadNiceness(pool.pids()[0]!);
-      }
-      assert.ok(threads.some((t) => t.name.startsWith("worker-")), JSON.stringify(threads));
+      const threads = await onceWorkerStarted(() => threadNiceness(pool.pids()[0]!));
       assert.ok(threads.some((t) => t.name.startsWith("V8 ")), JSON.stringify(threads));
       assert.deepEqual(threads.filter((t) => t.nice !== 7), [], "threads at another niceness");
     });

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { CpuPlacement } from "./cpu_affinity.ts";
 import type { LinkTransport } from "./host_link.ts";
 import type {
   EventsDoneMessage,
@@ -59,6 +60,11 @@ export interface PoolOptions {
    * takes the last of a flag given twice, so `--short-builtin-calls` undoes a default.
    */
   v8Flags?: readonly string[];
+  /**
+   * The CPUs every sandbox process runs on (`FLORA_SANDBOX_CPUS`, checked by
+   * `placeSandboxes`); absent: wherever the kernel puts them.
+   */
+  cpus?: CpuPlacement;
   /**
    * Receives what the sandbox processes write to stderr (V8's out-of-memory report when one
    * aborts, above all). Default: this process's stderr. Tests that crash processes on purpose

@@ -9,6 +9,7 @@
  */
 
 import { setPriority } from "node:os";
+import { threadFiles } from "./proc_threads.ts";
 
 /**
  * Sets niceness `nice` on process `pid`'s main thread and, where `/proc`
@@ -54,14 +55,7 @@ export function lowerPriority(pid: number, nice: number): void {
  */
 export async function threadNiceness(pid: number): Promise<{ name: string; nice: number }[]> {
   const threads = [];
-  for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/stat`);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) continue; // it ended since the listing
-      throw error;
-    }
+  for await (const stat of threadFiles(pid, "stat")) {
     // "tid (comm) state ppid …": comm may hold spaces and parentheses; niceness is field 19.
     const close = stat.lastIndexOf(")");
     const fields = stat.slice(close + 2).split(" ");

@@ -8,6 +8,7 @@
 
 import { socketPermissionFlags } from "./host_link.ts";
 import { lowerPriority } from "./process_priority.ts";
+import { pinnedCommand } from "./cpu_affinity.ts";
 import type { LinkedProcess, LinkListener } from "./link_listener.ts";
 import { NdjsonWriter, readNdjsonBatches } from "./ndjson.ts";
 import {
@@ -69,30 +70,35 @@ export class SandboxChild {
     /** The host's socket; null: stdio. */
     link: LinkListener | null,
   ) {
-    const child = new Deno.Command(Deno.execPath(), {
-      // No permission flags but the host's socket: the process can reach that one path,
-      // its workers nothing. No config, remote or npm code either, so a script's import()
-      // reaches nothing outside its bundle.
-      args: [
-        "run",
-        ...(link ? socketPermissionFlags(link.path) : []),
-        "--unstable-worker-options",
-        "--no-prompt",
-        "--no-config",
-        "--no-lock",
-        "--no-remote",
-        "--no-npm",
-        sandboxV8Flags(this.options),
-        ...(this.options.cpuProfile
-          ? [
-            "--cpu-prof",
-            `--cpu-prof-dir=${this.options.cpuProfile.dir}`,
-            `--cpu-prof-interval=${this.options.cpuProfile.intervalUs}`,
-          ]
-          : []),
-        PROCESS_MAIN.href,
-        ...(link ? [`--socket=${link.path}`] : []),
-      ],
+    // No permission flags but the host's socket: the process can reach that one path,
+    // its workers nothing. No config, remote or npm code either, so a script's import()
+    // reaches nothing outside its bundle.
+    const args = [
+      "run",
+      ...(link ? socketPermissionFlags(link.path) : []),
+      "--unstable-worker-options",
+      "--no-prompt",
+      "--no-config",
+      "--no-lock",
+      "--no-remote",
+      "--no-npm",
+      sandboxV8Flags(this.options),
+      ...(this.options.cpuProfile
+        ? [
+          "--cpu-prof",
+          `--cpu-prof-dir=${this.options.cpuProfile.dir}`,
+          `--cpu-prof-interval=${this.options.cpuProfile.intervalUs}`,
+        ]
+        : []),
+      PROCESS_MAIN.href,
+      ...(link ? [`--socket=${link.path}`] : []),
+    ];
+    // On the operator's CPUs from the start, so every thread the process starts inherits them.
+    const [command, commandArgs] = options.cpus
+      ? pinnedCommand(options.cpus.taskset, options.cpus.sandboxes, Deno.execPath(), args)
+      : [Deno.execPath(), args];
+    const child = new Deno.Command(command, {
+      args: commandArgs,
       // Only what Deno needs to find its cache, and glibc's malloc tuning (an operator's
       // choice; the process cannot read its environment): nothing else of the host's.
       env: passThroughEnv([
