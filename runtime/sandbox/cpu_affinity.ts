@@ -3,9 +3,11 @@
  * (`FLORA_SANDBOX_CPUS`). On a machine where the host and a thousand worker
  * threads share every core, each preempts the other mid-run and evicts its
  * caches: at 1,000 guilds on two cores, the sandboxes on one core and the
- * host with the emulator on the other spent 57–58 µs of sandbox CPU an event
- * against 89–97 shared, the host 17.5–18.7 against 20.4–21.9, and handled
- * 22 % more events a second (`docs/operations.md`, "Sandboxes on CPUs of their own").
+ * host with the emulator on the other spent 30 % less sandbox CPU an event
+ * (medians 75 against 108 µs) and handled 12 % more events a second under a
+ * sustained burst, 11 % fewer in the first round after a warm-up, when every
+ * isolate compiles its handler on the sandboxes' one core (`docs/operations.md`,
+ * "Sandboxes on CPUs of their own").
  *
  * Linux only, through util-linux's `taskset` (Deno has no affinity call): a
  * sandbox process is started under it, so every thread it ever starts
