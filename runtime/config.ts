@@ -128,7 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>): FloraConfig
     dedicatedGuilds: guildIds(env, "FLORA_DEDICATED_GUILDS"),
     sandboxNice: integer(env, "FLORA_SANDBOX_NICE", CONFIG_DEFAULTS.sandboxNice, 0, 19),
     sandboxTransport: transport(env.FLORA_SANDBOX_TRANSPORT),
-    ...(env.FLORA_SANDBOX_CPUS?.trim() ? { sandboxCpus: sandboxCpus(env.FLORA_SANDBOX_CPUS) } : {}),
+    sandboxCpus: sandboxCpus(env.FLORA_SANDBOX_CPUS),
     sandboxMemoryReducer: integer(env, "FLORA_SANDBOX_MEMORY_REDUCER", 0, 0, 1) === 1,
     sandboxRssCeilingMb: integer(
       env,

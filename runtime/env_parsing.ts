@@ -97,10 +97,6 @@ export function sandboxCpus(text: string | undefined): CpuPlacement | undefined 
     return placeSandboxes(text.trim());
   } catch (error) {
     if (!(error instanceof CpuAffinityError)) throw error;
-    throw new ConfigError(
-      error.message.startsWith("FLORA_SANDBOX_CPUS")
-        ? error.message
-        : `FLORA_SANDBOX_CPUS: ${error.message}`,
-    );
+    throw new ConfigError(`FLORA_SANDBOX_CPUS: ${error.message}`);
   }
 }

@@ -147,22 +147,20 @@ export function placeSandboxes(list: string): CpuPlacement {
   const allowed = startingCpus === undefined ? (startingCpus = allowedCpus()) : startingCpus;
   if (allowed === null) {
     throw new CpuAffinityError(
-      "FLORA_SANDBOX_CPUS needs Linux (CPU affinity is read from /proc and set with taskset)",
+      "placing the sandboxes on CPUs needs Linux (CPU affinity is read from /proc and set with taskset)",
     );
   }
   const outside = sandboxes.filter((cpu) => !allowed.includes(cpu));
   if (outside.length > 0) {
     throw new CpuAffinityError(
-      `FLORA_SANDBOX_CPUS=${list} names CPU ${
-        cpuListText(outside)
-      }, which flora may not use here: ` +
+      `"${list}" names CPU ${cpuListText(outside)}, which flora may not use here: ` +
         `it may use CPUs ${cpuListText(allowed)}`,
     );
   }
   const taskset = findTaskset();
   if (taskset === null) {
     throw new CpuAffinityError(
-      "FLORA_SANDBOX_CPUS needs the taskset command (Debian and Ubuntu: apt install util-linux)",
+      "placing the sandboxes on CPUs needs the taskset command (Debian and Ubuntu: apt install util-linux)",
     );
   }
   return { sandboxes, host: allowed.filter((cpu) => !sandboxes.includes(cpu)), taskset };
