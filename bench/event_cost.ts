@@ -1,7 +1,10 @@
 /**
  * `deno task bench:cost`: the CPU an event costs each role, in one run — the
  * plain Discordeno bot against flora at one size, both through the emulator
- * (its own process), plus flora's host fed directly (no gateway). CPU time
+ * (its own process), plus flora's host fed directly (no gateway), and the
+ * floor under flora's shape (`shape_floor.ts`: the plain bot handing each
+ * guild's events to a bare Web Worker of its own, no flora code; its workers'
+ * CPU is in the sandboxes' column). CPU time
  * is read per thread from `/proc`, so the figures hold on a busy machine
  * where wall-clock rates do not. The plain bot's rounds run first (flora's
  * gateway, connected, would take the same events). flora's rounds also give
@@ -9,7 +12,7 @@
  * start), the price of holding events for bigger batches (`--hold-ms`).
  *
  * Flags: `--guilds=N` (1,000), `--events=N` (100,000 per round), `--rounds=N` (3),
- * `--only=plain|flora`, `--nice=N` (the sandboxes' niceness; flora's default, 10, unless given),
+ * `--only=plain|floor|flora` (one kind of round), `--nice=N` (the sandboxes' niceness; flora's default, 10, unless given),
  * `--hold-ms=N` (`FLORA_BATCH_HOLD_MS`, flora's default unless given), `--processes=N`
  * (`FLORA_SANDBOX_PROCESSES`, 2), `--sandbox-v8-flags=--a,--b` (`FLORA_SANDBOX_V8_FLAGS`),
  * `--sandbox-cpus=LIST` (`FLORA_SANDBOX_CPUS`: flora's rounds with the sandboxes on those CPUs, the
@@ -39,6 +42,7 @@ import {
 } from "./flora_bench.ts";
 import { phaseProfiler } from "./phase_profiler.ts";
 import { runPlainBot } from "./plain_bot.ts";
+import { runShapeFloor } from "./shape_floor.ts";
 import { round, sleep, summarize, type Summary } from "./stats.ts";
 import { faultsOf, type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
 import { createGuilds, inject, spread } from "../emulator/bench_world.ts";
@@ -49,6 +53,8 @@ const GUILDS = Number(flag("guilds") ?? 1_000);
 const EVENTS = Number(flag("events") ?? 100_000);
 const ROUNDS = Number(flag("rounds") ?? 3);
 const ONLY = flag("only");
+/** Whether this run has rounds of `kind` (`--only`). */
+const runs = (kind: "plain" | "floor" | "flora") => ONLY === undefined || ONLY === kind;
 const PROFILE = flag("profile");
 /** Events a second in flora's rounds (`--rate`); 0: all at once. */
 const RATE = Number(flag("rate") ?? 0);
@@ -73,7 +79,7 @@ const log = (message: string) => console.error(`[cost] ${message} (load average 
 
 type Split = Record<string, ThreadCpu>;
 interface Round {
-  kind: "plain" | "flora" | "direct";
+  kind: "plain" | "floor" | "flora" | "direct";
   eventsPerSec: number;
   cpu: Split;
   load: string;
@@ -89,14 +95,14 @@ interface Round {
   sinceSendMs?: Summary;
   /** The sandbox processes' start delay (send to first handler start), sampled, ms. */
   startDelayMs?: Summary;
-  /** The host's main thread, per event: minor page faults and system CPU µs. */
-  hostMain: { faults: number; systemUs: number };
+  /** The host's main thread, per event: minor page faults and system CPU µs (not for the floor). */
+  hostMain?: { faults: number; systemUs: number };
   /** Each role's processes that exited during the round: its CPU figure is incomplete. */
   gone: Record<string, number[]>;
 }
 
 /** The host's main thread's page faults and system time from now on, per event. */
-function mainThreadFaults(): { perEvent(events: number): Round["hostMain"] } {
+function mainThreadFaults(): { perEvent(events: number): NonNullable<Round["hostMain"]> } {
   const before = faultsOf(Deno.pid);
   return {
     perEvent: (events) => {
@@ -125,7 +131,7 @@ try {
   log(`creating ${GUILDS} guilds`);
   const guilds = await createGuilds(emu.client, GUILDS);
   // The plain bot first: flora's gateway, connected, would take the same events meanwhile.
-  for (let r = 0; r < ROUNDS && ONLY !== "flora"; r++) {
+  for (let r = 0; r < ROUNDS && runs("plain"); r++) {
     const at = load();
     const faults = mainThreadFaults();
     const plain = await runPlainBot(emu, guilds, EVENTS, 0);
@@ -140,7 +146,7 @@ try {
     log(`plain ${JSON.stringify(rounds.at(-1))}`);
     await sleep(1_000);
   }
-  const bench = ONLY === "plain" ? null : await startBenchFlora(
+  const bench = !runs("flora") ? null : await startBenchFlora(
     emu,
     GUILDS,
     // Profiling: idle workers stop soon (each writes its profile as it stops), so the sandbox
@@ -245,6 +251,28 @@ try {
     if (PROFILE_ALL && bench) await sleep(IDLE_MS + 30_000);
     await bench?.close();
   }
+  // Last: its thousand workers, stopped, leave this process (flora's host) a larger heap.
+  if (runs("floor")) {
+    await sleep(1_000);
+    log(`starting ${GUILDS} bare workers for the shape floor`);
+    for (const floor of await runShapeFloor(emu, guilds, EVENTS, ROUNDS)) {
+      const { main, workers, v8, runtime } = floor.threadCpuUsPerEvent.host;
+      rounds.push({
+        kind: "floor",
+        eventsPerSec: floor.eventsPerSec,
+        // The guild workers are the floor's sandboxes; V8's helpers stay with the process.
+        cpu: {
+          emulator: floor.threadCpuUsPerEvent.emulator,
+          host: { main, workers: 0, v8, runtime },
+          sandboxes: { main: 0, workers, v8: 0, runtime: 0 },
+        },
+        gone: {},
+        load: floor.load,
+        perBatch: floor.perBatch,
+      });
+      log(`floor ${JSON.stringify(rounds.at(-1))}`);
+    }
+  }
 } finally {
   await emu.close();
 }
@@ -301,7 +329,7 @@ const rows = rounds.map((r) => [
   cell(r.cpu.emulator) + (r.gone.emulator ? "*" : ""),
   cell(r.cpu.host) + (r.gone.host ? "*" : ""),
   cell(r.cpu.sandboxes) + (r.gone.sandboxes ? "*" : ""),
-  `${r.hostMain.faults}, ${r.hostMain.systemUs}`,
+  r.hostMain ? `${r.hostMain.faults}, ${r.hostMain.systemUs}` : "-",
 ]);
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
 for (const row of [header, ...rows]) {
@@ -319,12 +347,16 @@ const of = (kind: Round["kind"], role: string) =>
   median(rounds.filter((r) => r.kind === kind).map((r) => total(r.cpu[role])));
 const plainHost = of("plain", "host");
 const floraHost = of("flora", "host");
+const rate = (kind: Round["kind"]) =>
+  median(rounds.filter((r) => r.kind === kind).map((r) => r.eventsPerSec));
 console.log(
   `\nmedians: plain bot ${plainHost} µs, flora host ${floraHost} µs (${
     round(floraHost / plainHost, 2)
-  }×), flora sandboxes ${of("flora", "sandboxes")} µs; events/s plain ${
-    median(rounds.filter((r) => r.kind === "plain").map((r) => r.eventsPerSec))
-  }, flora ${median(rounds.filter((r) => r.kind === "flora").map((r) => r.eventsPerSec))}, direct ${
-    median(rounds.filter((r) => r.kind === "direct").map((r) => r.eventsPerSec))
+  }×), flora sandboxes ${of("flora", "sandboxes")} µs, the floor's workers ${
+    of("floor", "sandboxes")
+  } µs; events/s plain ${rate("plain")}, floor ${rate("floor")} (${
+    round(rate("floor") / rate("plain"), 2)
+  }×), flora ${rate("flora")} (${round(rate("flora") / rate("plain"), 2)}×), direct ${
+    rate("direct")
   }`,
 );

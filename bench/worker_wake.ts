@@ -9,9 +9,11 @@
  *
  * Flags: `--workers=N`, `--messages=N` (50,000), `--burst=K` (1: K messages
  * posted to a worker at once, answered after the K-th, to see what a queued
- * message costs once its thread is awake), `--work=bare|parse|cpu` (bare: echo;
+ * message costs once its thread is awake), `--work=bare|parse|cpu|node|flora` (bare: echo;
  * parse: the message carries an 800-byte JSON text the worker parses;
  * cpu: the worker also reads its thread's CPU time, as flora's `done` does;
+ * node: a bare echo that imports `node:process` and never uses it (what Deno's Node
+ * compatibility layer, loaded into the isolate, adds to a wake-up);
  * flora: flora's worker runtime running the bench script, handed batches of
  * K `messageCreate` events as the sandbox process hands them, no watchdog).
  *
@@ -44,8 +46,10 @@ const MESSAGES = Number(flag("messages") ?? 50_000);
 const BURST = Number(flag("burst") ?? 1);
 const WORK = flag("work") ?? "bare";
 
-const WORKER_CODE = `
-const usage = globalThis.process?.threadCpuUsage?.bind(globalThis.process);
+const WORKER_CODE = `${WORK === "node" ? 'import "node:process";' : ""}
+const usage = ${
+  // Only in cpu mode: touching \`process\` may bring in the Node layer the node mode measures.
+  WORK === "cpu" ? "globalThis.process.threadCpuUsage.bind(globalThis.process)" : "undefined"};
 let seen = 0;
 onmessage = (event) => {
   const m = event.data;
