@@ -42,7 +42,7 @@ import {
 } from "./flora_bench.ts";
 import { phaseProfiler } from "./phase_profiler.ts";
 import { runPlainBot } from "./plain_bot.ts";
-import { runShapeFloor } from "./shape_floor.ts";
+import { floorRoles, runShapeFloor } from "./shape_floor.ts";
 import { round, sleep, summarize, type Summary } from "./stats.ts";
 import { faultsOf, type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
 import { createGuilds, inject, spread } from "../emulator/bench_world.ts";
@@ -256,16 +256,10 @@ try {
     await sleep(1_000);
     log(`starting ${GUILDS} bare workers for the shape floor`);
     for (const floor of await runShapeFloor(emu, guilds, EVENTS, ROUNDS)) {
-      const { main, workers, v8, runtime } = floor.threadCpuUsPerEvent.host;
       rounds.push({
         kind: "floor",
         eventsPerSec: floor.eventsPerSec,
-        // The guild workers are the floor's sandboxes; V8's helpers stay with the process.
-        cpu: {
-          emulator: floor.threadCpuUsPerEvent.emulator,
-          host: { main, workers: 0, v8, runtime },
-          sandboxes: { main: 0, workers, v8: 0, runtime: 0 },
-        },
+        cpu: floorRoles(floor.threadCpuUsPerEvent),
         gone: {},
         load: floor.load,
         perBatch: floor.perBatch,

@@ -28,6 +28,8 @@ import {
 } from "./flora_bench.ts";
 import { runPlainBot } from "./plain_bot.ts";
 import { runRawEcho } from "./raw_echo.ts";
+import { floorRoles, runShapeFloor } from "./shape_floor.ts";
+import type { ThreadCpu } from "./thread_cpu.ts";
 import {
   formatTable,
   machineLine,
@@ -218,7 +220,17 @@ try {
     await stdioFlora.close();
   }
 
+  // --- the floor under flora's shape: its gateway, a bare worker per guild, no flora code ---
+  log(
+    `the shape's floor: the plain bot handing ${SIZES.many} guilds' events to a bare worker each`,
+  );
+  // Twice, like flora's 1,000 guilds: the second is the steady state.
+  const floor = (await runShapeFloor(emu, guilds, EVENTS.thousand, 2)).at(-1)!;
+  const floorCpu = roleTotals(floorRoles(floor.threadCpuUsPerEvent));
+  log(JSON.stringify({ ...floor, cpuUsPerEvent: floorCpu }));
+
   results.raw = raw;
+  results.shapeFloor = { ...floor, cpuUsPerEvent: floorCpu };
   results.bareHopMs = bare;
   results.plain = plain;
   results.flora = scenarios;
@@ -267,6 +279,15 @@ try {
       `${ms(s.replyMs.p50)} / ${ms(s.replyMs.p99)}`,
       cpuCell(s.cpuUsPerEvent),
     ]),
+    [
+      `shape floor: bare worker per guild (${SIZES.many}), again`,
+      String(floor.eventsPerSec),
+      "-",
+      "-",
+      "-",
+      "-",
+      cpuCell(floorCpu),
+    ],
     [
       `flora host dispatch only (${SIZES.many} guilds)`,
       String(directPerSec),
@@ -348,6 +369,11 @@ try {
     }× the plain bot's (first round ${
       round(thousand.cpuUsPerEvent.host / plain.cpuUsPerEvent.host, 2)
     }×)`,
+    `    the floor under flora's shape (the plain bot handing each guild's events to a bare worker of its own, no flora code): ${floor.eventsPerSec} events/s (${
+      round(floor.eventsPerSec / plain.eventsPerSec, 2)
+    }× the plain bot), its workers ${floorCpu.sandboxes} µs an event in batches of ${floor.perBatch}; flora again ${
+      round(thousandAgain.eventsPerSec / floor.eventsPerSec, 2)
+    }× the floor`,
     `  reply p50 < 5 ms: ${ms(thousand.replyMs.p50)} ms → ${
       thousand.replyMs.p50 < 5 ? "met" : "NOT met"
     }`,
@@ -377,6 +403,13 @@ try {
 /** CPU µs per event as "emulator / host / sandboxes" ("-" for a process not in the run). */
 function cpuCell(us: Record<string, number>): string {
   return ["emulator", "host", "sandboxes"].map((k) => us[k] ?? "-").join(" / ");
+}
+
+/** Each role's CPU µs per event, its threads summed. */
+function roleTotals(cpu: Record<string, ThreadCpu>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(cpu).map(([role, t]) => [role, round(t.main + t.workers + t.v8 + t.runtime, 1)]),
+  );
 }
 
 function cpuSum(us: Record<string, number>): number {

@@ -32,6 +32,25 @@ export interface ShapeFloorResult {
   threadCpuUsPerEvent: Record<string, ThreadCpu>;
 }
 
+/**
+ * A floor round's CPU by flora's roles: its guild workers' threads are the sandboxes, the rest
+ * of this process (the bot, V8's helpers, I/O) the host.
+ *
+ * @example
+ * ```ts
+ * const [round] = await runShapeFloor(emu, guilds, 100_000, 1);
+ * floorRoles(round.threadCpuUsPerEvent).sandboxes.workers; // µs an event on the workers' threads
+ * ```
+ */
+export function floorRoles(cpu: Record<string, ThreadCpu>): Record<string, ThreadCpu> {
+  const { main, workers, v8, runtime } = cpu.host;
+  return {
+    emulator: cpu.emulator,
+    host: { main, workers: 0, v8, runtime },
+    sandboxes: { main: 0, workers, v8: 0, runtime: 0 },
+  };
+}
+
 /** A guild worker's code: parse each event, answer `!ping`, report the batch done. */
 const WORKER_CODE = `
 onmessage = (event) => {
