@@ -1,16 +1,20 @@
 /**
- * The floor under any design of flora's shape: the plain bot's gateway, with
- * each guild's events handed to a Web Worker of that guild's own (no
- * permissions) and none of flora's code. The host routes each dispatch from
- * its frame and posts the frame's text (flora's cheapest path: no parse, no
- * clone of an object); one batch is in flight per worker, and what arrives
- * meanwhile goes in its next batch when it answers (as flora's host does);
- * the worker parses each event and answers a `!ping` through the host, as the
- * plain bot's handler does. No socket hop, no sandbox process, no protocol,
- * no watchdog, no metrics: whatever this costs, flora cannot cost less.
+ * The floor under flora's shape: the plain bot's gateway, with each guild's
+ * events handed to a Web Worker of that guild's own (no permissions) and
+ * none of flora's code. The host routes each dispatch from its frame and
+ * posts the frame's text (flora's cheapest path: no parse, no clone of an
+ * object); one batch is in flight per worker, and what arrives meanwhile
+ * goes in its next batch when it answers (as flora's host does); the worker
+ * parses each event and answers a `!ping` through the host, as the plain
+ * bot's handler does. No socket hop, no sandbox process, no protocol, no
+ * watchdog, no metrics, no hold: what a worker per guild costs at the
+ * batches that come of themselves. (flora can spend less per event in the
+ * workers' threads, by holding events for bigger batches, and in the host,
+ * by writing batches to two sandbox processes rather than posting to a
+ * thousand workers from one thread.)
  *
  * The workers live in this process and are stopped after the run (a
- * thousand of them hold ≈ 8 GiB).
+ * thousand of them hold ≈ 5.5 GiB).
  *
  * @module
  */
