@@ -145,7 +145,7 @@ try {
   const bench = await startBenchFlora(emu, SIZES.many);
   const scenarios: FloraScenarioResult[] = [];
   let coldStartSequential;
-  let directPerSec = 0;
+  const directPerSec = { first: 0, again: 0 };
   let overSocket: OneAtATime;
   try {
     log("flora: 1 guild");
@@ -186,19 +186,24 @@ try {
       const d = benchMessage(guilds[i % guilds.length], i);
       return { d, frame: JSON.stringify({ t: "MESSAGE_CREATE", s: i + 1, op: 0, d }) };
     });
-    const before = bench.handled();
-    const settledBefore = bench.settled();
-    const start = performance.now();
-    for (let i = 0; i < n; i++) {
-      const { d, frame } = payloads[i];
-      bench.flora.sandboxes.deliver(d.guild_id, "messageCreate", d, undefined, frame);
-      if (i % 5_000 === 4_999) await new Promise((r) => setTimeout(r, 0));
+    // Twice, like the 1,000 guilds: the first round runs slower (so does `bench:cost`'s: 42,000
+    // against 73,000–104,000 events/s in its second), the second is the steady state.
+    for (const round of ["first", "again"] as const) {
+      const before = bench.handled();
+      const settledBefore = bench.settled();
+      const start = performance.now();
+      for (let i = 0; i < n; i++) {
+        const { d, frame } = payloads[i];
+        bench.flora.sandboxes.deliver(d.guild_id, "messageCreate", d, undefined, frame);
+        if (i % 5_000 === 4_999) await new Promise((r) => setTimeout(r, 0));
+      }
+      // Bounded: on a machine this busy, report the rate reached so far rather than hang.
+      await untilSettled(bench, settledBefore + n, 120_000).catch(() => {});
+      const done = bench.handled() - before;
+      directPerSec[round] = Math.round(done / ((performance.now() - start) / 1000));
+      log(`host dispatch (${round}): ${directPerSec[round]} events/s`);
+      await sleep(1_000);
     }
-    // Bounded: on a machine this busy, report the rate reached so far rather than hang.
-    await untilSettled(bench, settledBefore + n, 120_000).catch(() => {});
-    const done = bench.handled() - before;
-    directPerSec = Math.round(done / ((performance.now() - start) / 1000));
-    log(`host dispatch: ${directPerSec} events/s`);
 
     log("flora: dispatch one event at a time, over the Unix socket");
     overSocket = await oneAtATime(bench, wide);
@@ -289,8 +294,8 @@ try {
       cpuCell(floorCpu),
     ],
     [
-      `flora host dispatch only (${SIZES.many} guilds)`,
-      String(directPerSec),
+      `flora host dispatch only (${SIZES.many} guilds), again (first)`,
+      `${directPerSec.again} (${directPerSec.first})`,
       "-",
       "-",
       "-",
@@ -345,10 +350,10 @@ try {
     }× the raw round trip) and ${ms(bare.backToBack.p50)} ms back to back: flora adds ${
       ms(overSocket!.paced.p50 - bare.paced.p50)
     } / ${ms(overSocket!.backToBack.p50 - bare.backToBack.p50)} ms`,
-    `  ≥ 50,000 events/s across ${SIZES.many} guilds: ${thousand.eventsPerSec} (through the emulator), ${directPerSec} (host dispatch) → ${
+    `  ≥ 50,000 events/s across ${SIZES.many} guilds: ${thousand.eventsPerSec} (through the emulator), ${directPerSec.again} (host dispatch; first round ${directPerSec.first}) → ${
       thousand.eventsPerSec >= 50_000
         ? "met"
-        : directPerSec >= 50_000
+        : directPerSec.again >= 50_000
         ? "met by the host, NOT through the emulator"
         : "NOT met"
     }`,
