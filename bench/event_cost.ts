@@ -44,7 +44,7 @@ import { phaseProfiler } from "./phase_profiler.ts";
 import { runPlainBot } from "./plain_bot.ts";
 import { floorRoles, runShapeFloor } from "./shape_floor.ts";
 import { round, sleep, summarize, type Summary } from "./stats.ts";
-import { faultsOf, type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
+import { faultsOf, type ThreadCpu, threadCpuSplit, threadCpuTotal } from "./thread_cpu.ts";
 import { createGuilds, inject, spread } from "../emulator/bench_world.ts";
 
 const flag = (name: string) =>
@@ -290,8 +290,7 @@ if (sandboxKiB.length > 0) {
     } KiB after the rounds\n`,
   );
 }
-const total = (t: ThreadCpu | undefined) =>
-  t ? round(t.main + t.workers + t.v8 + t.runtime, 1) : NaN;
+const total = (t: ThreadCpu | undefined) => t ? threadCpuTotal(t) : NaN;
 const cell = (t: ThreadCpu | undefined) =>
   t ? `${total(t)} (${t.main}/${t.workers}/${t.v8}/${t.runtime})` : "-";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -29,7 +29,7 @@ import {
 import { runPlainBot } from "./plain_bot.ts";
 import { runRawEcho } from "./raw_echo.ts";
 import { floorRoles, runShapeFloor } from "./shape_floor.ts";
-import type { ThreadCpu } from "./thread_cpu.ts";
+import { type ThreadCpu, threadCpuTotal } from "./thread_cpu.ts";
 import {
   formatTable,
   machineLine,
@@ -188,7 +188,7 @@ try {
     });
     // Twice, like the 1,000 guilds: the first round runs slower (so does `bench:cost`'s: 42,000
     // against 73,000–104,000 events/s in its second), the second is the steady state.
-    for (const round of ["first", "again"] as const) {
+    for (const pass of ["first", "again"] as const) {
       const before = bench.handled();
       const settledBefore = bench.settled();
       const start = performance.now();
@@ -200,8 +200,8 @@ try {
       // Bounded: on a machine this busy, report the rate reached so far rather than hang.
       await untilSettled(bench, settledBefore + n, 120_000).catch(() => {});
       const done = bench.handled() - before;
-      directPerSec[round] = Math.round(done / ((performance.now() - start) / 1000));
-      log(`host dispatch (${round}): ${directPerSec[round]} events/s`);
+      directPerSec[pass] = Math.round(done / ((performance.now() - start) / 1000));
+      log(`host dispatch (${pass}): ${directPerSec[pass]} events/s`);
       await sleep(1_000);
     }
 
@@ -412,9 +412,7 @@ function cpuCell(us: Record<string, number>): string {
 
 /** Each role's CPU µs per event, its threads summed. */
 function roleTotals(cpu: Record<string, ThreadCpu>): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(cpu).map(([role, t]) => [role, round(t.main + t.workers + t.v8 + t.runtime, 1)]),
-  );
+  return Object.fromEntries(Object.entries(cpu).map(([role, t]) => [role, threadCpuTotal(t)]));
 }
 
 function cpuSum(us: Record<string, number>): number {

@@ -21,6 +21,18 @@ export interface ThreadCpu {
 
 const KINDS = ["main", "workers", "v8", "runtime"] as const;
 
+/**
+ * A split's threads summed, to a tenth.
+ *
+ * @example
+ * ```ts
+ * threadCpuTotal({ main: 9.1, workers: 0, v8: 1.2, runtime: 0.8 }); // 11.1
+ * ```
+ */
+export function threadCpuTotal(t: ThreadCpu): number {
+  return Math.round((t.main + t.workers + t.v8 + t.runtime) * 10) / 10;
+}
+
 /** utime + stime of a `/proc/.../stat` text, seconds. */
 function statSeconds(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

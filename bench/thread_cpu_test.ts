@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { threadCpuSplit } from "./thread_cpu.ts";
+import { threadCpuSplit, threadCpuTotal } from "./thread_cpu.ts";
 
 Deno.test({
   name: "threadCpuSplit() leaves out a process that exits meanwhile and names it as gone",
@@ -31,4 +31,9 @@ Deno.test("threadCpuSplit() names no process gone while all of them run", () => 
   const split = threadCpuSplit({ host: [Deno.pid] });
   split.perEventUs(1);
   assert.deepEqual(split.gone(), {});
+});
+
+Deno.test("threadCpuTotal sums a split's threads to a tenth", () => {
+  assert.equal(threadCpuTotal({ main: 9.1, workers: 0, v8: 1.2, runtime: 0.8 }), 11.1);
+  assert.equal(threadCpuTotal({ main: 0.04, workers: 0.04, v8: 0, runtime: 0 }), 0.1);
 });
