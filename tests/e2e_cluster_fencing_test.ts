@@ -25,6 +25,7 @@ import {
   owners,
   post,
   seenReplies,
+  unackedEvents,
   withCluster,
 } from "./helpers/cluster_load.ts";
 
@@ -200,11 +201,14 @@ Deno.test({
         // enough: the host may not have told the worker yet, and a handler still awaiting it
         // when the node stops makes its timer's call for its event (fenced as the event's,
         // the error to the script, which ignores it), not for none (1 of 15 guilds, once in 9
-        // runs under two CPU hogs). The node counts an event handled once its handler ended.
-        await until("every guild armed, its handler ended", async () => {
+        // runs under two CPU hogs). The node counts an event handled once its handler ended,
+        // then stores its handled mark and acks it: paused before the ack, the next owner would
+        // run `!arm` again and its timer's message would land, rightly.
+        await until("every guild armed, its handler ended, its event acked", async () => {
           await armed.read();
           return sent.every((id) => armed.answers().has(id)) &&
-            await handled() - handledBefore >= sent.length;
+            await handled() - handledBefore >= sent.length &&
+            await unackedEvents(cluster, guilds) === 0;
         }, 4_000);
         const stoppedAt = Date.now();
         Deno.kill(victim.info.pid, "SIGSTOP");

@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type postgres from "postgres";
 import { createGuilds, spread } from "../../emulator/bench_world.ts";
@@ -233,6 +234,26 @@ export async function owners(cluster: Cluster): Promise<Map<string, string>> {
   return new Map(
     cluster.guilds.map((g, i) => [g.id, leases.get(partitions[i])?.holder ?? ""]),
   );
+}
+
+/**
+ * Bus events of these guilds' partitions that the server delivered and no node has acked yet
+ * (a node acks an event once its handler ended and its handled mark is stored).
+ */
+export async function unackedEvents(cluster: Cluster, guilds: { id: string }[]): Promise<number> {
+  const nc = await connect({ servers: TEST_NATS_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const names = busNames(cluster.prefix);
+    let pending = 0;
+    for (const partition of new Set(guilds.map((g) => partitionOf(g.id, PARTITIONS)))) {
+      pending += (await jsm.consumers.info(names.stream, names.consumer(partition)))
+        .num_ack_pending;
+    }
+    return pending;
+  } finally {
+    await nc.close();
+  }
 }
 
 /** The leases of these partitions now (held ones only: not released, not expired). */
