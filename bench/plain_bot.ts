@@ -8,6 +8,7 @@
 
 import { createBot, GatewayIntents } from "@discordeno/bot";
 import type { EmulatorProcess } from "./emulator_process.ts";
+import { stopGateway } from "../runtime/host/gateway.ts";
 import { cpuSplit, deadline, summarize, type Summary } from "./stats.ts";
 import { type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
 import { type BenchGuild, inject, replyLatencies, spread } from "../emulator/bench_world.ts";
@@ -74,6 +75,6 @@ export async function runPlainBot(
       threadCpuUsPerEvent,
     };
   } finally {
-    await bot.shutdown();
+    await stopGateway(bot, Promise.resolve()); // its start was awaited
   }
 }

@@ -23,7 +23,7 @@ import type { EmulatorProcess } from "./emulator_process.ts";
 import { deadline } from "./stats.ts";
 import { type ThreadCpu, threadCpuSplit } from "./thread_cpu.ts";
 import { type BenchGuild, inject, spread } from "../emulator/bench_world.ts";
-import { createGateway } from "../runtime/host/gateway.ts";
+import { createGateway, stopGateway } from "../runtime/host/gateway.ts";
 
 /** What the floor measured. */
 export interface ShapeFloorResult {
@@ -154,7 +154,7 @@ export async function runShapeFloor(
     }
     return results;
   } finally {
-    await bot.shutdown();
+    await stopGateway(bot, Promise.resolve()); // its start was awaited
     for (const lane of lanes.values()) lane.worker.terminate();
     URL.revokeObjectURL(url);
   }

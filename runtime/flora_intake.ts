@@ -15,6 +15,7 @@ import type { FloraConfig } from "./config_schema.ts";
 import type { CronScheduler } from "./host/cron.ts";
 import type { EventRouter } from "./host/event_router.ts";
 import type { GatewayResume } from "./host/gateway_resume.ts";
+import { stopGateway } from "./host/gateway.ts";
 import { shardsConnected } from "./host/shards_connected.ts";
 import type { SandboxManager } from "./host/sandboxes.ts";
 import type { FloraMetrics } from "./host/metrics.ts";
@@ -101,9 +102,10 @@ export async function startGatewayIntake(
   const gateway = bot.gateway;
   router.shardOf = (guildId) => Number((BigInt(guildId) >> 22n) % BigInt(gateway.totalShards));
   resume.attach(gateway);
+  const starting = bot.start();
   await shardsConnected(
     gateway,
-    bot.start(),
+    starting,
     (error) => notice("error", `the gateway's start failed after its shards connected: ${error}`),
   );
   resume.start();
@@ -114,7 +116,7 @@ export async function startGatewayIntake(
   cleanups.push(() => cron.close());
   tasks.start();
   cleanups.push(() => tasks.close());
-  cleanups.push(() => bot.shutdown());
+  cleanups.push(() => stopGateway(bot, starting));
   // Before the gateway stops: from then on, idle no longer means every event was handled.
   cleanups.push(() => resume.stop());
 }

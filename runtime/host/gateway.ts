@@ -96,6 +96,36 @@ export function createGateway(options: GatewayOptions): Bot {
   return bot;
 }
 
+/**
+ * Stops a gateway started with `starting = bot.start()`, whether or not that start has
+ * finished, and leaves none of Discordeno's timers behind (a process that closed flora can
+ * exit). Discordeno's start ends after the last shard's identify spacing and only then sets its
+ * resharding check, an 8-hour interval that `shutdown()` clears only if it already runs; each
+ * shard's send budget and each REST queue keep a timer of 60 s. (One is out of reach: the send
+ * budget a shard replaces when Discord's HELLO comes keeps its timer, at most 60 s.)
+ *
+ * @example
+ * ```ts
+ * const starting = bot.start();
+ * await shardsConnected(bot.gateway, starting, console.error);
+ * // … later:
+ * await stopGateway(bot, starting);
+ * ```
+ */
+export async function stopGateway(bot: Bot, starting: Promise<void>): Promise<void> {
+  const gateway = bot.gateway;
+  starting.then(() => clearInterval(gateway.resharding.checkIntervalId), () => {});
+  const shards = [...gateway.shards.values()]; // the shutdown forgets them
+  await bot.shutdown();
+  // Each shard's send budget refills on a 60 s timer of its own.
+  for (const shard of shards) clearTimeout(shard.bucket.timeoutId);
+  for (const queue of bot.rest.queues.values()) {
+    clearTimeout(queue.deleteQueueTimeout);
+    clearTimeout(queue.timeoutId);
+  }
+  bot.rest.queues.clear();
+}
+
 /** A shard's message handler, as Discordeno calls it for each gateway message. */
 type HandleMessage = (message: MessageEvent) => Promise<void>;
 

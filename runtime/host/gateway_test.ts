@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { EmulatorClient } from "../../emulator/client.ts";
 import { startEmulator } from "../../emulator/mod.ts";
-import { stopBot } from "../../emulator/test_helpers.ts";
-import { createGateway } from "./gateway.ts";
+import { createGateway, stopGateway } from "./gateway.ts";
+import { shardsConnected } from "./shards_connected.ts";
 import type { GatewayPayload } from "./event_router.ts";
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -65,7 +65,7 @@ Deno.test("each payload comes with its own gateway frame's text, in both guilds"
       sent.map((m) => m.id),
     );
   } finally {
-    await stopBot(bot);
+    await stopGateway(bot, Promise.resolve()); // its start was awaited
     await emu.close();
   }
 });
@@ -100,7 +100,40 @@ Deno.test("dispatches offered by frame skip the parse, in order, and keep the sh
     assert.deepEqual(sequences, [...sequences].sort((x, y) => x - y));
     assert.equal(bot.gateway.shards.get(0)?.previousSequenceNumber, sequences.at(-1));
   } finally {
-    await stopBot(bot);
+    await stopGateway(bot, Promise.resolve()); // its start was awaited
+    await emu.close();
+  }
+});
+
+Deno.test("a gateway stopped before its start has finished leaves no timer running", async () => {
+  const emu = await startEmulator({ port: 0, heartbeatIntervalMs: 1_100, identifyIntervalMs: 0 });
+  // Its start ends this long after the shard connects (Discordeno's identify spacing), and
+  // only then sets its 8-hour resharding check: after a stop that came first.
+  const bot = createGateway({
+    token: emu.token,
+    restBase: emu.restBase,
+    spawnShardDelay: 1_000,
+    onPayload: () => {},
+  });
+  try {
+    const starting = bot.start();
+    await shardsConnected(bot.gateway, starting, () => {});
+    const shards = [...bot.gateway.shards.values()];
+    assert.ok(shards.length > 0);
+    await stopGateway(bot, starting);
+    await starting;
+    // Discordeno's timers are Node's (npm code in Deno), which the op sanitizer does not see: a
+    // Node `Timeout` says itself whether it was cleared. One left running holds the process for
+    // eight hours.
+    const check = bot.gateway.resharding.checkIntervalId as { _destroyed?: boolean } | undefined;
+    assert.ok(check !== undefined, "the start set its resharding check");
+    assert.equal(check._destroyed, true, "the resharding check still runs");
+    assert.equal(bot.rest.queues.size, 0);
+    for (const shard of shards) {
+      const refill = shard.bucket.timeoutId as { _destroyed?: boolean } | undefined;
+      assert.ok(refill === undefined || refill._destroyed === true, "a shard's refill timer runs");
+    }
+  } finally {
     await emu.close();
   }
 });
