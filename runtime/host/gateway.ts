@@ -115,10 +115,9 @@ export function createGateway(options: GatewayOptions): Bot {
 export async function stopGateway(bot: Bot, starting: Promise<void>): Promise<void> {
   const gateway = bot.gateway;
   starting.then(() => clearInterval(gateway.resharding.checkIntervalId), () => {});
-  const shards = [...gateway.shards.values()]; // the shutdown forgets them
   await bot.shutdown();
   // Each shard's send budget refills on a 60 s timer of its own.
-  for (const shard of shards) clearTimeout(shard.bucket.timeoutId);
+  for (const shard of gateway.shards.values()) clearTimeout(shard.bucket.timeoutId);
   for (const queue of bot.rest.queues.values()) {
     clearTimeout(queue.deleteQueueTimeout);
     clearTimeout(queue.timeoutId);
