@@ -129,13 +129,13 @@ export async function runShapeFloor(
     };
     lanes.set(guild.id, lane);
   }
-  // Every worker started and its code run once before anything is measured (a start costs
-  // its thread ≈ 30 ms; flora's rounds come after a warm-up too).
-  const warm = until(0, guilds.length);
-  for (const lane of lanes.values()) post(lane, []);
-  await deadline(warm, 120_000, "the shape floor's workers to start");
-  await bot.start();
   try {
+    // Every worker started and its code run once before anything is measured (a start costs
+    // its thread ≈ 30 ms; flora's rounds come after a warm-up too).
+    const warm = until(0, guilds.length);
+    for (const lane of lanes.values()) post(lane, []);
+    await deadline(warm, 120_000, "the shape floor's workers to start");
+    await bot.start();
     const results: ShapeFloorResult[] = [];
     for (let r = 0; r < rounds; r++) {
       const load = Deno.loadavg()[0].toFixed(1);
@@ -154,7 +154,7 @@ export async function runShapeFloor(
     }
     return results;
   } finally {
-    await stopGateway(bot, Promise.resolve()); // its start was awaited
+    await stopGateway(bot, Promise.resolve()); // its start was awaited, or never made
     for (const lane of lanes.values()) lane.worker.terminate();
     URL.revokeObjectURL(url);
   }
